@@ -1,0 +1,21 @@
+//! The pure domain of Otinish. No IO, no async runtime, no clock reads: time is passed in.
+//!
+//! * [`ids`] — IIN, BIN, email, phone, parsed and checked.
+//! * [`model`] — bodies, officials (VC-01), branches, staff, applicants, the
+//!   registration-control card (GEN-05) and its state machine.
+//! * [`calendar`] — the working-day calendar (GEN-02, GEN-03).
+//! * [`rulebook`] — editions of the law with effective dates (GEN-01).
+//! * [`deadline`] — the deadline engine (GEN-04).
+//! * [`journal`] — the hash-chained audit journal (GEN-06).
+//! * [`repo`] — the repository traits the store implements.
+
+pub mod calendar;
+pub mod deadline;
+pub mod ids;
+pub mod journal;
+pub mod lang;
+pub mod model;
+pub mod repo;
+pub mod rulebook;
+
+pub use lang::{Lang, Names};

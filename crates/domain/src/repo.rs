@@ -1,0 +1,240 @@
+//! Repository traits: what the domain needs stored, defined here and implemented by the store
+//! crate once per backend (SQLite, PostgreSQL). Methods that change a card's state take the
+//! transition the domain decided and the journal entry describing it, and the store writes
+//! both in one transaction: a change exists only if its journal entry does (GEN-06).
+
+use crate::calendar::DayEdit;
+use crate::deadline::{Deadline, TermEvent};
+use crate::journal::{JournalDraft, JournalEntry};
+use crate::model::{
+    Absence, Applicant, Body, Branch, Card, CardState, NewBody, NewCard, Official, OfficialRank, RegNumber, Role,
+    StaffUser,
+};
+use crate::lang::{Lang, Names};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Why a store call failed. `Backend` carries the cause for the log; it is never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The card was not in the state the transition expected (someone else moved it).
+    #[error("the record changed meanwhile: {0}")]
+    Stale(String),
+    #[error("the database is busy; try again")]
+    Unavailable,
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A page of a list: keyset pagination on `(sort key, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self { limit: 50, offset: 0 }
+    }
+}
+
+impl PageRequest {
+    /// Limits are clamped to 1..=500 so no request can ask for the whole table.
+    pub fn new(limit: Option<u32>, offset: Option<u32>) -> Self {
+        Self {
+            limit: limit.unwrap_or(50).clamp(1, 500),
+            offset: offset.unwrap_or(0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub request: PageRequest,
+}
+
+/// A new official before it has an id.
+#[derive(Debug, Clone)]
+pub struct NewOfficial {
+    pub body_id: i64,
+    pub full_name: String,
+    pub position: Names,
+    pub rank: OfficialRank,
+    pub seniority: i32,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewBranch {
+    pub code: String,
+    pub name: Names,
+    pub region: Names,
+    pub address: Names,
+    pub vks_equipment: bool,
+    pub booths: i32,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub login: String,
+    pub full_name: String,
+    pub email: Option<String>,
+    pub body_id: Option<i64>,
+    pub branch_id: Option<i64>,
+    pub roles: Vec<Role>,
+    /// An argon2 PHC string; the store never sees a password.
+    pub password_hash: String,
+    pub lang: Lang,
+}
+
+/// A signed-in staff session as stored (the token itself is kept only as a hash).
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub staff_id: i64,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait BodyRepo: Send + Sync {
+    async fn create_body(&self, b: &NewBody, journal: JournalDraft) -> StoreResult<Body>;
+    async fn body(&self, id: i64) -> StoreResult<Body>;
+    async fn body_by_code(&self, code: &str) -> StoreResult<Body>;
+    async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
+    async fn add_official(&self, o: &NewOfficial) -> StoreResult<Official>;
+    async fn officials(&self, body_id: i64) -> StoreResult<Vec<Official>>;
+    async fn add_absence(&self, official_id: i64, a: &Absence, journal: JournalDraft) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait BranchRepo: Send + Sync {
+    async fn create_branch(&self, b: &NewBranch) -> StoreResult<Branch>;
+    async fn branches(&self, page: PageRequest) -> StoreResult<Page<Branch>>;
+}
+
+#[async_trait]
+pub trait StaffRepo: Send + Sync {
+    async fn create_staff(&self, s: &NewStaff, journal: JournalDraft) -> StoreResult<StaffUser>;
+    async fn staff(&self, id: i64) -> StoreResult<StaffUser>;
+    /// The user and their password hash, for sign-in.
+    async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
+    async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>>;
+    async fn create_session(&self, s: &SessionRecord) -> StoreResult<()>;
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<SessionRecord>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait ApplicantRepo: Send + Sync {
+    /// Creates or updates the applicant with this IIN/BIN; returns its id.
+    async fn upsert_applicant(&self, a: &Applicant) -> StoreResult<i64>;
+    async fn applicant(&self, id: i64) -> StoreResult<Applicant>;
+}
+
+/// A card with its current deadlines.
+#[derive(Debug, Clone)]
+pub struct OpenCase {
+    pub card: Card,
+    pub events: Vec<TermEvent>,
+    pub deadlines: Vec<StoredDeadline>,
+}
+
+/// A deadline as kept with the card (GEN-04).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDeadline {
+    pub key: String,
+    pub rule: String,
+    pub rulebook: String,
+    pub due_at: DateTime<Utc>,
+    pub due_on: chrono::NaiveDate,
+    pub paused: bool,
+    /// The explanation as JSON, for display without recomputing.
+    pub explanation: String,
+}
+
+impl From<&Deadline> for StoredDeadline {
+    fn from(d: &Deadline) -> Self {
+        Self {
+            key: d.key.clone(),
+            rule: d.rule.clone(),
+            rulebook: d.rulebook.clone(),
+            due_at: d.due_at,
+            due_on: d.due_on,
+            paused: d.paused,
+            explanation: serde_json::to_string(&d.explanation).unwrap_or_else(|_| "{}".into()),
+        }
+    }
+}
+
+#[async_trait]
+pub trait CardRepo: Send + Sync {
+    /// Stores a received card with its first deadlines; journaled.
+    async fn create_card(&self, c: &NewCard, deadlines: &[StoredDeadline], journal: JournalDraft) -> StoreResult<Card>;
+    async fn card(&self, id: i64) -> StoreResult<Card>;
+    async fn cards_of_body(&self, body_id: i64, page: PageRequest) -> StoreResult<Page<Card>>;
+    /// Registers a card in state `from`: takes the next number of its body for `year`
+    /// (gap-free, unique under concurrency), sets the registration moment, writes the new
+    /// deadlines and the journal entry, all in one transaction.
+    async fn register_card(
+        &self,
+        card_id: i64,
+        from: CardState,
+        year: i32,
+        registered_at: DateTime<Utc>,
+        deadlines: &[StoredDeadline],
+        journal: JournalDraft,
+    ) -> StoreResult<RegNumber>;
+    /// Moves a card from `from` to `to` (a transition the domain allowed); journaled.
+    async fn transition_card(&self, card_id: i64, from: CardState, to: CardState, journal: JournalDraft) -> StoreResult<()>;
+    /// Records a pause, resumption or extension and the recomputed deadlines; journaled.
+    async fn add_term_event(
+        &self,
+        card_id: i64,
+        event: &TermEvent,
+        deadlines: &[StoredDeadline],
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+    async fn deadlines(&self, card_id: i64) -> StoreResult<Vec<StoredDeadline>>;
+    /// Open cases (not closed) with their events and deadlines, in id order after `after_id`.
+    async fn open_cases(&self, after_id: i64, limit: u32) -> StoreResult<Vec<OpenCase>>;
+    /// Replaces a card's deadlines after a recomputation; journaled.
+    async fn replace_deadlines(&self, card_id: i64, deadlines: &[StoredDeadline], journal: JournalDraft) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait CalendarRepo: Send + Sync {
+    /// The admin's edits of a jurisdiction's calendar.
+    async fn calendar_edits(&self, jurisdiction: &str) -> StoreResult<Vec<DayEdit>>;
+    /// Adds or replaces the edit of one day; journaled.
+    async fn put_calendar_edit(&self, jurisdiction: &str, e: &DayEdit, journal: JournalDraft) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait JournalRepo: Send + Sync {
+    /// Appends an entry on its own (for changes that are not a card transition).
+    async fn append(&self, d: JournalDraft) -> StoreResult<JournalEntry>;
+    /// Entries with `seq > after`, in order, at most `limit`.
+    async fn journal_after(&self, after: i64, limit: u32) -> StoreResult<Vec<JournalEntry>>;
+    async fn journal_for(&self, subject: &str) -> StoreResult<Vec<JournalEntry>>;
+}
+
+/// Everything the application needs from storage, in one object.
+#[async_trait]
+pub trait Store: BodyRepo + BranchRepo + StaffRepo + ApplicantRepo + CardRepo + CalendarRepo + JournalRepo {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// A cheap query proving the database answers (for /readyz).
+    async fn ping(&self) -> StoreResult<()>;
+}
