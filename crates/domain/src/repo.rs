@@ -228,6 +228,8 @@ pub trait JournalRepo: Send + Sync {
     /// Entries with `seq > after`, in order, at most `limit`.
     async fn journal_after(&self, after: i64, limit: u32) -> StoreResult<Vec<JournalEntry>>;
     async fn journal_for(&self, subject: &str) -> StoreResult<Vec<JournalEntry>>;
+    /// The sequence number and hash of the last entry, as the chain head records them.
+    async fn journal_head(&self) -> StoreResult<(i64, String)>;
 }
 
 /// Everything the application needs from storage, in one object.

@@ -1,0 +1,459 @@
+//! The store suite: every test runs on SQLite and, when `OTINISH_TEST_POSTGRES_URL` is set, on
+//! PostgreSQL (a fresh database per test, dropped afterwards). Without the variable the
+//! PostgreSQL half prints that it was skipped.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use otinish_domain::calendar::DayEdit;
+use otinish_domain::deadline::TermEvent;
+use otinish_domain::journal::{BrokenLink, JournalDraft};
+use otinish_domain::model::*;
+use otinish_domain::repo::*;
+use otinish_domain::{Lang, Names};
+use otinish_store::{verify_journal, JournalCheckError, PgStore, SqliteStore};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+/// A store under test and what it takes to tamper with it directly.
+enum Db {
+    Sqlite(SqliteStore, #[allow(dead_code)] tempfile::TempDir),
+    Pg(PgStore, String, String),
+}
+
+impl Db {
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Db::Sqlite(s, _) => Arc::new(s.clone()),
+            Db::Pg(s, _, _) => Arc::new(s.clone()),
+        }
+    }
+
+    /// Runs raw SQL as someone with direct database access would.
+    async fn raw(&self, sql: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Db::Sqlite(s, _) => sqlx::raw_sql(sql).execute(s.write_pool()).await.map(|_| ()),
+            Db::Pg(s, _, _) => sqlx::raw_sql(sql).execute(s.pool()).await.map(|_| ()),
+        }
+    }
+
+    async fn close(self) {
+        if let Db::Pg(s, admin_url, name) = self {
+            s.pool().close().await;
+            if let Ok(admin) = PgStore::connect(&admin_url, 1).await {
+                let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(admin.pool())
+                    .await;
+            }
+        }
+    }
+}
+
+async fn sqlite() -> Db {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let s = SqliteStore::open(&dir.path().join("test.db")).await.unwrap_or_else(|e| panic!("open: {e}"));
+    s.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
+    Db::Sqlite(s, dir)
+}
+
+static PG_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+async fn postgres(test: &str) -> Option<Db> {
+    let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
+        println!("SKIPPED on PostgreSQL: {test} (OTINISH_TEST_POSTGRES_URL is not set)");
+        return None;
+    };
+    let name = format!(
+        "otinish_t_{}_{}_{}",
+        std::process::id(),
+        PG_COUNTER.fetch_add(1, Ordering::SeqCst),
+        Utc::now().timestamp_subsec_micros()
+    );
+    let admin = PgStore::connect(&url, 1).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(admin.pool())
+        .await
+        .unwrap_or_else(|e| panic!("create database: {e}"));
+    admin.pool().close().await;
+    let (base, _) = url.rsplit_once('/').unwrap_or((&url, ""));
+    let s = PgStore::connect(&format!("{base}/{name}"), 10).await.unwrap_or_else(|e| panic!("connect: {e}"));
+    s.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
+    Some(Db::Pg(s, url, name))
+}
+
+/// Declares a test that runs `$body(db)` once on SQLite and once on PostgreSQL.
+macro_rules! on_both {
+    ($(#[doc = $doc:literal])* $name:ident, $body:ident) => {
+        mod $name {
+            $(#[doc = $doc])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = super::sqlite().await;
+                super::$body(&db).await;
+                db.close().await;
+            }
+            $(#[doc = $doc])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = super::postgres(stringify!($name)).await {
+                    super::$body(&db).await;
+                    db.close().await;
+                }
+            }
+        }
+    };
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+    Utc.from_utc_datetime(&d.and_hms_opt(5, 0, 0).unwrap_or_default())
+}
+
+fn j(action: &str) -> JournalDraft {
+    JournalDraft::new(t("2026-03-02"), "test", "", action)
+}
+
+fn new_body(code: &str, parent: Option<&str>) -> NewBody {
+    NewBody {
+        code: code.into(),
+        name: Names::new(&format!("{code} kk"), &format!("{code} ru"), &format!("{code} en")),
+        parent_code: parent.map(str::to_owned),
+        competence: vec!["housing".into(), "pensions".into()],
+        vks_connected: true,
+        video_appeal_connected: false,
+        contacts: Contacts {
+            phone: Some("+77172740000".into()),
+            email: Some("info@example.kz".into()),
+            address: Names::new("Астана", "Астана", "Astana"),
+            website: None,
+        },
+        time_zone: "Asia/Almaty".into(),
+    }
+}
+
+fn new_card(body_id: i64, received: &str) -> NewCard {
+    NewCard {
+        body_id,
+        channel: Channel::Portal,
+        kind: AppealKind::Statement,
+        applicant_id: None,
+        addressee: None,
+        summary: "Прошу разъяснить порядок".into(),
+        received_at: t(received),
+        rulebook_id: "APPC-2021".into(),
+        collective: false,
+    }
+}
+
+fn deadline(key: &str, due: &str) -> StoredDeadline {
+    StoredDeadline {
+        key: key.into(),
+        rule: "VC-19".into(),
+        rulebook: "APPC-2021".into(),
+        due_at: t(due),
+        due_on: NaiveDate::parse_from_str(due, "%Y-%m-%d").unwrap_or_default(),
+        paused: false,
+        explanation: "{}".into(),
+    }
+}
+
+async fn core_model(db: &Db) {
+    let s = db.store();
+    let parent = s.create_body(&new_body("GOV", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let child = s.create_body(&new_body("MJ", Some("GOV")), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(child.parent_id, Some(parent.id));
+    assert_eq!(child.competence, vec!["housing".to_string(), "pensions".to_string()]);
+    assert!(child.vks_connected && !child.video_appeal_connected);
+    assert_eq!(s.body_by_code("MJ").await.map(|b| b.id).ok(), Some(child.id));
+    assert!(matches!(s.create_body(&new_body("MJ", None), j("create_body")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(s.create_body(&new_body("X", Some("NOPE")), j("create_body")).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(s.body(9999).await, Err(StoreError::NotFound(_))));
+    let page = s.bodies(PageRequest::new(Some(1), Some(1))).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((page.total, page.items.len()), (2, 1));
+
+    // VC-01 through the store: officials and their absences.
+    let head = s
+        .add_official(&NewOfficial {
+            body_id: child.id,
+            full_name: "Асқаров Ерлан".into(),
+            position: Names::new("Министр", "Министр", "Minister"),
+            rank: OfficialRank::FirstHead,
+            seniority: 0,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let deputy = s
+        .add_official(&NewOfficial {
+            body_id: child.id,
+            full_name: "Серікова Айгүл".into(),
+            position: Names::new("Вице-министр", "Вице-министр", "Vice minister"),
+            rank: OfficialRank::Deputy,
+            seniority: 1,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second_head = s
+        .add_official(&NewOfficial {
+            body_id: child.id,
+            full_name: "Another".into(),
+            position: Names::default(),
+            rank: OfficialRank::FirstHead,
+            seniority: 0,
+        })
+        .await;
+    assert!(matches!(second_head, Err(StoreError::Conflict(_))), "one first head per body");
+    let leave = Absence {
+        from: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
+        to: NaiveDate::from_ymd_opt(2026, 4, 3).unwrap_or_default(),
+        reason: "leave".into(),
+    };
+    s.add_absence(head.id, &leave, j("add_absence")).await.unwrap_or_else(|e| panic!("{e}"));
+    let officials = s.officials(child.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(officials.len(), 2);
+    let on = |d: u32| presiding_official(&officials, NaiveDate::from_ymd_opt(2026, 4, d).unwrap_or_default()).map(|o| o.id);
+    assert_eq!(on(2), Ok(deputy.id), "VC-01: deputy while the first head is on leave");
+    assert_eq!(on(6), Ok(head.id));
+
+    let branch = s
+        .create_branch(&NewBranch {
+            code: "AST-1".into(),
+            name: Names::new("Астана №1", "ЦОН Астана №1", "Astana PSC 1"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 2,
+            phone: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(branch.booths, 2);
+    assert_eq!(s.branches(PageRequest::default()).await.map(|p| p.total).ok(), Some(1));
+
+    let staff = s
+        .create_staff(
+            &NewStaff {
+                login: "registrar.mj".into(),
+                full_name: "Registrar".into(),
+                email: None,
+                body_id: Some(child.id),
+                branch_id: None,
+                roles: vec![Role::Registrar, Role::Executor],
+                password_hash: "$argon2id$fake".into(),
+                lang: Lang::Kk,
+            },
+            j("create_staff"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (found, hash) = s.staff_credentials("registrar.mj").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(found, staff);
+    assert_eq!(hash, "$argon2id$fake");
+    assert!(found.has_role(Role::Executor) && !found.has_role(Role::Admin));
+    assert_eq!(found.lang, Lang::Kk);
+
+    let ind = Applicant::Individual {
+        iin: otinish_domain::ids::Iin::parse("791028302728").unwrap_or_else(|e| panic!("{e}")),
+        surname: "Ахметов".into(),
+        name: "Бауыржан".into(),
+        patronymic: None,
+        email: None,
+        phone: None,
+        address: "Астана".into(),
+        lang: Lang::Ru,
+    };
+    let id1 = s.upsert_applicant(&ind).await.unwrap_or_else(|e| panic!("{e}"));
+    let id2 = s.upsert_applicant(&ind).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(id1, id2, "one applicant per IIN");
+    assert_eq!(s.applicant(id1).await.ok(), Some(ind));
+}
+
+on_both!(
+    /// GEN-05, VC-01: bodies with hierarchy and competence, officials with absences,
+    /// branches, staff with roles, applicants.
+    gen_05_core_model,
+    core_model
+);
+
+async fn concurrent_registration(db: &Db) {
+    let s = db.store();
+    let a = s.create_body(&new_body("A", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let b = s.create_body(&new_body("B", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut ids = Vec::new();
+    for i in 0..64 {
+        let body = if i % 4 == 3 { b.id } else { a.id };
+        let c = s.create_card(&new_card(body, "2026-03-02"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+        ids.push(c.id);
+    }
+    // 32 tasks register the 64 cards at once.
+    let mut tasks = Vec::new();
+    for chunk in ids.chunks(2) {
+        let s = s.clone();
+        let chunk = chunk.to_vec();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            for id in chunk {
+                let n = s
+                    .register_card(id, CardState::Received, 2026, t("2026-03-02"), &[deadline("answer", "2026-03-20")], j("register"))
+                    .await;
+                out.push(n);
+            }
+            out
+        }));
+    }
+    let mut a_nums = Vec::new();
+    let mut b_nums = Vec::new();
+    for task in tasks {
+        for n in task.await.unwrap_or_default() {
+            let n = n.unwrap_or_else(|e| panic!("registration failed: {e}"));
+            match n.body_code.as_str() {
+                "A" => a_nums.push(n.seq),
+                _ => b_nums.push(n.seq),
+            }
+        }
+    }
+    a_nums.sort_unstable();
+    b_nums.sort_unstable();
+    assert_eq!(a_nums, (1..=48).collect::<Vec<_>>(), "body A: gap-free and unique");
+    assert_eq!(b_nums, (1..=16).collect::<Vec<_>>(), "body B: its own sequence");
+
+    // A card already registered cannot be registered again, and no number is used up.
+    let again = s.register_card(ids[0], CardState::Received, 2026, t("2026-03-02"), &[], j("register")).await;
+    assert!(matches!(again, Err(StoreError::Stale(_))));
+    let c = s.create_card(&new_card(a.id, "2026-03-03"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+    let n = s.register_card(c.id, CardState::Received, 2026, t("2026-03-03"), &[], j("register")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(n.to_string(), "A-2026-000049");
+    // A new year starts again at 1.
+    let c = s.create_card(&new_card(a.id, "2027-01-04"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+    let n = s.register_card(c.id, CardState::Received, 2027, t("2027-01-04"), &[], j("register")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(n.seq, 1);
+    let card = s.card(c.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((card.state, card.reg_number), (CardState::Registered, Some(n)));
+    assert_eq!(s.deadlines(ids[5]).await.map(|d| d.len()).ok(), Some(1));
+    assert_eq!(s.cards_of_body(a.id, PageRequest::new(Some(10), None)).await.map(|p| (p.total, p.items.len())).ok(), Some((50, 10)));
+}
+
+on_both!(
+    /// GEN-05: 32 concurrent tasks registering 64 cards get gap-free, unique numbers per body
+    /// and year.
+    gen_05_concurrent_registration_is_gap_free,
+    concurrent_registration
+);
+
+async fn journal_chain(db: &Db) {
+    let s = db.store();
+    let body = s.create_body(&new_body("J", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let card = s.create_card(&new_card(body.id, "2026-03-02"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+    s.register_card(card.id, CardState::Received, 2026, t("2026-03-02"), &[], j("register")).await.unwrap_or_else(|e| panic!("{e}"));
+    let to = CardState::Registered.apply(CardAction::SendForExecution).unwrap_or(CardState::Registered);
+    s.transition_card(card.id, CardState::Registered, to, j("send_for_execution")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        s.transition_card(card.id, CardState::Registered, to, j("send_for_execution")).await,
+        Err(StoreError::Stale(_))
+    ));
+    let history = s.journal_for(&format!("card:{}", card.id)).await.unwrap_or_else(|e| panic!("{e}"));
+    let states: Vec<_> = history.iter().map(|e| (e.draft.from_state.clone(), e.draft.to_state.clone())).collect();
+    assert_eq!(
+        states,
+        vec![
+            (None, None),
+            (Some("received".into()), Some("registered".into())),
+            (Some("registered".into()), Some("in_execution".into()))
+        ]
+    );
+    assert_eq!(verify_journal(s.as_ref(), |_| {}).await.ok(), Some(4));
+
+    // The journal refuses changes through SQL...
+    assert!(db.raw("UPDATE journal SET actor = 'mallory' WHERE seq = 2").await.is_err());
+    assert!(db.raw("DELETE FROM journal WHERE seq = 2").await.is_err());
+    // ...and someone who disables that protection is still caught, by entry number.
+    match db {
+        Db::Sqlite(..) => db.raw("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;").await,
+        Db::Pg(..) => db.raw("DROP TRIGGER journal_no_update ON journal").await,
+    }
+    .unwrap_or_else(|e| panic!("{e}"));
+    db.raw("UPDATE journal SET to_state = 'archived' WHERE seq = 3").await.unwrap_or_else(|e| panic!("{e}"));
+    match verify_journal(s.as_ref(), |_| {}).await {
+        Err(JournalCheckError::Broken(BrokenLink::Altered { seq: 3 })) => {}
+        other => panic!("tampering must be found at entry 3, got {other:?}"),
+    }
+    db.raw("UPDATE journal SET to_state = 'registered' WHERE seq = 3").await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(verify_journal(s.as_ref(), |_| {}).await.ok(), Some(4));
+    db.raw("DELETE FROM journal WHERE seq = 4").await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(verify_journal(s.as_ref(), |_| {}).await, Err(JournalCheckError::Truncated { head_seq: 4, last_seq: 3 })));
+}
+
+on_both!(
+    /// GEN-06: every change is journaled with its states; the chain verifies; tampering is
+    /// refused by the database and, if forced, found and named.
+    gen_06_journal_is_append_only_and_verifiable,
+    journal_chain
+);
+
+async fn deadlines_events_calendar(db: &Db) {
+    let s = db.store();
+    let body = s.create_body(&new_body("D", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let open = s.create_card(&new_card(body.id, "2026-08-24"), &[deadline("answer", "2026-09-15")], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+    let closed = s.create_card(&new_card(body.id, "2026-08-24"), &[deadline("answer", "2026-09-15")], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+    s.transition_card(closed.id, CardState::Received, CardState::Refused, j("refuse")).await.unwrap_or_else(|e| panic!("{e}"));
+    let ev = TermEvent::Paused { at: t("2026-08-26"), reason: "clarification".into() };
+    s.add_term_event(open.id, &ev, &[deadline("answer", "2026-09-18")], j("pause")).await.unwrap_or_else(|e| panic!("{e}"));
+    let cases = s.open_cases(0, 100).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(cases.len(), 1, "closed cases are not listed");
+    assert_eq!(cases[0].card.id, open.id);
+    assert_eq!(cases[0].events, vec![ev]);
+    assert_eq!(cases[0].deadlines[0].due_on, NaiveDate::from_ymd_opt(2026, 9, 18).unwrap_or_default());
+    s.replace_deadlines(open.id, &[deadline("answer", "2026-09-17")], j("recompute")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.deadlines(open.id).await.map(|d| d[0].due_on.to_string()).ok(), Some("2026-09-17".into()));
+    assert_eq!(s.open_cases(open.id, 100).await.map(|c| c.len()).ok(), Some(0), "keyset pagination");
+
+    let edit = DayEdit { date: NaiveDate::from_ymd_opt(2026, 8, 31).unwrap_or_default(), working: true, reason: "law changed".into() };
+    s.put_calendar_edit("KZ", &edit, j("calendar_edit")).await.unwrap_or_else(|e| panic!("{e}"));
+    let replaced = DayEdit { working: false, ..edit.clone() };
+    s.put_calendar_edit("KZ", &replaced, j("calendar_edit")).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.calendar_edits("KZ").await.ok(), Some(vec![replaced]));
+    assert_eq!(s.calendar_edits("UZ").await.map(|v| v.len()).ok(), Some(0));
+}
+
+on_both!(
+    /// GEN-04: deadlines are stored with the card, follow its term events, and open cases are
+    /// listed for recomputation; GEN-02: calendar edits are kept and journaled.
+    gen_04_deadlines_and_calendar_edits,
+    deadlines_events_calendar
+);
+
+async fn sessions(db: &Db) {
+    let s = db.store();
+    let staff = s
+        .create_staff(
+            &NewStaff {
+                login: "admin".into(),
+                full_name: "Admin".into(),
+                email: None,
+                body_id: None,
+                branch_id: None,
+                roles: vec![Role::Admin],
+                password_hash: "x".into(),
+                lang: Lang::En,
+            },
+            j("create_staff"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rec = SessionRecord {
+        token_hash: "h1".into(),
+        staff_id: staff.id,
+        csrf_token: "c1".into(),
+        created_at: t("2026-03-02"),
+        expires_at: t("2026-03-03"),
+    };
+    s.create_session(&rec).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.session("h1", t("2026-03-02")).await.map(|r| r.staff_id).ok(), Some(staff.id));
+    assert!(matches!(s.session("h1", t("2026-03-04")).await, Err(StoreError::NotFound(_))), "expired");
+    assert_eq!(s.delete_expired_sessions(t("2026-03-04")).await.ok(), Some(1));
+    assert!(s.session("h1", t("2026-03-02")).await.is_err());
+    assert!(s.ping().await.is_ok());
+}
+
+on_both!(
+    /// Sessions live in the database, expire, and are cleaned up.
+    staff_sessions,
+    sessions
+);
