@@ -113,14 +113,30 @@ pub struct DayEdit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OffReason {
-    Weekend { weekday: String },
-    Holiday { name: Names },
-    HolidayMoved { name: Names, from: NaiveDate },
-    Religious { name: Names },
-    Transferred { worked_on: Option<NaiveDate>, basis: String },
-    Edited { reason: String },
+    Weekend {
+        weekday: String,
+    },
+    Holiday {
+        name: Names,
+    },
+    HolidayMoved {
+        name: Names,
+        from: NaiveDate,
+    },
+    Religious {
+        name: Names,
+    },
+    Transferred {
+        worked_on: Option<NaiveDate>,
+        basis: String,
+    },
+    Edited {
+        reason: String,
+    },
     /// Counting was suspended (the term was paused).
-    Paused { reason: String },
+    Paused {
+        reason: String,
+    },
 }
 
 impl OffReason {
@@ -160,7 +176,9 @@ impl OffReason {
                 Lang::En => format!("day off: {}", name.get(lang)),
             },
             OffReason::Transferred { worked_on, basis } => {
-                let w = worked_on.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default();
+                let w = worked_on
+                    .map(|d| d.format("%d.%m.%Y").to_string())
+                    .unwrap_or_default();
                 match lang {
                     Lang::Kk => format!("ауыстырылған демалыс (жұмыс күні {w}; {basis})"),
                     Lang::Ru => format!("перенесённый выходной (рабочий день {w}; {basis})"),
@@ -187,9 +205,33 @@ fn weekday_name(short: &str, lang: Lang) -> &'static str {
         .position(|w| *w == short)
         .unwrap_or(6);
     let names: [[&str; 7]; 3] = [
-        ["дүйсенбі", "сейсенбі", "сәрсенбі", "бейсенбі", "жұма", "сенбі", "жексенбі"],
-        ["понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"],
-        ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+        [
+            "дүйсенбі",
+            "сейсенбі",
+            "сәрсенбі",
+            "бейсенбі",
+            "жұма",
+            "сенбі",
+            "жексенбі",
+        ],
+        [
+            "понедельник",
+            "вторник",
+            "среда",
+            "четверг",
+            "пятница",
+            "суббота",
+            "воскресенье",
+        ],
+        [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ],
     ];
     let l = match lang {
         Lang::Kk => 0,
@@ -305,7 +347,8 @@ const EXPAND_TO: i32 = 2100;
 
 impl WorkingCalendar {
     pub fn from_toml(text: &str) -> Result<Self, CalendarError> {
-        let file: CalendarFile = toml::from_str(text).map_err(|e| CalendarError::Parse(e.to_string()))?;
+        let file: CalendarFile =
+            toml::from_str(text).map_err(|e| CalendarError::Parse(e.to_string()))?;
         Self::from_file(file)
     }
 
@@ -319,7 +362,9 @@ impl WorkingCalendar {
             weekend[wd.num_days_from_monday() as usize] = true;
         }
         if file.first_year > file.last_year {
-            return Err(CalendarError::Invalid("first_year is after last_year".into()));
+            return Err(CalendarError::Invalid(
+                "first_year is after last_year".into(),
+            ));
         }
         for h in &file.holidays {
             if NaiveDate::from_ymd_opt(2024, h.month, h.day).is_none() {
@@ -387,27 +432,37 @@ impl WorkingCalendar {
                     continue;
                 };
                 if h.moves {
-                    self.off.insert(date, OffReason::Holiday { name: h.name.clone() });
+                    self.off.insert(
+                        date,
+                        OffReason::Holiday {
+                            name: h.name.clone(),
+                        },
+                    );
                     if self.is_weekend(date) && !self.working_weekend.contains_key(&date) {
                         moved.push((date, h.name.clone()));
                     }
                 } else {
-                    self.off
-                        .entry(date)
-                        .or_insert(OffReason::Religious { name: h.name.clone() });
+                    self.off.entry(date).or_insert(OffReason::Religious {
+                        name: h.name.clone(),
+                    });
                 }
             }
         }
         for m in &self.file.moving {
             if m.moves {
-                self.off.insert(m.date, OffReason::Holiday { name: m.name.clone() });
+                self.off.insert(
+                    m.date,
+                    OffReason::Holiday {
+                        name: m.name.clone(),
+                    },
+                );
                 if self.is_weekend(m.date) {
                     moved.push((m.date, m.name.clone()));
                 }
             } else {
-                self.off
-                    .entry(m.date)
-                    .or_insert(OffReason::Religious { name: m.name.clone() });
+                self.off.entry(m.date).or_insert(OffReason::Religious {
+                    name: m.name.clone(),
+                });
             }
         }
         moved.sort_by_key(|(d, _)| *d);
@@ -441,7 +496,12 @@ impl WorkingCalendar {
                 }
             } else {
                 self.working_weekend.remove(&e.date);
-                self.off.insert(e.date, OffReason::Edited { reason: e.reason.clone() });
+                self.off.insert(
+                    e.date,
+                    OffReason::Edited {
+                        reason: e.reason.clone(),
+                    },
+                );
             }
         }
         Ok(())
@@ -627,7 +687,13 @@ impl Span {
     pub fn explain_skipped(&self, lang: Lang) -> Vec<String> {
         self.skipped
             .iter()
-            .map(|s| format!("{} — {}", s.date.format("%d.%m.%Y"), s.reason.describe(lang)))
+            .map(|s| {
+                format!(
+                    "{} — {}",
+                    s.date.format("%d.%m.%Y"),
+                    s.reason.describe(lang)
+                )
+            })
             .collect()
     }
 }

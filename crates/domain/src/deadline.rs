@@ -15,7 +15,10 @@ pub enum DeadlineError {
     #[error(transparent)]
     Calendar(#[from] CalendarError),
     #[error("the extension date {until} is not after the current due date {current}")]
-    ExtensionNotLater { until: NaiveDate, current: NaiveDate },
+    ExtensionNotLater {
+        until: NaiveDate,
+        current: NaiveDate,
+    },
     #[error("the extension date {until} is past the limit {limit} ({months} months from receipt in total)")]
     ExtensionTooLong {
         until: NaiveDate,
@@ -37,8 +40,13 @@ pub enum DeadlineError {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TermEvent {
     /// Counting stops (e.g. the applicant was asked to clarify the appeal).
-    Paused { at: DateTime<Utc>, reason: String },
-    Resumed { at: DateTime<Utc> },
+    Paused {
+        at: DateTime<Utc>,
+        reason: String,
+    },
+    Resumed {
+        at: DateTime<Utc>,
+    },
     /// APPC art. 76: the head extended the term by a reasoned decision.
     Extended {
         at: DateTime<Utc>,
@@ -84,7 +92,11 @@ pub struct Explanation {
     pub zone: String,
 }
 
-fn pauses(facts: &CaseFacts, cal: &WorkingCalendar, today: NaiveDate) -> (Vec<(NaiveDate, NaiveDate, String)>, bool) {
+fn pauses(
+    facts: &CaseFacts,
+    cal: &WorkingCalendar,
+    today: NaiveDate,
+) -> (Vec<(NaiveDate, NaiveDate, String)>, bool) {
     // A pause suspends the days after the day it was ordered up to and including the day the
     // term resumed (GEN-03: counting restarts the working day after the event).
     let zone = cal.zone();
@@ -137,7 +149,9 @@ fn compute_term(
                         .take_while(move |d| d <= to)
                         .map(move |date| SkippedDay {
                             date,
-                            reason: OffReason::Paused { reason: reason.clone() },
+                            reason: OffReason::Paused {
+                                reason: reason.clone(),
+                            },
                         })
                 })
                 .filter(|s| s.date > anchor_day)
@@ -180,7 +194,8 @@ pub fn case_deadlines(
             _ => continue,
         };
         let span = compute_term(term, anchor_day, cal, &paused)?;
-        let extended_term = gov.extension().map(|(_, e)| e.term.as_str()) == Some(term.key.as_str());
+        let extended_term =
+            gov.extension().map(|(_, e)| e.term.as_str()) == Some(term.key.as_str());
         let extended_until = extension.filter(|u| extended_term && *u > span.due);
         let due_on = extended_until.unwrap_or(span.due);
         out.push(Deadline {
@@ -206,7 +221,11 @@ pub fn case_deadlines(
     // APPC art. 76: after an extension, the applicant must be told within N working days.
     if let (Some((book, ext)), Some(TermEvent::Extended { at, .. })) = (
         gov.extension(),
-        facts.events.iter().rev().find(|e| matches!(e, TermEvent::Extended { .. })),
+        facts
+            .events
+            .iter()
+            .rev()
+            .find(|e| matches!(e, TermEvent::Extended { .. })),
     ) {
         let day = zone.local_date(*at);
         let span = cal.add_working_days(day, ext.notice_working_days)?;
@@ -341,10 +360,7 @@ pub struct DeadlineChange {
 }
 
 /// What a calendar change does to one open case: the deadlines whose due day moves.
-pub fn changes_after_calendar_edit(
-    old: &[Deadline],
-    new: &[Deadline],
-) -> Vec<DeadlineChange> {
+pub fn changes_after_calendar_edit(old: &[Deadline], new: &[Deadline]) -> Vec<DeadlineChange> {
     new.iter()
         .filter_map(|n| {
             let o = old.iter().find(|o| o.key == n.key)?;
@@ -361,11 +377,21 @@ pub fn changes_after_calendar_edit(
 fn unit_words(unit: Unit, n: u32, lang: Lang) -> String {
     match (unit, lang) {
         (Unit::WorkingDays, Lang::Kk) => format!("{n} жұмыс күні"),
-        (Unit::WorkingDays, Lang::Ru) => format!("{n} {}", ru_plural(n, "рабочий день", "рабочих дня", "рабочих дней")),
-        (Unit::WorkingDays, Lang::En) => format!("{n} working day{}", if n == 1 { "" } else { "s" }),
+        (Unit::WorkingDays, Lang::Ru) => format!(
+            "{n} {}",
+            ru_plural(n, "рабочий день", "рабочих дня", "рабочих дней")
+        ),
+        (Unit::WorkingDays, Lang::En) => {
+            format!("{n} working day{}", if n == 1 { "" } else { "s" })
+        }
         (Unit::CalendarDays, Lang::Kk) => format!("{n} күнтізбелік күн"),
-        (Unit::CalendarDays, Lang::Ru) => format!("{n} {}", ru_plural(n, "календарный день", "календарных дня", "календарных дней")),
-        (Unit::CalendarDays, Lang::En) => format!("{n} calendar day{}", if n == 1 { "" } else { "s" }),
+        (Unit::CalendarDays, Lang::Ru) => format!(
+            "{n} {}",
+            ru_plural(n, "календарный день", "календарных дня", "календарных дней")
+        ),
+        (Unit::CalendarDays, Lang::En) => {
+            format!("{n} calendar day{}", if n == 1 { "" } else { "s" })
+        }
     }
 }
 
@@ -442,7 +468,11 @@ impl Deadline {
             s.push(' ');
             s.push_str(head);
             for d in &e.skipped {
-                s.push_str(&format!(" {} — {};", d.date.format("%d.%m.%Y"), d.reason.describe(lang)));
+                s.push_str(&format!(
+                    " {} — {};",
+                    d.date.format("%d.%m.%Y"),
+                    d.reason.describe(lang)
+                ));
             }
         }
         if let Some(u) = e.extended_until {
@@ -465,8 +495,14 @@ impl Deadline {
             s.push(' ');
             s.push_str(&match lang {
                 Lang::Kk => format!("{:?} жылдың күнтізбесі расталмаған.", e.unconfirmed_years),
-                Lang::Ru => format!("Календарь на {:?} год ещё не утверждён.", e.unconfirmed_years),
-                Lang::En => format!("The calendar for {:?} is not confirmed yet.", e.unconfirmed_years),
+                Lang::Ru => format!(
+                    "Календарь на {:?} год ещё не утверждён.",
+                    e.unconfirmed_years
+                ),
+                Lang::En => format!(
+                    "The calendar for {:?} is not confirmed yet.",
+                    e.unconfirmed_years
+                ),
             });
         }
         s

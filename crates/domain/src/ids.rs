@@ -55,7 +55,10 @@ fn twelve_digits(s: &str) -> Result<[u8; 12], IdError> {
 
 /// The check digit of the first 11 digits, or `None` when the number cannot have one.
 fn check_digit(d: &[u8; 12]) -> Option<u8> {
-    let first: u32 = (0..11).map(|i| u32::from(d[i]) * (i as u32 + 1)).sum::<u32>() % 11;
+    let first: u32 = (0..11)
+        .map(|i| u32::from(d[i]) * (i as u32 + 1))
+        .sum::<u32>()
+        % 11;
     if first != 10 {
         return Some(first as u8);
     }
@@ -221,7 +224,10 @@ mod tests {
     #[test]
     fn iin_examples_from_domain_notes() {
         assert!(Iin::parse("791028302728").is_ok(), "first-pass check digit");
-        assert!(Iin::parse("061211600012").is_ok(), "second-pass check digit");
+        assert!(
+            Iin::parse("061211600012").is_ok(),
+            "second-pass check digit"
+        );
         assert_eq!(
             Iin::parse("791028302728").map(|i| i.birth_date()),
             Ok(chrono::NaiveDate::from_ymd_opt(1979, 10, 28).unwrap_or_default())
@@ -240,9 +246,9 @@ mod tests {
     fn iin_with_impossible_birth_date_is_rejected() {
         // 991341 is not a date; find the check digit that makes the checksum pass.
         let base = "99134130001";
-        let valid = (0..10)
-            .map(|c| format!("{base}{c}"))
-            .find(|s| twelve_digits(s).ok().and_then(|d| check_digit(&d)) == Some(s.as_bytes()[11] - b'0'));
+        let valid = (0..10).map(|c| format!("{base}{c}")).find(|s| {
+            twelve_digits(s).ok().and_then(|d| check_digit(&d)) == Some(s.as_bytes()[11] - b'0')
+        });
         if let Some(s) = valid {
             assert_eq!(Iin::parse(&s), Err(IdError::BadBirthDate));
         }
@@ -261,8 +267,14 @@ mod tests {
         for bad in ["", "a@", "@b.kz", "a b@c.kz", "a@b", "a@.b.kz", "a@b..kz"] {
             assert_eq!(Email::parse(bad), Err(IdError::BadEmail), "{bad}");
         }
-        assert_eq!(Phone::parse("8 (701) 123-45-67").map(String::from), Ok("+77011234567".into()));
-        assert_eq!(Phone::parse("+7 701 1234567").map(String::from), Ok("+77011234567".into()));
+        assert_eq!(
+            Phone::parse("8 (701) 123-45-67").map(String::from),
+            Ok("+77011234567".into())
+        );
+        assert_eq!(
+            Phone::parse("+7 701 1234567").map(String::from),
+            Ok("+77011234567".into())
+        );
         assert_eq!(Phone::parse("12345"), Err(IdError::BadPhone));
         assert_eq!(Phone::parse("+7 701 123 45 6x"), Err(IdError::BadPhone));
     }

@@ -24,7 +24,12 @@ pub struct JournalDraft {
 }
 
 impl JournalDraft {
-    pub fn new(at: DateTime<Utc>, actor: impl Into<String>, subject: impl Into<String>, action: impl Into<String>) -> Self {
+    pub fn new(
+        at: DateTime<Utc>,
+        actor: impl Into<String>,
+        subject: impl Into<String>,
+        action: impl Into<String>,
+    ) -> Self {
         Self {
             at,
             actor: actor.into(),
@@ -84,7 +89,9 @@ pub fn entry_hash(prev_hash: &str, seq: i64, d: &JournalDraft) -> String {
 pub enum BrokenLink {
     #[error("entry {seq}: its content does not match its hash (altered)")]
     Altered { seq: i64 },
-    #[error("entry {seq}: it does not link to the entry before it (an entry was removed or replaced)")]
+    #[error(
+        "entry {seq}: it does not link to the entry before it (an entry was removed or replaced)"
+    )]
     Unlinked { seq: i64 },
     #[error("entry {seq}: expected sequence number {expected} (an entry is missing)")]
     Gap { seq: i64, expected: i64 },
@@ -142,10 +149,20 @@ mod tests {
         let mut prev = GENESIS_HASH.to_owned();
         (1..=n)
             .map(|seq| {
-                let draft = JournalDraft::new(DateTime::<Utc>::from_timestamp(1_700_000_000 + seq, 0).unwrap_or_default(), "system", format!("card:{seq}"), "register")
-                    .states(Some("received"), Some("registered"));
+                let draft = JournalDraft::new(
+                    DateTime::<Utc>::from_timestamp(1_700_000_000 + seq, 0).unwrap_or_default(),
+                    "system",
+                    format!("card:{seq}"),
+                    "register",
+                )
+                .states(Some("received"), Some("registered"));
                 let hash = entry_hash(&prev, seq, &draft);
-                let e = JournalEntry { seq, draft, prev_hash: prev.clone(), hash: hash.clone() };
+                let e = JournalEntry {
+                    seq,
+                    draft,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
                 prev = hash;
                 e
             })
@@ -169,12 +186,21 @@ mod tests {
         let mut removed = entries.clone();
         removed.remove(1);
         let mut v = ChainVerifier::default();
-        assert_eq!(removed.iter().try_for_each(|e| v.feed(e)), Err(BrokenLink::Gap { seq: 3, expected: 2 }));
+        assert_eq!(
+            removed.iter().try_for_each(|e| v.feed(e)),
+            Err(BrokenLink::Gap {
+                seq: 3,
+                expected: 2
+            })
+        );
 
         // Re-hashing the altered entry is not enough: the next link breaks.
         let mut rehashed = altered;
         rehashed[2].hash = entry_hash(&rehashed[2].prev_hash, 3, &rehashed[2].draft);
         let mut v = ChainVerifier::default();
-        assert_eq!(rehashed.iter().try_for_each(|e| v.feed(e)), Err(BrokenLink::Unlinked { seq: 4 }));
+        assert_eq!(
+            rehashed.iter().try_for_each(|e| v.feed(e)),
+            Err(BrokenLink::Unlinked { seq: 4 })
+        );
     }
 }

@@ -74,11 +74,27 @@ impl Role {
         let t: (&str, &str, &str) = match self {
             Role::BranchOperator => ("ХҚКО қызметкері", "Сотрудник ЦОН", "Branch operator"),
             Role::Registrar => ("Тіркеуші (ҚҚБ)", "Регистратор (канцелярия)", "Registrar"),
-            Role::ReceptionSecretary => ("Қабылдау хатшысы", "Секретарь приёма", "Reception secretary"),
+            Role::ReceptionSecretary => (
+                "Қабылдау хатшысы",
+                "Секретарь приёма",
+                "Reception secretary",
+            ),
             Role::Executor => ("Орындаушы", "Исполнитель", "Executor"),
-            Role::Head => ("Басшы / орынбасар", "Руководитель / заместитель", "Head / deputy"),
-            Role::Operator => ("Уәкілетті орган", "Уполномоченный орган", "Operator / authorized body"),
-            Role::GovernmentOffice => ("Үкімет аппараты", "Аппарат Правительства", "Government office"),
+            Role::Head => (
+                "Басшы / орынбасар",
+                "Руководитель / заместитель",
+                "Head / deputy",
+            ),
+            Role::Operator => (
+                "Уәкілетті орган",
+                "Уполномоченный орган",
+                "Operator / authorized body",
+            ),
+            Role::GovernmentOffice => (
+                "Үкімет аппараты",
+                "Аппарат Правительства",
+                "Government office",
+            ),
             Role::Admin => ("Әкімші", "Администратор", "Administrator"),
         };
         match lang {
@@ -145,7 +161,10 @@ impl NewBody {
         let mut errs = Vec::new();
         let code_ok = !self.code.is_empty()
             && self.code.len() <= 16
-            && self.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && self
+                .code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !code_ok {
             errs.push(("code", "body-code-invalid"));
         }
@@ -215,7 +234,10 @@ pub enum ReceptionError {
 
 /// VC-01: the reception is conducted by the first head; by a deputy only when the first head
 /// is absent — the most senior deputy who is present that day.
-pub fn presiding_official(officials: &[Official], day: NaiveDate) -> Result<&Official, ReceptionError> {
+pub fn presiding_official(
+    officials: &[Official],
+    day: NaiveDate,
+) -> Result<&Official, ReceptionError> {
     let head = officials
         .iter()
         .find(|o| o.rank == OfficialRank::FirstHead)
@@ -375,9 +397,10 @@ impl CardState {
             (S::Registered | S::InExecution, A::CloseOutOfScope) => S::ClosedOutOfScope,
             (S::InExecution, A::Decide) => S::Decided,
             (S::Decided, A::Answer) => S::Answered,
-            (S::Answered | S::Redirected | S::Attached | S::ClosedOutOfScope | S::Refused, A::Archive) => {
-                S::Archived
-            }
+            (
+                S::Answered | S::Redirected | S::Attached | S::ClosedOutOfScope | S::Refused,
+                A::Archive,
+            ) => S::Archived,
             (from, action) => return Err(TransitionError { from, action }),
         };
         Ok(to)
@@ -488,10 +511,22 @@ mod tests {
             official(1, OfficialRank::FirstHead, 0, vec![leave]),
             official(2, OfficialRank::Deputy, 1, vec![trip]),
         ];
-        assert_eq!(presiding_official(&officials, d(2026, 3, 31)).map(|o| o.id), Ok(1));
-        assert_eq!(presiding_official(&officials, d(2026, 4, 2)).map(|o| o.id), Ok(2));
-        assert_eq!(presiding_official(&officials, d(2026, 4, 6)).map(|o| o.id), Ok(3));
-        assert_eq!(presiding_official(&officials, d(2026, 4, 11)).map(|o| o.id), Ok(1));
+        assert_eq!(
+            presiding_official(&officials, d(2026, 3, 31)).map(|o| o.id),
+            Ok(1)
+        );
+        assert_eq!(
+            presiding_official(&officials, d(2026, 4, 2)).map(|o| o.id),
+            Ok(2)
+        );
+        assert_eq!(
+            presiding_official(&officials, d(2026, 4, 6)).map(|o| o.id),
+            Ok(3)
+        );
+        assert_eq!(
+            presiding_official(&officials, d(2026, 4, 11)).map(|o| o.id),
+            Ok(1)
+        );
         assert_eq!(
             presiding_official(&officials[..2], d(2026, 4, 1)).map(|o| o.id),
             Ok(3),
@@ -512,7 +547,13 @@ mod tests {
     fn gen_05_card_state_machine() {
         use CardAction as A;
         use CardState as S;
-        let path = [A::Register, A::SendForExecution, A::Decide, A::Answer, A::Archive];
+        let path = [
+            A::Register,
+            A::SendForExecution,
+            A::Decide,
+            A::Answer,
+            A::Archive,
+        ];
         let mut s = S::Received;
         for a in path {
             s = s.apply(a).unwrap_or(S::Received);

@@ -6,11 +6,11 @@
 use crate::calendar::DayEdit;
 use crate::deadline::{Deadline, TermEvent};
 use crate::journal::{JournalDraft, JournalEntry};
-use crate::model::{
-    Absence, Applicant, Body, Branch, Card, CardState, NewBody, NewCard, Official, OfficialRank, RegNumber, Role,
-    StaffUser,
-};
 use crate::lang::{Lang, Names};
+use crate::model::{
+    Absence, Applicant, Body, Branch, Card, CardState, NewBody, NewCard, Official, OfficialRank,
+    RegNumber, Role, StaffUser,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -41,7 +41,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self { limit: 50, offset: 0 }
+        Self {
+            limit: 50,
+            offset: 0,
+        }
     }
 }
 
@@ -114,7 +117,12 @@ pub trait BodyRepo: Send + Sync {
     async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
     async fn add_official(&self, o: &NewOfficial) -> StoreResult<Official>;
     async fn officials(&self, body_id: i64) -> StoreResult<Vec<Official>>;
-    async fn add_absence(&self, official_id: i64, a: &Absence, journal: JournalDraft) -> StoreResult<()>;
+    async fn add_absence(
+        &self,
+        official_id: i64,
+        a: &Absence,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -181,7 +189,12 @@ impl From<&Deadline> for StoredDeadline {
 #[async_trait]
 pub trait CardRepo: Send + Sync {
     /// Stores a received card with its first deadlines; journaled.
-    async fn create_card(&self, c: &NewCard, deadlines: &[StoredDeadline], journal: JournalDraft) -> StoreResult<Card>;
+    async fn create_card(
+        &self,
+        c: &NewCard,
+        deadlines: &[StoredDeadline],
+        journal: JournalDraft,
+    ) -> StoreResult<Card>;
     async fn card(&self, id: i64) -> StoreResult<Card>;
     async fn cards_of_body(&self, body_id: i64, page: PageRequest) -> StoreResult<Page<Card>>;
     /// Registers a card in state `from`: takes the next number of its body for `year`
@@ -197,7 +210,13 @@ pub trait CardRepo: Send + Sync {
         journal: JournalDraft,
     ) -> StoreResult<RegNumber>;
     /// Moves a card from `from` to `to` (a transition the domain allowed); journaled.
-    async fn transition_card(&self, card_id: i64, from: CardState, to: CardState, journal: JournalDraft) -> StoreResult<()>;
+    async fn transition_card(
+        &self,
+        card_id: i64,
+        from: CardState,
+        to: CardState,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
     /// Records a pause, resumption or extension and the recomputed deadlines; journaled.
     async fn add_term_event(
         &self,
@@ -210,7 +229,12 @@ pub trait CardRepo: Send + Sync {
     /// Open cases (not closed) with their events and deadlines, in id order after `after_id`.
     async fn open_cases(&self, after_id: i64, limit: u32) -> StoreResult<Vec<OpenCase>>;
     /// Replaces a card's deadlines after a recomputation; journaled.
-    async fn replace_deadlines(&self, card_id: i64, deadlines: &[StoredDeadline], journal: JournalDraft) -> StoreResult<()>;
+    async fn replace_deadlines(
+        &self,
+        card_id: i64,
+        deadlines: &[StoredDeadline],
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -218,7 +242,12 @@ pub trait CalendarRepo: Send + Sync {
     /// The admin's edits of a jurisdiction's calendar.
     async fn calendar_edits(&self, jurisdiction: &str) -> StoreResult<Vec<DayEdit>>;
     /// Adds or replaces the edit of one day; journaled.
-    async fn put_calendar_edit(&self, jurisdiction: &str, e: &DayEdit, journal: JournalDraft) -> StoreResult<()>;
+    async fn put_calendar_edit(
+        &self,
+        jurisdiction: &str,
+        e: &DayEdit,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
@@ -234,7 +263,9 @@ pub trait JournalRepo: Send + Sync {
 
 /// Everything the application needs from storage, in one object.
 #[async_trait]
-pub trait Store: BodyRepo + BranchRepo + StaffRepo + ApplicantRepo + CardRepo + CalendarRepo + JournalRepo {
+pub trait Store:
+    BodyRepo + BranchRepo + StaffRepo + ApplicantRepo + CardRepo + CalendarRepo + JournalRepo
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
     /// A cheap query proving the database answers (for /readyz).

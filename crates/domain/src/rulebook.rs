@@ -15,7 +15,11 @@ pub enum RulebookError {
     #[error("rulebook file `{file}` is not valid: {message}")]
     Parse { file: String, message: String },
     #[error("rulebooks `{a}` and `{b}` of family {family} overlap in time")]
-    Overlap { family: String, a: String, b: String },
+    Overlap {
+        family: String,
+        a: String,
+        b: String,
+    },
     #[error("rulebook `{0}` is defined twice")]
     Duplicate(String),
     #[error("no rulebook for channel `{channel}` is in force on {date}")]
@@ -50,7 +54,10 @@ impl Anchor {
     pub fn is_backward(self) -> bool {
         matches!(
             self,
-            Anchor::BeforeQuarter | Anchor::BeforeMonth | Anchor::BeforeReception | Anchor::BeforeDecision
+            Anchor::BeforeQuarter
+                | Anchor::BeforeMonth
+                | Anchor::BeforeReception
+                | Anchor::BeforeDecision
         )
     }
 }
@@ -229,7 +236,9 @@ impl<'a> Governing<'a> {
 
 impl RulebookSet {
     /// Parses and checks a set of rulebook files `(file name, TOML text)`.
-    pub fn from_toml_files<'s>(files: impl IntoIterator<Item = (&'s str, &'s str)>) -> Result<Self, RulebookError> {
+    pub fn from_toml_files<'s>(
+        files: impl IntoIterator<Item = (&'s str, &'s str)>,
+    ) -> Result<Self, RulebookError> {
         let mut books = Vec::new();
         for (name, text) in files {
             let b: Rulebook = toml::from_str(text).map_err(|e| RulebookError::Parse {
@@ -273,7 +282,11 @@ impl RulebookSet {
     }
 
     /// GEN-01: the editions in force on the day of receipt for an appeal on `channel`.
-    pub fn governing(&self, channel: Channel, received_on: NaiveDate) -> Result<Governing<'_>, RulebookError> {
+    pub fn governing(
+        &self,
+        channel: Channel,
+        received_on: NaiveDate,
+    ) -> Result<Governing<'_>, RulebookError> {
         let channel_book = self
             .books
             .iter()
@@ -297,6 +310,8 @@ impl RulebookSet {
     /// Whether some edition governs `channel` on `day` specifically (e.g. the VKS service
     /// exists on that day). The general law alone does not open a channel.
     pub fn channel_open(&self, channel: Channel, day: NaiveDate) -> bool {
-        self.books.iter().any(|b| b.governs(channel) && b.in_force_on(day))
+        self.books
+            .iter()
+            .any(|b| b.governs(channel) && b.in_force_on(day))
     }
 }

@@ -3,8 +3,8 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use otinish_domain::calendar::{DayEdit, OffReason, WorkingCalendar};
 use otinish_domain::deadline::{
-    case_deadlines, changes_after_calendar_edit, check_extension, check_pause_event, next_quarter_start, term_before,
-    CaseFacts, DeadlineError, TermEvent,
+    case_deadlines, changes_after_calendar_edit, check_extension, check_pause_event,
+    next_quarter_start, term_before, CaseFacts, DeadlineError, TermEvent,
 };
 use otinish_domain::model::{AppealKind, Channel};
 use otinish_domain::rulebook::{Rulebook, RulebookError, RulebookSet};
@@ -14,13 +14,34 @@ const KZ: &str = include_str!("../../../rulebooks/calendars/kz.toml");
 
 fn editions() -> Vec<(&'static str, &'static str)> {
     vec![
-        ("LAW-221.toml", include_str!("../../../rulebooks/editions/LAW-221.toml")),
-        ("APPC-2021.toml", include_str!("../../../rulebooks/editions/APPC-2021.toml")),
-        ("EA-2011.toml", include_str!("../../../rulebooks/editions/EA-2011.toml")),
-        ("VC-2016.toml", include_str!("../../../rulebooks/editions/VC-2016.toml")),
-        ("VC-2021.toml", include_str!("../../../rulebooks/editions/VC-2021.toml")),
-        ("VC-2023.toml", include_str!("../../../rulebooks/editions/VC-2023.toml")),
-        ("PR-2023.toml", include_str!("../../../rulebooks/editions/PR-2023.toml")),
+        (
+            "LAW-221.toml",
+            include_str!("../../../rulebooks/editions/LAW-221.toml"),
+        ),
+        (
+            "APPC-2021.toml",
+            include_str!("../../../rulebooks/editions/APPC-2021.toml"),
+        ),
+        (
+            "EA-2011.toml",
+            include_str!("../../../rulebooks/editions/EA-2011.toml"),
+        ),
+        (
+            "VC-2016.toml",
+            include_str!("../../../rulebooks/editions/VC-2016.toml"),
+        ),
+        (
+            "VC-2021.toml",
+            include_str!("../../../rulebooks/editions/VC-2021.toml"),
+        ),
+        (
+            "VC-2023.toml",
+            include_str!("../../../rulebooks/editions/VC-2023.toml"),
+        ),
+        (
+            "PR-2023.toml",
+            include_str!("../../../rulebooks/editions/PR-2023.toml"),
+        ),
     ]
 }
 
@@ -59,7 +80,11 @@ fn assert_off(c: &WorkingCalendar, days: &[&str]) {
 
 fn assert_working(c: &WorkingCalendar, days: &[&str]) {
     for s in days {
-        assert!(c.is_working_day(d(s)), "{s} should be a working day, got {:?}", c.off_reason(d(s)));
+        assert!(
+            c.is_working_day(d(s)),
+            "{s} should be a working day, got {:?}",
+            c.off_reason(d(s))
+        );
     }
 }
 
@@ -68,32 +93,80 @@ fn assert_working(c: &WorkingCalendar, days: &[&str]) {
 #[test]
 fn gen_02_calendar_2024() {
     let c = cal();
-    assert_off(&c, &["2024-01-01", "2024-01-02", "2024-03-08", "2024-03-21", "2024-03-22", "2024-05-01", "2024-05-07", "2024-05-09", "2024-08-30", "2024-10-25", "2024-12-16"]);
+    assert_off(
+        &c,
+        &[
+            "2024-01-01",
+            "2024-01-02",
+            "2024-03-08",
+            "2024-03-21",
+            "2024-03-22",
+            "2024-05-01",
+            "2024-05-07",
+            "2024-05-09",
+            "2024-08-30",
+            "2024-10-25",
+            "2024-12-16",
+        ],
+    );
     // Nauryz 23 Mar 2024 on Saturday → Monday 25 Mar off; Capital Day 6 Jul on Saturday → 8 Jul.
-    assert!(matches!(c.off_reason(d("2024-03-25")), Some(OffReason::HolidayMoved { from, .. }) if from == d("2024-03-23")));
-    assert!(matches!(c.off_reason(d("2024-07-08")), Some(OffReason::HolidayMoved { from, .. }) if from == d("2024-07-06")));
+    assert!(
+        matches!(c.off_reason(d("2024-03-25")), Some(OffReason::HolidayMoved { from, .. }) if from == d("2024-03-23"))
+    );
+    assert!(
+        matches!(c.off_reason(d("2024-07-08")), Some(OffReason::HolidayMoved { from, .. }) if from == d("2024-07-06"))
+    );
     // Orthodox Christmas 7 Jan 2024 and Kurban ait 16 Jun 2024 are Sundays: religious days do not move.
     assert_working(&c, &["2024-01-08", "2024-06-17"]);
     // Transfer: Saturday 4 May worked, Wednesday 8 May off.
     assert_working(&c, &["2024-05-04"]);
-    assert!(matches!(c.off_reason(d("2024-05-08")), Some(OffReason::Transferred { worked_on: Some(w), .. }) if w == d("2024-05-04")));
-    assert_working(&c, &["2024-03-26", "2024-05-02", "2024-05-03", "2024-12-17"]);
+    assert!(
+        matches!(c.off_reason(d("2024-05-08")), Some(OffReason::Transferred { worked_on: Some(w), .. }) if w == d("2024-05-04"))
+    );
+    assert_working(
+        &c,
+        &["2024-03-26", "2024-05-02", "2024-05-03", "2024-12-17"],
+    );
 }
 
 /// GEN-02: 2025 — Sunday 5 Jan worked for Friday 3 Jan; four weekend moves; Kurban ait on a Friday.
 #[test]
 fn gen_02_calendar_2025() {
     let c = cal();
-    assert_off(&c, &["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-07", "2025-03-21", "2025-05-01", "2025-05-07", "2025-05-09", "2025-06-06", "2025-12-16"]);
+    assert_off(
+        &c,
+        &[
+            "2025-01-01",
+            "2025-01-02",
+            "2025-01-03",
+            "2025-01-07",
+            "2025-03-21",
+            "2025-05-01",
+            "2025-05-07",
+            "2025-05-09",
+            "2025-06-06",
+            "2025-12-16",
+        ],
+    );
     assert_working(&c, &["2025-01-05"]);
-    for (moved, from) in [("2025-03-10", "2025-03-08"), ("2025-03-24", "2025-03-22"), ("2025-03-25", "2025-03-23"), ("2025-07-07", "2025-07-06"), ("2025-09-01", "2025-08-30"), ("2025-10-27", "2025-10-25")] {
+    for (moved, from) in [
+        ("2025-03-10", "2025-03-08"),
+        ("2025-03-24", "2025-03-22"),
+        ("2025-03-25", "2025-03-23"),
+        ("2025-07-07", "2025-07-06"),
+        ("2025-09-01", "2025-08-30"),
+        ("2025-10-27", "2025-10-25"),
+    ] {
         assert!(
             matches!(c.off_reason(d(moved)), Some(OffReason::HolidayMoved { from: f, .. }) if f == d(from)),
             "{moved} should be the day off moved from {from}, got {:?}",
             c.off_reason(d(moved))
         );
     }
-    assert_working(&c, &["2025-03-26", "2025-07-08", "2025-09-02", "2025-10-28"]);
+    assert_working(
+        &c,
+        &["2025-03-26", "2025-07-08", "2025-09-02", "2025-10-28"],
+    );
 }
 
 /// GEN-02: 2026 — Nauryz 21–22 Mar on Sat/Sun moves to 24 and 25 Mar (moves stack), 8 Mar →
@@ -101,11 +174,40 @@ fn gen_02_calendar_2025() {
 #[test]
 fn gen_02_calendar_2026() {
     let c = cal();
-    assert_off(&c, &["2026-01-01", "2026-01-02", "2026-01-07", "2026-03-09", "2026-03-23", "2026-03-24", "2026-03-25", "2026-05-01", "2026-05-07", "2026-05-11", "2026-05-27", "2026-07-06", "2026-10-26", "2026-12-16"]);
-    assert_working(&c, &["2026-03-20", "2026-03-26", "2026-05-08", "2026-05-12", "2026-10-27"]);
+    assert_off(
+        &c,
+        &[
+            "2026-01-01",
+            "2026-01-02",
+            "2026-01-07",
+            "2026-03-09",
+            "2026-03-23",
+            "2026-03-24",
+            "2026-03-25",
+            "2026-05-01",
+            "2026-05-07",
+            "2026-05-11",
+            "2026-05-27",
+            "2026-07-06",
+            "2026-10-26",
+            "2026-12-16",
+        ],
+    );
+    assert_working(
+        &c,
+        &[
+            "2026-03-20",
+            "2026-03-26",
+            "2026-05-08",
+            "2026-05-12",
+            "2026-10-27",
+        ],
+    );
     let days_off = c.days_off(2026);
     assert!(days_off.iter().any(|s| s.date == d("2026-03-24")));
-    assert!(days_off.iter().all(|s| !matches!(s.reason, OffReason::Weekend { .. })));
+    assert!(days_off
+        .iter()
+        .all(|s| !matches!(s.reason, OffReason::Weekend { .. })));
 }
 
 /// GEN-02: the holiday list changed over the years: Republic Day only from 2022, First
@@ -114,7 +216,10 @@ fn gen_02_calendar_2026() {
 fn gen_02_holidays_by_year() {
     let c = cal();
     assert_working(&c, &["2021-10-25", "2022-12-01"]);
-    assert_off(&c, &["2021-12-01", "2021-12-16", "2021-12-17", "2022-10-25"]);
+    assert_off(
+        &c,
+        &["2021-12-01", "2021-12-16", "2021-12-17", "2022-10-25"],
+    );
     // 17 Dec 2024 was an ordinary Tuesday.
     assert_working(&c, &["2024-12-17"]);
 }
@@ -124,11 +229,26 @@ fn gen_02_holidays_by_year() {
 #[test]
 fn gen_03_three_working_days_across_nauryz_2026() {
     let c = cal();
-    let span = c.add_working_days(d("2026-03-19"), 3).unwrap_or_else(|e| panic!("{e}"));
+    let span = c
+        .add_working_days(d("2026-03-19"), 3)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(span.due, d("2026-03-27"));
-    assert_eq!(span.counted, vec![d("2026-03-20"), d("2026-03-26"), d("2026-03-27")]);
+    assert_eq!(
+        span.counted,
+        vec![d("2026-03-20"), d("2026-03-26"), d("2026-03-27")]
+    );
     let skipped: Vec<_> = span.skipped.iter().map(|s| s.date).collect();
-    assert_eq!(skipped, ["2026-03-21", "2026-03-22", "2026-03-23", "2026-03-24", "2026-03-25"].map(d));
+    assert_eq!(
+        skipped,
+        [
+            "2026-03-21",
+            "2026-03-22",
+            "2026-03-23",
+            "2026-03-24",
+            "2026-03-25"
+        ]
+        .map(d)
+    );
     let words = span.explain_skipped(Lang::Ru).join("\n");
     assert!(words.contains("Наурыз"), "{words}");
     assert!(words.contains("перенесённый выходной"), "{words}");
@@ -138,12 +258,25 @@ fn gen_03_three_working_days_across_nauryz_2026() {
 #[test]
 fn gen_03_terms_across_new_year() {
     let c = cal();
-    let span = c.add_working_days(d("2024-12-27"), 3).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(span.counted, vec![d("2024-12-30"), d("2024-12-31"), d("2025-01-05")]);
-    let span = c.add_working_days(d("2025-12-29"), 5).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(span.due, d("2026-01-08"), "1–2 Jan holidays, 7 Jan Christmas");
+    let span = c
+        .add_working_days(d("2024-12-27"), 3)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        span.counted,
+        vec![d("2024-12-30"), d("2024-12-31"), d("2025-01-05")]
+    );
+    let span = c
+        .add_working_days(d("2025-12-29"), 5)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        span.due,
+        d("2026-01-08"),
+        "1–2 Jan holidays, 7 Jan Christmas"
+    );
     // An event on a non-working day: counting starts on the next working day.
-    let span = c.add_working_days(d("2026-03-21"), 1).unwrap_or_else(|e| panic!("{e}"));
+    let span = c
+        .add_working_days(d("2026-03-21"), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(span.due, d("2026-03-26"));
 }
 
@@ -151,17 +284,35 @@ fn gen_03_terms_across_new_year() {
 #[test]
 fn gen_03_backward_and_calendar_days() {
     let c = cal();
-    let span = c.working_days_before(d("2026-03-27"), 3).unwrap_or_else(|e| panic!("{e}"));
+    let span = c
+        .working_days_before(d("2026-03-27"), 3)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(span.due, d("2026-03-19"));
-    let span = c.working_days_before(d("2026-01-05"), 1).unwrap_or_else(|e| panic!("{e}"));
+    let span = c
+        .working_days_before(d("2026-01-05"), 1)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(span.due, d("2025-12-31"));
-    assert_eq!(c.add_calendar_days(d("2026-12-25"), 15).map(|s| s.due), Ok(d("2027-01-09")));
-    assert_eq!(c.calendar_days_before(d("2026-04-01"), 15).map(|s| s.due), Ok(d("2026-03-17")));
-    assert_eq!(c.next_working_day_from(d("2026-03-21")), Ok(d("2026-03-26")));
+    assert_eq!(
+        c.add_calendar_days(d("2026-12-25"), 15).map(|s| s.due),
+        Ok(d("2027-01-09"))
+    );
+    assert_eq!(
+        c.calendar_days_before(d("2026-04-01"), 15).map(|s| s.due),
+        Ok(d("2026-03-17"))
+    );
+    assert_eq!(
+        c.next_working_day_from(d("2026-03-21")),
+        Ok(d("2026-03-26"))
+    );
     // Asia/Almaty, UTC+5: the end of 27 Mar local is 18:59:59 UTC.
-    assert_eq!(c.zone().end_of_day(d("2026-03-27")), Utc.with_ymd_and_hms(2026, 3, 27, 18, 59, 59).unwrap());
+    assert_eq!(
+        c.zone().end_of_day(d("2026-03-27")),
+        Utc.with_ymd_and_hms(2026, 3, 27, 18, 59, 59).unwrap()
+    );
     // Years beyond the data are flagged, not silently trusted.
-    let span = c.add_working_days(d("2027-12-28"), 5).unwrap_or_else(|e| panic!("{e}"));
+    let span = c
+        .add_working_days(d("2027-12-28"), 5)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(span.unconfirmed_years, vec![2028]);
 }
 
@@ -170,12 +321,19 @@ fn gen_03_backward_and_calendar_days() {
 fn gen_02_admin_edits_change_the_calendar() {
     let c = cal();
     let edited = c
-        .with_edits(vec![DayEdit { date: d("2026-08-31"), working: true, reason: "new Constitution".into() }])
+        .with_edits(vec![DayEdit {
+            date: d("2026-08-31"),
+            working: true,
+            reason: "new Constitution".into(),
+        }])
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!c.is_working_day(d("2026-08-31")));
     assert!(edited.is_working_day(d("2026-08-31")));
     let bad = KZ.replace("work = \"2024-05-04\"", "work = \"2024-05-06\"");
-    assert!(WorkingCalendar::from_toml(&bad).is_err(), "a transfer must work a weekend day");
+    assert!(
+        WorkingCalendar::from_toml(&bad).is_err(),
+        "a transfer must work a weekend day"
+    );
     assert!(WorkingCalendar::from_toml("jurisdiction = 1").is_err());
 }
 
@@ -185,20 +343,46 @@ fn gen_02_admin_edits_change_the_calendar() {
 #[test]
 fn gen_01_edition_by_day_of_receipt() {
     let b = books();
-    let old = b.governing(Channel::Vks, d("2021-06-30")).unwrap_or_else(|e| panic!("{e}"));
-    let new = b.governing(Channel::Vks, d("2021-07-01")).unwrap_or_else(|e| panic!("{e}"));
+    let old = b
+        .governing(Channel::Vks, d("2021-06-30"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let new = b
+        .governing(Channel::Vks, d("2021-07-01"))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(old.primary_id(), "VC-2016");
     assert_eq!(new.primary_id(), "VC-2021");
     assert!(old.steps_before("refuse_out_of_competence").is_empty());
     assert_eq!(new.steps_before("refuse_out_of_competence").len(), 1);
-    assert_eq!(new.steps_before("refuse_out_of_competence")[0].rule, "VC-10");
-    assert!(old.decision_allowed("appoint_reception") && old.decision_allowed("refuse_out_of_competence"));
+    assert_eq!(
+        new.steps_before("refuse_out_of_competence")[0].rule,
+        "VC-10"
+    );
+    assert!(
+        old.decision_allowed("appoint_reception")
+            && old.decision_allowed("refuse_out_of_competence")
+    );
     assert!(!old.decision_allowed("consultation"));
-    assert_eq!(b.governing(Channel::Vks, d("2024-01-10")).map(|g| g.primary_id()).ok(), Some("VC-2023"));
-    assert_eq!(b.governing(Channel::Portal, d("2013-05-10")).map(|g| g.primary_id()).ok(), Some("EA-2011"));
+    assert_eq!(
+        b.governing(Channel::Vks, d("2024-01-10"))
+            .map(|g| g.primary_id())
+            .ok(),
+        Some("VC-2023")
+    );
+    assert_eq!(
+        b.governing(Channel::Portal, d("2013-05-10"))
+            .map(|g| g.primary_id())
+            .ok(),
+        Some("EA-2011")
+    );
     assert!(b.channel_open(Channel::VideoAppeal, d("2022-01-10")));
-    assert!(!b.channel_open(Channel::VideoAppeal, d("2024-01-10")), "VA removed in VC-2023");
-    assert!(matches!(b.governing(Channel::Paper, d("2000-01-01")), Err(RulebookError::NoneInForce { .. })));
+    assert!(
+        !b.channel_open(Channel::VideoAppeal, d("2024-01-10")),
+        "VA removed in VC-2023"
+    );
+    assert!(matches!(
+        b.governing(Channel::Paper, d("2000-01-01")),
+        Err(RulebookError::NoneInForce { .. })
+    ));
 }
 
 /// GEN-01: a deployment adds a newer edition as data; older cases keep their edition, and
@@ -208,21 +392,43 @@ fn gen_01_new_edition_is_data() {
     let mut files = editions();
     let newer = include_str!("../../../rulebooks/editions/VC-2023.toml")
         .replace("id = \"VC-2023\"", "id = \"VC-2026\"")
-        .replace("effective_from = \"2023-06-15\"", "effective_from = \"2026-01-01\"")
+        .replace(
+            "effective_from = \"2023-06-15\"",
+            "effective_from = \"2026-01-01\"",
+        )
         .replace("effective_to = \"2026-01-01\"", "");
     files.push(("VC-2026.toml", &newer));
     let b = RulebookSet::from_toml_files(files.clone()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(b.governing(Channel::Vks, d("2025-12-31")).map(|g| g.primary_id()).ok(), Some("VC-2023"));
-    assert_eq!(b.governing(Channel::Vks, d("2026-01-01")).map(|g| g.primary_id()).ok(), Some("VC-2026"));
+    assert_eq!(
+        b.governing(Channel::Vks, d("2025-12-31"))
+            .map(|g| g.primary_id())
+            .ok(),
+        Some("VC-2023")
+    );
+    assert_eq!(
+        b.governing(Channel::Vks, d("2026-01-01"))
+            .map(|g| g.primary_id())
+            .ok(),
+        Some("VC-2026")
+    );
     let overlapping = newer.replace("id = \"VC-2026\"", "id = \"VC-X\"");
     files.push(("VC-X.toml", &overlapping));
-    assert!(matches!(RulebookSet::from_toml_files(files), Err(RulebookError::Overlap { .. })));
+    assert!(matches!(
+        RulebookSet::from_toml_files(files),
+        Err(RulebookError::Overlap { .. })
+    ));
     let broken: Result<Rulebook, _> = toml::from_str("id = 3");
     assert!(broken.is_err());
 }
 
 fn facts(channel: Channel, kind: AppealKind, received: &str) -> CaseFacts {
-    CaseFacts { channel, kind, received_at: noon(received), registered_at: None, events: vec![] }
+    CaseFacts {
+        channel,
+        kind,
+        received_at: noon(received),
+        registered_at: None,
+        events: vec![],
+    }
 }
 
 /// GEN-04, VC-19, EA-14: every deadline carries its rule, its edition and its due moment,
@@ -232,29 +438,52 @@ fn gen_04_deadlines_with_rules_and_explanations() {
     let (b, c) = (books(), cal());
     let f = facts(Channel::Portal, AppealKind::Statement, "2026-03-19");
     let ds = case_deadlines(&f, &b, &c, d("2026-03-19")).unwrap_or_else(|e| panic!("{e}"));
-    let answer = ds.iter().find(|x| x.key == "answer").unwrap_or_else(|| panic!("answer term"));
-    assert_eq!((answer.rule.as_str(), answer.rulebook.as_str()), ("VC-19", "APPC-2021"));
+    let answer = ds
+        .iter()
+        .find(|x| x.key == "answer")
+        .unwrap_or_else(|| panic!("answer term"));
+    assert_eq!(
+        (answer.rule.as_str(), answer.rulebook.as_str()),
+        ("VC-19", "APPC-2021")
+    );
     // 15 working days from 19 Mar 2026, skipping Nauryz and its moved days off.
     assert_eq!(answer.due_on, d("2026-04-14"));
     assert_eq!(answer.due_at, c.zone().end_of_day(d("2026-04-14")));
     let ru = answer.explain(Lang::Ru);
-    assert!(ru.contains("15 рабочих дней") && ru.contains("14.04.2026") && ru.contains("Наурыз"), "{ru}");
+    assert!(
+        ru.contains("15 рабочих дней") && ru.contains("14.04.2026") && ru.contains("Наурыз"),
+        "{ru}"
+    );
     let kk = answer.explain(Lang::Kk);
     assert!(kk.contains("жұмыс күні") && kk.contains("Наурыз"), "{kk}");
     let en = answer.explain(Lang::En);
-    assert!(en.contains("15 working days") && en.contains("Asia/Almaty"), "{en}");
-    let redirect = ds.iter().find(|x| x.key == "redirect").unwrap_or_else(|| panic!("redirect term"));
+    assert!(
+        en.contains("15 working days") && en.contains("Asia/Almaty"),
+        "{en}"
+    );
+    let redirect = ds
+        .iter()
+        .find(|x| x.key == "redirect")
+        .unwrap_or_else(|| panic!("redirect term"));
     assert_eq!(redirect.due_on, d("2026-03-27"));
 
     // A complaint: 20 working days (APPC art. 99).
     let f = facts(Channel::Portal, AppealKind::Complaint, "2026-03-19");
     let ds = case_deadlines(&f, &b, &c, d("2026-03-19")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(ds.iter().find(|x| x.key == "answer").map(|x| x.due_on), Some(d("2026-04-21")));
+    assert_eq!(
+        ds.iter().find(|x| x.key == "answer").map(|x| x.due_on),
+        Some(d("2026-04-21"))
+    );
 
     // Before the APPC: 15 calendar days under Law 221.
     let f = facts(Channel::Paper, AppealKind::Statement, "2020-03-02");
     let ds = case_deadlines(&f, &b, &c, d("2020-03-02")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(ds.iter().find(|x| x.key == "answer").map(|x| (x.due_on, x.rulebook.as_str())), Some((d("2020-03-17"), "LAW-221")));
+    assert_eq!(
+        ds.iter()
+            .find(|x| x.key == "answer")
+            .map(|x| (x.due_on, x.rulebook.as_str())),
+        Some((d("2020-03-17"), "LAW-221"))
+    );
 }
 
 /// GEN-04, VC-08: a VKS request under VC-2016 must be decided within 3 working days.
@@ -263,8 +492,14 @@ fn vc_08_decision_due_in_three_working_days_under_vc_2016() {
     let (b, c) = (books(), cal());
     let f = facts(Channel::Vks, AppealKind::Request, "2019-03-20");
     let ds = case_deadlines(&f, &b, &c, d("2019-03-20")).unwrap_or_else(|e| panic!("{e}"));
-    let dec = ds.iter().find(|x| x.key == "vks_decision").unwrap_or_else(|| panic!("vks_decision"));
-    assert_eq!((dec.rule.as_str(), dec.rulebook.as_str()), ("VC-08", "VC-2016"));
+    let dec = ds
+        .iter()
+        .find(|x| x.key == "vks_decision")
+        .unwrap_or_else(|| panic!("vks_decision"));
+    assert_eq!(
+        (dec.rule.as_str(), dec.rulebook.as_str()),
+        ("VC-08", "VC-2016")
+    );
     // 21–22 Mar 2019 Thu/Fri Nauryz, 23 Mar Sat → 25 Mar off.
     assert_eq!(dec.due_on, d("2019-03-28"));
 }
@@ -276,32 +511,95 @@ fn gen_04_pause_resume_and_extension() {
     let (b, c) = (books(), cal());
     let mut f = facts(Channel::Portal, AppealKind::Statement, "2026-04-01");
     let base = case_deadlines(&f, &b, &c, d("2026-04-01")).unwrap_or_else(|e| panic!("{e}"));
-    let due = |ds: &[otinish_domain::deadline::Deadline]| ds.iter().find(|x| x.key == "answer").map(|x| x.due_on);
+    let due = |ds: &[otinish_domain::deadline::Deadline]| {
+        ds.iter().find(|x| x.key == "answer").map(|x| x.due_on)
+    };
     assert_eq!(due(&base), Some(d("2026-04-22")));
 
-    assert_eq!(check_pause_event(&f.events, false), Err(DeadlineError::NotPaused));
-    f.events.push(TermEvent::Paused { at: noon("2026-04-06"), reason: "clarification requested".into() });
-    assert_eq!(check_pause_event(&f.events, true), Err(DeadlineError::AlreadyPaused));
+    assert_eq!(
+        check_pause_event(&f.events, false),
+        Err(DeadlineError::NotPaused)
+    );
+    f.events.push(TermEvent::Paused {
+        at: noon("2026-04-06"),
+        reason: "clarification requested".into(),
+    });
+    assert_eq!(
+        check_pause_event(&f.events, true),
+        Err(DeadlineError::AlreadyPaused)
+    );
     let paused = case_deadlines(&f, &b, &c, d("2026-04-08")).unwrap_or_else(|e| panic!("{e}"));
-    assert!(paused.iter().find(|x| x.key == "answer").is_some_and(|x| x.paused));
-    f.events.push(TermEvent::Resumed { at: noon("2026-04-10") });
+    assert!(paused
+        .iter()
+        .find(|x| x.key == "answer")
+        .is_some_and(|x| x.paused));
+    f.events.push(TermEvent::Resumed {
+        at: noon("2026-04-10"),
+    });
     let resumed = case_deadlines(&f, &b, &c, d("2026-04-20")).unwrap_or_else(|e| panic!("{e}"));
     // 7, 8, 9, 10 April suspended: four working days later.
     assert_eq!(due(&resumed), Some(d("2026-04-28")));
-    let answer = resumed.iter().find(|x| x.key == "answer").unwrap_or_else(|| panic!("answer"));
-    assert!(answer.explain(Lang::Ru).contains("срок приостановлен: clarification requested"));
+    let answer = resumed
+        .iter()
+        .find(|x| x.key == "answer")
+        .unwrap_or_else(|| panic!("answer"));
+    assert!(answer
+        .explain(Lang::Ru)
+        .contains("срок приостановлен: clarification requested"));
 
-    let gov = b.governing(Channel::Portal, d("2026-04-01")).unwrap_or_else(|e| panic!("{e}"));
+    let gov = b
+        .governing(Channel::Portal, d("2026-04-01"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let current = d("2026-04-28");
-    assert_eq!(check_extension(&gov, d("2026-04-01"), current, d("2026-05-20"), " "), Err(DeadlineError::ExtensionWithoutReasons));
-    assert!(matches!(check_extension(&gov, d("2026-04-01"), current, d("2026-04-20"), "site inspection"), Err(DeadlineError::ExtensionNotLater { .. })));
-    assert!(matches!(check_extension(&gov, d("2026-04-01"), current, d("2026-06-02"), "site inspection"), Err(DeadlineError::ExtensionTooLong { .. })));
-    assert_eq!(check_extension(&gov, d("2026-04-01"), current, d("2026-06-01"), "site inspection"), Ok(()));
-    f.events.push(TermEvent::Extended { at: noon("2026-04-21"), until: d("2026-06-01"), reasons: "site inspection".into() });
+    assert_eq!(
+        check_extension(&gov, d("2026-04-01"), current, d("2026-05-20"), " "),
+        Err(DeadlineError::ExtensionWithoutReasons)
+    );
+    assert!(matches!(
+        check_extension(
+            &gov,
+            d("2026-04-01"),
+            current,
+            d("2026-04-20"),
+            "site inspection"
+        ),
+        Err(DeadlineError::ExtensionNotLater { .. })
+    ));
+    assert!(matches!(
+        check_extension(
+            &gov,
+            d("2026-04-01"),
+            current,
+            d("2026-06-02"),
+            "site inspection"
+        ),
+        Err(DeadlineError::ExtensionTooLong { .. })
+    ));
+    assert_eq!(
+        check_extension(
+            &gov,
+            d("2026-04-01"),
+            current,
+            d("2026-06-01"),
+            "site inspection"
+        ),
+        Ok(())
+    );
+    f.events.push(TermEvent::Extended {
+        at: noon("2026-04-21"),
+        until: d("2026-06-01"),
+        reasons: "site inspection".into(),
+    });
     let ext = case_deadlines(&f, &b, &c, d("2026-04-21")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(due(&ext), Some(d("2026-06-01")));
-    let notice = ext.iter().find(|x| x.key == "extension_notice").unwrap_or_else(|| panic!("notice"));
-    assert_eq!((notice.due_on, notice.rule.as_str()), (d("2026-04-24"), "APPC art. 76"));
+    let notice = ext
+        .iter()
+        .find(|x| x.key == "extension_notice")
+        .unwrap_or_else(|| panic!("notice"));
+    assert_eq!(
+        (notice.due_on, notice.rule.as_str()),
+        (d("2026-04-24"), "APPC art. 76")
+    );
 }
 
 /// GEN-04: a calendar change moves the open deadlines it affects, and only those.
@@ -309,18 +607,33 @@ fn gen_04_pause_resume_and_extension() {
 fn gen_04_calendar_change_recomputes() {
     let (b, c) = (books(), cal());
     let edited = c
-        .with_edits(vec![DayEdit { date: d("2026-08-31"), working: true, reason: "Constitution Day abolished".into() }])
+        .with_edits(vec![DayEdit {
+            date: d("2026-08-31"),
+            working: true,
+            reason: "Constitution Day abolished".into(),
+        }])
         .unwrap_or_else(|e| panic!("{e}"));
     let f = facts(Channel::Portal, AppealKind::Statement, "2026-08-24");
     let old = case_deadlines(&f, &b, &c, d("2026-08-24")).unwrap_or_else(|e| panic!("{e}"));
     let new = case_deadlines(&f, &b, &edited, d("2026-08-24")).unwrap_or_else(|e| panic!("{e}"));
     let changes = changes_after_calendar_edit(&old, &new);
-    assert_eq!(changes.len(), 1, "only the answer crosses 31 Aug: {changes:?}");
-    let answer = changes.iter().find(|x| x.key == "answer").unwrap_or_else(|| panic!("answer moved"));
-    assert_eq!((answer.old_due, answer.new_due), (d("2026-09-15"), d("2026-09-14")));
+    assert_eq!(
+        changes.len(),
+        1,
+        "only the answer crosses 31 Aug: {changes:?}"
+    );
+    let answer = changes
+        .iter()
+        .find(|x| x.key == "answer")
+        .unwrap_or_else(|| panic!("answer moved"));
+    assert_eq!(
+        (answer.old_due, answer.new_due),
+        (d("2026-09-15"), d("2026-09-14"))
+    );
     let untouched = facts(Channel::Portal, AppealKind::Statement, "2026-10-01");
     let o = case_deadlines(&untouched, &b, &c, d("2026-10-01")).unwrap_or_else(|e| panic!("{e}"));
-    let n = case_deadlines(&untouched, &b, &edited, d("2026-10-01")).unwrap_or_else(|e| panic!("{e}"));
+    let n =
+        case_deadlines(&untouched, &b, &edited, d("2026-10-01")).unwrap_or_else(|e| panic!("{e}"));
     assert!(changes_after_calendar_edit(&o, &n).is_empty());
 }
 
@@ -328,10 +641,16 @@ fn gen_04_calendar_change_recomputes() {
 #[test]
 fn vc_06_schedule_due_before_quarter() {
     let (b, c) = (books(), cal());
-    let gov = b.governing(Channel::Vks, d("2025-03-01")).unwrap_or_else(|e| panic!("{e}"));
+    let gov = b
+        .governing(Channel::Vks, d("2025-03-01"))
+        .unwrap_or_else(|e| panic!("{e}"));
     let q = next_quarter_start(d("2025-03-01")).unwrap_or_default();
     assert_eq!(q, d("2025-04-01"));
-    let dl = term_before(&gov, "schedule_to_operator", AppealKind::Request, q, &c).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(dl.map(|x| (x.due_on, x.rule)), Some((d("2025-03-17"), "VC-06".to_string())));
+    let dl = term_before(&gov, "schedule_to_operator", AppealKind::Request, q, &c)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        dl.map(|x| (x.due_on, x.rule)),
+        Some((d("2025-03-17"), "VC-06".to_string()))
+    );
     assert_eq!(next_quarter_start(d("2025-11-30")), Some(d("2026-01-01")));
 }

@@ -1,1 +1,342 @@
-fn main() {}
+//! `otinish`: one binary — serve, migrate, demo, calendar, verify-journal.
+
+mod config;
+mod demo;
+mod rules;
+
+use anyhow::{bail, Context, Result};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use config::{Config, GlobalArgs};
+use otinish_domain::calendar::DayEdit;
+use otinish_domain::Lang;
+use otinish_web::{App, SystemClock, WebConfig};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "otinish",
+    version,
+    about = "Appeals to state bodies: register, route, consider and answer within the legal term."
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web portal, the API and the background workers (migrates first).
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "OTINISH_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Load the demo data set (if absent) and show the demo banner. Never in production.
+        #[arg(long, env = "OTINISH_DEMO")]
+        demo: bool,
+        /// Mark cookies Secure (when served over HTTPS).
+        #[arg(long, env = "OTINISH_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo data set: bodies, heads and deputies, branches, staff for every role.
+    Demo,
+    /// Working-day arithmetic on the configured calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Check the audit journal's hash chain; exit status 1 names the first broken entry.
+    VerifyJournal,
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// The due date of a term, and the days it skipped and why.
+    Due {
+        /// The day of the event (YYYY-MM-DD); the term starts the working day after.
+        #[arg(long)]
+        from: NaiveDate,
+        /// Term in working days.
+        #[arg(long, conflicts_with = "calendar_days")]
+        working_days: Option<u32>,
+        /// Term in calendar days.
+        #[arg(long)]
+        calendar_days: Option<u32>,
+        /// Count backwards: "no later than N days before --from".
+        #[arg(long)]
+        before: bool,
+        /// Language of the explanation: kk, ru or en.
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// The days off of a year (beyond weekends), with reasons.
+    DaysOff {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value = "en")]
+        lang: String,
+    },
+    /// Make one day a working day or a day off (the law changed); recomputes the deadlines of
+    /// open cases and journals every change. Closed cases never move.
+    SetDay {
+        #[arg(long)]
+        date: NaiveDate,
+        /// Make it a working day (otherwise a day off).
+        #[arg(long)]
+        working: bool,
+        /// Why (the order or law that made the change).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OTINISH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn lang(s: &str) -> Result<Lang> {
+    Lang::parse(s).with_context(|| format!("unknown language `{s}` (use kk, ru or en)"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let (listen, demo_flag, secure) = match &cli.command {
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+        } => (
+            *listen,
+            demo.then_some(true),
+            secure_cookies.then_some(true),
+        ),
+        _ => (None, None, None),
+    };
+    let cfg = Config::resolve(&cli.global, listen, demo_flag, secure)?;
+    init_logging(&cfg.log_format);
+    let (books, base_cal) = rules::load(cfg.rulebooks.as_deref(), &cfg.calendar)?;
+    match cli.command {
+        Command::Calendar {
+            command:
+                CalendarCommand::Due {
+                    from,
+                    working_days,
+                    calendar_days,
+                    before,
+                    lang: l,
+                },
+        } => {
+            let l = lang(&l)?;
+            let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true)
+                .await
+                .ok();
+            let cal = match &store {
+                Some(s) => base_cal.with_edits(
+                    s.calendar_edits(base_cal.jurisdiction())
+                        .await
+                        .unwrap_or_default(),
+                )?,
+                None => base_cal,
+            };
+            let span = match (working_days, calendar_days, before) {
+                (Some(n), None, false) => cal.add_working_days(from, n)?,
+                (Some(n), None, true) => cal.working_days_before(from, n)?,
+                (None, Some(n), false) => cal.add_calendar_days(from, n)?,
+                (None, Some(n), true) => cal.calendar_days_before(from, n)?,
+                _ => bail!("give --working-days N or --calendar-days N"),
+            };
+            println!("due: {} (end of day, {})", span.due, cal.zone().name);
+            if span.skipped.is_empty() {
+                println!("skipped: none");
+            } else {
+                println!("skipped:");
+                for line in span.explain_skipped(l) {
+                    println!("  {line}");
+                }
+            }
+            for y in span.unconfirmed_years {
+                println!("warning: the calendar for {y} is not confirmed; holidays and transfers may be missing");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar {
+            command: CalendarCommand::DaysOff { year, lang: l },
+        } => {
+            let l = lang(&l)?;
+            for s in base_cal.days_off(year) {
+                println!("{} {}", s.date, s.reason.describe(l));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar {
+            command:
+                CalendarCommand::SetDay {
+                    date,
+                    working,
+                    reason,
+                },
+        } => {
+            if reason.trim().is_empty() {
+                bail!("--reason must say which order or law made the change");
+            }
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let edit = DayEdit {
+                date,
+                working,
+                reason,
+            };
+            let (_, report) = otinish_web::services::edit_calendar_day(
+                store.as_ref(),
+                &books,
+                &base_cal,
+                edit,
+                "cli",
+                Utc::now(),
+                |r| eprintln!("checked {} open cases…", r.open_cases_checked),
+            )
+            .await?;
+            println!(
+                "{date} is now a {}. Open cases checked: {}; cases whose deadlines moved: {}; deadlines moved: {}.",
+                if working { "working day" } else { "day off" },
+                report.open_cases_checked,
+                report.cases_changed,
+                report.deadlines_changed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            println!("migrations applied ({})", store.backend());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            if demo::load(store.as_ref(), Utc::now()).await? {
+                println!(
+                    "demo data loaded; staff logins: {} (password \"{}\")",
+                    demo::demo_logins().join(", "),
+                    demo::DEMO_PASSWORD
+                );
+            } else {
+                println!("demo data already present");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::VerifyJournal => {
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            match otinish_store::verify_journal(store.as_ref(), |n| {
+                eprintln!("checked {n} entries…")
+            })
+            .await
+            {
+                Ok(n) => {
+                    println!("journal intact: {n} entries verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(otinish_store::JournalCheckError::Store(e)) => Err(e.into()),
+                Err(e) => {
+                    println!("journal BROKEN: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Serve { .. } => serve(cfg, books, base_cal).await,
+    }
+}
+
+async fn serve(
+    cfg: Config,
+    books: otinish_domain::rulebook::RulebookSet,
+    base_cal: otinish_domain::calendar::WorkingCalendar,
+) -> Result<ExitCode> {
+    let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+    if cfg.demo {
+        if demo::load(store.as_ref(), Utc::now()).await? {
+            tracing::info!("demo data loaded");
+        }
+    }
+    let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
+    let cal = base_cal.with_edits(edits)?;
+    let app = Arc::new(App {
+        store: store.clone(),
+        rulebooks: books,
+        calendar: tokio::sync::RwLock::new(cal),
+        clock: Arc::new(SystemClock),
+        config: WebConfig {
+            demo: cfg.demo,
+            secure_cookies: cfg.secure_cookies,
+            demo_logins: if cfg.demo {
+                demo::demo_logins()
+            } else {
+                vec![]
+            },
+            demo_password: demo::DEMO_PASSWORD.into(),
+        },
+        metrics: Default::default(),
+        started_at: Utc::now(),
+    });
+    // Background work: expired sessions are removed every hour.
+    let sweeper = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.delete_expired_sessions(Utc::now()).await {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = store.backend(), demo = cfg.demo, "serving");
+    println!("Otinish is serving on http://{addr}/ ({})", store.backend());
+    axum::serve(listener, otinish_web::router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -20,7 +20,11 @@ pub use sqlite::SqliteStore;
 
 /// Opens the store named by `url`: `postgres://…` for PostgreSQL, `sqlite://…` or empty for
 /// the embedded SQLite database in `data_dir`. Runs migrations when `migrate` is set.
-pub async fn open(url: Option<&str>, data_dir: &Path, migrate: bool) -> Result<Arc<dyn Store>, StoreError> {
+pub async fn open(
+    url: Option<&str>,
+    data_dir: &Path,
+    migrate: bool,
+) -> Result<Arc<dyn Store>, StoreError> {
     match url {
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
             let s = PgStore::connect(u, 16).await?;
@@ -30,7 +34,9 @@ pub async fn open(url: Option<&str>, data_dir: &Path, migrate: bool) -> Result<A
             Ok(Arc::new(s))
         }
         Some(u) if u.starts_with("sqlite:") => {
-            let path = u.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = u
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             let s = SqliteStore::open(Path::new(path)).await?;
             if migrate {
                 s.migrate().await?;
@@ -42,8 +48,12 @@ pub async fn open(url: Option<&str>, data_dir: &Path, migrate: bool) -> Result<A
             u.split(':').next().unwrap_or("")
         ))),
         _ => {
-            std::fs::create_dir_all(data_dir)
-                .map_err(|e| StoreError::Backend(format!("cannot create data folder {}: {e}", data_dir.display())))?;
+            std::fs::create_dir_all(data_dir).map_err(|e| {
+                StoreError::Backend(format!(
+                    "cannot create data folder {}: {e}",
+                    data_dir.display()
+                ))
+            })?;
             let s = SqliteStore::open(&data_dir.join("otinish.db")).await?;
             if migrate {
                 s.migrate().await?;
@@ -59,7 +69,9 @@ pub(crate) fn map_err(e: sqlx::Error) -> StoreError {
     match &e {
         sqlx::Error::RowNotFound => StoreError::NotFound("row".into()),
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => StoreError::Unavailable,
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(d.message().to_owned()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(d.message().to_owned())
+        }
         sqlx::Error::Database(d) if d.code().as_deref() == Some("5") => StoreError::Unavailable,
         _ => StoreError::Backend(e.to_string()),
     }
@@ -108,7 +120,10 @@ pub async fn verify_journal(
     }
     let (head_seq, head_hash) = store.journal_head().await?;
     if head_seq != after || head_hash != v.last_hash() {
-        return Err(JournalCheckError::Truncated { head_seq, last_seq: after });
+        return Err(JournalCheckError::Truncated {
+            head_seq,
+            last_seq: after,
+        });
     }
     Ok(v.checked)
 }

@@ -49,7 +49,9 @@ impl Db {
 
 async fn sqlite() -> Db {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
-    let s = SqliteStore::open(&dir.path().join("test.db")).await.unwrap_or_else(|e| panic!("open: {e}"));
+    let s = SqliteStore::open(&dir.path().join("test.db"))
+        .await
+        .unwrap_or_else(|e| panic!("open: {e}"));
     s.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
     Db::Sqlite(s, dir)
 }
@@ -67,14 +69,18 @@ async fn postgres(test: &str) -> Option<Db> {
         PG_COUNTER.fetch_add(1, Ordering::SeqCst),
         Utc::now().timestamp_subsec_micros()
     );
-    let admin = PgStore::connect(&url, 1).await.unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+    let admin = PgStore::connect(&url, 1)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
     sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
         .execute(admin.pool())
         .await
         .unwrap_or_else(|e| panic!("create database: {e}"));
     admin.pool().close().await;
     let (base, _) = url.rsplit_once('/').unwrap_or((&url, ""));
-    let s = PgStore::connect(&format!("{base}/{name}"), 10).await.unwrap_or_else(|e| panic!("connect: {e}"));
+    let s = PgStore::connect(&format!("{base}/{name}"), 10)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
     s.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
     Some(Db::Pg(s, url, name))
 }
@@ -114,7 +120,11 @@ fn j(action: &str) -> JournalDraft {
 fn new_body(code: &str, parent: Option<&str>) -> NewBody {
     NewBody {
         code: code.into(),
-        name: Names::new(&format!("{code} kk"), &format!("{code} ru"), &format!("{code} en")),
+        name: Names::new(
+            &format!("{code} kk"),
+            &format!("{code} ru"),
+            &format!("{code} en"),
+        ),
         parent_code: parent.map(str::to_owned),
         competence: vec!["housing".into(), "pensions".into()],
         vks_connected: true,
@@ -157,16 +167,38 @@ fn deadline(key: &str, due: &str) -> StoredDeadline {
 
 async fn core_model(db: &Db) {
     let s = db.store();
-    let parent = s.create_body(&new_body("GOV", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
-    let child = s.create_body(&new_body("MJ", Some("GOV")), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let parent = s
+        .create_body(&new_body("GOV", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let child = s
+        .create_body(&new_body("MJ", Some("GOV")), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(child.parent_id, Some(parent.id));
-    assert_eq!(child.competence, vec!["housing".to_string(), "pensions".to_string()]);
+    assert_eq!(
+        child.competence,
+        vec!["housing".to_string(), "pensions".to_string()]
+    );
     assert!(child.vks_connected && !child.video_appeal_connected);
-    assert_eq!(s.body_by_code("MJ").await.map(|b| b.id).ok(), Some(child.id));
-    assert!(matches!(s.create_body(&new_body("MJ", None), j("create_body")).await, Err(StoreError::Conflict(_))));
-    assert!(matches!(s.create_body(&new_body("X", Some("NOPE")), j("create_body")).await, Err(StoreError::NotFound(_))));
+    assert_eq!(
+        s.body_by_code("MJ").await.map(|b| b.id).ok(),
+        Some(child.id)
+    );
+    assert!(matches!(
+        s.create_body(&new_body("MJ", None), j("create_body")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.create_body(&new_body("X", Some("NOPE")), j("create_body"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
     assert!(matches!(s.body(9999).await, Err(StoreError::NotFound(_))));
-    let page = s.bodies(PageRequest::new(Some(1), Some(1))).await.unwrap_or_else(|e| panic!("{e}"));
+    let page = s
+        .bodies(PageRequest::new(Some(1), Some(1)))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((page.total, page.items.len()), (2, 1));
 
     // VC-01 through the store: officials and their absences.
@@ -199,17 +231,35 @@ async fn core_model(db: &Db) {
             seniority: 0,
         })
         .await;
-    assert!(matches!(second_head, Err(StoreError::Conflict(_))), "one first head per body");
+    assert!(
+        matches!(second_head, Err(StoreError::Conflict(_))),
+        "one first head per body"
+    );
     let leave = Absence {
         from: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
         to: NaiveDate::from_ymd_opt(2026, 4, 3).unwrap_or_default(),
         reason: "leave".into(),
     };
-    s.add_absence(head.id, &leave, j("add_absence")).await.unwrap_or_else(|e| panic!("{e}"));
-    let officials = s.officials(child.id).await.unwrap_or_else(|e| panic!("{e}"));
+    s.add_absence(head.id, &leave, j("add_absence"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let officials = s
+        .officials(child.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(officials.len(), 2);
-    let on = |d: u32| presiding_official(&officials, NaiveDate::from_ymd_opt(2026, 4, d).unwrap_or_default()).map(|o| o.id);
-    assert_eq!(on(2), Ok(deputy.id), "VC-01: deputy while the first head is on leave");
+    let on = |d: u32| {
+        presiding_official(
+            &officials,
+            NaiveDate::from_ymd_opt(2026, 4, d).unwrap_or_default(),
+        )
+        .map(|o| o.id)
+    };
+    assert_eq!(
+        on(2),
+        Ok(deputy.id),
+        "VC-01: deputy while the first head is on leave"
+    );
     assert_eq!(on(6), Ok(head.id));
 
     let branch = s
@@ -225,7 +275,13 @@ async fn core_model(db: &Db) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(branch.booths, 2);
-    assert_eq!(s.branches(PageRequest::default()).await.map(|p| p.total).ok(), Some(1));
+    assert_eq!(
+        s.branches(PageRequest::default())
+            .await
+            .map(|p| p.total)
+            .ok(),
+        Some(1)
+    );
 
     let staff = s
         .create_staff(
@@ -243,7 +299,10 @@ async fn core_model(db: &Db) {
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let (found, hash) = s.staff_credentials("registrar.mj").await.unwrap_or_else(|e| panic!("{e}"));
+    let (found, hash) = s
+        .staff_credentials("registrar.mj")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(found, staff);
     assert_eq!(hash, "$argon2id$fake");
     assert!(found.has_role(Role::Executor) && !found.has_role(Role::Admin));
@@ -259,8 +318,14 @@ async fn core_model(db: &Db) {
         address: "Астана".into(),
         lang: Lang::Ru,
     };
-    let id1 = s.upsert_applicant(&ind).await.unwrap_or_else(|e| panic!("{e}"));
-    let id2 = s.upsert_applicant(&ind).await.unwrap_or_else(|e| panic!("{e}"));
+    let id1 = s
+        .upsert_applicant(&ind)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id2 = s
+        .upsert_applicant(&ind)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(id1, id2, "one applicant per IIN");
     assert_eq!(s.applicant(id1).await.ok(), Some(ind));
 }
@@ -274,12 +339,21 @@ on_both!(
 
 async fn concurrent_registration(db: &Db) {
     let s = db.store();
-    let a = s.create_body(&new_body("A", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
-    let b = s.create_body(&new_body("B", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
+    let a = s
+        .create_body(&new_body("A", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let b = s
+        .create_body(&new_body("B", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut ids = Vec::new();
     for i in 0..64 {
         let body = if i % 4 == 3 { b.id } else { a.id };
-        let c = s.create_card(&new_card(body, "2026-03-02"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
+        let c = s
+            .create_card(&new_card(body, "2026-03-02"), &[], j("receive"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         ids.push(c.id);
     }
     // 32 tasks register the 64 cards at once.
@@ -291,7 +365,14 @@ async fn concurrent_registration(db: &Db) {
             let mut out = Vec::new();
             for id in chunk {
                 let n = s
-                    .register_card(id, CardState::Received, 2026, t("2026-03-02"), &[deadline("answer", "2026-03-20")], j("register"))
+                    .register_card(
+                        id,
+                        CardState::Received,
+                        2026,
+                        t("2026-03-02"),
+                        &[deadline("answer", "2026-03-20")],
+                        j("register"),
+                    )
                     .await;
                 out.push(n);
             }
@@ -311,23 +392,75 @@ async fn concurrent_registration(db: &Db) {
     }
     a_nums.sort_unstable();
     b_nums.sort_unstable();
-    assert_eq!(a_nums, (1..=48).collect::<Vec<_>>(), "body A: gap-free and unique");
-    assert_eq!(b_nums, (1..=16).collect::<Vec<_>>(), "body B: its own sequence");
+    assert_eq!(
+        a_nums,
+        (1..=48).collect::<Vec<_>>(),
+        "body A: gap-free and unique"
+    );
+    assert_eq!(
+        b_nums,
+        (1..=16).collect::<Vec<_>>(),
+        "body B: its own sequence"
+    );
 
     // A card already registered cannot be registered again, and no number is used up.
-    let again = s.register_card(ids[0], CardState::Received, 2026, t("2026-03-02"), &[], j("register")).await;
+    let again = s
+        .register_card(
+            ids[0],
+            CardState::Received,
+            2026,
+            t("2026-03-02"),
+            &[],
+            j("register"),
+        )
+        .await;
     assert!(matches!(again, Err(StoreError::Stale(_))));
-    let c = s.create_card(&new_card(a.id, "2026-03-03"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
-    let n = s.register_card(c.id, CardState::Received, 2026, t("2026-03-03"), &[], j("register")).await.unwrap_or_else(|e| panic!("{e}"));
+    let c = s
+        .create_card(&new_card(a.id, "2026-03-03"), &[], j("receive"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let n = s
+        .register_card(
+            c.id,
+            CardState::Received,
+            2026,
+            t("2026-03-03"),
+            &[],
+            j("register"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(n.to_string(), "A-2026-000049");
     // A new year starts again at 1.
-    let c = s.create_card(&new_card(a.id, "2027-01-04"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
-    let n = s.register_card(c.id, CardState::Received, 2027, t("2027-01-04"), &[], j("register")).await.unwrap_or_else(|e| panic!("{e}"));
+    let c = s
+        .create_card(&new_card(a.id, "2027-01-04"), &[], j("receive"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let n = s
+        .register_card(
+            c.id,
+            CardState::Received,
+            2027,
+            t("2027-01-04"),
+            &[],
+            j("register"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(n.seq, 1);
     let card = s.card(c.id).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((card.state, card.reg_number), (CardState::Registered, Some(n)));
+    assert_eq!(
+        (card.state, card.reg_number),
+        (CardState::Registered, Some(n))
+    );
     assert_eq!(s.deadlines(ids[5]).await.map(|d| d.len()).ok(), Some(1));
-    assert_eq!(s.cards_of_body(a.id, PageRequest::new(Some(10), None)).await.map(|p| (p.total, p.items.len())).ok(), Some((50, 10)));
+    assert_eq!(
+        s.cards_of_body(a.id, PageRequest::new(Some(10), None))
+            .await
+            .map(|p| (p.total, p.items.len()))
+            .ok(),
+        Some((50, 10))
+    );
 }
 
 on_both!(
@@ -339,17 +472,43 @@ on_both!(
 
 async fn journal_chain(db: &Db) {
     let s = db.store();
-    let body = s.create_body(&new_body("J", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
-    let card = s.create_card(&new_card(body.id, "2026-03-02"), &[], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
-    s.register_card(card.id, CardState::Received, 2026, t("2026-03-02"), &[], j("register")).await.unwrap_or_else(|e| panic!("{e}"));
-    let to = CardState::Registered.apply(CardAction::SendForExecution).unwrap_or(CardState::Registered);
-    s.transition_card(card.id, CardState::Registered, to, j("send_for_execution")).await.unwrap_or_else(|e| panic!("{e}"));
+    let body = s
+        .create_body(&new_body("J", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let card = s
+        .create_card(&new_card(body.id, "2026-03-02"), &[], j("receive"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.register_card(
+        card.id,
+        CardState::Received,
+        2026,
+        t("2026-03-02"),
+        &[],
+        j("register"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let to = CardState::Registered
+        .apply(CardAction::SendForExecution)
+        .unwrap_or(CardState::Registered);
+    s.transition_card(card.id, CardState::Registered, to, j("send_for_execution"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(
-        s.transition_card(card.id, CardState::Registered, to, j("send_for_execution")).await,
+        s.transition_card(card.id, CardState::Registered, to, j("send_for_execution"))
+            .await,
         Err(StoreError::Stale(_))
     ));
-    let history = s.journal_for(&format!("card:{}", card.id)).await.unwrap_or_else(|e| panic!("{e}"));
-    let states: Vec<_> = history.iter().map(|e| (e.draft.from_state.clone(), e.draft.to_state.clone())).collect();
+    let history = s
+        .journal_for(&format!("card:{}", card.id))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let states: Vec<_> = history
+        .iter()
+        .map(|e| (e.draft.from_state.clone(), e.draft.to_state.clone()))
+        .collect();
     assert_eq!(
         states,
         vec![
@@ -361,23 +520,41 @@ async fn journal_chain(db: &Db) {
     assert_eq!(verify_journal(s.as_ref(), |_| {}).await.ok(), Some(4));
 
     // The journal refuses changes through SQL...
-    assert!(db.raw("UPDATE journal SET actor = 'mallory' WHERE seq = 2").await.is_err());
+    assert!(db
+        .raw("UPDATE journal SET actor = 'mallory' WHERE seq = 2")
+        .await
+        .is_err());
     assert!(db.raw("DELETE FROM journal WHERE seq = 2").await.is_err());
     // ...and someone who disables that protection is still caught, by entry number.
     match db {
-        Db::Sqlite(..) => db.raw("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;").await,
+        Db::Sqlite(..) => {
+            db.raw("DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;")
+                .await
+        }
         Db::Pg(..) => db.raw("DROP TRIGGER journal_no_update ON journal").await,
     }
     .unwrap_or_else(|e| panic!("{e}"));
-    db.raw("UPDATE journal SET to_state = 'archived' WHERE seq = 3").await.unwrap_or_else(|e| panic!("{e}"));
+    db.raw("UPDATE journal SET to_state = 'archived' WHERE seq = 3")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     match verify_journal(s.as_ref(), |_| {}).await {
         Err(JournalCheckError::Broken(BrokenLink::Altered { seq: 3 })) => {}
         other => panic!("tampering must be found at entry 3, got {other:?}"),
     }
-    db.raw("UPDATE journal SET to_state = 'registered' WHERE seq = 3").await.unwrap_or_else(|e| panic!("{e}"));
+    db.raw("UPDATE journal SET to_state = 'registered' WHERE seq = 3")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(verify_journal(s.as_ref(), |_| {}).await.ok(), Some(4));
-    db.raw("DELETE FROM journal WHERE seq = 4").await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(verify_journal(s.as_ref(), |_| {}).await, Err(JournalCheckError::Truncated { head_seq: 4, last_seq: 3 })));
+    db.raw("DELETE FROM journal WHERE seq = 4")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        verify_journal(s.as_ref(), |_| {}).await,
+        Err(JournalCheckError::Truncated {
+            head_seq: 4,
+            last_seq: 3
+        })
+    ));
 }
 
 on_both!(
@@ -389,25 +566,85 @@ on_both!(
 
 async fn deadlines_events_calendar(db: &Db) {
     let s = db.store();
-    let body = s.create_body(&new_body("D", None), j("create_body")).await.unwrap_or_else(|e| panic!("{e}"));
-    let open = s.create_card(&new_card(body.id, "2026-08-24"), &[deadline("answer", "2026-09-15")], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
-    let closed = s.create_card(&new_card(body.id, "2026-08-24"), &[deadline("answer", "2026-09-15")], j("receive")).await.unwrap_or_else(|e| panic!("{e}"));
-    s.transition_card(closed.id, CardState::Received, CardState::Refused, j("refuse")).await.unwrap_or_else(|e| panic!("{e}"));
-    let ev = TermEvent::Paused { at: t("2026-08-26"), reason: "clarification".into() };
-    s.add_term_event(open.id, &ev, &[deadline("answer", "2026-09-18")], j("pause")).await.unwrap_or_else(|e| panic!("{e}"));
+    let body = s
+        .create_body(&new_body("D", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let open = s
+        .create_card(
+            &new_card(body.id, "2026-08-24"),
+            &[deadline("answer", "2026-09-15")],
+            j("receive"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let closed = s
+        .create_card(
+            &new_card(body.id, "2026-08-24"),
+            &[deadline("answer", "2026-09-15")],
+            j("receive"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.transition_card(
+        closed.id,
+        CardState::Received,
+        CardState::Refused,
+        j("refuse"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ev = TermEvent::Paused {
+        at: t("2026-08-26"),
+        reason: "clarification".into(),
+    };
+    s.add_term_event(
+        open.id,
+        &ev,
+        &[deadline("answer", "2026-09-18")],
+        j("pause"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let cases = s.open_cases(0, 100).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(cases.len(), 1, "closed cases are not listed");
     assert_eq!(cases[0].card.id, open.id);
     assert_eq!(cases[0].events, vec![ev]);
-    assert_eq!(cases[0].deadlines[0].due_on, NaiveDate::from_ymd_opt(2026, 9, 18).unwrap_or_default());
-    s.replace_deadlines(open.id, &[deadline("answer", "2026-09-17")], j("recompute")).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.deadlines(open.id).await.map(|d| d[0].due_on.to_string()).ok(), Some("2026-09-17".into()));
-    assert_eq!(s.open_cases(open.id, 100).await.map(|c| c.len()).ok(), Some(0), "keyset pagination");
+    assert_eq!(
+        cases[0].deadlines[0].due_on,
+        NaiveDate::from_ymd_opt(2026, 9, 18).unwrap_or_default()
+    );
+    s.replace_deadlines(open.id, &[deadline("answer", "2026-09-17")], j("recompute"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.deadlines(open.id)
+            .await
+            .map(|d| d[0].due_on.to_string())
+            .ok(),
+        Some("2026-09-17".into())
+    );
+    assert_eq!(
+        s.open_cases(open.id, 100).await.map(|c| c.len()).ok(),
+        Some(0),
+        "keyset pagination"
+    );
 
-    let edit = DayEdit { date: NaiveDate::from_ymd_opt(2026, 8, 31).unwrap_or_default(), working: true, reason: "law changed".into() };
-    s.put_calendar_edit("KZ", &edit, j("calendar_edit")).await.unwrap_or_else(|e| panic!("{e}"));
-    let replaced = DayEdit { working: false, ..edit.clone() };
-    s.put_calendar_edit("KZ", &replaced, j("calendar_edit")).await.unwrap_or_else(|e| panic!("{e}"));
+    let edit = DayEdit {
+        date: NaiveDate::from_ymd_opt(2026, 8, 31).unwrap_or_default(),
+        working: true,
+        reason: "law changed".into(),
+    };
+    s.put_calendar_edit("KZ", &edit, j("calendar_edit"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let replaced = DayEdit {
+        working: false,
+        ..edit.clone()
+    };
+    s.put_calendar_edit("KZ", &replaced, j("calendar_edit"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.calendar_edits("KZ").await.ok(), Some(vec![replaced]));
     assert_eq!(s.calendar_edits("UZ").await.map(|v| v.len()).ok(), Some(0));
 }
@@ -444,10 +681,27 @@ async fn sessions(db: &Db) {
         created_at: t("2026-03-02"),
         expires_at: t("2026-03-03"),
     };
-    s.create_session(&rec).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(s.session("h1", t("2026-03-02")).await.map(|r| r.staff_id).ok(), Some(staff.id));
-    assert!(matches!(s.session("h1", t("2026-03-04")).await, Err(StoreError::NotFound(_))), "expired");
-    assert_eq!(s.delete_expired_sessions(t("2026-03-04")).await.ok(), Some(1));
+    s.create_session(&rec)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.session("h1", t("2026-03-02"))
+            .await
+            .map(|r| r.staff_id)
+            .ok(),
+        Some(staff.id)
+    );
+    assert!(
+        matches!(
+            s.session("h1", t("2026-03-04")).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "expired"
+    );
+    assert_eq!(
+        s.delete_expired_sessions(t("2026-03-04")).await.ok(),
+        Some(1)
+    );
     assert!(s.session("h1", t("2026-03-02")).await.is_err());
     assert!(s.ping().await.is_ok());
 }

@@ -1,1 +1,133 @@
+//! The HTTP face of Otinish: JSON API under `/api/v1` (OpenAPI generated from the code), HTML
+//! pages in Kazakh, Russian and English, staff sign-in, database sessions, CSRF protection,
+//! security headers, health and metrics. It holds no business rule: handlers parse input,
+//! call the domain and the store (through [`services`]), and render.
 
+pub mod api;
+pub mod auth;
+pub mod context;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod pages;
+pub mod services;
+
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::{DateTime, Utc};
+use otinish_domain::calendar::WorkingCalendar;
+use otinish_domain::repo::Store;
+use otinish_domain::rulebook::RulebookSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::RwLock;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The source of "now". Logic never reads the system clock directly, so tests can set time.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Settings of the web layer.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Demo mode: shows the demo banner with the demo logins.
+    pub demo: bool,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// Logins listed in the demo banner, and their shared password.
+    pub demo_logins: Vec<String>,
+    pub demo_password: String,
+}
+
+/// Everything a request handler may use.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub rulebooks: RulebookSet,
+    /// The calendar with the admin's edits applied; replaced when an admin edits a day.
+    pub calendar: RwLock<WorkingCalendar>,
+    pub clock: Arc<dyn Clock>,
+    pub config: WebConfig,
+    pub metrics: metrics::Metrics,
+    pub started_at: DateTime<Utc>,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<App>);
+
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// The whole router with its layers.
+pub fn router(app: Arc<App>) -> Router {
+    let state = AppState(app);
+    let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+               connect-src 'self' wss://127.0.0.1:13579; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/bodies", get(pages::bodies))
+        .route("/calendar", get(pages::calendar))
+        .route("/staff", get(pages::staff_home))
+        .route("/staff/login", get(auth::login_form).post(auth::login))
+        .route("/staff/logout", post(auth::logout))
+        .route("/static/style.css", get(pages::stylesheet))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .route("/metrics", get(metrics::render))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/bodies", get(api::bodies))
+        .route("/api/v1/branches", get(api::branches))
+        .route("/api/v1/calendar/due", get(api::calendar_due))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::middleware,
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("geolocation=(), camera=(self), microphone=(self)"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

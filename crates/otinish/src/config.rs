@@ -1,0 +1,158 @@
+//! Configuration: flags > `OTINISH_*` environment > optional TOML file > defaults.
+//! Every option is documented in `otinish.example.toml` at the repository root.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Options shared by every subcommand (flags, or the `OTINISH_*` variables).
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// TOML configuration file (see otinish.example.toml).
+    #[arg(long, env = "OTINISH_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data folder: the SQLite database and stored files [default: ./otinish-data].
+    #[arg(long, env = "OTINISH_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: postgres://user@host/db for PostgreSQL; empty for the embedded SQLite.
+    #[arg(long, env = "OTINISH_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Folder with `calendars/` and `editions/` to use instead of the built-in rulebooks.
+    #[arg(long, env = "OTINISH_RULEBOOKS", global = true)]
+    pub rulebooks: Option<PathBuf>,
+    /// Calendar jurisdiction file name under calendars/ [default: kz].
+    #[arg(long, env = "OTINISH_CALENDAR", global = true)]
+    pub calendar: Option<String>,
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "OTINISH_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
+}
+
+/// The optional TOML file.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub rulebooks: Option<PathBuf>,
+    pub calendar: Option<String>,
+    pub log_format: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub demo: Option<bool>,
+    pub secure_cookies: Option<bool>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub rulebooks: Option<PathBuf>,
+    pub calendar: String,
+    pub log_format: String,
+    pub listen: SocketAddr,
+    pub demo: bool,
+    pub secure_cookies: bool,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Resolves flags/env (`args`, `listen`, `demo`) over the file over defaults.
+    pub fn resolve(
+        args: &GlobalArgs,
+        listen: Option<SocketAddr>,
+        demo: Option<bool>,
+        secure: Option<bool>,
+    ) -> Result<Self> {
+        let file = match &args.config {
+            Some(p) => load_file(p)?,
+            None => FileConfig::default(),
+        };
+        let default_listen: SocketAddr =
+            DEFAULT_LISTEN.parse().context("default listen address")?;
+        Ok(Self {
+            data_dir: args
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./otinish-data")),
+            database_url: args
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .filter(|u| !u.trim().is_empty()),
+            rulebooks: args.rulebooks.clone().or(file.rulebooks),
+            calendar: args
+                .calendar
+                .clone()
+                .or(file.calendar)
+                .unwrap_or_else(|| "kz".into()),
+            log_format: args
+                .log_format
+                .clone()
+                .or(file.log_format)
+                .unwrap_or_else(|| "text".into()),
+            listen: listen.or(file.listen).unwrap_or(default_listen),
+            demo: demo.or(file.demo).unwrap_or(false),
+            secure_cookies: secure.or(file.secure_cookies).unwrap_or(false),
+        })
+    }
+}
+
+fn load_file(p: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(p)
+        .with_context(|| format!("cannot read configuration file {}", p.display()))?;
+    toml::from_str(&text)
+        .with_context(|| format!("configuration file {} is not valid", p.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_over_file_over_defaults() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("o.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"/from/file\"\nlisten = \"0.0.0.0:9000\"\ndemo = true\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let args = GlobalArgs {
+            config: Some(path.clone()),
+            data_dir: Some("/from/flag".into()),
+            ..GlobalArgs::default()
+        };
+        let c = Config::resolve(&args, None, None, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert!(c.demo);
+        assert_eq!(c.calendar, "kz");
+        let c = Config::resolve(&GlobalArgs::default(), None, None, None)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.data_dir, PathBuf::from("./otinish-data"));
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        std::fs::write(&path, "colour = \"blue\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = Config::resolve(
+            &GlobalArgs {
+                config: Some(path),
+                ..GlobalArgs::default()
+            },
+            None,
+            None,
+            None,
+        );
+        assert!(err.is_err(), "unknown keys are refused");
+    }
+
+    #[test]
+    fn example_file_is_valid() {
+        let text = include_str!("../../../otinish.example.toml");
+        let parsed: Result<FileConfig, _> = toml::from_str(text);
+        assert!(parsed.is_ok(), "{parsed:?}");
+    }
+}

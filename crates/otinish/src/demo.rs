@@ -1,0 +1,472 @@
+//! The demo data set: a dozen bodies with competence topics, their heads and deputies, five
+//! public service centers, and staff for every role. Loaded by `otinish demo` and by
+//! `otinish serve --demo`; loading twice changes nothing.
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use otinish_domain::journal::JournalDraft;
+use otinish_domain::model::{Contacts, NewBody, OfficialRank, Role};
+use otinish_domain::repo::{NewBranch, NewOfficial, NewStaff, Store, StoreError};
+use otinish_domain::{Lang, Names};
+
+/// The password of every demo staff account.
+pub const DEMO_PASSWORD: &str = "demo";
+
+struct B {
+    code: &'static str,
+    parent: Option<&'static str>,
+    name: [&'static str; 3],
+    competence: &'static [&'static str],
+    vks: bool,
+    video: bool,
+    phone: &'static str,
+    email: &'static str,
+    head: &'static str,
+    deputies: &'static [&'static str],
+}
+
+const BODIES: &[B] = &[
+    B {
+        code: "GOV",
+        parent: None,
+        name: [
+            "ҚР Үкіметінің Аппараты",
+            "Аппарат Правительства РК",
+            "Office of the Government",
+        ],
+        competence: &["government", "reception_centers"],
+        vks: true,
+        video: false,
+        phone: "+77172745000",
+        email: "office@gov.example.kz",
+        head: "Ғалым Әбенов",
+        deputies: &["Айнұр Бекова"],
+    },
+    B {
+        code: "MJ",
+        parent: None,
+        name: [
+            "ҚР Әділет министрлігі",
+            "Министерство юстиции РК",
+            "Ministry of Justice",
+        ],
+        competence: &["legal_aid", "notary", "registration"],
+        vks: true,
+        video: true,
+        phone: "+77172580000",
+        email: "kense@adilet.example.kz",
+        head: "Ерлан Сәрсенов",
+        deputies: &["Әлия Нұрланова", "Марат Жақсыбеков"],
+    },
+    B {
+        code: "MLSP",
+        parent: None,
+        name: [
+            "ҚР Еңбек және халықты әлеуметтік қорғау министрлігі",
+            "Министерство труда и социальной защиты населения РК",
+            "Ministry of Labour and Social Protection",
+        ],
+        competence: &["pensions", "employment", "social_benefits"],
+        vks: true,
+        video: true,
+        phone: "+77172743000",
+        email: "kense@enbek.example.kz",
+        head: "Светлана Жақыпова",
+        deputies: &["Ақмарал Әлназарова"],
+    },
+    B {
+        code: "MH",
+        parent: None,
+        name: [
+            "ҚР Денсаулық сақтау министрлігі",
+            "Министерство здравоохранения РК",
+            "Ministry of Health",
+        ],
+        competence: &["healthcare", "medicines"],
+        vks: true,
+        video: true,
+        phone: "+77172743200",
+        email: "kense@dsm.example.kz",
+        head: "Ажар Ғиният",
+        deputies: &["Ерік Байжүнісов"],
+    },
+    B {
+        code: "ME",
+        parent: None,
+        name: [
+            "ҚР Оқу-ағарту министрлігі",
+            "Министерство просвещения РК",
+            "Ministry of Education",
+        ],
+        competence: &["schools", "kindergartens"],
+        vks: true,
+        video: false,
+        phone: "+77172742400",
+        email: "kense@edu.example.kz",
+        head: "Ғани Бейсембаев",
+        deputies: &["Есен Елеуов"],
+    },
+    B {
+        code: "MSHE",
+        parent: None,
+        name: [
+            "ҚР Ғылым және жоғары білім министрлігі",
+            "Министерство науки и высшего образования РК",
+            "Ministry of Science and Higher Education",
+        ],
+        competence: &["universities", "science"],
+        vks: false,
+        video: false,
+        phone: "+77172742300",
+        email: "kense@sci.example.kz",
+        head: "Саясат Нұрбек",
+        deputies: &["Қуанышбек Есекеев"],
+    },
+    B {
+        code: "MIA",
+        parent: None,
+        name: [
+            "ҚР Ішкі істер министрлігі",
+            "Министерство внутренних дел РК",
+            "Ministry of Internal Affairs",
+        ],
+        competence: &["police", "migration", "road_safety"],
+        vks: true,
+        video: true,
+        phone: "+77172725000",
+        email: "kense@mvd.example.kz",
+        head: "Ержан Сәденов",
+        deputies: &["Марат Қожаев", "Игорь Лепеха"],
+    },
+    B {
+        code: "MIC",
+        parent: None,
+        name: [
+            "ҚР Өнеркәсіп және құрылыс министрлігі",
+            "Министерство промышленности и строительства РК",
+            "Ministry of Industry and Construction",
+        ],
+        competence: &["housing", "construction", "utilities"],
+        vks: true,
+        video: false,
+        phone: "+77172983000",
+        email: "kense@mic.example.kz",
+        head: "Қанат Шарлапаев",
+        deputies: &["Тимур Қарымсақов"],
+    },
+    B {
+        code: "MDDIAI",
+        parent: None,
+        name: [
+            "ҚР Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі",
+            "Министерство цифрового развития, инноваций и аэрокосмической промышленности РК",
+            "Ministry of Digital Development",
+        ],
+        competence: &["egov", "communications"],
+        vks: true,
+        video: true,
+        phone: "+77172740100",
+        email: "kense@digital.example.kz",
+        head: "Жаслан Мәдиев",
+        deputies: &["Дмитрий Мун"],
+    },
+    B {
+        code: "AST",
+        parent: None,
+        name: [
+            "Астана қаласының әкімдігі",
+            "Акимат города Астаны",
+            "Akimat of Astana",
+        ],
+        competence: &["municipal", "housing", "transport", "land"],
+        vks: true,
+        video: true,
+        phone: "+77172555000",
+        email: "kense@astana.example.kz",
+        head: "Женіс Қасымбек",
+        deputies: &["Ербол Оспанов", "Ғалымжан Нұртаев"],
+    },
+    B {
+        code: "AST-ESL",
+        parent: Some("AST"),
+        name: [
+            "Есіл ауданының әкімдігі",
+            "Акимат района Есиль",
+            "Akimat of Esil district",
+        ],
+        competence: &["municipal", "land", "social_benefits"],
+        vks: false,
+        video: true,
+        phone: "+77172555100",
+        email: "kense@esil.example.kz",
+        head: "Нұрлан Әубәкіров",
+        deputies: &["Гүлнар Серікбаева"],
+    },
+    B {
+        code: "ALA",
+        parent: None,
+        name: [
+            "Алматы қаласының әкімдігі",
+            "Акимат города Алматы",
+            "Akimat of Almaty",
+        ],
+        competence: &["municipal", "housing", "transport", "land"],
+        vks: true,
+        video: true,
+        phone: "+77272710000",
+        email: "kense@almaty.example.kz",
+        head: "Ерболат Досаев",
+        deputies: &["Бақытжан Ахметов"],
+    },
+];
+
+struct Br {
+    code: &'static str,
+    name: [&'static str; 3],
+    region: [&'static str; 3],
+    address: [&'static str; 3],
+    vks: bool,
+    booths: i32,
+}
+
+const BRANCHES: &[Br] = &[
+    Br {
+        code: "CON-AST-1",
+        name: ["Астана қ. №1 ХҚКО", "ЦОН №1 г. Астаны", "Astana PSC No. 1"],
+        region: ["Астана", "Астана", "Astana"],
+        address: [
+            "Мәңгілік Ел даңғ., 8",
+            "пр. Мангилик Ел, 8",
+            "8 Mangilik El Ave",
+        ],
+        vks: true,
+        booths: 2,
+    },
+    Br {
+        code: "CON-AST-3",
+        name: ["Астана қ. №3 ХҚКО", "ЦОН №3 г. Астаны", "Astana PSC No. 3"],
+        region: ["Астана", "Астана", "Astana"],
+        address: ["Сарыарқа даңғ., 12", "пр. Сарыарка, 12", "12 Saryarka Ave"],
+        vks: false,
+        booths: 1,
+    },
+    Br {
+        code: "CON-ALA-2",
+        name: [
+            "Алматы қ. Алмалы ауданының ХҚКО",
+            "ЦОН Алмалинского района г. Алматы",
+            "Almaly district PSC, Almaty",
+        ],
+        region: ["Алматы", "Алматы", "Almaty"],
+        address: ["Абай даңғ., 52", "пр. Абая, 52", "52 Abay Ave"],
+        vks: true,
+        booths: 3,
+    },
+    Br {
+        code: "CON-SHY-1",
+        name: [
+            "Шымкент қ. №1 ХҚКО",
+            "ЦОН №1 г. Шымкента",
+            "Shymkent PSC No. 1",
+        ],
+        region: ["Шымкент", "Шымкент", "Shymkent"],
+        address: [
+            "Тәуке хан даңғ., 21",
+            "пр. Тауке хана, 21",
+            "21 Tauke Khan Ave",
+        ],
+        vks: true,
+        booths: 1,
+    },
+    Br {
+        code: "CON-KAR-1",
+        name: [
+            "Қарағанды қ. №1 ХҚКО",
+            "ЦОН №1 г. Караганды",
+            "Karaganda PSC No. 1",
+        ],
+        region: [
+            "Қарағанды облысы",
+            "Карагандинская область",
+            "Karaganda region",
+        ],
+        address: [
+            "Бұқар жырау даңғ., 47",
+            "пр. Бухар жырау, 47",
+            "47 Bukhar Zhyrau Ave",
+        ],
+        vks: true,
+        booths: 0,
+    },
+];
+
+/// Staff accounts: (login, name, roles, body code, branch code).
+const STAFF: &[(&str, &str, &[Role], Option<&str>, Option<&str>)] = &[
+    ("admin", "Әкімші Администратор", &[Role::Admin], None, None),
+    (
+        "registrar.mj",
+        "Айгерім Тіркеуова",
+        &[Role::Registrar],
+        Some("MJ"),
+        None,
+    ),
+    (
+        "executor.mj",
+        "Даурен Орындаев",
+        &[Role::Executor],
+        Some("MJ"),
+        None,
+    ),
+    ("head.mj", "Ерлан Сәрсенов", &[Role::Head], Some("MJ"), None),
+    (
+        "secretary.mj",
+        "Мадина Хатшыева",
+        &[Role::ReceptionSecretary],
+        Some("MJ"),
+        None,
+    ),
+    (
+        "registrar.ast",
+        "Сәуле Қабылдаева",
+        &[Role::Registrar, Role::ReceptionSecretary],
+        Some("AST"),
+        None,
+    ),
+    (
+        "executor.ast",
+        "Бекзат Жұмысов",
+        &[Role::Executor],
+        Some("AST"),
+        None,
+    ),
+    (
+        "operator.con",
+        "Жанна Операторова",
+        &[Role::BranchOperator],
+        None,
+        Some("CON-AST-1"),
+    ),
+    (
+        "operator.mddiai",
+        "Асхат Цифров",
+        &[Role::Operator],
+        Some("MDDIAI"),
+        None,
+    ),
+    (
+        "govoffice",
+        "Гүлмира Аппаратова",
+        &[Role::GovernmentOffice],
+        Some("GOV"),
+        None,
+    ),
+];
+
+pub fn demo_logins() -> Vec<String> {
+    STAFF.iter().map(|s| s.0.to_owned()).collect()
+}
+
+fn names(n: [&str; 3]) -> Names {
+    Names::new(n[0], n[1], n[2])
+}
+
+/// Loads the demo set unless it is already there. Returns whether anything was loaded.
+pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<bool> {
+    match store.body_by_code("MJ").await {
+        Ok(_) => return Ok(false),
+        Err(StoreError::NotFound(_)) => {}
+        Err(e) => return Err(e).context("checking for demo data"),
+    }
+    let j = |action: &str| JournalDraft::new(now, "demo", "", action);
+    for b in BODIES {
+        let body = store
+            .create_body(
+                &NewBody {
+                    code: b.code.into(),
+                    name: names(b.name),
+                    parent_code: b.parent.map(str::to_owned),
+                    competence: b.competence.iter().map(|s| (*s).to_owned()).collect(),
+                    vks_connected: b.vks,
+                    video_appeal_connected: b.video,
+                    contacts: Contacts {
+                        phone: Some(b.phone.into()),
+                        email: Some(b.email.into()),
+                        address: Names::new("Астана қ.", "г. Астана", "Astana"),
+                        website: None,
+                    },
+                    time_zone: "Asia/Almaty".into(),
+                },
+                j("create_body"),
+            )
+            .await
+            .with_context(|| format!("demo body {}", b.code))?;
+        store
+            .add_official(&NewOfficial {
+                body_id: body.id,
+                full_name: b.head.into(),
+                position: Names::new("Бірінші басшы", "Первый руководитель", "First head"),
+                rank: OfficialRank::FirstHead,
+                seniority: 0,
+            })
+            .await?;
+        for (i, d) in b.deputies.iter().enumerate() {
+            store
+                .add_official(&NewOfficial {
+                    body_id: body.id,
+                    full_name: (*d).into(),
+                    position: Names::new(
+                        "Басшының орынбасары",
+                        "Заместитель руководителя",
+                        "Deputy head",
+                    ),
+                    rank: OfficialRank::Deputy,
+                    seniority: i32::try_from(i + 1).unwrap_or(1),
+                })
+                .await?;
+        }
+    }
+    for b in BRANCHES {
+        store
+            .create_branch(&NewBranch {
+                code: b.code.into(),
+                name: names(b.name),
+                region: names(b.region),
+                address: names(b.address),
+                vks_equipment: b.vks,
+                booths: b.booths,
+                phone: Some("1414".into()),
+            })
+            .await
+            .with_context(|| format!("demo branch {}", b.code))?;
+    }
+    let hash = otinish_web::auth::hash_password(DEMO_PASSWORD)
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    let branches = store
+        .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await?;
+    for (login, name, roles, body, branch) in STAFF {
+        let body_id = match body {
+            Some(code) => Some(store.body_by_code(code).await?.id),
+            None => None,
+        };
+        let branch_id =
+            branch.and_then(|code| branches.items.iter().find(|b| b.code == code).map(|b| b.id));
+        store
+            .create_staff(
+                &NewStaff {
+                    login: (*login).into(),
+                    full_name: (*name).into(),
+                    email: Some(format!("{login}@demo.example.kz")),
+                    body_id,
+                    branch_id,
+                    roles: roles.to_vec(),
+                    password_hash: hash.clone(),
+                    lang: Lang::Ru,
+                },
+                j("create_staff"),
+            )
+            .await
+            .with_context(|| format!("demo staff {login}"))?;
+    }
+    Ok(true)
+}

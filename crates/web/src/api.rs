@@ -1,0 +1,245 @@
+//! The JSON API under /api/v1, health endpoints, and the OpenAPI document generated from the
+//! annotations below.
+
+use crate::context::Ctx;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::pages::parse_due_input;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use otinish_domain::repo::PageRequest;
+use otinish_domain::Lang;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Otinish API",
+        description = "Appeals to state bodies: public and staff API."
+    ),
+    paths(healthz, readyz, bodies, branches, calendar_due),
+    components(schemas(
+        BodyDto,
+        BranchDto,
+        BodyList,
+        BranchList,
+        DueDto,
+        SkippedDto,
+        ErrorEnvelope
+    ))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "alive")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready"), (status = 503, description = "database unavailable")))]
+pub async fn readyz(State(app): State<AppState>) -> Response {
+    match app.store.ping().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Items per page, 1–500 (default 50).
+    limit: Option<u32>,
+    /// Items to skip.
+    offset: Option<u32>,
+    /// Language of names: kk, ru or en.
+    lang: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BodyDto {
+    id: i64,
+    code: String,
+    name: String,
+    parent_id: Option<i64>,
+    competence: Vec<String>,
+    vks_connected: bool,
+    video_appeal_connected: bool,
+    phone: Option<String>,
+    email: Option<String>,
+    address: String,
+    time_zone: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BodyList {
+    items: Vec<BodyDto>,
+    total: i64,
+    limit: u32,
+    offset: u32,
+}
+
+fn lang_of(q: &Option<String>, ctx: &Ctx) -> Lang {
+    q.as_deref().and_then(Lang::parse).unwrap_or(ctx.tr.lang)
+}
+
+/// The state bodies (public).
+#[utoipa::path(get, path = "/api/v1/bodies", params(PageQuery), responses((status = 200, body = BodyList)))]
+pub async fn bodies(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<BodyList>, ApiError> {
+    let lang = lang_of(&q.lang, &ctx);
+    let req = PageRequest::new(q.limit, q.offset);
+    let page = app
+        .store
+        .bodies(req)
+        .await
+        .map_err(|e| ApiError::from_store(ctx.tr, e))?;
+    Ok(Json(BodyList {
+        items: page
+            .items
+            .into_iter()
+            .map(|b| BodyDto {
+                id: b.id,
+                name: b.name.get(lang).to_owned(),
+                address: b.contacts.address.get(lang).to_owned(),
+                code: b.code,
+                parent_id: b.parent_id,
+                competence: b.competence,
+                vks_connected: b.vks_connected,
+                video_appeal_connected: b.video_appeal_connected,
+                phone: b.contacts.phone,
+                email: b.contacts.email,
+                time_zone: b.time_zone,
+            })
+            .collect(),
+        total: page.total,
+        limit: req.limit,
+        offset: req.offset,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BranchDto {
+    id: i64,
+    code: String,
+    name: String,
+    region: String,
+    address: String,
+    vks_equipment: bool,
+    booths: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BranchList {
+    items: Vec<BranchDto>,
+    total: i64,
+    limit: u32,
+    offset: u32,
+}
+
+/// The State Corporation branches (public service centers).
+#[utoipa::path(get, path = "/api/v1/branches", params(PageQuery), responses((status = 200, body = BranchList)))]
+pub async fn branches(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<PageQuery>,
+) -> Result<Json<BranchList>, ApiError> {
+    let lang = lang_of(&q.lang, &ctx);
+    let req = PageRequest::new(q.limit, q.offset);
+    let page = app
+        .store
+        .branches(req)
+        .await
+        .map_err(|e| ApiError::from_store(ctx.tr, e))?;
+    Ok(Json(BranchList {
+        items: page
+            .items
+            .into_iter()
+            .map(|b| BranchDto {
+                id: b.id,
+                name: b.name.get(lang).to_owned(),
+                region: b.region.get(lang).to_owned(),
+                address: b.address.get(lang).to_owned(),
+                code: b.code,
+                vks_equipment: b.vks_equipment,
+                booths: b.booths,
+            })
+            .collect(),
+        total: page.total,
+        limit: req.limit,
+        offset: req.offset,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DueQuery {
+    /// The day of the event, YYYY-MM-DD.
+    from: String,
+    /// Term in working days, 1–400.
+    working_days: String,
+    lang: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SkippedDto {
+    date: String,
+    reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DueDto {
+    from: String,
+    working_days: u32,
+    due: String,
+    /// The last moment of the due day, UTC.
+    due_at: String,
+    time_zone: String,
+    skipped: Vec<SkippedDto>,
+    unconfirmed_years: Vec<i32>,
+}
+
+/// GEN-03: a term in working days from an event, with the days skipped and why.
+#[utoipa::path(get, path = "/api/v1/calendar/due", params(DueQuery),
+    responses((status = 200, body = DueDto), (status = 422, body = ErrorEnvelope)))]
+pub async fn calendar_due(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DueQuery>,
+) -> Result<Json<DueDto>, ApiError> {
+    let lang = lang_of(&q.lang, &ctx);
+    let tr = crate::i18n::Tr::new(lang);
+    let (from, n) =
+        parse_due_input(&q.from, &q.working_days).map_err(|errs| ApiError::invalid(tr, errs))?;
+    let cal = app.calendar.read().await;
+    let span = cal
+        .add_working_days(from, n)
+        .map_err(|_| ApiError::invalid(tr, vec![("from", "error-bad-date")]))?;
+    Ok(Json(DueDto {
+        from: from.to_string(),
+        working_days: n,
+        due: span.due.to_string(),
+        due_at: cal.zone().end_of_day(span.due).to_rfc3339(),
+        time_zone: cal.zone().name.clone(),
+        skipped: span
+            .skipped
+            .iter()
+            .map(|s| SkippedDto {
+                date: s.date.to_string(),
+                reason: s.reason.describe(lang),
+            })
+            .collect(),
+        unconfirmed_years: span.unconfirmed_years,
+    }))
+}

@@ -1,0 +1,168 @@
+//! Staff sign-in with a password (argon2id), sessions kept in the database, CSRF checks.
+//! Citizens sign in with an electronic signature (the e-appeals capability).
+
+use crate::context::{same_token, set_cookie, token_hash, Ctx, SESSION_COOKIE};
+use crate::pages::{page_error, render, Layout};
+use crate::AppState;
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use otinish_domain::repo::SessionRecord;
+use serde::Deserialize;
+
+/// How long a staff session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+/// Hashes a password for storage (argon2id, random salt).
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Checks the form's CSRF token against the visitor's cookie token.
+pub fn check_csrf(ctx: &Ctx, submitted: &str) -> Result<(), Response> {
+    if same_token(&ctx.csrf, submitted) {
+        Ok(())
+    } else {
+        Err(page_error(ctx, StatusCode::FORBIDDEN, "error-csrf"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub t: crate::i18n::Tr,
+    pub layout: Layout,
+    pub error: Option<String>,
+    pub login: String,
+}
+
+pub async fn login_form(State(app): State<AppState>, ctx: Ctx) -> Response {
+    if ctx.user.is_some() {
+        return Redirect::to("/staff").into_response();
+    }
+    render(LoginPage {
+        t: ctx.tr,
+        layout: Layout::new(&app, &ctx),
+        error: None,
+        login: String::new(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
+    if let Err(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let login = f.login.trim().to_owned();
+    let fail = |key: &str, status: StatusCode| {
+        let page = LoginPage {
+            t: ctx.tr,
+            layout: Layout::new(&app, &ctx),
+            error: Some(ctx.tr.get(key)),
+            login: login.clone(),
+        };
+        (status, render(page)).into_response()
+    };
+    if login.is_empty() || f.password.is_empty() {
+        return fail("login-required", StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let creds = app.store.staff_credentials(&login).await;
+    let ok = match &creds {
+        Ok((user, hash)) => user.active && verify_password(&f.password, hash),
+        Err(_) => {
+            // Spend the same effort as a real check, so timing does not reveal logins.
+            let _ = verify_password(&f.password, DUMMY_HASH);
+            false
+        }
+    };
+    let Ok((user, _)) = creds.map_err(|e| tracing::info!(error = %e, "sign-in: unknown login"))
+    else {
+        return fail("login-failed", StatusCode::UNAUTHORIZED);
+    };
+    if !ok {
+        tracing::info!(staff = user.id, "sign-in: wrong password");
+        return fail("login-failed", StatusCode::UNAUTHORIZED);
+    }
+    let token = crate::context::random_token();
+    let now = app.clock.now();
+    let rec = SessionRecord {
+        token_hash: token_hash(&token),
+        staff_id: user.id,
+        csrf_token: ctx.csrf.clone(),
+        created_at: now,
+        expires_at: now + chrono::Duration::hours(SESSION_HOURS),
+    };
+    if let Err(e) = app.store.create_session(&rec).await {
+        tracing::error!(error = %e, "cannot create session");
+        return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+    }
+    tracing::info!(staff = user.id, "signed in");
+    let mut resp = Redirect::to("/staff").into_response();
+    set_cookie(
+        &mut resp,
+        SESSION_COOKIE,
+        &token,
+        true,
+        app.config.secure_cookies,
+        SESSION_HOURS * 3600,
+    );
+    resp
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LogoutForm>) -> Response {
+    if let Err(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    if let Some(token) = &ctx.session_token {
+        if let Err(e) = app.store.delete_session(&token_hash(token)).await {
+            tracing::error!(error = %e, "cannot delete session");
+        }
+    }
+    let mut resp = Redirect::to("/").into_response();
+    set_cookie(
+        &mut resp,
+        SESSION_COOKIE,
+        "",
+        true,
+        app.config.secure_cookies,
+        0,
+    );
+    resp
+}
+
+/// An argon2id hash of a random password nobody knows, for equal-time failures.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Q2w+JQ2aY3Tt2vRrq7m2m1cJ0a8wq2Yk1Sx2o4gNwhs";

@@ -1,0 +1,196 @@
+//! Per-request context: the reader's language, the CSRF token, the signed-in staff member.
+
+use crate::i18n::Tr;
+use crate::AppState;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use otinish_domain::model::StaffUser;
+use otinish_domain::Lang;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub const LANG_COOKIE: &str = "otinish_lang";
+pub const CSRF_COOKIE: &str = "otinish_csrf";
+pub const SESSION_COOKIE: &str = "otinish_session";
+
+/// What the middleware learned about the request.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub lang: Lang,
+    pub csrf: String,
+    pub session_token: Option<String>,
+    pub path: String,
+}
+
+pub fn cookie<'a>(parts_headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    parts_headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A random token, URL-safe.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn lang_from_accept(h: &str) -> Option<Lang> {
+    h.split(',')
+        .filter_map(|part| part.split(';').next())
+        .find_map(|tag| Lang::parse(tag.trim()).or_else(|| Lang::parse(tag.trim().get(..2)?)))
+}
+
+fn query_lang(query: Option<&str>) -> Option<Lang> {
+    query?
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| Lang::parse(v))
+}
+
+pub fn set_cookie(
+    resp: &mut Response,
+    name: &str,
+    value: &str,
+    http_only: bool,
+    secure: bool,
+    max_age: i64,
+) {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Lax; Max-Age={max_age}");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        resp.headers_mut().append(SET_COOKIE, v);
+    }
+}
+
+/// Decides the language (`?lang=` > cookie > Accept-Language > Russian), gives every visitor a
+/// CSRF token cookie, and counts the response for /metrics.
+pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers();
+    let from_query = query_lang(req.uri().query());
+    let lang = from_query
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| {
+            headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(lang_from_accept)
+        })
+        .unwrap_or_default();
+    let existing_csrf = cookie(headers, CSRF_COOKIE)
+        .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned);
+    let new_csrf = existing_csrf.is_none();
+    let csrf = existing_csrf.unwrap_or_else(random_token);
+    let session_token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let path = req.uri().path().to_owned();
+    let method = req.method().clone();
+    req.extensions_mut().insert(RequestCtx {
+        lang,
+        csrf: csrf.clone(),
+        session_token,
+        path: path.clone(),
+    });
+    let mut resp = next.run(req).await;
+    let secure = app.config.secure_cookies;
+    if let Some(l) = from_query {
+        set_cookie(
+            &mut resp,
+            LANG_COOKIE,
+            l.code(),
+            false,
+            secure,
+            365 * 24 * 3600,
+        );
+    }
+    if new_csrf {
+        set_cookie(&mut resp, CSRF_COOKIE, &csrf, true, secure, 24 * 3600);
+    }
+    app.metrics.record(method.as_str(), resp.status().as_u16());
+    resp
+}
+
+/// The context a handler sees: translator, CSRF token, and the staff member if signed in.
+pub struct Ctx {
+    pub tr: Tr,
+    pub csrf: String,
+    pub user: Option<StaffUser>,
+    pub session_token: Option<String>,
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let rc = parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .unwrap_or(RequestCtx {
+                lang: Lang::default(),
+                csrf: random_token(),
+                session_token: None,
+                path: parts.uri.path().to_owned(),
+            });
+        let mut user = None;
+        if let Some(token) = &rc.session_token {
+            if let Ok(s) = app.store.session(&token_hash(token), app.clock.now()).await {
+                user = app.store.staff(s.staff_id).await.ok().filter(|u| u.active);
+            }
+        }
+        Ok(Ctx {
+            tr: Tr::new(rc.lang),
+            csrf: rc.csrf,
+            user,
+            session_token: rc.session_token,
+            path: rc.path,
+        })
+    }
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_and_query() {
+        assert_eq!(lang_from_accept("kk-KZ,kk;q=0.9,ru;q=0.8"), Some(Lang::Kk));
+        assert_eq!(lang_from_accept("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(lang_from_accept("de-DE"), None);
+        assert_eq!(query_lang(Some("a=1&lang=kk")), Some(Lang::Kk));
+        assert_eq!(query_lang(Some("lang=xx")), None);
+        assert!(same_token("abc", "abc") && !same_token("abc", "abd") && !same_token("abc", "ab"));
+    }
+}

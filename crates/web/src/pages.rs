@@ -1,0 +1,391 @@
+//! HTML pages. Each handler reads the request, asks the store or the domain, and renders a
+//! template; page errors are rendered as pages in the reader's language.
+
+use crate::context::Ctx;
+use crate::i18n::Tr;
+use crate::{App, AppState};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use otinish_domain::repo::PageRequest;
+use serde::Deserialize;
+
+/// What the layout (header, banner, footer) needs on every page.
+pub struct Layout {
+    pub user: Option<String>,
+    pub csrf: String,
+    pub demo_banner: Option<String>,
+    pub footer: String,
+    pub path: String,
+}
+
+impl Layout {
+    pub fn new(app: &App, ctx: &Ctx) -> Self {
+        let demo_banner = app.config.demo.then(|| {
+            ctx.tr.with(
+                "demo-banner",
+                &[
+                    ("logins", app.config.demo_logins.join(", ")),
+                    ("password", app.config.demo_password.clone()),
+                ],
+            )
+        });
+        let zone = app
+            .calendar
+            .try_read()
+            .map(|c| c.zone().name.clone())
+            .unwrap_or_default();
+        Self {
+            user: ctx.user.as_ref().map(|u| u.full_name.clone()),
+            csrf: ctx.csrf.clone(),
+            demo_banner,
+            footer: ctx.tr.with("footer-text", &[("zone", zone)]),
+            path: ctx.path.clone(),
+        }
+    }
+}
+
+pub fn render<T: Template>(t: T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    t: Tr,
+    layout: Layout,
+    message: String,
+}
+
+/// An error rendered as a page. The layout has no app here, so it is minimal.
+pub fn page_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+    let page = ErrorPage {
+        t: ctx.tr,
+        layout: Layout {
+            user: ctx.user.as_ref().map(|u| u.full_name.clone()),
+            csrf: ctx.csrf.clone(),
+            demo_banner: None,
+            footer: String::new(),
+            path: ctx.path.clone(),
+        },
+        message: ctx.tr.get(key),
+    };
+    (status, render(page)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Tr,
+    layout: Layout,
+}
+
+pub async fn home(State(app): State<AppState>, ctx: Ctx) -> Response {
+    render(HomePage {
+        t: ctx.tr,
+        layout: Layout::new(&app, &ctx),
+    })
+}
+
+pub async fn not_found(State(app): State<AppState>, ctx: Ctx) -> Response {
+    let _ = &app;
+    page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found")
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/style.css"),
+    )
+        .into_response()
+}
+
+/// A pager: caption and previous/next links that keep the other list's position.
+pub struct Pager {
+    pub caption: String,
+    pub nav: String,
+}
+
+impl Pager {
+    fn new(tr: Tr, total: i64, req: PageRequest, param: &str, other: &str) -> Self {
+        let limit = i64::from(req.limit);
+        let page = i64::from(req.offset) / limit + 1;
+        let pages = ((total + limit - 1) / limit).max(1);
+        let caption = tr.with(
+            "page-of",
+            &[
+                ("page", page.to_string()),
+                ("pages", pages.to_string()),
+                ("total", total.to_string()),
+            ],
+        );
+        let mut nav = String::from("<nav class=\"pager\" aria-label=\"pages\">");
+        if page > 1 {
+            nav.push_str(&format!(
+                "<a href=\"?{param}={}{other}\" rel=\"prev\">{}</a>",
+                page - 1,
+                tr.get("page-prev")
+            ));
+        }
+        if page < pages {
+            nav.push_str(&format!(
+                "<a href=\"?{param}={}{other}\" rel=\"next\">{}</a>",
+                page + 1,
+                tr.get("page-next")
+            ));
+        }
+        nav.push_str("</nav>");
+        Self { caption, nav }
+    }
+}
+
+pub struct BodyRow {
+    code: String,
+    name: String,
+    competence: String,
+    vks: String,
+    video: String,
+    contacts: String,
+}
+
+pub struct BranchRow {
+    name: String,
+    region: String,
+    address: String,
+    vks: String,
+    booths: i32,
+}
+
+#[derive(Template)]
+#[template(path = "bodies.html")]
+struct BodiesPage {
+    t: Tr,
+    layout: Layout,
+    bodies: Vec<BodyRow>,
+    branches: Vec<BranchRow>,
+    bodies_pager: Pager,
+    branches_pager: Pager,
+}
+
+/// Page numbers are read leniently: anything that is not a number means the first page.
+#[derive(Debug, Deserialize, Default)]
+pub struct BodiesQuery {
+    page: Option<String>,
+    branches_page: Option<String>,
+}
+
+const PAGE_SIZE: u32 = 25;
+
+fn page_req(page: Option<u32>) -> PageRequest {
+    let page = page.unwrap_or(1).clamp(1, 100_000);
+    PageRequest::new(Some(PAGE_SIZE), Some((page - 1) * PAGE_SIZE))
+}
+
+pub async fn bodies(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BodiesQuery>,
+) -> Response {
+    let num = |s: &Option<String>| s.as_deref().and_then(|v| v.parse::<u32>().ok());
+    let (bodies_page, branches_page) = (num(&q.page), num(&q.branches_page));
+    let tr = ctx.tr;
+    let lang = tr.lang;
+    let (breq, rreq) = (page_req(bodies_page), page_req(branches_page));
+    let (bodies, branches) = match (app.store.bodies(breq).await, app.store.branches(rreq).await) {
+        (Ok(b), Ok(r)) => (b, r),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "listing bodies");
+            return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+        }
+    };
+    let bodies_pager = Pager::new(
+        tr,
+        bodies.total,
+        breq,
+        "page",
+        &format!("&branches_page={}", branches_page.unwrap_or(1)),
+    );
+    let branches_pager = Pager::new(
+        tr,
+        branches.total,
+        rreq,
+        "branches_page",
+        &format!("&page={}", bodies_page.unwrap_or(1)),
+    );
+    let page = BodiesPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        bodies: bodies
+            .items
+            .iter()
+            .map(|b| BodyRow {
+                code: b.code.clone(),
+                name: b.name.get(lang).to_owned(),
+                competence: b.competence.join(", "),
+                vks: tr.yes_no(b.vks_connected),
+                video: tr.yes_no(b.video_appeal_connected),
+                contacts: [b.contacts.phone.clone(), b.contacts.email.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        branches: branches
+            .items
+            .iter()
+            .map(|b| BranchRow {
+                name: b.name.get(lang).to_owned(),
+                region: b.region.get(lang).to_owned(),
+                address: b.address.get(lang).to_owned(),
+                vks: tr.yes_no(b.vks_equipment),
+                booths: b.booths,
+            })
+            .collect(),
+        bodies_pager,
+        branches_pager,
+    };
+    render(page)
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    t: Tr,
+    layout: Layout,
+    from: String,
+    days: String,
+    from_error: Option<String>,
+    days_error: Option<String>,
+    due: Option<String>,
+    skipped: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CalendarQuery {
+    from: Option<String>,
+    working_days: Option<String>,
+}
+
+/// Parses the calculator's inputs; each field's error names what is wrong.
+pub fn parse_due_input(
+    from: &str,
+    days: &str,
+) -> Result<(NaiveDate, u32), Vec<(&'static str, &'static str)>> {
+    let d = NaiveDate::parse_from_str(from.trim(), "%Y-%m-%d");
+    let n = days
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=400).contains(n));
+    match (d, n) {
+        (Ok(d), Some(n)) => Ok((d, n)),
+        (d, n) => {
+            let mut errs = Vec::new();
+            if d.is_err() {
+                errs.push(("from", "error-bad-date"));
+            }
+            if n.is_none() {
+                errs.push(("working_days", "error-bad-days"));
+            }
+            Err(errs)
+        }
+    }
+}
+
+pub async fn calendar(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let tr = ctx.tr;
+    let mut page = CalendarPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        from: q.from.clone().unwrap_or_default(),
+        days: q.working_days.clone().unwrap_or_else(|| "15".into()),
+        from_error: None,
+        days_error: None,
+        due: None,
+        skipped: vec![],
+    };
+    let mut status = StatusCode::OK;
+    if let Some(from) = &q.from {
+        match parse_due_input(from, &page.days) {
+            Ok((d, n)) => {
+                let cal = app.calendar.read().await;
+                match cal.add_working_days(d, n) {
+                    Ok(span) => {
+                        page.due = Some(tr.with(
+                            "calendar-due",
+                            &[
+                                ("date", span.due.format("%d.%m.%Y").to_string()),
+                                ("zone", cal.zone().name.clone()),
+                            ],
+                        ));
+                        page.skipped = span.explain_skipped(tr.lang);
+                    }
+                    Err(_) => page.from_error = Some(tr.get("error-bad-date")),
+                }
+            }
+            Err(errs) => {
+                status = StatusCode::UNPROCESSABLE_ENTITY;
+                for (field, key) in errs {
+                    match field {
+                        "from" => page.from_error = Some(tr.get(key)),
+                        _ => page.days_error = Some(tr.get(key)),
+                    }
+                }
+            }
+        }
+    }
+    (status, render(page)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage {
+    t: Tr,
+    layout: Layout,
+    full_name: String,
+    roles: Vec<String>,
+    body: String,
+}
+
+pub async fn staff_home(State(app): State<AppState>, ctx: Ctx) -> Response {
+    let Some(user) = &ctx.user else {
+        return Redirect::to("/staff/login").into_response();
+    };
+    let body = match user.body_id {
+        Some(id) => app
+            .store
+            .body(id)
+            .await
+            .map(|b| b.name.get(ctx.tr.lang).to_owned())
+            .unwrap_or_default(),
+        None => ctx.tr.get("staff-none"),
+    };
+    render(StaffPage {
+        t: ctx.tr,
+        layout: Layout::new(&app, &ctx),
+        full_name: user.full_name.clone(),
+        roles: user
+            .roles
+            .iter()
+            .map(|r| r.title(ctx.tr.lang).to_owned())
+            .collect(),
+        body,
+    })
+}
