@@ -1,0 +1,199 @@
+//! The `otinish` binary, run as a person would run it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn otinish(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_otinish"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("OTINISH_DATABASE_URL")
+        .env_remove("OTINISH_CONFIG")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run otinish: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// GEN-03: the calendar command prints the due date and each skipped day with its reason.
+#[test]
+fn gen_03_calendar_due_prints_due_date_and_skipped_days() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-03-19",
+            "--working-days",
+            "3",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    assert!(out.starts_with("due: 2026-03-27"), "{out}");
+    assert!(
+        out.contains("24.03.2026 — day off moved from 21 Mar 2026 (Nauryz fell on a weekend)"),
+        "{out}"
+    );
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-03-19",
+            "--working-days",
+            "3",
+            "--lang",
+            "kk",
+        ],
+    );
+    assert!(stdout(&o).contains("Наурыз"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-04-01",
+            "--calendar-days",
+            "15",
+            "--before",
+        ],
+    );
+    assert!(stdout(&o).starts_with("due: 2026-03-17"), "{}", stdout(&o));
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "yesterday",
+            "--working-days",
+            "3",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--from"));
+    let o = otinish(
+        dir.path(),
+        &["calendar", "days-off", "--year", "2025", "--lang", "ru"],
+    );
+    assert!(
+        stdout(&o).contains("2025-01-03 перенесённый выходной"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// GEN-06: `verify-journal` passes on an intact journal and, after a row is altered in the
+/// database, fails with status 1 naming the entry.
+#[test]
+fn gen_06_verify_journal_names_the_tampered_entry() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = otinish(dir.path(), &["demo"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("demo data loaded"));
+    assert!(
+        stdout(&otinish(dir.path(), &["demo"])).contains("already present"),
+        "loading twice changes nothing"
+    );
+    let o = otinish(dir.path(), &["verify-journal"]);
+    assert!(o.status.success());
+    assert!(
+        stdout(&o).contains("journal intact: 22 entries verified"),
+        "{}",
+        stdout(&o)
+    );
+
+    let db = dir.path().join("otinish.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    rt.block_on(async {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        sqlx::raw_sql(
+            "DROP TRIGGER journal_no_update; UPDATE journal SET actor = 'mallory' WHERE seq = 7;",
+        )
+        .execute(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        pool.close().await;
+    });
+    let o = otinish(dir.path(), &["verify-journal"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("entry 7: its content does not match its hash"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// GEN-02, GEN-04: `calendar set-day` records the edit (journaled) and reports the recomputation.
+#[test]
+fn gen_02_calendar_set_day_is_journaled() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "set-day",
+            "--date",
+            "2026-08-31",
+            "--working",
+            "--reason",
+            "new Constitution",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("2026-08-31 is now a working day"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "due",
+            "--from",
+            "2026-08-28",
+            "--working-days",
+            "1",
+        ],
+    );
+    assert!(
+        stdout(&o).starts_with("due: 2026-08-31"),
+        "the edit is applied: {}",
+        stdout(&o)
+    );
+    assert!(stdout(&otinish(dir.path(), &["verify-journal"])).contains("1 entries verified"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "calendar",
+            "set-day",
+            "--date",
+            "2026-08-31",
+            "--reason",
+            " ",
+        ],
+    );
+    assert!(!o.status.success());
+}
+
+#[test]
+fn help_for_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for sub in ["serve", "migrate", "demo", "calendar", "verify-journal"] {
+        let o = otinish(dir.path(), &[sub, "--help"]);
+        assert!(
+            o.status.success() && stdout(&o).contains("Usage: otinish"),
+            "{sub}"
+        );
+    }
+}
