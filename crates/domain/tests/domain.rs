@@ -1,5 +1,7 @@
 //! Domain tests on the shipped data: the Kazakhstan calendar and the rulebooks.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
 use chrono::{NaiveDate, TimeZone, Utc};
 use otinish_domain::calendar::{DayEdit, OffReason, WorkingCalendar};
 use otinish_domain::deadline::{

@@ -300,8 +300,16 @@ const BRANCHES: &[Br] = &[
     },
 ];
 
-/// Staff accounts: (login, name, roles, body code, branch code).
-const STAFF: &[(&str, &str, &[Role], Option<&str>, Option<&str>)] = &[
+/// A demo staff account: login, name, roles, body code, branch code.
+type DemoStaff = (
+    &'static str,
+    &'static str,
+    &'static [Role],
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const STAFF: &[DemoStaff] = &[
     ("admin", "Әкімші Администратор", &[Role::Admin], None, None),
     (
         "registrar.mj",

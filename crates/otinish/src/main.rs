@@ -280,10 +280,8 @@ async fn serve(
     base_cal: otinish_domain::calendar::WorkingCalendar,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
-    if cfg.demo {
-        if demo::load(store.as_ref(), Utc::now()).await? {
-            tracing::info!("demo data loaded");
-        }
+    if cfg.demo && demo::load(store.as_ref(), Utc::now()).await? {
+        tracing::info!("demo data loaded");
     }
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
     let cal = base_cal.with_edits(edits)?;

@@ -1,5 +1,7 @@
 //! The `otinish` binary, run as a person would run it.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
 use std::path::Path;
 use std::process::{Command, Output};
 

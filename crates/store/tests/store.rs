@@ -2,6 +2,8 @@
 //! PostgreSQL (a fresh database per test, dropped afterwards). Without the variable the
 //! PostgreSQL half prints that it was skipped.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use otinish_domain::calendar::DayEdit;
 use otinish_domain::deadline::TermEvent;
@@ -60,7 +62,16 @@ static PG_COUNTER: AtomicU32 = AtomicU32::new(0);
 
 async fn postgres(test: &str) -> Option<Db> {
     let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
-        println!("SKIPPED on PostgreSQL: {test} (OTINISH_TEST_POSTGRES_URL is not set)");
+        assert!(
+            std::env::var_os("OTINISH_REQUIRE_POSTGRES").is_none(),
+            "OTINISH_REQUIRE_POSTGRES is set but OTINISH_TEST_POSTGRES_URL is not"
+        );
+        // Written to the real stderr, past the test harness's capture: a skip is never silent.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED on PostgreSQL: {test} (OTINISH_TEST_POSTGRES_URL is not set)"
+        );
         return None;
     };
     let name = format!(

@@ -37,13 +37,11 @@ fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Checks the form's CSRF token against the visitor's cookie token.
-pub fn check_csrf(ctx: &Ctx, submitted: &str) -> Result<(), Response> {
-    if same_token(&ctx.csrf, submitted) {
-        Ok(())
-    } else {
-        Err(page_error(ctx, StatusCode::FORBIDDEN, "error-csrf"))
-    }
+/// Checks the form's CSRF token against the visitor's cookie token; on a mismatch returns the
+/// page that explains the refusal.
+pub fn check_csrf(ctx: &Ctx, submitted: &str) -> Option<Response> {
+    (!same_token(&ctx.csrf, submitted))
+        .then(|| page_error(ctx, StatusCode::FORBIDDEN, "error-csrf"))
 }
 
 #[derive(Template)]
@@ -78,7 +76,7 @@ pub struct LoginForm {
 }
 
 pub async fn login(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
-    if let Err(r) = check_csrf(&ctx, &f.csrf) {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
     }
     let login = f.login.trim().to_owned();
@@ -144,7 +142,7 @@ pub struct LogoutForm {
 }
 
 pub async fn logout(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LogoutForm>) -> Response {
-    if let Err(r) = check_csrf(&ctx, &f.csrf) {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
     }
     if let Some(token) = &ctx.session_token {

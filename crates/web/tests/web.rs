@@ -1,5 +1,7 @@
 //! The web layer driven in-process: the real router on a fresh SQLite database.
 
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
 use axum::body::Body;
 use axum::http::{header, Request, Response, StatusCode};
 use chrono::{DateTime, TimeZone, Utc};
