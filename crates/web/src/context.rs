@@ -102,7 +102,11 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
     let new_csrf = existing_csrf.is_none();
     let csrf = existing_csrf.unwrap_or_else(random_token);
     let session_token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
-    let path = req.uri().path().to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let method = req.method().clone();
     req.extensions_mut().insert(RequestCtx {
         lang,

@@ -51,6 +51,14 @@ impl Tr {
         LOCALES.lookup_with_args(&lang_id(self.lang), key, &map)
     }
 
+    /// The name of a competence topic; an unknown key is shown as it is.
+    pub fn topic(&self, key: &str) -> String {
+        let id = format!("topic-{}", key.replace('_', "-"));
+        LOCALES
+            .try_lookup(&lang_id(self.lang), &id)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

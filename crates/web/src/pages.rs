@@ -23,6 +23,20 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The current page in another language, keeping its query.
+    pub fn lang_href(&self, code: &str) -> String {
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+            .collect();
+        if kept.is_empty() {
+            format!("{path}?lang={code}")
+        } else {
+            format!("{path}?{}&lang={code}", kept.join("&"))
+        }
+    }
+
     pub fn new(app: &App, ctx: &Ctx) -> Self {
         let demo_banner = app.config.demo.then(|| {
             ctx.tr.with(
@@ -233,7 +247,12 @@ pub async fn bodies(
             .map(|b| BodyRow {
                 code: b.code.clone(),
                 name: b.name.get(lang).to_owned(),
-                competence: b.competence.join(", "),
+                competence: b
+                    .competence
+                    .iter()
+                    .map(|k| tr.topic(k))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 vks: tr.yes_no(b.vks_connected),
                 video: tr.yes_no(b.video_appeal_connected),
                 contacts: [b.contacts.phone.clone(), b.contacts.email.clone()]

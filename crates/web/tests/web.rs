@@ -227,6 +227,20 @@ async fn pages_in_three_languages_with_switch() {
     assert_eq!(kk.status, StatusCode::OK);
     assert!(kk.text.contains("<html lang=\"kk\">") && kk.text.contains("Әділет министрлігі"));
     assert_eq!(kk.cookie("otinish_lang").as_deref(), Some("kk"));
+    assert!(
+        kk.text.contains("Нотариат"),
+        "competence topics are translated"
+    );
+    // The switch keeps the page and its query.
+    let calc = t
+        .get("/calendar?from=2026-03-19&working_days=3&lang=ru", "")
+        .await;
+    assert!(
+        calc.text
+            .contains("href=\"/calendar?from=2026-03-19&amp;working_days=3&#38;lang=en\""),
+        "{}",
+        calc.text
+    );
     // The cookie keeps the choice on the next page.
     let home = t.get("/", "otinish_lang=kk").await;
     assert!(
