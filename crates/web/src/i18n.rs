@@ -111,6 +111,11 @@ mod tests {
         assert_eq!(ru.len(), en.len());
         assert_eq!(Tr::new(Lang::Kk).get("nav-home"), "Басты бет");
         assert_eq!(
+            Tr::new(Lang::En).topic("social_benefits"),
+            "Social benefits"
+        );
+        assert_eq!(Tr::new(Lang::En).topic("unknown_topic"), "unknown_topic");
+        assert_eq!(
             Tr::new(Lang::En).with(
                 "page-of",
                 &[
