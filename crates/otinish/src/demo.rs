@@ -399,7 +399,11 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<bool> {
                     contacts: Contacts {
                         phone: Some(b.phone.into()),
                         email: Some(b.email.into()),
-                        address: Names::new("Астана қ.", "г. Астана", "Astana"),
+                        address: if b.code.starts_with("ALA") {
+                            Names::new("Алматы қ.", "г. Алматы", "Almaty")
+                        } else {
+                            Names::new("Астана қ.", "г. Астана", "Astana")
+                        },
                         website: None,
                     },
                     time_zone: "Asia/Almaty".into(),

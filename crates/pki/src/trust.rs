@@ -1,0 +1,307 @@
+//! Trust anchors, intermediates and revocation lists, and the certificate path check.
+
+use crate::{oid, to_utc, verify_raw, ChainLink, VerifyError};
+use chrono::{DateTime, Utc};
+use der::{Decode, Encode};
+use std::path::Path;
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, SubjectKeyIdentifier};
+use x509_cert::Certificate;
+
+/// The roots a deployment trusts, intermediates it knows, and the CRLs it has.
+#[derive(Debug, Clone, Default)]
+pub struct TrustStore {
+    anchors: Vec<Certificate>,
+    intermediates: Vec<Certificate>,
+    crls: Vec<CertificateList>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path} is not a certificate or CRL: {message}")]
+    Parse { path: String, message: String },
+}
+
+/// Every certificate in a PEM or DER file.
+/// Text before the first PEM block (as `openssl ca` writes without `-notext`) is skipped.
+pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
+    if let Some(at) = bytes.windows(10).position(|w| w == b"-----BEGIN") {
+        Certificate::load_pem_chain(&bytes[at..]).map_err(|e| e.to_string())
+    } else {
+        Certificate::from_der(bytes)
+            .map(|c| vec![c])
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A CRL in PEM or DER.
+pub fn parse_crl(bytes: &[u8]) -> Result<CertificateList, String> {
+    if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
+        let (_, der) = der::pem::decode_vec(bytes.trim_ascii()).map_err(|e| e.to_string())?;
+        CertificateList::from_der(&der).map_err(|e| e.to_string())
+    } else {
+        CertificateList::from_der(bytes).map_err(|e| e.to_string())
+    }
+}
+
+pub(crate) fn subject_key_id(c: &Certificate) -> Option<Vec<u8>> {
+    extension(c, oid::SUBJECT_KEY_ID)
+        .and_then(|v| SubjectKeyIdentifier::from_der(v).ok())
+        .map(|s| s.0.as_bytes().to_vec())
+}
+
+fn extension(c: &Certificate, id: const_oid::ObjectIdentifier) -> Option<&[u8]> {
+    c.tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == id)
+        .map(|e| e.extn_value.as_bytes())
+}
+
+pub(crate) fn display_name(name: &x509_cert::name::Name) -> String {
+    crate::identity::attribute(name, const_oid::db::rfc4519::CN).unwrap_or_else(|| name.to_string())
+}
+
+fn is_self_issued(c: &Certificate) -> bool {
+    c.tbs_certificate.issuer == c.tbs_certificate.subject
+}
+
+fn link(c: &Certificate) -> ChainLink {
+    ChainLink {
+        subject: display_name(&c.tbs_certificate.subject),
+        serial: hex::encode(c.tbs_certificate.serial_number.as_bytes()),
+        not_before: to_utc(&c.tbs_certificate.validity.not_before),
+        not_after: to_utc(&c.tbs_certificate.validity.not_after),
+    }
+}
+
+/// Whether `issuer`'s key signed `cert`.
+fn signed_by(cert: &Certificate, issuer: &Certificate) -> bool {
+    let Ok(tbs) = cert.tbs_certificate.to_der() else {
+        return false;
+    };
+    verify_raw(
+        &issuer.tbs_certificate.subject_public_key_info,
+        &cert.signature_algorithm,
+        None,
+        &tbs,
+        cert.signature.raw_bytes(),
+    )
+    .is_ok()
+}
+
+fn check_validity(
+    c: &Certificate,
+    at_signing: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), VerifyError> {
+    let l = link(c);
+    if at_signing < l.not_before {
+        return Err(VerifyError::NotYetValid {
+            subject: l.subject,
+            not_before: l.not_before,
+        });
+    }
+    if at_signing > l.not_after || now > l.not_after {
+        return Err(VerifyError::Expired {
+            subject: l.subject,
+            not_after: l.not_after,
+        });
+    }
+    Ok(())
+}
+
+/// The signer's certificate must allow signing: digitalSignature or nonRepudiation.
+pub(crate) fn check_signing_key_usage(c: &Certificate) -> Result<(), VerifyError> {
+    let ok = extension(c, oid::KEY_USAGE)
+        .and_then(|v| KeyUsage::from_der(v).ok())
+        .is_some_and(|ku| ku.digital_signature() || ku.non_repudiation());
+    if ok {
+        Ok(())
+    } else {
+        Err(VerifyError::KeyUsageNotForSigning {
+            subject: display_name(&c.tbs_certificate.subject),
+        })
+    }
+}
+
+fn check_ca(c: &Certificate) -> Result<(), VerifyError> {
+    let is_ca = extension(c, oid::BASIC_CONSTRAINTS)
+        .and_then(|v| BasicConstraints::from_der(v).ok())
+        .is_some_and(|b| b.ca);
+    let may_sign_certs = extension(c, oid::KEY_USAGE)
+        .and_then(|v| KeyUsage::from_der(v).ok())
+        .is_none_or(|ku| ku.key_cert_sign());
+    if is_ca && may_sign_certs {
+        Ok(())
+    } else {
+        Err(VerifyError::IssuerNotCa {
+            subject: display_name(&c.tbs_certificate.subject),
+        })
+    }
+}
+
+impl TrustStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads every `.pem`, `.crt`, `.cer` and `.der` certificate in `dir`: self-signed ones
+    /// are trust anchors, the others intermediates; `.crl` files are revocation lists.
+    pub fn from_dir(dir: &Path) -> Result<Self, TrustError> {
+        let mut s = Self::new();
+        let read_err = |p: &Path, e: std::io::Error| TrustError::Read {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| read_err(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            if !matches!(ext.as_str(), "pem" | "crt" | "cer" | "der" | "crl") {
+                continue;
+            }
+            let bytes = std::fs::read(&p).map_err(|e| read_err(&p, e))?;
+            let parse_err = |message: String| TrustError::Parse {
+                path: p.display().to_string(),
+                message,
+            };
+            if ext == "crl" {
+                s.add_crl(parse_crl(&bytes).map_err(parse_err)?);
+            } else {
+                for c in parse_certificates(&bytes).map_err(parse_err)? {
+                    s.add_certificate(c);
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// Adds a certificate: self-signed ones become anchors, the rest intermediates.
+    pub fn add_certificate(&mut self, c: Certificate) {
+        if is_self_issued(&c) {
+            self.anchors.push(c);
+        } else {
+            self.intermediates.push(c);
+        }
+    }
+
+    pub fn add_crl(&mut self, crl: CertificateList) {
+        self.crls.push(crl);
+    }
+
+    pub fn anchors(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Revocation of `cert` (issued by `issuer`) by the CRLs this store holds.
+    fn check_revocation(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        now: DateTime<Utc>,
+    ) -> Result<(), VerifyError> {
+        for crl in &self.crls {
+            if crl.tbs_cert_list.issuer != cert.tbs_certificate.issuer {
+                continue;
+            }
+            let Ok(tbs) = crl.tbs_cert_list.to_der() else {
+                continue;
+            };
+            let genuine = verify_raw(
+                &issuer.tbs_certificate.subject_public_key_info,
+                &crl.signature_algorithm,
+                None,
+                &tbs,
+                crl.signature.raw_bytes(),
+            )
+            .is_ok();
+            if !genuine {
+                continue;
+            }
+            if let Some(next) = &crl.tbs_cert_list.next_update {
+                let next = to_utc(next);
+                if next < now {
+                    return Err(VerifyError::CrlOutdated {
+                        issuer: display_name(&crl.tbs_cert_list.issuer),
+                        next_update: next,
+                    });
+                }
+            }
+            let revoked = crl
+                .tbs_cert_list
+                .revoked_certificates
+                .iter()
+                .flatten()
+                .find(|r| r.serial_number == cert.tbs_certificate.serial_number);
+            if let Some(r) = revoked {
+                let at = to_utc(&r.revocation_date);
+                if at <= now {
+                    return Err(VerifyError::Revoked {
+                        subject: display_name(&cert.tbs_certificate.subject),
+                        revoked_at: at,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds and checks the path from `signer` to a trust anchor, using certificates carried
+    /// in the signature (`carried`) and the store's intermediates.
+    pub(crate) fn validate_path(
+        &self,
+        signer: &Certificate,
+        carried: &[Certificate],
+        at_signing: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ChainLink>, VerifyError> {
+        check_validity(signer, at_signing, now)?;
+        let mut chain = vec![link(signer)];
+        let mut current = signer.clone();
+        for _ in 0..8 {
+            let issuer_name = &current.tbs_certificate.issuer;
+            if let Some(anchor) = self
+                .anchors
+                .iter()
+                .find(|a| &a.tbs_certificate.subject == issuer_name && signed_by(&current, a))
+            {
+                self.check_revocation(&current, anchor, now)?;
+                check_validity(anchor, at_signing, now)?;
+                chain.push(link(anchor));
+                return Ok(chain);
+            }
+            if is_self_issued(&current) {
+                break;
+            }
+            let issuer = carried
+                .iter()
+                .chain(self.intermediates.iter())
+                .find(|c| {
+                    &c.tbs_certificate.subject == issuer_name
+                        && !is_self_issued(c)
+                        && signed_by(&current, c)
+                })
+                .cloned();
+            let Some(issuer) = issuer else { break };
+            check_ca(&issuer)?;
+            self.check_revocation(&current, &issuer, now)?;
+            check_validity(&issuer, at_signing, now)?;
+            chain.push(link(&issuer));
+            current = issuer;
+        }
+        Err(VerifyError::UntrustedIssuer {
+            subject: display_name(&signer.tbs_certificate.subject),
+        })
+    }
+}
