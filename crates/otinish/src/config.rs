@@ -25,6 +25,10 @@ pub struct GlobalArgs {
     /// Calendar jurisdiction file name under calendars/ [default: kz].
     #[arg(long, env = "OTINISH_CALENDAR", global = true)]
     pub calendar: Option<String>,
+    /// Folder of trusted root and intermediate certificates and CRLs
+    /// [default: <data-dir>/trust].
+    #[arg(long = "trust-anchors", env = "OTINISH_TRUST_DIR", global = true)]
+    pub trust_dir: Option<PathBuf>,
     /// Log format: text or json [default: text].
     #[arg(long, env = "OTINISH_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -38,6 +42,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub rulebooks: Option<PathBuf>,
     pub calendar: Option<String>,
+    pub trust_dir: Option<PathBuf>,
     pub log_format: Option<String>,
     pub listen: Option<SocketAddr>,
     pub demo: Option<bool>,
@@ -51,6 +56,7 @@ pub struct Config {
     pub database_url: Option<String>,
     pub rulebooks: Option<PathBuf>,
     pub calendar: String,
+    pub trust_dir: PathBuf,
     pub log_format: String,
     pub listen: SocketAddr,
     pub demo: bool,
@@ -73,12 +79,18 @@ impl Config {
         };
         let default_listen: SocketAddr =
             DEFAULT_LISTEN.parse().context("default listen address")?;
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./otinish-data"));
         Ok(Self {
-            data_dir: args
-                .data_dir
+            trust_dir: args
+                .trust_dir
                 .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("./otinish-data")),
+                .or(file.trust_dir)
+                .unwrap_or_else(|| data_dir.join("trust")),
+            data_dir,
             database_url: args
                 .database_url
                 .clone()

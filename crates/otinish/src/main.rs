@@ -53,6 +53,22 @@ enum Command {
     },
     /// Check the audit journal's hash chain; exit status 1 names the first broken entry.
     VerifyJournal,
+    /// Check an electronic signature (CMS, DER/PEM/base64) and print the signer, IIN/BIN, chain
+    /// and verdict. Exit status 0 only for a valid signature, 1 with the reason otherwise.
+    Verify {
+        /// The signature file.
+        signature: std::path::PathBuf,
+        /// The signed document, for a detached signature.
+        #[arg(long)]
+        content: Option<std::path::PathBuf>,
+        /// Folder of trusted roots and intermediates (.pem/.crt/.cer/.der) and CRLs (.crl)
+        /// [default: the deployment's trust folder].
+        #[arg(long)]
+        trust_dir: Option<std::path::PathBuf>,
+        /// A CRL file (DER or PEM); repeat for several.
+        #[arg(long)]
+        crl: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -266,6 +282,71 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Err(otinish_store::JournalCheckError::Store(e)) => Err(e.into()),
                 Err(e) => {
                     println!("journal BROKEN: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Verify {
+            signature,
+            content,
+            trust_dir,
+            crl,
+        } => {
+            let dir = trust_dir.unwrap_or_else(|| cfg.trust_dir.clone());
+            let mut trust = otinish_pki::TrustStore::from_dir(&dir)
+                .with_context(|| format!("trust anchors in {} (set --trust-dir)", dir.display()))?;
+            for path in &crl {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                trust.add_crl(
+                    otinish_pki::trust_crl(&bytes)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                );
+            }
+            let sig = std::fs::read(&signature)
+                .with_context(|| format!("cannot read {}", signature.display()))?;
+            let content = match &content {
+                Some(p) => {
+                    Some(std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?)
+                }
+                None => None,
+            };
+            match otinish_pki::verify(&sig, content.as_deref(), &trust, Utc::now()) {
+                Ok(v) => {
+                    println!("verdict: VALID");
+                    println!("signer: {}", v.signer.common_name);
+                    if let Some(iin) = &v.signer.iin {
+                        println!("IIN: {iin}");
+                    }
+                    if let Some(bin) = &v.signer.bin {
+                        println!("BIN: {bin}");
+                    }
+                    if let Some(o) = &v.signer.organization {
+                        println!("organization: {o}");
+                    }
+                    if let Some(t) = v.signing_time {
+                        println!("signed at: {}", t.to_rfc3339());
+                    }
+                    println!(
+                        "algorithm: {} ({} bytes signed)",
+                        v.signature_algorithm,
+                        v.content.len()
+                    );
+                    println!("chain:");
+                    for (i, l) in v.chain.iter().enumerate() {
+                        println!(
+                            "  {i}: {} (serial {}, valid {} – {})",
+                            l.subject,
+                            l.serial,
+                            l.not_before.date_naive(),
+                            l.not_after.date_naive()
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("verdict: INVALID");
+                    println!("reason: {e}");
                     Ok(ExitCode::from(1))
                 }
             }

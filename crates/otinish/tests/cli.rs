@@ -199,3 +199,102 @@ fn help_for_every_subcommand() {
         );
     }
 }
+
+fn pki_fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../pki/tests/fixtures")
+        .join(name)
+}
+
+/// EA-06, EA-07: `otinish verify` on openssl-made signatures: 0 and the signer for a valid one,
+/// 1 and the reason otherwise.
+#[test]
+fn ea_06_verify_command_prints_signer_chain_and_verdict() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let trust = pki_fixture("trust");
+    let trust = trust.to_str().unwrap_or_default();
+    let sig = pki_fixture("out/legal-attached.p7s");
+    let o = otinish(
+        dir.path(),
+        &[
+            "verify",
+            sig.to_str().unwrap_or_default(),
+            "--trust-dir",
+            trust,
+        ],
+    );
+    let out = stdout(&o);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("verdict: VALID")
+            && out.contains("BIN: 940140000385")
+            && out.contains("IIN: 061211600012"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1: Otinish Test Signing CA") && out.contains("2: Otinish Test Root CA"),
+        "{out}"
+    );
+
+    let detached = pki_fixture("out/good-detached.p7s");
+    let o = otinish(
+        dir.path(),
+        &[
+            "verify",
+            detached.to_str().unwrap_or_default(),
+            "--trust-dir",
+            trust,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o)
+        .contains("reason: the signature is detached and the signed document was not provided"));
+    let tampered = pki_fixture("out/tampered.txt");
+    let o = otinish(
+        dir.path(),
+        &[
+            "verify",
+            detached.to_str().unwrap_or_default(),
+            "--content",
+            tampered.to_str().unwrap_or_default(),
+            "--trust-dir",
+            trust,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("changed after it was signed"),
+        "{}",
+        stdout(&o)
+    );
+
+    let revoked = pki_fixture("out/revoked.p7s");
+    let crl = pki_fixture("out/inter.crl");
+    let o = otinish(
+        dir.path(),
+        &[
+            "verify",
+            revoked.to_str().unwrap_or_default(),
+            "--trust-dir",
+            trust,
+            "--crl",
+            crl.to_str().unwrap_or_default(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("was revoked on"), "{}", stdout(&o));
+
+    // Without --trust-dir the deployment's folder is used: empty here, so nothing is trusted.
+    std::fs::create_dir_all(dir.path().join("trust")).unwrap_or_default();
+    let o = otinish(dir.path(), &["verify", sig.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("not issued by a trusted certification authority"),
+        "{}",
+        stdout(&o)
+    );
+}
