@@ -9,6 +9,7 @@
 //! * [`journal`] — the hash-chained audit journal (GEN-06).
 //! * [`repo`] — the repository traits the store implements.
 
+pub mod appeal;
 pub mod calendar;
 pub mod deadline;
 pub mod ids;
