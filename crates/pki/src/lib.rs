@@ -9,6 +9,7 @@
 //! and P-384. Other algorithms (GOST) are refused by name, so one can be added.
 
 mod identity;
+pub mod sign;
 mod trust;
 
 pub use identity::SignerIdentity;

@@ -215,3 +215,98 @@ fn pem_to_der(pem: &[u8]) -> Vec<u8> {
     let (_, der) = der::pem::decode_vec(pem.trim_ascii()).unwrap();
     der
 }
+
+/// The server's own signatures (receipts, demo signers) verify with our verifier and with the
+/// `openssl cms -verify` command, and carry the Kazakhstan-style identity.
+#[test]
+fn ea_07_server_signatures_verify_here_and_with_openssl() {
+    use otinish_pki::sign::{load_key, save_key, KzSubject, LocalCa};
+    let now = Utc::now();
+    let ca = LocalCa::generate("Otinish Demo CA", now).unwrap();
+    let subject = KzSubject {
+        surname: "АХМЕТОВ".into(),
+        name: "БАУЫРЖАН".into(),
+        patronymic: Some("СЕРІКҰЛЫ".into()),
+        iin: "791028302728".into(),
+        organization: Some("ТОО «Ромашка»".into()),
+        bin: Some("940140000385".into()),
+        email: Some("b@example.kz".into()),
+    };
+    let key = ca.issue(&subject, now).unwrap();
+    let content = "Квитанция о доставке: обращение принято".as_bytes();
+    let cms = key.sign_cms(content, true, now).unwrap();
+    let mut trust = TrustStore::new();
+    for c in otinish_pki::parse_certificates(ca.root_der()).unwrap() {
+        trust.add_certificate(c);
+    }
+    let v = verify(&cms, None, &trust, now).unwrap();
+    assert_eq!(v.content, content);
+    assert_eq!(
+        v.signer.iin.as_ref().map(|i| i.as_str()),
+        Some("791028302728")
+    );
+    assert_eq!(
+        v.signer.bin.as_ref().map(|b| b.as_str()),
+        Some("940140000385")
+    );
+    assert_eq!(v.signer.patronymic.as_deref(), Some("СЕРІКҰЛЫ"));
+    assert_eq!(v.signer.email.as_deref(), Some("b@example.kz"));
+    let detached = key.sign_cms(content, false, now).unwrap();
+    assert!(verify(&detached, Some(content), &trust, now).is_ok());
+    assert_eq!(
+        verify(&detached, Some(b"other"), &trust, now).unwrap_err(),
+        VerifyError::ContentTampered
+    );
+
+    // Keys survive a restart.
+    let dir = tempfile::tempdir().unwrap();
+    save_key(dir.path(), "k", &key).unwrap();
+    let again = load_key(dir.path(), "k").unwrap();
+    assert!(verify(&again.sign_cms(b"x", true, now).unwrap(), None, &trust, now).is_ok());
+
+    // An independent verifier agrees.
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED openssl cross-check: no openssl command"
+        );
+        return;
+    }
+    std::fs::write(dir.path().join("s.p7s"), &cms).unwrap();
+    let root_pem = format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        base64_lines(ca.root_der())
+    );
+    std::fs::write(dir.path().join("root.pem"), root_pem).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args([
+            "cms", "-verify", "-binary", "-inform", "DER", "-purpose", "any",
+        ])
+        .arg("-in")
+        .arg(dir.path().join("s.p7s"))
+        .arg("-CAfile")
+        .arg(dir.path().join("root.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, content);
+}
+
+fn base64_lines(der: &[u8]) -> String {
+    use base64::Engine;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    b.as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,410 @@
+//! Signing on the server: the server's own key signs delivery receipts (EA-07.1) and answers,
+//! and in demo mode demo signers sign for applicants ("sign with demo key"). Production
+//! applicants sign on their own machines (NCALayer); the server only verifies.
+//!
+//! Signatures are CMS SignedData with CAdES-BES signed attributes (content type, message
+//! digest, signing time), ECDSA P-256 with SHA-256, certificates included.
+
+use crate::oid;
+use chrono::{DateTime, Datelike, Utc};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{OctetString, SetOfVec};
+use der::{Any, Decode, Encode};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, DnValue, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+use sha2::Digest;
+use std::path::Path;
+use x509_cert::attr::{Attribute, AttributeValue};
+use x509_cert::spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("key: {0}")]
+    Key(String),
+    #[error("certificate: {0}")]
+    Certificate(String),
+    #[error("encoding: {0}")]
+    Encoding(String),
+    #[error("storage: {0}")]
+    Io(String),
+}
+
+fn enc(e: der::Error) -> SignError {
+    SignError::Encoding(e.to_string())
+}
+
+/// A key with its certificate and the chain up to (and including) its root.
+pub struct SigningKey {
+    key: EcdsaKeyPair,
+    pkcs8: Vec<u8>,
+    cert: Certificate,
+    cert_der: Vec<u8>,
+    chain: Vec<Certificate>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("cert_der_len", &self.cert_der.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// A key from its PKCS#8 bytes, its certificate and the chain above it (all DER).
+    pub fn from_der(
+        pkcs8: &[u8],
+        cert_der: &[u8],
+        chain_der: &[Vec<u8>],
+    ) -> Result<Self, SignError> {
+        let rng = SystemRandom::new();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
+            .map_err(|e| SignError::Key(e.to_string()))?;
+        let cert =
+            Certificate::from_der(cert_der).map_err(|e| SignError::Certificate(e.to_string()))?;
+        let chain = chain_der
+            .iter()
+            .map(|d| Certificate::from_der(d).map_err(|e| SignError::Certificate(e.to_string())))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            key,
+            pkcs8: pkcs8.to_vec(),
+            cert,
+            cert_der: cert_der.to_vec(),
+            chain,
+        })
+    }
+
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// Signs `content` as CMS SignedData (attached when `attach`), at moment `at`.
+    pub fn sign_cms(
+        &self,
+        content: &[u8],
+        attach: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<u8>, SignError> {
+        let sha256 = AlgorithmIdentifierOwned {
+            oid: oid::SHA256,
+            parameters: None,
+        };
+        let digest = sha2::Sha256::digest(content);
+        let time = signing_time(at)?;
+        let attr = |id, value: Any| -> Result<Attribute, SignError> {
+            let mut values: SetOfVec<AttributeValue> = SetOfVec::new();
+            values.insert(value).map_err(enc)?;
+            Ok(Attribute { oid: id, values })
+        };
+        let mut attrs: SetOfVec<Attribute> = SetOfVec::new();
+        attrs
+            .insert(attr(
+                oid::CONTENT_TYPE,
+                Any::encode_from(&oid::DATA).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        attrs
+            .insert(attr(
+                oid::MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(digest.to_vec()).map_err(enc)?).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        attrs
+            .insert(attr(
+                oid::SIGNING_TIME,
+                Any::encode_from(&time).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        let to_sign = attrs.to_der().map_err(enc)?;
+        let rng = SystemRandom::new();
+        let signature = self
+            .key
+            .sign(&rng, &to_sign)
+            .map_err(|e| SignError::Key(e.to_string()))?;
+        let signer_info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: self.cert.tbs_certificate.issuer.clone(),
+                serial_number: self.cert.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: sha256.clone(),
+            signed_attrs: Some(attrs),
+            signature_algorithm: AlgorithmIdentifierOwned {
+                oid: oid::ECDSA_SHA256,
+                parameters: None,
+            },
+            signature: OctetString::new(signature.as_ref().to_vec()).map_err(enc)?,
+            unsigned_attrs: None,
+        };
+        let mut digests = SetOfVec::new();
+        digests.insert(sha256).map_err(enc)?;
+        let mut certs = SetOfVec::new();
+        certs
+            .insert(CertificateChoices::Certificate(self.cert.clone()))
+            .map_err(enc)?;
+        for c in &self.chain {
+            certs
+                .insert(CertificateChoices::Certificate(c.clone()))
+                .map_err(enc)?;
+        }
+        let mut infos = SetOfVec::new();
+        infos.insert(signer_info).map_err(enc)?;
+        let econtent = if attach {
+            Some(Any::encode_from(&OctetString::new(content.to_vec()).map_err(enc)?).map_err(enc)?)
+        } else {
+            None
+        };
+        let sd = SignedData {
+            version: CmsVersion::V1,
+            digest_algorithms: digests,
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: oid::DATA,
+                econtent,
+            },
+            certificates: Some(CertificateSet(certs)),
+            crls: None,
+            signer_infos: SignerInfos(infos),
+        };
+        let ci = ContentInfo {
+            content_type: oid::SIGNED_DATA,
+            content: Any::encode_from(&sd).map_err(enc)?,
+        };
+        ci.to_der().map_err(enc)
+    }
+}
+
+fn signing_time(at: DateTime<Utc>) -> Result<x509_cert::time::Time, SignError> {
+    let secs = u64::try_from(at.timestamp())
+        .map_err(|_| SignError::Encoding("time before 1970".into()))?;
+    let dt =
+        der::DateTime::from_unix_duration(std::time::Duration::from_secs(secs)).map_err(enc)?;
+    // RFC 5652: UTCTime for 1950–2049, GeneralizedTime otherwise.
+    if (1950..2050).contains(&at.year()) {
+        Ok(x509_cert::time::Time::UtcTime(
+            der::asn1::UtcTime::from_date_time(dt).map_err(enc)?,
+        ))
+    } else {
+        Ok(x509_cert::time::Time::GeneralTime(
+            der::asn1::GeneralizedTime::from_date_time(dt),
+        ))
+    }
+}
+
+/// Subject of a Kazakhstan-style certificate (shared/DOMAIN.md).
+#[derive(Debug, Clone)]
+pub struct KzSubject {
+    pub surname: String,
+    pub name: String,
+    pub patronymic: Option<String>,
+    pub iin: String,
+    pub organization: Option<String>,
+    pub bin: Option<String>,
+    pub email: Option<String>,
+}
+
+fn kz_params(
+    s: &KzSubject,
+    not_before: DateTime<Utc>,
+    years: i32,
+) -> Result<CertificateParams, SignError> {
+    let mut p = CertificateParams::new(Vec::<String>::new())
+        .map_err(|e| SignError::Certificate(e.to_string()))?;
+    let dn = &mut p.distinguished_name;
+    dn.push(
+        DnType::CountryName,
+        DnValue::PrintableString(
+            "KZ".try_into()
+                .map_err(|_| SignError::Certificate("C".into()))?,
+        ),
+    );
+    dn.push(DnType::CommonName, format!("{} {}", s.surname, s.name));
+    dn.push(DnType::CustomDnType(vec![2, 5, 4, 4]), s.surname.clone());
+    dn.push(
+        DnType::CustomDnType(vec![2, 5, 4, 5]),
+        format!("IIN{}", s.iin),
+    );
+    if let Some(p) = &s.patronymic {
+        dn.push(DnType::CustomDnType(vec![2, 5, 4, 42]), p.clone());
+    }
+    if let Some(o) = &s.organization {
+        dn.push(DnType::OrganizationName, o.clone());
+    }
+    if let Some(b) = &s.bin {
+        dn.push(DnType::OrganizationalUnitName, format!("BIN{b}"));
+    }
+    if let Some(e) = &s.email {
+        dn.push(
+            DnType::CustomDnType(vec![1, 2, 840, 113549, 1, 9, 1]),
+            DnValue::Ia5String(
+                e.clone()
+                    .try_into()
+                    .map_err(|_| SignError::Certificate("email".into()))?,
+            ),
+        );
+    }
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::ContentCommitment,
+    ];
+    set_validity(&mut p, not_before, years)?;
+    Ok(p)
+}
+
+fn set_validity(
+    p: &mut CertificateParams,
+    not_before: DateTime<Utc>,
+    years: i32,
+) -> Result<(), SignError> {
+    let nb = time_from(not_before)?;
+    p.not_before = nb;
+    p.not_after = nb
+        .replace_year(nb.year() + years)
+        .map_err(|e| SignError::Certificate(e.to_string()))?;
+    Ok(())
+}
+
+fn time_from(t: DateTime<Utc>) -> Result<time::OffsetDateTime, SignError> {
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .map_err(|e| SignError::Certificate(e.to_string()))
+}
+
+/// A self-contained certification authority with its own root, used for the server's key and,
+/// in demo mode, for demo signers. Its root goes into the deployment's trust folder.
+pub struct LocalCa {
+    params: CertificateParams,
+    key: KeyPair,
+    root_der: Vec<u8>,
+}
+
+impl LocalCa {
+    pub fn generate(common_name: &str, now: DateTime<Utc>) -> Result<Self, SignError> {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+            .map_err(|e| SignError::Key(e.to_string()))?;
+        let mut params = CertificateParams::new(Vec::<String>::new())
+            .map_err(|e| SignError::Certificate(e.to_string()))?;
+        params.distinguished_name.push(
+            DnType::CountryName,
+            DnValue::PrintableString(
+                "KZ".try_into()
+                    .map_err(|_| SignError::Certificate("C".into()))?,
+            ),
+        );
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "Otinish");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        set_validity(&mut params, now - chrono::Duration::days(1), 30)?;
+        let root = params
+            .self_signed(&key)
+            .map_err(|e| SignError::Certificate(e.to_string()))?;
+        Ok(Self {
+            root_der: root.der().to_vec(),
+            params,
+            key,
+        })
+    }
+
+    pub fn root_der(&self) -> &[u8] {
+        &self.root_der
+    }
+
+    /// Issues a signing certificate with a Kazakhstan-style subject.
+    pub fn issue(&self, subject: &KzSubject, now: DateTime<Utc>) -> Result<SigningKey, SignError> {
+        let params = kz_params(subject, now - chrono::Duration::days(1), 5)?;
+        self.issue_with(params)
+    }
+
+    /// Issues the server's own signing certificate (for receipts and answers).
+    pub fn issue_server(
+        &self,
+        common_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SigningKey, SignError> {
+        let mut p = CertificateParams::new(Vec::<String>::new())
+            .map_err(|e| SignError::Certificate(e.to_string()))?;
+        p.distinguished_name.push(
+            DnType::CountryName,
+            DnValue::PrintableString(
+                "KZ".try_into()
+                    .map_err(|_| SignError::Certificate("C".into()))?,
+            ),
+        );
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Otinish");
+        p.distinguished_name.push(DnType::CommonName, common_name);
+        p.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        set_validity(&mut p, now - chrono::Duration::days(1), 10)?;
+        self.issue_with(p)
+    }
+
+    fn issue_with(&self, params: CertificateParams) -> Result<SigningKey, SignError> {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+            .map_err(|e| SignError::Key(e.to_string()))?;
+        let issuer = Issuer::new(self.params.clone(), &self.key);
+        let cert = params
+            .signed_by(&key, &issuer)
+            .map_err(|e| SignError::Certificate(e.to_string()))?;
+        SigningKey::from_der(&key.serialize_der(), cert.der(), &[self.root_der.clone()])
+    }
+}
+
+/// Files a [`SigningKey`] is kept in: `<name>.key` (PKCS#8), `<name>.crt` and `<name>.chain`
+/// (DER certificates, the chain concatenated).
+pub fn save_key(dir: &Path, name: &str, k: &SigningKey) -> Result<(), SignError> {
+    let io = |e: std::io::Error| SignError::Io(e.to_string());
+    std::fs::create_dir_all(dir).map_err(io)?;
+    std::fs::write(dir.join(format!("{name}.key")), &k.pkcs8).map_err(io)?;
+    std::fs::write(dir.join(format!("{name}.crt")), &k.cert_der).map_err(io)?;
+    let mut chain = Vec::new();
+    for c in &k.chain {
+        chain.extend(c.to_der().map_err(enc)?);
+    }
+    std::fs::write(dir.join(format!("{name}.chain")), chain).map_err(io)?;
+    Ok(())
+}
+
+pub fn load_key(dir: &Path, name: &str) -> Result<SigningKey, SignError> {
+    let io = |e: std::io::Error| SignError::Io(e.to_string());
+    let pkcs8 = std::fs::read(dir.join(format!("{name}.key"))).map_err(io)?;
+    let cert = std::fs::read(dir.join(format!("{name}.crt"))).map_err(io)?;
+    let chain_bytes = std::fs::read(dir.join(format!("{name}.chain"))).map_err(io)?;
+    let mut chain = Vec::new();
+    let mut rest: &[u8] = &chain_bytes;
+    while !rest.is_empty() {
+        let c = Certificate::from_der_partial(rest)
+            .map_err(|e| SignError::Certificate(e.to_string()))?;
+        chain.push(c.0.to_der().map_err(enc)?);
+        rest = c.1;
+    }
+    SigningKey::from_der(&pkcs8, &cert, &chain)
+}
+
+trait FromDerPartial: Sized {
+    fn from_der_partial(bytes: &[u8]) -> Result<(Self, &[u8]), der::Error>;
+}
+
+impl FromDerPartial for Certificate {
+    fn from_der_partial(bytes: &[u8]) -> Result<(Self, &[u8]), der::Error> {
+        let mut reader = der::SliceReader::new(bytes)?;
+        let c = <Certificate as der::Decode>::decode(&mut reader)?;
+        let used =
+            usize::try_from(u32::from(der::Reader::position(&reader))).unwrap_or(bytes.len());
+        Ok((c, &bytes[used.min(bytes.len())..]))
+    }
+}
