@@ -360,7 +360,7 @@ impl LocalCa {
         let cert = params
             .signed_by(&key, &issuer)
             .map_err(|e| SignError::Certificate(e.to_string()))?;
-        SigningKey::from_der(&key.serialize_der(), cert.der(), &[self.root_der.clone()])
+        SigningKey::from_der(&key.serialize_der(), cert.der(), std::slice::from_ref(&self.root_der))
     }
 }
 
