@@ -9,6 +9,8 @@
 //! * [`journal`] — the hash-chained audit journal (GEN-06).
 //! * [`repo`] — the repository traits the store implements.
 
+#[macro_use]
+mod macros;
 pub mod appeal;
 pub mod calendar;
 pub mod deadline;
@@ -16,6 +18,7 @@ pub mod ids;
 pub mod journal;
 pub mod lang;
 pub mod model;
+pub mod notice;
 pub mod repo;
 pub mod rulebook;
 

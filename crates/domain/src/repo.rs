@@ -11,6 +11,7 @@ use crate::model::{
     Absence, Applicant, Body, Branch, Card, CardState, NewBody, NewCard, Official, OfficialRank,
     RegNumber, Role, StaffUser,
 };
+use crate::notice::{NewNotice, Notice};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -200,23 +201,45 @@ pub trait CardRepo: Send + Sync {
     /// Registers a card in state `from`: takes the next number of its body for `year`
     /// (gap-free, unique under concurrency), sets the registration moment, writes the new
     /// deadlines and the journal entry, all in one transaction.
+    #[allow(clippy::too_many_arguments)]
     async fn register_card(
         &self,
         card_id: i64,
         from: CardState,
         year: i32,
         registered_at: DateTime<Utc>,
+        executor_id: Option<i64>,
         deadlines: &[StoredDeadline],
+        notices: &(dyn for<'r> Fn(&'r RegNumber) -> Vec<NewNotice> + Sync),
         journal: JournalDraft,
     ) -> StoreResult<RegNumber>;
-    /// Moves a card from `from` to `to` (a transition the domain allowed); journaled.
+    /// Moves a card from `from` to `to` (a transition the domain allowed), applies `update`,
+    /// and writes the notices and the journal entry, all in one transaction.
     async fn transition_card(
         &self,
         card_id: i64,
         from: CardState,
         to: CardState,
+        update: &CardUpdate,
+        notices: &[NewNotice],
         journal: JournalDraft,
     ) -> StoreResult<()>;
+    /// Cards of a body in any of `states`, newest first.
+    async fn inbox(
+        &self,
+        body_id: i64,
+        states: &[CardState],
+        page: PageRequest,
+    ) -> StoreResult<Page<Card>>;
+    /// Cards an executor holds in any of `states`, newest first.
+    async fn cards_of_executor(
+        &self,
+        staff_id: i64,
+        states: &[CardState],
+        page: PageRequest,
+    ) -> StoreResult<Page<Card>>;
+    /// The body's active staff and how many open cards each holds.
+    async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>>;
     /// Records a pause, resumption or extension and the recomputed deadlines; journaled.
     async fn add_term_event(
         &self,
@@ -235,6 +258,194 @@ pub trait CardRepo: Send + Sync {
         deadlines: &[StoredDeadline],
         journal: JournalDraft,
     ) -> StoreResult<()>;
+}
+
+/// Fields a transition may set on a card (others stay as they are).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CardUpdate {
+    pub executor_id: Option<i64>,
+    pub decision: Option<String>,
+    pub answer: Option<String>,
+    pub redirected_to_body_id: Option<i64>,
+    pub main_card_id: Option<i64>,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+/// A file attached to an appeal; its bytes are in the file store under `storage_key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    pub card_id: i64,
+    pub file_name: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+/// An attachment before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub mime: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub storage_key: String,
+}
+
+/// A portal appeal as submitted: its card, the applicant, what was signed and the signature.
+#[derive(Debug, Clone)]
+pub struct NewAppeal {
+    pub card: NewCard,
+    pub applicant: Applicant,
+    pub content: String,
+    pub outgoing_number: Option<String>,
+    pub outgoing_date: Option<chrono::NaiveDate>,
+    pub postal_address: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub lang: Lang,
+    pub signed_document: String,
+    pub signature: Vec<u8>,
+    pub signer_serial: String,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub idempotency_key: String,
+    pub size_bytes: i64,
+    pub attachments: Vec<NewAttachment>,
+    pub deadlines: Vec<StoredDeadline>,
+}
+
+/// A stored portal appeal.
+#[derive(Debug, Clone)]
+pub struct AppealRecord {
+    pub card: Card,
+    pub applicant_id: i64,
+    pub applicant: Applicant,
+    pub content: String,
+    pub outgoing_number: Option<String>,
+    pub outgoing_date: Option<chrono::NaiveDate>,
+    pub postal_address: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub lang: Lang,
+    pub signed_document: String,
+    pub signature: Vec<u8>,
+    pub signer_serial: String,
+    pub signed_at: Option<DateTime<Utc>>,
+    pub size_bytes: i64,
+    pub hidden_by_applicant: bool,
+}
+
+/// A document the server signed: a delivery receipt or an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedDocument {
+    pub id: i64,
+    pub card_id: i64,
+    pub kind: String,
+    /// The public verification code (in the QR code).
+    pub code: String,
+    pub document: String,
+    pub signature: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait AppealRepo: Send + Sync {
+    /// Stores a submitted appeal with its card, attachments and deadlines in one transaction.
+    /// Returns the card id and `true`; if this applicant already submitted with the same
+    /// idempotency key, returns that card's id and `false` and stores nothing.
+    async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft)
+        -> StoreResult<(i64, bool)>;
+    async fn appeal(&self, card_id: i64) -> StoreResult<AppealRecord>;
+    /// The applicant's appeals that are still in their space, newest first.
+    async fn appeals_of_applicant(
+        &self,
+        applicant_id: i64,
+        page: PageRequest,
+    ) -> StoreResult<Page<Card>>;
+    /// EA-15: bytes the applicant's appeals and attachments take in their space.
+    async fn applicant_storage_used(&self, applicant_id: i64) -> StoreResult<i64>;
+    /// EA-15: removes an appeal, its attachments and notices from the applicant's space.
+    async fn hide_appeal(
+        &self,
+        card_id: i64,
+        applicant_id: i64,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+    async fn attachments(&self, card_id: i64) -> StoreResult<Vec<Attachment>>;
+    async fn attachment(&self, id: i64) -> StoreResult<Attachment>;
+    /// Adds a signed document (receipt or answer) and its notices; journaled.
+    async fn add_signed_document(
+        &self,
+        card_id: i64,
+        kind: &str,
+        code: &str,
+        document: &str,
+        signature: &[u8],
+        at: DateTime<Utc>,
+        notices: &[NewNotice],
+        journal: JournalDraft,
+    ) -> StoreResult<SignedDocument>;
+    async fn signed_documents(&self, card_id: i64) -> StoreResult<Vec<SignedDocument>>;
+    async fn signed_document_by_code(&self, code: &str) -> StoreResult<SignedDocument>;
+    /// EA-09: records a signature on the answer by `role` (`head` or `registrar`); journaled.
+    async fn add_answer_signature(
+        &self,
+        card_id: i64,
+        role: &str,
+        staff_id: i64,
+        at: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+    async fn answer_signatures(
+        &self,
+        card_id: i64,
+    ) -> StoreResult<Vec<(String, i64, DateTime<Utc>)>>;
+}
+
+#[async_trait]
+pub trait NoticeRepo: Send + Sync {
+    /// Notices still in the applicant's space, newest first.
+    async fn notices_of_applicant(
+        &self,
+        applicant_id: i64,
+        page: PageRequest,
+    ) -> StoreResult<Page<Notice>>;
+    async fn notices_of_card(&self, card_id: i64) -> StoreResult<Vec<Notice>>;
+    /// Claims up to `limit` notices due for delivery (not the cabinet's), leasing them until
+    /// `lease_until` so no other worker takes them meanwhile.
+    async fn claim_notices(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Notice>>;
+    async fn notice_delivered(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records a failed try; `retry_at` is `None` when the notice is given up (dead).
+    async fn notice_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait ApplicantAuthRepo: Send + Sync {
+    async fn create_nonce(&self, nonce: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Marks a nonce used; `NotFound` if unknown, used, or issued before `not_before`.
+    async fn use_nonce(&self, nonce: &str, not_before: DateTime<Utc>) -> StoreResult<()>;
+    async fn create_applicant_session(
+        &self,
+        token_hash: &str,
+        applicant_id: i64,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The applicant of a live session.
+    async fn applicant_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<i64>;
+    async fn delete_applicant_session(&self, token_hash: &str) -> StoreResult<()>;
+    async fn applicant_by_tax_id(&self, tax_id: &str) -> StoreResult<(i64, Applicant)>;
 }
 
 #[async_trait]
@@ -264,7 +475,16 @@ pub trait JournalRepo: Send + Sync {
 /// Everything the application needs from storage, in one object.
 #[async_trait]
 pub trait Store:
-    BodyRepo + BranchRepo + StaffRepo + ApplicantRepo + CardRepo + CalendarRepo + JournalRepo
+    BodyRepo
+    + BranchRepo
+    + StaffRepo
+    + ApplicantRepo
+    + CardRepo
+    + CalendarRepo
+    + JournalRepo
+    + AppealRepo
+    + NoticeRepo
+    + ApplicantAuthRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

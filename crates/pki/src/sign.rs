@@ -360,7 +360,11 @@ impl LocalCa {
         let cert = params
             .signed_by(&key, &issuer)
             .map_err(|e| SignError::Certificate(e.to_string()))?;
-        SigningKey::from_der(&key.serialize_der(), cert.der(), std::slice::from_ref(&self.root_der))
+        SigningKey::from_der(
+            &key.serialize_der(),
+            cert.der(),
+            std::slice::from_ref(&self.root_der),
+        )
     }
 }
 

@@ -52,6 +52,11 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// Row locking for claiming jobs: SQLite has one writer, so none is needed.
+    const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+}
+
 impl_repos!(PgStore, sqlx::Postgres);
 
 #[async_trait]

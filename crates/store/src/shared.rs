@@ -13,6 +13,7 @@ macro_rules! impl_repos {
         use otinish_domain::journal::{entry_hash, JournalDraft, JournalEntry};
         use otinish_domain::lang::{Lang, Names};
         use otinish_domain::model::*;
+        use otinish_domain::notice::*;
         use otinish_domain::repo::*;
         use sqlx::Row;
         use $crate::{day, from_micros, map_err, micros};
@@ -151,6 +152,59 @@ macro_rules! impl_repos {
             })
         }
 
+        fn notice_row(r: &DbRow) -> Result<Notice, sqlx::Error> {
+            let kind: String = r.try_get("kind")?;
+            let channel: String = r.try_get("channel")?;
+            let status: String = r.try_get("status")?;
+            let lang: String = r.try_get("lang")?;
+            let delivered: Option<i64> = r.try_get("delivered_at")?;
+            Ok(Notice {
+                id: r.try_get("id")?,
+                card_id: r.try_get("card_id")?,
+                applicant_id: r.try_get("applicant_id")?,
+                kind: NoticeKind::parse(&kind).ok_or_else(|| decode_err("notice kind", &kind))?,
+                channel: NoticeChannel::parse(&channel).ok_or_else(|| decode_err("channel", &channel))?,
+                address: r.try_get("address")?,
+                lang: Lang::parse(&lang).unwrap_or_default(),
+                subject: r.try_get("subject")?,
+                body: r.try_get("body")?,
+                status: NoticeStatus::parse(&status).ok_or_else(|| decode_err("status", &status))?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                created_at: from_micros(r.try_get("created_at")?),
+                delivered_at: delivered.map(from_micros),
+            })
+        }
+
+        fn attachment_row(r: &DbRow) -> Result<Attachment, sqlx::Error> {
+            Ok(Attachment {
+                id: r.try_get("id")?,
+                card_id: r.try_get("card_id")?,
+                file_name: r.try_get("file_name")?,
+                mime: r.try_get("mime")?,
+                size_bytes: r.try_get("size_bytes")?,
+                sha256: r.try_get("sha256")?,
+                storage_key: r.try_get("storage_key")?,
+            })
+        }
+
+        fn signed_document_row(r: &DbRow) -> Result<SignedDocument, sqlx::Error> {
+            Ok(SignedDocument {
+                id: r.try_get("id")?,
+                card_id: r.try_get("card_id")?,
+                kind: r.try_get("kind")?,
+                code: r.try_get("code")?,
+                document: r.try_get("document")?,
+                signature: r.try_get("signature")?,
+                created_at: from_micros(r.try_get("created_at")?),
+            })
+        }
+
+        fn state_list(states: &[CardState]) -> String {
+            // Keys come from the closed enum, never from input.
+            states.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(",")
+        }
+
         const CARD_SELECT: &str = "SELECT c.*, b.code AS body_code FROM card c JOIN body b ON b.id = c.body_id";
 
         impl $store {
@@ -209,6 +263,32 @@ macro_rules! impl_repos {
                     .bind(d.due_on.format("%Y-%m-%d").to_string())
                     .bind(d.paused)
                     .bind(&d.explanation)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            /// Writes notices: the cabinet's are delivered at once, the others wait for a worker.
+            async fn insert_notices(tx: &mut Tx<'_>, notices: &[NewNotice], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+                for n in notices {
+                    let cabinet = n.channel == NoticeChannel::Cabinet;
+                    sqlx::query(
+                        "INSERT INTO notice (card_id, applicant_id, kind, channel, address, lang, subject, body, status, \
+                         attempts, next_attempt_at, created_at, delivered_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $11)",
+                    )
+                    .bind(n.card_id)
+                    .bind(n.applicant_id)
+                    .bind(n.kind.as_str())
+                    .bind(n.channel.as_str())
+                    .bind(&n.address)
+                    .bind(n.lang.code())
+                    .bind(&n.subject)
+                    .bind(&n.body)
+                    .bind(if cabinet { "delivered" } else { "pending" })
+                    .bind(micros(now))
+                    .bind(cabinet.then(|| micros(now)))
                     .execute(&mut **tx)
                     .await?;
                 }
@@ -679,7 +759,9 @@ macro_rules! impl_repos {
                 from: CardState,
                 year: i32,
                 registered_at: DateTime<Utc>,
+                executor_id: Option<i64>,
                 deadlines: &[StoredDeadline],
+                notices: &(dyn for<'r> Fn(&'r RegNumber) -> Vec<NewNotice> + Sync),
                 journal: JournalDraft,
             ) -> StoreResult<RegNumber> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
@@ -704,18 +786,21 @@ macro_rules! impl_repos {
                 .and_then(|r| r.try_get("last_seq"))
                 .map_err(map_err)?;
                 sqlx::query(
-                    "UPDATE card SET state = $1, registered_at = $2, reg_year = $3, reg_seq = $4 WHERE id = $5",
+                    "UPDATE card SET state = $1, registered_at = $2, reg_year = $3, reg_seq = $4, \
+                     executor_id = COALESCE($5, executor_id) WHERE id = $6",
                 )
                 .bind(CardState::Registered.as_str())
                 .bind(micros(registered_at))
                 .bind(i64::from(year))
                 .bind(seq)
+                .bind(executor_id)
                 .bind(card_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
                 Self::put_deadlines(&mut tx, card_id, deadlines).await.map_err(map_err)?;
                 let number = RegNumber { body_code, year, seq };
+                Self::insert_notices(&mut tx, &notices(&number), journal.at).await.map_err(map_err)?;
                 let mut j = journal;
                 j.subject = format!("card:{card_id}");
                 j.from_state = Some(from.as_str().into());
@@ -728,15 +813,35 @@ macro_rules! impl_repos {
                 Ok(number)
             }
 
-            async fn transition_card(&self, card_id: i64, from: CardState, to: CardState, journal: JournalDraft) -> StoreResult<()> {
+            async fn transition_card(
+                &self,
+                card_id: i64,
+                from: CardState,
+                to: CardState,
+                update: &CardUpdate,
+                notices: &[NewNotice],
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 Self::card_state_check(&mut tx, card_id, from).await?;
-                sqlx::query("UPDATE card SET state = $1 WHERE id = $2")
-                    .bind(to.as_str())
-                    .bind(card_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                sqlx::query(
+                    "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
+                     decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
+                     redirected_to_body_id = COALESCE($5, redirected_to_body_id), \
+                     main_card_id = COALESCE($6, main_card_id), archived_at = COALESCE($7, archived_at) WHERE id = $8",
+                )
+                .bind(to.as_str())
+                .bind(update.executor_id)
+                .bind(&update.decision)
+                .bind(&update.answer)
+                .bind(update.redirected_to_body_id)
+                .bind(update.main_card_id)
+                .bind(update.archived_at.map(micros))
+                .bind(card_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                Self::insert_notices(&mut tx, notices, journal.at).await.map_err(map_err)?;
                 let mut j = journal;
                 j.subject = format!("card:{card_id}");
                 j.from_state = Some(from.as_str().into());
@@ -766,6 +871,64 @@ macro_rules! impl_repos {
                 j.details = text;
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 tx.commit().await.map_err(map_err)
+            }
+
+            async fn inbox(&self, body_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
+                let list = state_list(states);
+                let rows = sqlx::query(&format!(
+                    "{CARD_SELECT} WHERE c.body_id = $1 AND c.state IN ({list}) ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(body_id)
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM card WHERE body_id = $1 AND state IN ({list})"))
+                    .bind(body_id)
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn cards_of_executor(&self, staff_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
+                let list = state_list(states);
+                let rows = sqlx::query(&format!(
+                    "{CARD_SELECT} WHERE c.executor_id = $1 AND c.state IN ({list}) ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(staff_id)
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM card WHERE executor_id = $1 AND state IN ({list})"))
+                    .bind(staff_id)
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>> {
+                let closed = state_list(&CardState::ALL.iter().copied().filter(|s| s.is_closed()).collect::<Vec<_>>());
+                let rows = sqlx::query(&format!(
+                    "SELECT s.*, (SELECT COUNT(*) FROM card c WHERE c.executor_id = s.id AND c.state NOT IN ({closed})) AS open_cards \
+                     FROM staff s WHERE s.body_id = $1 AND s.active ORDER BY s.id"
+                ))
+                .bind(body_id)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| Ok((staff_row(r)?, r.try_get::<i64, _>("open_cards")?)))
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(map_err)
             }
 
             async fn deadlines(&self, card_id: i64) -> StoreResult<Vec<StoredDeadline>> {
@@ -892,6 +1055,474 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?;
                 Ok((row.try_get("seq").map_err(map_err)?, row.try_get("hash").map_err(map_err)?))
+            }
+        }
+
+        fn appeal_row(r: &DbRow, card: Card) -> Result<AppealRecord, sqlx::Error> {
+            let data: String = r.try_get("applicant_data")?;
+            let lang: String = r.try_get("lang")?;
+            let date: Option<String> = r.try_get("outgoing_date")?;
+            let signed_at: Option<i64> = r.try_get("signed_at")?;
+            Ok(AppealRecord {
+                card,
+                applicant_id: r.try_get("applicant_id")?,
+                applicant: serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                content: r.try_get("content")?,
+                outgoing_number: r.try_get("outgoing_number")?,
+                outgoing_date: date.as_deref().map(day).transpose()?,
+                postal_address: r.try_get("postal_address")?,
+                email: r.try_get("email")?,
+                phone: r.try_get("phone")?,
+                lang: Lang::parse(&lang).unwrap_or_default(),
+                signed_document: r.try_get("signed_document")?,
+                signature: r.try_get("signature")?,
+                signer_serial: r.try_get("signer_serial")?,
+                signed_at: signed_at.map(from_micros),
+                size_bytes: r.try_get("size_bytes")?,
+                hidden_by_applicant: r.try_get("hidden_by_applicant")?,
+            })
+        }
+
+        #[async_trait]
+        impl AppealRepo for $store {
+            async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft) -> StoreResult<(i64, bool)> {
+                let data = serde_json::to_string(&a.applicant).map_err(|e| StoreError::Backend(e.to_string()))?;
+                let kind = match a.applicant {
+                    Applicant::Individual { .. } => "individual",
+                    Applicant::LegalEntity { .. } => "legal_entity",
+                };
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let applicant_id: i64 = sqlx::query(
+                    "INSERT INTO applicant (tax_id, kind, data) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tax_id) DO UPDATE SET kind = excluded.kind, data = excluded.data RETURNING id",
+                )
+                .bind(a.applicant.tax_id())
+                .bind(kind)
+                .bind(&data)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get("id"))
+                .map_err(map_err)?;
+                let existing = sqlx::query("SELECT card_id FROM appeal WHERE applicant_id = $1 AND idempotency_key = $2")
+                    .bind(applicant_id)
+                    .bind(&a.idempotency_key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if let Some(row) = existing {
+                    let id: i64 = row.try_get("card_id").map_err(map_err)?;
+                    tx.rollback().await.map_err(map_err)?;
+                    return Ok((id, false));
+                }
+                let c = &a.card;
+                let card_id: i64 = sqlx::query(
+                    "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \
+                     rulebook_id, collective) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(c.body_id)
+                .bind(c.channel.as_str())
+                .bind(c.kind.as_str())
+                .bind(CardState::Received.as_str())
+                .bind(applicant_id)
+                .bind(&c.addressee)
+                .bind(&c.summary)
+                .bind(micros(c.received_at))
+                .bind(&c.rulebook_id)
+                .bind(c.collective)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get("id"))
+                .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO appeal (card_id, applicant_id, content, outgoing_number, outgoing_date, postal_address, \
+                     email, phone, lang, signed_document, signature, signer_serial, signed_at, idempotency_key, size_bytes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(card_id)
+                .bind(applicant_id)
+                .bind(&a.content)
+                .bind(&a.outgoing_number)
+                .bind(a.outgoing_date.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&a.postal_address)
+                .bind(&a.email)
+                .bind(&a.phone)
+                .bind(a.lang.code())
+                .bind(&a.signed_document)
+                .bind(&a.signature)
+                .bind(&a.signer_serial)
+                .bind(a.signed_at.map(micros))
+                .bind(&a.idempotency_key)
+                .bind(a.size_bytes)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                for f in &a.attachments {
+                    sqlx::query(
+                        "INSERT INTO attachment (card_id, file_name, mime, size_bytes, sha256, storage_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(card_id)
+                    .bind(&f.file_name)
+                    .bind(&f.mime)
+                    .bind(f.size_bytes)
+                    .bind(&f.sha256)
+                    .bind(&f.storage_key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Self::put_deadlines(&mut tx, card_id, &a.deadlines).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                j.to_state = Some(CardState::Received.as_str().into());
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok((card_id, true))
+            }
+
+            async fn appeal(&self, card_id: i64) -> StoreResult<AppealRecord> {
+                let card = self.card(card_id).await?;
+                let row = sqlx::query(
+                    "SELECT a.*, p.data AS applicant_data FROM appeal a JOIN applicant p ON p.id = a.applicant_id WHERE a.card_id = $1",
+                )
+                .bind(card_id)
+                .fetch_optional(self.reader())
+                .await
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("appeal {card_id}")))?;
+                appeal_row(&row, card).map_err(map_err)
+            }
+
+            async fn appeals_of_applicant(&self, applicant_id: i64, page: PageRequest) -> StoreResult<Page<Card>> {
+                let rows = sqlx::query(&format!(
+                    "{CARD_SELECT} JOIN appeal a ON a.card_id = c.id WHERE a.applicant_id = $1 AND NOT a.hidden_by_applicant \
+                     ORDER BY c.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(applicant_id)
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appeal WHERE applicant_id = $1 AND NOT hidden_by_applicant")
+                    .bind(applicant_id)
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn applicant_storage_used(&self, applicant_id: i64) -> StoreResult<i64> {
+                let row = sqlx::query(
+                    "SELECT CAST(COALESCE(SUM(a.size_bytes), 0) AS BIGINT) AS content, \
+                     CAST(COALESCE((SELECT SUM(f.size_bytes) FROM attachment f JOIN appeal b ON b.card_id = f.card_id \
+                       WHERE b.applicant_id = $1 AND NOT b.hidden_by_applicant), 0) AS BIGINT) AS files \
+                     FROM appeal a WHERE a.applicant_id = $1 AND NOT a.hidden_by_applicant",
+                )
+                .bind(applicant_id)
+                .fetch_one(self.reader())
+                .await
+                .map_err(map_err)?;
+                let content: i64 = row.try_get("content").map_err(map_err)?;
+                let files: i64 = row.try_get("files").map_err(map_err)?;
+                Ok(content + files)
+            }
+
+            async fn hide_appeal(&self, card_id: i64, applicant_id: i64, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let n = sqlx::query("UPDATE appeal SET hidden_by_applicant = TRUE WHERE card_id = $1 AND applicant_id = $2")
+                    .bind(card_id)
+                    .bind(applicant_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound(format!("appeal {card_id} of this applicant")));
+                }
+                sqlx::query("UPDATE notice SET hidden_by_applicant = TRUE WHERE card_id = $1 AND applicant_id = $2")
+                    .bind(card_id)
+                    .bind(applicant_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn attachments(&self, card_id: i64) -> StoreResult<Vec<Attachment>> {
+                let rows = sqlx::query("SELECT * FROM attachment WHERE card_id = $1 ORDER BY id")
+                    .bind(card_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(attachment_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn attachment(&self, id: i64) -> StoreResult<Attachment> {
+                let row = sqlx::query("SELECT * FROM attachment WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("attachment {id}")))?;
+                attachment_row(&row).map_err(map_err)
+            }
+
+            async fn add_signed_document(
+                &self,
+                card_id: i64,
+                kind: &str,
+                code: &str,
+                document: &str,
+                signature: &[u8],
+                at: DateTime<Utc>,
+                notices: &[NewNotice],
+                journal: JournalDraft,
+            ) -> StoreResult<SignedDocument> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let row = sqlx::query(
+                    "INSERT INTO signed_document (card_id, kind, code, document, signature, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+                )
+                .bind(card_id)
+                .bind(kind)
+                .bind(code)
+                .bind(document)
+                .bind(signature)
+                .bind(micros(at))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let doc = signed_document_row(&row).map_err(map_err)?;
+                Self::insert_notices(&mut tx, notices, at).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(doc)
+            }
+
+            async fn signed_documents(&self, card_id: i64) -> StoreResult<Vec<SignedDocument>> {
+                let rows = sqlx::query("SELECT * FROM signed_document WHERE card_id = $1 ORDER BY id")
+                    .bind(card_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(signed_document_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn signed_document_by_code(&self, code: &str) -> StoreResult<SignedDocument> {
+                let row = sqlx::query("SELECT * FROM signed_document WHERE code = $1")
+                    .bind(code)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound("document".into()))?;
+                signed_document_row(&row).map_err(map_err)
+            }
+
+            async fn add_answer_signature(&self, card_id: i64, role: &str, staff_id: i64, at: DateTime<Utc>, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query("INSERT INTO answer_signature (card_id, role, staff_id, signed_at) VALUES ($1, $2, $3, $4)")
+                    .bind(card_id)
+                    .bind(role)
+                    .bind(staff_id)
+                    .bind(micros(at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn answer_signatures(&self, card_id: i64) -> StoreResult<Vec<(String, i64, DateTime<Utc>)>> {
+                let rows = sqlx::query("SELECT * FROM answer_signature WHERE card_id = $1 ORDER BY signed_at")
+                    .bind(card_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("role")?, r.try_get("staff_id")?, from_micros(r.try_get("signed_at")?))))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+        }
+
+        #[async_trait]
+        impl NoticeRepo for $store {
+            async fn notices_of_applicant(&self, applicant_id: i64, page: PageRequest) -> StoreResult<Page<Notice>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM notice WHERE applicant_id = $1 AND NOT hidden_by_applicant ORDER BY id DESC LIMIT $2 OFFSET $3",
+                )
+                .bind(applicant_id)
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notice WHERE applicant_id = $1 AND NOT hidden_by_applicant")
+                    .bind(applicant_id)
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(notice_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn notices_of_card(&self, card_id: i64) -> StoreResult<Vec<Notice>> {
+                let rows = sqlx::query("SELECT * FROM notice WHERE card_id = $1 ORDER BY id")
+                    .bind(card_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(notice_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn claim_notices(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Notice>> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let rows = sqlx::query(&format!(
+                    "SELECT id FROM notice WHERE channel <> 'cabinet' AND \
+                     ((status IN ('pending', 'failed') AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)) \
+                     ORDER BY next_attempt_at, id LIMIT $2{}",
+                    Self::SKIP_LOCKED
+                ))
+                .bind(micros(now))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    let id: i64 = r.try_get("id").map_err(map_err)?;
+                    let row = sqlx::query("UPDATE notice SET status = 'sending', lease_until = $1 WHERE id = $2 RETURNING *")
+                        .bind(micros(lease_until))
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    out.push(notice_row(&row).map_err(map_err)?);
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(out)
+            }
+
+            async fn notice_delivered(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query("UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, lease_until = NULL WHERE id = $2")
+                    .bind(micros(at))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query(
+                    "UPDATE notice SET status = $1, attempts = attempts + 1, last_error = $2, \
+                     next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL WHERE id = $4",
+                )
+                .bind(if retry_at.is_some() { "failed" } else { "dead" })
+                .bind(error)
+                .bind(retry_at.map(micros))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+        }
+
+        #[async_trait]
+        impl ApplicantAuthRepo for $store {
+            async fn create_nonce(&self, nonce: &str, at: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query("INSERT INTO login_nonce (nonce, created_at) VALUES ($1, $2)")
+                    .bind(nonce)
+                    .bind(micros(at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                // Old challenges are of no use to anyone: drop those older than a day.
+                sqlx::query("DELETE FROM login_nonce WHERE created_at < $1")
+                    .bind(micros(at) - 86_400_000_000)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn use_nonce(&self, nonce: &str, not_before: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let n = sqlx::query("UPDATE login_nonce SET used = TRUE WHERE nonce = $1 AND NOT used AND created_at >= $2")
+                    .bind(nonce)
+                    .bind(micros(not_before))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                tx.commit().await.map_err(map_err)?;
+                if n == 1 {
+                    Ok(())
+                } else {
+                    Err(StoreError::NotFound("challenge".into()))
+                }
+            }
+
+            async fn create_applicant_session(&self, token_hash: &str, applicant_id: i64, at: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query("INSERT INTO applicant_session (token_hash, applicant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(token_hash)
+                    .bind(applicant_id)
+                    .bind(micros(at))
+                    .bind(micros(expires_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn applicant_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<i64> {
+                sqlx::query("SELECT applicant_id FROM applicant_session WHERE token_hash = $1 AND expires_at > $2")
+                    .bind(token_hash)
+                    .bind(micros(now))
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound("session".into()))?
+                    .try_get("applicant_id")
+                    .map_err(map_err)
+            }
+
+            async fn delete_applicant_session(&self, token_hash: &str) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query("DELETE FROM applicant_session WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn applicant_by_tax_id(&self, tax_id: &str) -> StoreResult<(i64, Applicant)> {
+                let row = sqlx::query("SELECT id, data FROM applicant WHERE tax_id = $1")
+                    .bind(tax_id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound("applicant".into()))?;
+                let data: String = row.try_get("data").map_err(map_err)?;
+                let a = serde_json::from_str(&data).map_err(|e| StoreError::Backend(e.to_string()))?;
+                Ok((row.try_get("id").map_err(map_err)?, a))
             }
         }
     };

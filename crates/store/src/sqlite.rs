@@ -65,6 +65,11 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Row locking for claiming jobs: SQLite has one writer, so none is needed.
+    const SKIP_LOCKED: &'static str = "";
+}
+
 impl_repos!(SqliteStore, sqlx::Sqlite);
 
 #[async_trait]

@@ -164,6 +164,10 @@ fn new_card(body_id: i64, received: &str) -> NewCard {
     }
 }
 
+fn no_notices(_: &RegNumber) -> Vec<otinish_domain::notice::NewNotice> {
+    Vec::new()
+}
+
 fn deadline(key: &str, due: &str) -> StoredDeadline {
     StoredDeadline {
         key: key.into(),
@@ -381,7 +385,9 @@ async fn concurrent_registration(db: &Db) {
                         CardState::Received,
                         2026,
                         t("2026-03-02"),
+                        None,
                         &[deadline("answer", "2026-03-20")],
+                        &no_notices,
                         j("register"),
                     )
                     .await;
@@ -421,7 +427,9 @@ async fn concurrent_registration(db: &Db) {
             CardState::Received,
             2026,
             t("2026-03-02"),
+            None,
             &[],
+            &no_notices,
             j("register"),
         )
         .await;
@@ -436,7 +444,9 @@ async fn concurrent_registration(db: &Db) {
             CardState::Received,
             2026,
             t("2026-03-03"),
+            None,
             &[],
+            &no_notices,
             j("register"),
         )
         .await
@@ -453,7 +463,9 @@ async fn concurrent_registration(db: &Db) {
             CardState::Received,
             2027,
             t("2027-01-04"),
+            None,
             &[],
+            &no_notices,
             j("register"),
         )
         .await
@@ -496,7 +508,9 @@ async fn journal_chain(db: &Db) {
         CardState::Received,
         2026,
         t("2026-03-02"),
+        None,
         &[],
+        &no_notices,
         j("register"),
     )
     .await
@@ -504,12 +518,26 @@ async fn journal_chain(db: &Db) {
     let to = CardState::Registered
         .apply(CardAction::SendForExecution)
         .unwrap_or(CardState::Registered);
-    s.transition_card(card.id, CardState::Registered, to, j("send_for_execution"))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    s.transition_card(
+        card.id,
+        CardState::Registered,
+        to,
+        &CardUpdate::default(),
+        &[],
+        j("send_for_execution"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(
-        s.transition_card(card.id, CardState::Registered, to, j("send_for_execution"))
-            .await,
+        s.transition_card(
+            card.id,
+            CardState::Registered,
+            to,
+            &CardUpdate::default(),
+            &[],
+            j("send_for_execution")
+        )
+        .await,
         Err(StoreError::Stale(_))
     ));
     let history = s
@@ -601,6 +629,8 @@ async fn deadlines_events_calendar(db: &Db) {
         closed.id,
         CardState::Received,
         CardState::Refused,
+        &CardUpdate::default(),
+        &[],
         j("refuse"),
     )
     .await
@@ -721,4 +751,243 @@ on_both!(
     /// Sessions live in the database, expire, and are cleaned up.
     staff_sessions,
     sessions
+);
+
+fn individual() -> Applicant {
+    Applicant::Individual {
+        iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+        surname: "АХМЕТОВ".into(),
+        name: "БАУЫРЖАН".into(),
+        patronymic: None,
+        email: None,
+        phone: None,
+        address: "Коктал".into(),
+        lang: Lang::Kk,
+    }
+}
+
+fn new_appeal(body_id: i64, key: &str) -> NewAppeal {
+    NewAppeal {
+        card: new_card(body_id, "2026-03-02"),
+        applicant: individual(),
+        content: "Прошу отремонтировать дорогу".into(),
+        outgoing_number: None,
+        outgoing_date: None,
+        postal_address: "с. Коктал".into(),
+        email: Some("b@example.kz".into()),
+        phone: None,
+        lang: Lang::Kk,
+        signed_document: "{\"content\":\"...\"}".into(),
+        signature: vec![0x30, 0x03, 0x02, 0x01, 0x01],
+        signer_serial: "1000".into(),
+        signed_at: Some(t("2026-03-02")),
+        idempotency_key: key.into(),
+        size_bytes: 100,
+        attachments: vec![NewAttachment {
+            file_name: "photo.png".into(),
+            mime: "image/png".into(),
+            size_bytes: 2048,
+            sha256: "ab".repeat(32),
+            storage_key: format!("ab/{}", "ab".repeat(32)),
+        }],
+        deadlines: vec![deadline("answer", "2026-03-20")],
+    }
+}
+
+fn notice(
+    card_id: i64,
+    applicant_id: i64,
+    channel: otinish_domain::notice::NoticeChannel,
+) -> otinish_domain::notice::NewNotice {
+    otinish_domain::notice::NewNotice {
+        card_id,
+        applicant_id,
+        kind: otinish_domain::notice::NoticeKind::Receipt,
+        channel,
+        address: Some("b@example.kz".into()),
+        lang: Lang::Kk,
+        subject: "Өтініш қабылданды".into(),
+        body: "...".into(),
+    }
+}
+
+async fn appeals(db: &Db) {
+    use otinish_domain::notice::{NoticeChannel, NoticeStatus};
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("EA", None), j("create_body"))
+        .await
+        .unwrap();
+    let (id, created) = s
+        .submit_appeal(&new_appeal(body.id, "k1"), j("submit"))
+        .await
+        .unwrap();
+    assert!(created);
+    // EA: a retried submission with the same key never makes a second appeal.
+    let (again, created) = s
+        .submit_appeal(&new_appeal(body.id, "k1"), j("submit"))
+        .await
+        .unwrap();
+    assert_eq!((again, created), (id, false));
+    let (other, _) = s
+        .submit_appeal(&new_appeal(body.id, "k2"), j("submit"))
+        .await
+        .unwrap();
+    assert_ne!(other, id);
+    let a = s.appeal(id).await.unwrap();
+    assert_eq!(a.card.state, CardState::Received);
+    assert_eq!(a.applicant, individual());
+    assert_eq!(a.signature, vec![0x30, 0x03, 0x02, 0x01, 0x01]);
+    assert_eq!(s.attachments(id).await.unwrap().len(), 1);
+    assert_eq!(s.deadlines(id).await.unwrap().len(), 1);
+    assert_eq!(
+        s.applicant_storage_used(a.applicant_id).await.unwrap(),
+        2 * (100 + 2048)
+    );
+
+    // Receipt and notices in one transaction; the cabinet's notice is delivered at once.
+    let n = [
+        notice(id, a.applicant_id, NoticeChannel::Cabinet),
+        notice(id, a.applicant_id, NoticeChannel::Email),
+    ];
+    let doc = s
+        .add_signed_document(
+            id,
+            "receipt",
+            "CODE123",
+            "receipt text",
+            b"sig",
+            t("2026-03-02"),
+            &n,
+            j("receipt"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.signed_document_by_code("CODE123").await.unwrap(), doc);
+    assert!(matches!(
+        s.signed_document_by_code("nope").await,
+        Err(StoreError::NotFound(_))
+    ));
+    let list = s.notices_of_card(id).await.unwrap();
+    assert_eq!(
+        list.iter().map(|n| n.status).collect::<Vec<_>>(),
+        vec![NoticeStatus::Delivered, NoticeStatus::Pending]
+    );
+
+    // Workers claim with a lease: a claimed notice is not handed out twice until the lease ends.
+    let claimed = s
+        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].channel, NoticeChannel::Email);
+    assert!(s
+        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.claim_notices(t("2026-03-04"), t("2026-03-05"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "lease expired"
+    );
+    s.notice_failed(claimed[0].id, "connection refused", Some(t("2026-03-06")))
+        .await
+        .unwrap();
+    assert!(s
+        .claim_notices(t("2026-03-05"), t("2026-03-05"), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = s
+        .claim_notices(t("2026-03-06"), t("2026-03-07"), 10)
+        .await
+        .unwrap();
+    s.notice_delivered(again[0].id, t("2026-03-06"))
+        .await
+        .unwrap();
+    let delivered = s.notices_of_card(id).await.unwrap();
+    assert_eq!(delivered[1].status, NoticeStatus::Delivered);
+    assert_eq!(
+        delivered[1].attempts, 2,
+        "a try whose lease ran out is not counted"
+    );
+    assert_eq!(
+        delivered[1].last_error.as_deref(),
+        Some("connection refused")
+    );
+
+    // EA-15: hiding removes the appeal and its notices from the applicant's space only.
+    assert_eq!(
+        s.appeals_of_applicant(a.applicant_id, PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    assert!(
+        matches!(
+            s.hide_appeal(id, a.applicant_id + 1, j("hide")).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "only the author"
+    );
+    s.hide_appeal(id, a.applicant_id, j("hide")).await.unwrap();
+    assert_eq!(
+        s.appeals_of_applicant(a.applicant_id, PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        s.notices_of_applicant(a.applicant_id, PageRequest::default())
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        s.applicant_storage_used(a.applicant_id).await.unwrap(),
+        100 + 2048
+    );
+    assert_eq!(s.card(id).await.unwrap().id, id, "the body's record stays");
+
+    // Sign-in challenges are single-use and expire.
+    s.create_nonce("n1", t("2026-03-02")).await.unwrap();
+    assert!(
+        matches!(
+            s.use_nonce("n1", t("2026-03-03")).await,
+            Err(StoreError::NotFound(_))
+        ),
+        "too old"
+    );
+    s.create_nonce("n2", t("2026-03-02")).await.unwrap();
+    s.use_nonce("n2", t("2026-03-01")).await.unwrap();
+    assert!(
+        s.use_nonce("n2", t("2026-03-01")).await.is_err(),
+        "used once only"
+    );
+    s.create_applicant_session("h", a.applicant_id, t("2026-03-02"), t("2026-03-03"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.applicant_session("h", t("2026-03-02")).await.unwrap(),
+        a.applicant_id
+    );
+    assert!(s.applicant_session("h", t("2026-03-04")).await.is_err());
+    assert_eq!(
+        s.applicant_by_tax_id("791028302728").await.unwrap().0,
+        a.applicant_id
+    );
+}
+
+on_both!(
+    /// EA-15, EA-07: appeals are stored idempotently with attachments and deadlines; receipts
+    /// and notices are written together; the outbox leases and retries; the applicant's space.
+    ea_15_appeals_notices_and_space,
+    appeals
 );

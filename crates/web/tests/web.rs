@@ -523,6 +523,8 @@ async fn gen_04_calendar_edit_recomputes_open_deadlines_only() {
             ids[1],
             otinish_domain::model::CardState::Received,
             otinish_domain::model::CardState::Refused,
+            &otinish_domain::repo::CardUpdate::default(),
+            &[],
             JournalDraft::new(received, "test", "", "refuse"),
         )
         .await

@@ -1,0 +1,111 @@
+//! Notices to applicants (EA-07, GEN-07) and their delivery policy: every notice is written
+//! in the same transaction as the change that causes it, shown in the personal cabinet, and
+//! delivered by workers with retries; the delivery log is what the cabinet shows, so the
+//! portal, email and SMS never disagree silently.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+string_enum!(
+    /// EA-07: the five notices (the fifth split into its two outcomes).
+    NoticeKind {
+        Receipt = "receipt",
+        Refused = "refused",
+        Registered = "registered",
+        SentForExecution = "sent_for_execution",
+        Result = "result",
+        Redirected = "redirected",
+    }
+);
+
+string_enum!(
+    /// How a notice reaches the applicant (GEN-07).
+    NoticeChannel {
+        Cabinet = "cabinet",
+        Email = "email",
+        Sms = "sms",
+        Post = "post",
+    }
+);
+
+string_enum!(
+    /// Where a notice is in its delivery.
+    NoticeStatus {
+        Pending = "pending",
+        Sending = "sending",
+        Delivered = "delivered",
+        Failed = "failed",
+        Dead = "dead",
+    }
+);
+
+/// A notice about to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotice {
+    pub card_id: i64,
+    pub applicant_id: i64,
+    pub kind: NoticeKind,
+    pub channel: NoticeChannel,
+    pub address: Option<String>,
+    pub lang: crate::Lang,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A notice as stored, with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub id: i64,
+    pub card_id: i64,
+    pub applicant_id: i64,
+    pub kind: NoticeKind,
+    pub channel: NoticeChannel,
+    pub address: Option<String>,
+    pub lang: crate::Lang,
+    pub subject: String,
+    pub body: String,
+    pub status: NoticeStatus,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// Retries: exponential backoff from 30 s, capped at 1 h; after `MAX_ATTEMPTS` a notice is dead
+/// (shown as undelivered in the cabinet and on the staff side).
+pub const MAX_ATTEMPTS: i64 = 8;
+
+/// When to try again after `attempts` failed tries, or `None` when the notice is dead.
+pub fn next_attempt(attempts: i64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let secs = 30i64.saturating_mul(1 << attempts.clamp(0, 20)).min(3600);
+    Some(now + Duration::seconds(secs))
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} #{} ({}, {})",
+            self.kind, self.id, self.channel, self.status
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stops() {
+        let now = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
+        assert_eq!(next_attempt(0, now), Some(now + Duration::seconds(30)));
+        assert_eq!(next_attempt(3, now), Some(now + Duration::seconds(240)));
+        assert_eq!(next_attempt(7, now), Some(now + Duration::seconds(3600)));
+        assert_eq!(next_attempt(MAX_ATTEMPTS, now), None);
+        assert_eq!(NoticeKind::parse("result"), Some(NoticeKind::Result));
+    }
+}
