@@ -336,6 +336,18 @@ pub struct AppealRecord {
     pub hidden_by_applicant: bool,
 }
 
+/// A document the server signed, before it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSignedDocument {
+    pub card_id: i64,
+    /// `receipt` or `answer`.
+    pub kind: String,
+    pub code: String,
+    pub document: String,
+    pub signature: Vec<u8>,
+    pub at: DateTime<Utc>,
+}
+
 /// A document the server signed: a delivery receipt or an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedDocument {
@@ -377,12 +389,7 @@ pub trait AppealRepo: Send + Sync {
     /// Adds a signed document (receipt or answer) and its notices; journaled.
     async fn add_signed_document(
         &self,
-        card_id: i64,
-        kind: &str,
-        code: &str,
-        document: &str,
-        signature: &[u8],
-        at: DateTime<Utc>,
+        doc: &NewSignedDocument,
         notices: &[NewNotice],
         journal: JournalDraft,
     ) -> StoreResult<SignedDocument>;

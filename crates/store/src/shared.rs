@@ -1275,25 +1275,21 @@ macro_rules! impl_repos {
 
             async fn add_signed_document(
                 &self,
-                card_id: i64,
-                kind: &str,
-                code: &str,
-                document: &str,
-                signature: &[u8],
-                at: DateTime<Utc>,
+                d: &NewSignedDocument,
                 notices: &[NewNotice],
                 journal: JournalDraft,
             ) -> StoreResult<SignedDocument> {
+                let (card_id, at) = (d.card_id, d.at);
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let row = sqlx::query(
                     "INSERT INTO signed_document (card_id, kind, code, document, signature, created_at) \
                      VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
                 )
                 .bind(card_id)
-                .bind(kind)
-                .bind(code)
-                .bind(document)
-                .bind(signature)
+                .bind(&d.kind)
+                .bind(&d.code)
+                .bind(&d.document)
+                .bind(&d.signature)
                 .bind(micros(at))
                 .fetch_one(&mut *tx)
                 .await

@@ -852,12 +852,14 @@ async fn appeals(db: &Db) {
     ];
     let doc = s
         .add_signed_document(
-            id,
-            "receipt",
-            "CODE123",
-            "receipt text",
-            b"sig",
-            t("2026-03-02"),
+            &NewSignedDocument {
+                card_id: id,
+                kind: "receipt".into(),
+                code: "CODE123".into(),
+                document: "receipt text".into(),
+                signature: b"sig".to_vec(),
+                at: t("2026-03-02"),
+            },
             &n,
             j("receipt"),
         )
