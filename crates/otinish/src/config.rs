@@ -29,6 +29,15 @@ pub struct GlobalArgs {
     /// [default: <data-dir>/trust].
     #[arg(long = "trust-anchors", env = "OTINISH_TRUST_DIR", global = true)]
     pub trust_dir: Option<PathBuf>,
+    /// Public address of the portal, for QR codes and links [default: http://<listen>].
+    #[arg(long, env = "OTINISH_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// SMTP server for email notices, e.g. smtp://relay.internal:25 or smtps://user:pass@host.
+    #[arg(long, env = "OTINISH_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of email notices [default: Otinish <noreply@otinish.local>].
+    #[arg(long, env = "OTINISH_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
     /// Log format: text or json [default: text].
     #[arg(long, env = "OTINISH_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -45,6 +54,9 @@ pub struct FileConfig {
     pub trust_dir: Option<PathBuf>,
     pub log_format: Option<String>,
     pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
     pub demo: Option<bool>,
     pub secure_cookies: Option<bool>,
 }
@@ -59,6 +71,11 @@ pub struct Config {
     pub trust_dir: PathBuf,
     pub log_format: String,
     pub listen: SocketAddr,
+    /// The address people reach the portal at (QR codes, links in emails).
+    pub public_url: String,
+    /// SMTP server for email notices; none means notices wait (and say so) until one is set.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
     pub demo: bool,
     pub secure_cookies: bool,
 }
@@ -108,6 +125,26 @@ impl Config {
                 .or(file.log_format)
                 .unwrap_or_else(|| "text".into()),
             listen: listen.or(file.listen).unwrap_or(default_listen),
+            public_url: args
+                .public_url
+                .clone()
+                .or(file.public_url)
+                .unwrap_or_else(|| {
+                    format!(
+                        "http://{}",
+                        listen.or(file.listen).unwrap_or(default_listen)
+                    )
+                }),
+            smtp_url: args
+                .smtp_url
+                .clone()
+                .or(file.smtp_url)
+                .filter(|u| !u.trim().is_empty()),
+            mail_from: args
+                .mail_from
+                .clone()
+                .or(file.mail_from)
+                .unwrap_or_else(|| "Otinish <noreply@otinish.local>".into()),
             demo: demo.or(file.demo).unwrap_or(false),
             secure_cookies: secure.or(file.secure_cookies).unwrap_or(false),
         })

@@ -482,3 +482,49 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<bool> {
     }
     Ok(true)
 }
+
+/// Demo applicants whose keys the server holds in demo mode: (slug, label, subject).
+pub fn demo_applicants() -> Vec<(String, String, otinish_pki::sign::KzSubject)> {
+    use otinish_pki::sign::KzSubject;
+    vec![
+        (
+            "akhmetov".into(),
+            "Ахметов Бауыржан (ИИН 791028302728)".into(),
+            KzSubject {
+                surname: "АХМЕТОВ".into(),
+                name: "БАУЫРЖАН".into(),
+                patronymic: Some("СЕРІКҰЛЫ".into()),
+                iin: "791028302728".into(),
+                organization: None,
+                bin: None,
+                email: Some("akhmetov@demo.example.kz".into()),
+            },
+        ),
+        (
+            "ivanova".into(),
+            "Иванова Елена (ИИН 850315400124)".into(),
+            KzSubject {
+                surname: "ИВАНОВА".into(),
+                name: "ЕЛЕНА".into(),
+                patronymic: Some("ПЕТРОВНА".into()),
+                iin: "850315400124".into(),
+                organization: None,
+                bin: None,
+                email: Some("ivanova@demo.example.kz".into()),
+            },
+        ),
+        (
+            "romashka".into(),
+            "ТОО «Ромашка» (БИН 940140000385)".into(),
+            KzSubject {
+                surname: "ЖАНБОЛАТОВ".into(),
+                name: "ЕРЛАН".into(),
+                patronymic: Some("СӘКЕНҰЛЫ".into()),
+                iin: "881105300560".into(),
+                organization: Some("ТОО «Ромашка»".into()),
+                bin: Some("940140000385".into()),
+                email: Some("office@romashka.example.kz".into()),
+            },
+        ),
+    ]
+}

@@ -355,6 +355,40 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The server's signing key, the trust anchors and, in demo mode, the demo signers.
+fn signatures(cfg: &Config) -> Result<otinish_web::Pki> {
+    let keys = cfg.data_dir.join("keys");
+    let now = Utc::now();
+    let server_key = otinish_pki::sign::ensure_server_key(&keys, &cfg.trust_dir, now)
+        .map_err(|e| anyhow::anyhow!("server signing key: {e}"))?;
+    let mut demo_signers = Vec::new();
+    if cfg.demo {
+        let profiles = demo::demo_applicants();
+        let subjects: Vec<_> = profiles
+            .iter()
+            .map(|(slug, _, s)| (slug.clone(), s.clone()))
+            .collect();
+        let keys = otinish_pki::sign::ensure_demo_signers(&keys, &cfg.trust_dir, &subjects, now)
+            .map_err(|e| anyhow::anyhow!("demo signers: {e}"))?;
+        for ((slug, key), (_, label, subject)) in keys.into_iter().zip(profiles) {
+            demo_signers.push(otinish_web::DemoSigner {
+                slug,
+                tax_id: subject.bin.clone().unwrap_or(subject.iin.clone()),
+                label,
+                key,
+            });
+        }
+    }
+    let trust = otinish_pki::TrustStore::from_dir(&cfg.trust_dir)
+        .with_context(|| format!("trust anchors in {}", cfg.trust_dir.display()))?;
+    tracing::info!(anchors = trust.anchors(), dir = %cfg.trust_dir.display(), "trust anchors loaded");
+    Ok(otinish_web::Pki {
+        trust,
+        server_key,
+        demo_signers,
+    })
+}
+
 async fn serve(
     cfg: Config,
     books: otinish_domain::rulebook::RulebookSet,
@@ -366,8 +400,12 @@ async fn serve(
     }
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
     let cal = base_cal.with_edits(edits)?;
+    let pki = signatures(&cfg)?;
     let app = Arc::new(App {
         store: store.clone(),
+        files: otinish_store::files::FileStore::new(cfg.data_dir.join("files")),
+        pki,
+        limits: Default::default(),
         rulebooks: books,
         calendar: tokio::sync::RwLock::new(cal),
         clock: Arc::new(SystemClock),
@@ -380,6 +418,7 @@ async fn serve(
                 vec![]
             },
             demo_password: demo::DEMO_PASSWORD.into(),
+            public_url: cfg.public_url.clone(),
         },
         metrics: Default::default(),
         started_at: Utc::now(),
@@ -392,6 +431,34 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = sweeper.delete_expired_sessions(Utc::now()).await {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+    // Notices: delivered by a worker with leases and retries (EA-07, GEN-07).
+    let mailer: Option<Arc<dyn otinish_web::notify::Mailer>> = match &cfg.smtp_url {
+        Some(url) => Some(Arc::new(
+            otinish_web::notify::SmtpMailer::new(url, &cfg.mail_from)
+                .map_err(anyhow::Error::msg)?,
+        )),
+        None => {
+            tracing::warn!(
+                "no SMTP server configured (--smtp-url): email notices will wait and show why"
+            );
+            None
+        }
+    };
+    let worker_app = app.clone();
+    tokio::spawn(async move {
+        loop {
+            match otinish_web::notify::deliver_due(&worker_app, mailer.as_deref(), 50).await {
+                Ok(r) if r.delivered + r.failed > 0 => {
+                    tracing::info!(delivered = r.delivered, failed = r.failed, "notices")
+                }
+                Ok(_) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "notice worker");
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                }
             }
         }
     });

@@ -412,3 +412,70 @@ impl FromDerPartial for Certificate {
         Ok((c, &bytes[used.min(bytes.len())..]))
     }
 }
+
+/// PEM text of a DER certificate.
+pub fn certificate_pem(der: &[u8]) -> String {
+    use base64::Engine;
+    let b = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+/// The server's signing key, made on first start: a local CA whose root is written to the
+/// trust folder (so `otinish verify` accepts receipts), and a key it certifies. Kept in
+/// `keys_dir` across restarts.
+pub fn ensure_server_key(
+    keys_dir: &Path,
+    trust_dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<SigningKey, SignError> {
+    if let Ok(k) = load_key(keys_dir, "server") {
+        return Ok(k);
+    }
+    let io = |e: std::io::Error| SignError::Io(e.to_string());
+    let ca = LocalCa::generate("Otinish Server CA", now)?;
+    let key = ca.issue_server("Otinish receipts and answers", now)?;
+    std::fs::create_dir_all(trust_dir).map_err(io)?;
+    std::fs::write(
+        trust_dir.join("otinish-server-ca.pem"),
+        certificate_pem(ca.root_der()),
+    )
+    .map_err(io)?;
+    save_key(keys_dir, "server", &key)?;
+    Ok(key)
+}
+
+/// Demo signers (demo mode only): made once with their own demo CA, whose root joins the
+/// trust folder, and kept in `keys_dir` under `demo-<slug>`.
+pub fn ensure_demo_signers(
+    keys_dir: &Path,
+    trust_dir: &Path,
+    profiles: &[(String, KzSubject)],
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, SigningKey)>, SignError> {
+    let all_present = profiles
+        .iter()
+        .all(|(slug, _)| load_key(keys_dir, &format!("demo-{slug}")).is_ok());
+    if !all_present {
+        let io = |e: std::io::Error| SignError::Io(e.to_string());
+        let ca = LocalCa::generate("Otinish Demo CA (not for real use)", now)?;
+        std::fs::create_dir_all(trust_dir).map_err(io)?;
+        std::fs::write(
+            trust_dir.join("otinish-demo-ca.pem"),
+            certificate_pem(ca.root_der()),
+        )
+        .map_err(io)?;
+        for (slug, subject) in profiles {
+            save_key(keys_dir, &format!("demo-{slug}"), &ca.issue(subject, now)?)?;
+        }
+    }
+    profiles
+        .iter()
+        .map(|(slug, _)| Ok((slug.clone(), load_key(keys_dir, &format!("demo-{slug}"))?)))
+        .collect()
+}

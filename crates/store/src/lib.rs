@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 #[macro_use]
 mod shared;
+pub mod files;
 pub mod postgres;
 pub mod sqlite;
 

@@ -5,10 +5,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod cabinet;
 pub mod context;
+pub mod desk;
+pub mod eappeal;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod notify;
 pub mod pages;
 pub mod services;
 
@@ -49,11 +53,33 @@ pub struct WebConfig {
     /// Logins listed in the demo banner, and their shared password.
     pub demo_logins: Vec<String>,
     pub demo_password: String,
+    /// The address people reach the portal at (for QR codes and links in emails).
+    pub public_url: String,
+}
+
+/// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
+/// demo signers that sign on the server for a newcomer.
+pub struct Pki {
+    pub trust: otinish_pki::TrustStore,
+    pub server_key: otinish_pki::sign::SigningKey,
+    pub demo_signers: Vec<DemoSigner>,
+}
+
+/// A demo applicant whose key the server holds (demo mode only).
+pub struct DemoSigner {
+    pub slug: String,
+    /// IIN or BIN of the certificate: the applicant this key signs for.
+    pub tax_id: String,
+    pub label: String,
+    pub key: otinish_pki::sign::SigningKey,
 }
 
 /// Everything a request handler may use.
 pub struct App {
     pub store: Arc<dyn Store>,
+    pub files: otinish_store::files::FileStore,
+    pub pki: Pki,
+    pub limits: otinish_domain::appeal::AppealLimits,
     pub rulebooks: RulebookSet,
     /// The calendar with the admin's edits applied; replaced when an admin edits a day.
     pub calendar: RwLock<WorkingCalendar>,
@@ -84,8 +110,34 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/calendar", get(pages::calendar))
         .route("/staff", get(pages::staff_home))
         .route("/staff/login", get(auth::login_form).post(auth::login))
+        .route("/staff/inbox", get(desk::inbox))
+        .route("/staff/my", get(desk::my_cards))
+        .route("/staff/cards/{id}", get(desk::card))
+        .route("/staff/cards/{id}/files/{file_id}", get(desk::card_file))
+        .route("/staff/cards/{id}/{action}", post(desk::action))
         .route("/staff/logout", post(auth::logout))
         .route("/static/style.css", get(pages::stylesheet))
+        .route("/static/ncalayer.js", get(pages::ncalayer_js))
+        .route("/signin", get(cabinet::signin_form).post(cabinet::signin))
+        .route("/signin/demo", post(cabinet::signin_demo))
+        .route("/signout", post(cabinet::signout))
+        .route("/cabinet", get(cabinet::cabinet))
+        .route("/cabinet/appeals/new", get(cabinet::appeal_form))
+        .route(
+            "/cabinet/appeals",
+            post(cabinet::submit).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/cabinet/appeals/{id}", get(cabinet::appeal_page))
+        .route("/cabinet/appeals/{id}/delete", post(cabinet::delete))
+        .route(
+            "/cabinet/appeals/{id}/documents/{file}",
+            get(cabinet::document_download),
+        )
+        .route(
+            "/cabinet/appeals/{id}/files/{file_id}",
+            get(cabinet::file_download),
+        )
+        .route("/verify/{code}", get(cabinet::verify_page))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(metrics::render))
@@ -98,7 +150,9 @@ pub fn router(app: Arc<App>) -> Router {
             state.clone(),
             context::middleware,
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            64 * 1024 * 1024,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -126,6 +126,17 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
+pub async fn ncalayer_js() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/ncalayer.js"),
+    )
+        .into_response()
+}
+
 /// A pager: caption and previous/next links that keep the other list's position.
 pub struct Pager {
     pub caption: String,
@@ -133,7 +144,7 @@ pub struct Pager {
 }
 
 impl Pager {
-    fn new(tr: Tr, total: i64, req: PageRequest, param: &str, other: &str) -> Self {
+    pub fn new(tr: Tr, total: i64, req: PageRequest, param: &str, other: &str) -> Self {
         let limit = i64::from(req.limit);
         let page = i64::from(req.offset) / limit + 1;
         let pages = ((total + limit - 1) / limit).max(1);

@@ -42,6 +42,56 @@ fn books() -> RulebookSet {
     RulebookSet::from_toml_files(files).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A server key and two demo signers under a test CA, as `serve --demo` makes them.
+fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
+    use otinish_pki::sign::{ensure_demo_signers, ensure_server_key, KzSubject};
+    let trust_dir = dir.join("trust");
+    let server_key = ensure_server_key(&dir.join("keys"), &trust_dir, now).unwrap();
+    let person = KzSubject {
+        surname: "АХМЕТОВ".into(),
+        name: "БАУЫРЖАН".into(),
+        patronymic: Some("СЕРІКҰЛЫ".into()),
+        iin: "791028302728".into(),
+        organization: None,
+        bin: None,
+        email: Some("akhmetov@demo.example.kz".into()),
+    };
+    let org = KzSubject {
+        surname: "ЖАНБОЛАТОВ".into(),
+        name: "ЕРЛАН".into(),
+        patronymic: None,
+        iin: "881105300560".into(),
+        organization: Some("ТОО «Ромашка»".into()),
+        bin: Some("940140000385".into()),
+        email: Some("office@romashka.example.kz".into()),
+    };
+    let keys = ensure_demo_signers(
+        &dir.join("keys"),
+        &trust_dir,
+        &[("person".into(), person), ("org".into(), org)],
+        now,
+    )
+    .unwrap();
+    let demo_signers = keys
+        .into_iter()
+        .map(|(slug, key)| otinish_web::DemoSigner {
+            tax_id: if slug == "person" {
+                "791028302728".into()
+            } else {
+                "940140000385".into()
+            },
+            label: slug.clone(),
+            slug,
+            key,
+        })
+        .collect();
+    otinish_web::Pki {
+        trust: otinish_pki::TrustStore::from_dir(&trust_dir).unwrap(),
+        server_key,
+        demo_signers,
+    }
+}
+
 struct TestApp {
     app: Arc<App>,
     router: axum::Router,
@@ -132,14 +182,22 @@ impl TestApp {
             )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        let pki = test_pki(dir.path(), now);
         let app = Arc::new(App {
             store,
+            files: otinish_store::files::FileStore::new(dir.path().join("files")),
+            pki,
+            limits: Default::default(),
             rulebooks: books(),
             calendar: tokio::sync::RwLock::new(
                 WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}")),
             ),
             clock: Arc::new(FixedClock(now)),
-            config: WebConfig::default(),
+            config: WebConfig {
+                demo: true,
+                public_url: "http://otinish.test".into(),
+                ..WebConfig::default()
+            },
             metrics: Default::default(),
             started_at: now,
         });

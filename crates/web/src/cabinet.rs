@@ -1,0 +1,1135 @@
+//! The applicant's side: sign-in by electronic signature, the personal cabinet, the appeal
+//! form (EA-03, EA-04), receipts and answers, and the public verification page.
+
+use crate::auth::check_csrf;
+use crate::context::{cookie, set_cookie, token_hash, Ctx};
+use crate::eappeal::AppealError;
+use crate::i18n::Tr;
+use crate::pages::{page_error, render, Layout, Pager};
+use crate::{App, AppState};
+use askama::Template;
+use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use otinish_domain::appeal::{storage_allows_submission, FieldProblem};
+use otinish_domain::model::{AppealKind, Applicant, CardState};
+use otinish_domain::repo::PageRequest;
+use serde::Deserialize;
+
+pub const APPLICANT_COOKIE: &str = "otinish_applicant";
+
+/// The signed-in applicant, or a redirect to the sign-in page.
+pub struct ApplicantCtx {
+    pub id: i64,
+    pub applicant: Applicant,
+}
+
+impl FromRequestParts<AppState> for ApplicantCtx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = cookie(&parts.headers, APPLICANT_COOKIE).map(str::to_owned);
+        let id = match token {
+            Some(t) => app
+                .store
+                .applicant_session(&token_hash(&t), app.clock.now())
+                .await
+                .ok(),
+            None => None,
+        };
+        let Some(id) = id else {
+            return Err(Redirect::to("/signin").into_response());
+        };
+        match app.store.applicant(id).await {
+            Ok(applicant) => Ok(Self { id, applicant }),
+            Err(_) => Err(Redirect::to("/signin").into_response()),
+        }
+    }
+}
+
+/// The reason for an error, in the reader's language.
+pub fn error_text(tr: Tr, e: &AppealError) -> String {
+    match e {
+        AppealError::Signature(v) => tr.get(&format!("sig-{}", v.code().replace('_', "-"))),
+        AppealError::NotYourSignature => tr.get("err-not-your-signature"),
+        AppealError::NotAnAppeal => tr.get("err-not-an-appeal"),
+        AppealError::FilesMismatch => tr.get("err-files-mismatch"),
+        AppealError::UnknownBody => tr.get("err-unknown-body"),
+        AppealError::Forbidden => tr.get("err-forbidden"),
+        AppealError::BadChallenge => tr.get("err-bad-challenge"),
+        AppealError::Invalid(p) => p
+            .iter()
+            .map(|p| tr.get(p.key))
+            .collect::<Vec<_>>()
+            .join(" "),
+        AppealError::NotAllowed(m) => m.clone(),
+        AppealError::Store(_) | AppealError::Internal(_) => tr.get("error-internal"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "signin.html")]
+struct SignInPage {
+    t: Tr,
+    layout: Layout,
+    challenge: String,
+    demo_signers: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn signin_page(app: &App, ctx: &Ctx, error: Option<String>, status: StatusCode) -> Response {
+    let challenge = match app.sign_in_challenge().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create a sign-in challenge");
+            return page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+        }
+    };
+    let demo_signers = if app.config.demo {
+        app.pki
+            .demo_signers
+            .iter()
+            .map(|s| {
+                (
+                    s.slug.clone(),
+                    ctx.tr.with("signin-demo-as", &[("name", s.label.clone())]),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let page = SignInPage {
+        t: ctx.tr,
+        layout: Layout::new(app, ctx),
+        challenge,
+        demo_signers,
+        error,
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn signin_form(State(app): State<AppState>, ctx: Ctx) -> Response {
+    signin_page(&app, &ctx, None, StatusCode::OK).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    signature: String,
+}
+
+fn signed_in(app: &App, token: &str) -> Response {
+    let mut resp = Redirect::to("/cabinet").into_response();
+    set_cookie(
+        &mut resp,
+        APPLICANT_COOKIE,
+        token,
+        true,
+        app.config.secure_cookies,
+        8 * 3600,
+    );
+    resp
+}
+
+pub async fn signin(State(app): State<AppState>, ctx: Ctx, Form(f): Form<SignInForm>) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match app
+        .sign_in(&f.challenge, f.signature.as_bytes(), ctx.tr.lang)
+        .await
+    {
+        Ok((_, token)) => signed_in(&app, &token),
+        Err(e) => {
+            let msg = ctx
+                .tr
+                .with("signin-failed", &[("reason", error_text(ctx.tr, &e))]);
+            signin_page(&app, &ctx, Some(msg), StatusCode::UNAUTHORIZED).await
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DemoSignInForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    signer: String,
+}
+
+/// Demo mode only: the server signs the challenge with a demo key, then signs in as usual.
+pub async fn signin_demo(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<DemoSignInForm>,
+) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    if !app.config.demo {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let Some(signer) = app.pki.demo_signers.iter().find(|s| s.slug == f.signer) else {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    let result = async {
+        let challenge = app.sign_in_challenge().await?;
+        let cms = signer
+            .key
+            .sign_cms(challenge.as_bytes(), true, app.clock.now())
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        app.sign_in(&challenge, &cms, ctx.tr.lang).await
+    }
+    .await;
+    match result {
+        Ok((_, token)) => signed_in(&app, &token),
+        Err(e) => {
+            let msg = ctx
+                .tr
+                .with("signin-failed", &[("reason", error_text(ctx.tr, &e))]);
+            signin_page(&app, &ctx, Some(msg), StatusCode::UNAUTHORIZED).await
+        }
+    }
+}
+
+pub async fn signout(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    parts: axum::http::HeaderMap,
+    Form(f): Form<DemoSignInForm>,
+) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    if let Some(t) = cookie(&parts, APPLICANT_COOKIE) {
+        let _ = app.store.delete_applicant_session(&token_hash(t)).await;
+    }
+    let mut resp = Redirect::to("/").into_response();
+    set_cookie(
+        &mut resp,
+        APPLICANT_COOKIE,
+        "",
+        true,
+        app.config.secure_cookies,
+        0,
+    );
+    resp
+}
+
+struct AppealRow {
+    id: i64,
+    number: String,
+    body: String,
+    state: String,
+    received: String,
+    due: String,
+    overdue: bool,
+}
+
+struct NoticeRow {
+    subject: String,
+    body: String,
+    when: String,
+    channel: String,
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "cabinet.html")]
+struct CabinetPage {
+    t: Tr,
+    layout: Layout,
+    who: String,
+    storage: String,
+    storage_full: bool,
+    appeals: Vec<AppealRow>,
+    pager: Pager,
+    notices: Vec<NoticeRow>,
+}
+
+fn mb(bytes: i64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+}
+
+pub fn state_text(tr: Tr, s: CardState) -> String {
+    tr.get(&format!("state-{}", s.as_str().replace('_', "-")))
+}
+
+/// A moment in the deployment's time zone, as people write it.
+pub fn local(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
+    match app.calendar.try_read() {
+        Ok(c) => at
+            .with_timezone(&c.zone().offset)
+            .format("%d.%m.%Y %H:%M")
+            .to_string(),
+        Err(_) => at.format("%d.%m.%Y %H:%M UTC").to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PageQuery {
+    page: Option<String>,
+}
+
+pub async fn cabinet(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let tr = ctx.tr;
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .clamp(1, 10_000);
+    let req = PageRequest::new(Some(20), Some((page_no - 1) * 20));
+    let (appeals, notices, used) = match (
+        app.store.appeals_of_applicant(me.id, req).await,
+        app.store
+            .notices_of_applicant(me.id, PageRequest::new(Some(30), None))
+            .await,
+        app.store.applicant_storage_used(me.id).await,
+    ) {
+        (Ok(a), Ok(n), Ok(u)) => (a, n, u),
+        _ => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    };
+    let now = app.clock.now();
+    let mut rows = Vec::new();
+    for c in &appeals.items {
+        let body = app
+            .store
+            .body(c.body_id)
+            .await
+            .map(|b| b.name.get(tr.lang).to_owned())
+            .unwrap_or_default();
+        let ds = app.store.deadlines(c.id).await.unwrap_or_default();
+        let answer = ds.iter().find(|d| d.key == "answer").or(ds.first());
+        let open = !c.state.is_closed();
+        rows.push(AppealRow {
+            id: c.id,
+            number: c
+                .reg_number
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            body,
+            state: state_text(tr, c.state),
+            received: local(&app, c.received_at),
+            due: answer
+                .map(|d| d.due_on.format("%d.%m.%Y").to_string())
+                .unwrap_or_default(),
+            overdue: open && answer.is_some_and(|d| now > d.due_at),
+        });
+    }
+    let page = CabinetPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        who: me.applicant.display_name(),
+        storage: tr.with(
+            "cabinet-storage",
+            &[
+                ("used", mb(used)),
+                (
+                    "quota",
+                    mb(i64::try_from(app.limits.storage_quota_bytes).unwrap_or(i64::MAX)),
+                ),
+            ],
+        ),
+        storage_full: !storage_allows_submission(u64::try_from(used).unwrap_or(0), &app.limits),
+        appeals: rows,
+        pager: Pager::new(tr, appeals.total, req, "page", ""),
+        notices: notices
+            .items
+            .iter()
+            .filter(|n| n.channel == otinish_domain::notice::NoticeChannel::Cabinet)
+            .map(|n| NoticeRow {
+                subject: n.subject.clone(),
+                body: n.body.clone(),
+                when: local(&app, n.created_at),
+                channel: tr.get(&format!("channel-{}", n.channel)),
+                status: tr.get(&format!("status-{}", n.status)),
+            })
+            .collect(),
+    };
+    render(page)
+}
+
+pub struct FormField {
+    name: &'static str,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    max: usize,
+    value: String,
+    options: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "appeal_new.html")]
+struct AppealFormPage {
+    t: Tr,
+    layout: Layout,
+    applicant_type: &'static str,
+    idempotency_key: String,
+    readonly: Vec<(String, String)>,
+    fields: Vec<FormField>,
+    file_error: Option<String>,
+    error: Option<String>,
+    demo: bool,
+}
+
+async fn form_page(
+    app: &App,
+    ctx: &Ctx,
+    me: &ApplicantCtx,
+    values: &serde_json::Map<String, serde_json::Value>,
+    problems: &[FieldProblem],
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let bodies = app
+        .store
+        .bodies(PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let body_options: Vec<(String, String)> = bodies
+        .iter()
+        .map(|b| (b.id.to_string(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    let kind_options: Vec<(String, String)> = AppealKind::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.as_str().to_owned(),
+                tr.get(&format!("kind-{}", k.as_str())),
+            )
+        })
+        .collect();
+    let value = |name: &str| -> String {
+        match values.get(name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Bool(b)) => b.to_string(),
+            _ => String::new(),
+        }
+    };
+    let err = |name: &str| {
+        problems
+            .iter()
+            .find(|p| p.field == name)
+            .map(|p| tr.get(p.key))
+    };
+    let field =
+        |name: &'static str, label: &str, kind: &'static str, required: bool, default: String| {
+            FormField {
+                name,
+                label: tr.get(label),
+                kind,
+                required,
+                max: 0,
+                value: if values.contains_key(name) {
+                    value(name)
+                } else {
+                    default
+                },
+                options: vec![],
+                error: err(name),
+            }
+        };
+    let (applicant_type, readonly, mut fields) = match &me.applicant {
+        Applicant::Individual {
+            iin,
+            surname,
+            name,
+            patronymic,
+            email,
+            phone,
+            address,
+            ..
+        } => (
+            "individual",
+            vec![
+                (tr.get("appeal-iin"), iin.to_string()),
+                (tr.get("appeal-surname"), surname.clone()),
+                (tr.get("appeal-name"), name.clone()),
+            ],
+            vec![
+                field(
+                    "patronymic",
+                    "appeal-patronymic",
+                    "text",
+                    false,
+                    patronymic.clone().unwrap_or_default(),
+                ),
+                field(
+                    "email",
+                    "appeal-email",
+                    "email",
+                    false,
+                    email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                ),
+                field(
+                    "postal_address",
+                    "appeal-address",
+                    "text",
+                    true,
+                    address.clone(),
+                ),
+                field(
+                    "phone",
+                    "appeal-phone",
+                    "tel",
+                    false,
+                    phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                ),
+                field("recipient", "appeal-body", "select", true, String::new()),
+                field("kind", "appeal-kind", "select", true, String::new()),
+                field("content", "appeal-content", "textarea", true, String::new()),
+                field(
+                    "collective",
+                    "appeal-collective",
+                    "checkbox",
+                    false,
+                    String::new(),
+                ),
+            ],
+        ),
+        Applicant::LegalEntity {
+            bin,
+            org_name,
+            signer_surname,
+            signer_name,
+            email,
+            phone,
+            address,
+            ..
+        } => (
+            "legal_entity",
+            vec![(tr.get("appeal-bin"), bin.to_string())],
+            vec![
+                field(
+                    "signer_surname",
+                    "appeal-signer-surname",
+                    "text",
+                    true,
+                    signer_surname.clone(),
+                ),
+                field(
+                    "signer_name",
+                    "appeal-signer-name",
+                    "text",
+                    true,
+                    signer_name.clone(),
+                ),
+                field(
+                    "org_name",
+                    "appeal-org-name",
+                    "text",
+                    true,
+                    org_name.clone(),
+                ),
+                field(
+                    "outgoing_number",
+                    "appeal-outgoing-number",
+                    "text",
+                    true,
+                    String::new(),
+                ),
+                field(
+                    "outgoing_date",
+                    "appeal-outgoing-date",
+                    "date",
+                    true,
+                    app.calendar
+                        .read()
+                        .await
+                        .zone()
+                        .local_date(app.clock.now())
+                        .to_string(),
+                ),
+                field(
+                    "email",
+                    "appeal-email",
+                    "email",
+                    false,
+                    email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                ),
+                field(
+                    "postal_address",
+                    "appeal-address",
+                    "text",
+                    true,
+                    address.clone(),
+                ),
+                field(
+                    "phone",
+                    "appeal-phone",
+                    "tel",
+                    false,
+                    phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                ),
+                field("recipient", "appeal-body", "select", true, String::new()),
+                field("kind", "appeal-kind", "select", true, String::new()),
+                field(
+                    "short_content",
+                    "appeal-short-content",
+                    "textarea",
+                    true,
+                    String::new(),
+                ),
+                field(
+                    "collective",
+                    "appeal-collective",
+                    "checkbox",
+                    false,
+                    String::new(),
+                ),
+            ],
+        ),
+    };
+    for f in &mut fields {
+        match f.name {
+            "recipient" => f.options = body_options.clone(),
+            "kind" => f.options = kind_options.clone(),
+            "content" => f.max = app.limits.content_max_chars,
+            "short_content" => f.max = app.limits.short_content_max_chars,
+            _ => {}
+        }
+    }
+    let page = AppealFormPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        applicant_type,
+        idempotency_key: crate::context::random_token(),
+        readonly,
+        fields,
+        file_error: err("file"),
+        error,
+        demo: app.config.demo,
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn appeal_form(State(app): State<AppState>, ctx: Ctx, me: ApplicantCtx) -> Response {
+    form_page(
+        &app,
+        &ctx,
+        &me,
+        &serde_json::Map::new(),
+        &[],
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// What a submission carries.
+#[derive(Default)]
+struct Submission {
+    csrf: String,
+    signature: String,
+    idempotency_key: String,
+    demo_sign: bool,
+    fields: serde_json::Map<String, serde_json::Value>,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+async fn read_submission(mut mp: Multipart) -> Result<Submission, String> {
+    let mut s = Submission::default();
+    while let Some(field) = mp.next_field().await.map_err(|e| e.to_string())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
+            if !file_name.is_empty() || !bytes.is_empty() {
+                s.files.push((file_name, bytes.to_vec()));
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|e| e.to_string())?;
+        match name.as_str() {
+            "csrf" => s.csrf = text,
+            "signature" => s.signature = text,
+            "idempotency_key" => s.idempotency_key = text,
+            "demo_sign" => s.demo_sign = text == "1",
+            "collective" => {
+                s.fields
+                    .insert(name, serde_json::Value::Bool(text == "true"));
+            }
+            _ => {
+                s.fields.insert(name, serde_json::Value::String(text));
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// EA-02: an appeal is sent only signed — by NCALayer on the applicant's machine, or in demo
+/// mode by the demo key of the signed-in demo applicant.
+pub async fn submit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    mp: Multipart,
+) -> Response {
+    let sub = match read_submission(mp).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::info!(error = %e, "unreadable submission");
+            return form_page(
+                &app,
+                &ctx,
+                &me,
+                &serde_json::Map::new(),
+                &[],
+                Some(ctx.tr.get("appeal-file-too-large")),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
+    if let Some(r) = check_csrf(&ctx, &sub.csrf) {
+        return r;
+    }
+    if !storage_allows_submission(
+        u64::try_from(app.store.applicant_storage_used(me.id).await.unwrap_or(0)).unwrap_or(0),
+        &app.limits,
+    ) {
+        return form_page(
+            &app,
+            &ctx,
+            &me,
+            &sub.fields,
+            &[],
+            Some(ctx.tr.get("cabinet-storage-full")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let signature: Vec<u8> = if sub.demo_sign {
+        if !app.config.demo {
+            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+        }
+        let Some(signer) = app
+            .pki
+            .demo_signers
+            .iter()
+            .find(|s| s.tax_id == me.applicant.tax_id())
+        else {
+            return form_page(
+                &app,
+                &ctx,
+                &me,
+                &sub.fields,
+                &[],
+                Some(ctx.tr.get("appeal-unsigned")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        };
+        let doc = App::appeal_document(&me.applicant, sub.fields.clone(), &sub.files);
+        match signer.key.sign_cms(doc.as_bytes(), true, app.clock.now()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "demo signing failed");
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+            }
+        }
+    } else if sub.signature.trim().is_empty() {
+        return form_page(
+            &app,
+            &ctx,
+            &me,
+            &sub.fields,
+            &[],
+            Some(ctx.tr.get("appeal-unsigned")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    } else {
+        sub.signature.into_bytes()
+    };
+    let key = if sub.idempotency_key.trim().is_empty() {
+        crate::context::random_token()
+    } else {
+        sub.idempotency_key.clone()
+    };
+    match app.submit_appeal(me.id, &signature, sub.files, &key).await {
+        Ok((id, _)) => Redirect::to(&format!("/cabinet/appeals/{id}")).into_response(),
+        Err(AppealError::Invalid(problems)) => {
+            form_page(
+                &app,
+                &ctx,
+                &me,
+                &sub.fields,
+                &problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e @ (AppealError::Store(_) | AppealError::Internal(_))) => {
+            tracing::error!(error = %e, "submission failed");
+            page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        }
+        Err(e) => {
+            let msg = error_text(ctx.tr, &e);
+            form_page(
+                &app,
+                &ctx,
+                &me,
+                &sub.fields,
+                &[],
+                Some(msg),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub struct DocView {
+    kind: String,
+    title: String,
+    code: String,
+    summary: String,
+    qr: String,
+}
+
+#[derive(Template)]
+#[template(path = "appeal.html")]
+struct AppealPage {
+    t: Tr,
+    layout: Layout,
+    id: i64,
+    state: String,
+    number: String,
+    body: String,
+    kind: String,
+    received: String,
+    content: String,
+    files: Vec<(i64, String)>,
+    deadlines: Vec<(String, bool)>,
+    documents: Vec<DocView>,
+    notices: Vec<NoticeRow>,
+}
+
+/// A QR code as inline SVG.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(160, 160)
+                .quiet_zone(true)
+                .build();
+            // Inline in HTML: drop the XML prolog.
+            match svg.find("<svg") {
+                Some(i) => svg[i..].to_owned(),
+                None => svg,
+            }
+        }
+        Err(_) => String::new(),
+    }
+}
+
+async fn owned_appeal(
+    app: &App,
+    me: &ApplicantCtx,
+    id: i64,
+) -> Option<otinish_domain::repo::AppealRecord> {
+    app.store
+        .appeal(id)
+        .await
+        .ok()
+        .filter(|a| a.applicant_id == me.id && !a.hidden_by_applicant)
+}
+
+pub async fn appeal_page(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Path(id): Path<i64>,
+) -> Response {
+    let tr = ctx.tr;
+    let Some(a) = owned_appeal(&app, &me, id).await else {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    let body = app
+        .store
+        .body(a.card.body_id)
+        .await
+        .map(|b| b.name.get(tr.lang).to_owned())
+        .unwrap_or_default();
+    let now = app.clock.now();
+    let deadlines = app
+        .store
+        .deadlines(id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let explained = serde_json::from_str::<serde_json::Value>(&d.explanation)
+                .ok()
+                .and_then(|e| e["description"][tr.lang.code()].as_str().map(str::to_owned))
+                .unwrap_or_else(|| d.key.clone());
+            let overdue = !a.card.state.is_closed() && now > d.due_at;
+            (
+                format!(
+                    "{explained}: {} ({}, {})",
+                    d.due_on.format("%d.%m.%Y"),
+                    d.rule,
+                    d.rulebook
+                ),
+                overdue,
+            )
+        })
+        .collect();
+    let base = format!("{}/verify/", app.config.public_url.trim_end_matches('/'));
+    let documents = app
+        .store
+        .signed_documents(id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| DocView {
+            title: tr.get(if d.kind == "receipt" {
+                "appeal-receipt"
+            } else {
+                "appeal-answer"
+            }),
+            summary: if d.kind == "answer" {
+                a.card.answer.clone().unwrap_or_default()
+            } else {
+                local(&app, d.created_at)
+            },
+            qr: qr_svg(&format!("{base}{}", d.code)),
+            kind: d.kind,
+            code: d.code,
+        })
+        .collect();
+    let page = AppealPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        id,
+        state: state_text(tr, a.card.state),
+        number: a
+            .card
+            .reg_number
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        body,
+        kind: tr.get(&format!("kind-{}", a.card.kind.as_str())),
+        received: local(&app, a.card.received_at),
+        content: a.content.clone(),
+        files: app
+            .store
+            .attachments(id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.id, f.file_name))
+            .collect(),
+        deadlines,
+        documents,
+        notices: app
+            .store
+            .notices_of_card(id)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|n| NoticeRow {
+                subject: n.subject.clone(),
+                body: n.body.clone(),
+                when: local(&app, n.created_at),
+                channel: tr.get(&format!("channel-{}", n.channel)),
+                status: match &n.last_error {
+                    Some(e) if n.status != otinish_domain::notice::NoticeStatus::Delivered => {
+                        format!("{} ({e})", tr.get(&format!("status-{}", n.status)))
+                    }
+                    _ => tr.get(&format!("status-{}", n.status)),
+                },
+            })
+            .collect(),
+    };
+    render(page)
+}
+
+pub async fn document_download(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Path((id, file)): Path<(i64, String)>,
+) -> Response {
+    let Some(_) = owned_appeal(&app, &me, id).await else {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    let kind = file.trim_end_matches(".p7s");
+    let doc = app
+        .store
+        .signed_documents(id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|d| d.kind == kind);
+    match doc {
+        Some(d) => (
+            [
+                (CONTENT_TYPE, "application/pkcs7-signature".to_owned()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"appeal-{id}-{kind}.p7s\""),
+                ),
+            ],
+            d.signature,
+        )
+            .into_response(),
+        None => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    }
+}
+
+pub async fn file_download(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> Response {
+    let Some(_) = owned_appeal(&app, &me, id).await else {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    serve_attachment(&app, &ctx, id, file_id).await
+}
+
+/// Sends an attachment's bytes, if it belongs to card `id`.
+pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Response {
+    match app.store.attachment(file_id).await {
+        Ok(f) if f.card_id == id => match app.files.get(&f.storage_key) {
+            Ok(bytes) => (
+                [
+                    (CONTENT_TYPE, f.mime.clone()),
+                    (
+                        CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{}\"", f.file_name.replace('"', "")),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "attachment bytes missing");
+                page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+            }
+        },
+        _ => page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    }
+}
+
+/// EA-15: the author removes an appeal from their space (the body's record stays).
+pub async fn delete(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Path(id): Path<i64>,
+    Form(f): Form<DemoSignInForm>,
+) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let j = otinish_domain::journal::JournalDraft::new(
+        app.clock.now(),
+        format!("applicant:{}", me.applicant.tax_id()),
+        "",
+        "hide_from_cabinet",
+    );
+    match app.store.hide_appeal(id, me.id, j).await {
+        Ok(()) => Redirect::to("/cabinet").into_response(),
+        Err(_) => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    }
+}
+
+pub struct VerifiedView {
+    kind: String,
+    code: String,
+    body: String,
+    received: String,
+    registered: String,
+}
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage {
+    t: Tr,
+    layout: Layout,
+    found: Option<VerifiedView>,
+}
+
+/// The public page a receipt's QR code opens: authentic or not, registered when, by which
+/// body — and nothing personal.
+pub async fn verify_page(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Response {
+    let tr = ctx.tr;
+    let found = match app.store.signed_document_by_code(&code).await {
+        Ok(d) => {
+            let authentic =
+                otinish_pki::verify(&d.signature, None, &app.pki.trust, app.clock.now())
+                    .map(|v| v.content == d.document.as_bytes())
+                    .unwrap_or(false);
+            match (authentic, app.store.card(d.card_id).await) {
+                (true, Ok(card)) => Some(VerifiedView {
+                    kind: tr.get(if d.kind == "receipt" {
+                        "verify-kind-receipt"
+                    } else {
+                        "verify-kind-answer"
+                    }),
+                    code: d.code,
+                    body: app
+                        .store
+                        .body(card.body_id)
+                        .await
+                        .map(|b| b.name.get(tr.lang).to_owned())
+                        .unwrap_or_default(),
+                    received: local(&app, card.received_at),
+                    registered: match (&card.reg_number, card.registered_at) {
+                        (Some(n), Some(at)) => format!("{n}, {}", local(&app, at)),
+                        _ => "—".into(),
+                    },
+                }),
+                _ => None,
+            }
+        }
+        Err(_) => None,
+    };
+    let status = if found.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    (
+        status,
+        render(VerifyPage {
+            t: tr,
+            layout: Layout::new(&app, &ctx),
+            found,
+        }),
+    )
+        .into_response()
+}

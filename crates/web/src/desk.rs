@@ -1,0 +1,576 @@
+//! The body's side: the registrar's inbox, the executor's cards, the registration-control card
+//! with the actions each role may take on it. Every page checks the user's role and body;
+//! opening a card with personal data is logged (VC-20).
+
+use crate::auth::check_csrf;
+use crate::cabinet::{error_text, local, serve_attachment, state_text};
+use crate::context::Ctx;
+use crate::eappeal::AppealError;
+use crate::i18n::Tr;
+use crate::pages::{page_error, render, Layout, Pager};
+use crate::{App, AppState};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use otinish_domain::model::{Applicant, Card, CardState, Role, StaffUser};
+use otinish_domain::repo::PageRequest;
+use serde::Deserialize;
+
+struct CardRow {
+    id: i64,
+    number: String,
+    kind: String,
+    state: String,
+    received: String,
+    executor: String,
+    due: String,
+    overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    t: Tr,
+    layout: Layout,
+    title: String,
+    filters: Vec<(String, String, bool)>,
+    cards: Vec<CardRow>,
+    pager: Pager,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct InboxQuery {
+    state: Option<String>,
+    page: Option<String>,
+}
+
+fn to_login() -> Response {
+    Redirect::to("/staff/login").into_response()
+}
+
+async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
+    let now = app.clock.now();
+    let mut out = Vec::with_capacity(cards.len());
+    for c in cards {
+        let ds = app.store.deadlines(c.id).await.unwrap_or_default();
+        let next = ds
+            .iter()
+            .filter(|d| d.key == "answer" || d.key == "redirect")
+            .min_by_key(|d| d.due_at)
+            .or(ds.first());
+        let executor = match c.executor_id {
+            Some(id) => app
+                .store
+                .staff(id)
+                .await
+                .map(|s| s.full_name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        out.push(CardRow {
+            id: c.id,
+            number: c
+                .reg_number
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            kind: tr.get(&format!("kind-{}", c.kind.as_str())),
+            state: state_text(tr, c.state),
+            received: local(app, c.received_at),
+            executor,
+            due: next
+                .map(|d| d.due_on.format("%d.%m.%Y").to_string())
+                .unwrap_or_default(),
+            overdue: !c.state.is_closed() && next.is_some_and(|d| now > d.due_at),
+        });
+    }
+    out
+}
+
+/// The registrar's inbox ("Received", EA-06/EA-08) and the body's other queues.
+pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let tr = ctx.tr;
+    let Some(body_id) = user.body_id.filter(|_| {
+        [
+            Role::Registrar,
+            Role::Head,
+            Role::Executor,
+            Role::ReceptionSecretary,
+        ]
+        .iter()
+        .any(|r| user.has_role(*r))
+    }) else {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    };
+    let filters: [(&str, &[CardState]); 5] = [
+        ("received", &[CardState::Received, CardState::Registered]),
+        (
+            "in_execution",
+            &[CardState::InExecution, CardState::Decided],
+        ),
+        ("answered", &[CardState::Answered]),
+        (
+            "redirected",
+            &[
+                CardState::Redirected,
+                CardState::Attached,
+                CardState::Refused,
+            ],
+        ),
+        ("archived", &[CardState::Archived]),
+    ];
+    let chosen = q.state.as_deref().unwrap_or("received");
+    let states = filters
+        .iter()
+        .find(|(k, _)| *k == chosen)
+        .map(|(_, s)| *s)
+        .unwrap_or(filters[0].1);
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .clamp(1, 100_000);
+    let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
+    let page = match app.store.inbox(body_id, states, req).await {
+        Ok(p) => p,
+        Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    };
+    let cards = rows(&app, tr, &page.items).await;
+    let filters = filters
+        .iter()
+        .map(|(k, s)| {
+            (
+                k.to_string(),
+                s.iter()
+                    .map(|s| state_text(tr, *s))
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                *k == chosen,
+            )
+        })
+        .collect();
+    render(InboxPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        title: tr.get("staff-inbox"),
+        filters,
+        cards,
+        pager: Pager::new(tr, page.total, req, "page", &format!("&state={chosen}")),
+    })
+}
+
+/// The executor's own cards.
+pub async fn my_cards(State(app): State<AppState>, ctx: Ctx) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if !user.has_role(Role::Executor) {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let tr = ctx.tr;
+    let open: Vec<CardState> = CardState::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_closed())
+        .collect();
+    let req = PageRequest::new(Some(100), None);
+    let page = match app.store.cards_of_executor(user.id, &open, req).await {
+        Ok(p) => p,
+        Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    };
+    let cards = rows(&app, tr, &page.items).await;
+    render(InboxPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        title: tr.get("staff-my-cards"),
+        filters: vec![],
+        cards,
+        pager: Pager::new(tr, page.total, req, "page", ""),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "card.html")]
+struct CardPage {
+    t: Tr,
+    layout: Layout,
+    id: i64,
+    message: Option<String>,
+    is_error: bool,
+    state_label: String,
+    facts: Vec<(String, String)>,
+    content: String,
+    files: Vec<(i64, String)>,
+    deadlines: Vec<(String, bool)>,
+    can_send: bool,
+    can_redirect: bool,
+    can_decide: bool,
+    can_sign: bool,
+    can_archive: bool,
+    executors: Vec<(i64, String, bool)>,
+    bodies: Vec<(i64, String)>,
+    decisions: Vec<(String, String)>,
+    signatures: String,
+    notices: Vec<String>,
+    journal: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CardQuery {
+    done: Option<String>,
+}
+
+async fn card_page(
+    app: &App,
+    ctx: &Ctx,
+    user: &StaffUser,
+    id: i64,
+    message: Option<(String, bool)>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let Ok(card) = app.store.card(id).await else {
+        return page_error(ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    if user.body_id != Some(card.body_id) {
+        return page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    // VC-20: personal data is shown only to the body's staff, and each access is recorded.
+    tracing::info!(target: "access", staff = user.id, card = id, "card with personal data opened");
+    let appeal = app.store.appeal(id).await.ok();
+    let mut facts = vec![
+        (tr.get("appeal-state"), state_text(tr, card.state)),
+        (
+            tr.get("appeal-registered-as"),
+            card.reg_number
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            tr.get("appeal-kind"),
+            tr.get(&format!("kind-{}", card.kind.as_str())),
+        ),
+        (tr.get("appeal-received"), local(app, card.received_at)),
+    ];
+    if let Some(a) = &appeal {
+        match &a.applicant {
+            Applicant::Individual { iin, .. } => {
+                facts.push((tr.get("appeal-iin"), iin.to_string()))
+            }
+            Applicant::LegalEntity { bin, org_name, .. } => {
+                facts.push((tr.get("appeal-bin"), bin.to_string()));
+                facts.push((tr.get("appeal-org-name"), org_name.clone()));
+            }
+        }
+        facts.push((tr.get("appeal-surname"), a.applicant.display_name()));
+        facts.push((tr.get("appeal-address"), a.postal_address.clone()));
+        if let Some(e) = &a.email {
+            facts.push((tr.get("appeal-email"), e.clone()));
+        }
+    }
+    if let Some(e) = card.executor_id {
+        facts.push((
+            tr.get("staff-executor"),
+            app.store
+                .staff(e)
+                .await
+                .map(|s| s.full_name)
+                .unwrap_or_default(),
+        ));
+    }
+    if let Some(d) = &card.decision {
+        facts.push((
+            tr.get("staff-decision"),
+            tr.get(&format!("decision-{}", d.replace('_', "-"))),
+        ));
+    }
+    if let Some(a) = &card.answer {
+        facts.push((tr.get("staff-answer-text"), a.clone()));
+    }
+    let now = app.clock.now();
+    let deadlines = app
+        .store
+        .deadlines(id)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|d| {
+            let what = serde_json::from_str::<serde_json::Value>(&d.explanation)
+                .ok()
+                .and_then(|e| e["description"][tr.lang.code()].as_str().map(str::to_owned))
+                .unwrap_or_else(|| d.key.clone());
+            (
+                format!(
+                    "{what}: {} ({}, {})",
+                    d.due_on.format("%d.%m.%Y"),
+                    d.rule,
+                    d.rulebook
+                ),
+                !card.state.is_closed() && now > d.due_at,
+            )
+        })
+        .collect();
+    let is = |r: Role| user.has_role(r);
+    let registrar_or_head = is(Role::Registrar) || is(Role::Head);
+    let loads = app
+        .store
+        .executor_loads(card.body_id)
+        .await
+        .unwrap_or_default();
+    let executors = loads
+        .iter()
+        .filter(|(u, _)| u.has_role(Role::Executor))
+        .map(|(u, n)| {
+            (
+                u.id,
+                format!("{} ({n})", u.full_name),
+                card.executor_id == Some(u.id),
+            )
+        })
+        .collect();
+    let bodies = app
+        .store
+        .bodies(PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.id != card.body_id)
+        .map(|b| (b.id, b.name.get(tr.lang).to_owned()))
+        .collect();
+    let decisions = app
+        .calendar
+        .try_read()
+        .ok()
+        .and_then(|cal| {
+            app.rulebooks
+                .governing(card.channel, cal.zone().local_date(card.received_at))
+                .ok()
+                .map(|g| g.decisions().to_vec())
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| {
+            let label = tr.get(&format!("decision-{}", d.replace('_', "-")));
+            (d, label)
+        })
+        .collect();
+    let signed = app.store.answer_signatures(id).await.unwrap_or_default();
+    let signatures = signed
+        .iter()
+        .map(|(r, _, at)| format!("{r}: {}", local(app, *at)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let already_signed = signed.iter().any(|(r, _, _)| {
+        (r == "head" && is(Role::Head))
+            || (r == "registrar" && is(Role::Registrar) && !is(Role::Head))
+    });
+    let page = CardPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        id,
+        message: message.as_ref().map(|(m, _)| m.clone()),
+        is_error: message.as_ref().is_some_and(|(_, e)| *e),
+        state_label: tr.get("appeal-state"),
+        facts,
+        content: appeal
+            .as_ref()
+            .map(|a| a.content.clone())
+            .unwrap_or_else(|| card.summary.clone()),
+        files: app
+            .store
+            .attachments(id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| (f.id, f.file_name))
+            .collect(),
+        deadlines,
+        can_send: card.state == CardState::Registered && registrar_or_head,
+        can_redirect: matches!(card.state, CardState::Registered | CardState::InExecution)
+            && (registrar_or_head || is(Role::Executor)),
+        can_decide: card.state == CardState::InExecution
+            && is(Role::Executor)
+            && card.executor_id == Some(user.id),
+        can_sign: card.state == CardState::Decided && registrar_or_head && !already_signed,
+        can_archive: matches!(
+            card.state,
+            CardState::Answered | CardState::Redirected | CardState::Refused
+        ) && (is(Role::Registrar) || is(Role::Executor)),
+        executors,
+        bodies,
+        decisions,
+        signatures,
+        notices: app
+            .store
+            .notices_of_card(id)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} — {} ({}, {})",
+                    local(app, n.created_at),
+                    n.subject,
+                    n.channel,
+                    n.status
+                )
+            })
+            .collect(),
+        journal: app
+            .store
+            .journal_for(&format!("card:{id}"))
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|e| {
+                format!(
+                    "#{} {} {} {} {}",
+                    e.seq,
+                    local(app, e.draft.at),
+                    e.draft.actor,
+                    e.draft.action,
+                    match (&e.draft.from_state, &e.draft.to_state) {
+                        (Some(f), Some(t)) => format!("{f} → {t}"),
+                        (None, Some(t)) => format!("→ {t}"),
+                        _ => String::new(),
+                    }
+                )
+            })
+            .collect(),
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn card(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<CardQuery>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let msg = q.done.is_some().then(|| (ctx.tr.get("staff-done"), false));
+    card_page(&app, &ctx, &user, id, msg, StatusCode::OK).await
+}
+
+pub async fn card_file(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path((id, file_id)): Path<(i64, i64)>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    match app.store.card(id).await {
+        Ok(c) if user.body_id == Some(c.body_id) => {
+            tracing::info!(target: "access", staff = user.id, card = id, file = file_id, "attachment downloaded");
+            serve_attachment(&app, &ctx, id, file_id).await
+        }
+        Ok(_) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
+        Err(_) => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ActionForm {
+    #[serde(default)]
+    csrf: String,
+    executor: Option<String>,
+    to_body: Option<String>,
+    reason: Option<String>,
+    main: Option<String>,
+    decision: Option<String>,
+    answer: Option<String>,
+}
+
+/// Every action on a card: the role and body are checked by the service it calls.
+pub async fn action(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<ActionForm>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let num = |s: &Option<String>| s.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+    let result: Result<(), AppealError> = match action.as_str() {
+        "send" => app.send_for_execution(&user, id, num(&f.executor)).await,
+        "redirect" => match num(&f.to_body) {
+            Some(b) => app
+                .redirect(&user, id, b, f.reason.as_deref().unwrap_or_default())
+                .await
+                .map(|_| ()),
+            None => Err(AppealError::UnknownBody),
+        },
+        "attach" => match num(&f.main) {
+            Some(m) => app.attach_to_main(&user, id, m).await,
+            None => Err(AppealError::Invalid(vec![
+                otinish_domain::appeal::FieldProblem {
+                    field: "main",
+                    key: "appeal-field-required",
+                },
+            ])),
+        },
+        "decide" => {
+            app.decide(
+                &user,
+                id,
+                f.decision.as_deref().unwrap_or_default(),
+                f.answer.as_deref().unwrap_or_default(),
+            )
+            .await
+        }
+        "sign" => app.sign_answer(&user, id).await.map(|_| ()),
+        "archive" => app.archive(&user, id).await,
+        _ => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/cards/{id}?done=1")).into_response(),
+        Err(e @ (AppealError::Store(_) | AppealError::Internal(_))) => {
+            tracing::error!(error = %e, card = id, action, "card action failed");
+            match e {
+                AppealError::Store(otinish_domain::repo::StoreError::Stale(_)) => {
+                    card_page(
+                        &app,
+                        &ctx,
+                        &user,
+                        id,
+                        Some((ctx.tr.get("error-internal"), true)),
+                        StatusCode::CONFLICT,
+                    )
+                    .await
+                }
+                AppealError::Store(otinish_domain::repo::StoreError::NotFound(_)) => {
+                    page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found")
+                }
+                _ => page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+            }
+        }
+        Err(AppealError::Forbidden) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
+        Err(e) => {
+            let text = error_text(ctx.tr, &e);
+            card_page(
+                &app,
+                &ctx,
+                &user,
+                id,
+                Some((text, true)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}

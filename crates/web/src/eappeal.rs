@@ -1,0 +1,1047 @@
+//! E-appeals end to end (EA-01 … EA-16): applicant sign-in by signature, submission,
+//! receipts, automatic registration, the staff's actions, and the notices each one sends.
+//! Decisions are the domain's (`appeal`, `model`, `deadline`); this module carries them out.
+
+use crate::i18n::Tr;
+use crate::App;
+use otinish_domain::appeal::{
+    check_individual, check_legal_entity, check_uploads, FieldProblem, IndividualForm,
+    LegalEntityForm, SignerFacts, Upload,
+};
+use otinish_domain::deadline::{case_deadlines, CaseFacts};
+use otinish_domain::journal::JournalDraft;
+use otinish_domain::model::{
+    Applicant, Card, CardAction, CardState, Channel, NewCard, RegNumber, Role, StaffUser,
+};
+use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
+use otinish_domain::repo::{
+    CardUpdate, NewAppeal, NewAttachment, NewSignedDocument, StoreError, StoredDeadline,
+};
+use otinish_domain::Lang;
+use otinish_pki::{SignerIdentity, VerifyError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Why an action was refused. Each variant tells the person what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AppealError {
+    #[error("signature: {0}")]
+    Signature(VerifyError),
+    #[error("the signature belongs to someone else than the signed-in applicant")]
+    NotYourSignature,
+    #[error("the signed document is not an appeal card")]
+    NotAnAppeal,
+    #[error("invalid fields")]
+    Invalid(Vec<FieldProblem>),
+    #[error("the attached files differ from the files listed in the signed card")]
+    FilesMismatch,
+    #[error("the recipient body does not exist")]
+    UnknownBody,
+    #[error("this action is not allowed for your role or body")]
+    Forbidden,
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("the sign-in challenge is unknown, used or expired; reload the page")]
+    BadChallenge,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// What an applicant signs: the card's fields and the digests of the attached files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedAppeal {
+    /// Format marker: `appeal/1`.
+    pub otinish: String,
+    /// `individual` or `legal_entity`.
+    pub applicant_type: String,
+    pub form: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub files: Vec<SignedFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedFile {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+pub fn signer_facts(id: &SignerIdentity) -> SignerFacts {
+    SignerFacts {
+        iin: id.iin.clone(),
+        bin: id.bin.clone(),
+        surname: id.surname.clone().unwrap_or_else(|| id.common_name.clone()),
+        name: id.name.clone().unwrap_or_default(),
+        patronymic: id.patronymic.clone(),
+        organization: id.organization.clone(),
+        email: id.email.clone(),
+    }
+}
+
+/// The applicant record a signature identifies (kept up to date at each sign-in).
+fn applicant_from_signer(
+    id: &SignerIdentity,
+    lang: Lang,
+    previous: Option<&Applicant>,
+) -> Option<Applicant> {
+    let address = match previous {
+        Some(Applicant::Individual { address, .. } | Applicant::LegalEntity { address, .. }) => {
+            address.clone()
+        }
+        None => String::new(),
+    };
+    let email = id
+        .email
+        .as_deref()
+        .and_then(|e| otinish_domain::ids::Email::parse(e).ok());
+    match (&id.bin, &id.iin) {
+        (Some(bin), _) => Some(Applicant::LegalEntity {
+            bin: bin.clone(),
+            org_name: id.organization.clone().unwrap_or_default(),
+            signer_surname: id.surname.clone().unwrap_or_default(),
+            signer_name: id.name.clone().unwrap_or_default(),
+            email,
+            phone: None,
+            address,
+            lang,
+        }),
+        (None, Some(iin)) => Some(Applicant::Individual {
+            iin: iin.clone(),
+            surname: id.surname.clone().unwrap_or_default(),
+            name: id.name.clone().unwrap_or_default(),
+            patronymic: id.patronymic.clone(),
+            email,
+            phone: None,
+            address,
+            lang,
+        }),
+        (None, None) => None,
+    }
+}
+
+impl App {
+    /// A one-time challenge for signing in.
+    pub async fn sign_in_challenge(&self) -> Result<String, AppealError> {
+        let nonce = format!("otinish-sign-in:{}", crate::context::random_token());
+        self.store.create_nonce(&nonce, self.clock.now()).await?;
+        Ok(nonce)
+    }
+
+    /// Signs in the holder of the key that signed `challenge`: verifies the CMS, checks the
+    /// challenge is fresh and unused, and opens a session. Returns the session token.
+    pub async fn sign_in(
+        &self,
+        challenge: &str,
+        signature: &[u8],
+        lang: Lang,
+    ) -> Result<(i64, String), AppealError> {
+        let now = self.clock.now();
+        let v = otinish_pki::verify(signature, Some(challenge.as_bytes()), &self.pki.trust, now)
+            .map_err(AppealError::Signature)?;
+        self.store
+            .use_nonce(challenge, now - chrono::Duration::minutes(10))
+            .await
+            .map_err(|_| AppealError::BadChallenge)?;
+        let tax_id = v
+            .signer
+            .bin
+            .as_ref()
+            .map(|b| b.to_string())
+            .or_else(|| v.signer.iin.as_ref().map(|i| i.to_string()));
+        let previous = match &tax_id {
+            Some(t) => self.store.applicant_by_tax_id(t).await.ok(),
+            None => None,
+        };
+        let applicant = applicant_from_signer(&v.signer, lang, previous.as_ref().map(|(_, a)| a))
+            .ok_or(AppealError::Signature(VerifyError::BadIdentity(
+            "no IIN in the certificate".into(),
+        )))?;
+        let id = self.store.upsert_applicant(&applicant).await?;
+        let token = crate::context::random_token();
+        self.store
+            .create_applicant_session(
+                &crate::context::token_hash(&token),
+                id,
+                now,
+                now + chrono::Duration::hours(8),
+            )
+            .await?;
+        tracing::info!(applicant = id, "applicant signed in");
+        Ok((id, token))
+    }
+
+    /// The canonical document an applicant signs for a card and its files.
+    pub fn appeal_document(
+        applicant: &Applicant,
+        form: serde_json::Map<String, serde_json::Value>,
+        files: &[(String, Vec<u8>)],
+    ) -> String {
+        let doc = SignedAppeal {
+            otinish: "appeal/1".into(),
+            applicant_type: match applicant {
+                Applicant::Individual { .. } => "individual".into(),
+                Applicant::LegalEntity { .. } => "legal_entity".into(),
+            },
+            form,
+            files: files
+                .iter()
+                .map(|(name, bytes)| SignedFile {
+                    name: name.clone(),
+                    sha256: hex::encode(Sha256::digest(bytes)),
+                    size: bytes.len() as u64,
+                })
+                .collect(),
+        };
+        serde_json::to_string(&doc).unwrap_or_default()
+    }
+
+    /// EA-02 … EA-08: takes a signed appeal from the signed-in applicant. The signature is
+    /// verified on arrival (EA-06); the card fields come from what was signed, the identity
+    /// from the certificate (EA-03, EA-04). The appeal is stored with its files and deadlines
+    /// (EA-14), the signed delivery receipt is issued (EA-07.1) and the appeal is registered
+    /// automatically with a number and an executor (EA-08, EA-07.3). A retry with the same
+    /// idempotency key returns the first appeal.
+    pub async fn submit_appeal(
+        &self,
+        applicant_id: i64,
+        signature: &[u8],
+        files: Vec<(String, Vec<u8>)>,
+        idempotency_key: &str,
+    ) -> Result<(i64, bool), AppealError> {
+        let now = self.clock.now();
+        let applicant = self.store.applicant(applicant_id).await?;
+        let v = otinish_pki::verify(signature, None, &self.pki.trust, now)
+            .map_err(AppealError::Signature)?;
+        let signer_tax = v
+            .signer
+            .bin
+            .as_ref()
+            .map(|b| b.to_string())
+            .or_else(|| v.signer.iin.as_ref().map(|i| i.to_string()));
+        if signer_tax.as_deref() != Some(applicant.tax_id()) {
+            return Err(AppealError::NotYourSignature);
+        }
+        let doc: SignedAppeal =
+            serde_json::from_slice(&v.content).map_err(|_| AppealError::NotAnAppeal)?;
+        if doc.otinish != "appeal/1" {
+            return Err(AppealError::NotAnAppeal);
+        }
+        // The files must be exactly those listed in the signed card.
+        let mut listed = doc.files.clone();
+        let mut given: Vec<SignedFile> = files
+            .iter()
+            .map(|(n, b)| SignedFile {
+                name: n.clone(),
+                sha256: hex::encode(Sha256::digest(b)),
+                size: b.len() as u64,
+            })
+            .collect();
+        listed.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        given.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        if listed != given {
+            return Err(AppealError::FilesMismatch);
+        }
+        let facts = signer_facts(&v.signer);
+        let lang = applicant.lang();
+        let form = serde_json::Value::Object(doc.form.clone());
+        let draft = match doc.applicant_type.as_str() {
+            "individual" => {
+                let f: IndividualForm =
+                    serde_json::from_value(form).map_err(|_| AppealError::NotAnAppeal)?;
+                check_individual(&f, &facts, lang, &self.limits)
+            }
+            "legal_entity" => {
+                let f: LegalEntityForm =
+                    serde_json::from_value(form).map_err(|_| AppealError::NotAnAppeal)?;
+                check_legal_entity(&f, &facts, lang, &self.limits)
+            }
+            _ => return Err(AppealError::NotAnAppeal),
+        }
+        .map_err(AppealError::Invalid)?;
+        let used = self.store.applicant_storage_used(applicant_id).await?;
+        let uploads: Vec<Upload<'_>> = files
+            .iter()
+            .map(|(n, b)| Upload {
+                file_name: n,
+                bytes: b,
+            })
+            .collect();
+        let kinds = check_uploads(
+            &uploads,
+            u64::try_from(used).unwrap_or(0),
+            v.content.len() as u64,
+            &self.limits,
+        )
+        .map_err(AppealError::Invalid)?;
+        let body = self
+            .store
+            .body(draft.body_id)
+            .await
+            .map_err(|_| AppealError::UnknownBody)?;
+
+        let cal = self.calendar.read().await.clone();
+        let received_on = cal.zone().local_date(now);
+        let gov = self
+            .rulebooks
+            .governing(Channel::Portal, received_on)
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        let facts = CaseFacts {
+            channel: Channel::Portal,
+            kind: draft.kind,
+            received_at: now,
+            registered_at: None,
+            events: vec![],
+        };
+        let deadlines: Vec<StoredDeadline> =
+            case_deadlines(&facts, &self.rulebooks, &cal, received_on)
+                .map_err(|e| AppealError::Internal(e.to_string()))?
+                .iter()
+                .map(StoredDeadline::from)
+                .collect();
+        let mut attachments = Vec::new();
+        for ((name, bytes), kind) in files.iter().zip(kinds) {
+            let stored = self
+                .files
+                .put(bytes)
+                .map_err(|e| AppealError::Internal(e.to_string()))?;
+            attachments.push(NewAttachment {
+                file_name: name
+                    .chars()
+                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                    .take(200)
+                    .collect(),
+                mime: kind.mime().into(),
+                size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                sha256: stored.sha256,
+                storage_key: stored.key,
+            });
+        }
+        let (email, phone) = match &draft.applicant {
+            Applicant::Individual { email, phone, .. }
+            | Applicant::LegalEntity { email, phone, .. } => (
+                email.as_ref().map(|e| e.to_string()),
+                phone.as_ref().map(|p| p.to_string()),
+            ),
+        };
+        let summary: String = draft.content.chars().take(200).collect();
+        let new = NewAppeal {
+            card: NewCard {
+                body_id: body.id,
+                channel: Channel::Portal,
+                kind: draft.kind,
+                applicant_id: Some(applicant_id),
+                addressee: None,
+                summary,
+                received_at: now,
+                rulebook_id: gov.primary_id().to_owned(),
+                collective: draft.collective,
+            },
+            applicant: draft.applicant.clone(),
+            content: draft.content.clone(),
+            outgoing_number: draft.outgoing_number.clone(),
+            outgoing_date: draft.outgoing_date,
+            postal_address: match &draft.applicant {
+                Applicant::Individual { address, .. } | Applicant::LegalEntity { address, .. } => {
+                    address.clone()
+                }
+            },
+            email,
+            phone,
+            lang,
+            signed_document: String::from_utf8_lossy(&v.content).into_owned(),
+            signature: otinish_pki::decode_signature(signature).map_err(AppealError::Signature)?,
+            signer_serial: v.signer.serial.clone(),
+            signed_at: v.signing_time,
+            idempotency_key: idempotency_key.to_owned(),
+            size_bytes: i64::try_from(v.content.len()).unwrap_or(i64::MAX),
+            attachments,
+            deadlines,
+        };
+        let actor = format!("applicant:{}", applicant.tax_id());
+        let (card_id, created) = self
+            .store
+            .submit_appeal(
+                &new,
+                JournalDraft::new(now, &actor, "", "receive").details("{\"channel\":\"portal\"}"),
+            )
+            .await?;
+        // Completing steps that a crash may have interrupted is safe: each checks what exists.
+        self.issue_receipt(card_id).await?;
+        self.register_automatically(card_id).await?;
+        Ok((card_id, created))
+    }
+
+    fn notices_for(
+        &self,
+        applicant_id: i64,
+        applicant: &Applicant,
+        email: Option<&str>,
+        card_id: i64,
+        kind: NoticeKind,
+        args: &[(&str, String)],
+    ) -> Vec<NewNotice> {
+        let lang = applicant.lang();
+        let tr = Tr::new(lang);
+        let subject = tr.with(
+            &format!("notice-{}-subject", kind.as_str().replace('_', "-")),
+            args,
+        );
+        let body = tr.with(
+            &format!("notice-{}-body", kind.as_str().replace('_', "-")),
+            args,
+        );
+        let mut out = vec![NewNotice {
+            card_id,
+            applicant_id,
+            kind,
+            channel: NoticeChannel::Cabinet,
+            address: None,
+            lang,
+            subject: subject.clone(),
+            body: body.clone(),
+        }];
+        if let Some(e) = email.filter(|e| !e.is_empty()) {
+            out.push(NewNotice {
+                card_id,
+                applicant_id,
+                kind,
+                channel: NoticeChannel::Email,
+                address: Some(e.to_owned()),
+                lang,
+                subject,
+                body,
+            });
+        }
+        out
+    }
+
+    /// EA-07.1: the delivery receipt, an electronic document signed by the server's key, with
+    /// a public verification code. Issued once per appeal.
+    pub async fn issue_receipt(&self, card_id: i64) -> Result<(), AppealError> {
+        let docs = self.store.signed_documents(card_id).await?;
+        if docs.iter().any(|d| d.kind == "receipt") {
+            return Ok(());
+        }
+        let a = self.store.appeal(card_id).await?;
+        let body = self.store.body(a.card.body_id).await?;
+        let now = self.clock.now();
+        let code = verification_code();
+        let receipt = serde_json::json!({
+            "otinish": "receipt/1",
+            "appeal": card_id,
+            "received_at": a.card.received_at.to_rfc3339(),
+            "body": body.code,
+            "body_name": body.name.ru,
+            "applicant": a.applicant.tax_id(),
+            "document_sha256": hex::encode(Sha256::digest(a.signed_document.as_bytes())),
+            "signature_sha256": hex::encode(Sha256::digest(&a.signature)),
+            "verification_code": code,
+        })
+        .to_string();
+        let signature = self
+            .pki
+            .server_key
+            .sign_cms(receipt.as_bytes(), true, now)
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        let args = [
+            ("appeal", card_id.to_string()),
+            ("body", body.name.get(a.lang).to_owned()),
+            ("code", code.clone()),
+        ];
+        let notices = self.notices_for(
+            a.applicant_id,
+            &a.applicant,
+            a.email.as_deref(),
+            card_id,
+            NoticeKind::Receipt,
+            &args,
+        );
+        self.store
+            .add_signed_document(
+                &NewSignedDocument {
+                    card_id,
+                    kind: "receipt".into(),
+                    code,
+                    document: receipt,
+                    signature,
+                    at: now,
+                },
+                &notices,
+                JournalDraft::new(now, "system", "", "receipt_issued"),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// EA-08: registration happens automatically where the signature check passed on arrival:
+    /// the next number of the body, the least-loaded executor, and the registration notice
+    /// (EA-07.3) with both.
+    pub async fn register_automatically(
+        &self,
+        card_id: i64,
+    ) -> Result<Option<RegNumber>, AppealError> {
+        let card = self.store.card(card_id).await?;
+        if card.state != CardState::Received {
+            return Ok(card.reg_number);
+        }
+        let to = card
+            .state
+            .apply(CardAction::Register)
+            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+        let now = self.clock.now();
+        let a = self.store.appeal(card_id).await?;
+        let loads = self.store.executor_loads(card.body_id).await?;
+        let executor = loads
+            .iter()
+            .filter(|(u, _)| u.has_role(Role::Executor))
+            .min_by_key(|(u, n)| (*n, u.id))
+            .map(|(u, _)| u.clone());
+        let cal = self.calendar.read().await.clone();
+        let facts = CaseFacts {
+            channel: card.channel,
+            kind: card.kind,
+            received_at: card.received_at,
+            registered_at: Some(now),
+            events: vec![],
+        };
+        let deadlines: Vec<StoredDeadline> =
+            case_deadlines(&facts, &self.rulebooks, &cal, cal.zone().local_date(now))
+                .map_err(|e| AppealError::Internal(e.to_string()))?
+                .iter()
+                .map(StoredDeadline::from)
+                .collect();
+        let year = chrono::Datelike::year(&cal.zone().local_date(now));
+        let executor_name = executor
+            .as_ref()
+            .map(|e| e.full_name.clone())
+            .unwrap_or_default();
+        let make = |n: &RegNumber| {
+            self.notices_for(
+                a.applicant_id,
+                &a.applicant,
+                a.email.as_deref(),
+                card_id,
+                NoticeKind::Registered,
+                &[
+                    ("appeal", card_id.to_string()),
+                    ("number", n.to_string()),
+                    ("executor", executor_name.clone()),
+                ],
+            )
+        };
+        let number = self
+            .store
+            .register_card(
+                card_id,
+                card.state,
+                year,
+                now,
+                executor.as_ref().map(|e| e.id),
+                &deadlines,
+                &make,
+                JournalDraft::new(now, "system", "", "register")
+                    .states(Some(card.state.as_str()), Some(to.as_str())),
+            )
+            .await?;
+        Ok(Some(number))
+    }
+
+    /// Checks that `user` works in the card's body with one of `roles`.
+    pub fn authorize(user: &StaffUser, card: &Card, roles: &[Role]) -> Result<(), AppealError> {
+        let in_body = user.body_id == Some(card.body_id);
+        if in_body && roles.iter().any(|r| user.has_role(*r)) {
+            Ok(())
+        } else {
+            Err(AppealError::Forbidden)
+        }
+    }
+
+    async fn move_card(
+        &self,
+        user: &StaffUser,
+        card: &Card,
+        action: CardAction,
+        update: CardUpdate,
+        notice: Option<(NoticeKind, Vec<(&str, String)>)>,
+        details: String,
+    ) -> Result<(), AppealError> {
+        let to = card
+            .state
+            .apply(action)
+            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+        let now = self.clock.now();
+        let notices = match (notice, self.store.appeal(card.id).await) {
+            (Some((kind, args)), Ok(a)) => self.notices_for(
+                a.applicant_id,
+                &a.applicant,
+                a.email.as_deref(),
+                card.id,
+                kind,
+                &args,
+            ),
+            _ => vec![],
+        };
+        self.store
+            .transition_card(
+                card.id,
+                card.state,
+                to,
+                &update,
+                &notices,
+                JournalDraft::new(now, format!("staff:{}", user.id), "", action.as_str())
+                    .details(details),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// EA-07.4: the registrar or head sends a registered appeal for execution.
+    pub async fn send_for_execution(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        executor_id: Option<i64>,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Registrar, Role::Head])?;
+        let executor_id = executor_id.or(card.executor_id);
+        let executor = match executor_id {
+            Some(id) => Some(self.store.staff(id).await?),
+            None => None,
+        };
+        if let Some(e) = &executor {
+            if e.body_id != Some(card.body_id) || !e.has_role(Role::Executor) {
+                return Err(AppealError::NotAllowed(
+                    "the executor must be an executor of this body".into(),
+                ));
+            }
+        }
+        let name = executor
+            .as_ref()
+            .map(|e| e.full_name.clone())
+            .unwrap_or_default();
+        self.move_card(
+            user,
+            &card,
+            CardAction::SendForExecution,
+            CardUpdate {
+                executor_id,
+                ..CardUpdate::default()
+            },
+            Some((
+                NoticeKind::SentForExecution,
+                vec![("appeal", card_id.to_string()), ("executor", name)],
+            )),
+            "{}".into(),
+        )
+        .await
+    }
+
+    /// EA-10, EA-11: the executor redirects the appeal to the competent body; the applicant is
+    /// told (EA-07.5), and the other body gets a new card registered there.
+    pub async fn redirect(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        to_body_id: i64,
+        reason: &str,
+    ) -> Result<i64, AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Executor, Role::Registrar, Role::Head])?;
+        if to_body_id == card.body_id {
+            return Err(AppealError::NotAllowed("choose another body".into()));
+        }
+        if reason.trim().is_empty() {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "reason",
+                key: "appeal-field-required",
+            }]));
+        }
+        let target = self
+            .store
+            .body(to_body_id)
+            .await
+            .map_err(|_| AppealError::UnknownBody)?;
+        let a = self.store.appeal(card_id).await?;
+        let now = self.clock.now();
+        self.move_card(
+            user,
+            &card,
+            CardAction::Redirect,
+            CardUpdate {
+                redirected_to_body_id: Some(target.id),
+                ..CardUpdate::default()
+            },
+            Some((
+                NoticeKind::Redirected,
+                vec![
+                    ("appeal", card_id.to_string()),
+                    ("body", target.name.get(a.lang).to_owned()),
+                ],
+            )),
+            serde_json::json!({ "to_body": target.code, "reason": reason }).to_string(),
+        )
+        .await?;
+        // The competent body receives it as a new appeal, with the same signed original.
+        let cal = self.calendar.read().await.clone();
+        let facts = CaseFacts {
+            channel: Channel::Portal,
+            kind: card.kind,
+            received_at: now,
+            registered_at: None,
+            events: vec![],
+        };
+        let deadlines: Vec<StoredDeadline> =
+            case_deadlines(&facts, &self.rulebooks, &cal, cal.zone().local_date(now))
+                .map_err(|e| AppealError::Internal(e.to_string()))?
+                .iter()
+                .map(StoredDeadline::from)
+                .collect();
+        let files = self.store.attachments(card_id).await?;
+        let new = NewAppeal {
+            card: NewCard {
+                body_id: target.id,
+                channel: Channel::Portal,
+                kind: card.kind,
+                applicant_id: Some(a.applicant_id),
+                addressee: None,
+                summary: card.summary.clone(),
+                received_at: now,
+                rulebook_id: card.rulebook_id.clone(),
+                collective: card.collective,
+            },
+            applicant: a.applicant.clone(),
+            content: a.content.clone(),
+            outgoing_number: a.outgoing_number.clone(),
+            outgoing_date: a.outgoing_date,
+            postal_address: a.postal_address.clone(),
+            email: a.email.clone(),
+            phone: a.phone.clone(),
+            lang: a.lang,
+            signed_document: a.signed_document.clone(),
+            signature: a.signature.clone(),
+            signer_serial: a.signer_serial.clone(),
+            signed_at: a.signed_at,
+            idempotency_key: format!("redirect:{card_id}"),
+            size_bytes: 0,
+            attachments: files
+                .into_iter()
+                .map(|f| NewAttachment {
+                    file_name: f.file_name,
+                    mime: f.mime,
+                    size_bytes: f.size_bytes,
+                    sha256: f.sha256,
+                    storage_key: f.storage_key,
+                })
+                .collect(),
+            deadlines,
+        };
+        let (new_id, _) = self
+            .store
+            .submit_appeal(
+                &new,
+                JournalDraft::new(now, format!("staff:{}", user.id), "", "receive_redirected")
+                    .details(format!("{{\"from_card\":{card_id}}}")),
+            )
+            .await?;
+        self.register_automatically(new_id).await?;
+        Ok(new_id)
+    }
+
+    /// VA-12: attaches a repeated appeal to its main one; it is considered with it, its term
+    /// runs from the first, and its applicant is told the result with the main one.
+    pub async fn attach_to_main(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        main_id: i64,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        let main = self.store.card(main_id).await?;
+        Self::authorize(user, &card, &[Role::Executor, Role::Registrar, Role::Head])?;
+        otinish_domain::appeal::check_attach(&main, &card)
+            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+        let main_deadlines = self.store.deadlines(main_id).await?;
+        self.move_card(
+            user,
+            &card,
+            CardAction::AttachToMain,
+            CardUpdate {
+                main_card_id: Some(main_id),
+                ..CardUpdate::default()
+            },
+            None,
+            format!("{{\"main_card\":{main_id}}}"),
+        )
+        .await?;
+        // The term runs from the first appeal: the attached card carries the main's deadlines.
+        self.store
+            .replace_deadlines(
+                card_id,
+                &main_deadlines,
+                JournalDraft::new(
+                    self.clock.now(),
+                    format!("staff:{}", user.id),
+                    "",
+                    "deadlines_from_main",
+                )
+                .details(format!("{{\"main_card\":{main_id}}}")),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// EA-10: the executor records the decision (one the rulebook allows) and drafts the answer.
+    pub async fn decide(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        decision: &str,
+        answer: &str,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Executor])?;
+        if card.executor_id != Some(user.id) {
+            return Err(AppealError::Forbidden);
+        }
+        let cal = self.calendar.read().await;
+        let gov = self
+            .rulebooks
+            .governing(card.channel, cal.zone().local_date(card.received_at))
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        drop(cal);
+        if !gov.decision_allowed(decision) {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "decision",
+                key: "appeal-decision-not-allowed",
+            }]));
+        }
+        if answer.trim().is_empty() {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "answer",
+                key: "appeal-field-required",
+            }]));
+        }
+        self.move_card(
+            user,
+            &card,
+            CardAction::Decide,
+            CardUpdate {
+                decision: Some(decision.to_owned()),
+                answer: Some(answer.trim().to_owned()),
+                ..CardUpdate::default()
+            },
+            None,
+            serde_json::json!({ "decision": decision }).to_string(),
+        )
+        .await
+    }
+
+    /// EA-09: the head and the documentation office sign the answer; once both have, the
+    /// answer document is signed by the server, sent to the applicant (EA-07.5) and to every
+    /// applicant of an attached appeal (VA-12).
+    pub async fn sign_answer(&self, user: &StaffUser, card_id: i64) -> Result<bool, AppealError> {
+        let card = self.store.card(card_id).await?;
+        let role = if user.has_role(Role::Head) {
+            "head"
+        } else if user.has_role(Role::Registrar) {
+            "registrar"
+        } else {
+            return Err(AppealError::Forbidden);
+        };
+        Self::authorize(user, &card, &[Role::Head, Role::Registrar])?;
+        if card.state != CardState::Decided {
+            return Err(AppealError::NotAllowed(
+                "only a decided appeal's answer can be signed".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let signed = self.store.answer_signatures(card_id).await?;
+        if !signed.iter().any(|(r, _, _)| r == role) {
+            self.store
+                .add_answer_signature(
+                    card_id,
+                    role,
+                    user.id,
+                    now,
+                    JournalDraft::new(
+                        now,
+                        format!("staff:{}", user.id),
+                        "",
+                        format!("sign_answer_{role}"),
+                    ),
+                )
+                .await?;
+        }
+        let signed = self.store.answer_signatures(card_id).await?;
+        let both = ["head", "registrar"]
+            .iter()
+            .all(|r| signed.iter().any(|(s, _, _)| s == r));
+        if !both {
+            return Ok(false);
+        }
+        self.send_answer(user, &card).await?;
+        Ok(true)
+    }
+
+    async fn send_answer(&self, user: &StaffUser, card: &Card) -> Result<(), AppealError> {
+        let now = self.clock.now();
+        let a = self.store.appeal(card.id).await?;
+        let body = self.store.body(card.body_id).await?;
+        let executor = match card.executor_id {
+            Some(id) => self
+                .store
+                .staff(id)
+                .await
+                .map(|s| s.full_name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let code = verification_code();
+        let decision = card.decision.clone().unwrap_or_default();
+        let document = serde_json::json!({
+            "otinish": "answer/1",
+            "appeal": card.id,
+            "registration_number": card.reg_number.as_ref().map(|n| n.to_string()),
+            "body": body.code,
+            "body_name": body.name.ru,
+            "executor": executor,
+            "decision": decision,
+            "answer": card.answer,
+            "executed_at": now.to_rfc3339(),
+            "verification_code": code,
+        })
+        .to_string();
+        let signature = self
+            .pki
+            .server_key
+            .sign_cms(document.as_bytes(), true, now)
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        let tr = Tr::new(a.lang);
+        let args = vec![
+            ("appeal", card.id.to_string()),
+            (
+                "date",
+                now.with_timezone(&self.calendar.read().await.zone().offset)
+                    .format("%d.%m.%Y")
+                    .to_string(),
+            ),
+            ("executor", executor.clone()),
+            (
+                "result",
+                tr.get(&format!("decision-{}", decision.replace('_', "-"))),
+            ),
+        ];
+        let notices = self.notices_for(
+            a.applicant_id,
+            &a.applicant,
+            a.email.as_deref(),
+            card.id,
+            NoticeKind::Result,
+            &args,
+        );
+        self.store
+            .add_signed_document(
+                &NewSignedDocument {
+                    card_id: card.id,
+                    kind: "answer".into(),
+                    code,
+                    document,
+                    signature,
+                    at: now,
+                },
+                &[],
+                JournalDraft::new(now, format!("staff:{}", user.id), "", "answer_signed"),
+            )
+            .await?;
+        self.store
+            .transition_card(
+                card.id,
+                CardState::Decided,
+                CardState::Decided
+                    .apply(CardAction::Answer)
+                    .map_err(|e| AppealError::NotAllowed(e.to_string()))?,
+                &CardUpdate::default(),
+                &notices,
+                JournalDraft::new(now, format!("staff:{}", user.id), "", "answer"),
+            )
+            .await?;
+        // VA-12: every applicant of an attached appeal is told the result too.
+        let attached = self
+            .store
+            .inbox(
+                card.body_id,
+                &[CardState::Attached],
+                otinish_domain::repo::PageRequest::new(Some(500), None),
+            )
+            .await?;
+        for other in attached
+            .items
+            .iter()
+            .filter(|c| c.main_card_id == Some(card.id))
+        {
+            if let Ok(oa) = self.store.appeal(other.id).await {
+                let notices = self.notices_for(
+                    oa.applicant_id,
+                    &oa.applicant,
+                    oa.email.as_deref(),
+                    other.id,
+                    NoticeKind::Result,
+                    &args,
+                );
+                self.store
+                    .transition_card(
+                        other.id,
+                        CardState::Attached,
+                        CardState::Attached
+                            .apply(CardAction::Archive)
+                            .map_err(|e| AppealError::NotAllowed(e.to_string()))?,
+                        &CardUpdate {
+                            archived_at: Some(now),
+                            ..CardUpdate::default()
+                        },
+                        &notices,
+                        JournalDraft::new(
+                            now,
+                            format!("staff:{}", user.id),
+                            "",
+                            "answer_with_main",
+                        )
+                        .details(format!("{{\"main_card\":{}}}", card.id)),
+                    )
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// EA-10: the case goes to the body's archive.
+    pub async fn archive(&self, user: &StaffUser, card_id: i64) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Executor, Role::Registrar])?;
+        self.move_card(
+            user,
+            &card,
+            CardAction::Archive,
+            CardUpdate {
+                archived_at: Some(self.clock.now()),
+                ..CardUpdate::default()
+            },
+            None,
+            "{}".into(),
+        )
+        .await
+    }
+}
+
+/// A public verification code: 20 characters from an alphabet without look-alikes.
+fn verification_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::thread_rng();
+    (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
