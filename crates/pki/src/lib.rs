@@ -154,10 +154,11 @@ pub struct Verified {
 /// Decodes a signature file given as DER, PEM (`-----BEGIN CMS-----` / `PKCS7`) or base64.
 pub fn decode_signature(bytes: &[u8]) -> Result<Vec<u8>, VerifyError> {
     use base64::Engine;
-    let trimmed = bytes.trim_ascii();
-    if trimmed.first() == Some(&0x30) {
-        return Ok(trimmed.to_vec());
+    // DER is binary: never trim it (its last byte may well be a "whitespace" byte).
+    if bytes.first() == Some(&0x30) {
+        return Ok(bytes.to_vec());
     }
+    let trimmed = bytes.trim_ascii();
     let text = std::str::from_utf8(trimmed)
         .map_err(|_| VerifyError::NotCms("neither DER nor text".into()))?;
     let body: String = if text.starts_with("-----BEGIN") {

@@ -310,3 +310,42 @@ fn base64_lines(der: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// DER is never trimmed: a signature whose last byte is 0x20 or 0x0a still verifies.
+#[test]
+fn der_ending_in_a_whitespace_byte_is_kept_whole() {
+    use otinish_pki::sign::{KzSubject, LocalCa};
+    let now = Utc::now();
+    let ca = LocalCa::generate("CA", now).unwrap();
+    let subject = KzSubject {
+        surname: "А".into(),
+        name: "Б".into(),
+        patronymic: None,
+        iin: "791028302728".into(),
+        organization: None,
+        bin: None,
+        email: None,
+    };
+    let key = ca.issue(&subject, now).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_certificate(
+        otinish_pki::parse_certificates(ca.root_der())
+            .unwrap()
+            .remove(0),
+    );
+    let mut seen = 0;
+    for i in 0..3000 {
+        let cms = key.sign_cms(format!("n{i}").as_bytes(), true, now).unwrap();
+        if matches!(cms.last(), Some(b' ' | b'\n' | b'\r' | b'\t' | 0x0c)) {
+            seen += 1;
+            assert!(verify(&cms, None, &trust, now).is_ok());
+            if seen == 3 {
+                break;
+            }
+        }
+    }
+    assert!(
+        seen > 0,
+        "no signature ended in a whitespace byte in 3000 tries"
+    );
+}

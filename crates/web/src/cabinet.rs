@@ -611,6 +611,19 @@ async fn form_page(
             _ => {}
         }
     }
+    // Problems with no field of their own (e.g. the signature) go to the top of the form.
+    let shown: Vec<&str> = fields.iter().map(|f| f.name).chain(["file"]).collect();
+    let orphans: Vec<String> = problems
+        .iter()
+        .filter(|p| !shown.contains(&p.field))
+        .map(|p| tr.get(p.key))
+        .collect();
+    let error = match (error, orphans.is_empty()) {
+        (Some(e), true) => Some(e),
+        (Some(e), false) => Some(format!("{e} {}", orphans.join(" "))),
+        (None, false) => Some(orphans.join(" ")),
+        (None, true) => None,
+    };
     let page = AppealFormPage {
         t: tr,
         layout: Layout::new(app, ctx),

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use otinish_domain::calendar::{DayEdit, WorkingCalendar};
 use otinish_domain::deadline::case_deadlines;
 use otinish_domain::journal::JournalDraft;
-use otinish_domain::model::{AppealKind, Channel, Contacts, NewBody, NewCard, Role};
+use otinish_domain::model::{AppealKind, CardState, Channel, Contacts, NewBody, NewCard, Role};
 use otinish_domain::repo::{NewStaff, Store, StoredDeadline};
 use otinish_domain::rulebook::RulebookSet;
 use otinish_domain::{Lang, Names};
@@ -640,4 +640,669 @@ async fn gen_04_calendar_edit_recomputes_open_deadlines_only() {
         .is_working_day(chrono::NaiveDate::from_ymd_opt(2026, 8, 31).unwrap_or_default()));
     let cal_journal = store.journal_for("calendar:KZ").await.unwrap_or_default();
     assert_eq!(cal_journal.len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// E-appeals end to end, in-process.
+
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "otinish-test-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl TestApp {
+    fn rebuild(t: TestApp, change: impl FnOnce(&mut App)) -> TestApp {
+        let TestApp { app, router, _dir } = t;
+        drop(router);
+        let mut app = Arc::try_unwrap(app).unwrap_or_else(|_| panic!("the app is still shared"));
+        change(&mut app);
+        let app = Arc::new(app);
+        TestApp {
+            router: otinish_web::router(app.clone()),
+            app,
+            _dir,
+        }
+    }
+
+    fn with_clock(t: TestApp, now: DateTime<Utc>) -> TestApp {
+        Self::rebuild(t, |a| a.clock = Arc::new(FixedClock(now)))
+    }
+
+    fn without_demo(t: TestApp) -> TestApp {
+        Self::rebuild(t, |a| a.config.demo = false)
+    }
+
+    async fn post_multipart(
+        &self,
+        uri: &str,
+        cookies: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &[u8])],
+    ) -> Reply {
+        let (ct, body) = multipart(fields, files);
+        let req = Request::post(uri)
+            .header(header::COOKIE, cookies)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        reply(
+            self.router
+                .clone()
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|e| match e {}),
+        )
+        .await
+    }
+
+    /// Signs in a demo applicant; returns the cookie jar and the CSRF token.
+    async fn applicant(&self, signer: &str) -> (String, String) {
+        let page = self.get("/signin", "").await;
+        let csrf = page.cookie("otinish_csrf").unwrap();
+        let jar = format!("otinish_csrf={csrf}");
+        let r = self
+            .post_form(
+                "/signin/demo",
+                &jar,
+                &format!("csrf={csrf}&signer={signer}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let token = r.cookie("otinish_applicant").unwrap();
+        (format!("{jar}; otinish_applicant={token}"), csrf)
+    }
+
+    async fn staff(&self, login: &str, roles: Vec<Role>, body_code: &str) -> (String, String) {
+        let body = self.app.store.body_by_code(body_code).await.unwrap();
+        let now = self.app.clock.now();
+        self.app
+            .store
+            .create_staff(
+                &NewStaff {
+                    login: login.into(),
+                    full_name: format!("{login} full name"),
+                    email: None,
+                    body_id: Some(body.id),
+                    branch_id: None,
+                    roles,
+                    password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                    lang: Lang::Ru,
+                },
+                JournalDraft::new(now, "test", "", "create_staff"),
+            )
+            .await
+            .unwrap();
+        let csrf = self
+            .get("/staff/login", "")
+            .await
+            .cookie("otinish_csrf")
+            .unwrap();
+        let jar = format!("otinish_csrf={csrf}");
+        let r = self
+            .post_form(
+                "/staff/login",
+                &jar,
+                &format!("csrf={csrf}&login={login}&password=pw"),
+            )
+            .await;
+        let session = r.cookie("otinish_session").unwrap();
+        (format!("{jar}; otinish_session={session}"), csrf)
+    }
+
+    async fn second_body(&self) -> i64 {
+        let now = self.app.clock.now();
+        self.app
+            .store
+            .create_body(
+                &NewBody {
+                    code: "AST".into(),
+                    name: Names::new("Астана әкімдігі", "Акимат Астаны", "Akimat of Astana"),
+                    parent_code: None,
+                    competence: vec!["housing".into()],
+                    vks_connected: false,
+                    video_appeal_connected: false,
+                    contacts: Contacts::default(),
+                    time_zone: "Asia/Almaty".into(),
+                },
+                JournalDraft::new(now, "test", "", "create_body"),
+            )
+            .await
+            .unwrap()
+            .id
+    }
+}
+
+fn card_id_of(r: &Reply) -> i64 {
+    let loc = r
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    loc.rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no card id in {loc}: {}",
+                between(&r.text, "<main", "</main>")
+            )
+        })
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let i = text.find(start).map(|i| i + start.len()).unwrap_or(0);
+    let j = text[i..].find(end).map(|j| i + j).unwrap_or(text.len());
+    &text[i..j]
+}
+
+/// EA-01 … EA-11, EA-14, VA-12: an individual signs in with a signature, files an appeal with an
+/// attachment, gets a signed receipt that verifies publicly; it is registered automatically
+/// with a number and an executor; it is sent for execution, decided, signed by the head and
+/// the registrar, and the answer and every notice reach the cabinet. A second appeal is
+/// redirected to the competent body.
+#[tokio::test]
+async fn ea_01_to_ea_11_appeal_end_to_end() {
+    let t = TestApp::new().await;
+    let ast = t.second_body().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let cabinet = t.get("/cabinet", &jar).await;
+    assert!(
+        cabinet.text.contains("АХМЕТОВ БАУЫРЖАН СЕРІКҰЛЫ"),
+        "identity comes from the certificate"
+    );
+    let form = t.get("/cabinet/appeals/new", &jar).await;
+    assert!(
+        form.text.contains("791028302728") && form.text.contains("readonly"),
+        "EA-03: IIN read-only"
+    );
+    let mj = t.app.store.body_by_code("MJ").await.unwrap();
+    let (registrar, rcsrf) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let (executor, ecsrf) = t.staff("exec", vec![Role::Executor], "MJ").await;
+    let (head, hcsrf) = t.staff("head", vec![Role::Head], "MJ").await;
+    let recipient = mj.id.to_string();
+    let fields = |key: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("idempotency_key", key.to_string()),
+            ("recipient", recipient.clone()),
+            ("kind", "statement".to_string()),
+            ("postal_address", "с. Коктал, ул. Абая 1".to_string()),
+            (
+                "content",
+                "Прошу разъяснить порядок получения справки".to_string(),
+            ),
+            ("demo_sign", "1".to_string()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+    };
+
+    // EA-02: without a signature the appeal cannot be sent, and the page says why.
+    let unsigned: Vec<(&str, String)> = as_refs(&fields("u"))
+        .into_iter()
+        .filter(|(k, _)| *k != "demo_sign")
+        .collect();
+    let unsigned: Vec<(&str, &str)> = unsigned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = t
+        .post_multipart("/cabinet/appeals", &jar, &unsigned, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("Обращение без подписи отправить нельзя"),
+        "{}",
+        r.text
+    );
+
+    let f1 = as_refs(&fields("first"));
+    let f1: Vec<(&str, &str)> = f1.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let pdf = b"%PDF-1.4 the attached scan".to_vec();
+    let r = t
+        .post_multipart("/cabinet/appeals", &jar, &f1, &[("scan.pdf", &pdf)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let id = card_id_of(&r);
+    // A retry with the same idempotency key returns the same appeal.
+    let again = t
+        .post_multipart("/cabinet/appeals", &jar, &f1, &[("scan.pdf", &pdf)])
+        .await;
+    assert_eq!(card_id_of(&again), id);
+
+    // EA-07.1, EA-08: registered automatically, with a number and an executor; a signed receipt.
+    let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
+    assert!(
+        page.text.contains("Зарегистрировано") && page.text.contains("MJ-2026-000001"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("scan.pdf"));
+    assert!(
+        page.text.contains("VC-19") && page.text.contains("APPC-2021"),
+        "EA-14: deadlines from the rulebook"
+    );
+    let code = between(&page.text, "/verify/", "\"").to_owned();
+    assert_eq!(code.len(), 20, "{code}");
+    assert!(page.text.contains("<svg"), "the receipt carries a QR code");
+    let card = t.app.store.card(id).await.unwrap();
+    let exec_user = t.app.store.staff_credentials("exec").await.unwrap().0;
+    assert_eq!(card.executor_id, Some(exec_user.id));
+
+    // The receipt is a signed document that verifies with the deployment's trust anchors.
+    let p7s = t
+        .get(
+            &format!("/cabinet/appeals/{id}/documents/receipt.p7s"),
+            &jar,
+        )
+        .await;
+    let req = Request::get(format!("/cabinet/appeals/{id}/documents/receipt.p7s"))
+        .header(header::COOKIE, &jar)
+        .body(Body::empty())
+        .unwrap();
+    let resp = t
+        .router
+        .clone()
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(p7s.status, StatusCode::OK);
+    let v = otinish_pki::verify(&bytes, None, &t.app.pki.trust, Utc::now()).unwrap();
+    let receipt: serde_json::Value = serde_json::from_slice(&v.content).unwrap();
+    assert_eq!(receipt["appeal"], id);
+    assert_eq!(receipt["verification_code"], code.as_str());
+
+    // The public page: authentic, when, by which body — nothing personal.
+    let public = t.get(&format!("/verify/{code}"), "").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.text.contains("Документ подлинный")
+            && public.text.contains("Министерство юстиции")
+            && public.text.contains("MJ-2026-000001")
+    );
+    assert!(!public.text.contains("АХМЕТОВ") && !public.text.contains("791028302728"));
+    assert_eq!(
+        t.get("/verify/NOSUCHCODE0000000000", "").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Another applicant cannot see it.
+    let (other_jar, _) = t.applicant("org").await;
+    assert_eq!(
+        t.get(&format!("/cabinet/appeals/{id}"), &other_jar)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The registrar's inbox shows it registered; a staff member of another body cannot open it.
+    let inbox = t.get("/staff/inbox", &registrar).await;
+    assert!(
+        inbox.text.contains("MJ-2026-000001") && inbox.text.contains("Зарегистрировано"),
+        "{}",
+        inbox.text
+    );
+    let (stranger, _) = t.staff("ast.reg", vec![Role::Registrar], "AST").await;
+    assert_eq!(
+        t.get(&format!("/staff/cards/{id}"), &stranger).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // An executor may not send for execution (registrar or head only).
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/send"),
+            &executor,
+            &format!("csrf={ecsrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/send"),
+            &registrar,
+            &format!("csrf={rcsrf}&executor={}", exec_user.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // EA-10: the executor decides with a decision the rulebook allows.
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/decide"),
+            &executor,
+            &format!("csrf={ecsrf}&decision=appoint_reception&answer=x"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not an allowed decision for a portal appeal"
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/decide"),
+            &executor,
+            &format!("csrf={ecsrf}&decision=explained&answer=Справку+выдает+ЦОН"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // EA-09: the head and the registrar sign; then the answer goes out.
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/sign"),
+            &head,
+            &format!("csrf={hcsrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().state,
+        CardState::Decided,
+        "one signature is not enough"
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/sign"),
+            &registrar,
+            &format!("csrf={rcsrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().state,
+        CardState::Answered
+    );
+
+    // The applicant sees the answer and every notice (EA-07: receipt, registration,
+    // execution, result), each by cabinet and email.
+    let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
+    assert!(
+        page.text.contains("Ответ направлен") && page.text.contains("Справку выдает ЦОН"),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("id=\"doc-answer\""));
+    let notices = t.app.store.notices_of_card(id).await.unwrap();
+    let kinds: Vec<_> = notices
+        .iter()
+        .filter(|n| n.channel == otinish_domain::notice::NoticeChannel::Cabinet)
+        .map(|n| n.kind.as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["receipt", "registered", "sent_for_execution", "result"]
+    );
+    let result = notices
+        .iter()
+        .find(|n| n.kind == otinish_domain::notice::NoticeKind::Result)
+        .unwrap();
+    assert!(
+        result.body.contains("разъяснено") && result.body.contains("exec full name"),
+        "{}",
+        result.body
+    );
+
+    // EA-11: a second appeal is redirected; the applicant is told, the other body registers it.
+    let f2 = as_refs(&fields("second"));
+    let f2: Vec<(&str, &str)> = f2.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let second = card_id_of(&t.post_multipart("/cabinet/appeals", &jar, &f2, &[]).await);
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{second}/redirect"),
+            &executor,
+            &format!("csrf={ecsrf}&to_body={ast}&reason=housing+is+the+akimat%27s"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        t.app.store.card(second).await.unwrap().state,
+        CardState::Redirected
+    );
+    let there = t
+        .app
+        .store
+        .inbox(
+            ast,
+            &[CardState::Registered],
+            otinish_domain::repo::PageRequest::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(there.total, 1);
+    assert_eq!(
+        there.items[0].reg_number.as_ref().map(|n| n.to_string()),
+        Some("AST-2026-000001".to_string())
+    );
+    let redirected = t.app.store.notices_of_card(second).await.unwrap();
+    assert!(redirected
+        .iter()
+        .any(|n| n.kind == otinish_domain::notice::NoticeKind::Redirected
+            && n.body.contains("Акимат Астаны")));
+
+    // The whole story is in the journal, and the chain holds.
+    assert!(otinish_store::verify_journal(t.app.store.as_ref(), |_| {})
+        .await
+        .is_ok());
+}
+
+/// EA-04: a legal entity's appeal with 256 characters of short content is refused with the
+/// seed's message; 255 are accepted.
+#[tokio::test]
+async fn ea_04_legal_entity_256_characters_refused_with_seed_message() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("org").await;
+    let form = t.get("/cabinet/appeals/new", &jar).await;
+    assert!(form.text.contains("940140000385") && form.text.contains("short_content"));
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let submit = |short: String, key: &'static str| {
+        let csrf = csrf.clone();
+        let mj = mj.clone();
+        let jar = jar.clone();
+        let t = &t;
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", key),
+                ("signer_surname", "Жанболатов"),
+                ("signer_name", "Ерлан"),
+                ("org_name", "ТОО «Ромашка»"),
+                ("outgoing_number", "12/345"),
+                ("outgoing_date", "2026-03-18"),
+                ("postal_address", "Астана, Мангилик Ел 8"),
+                ("recipient", mj.as_str()),
+                ("kind", "request"),
+                ("short_content", short.as_str()),
+                ("demo_sign", "1"),
+            ];
+            t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
+                .await
+        }
+    };
+    let r = submit("ж".repeat(256), "a").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text
+            .contains("Количество символов превышено, оформите обращение во вложении"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("aria-invalid=\"true\""));
+    let r = submit("ж".repeat(255), "b").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+}
+
+/// EA-15: the author deletes an appeal from their space; the body keeps its record.
+#[tokio::test]
+async fn ea_15_delete_from_cabinet_keeps_the_record() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", "k"),
+        ("recipient", mj.as_str()),
+        ("kind", "proposal"),
+        ("postal_address", "Астана"),
+        ("content", "Предлагаю"),
+        ("demo_sign", "1"),
+    ];
+    let id = card_id_of(
+        &t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
+            .await,
+    );
+    let r = t
+        .post_form(
+            &format!("/cabinet/appeals/{id}/delete"),
+            &jar,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.get(&format!("/cabinet/appeals/{id}"), &jar).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!t
+        .get("/cabinet", &jar)
+        .await
+        .text
+        .contains(&format!("/cabinet/appeals/{id}\"")));
+    assert_eq!(t.app.store.card(id).await.unwrap().id, id);
+}
+
+/// A tiny SMTP server that records what it receives.
+async fn smtp_server() -> (String, Arc<tokio::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let got = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let sink = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 test SMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(buf) = data.as_mut() {
+                        if line == "." {
+                            sink.lock().await.push(std::mem::take(buf));
+                            data = None;
+                            let _ = w.write_all(b"250 queued\r\n").await;
+                        } else {
+                            buf.push_str(&line);
+                            buf.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 test\r\n"
+                    } else if upper.starts_with("DATA") {
+                        data = Some(String::new());
+                        b"354 go ahead\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = w.write_all(answer).await;
+                }
+            });
+        }
+    });
+    (format!("smtp://{addr}"), got)
+}
+
+/// EA-07, GEN-07: email notices leave through a real SMTP conversation; a failed delivery is
+/// retried later and shows in the delivery log meanwhile.
+#[tokio::test]
+async fn ea_07_notices_are_emailed_over_smtp() {
+    use otinish_web::notify::{deliver_due, SmtpMailer};
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", "k"),
+        ("recipient", mj.as_str()),
+        ("kind", "statement"),
+        ("postal_address", "Астана"),
+        ("content", "Прошу"),
+        ("demo_sign", "1"),
+    ];
+    let id = card_id_of(
+        &t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
+            .await,
+    );
+    // No mailer: the notices fail with a reason and wait for a retry.
+    let round = deliver_due(&t.app, None, 10).await.unwrap();
+    assert_eq!((round.delivered, round.failed), (0, 2));
+    let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
+    assert!(
+        page.text.contains("no SMTP server is configured"),
+        "the delivery log shows why"
+    );
+    // With a server, once the retry is due, both emails go out.
+    let (url, got) = smtp_server().await;
+    let mailer = SmtpMailer::new(&url, "Otinish <noreply@otinish.test>").unwrap();
+    let later = TestApp::with_clock(t, Utc.with_ymd_and_hms(2026, 3, 19, 7, 0, 0).unwrap());
+    let round = deliver_due(&later.app, Some(&mailer), 10).await.unwrap();
+    assert_eq!((round.delivered, round.failed), (2, 0));
+    let mails = got.lock().await.clone();
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().all(|m| m.contains("akhmetov@demo.example.kz")));
+    assert!(mails.iter().any(|m| m.contains("Subject:")));
+    let statuses: Vec<_> = later
+        .app
+        .store
+        .notices_of_card(id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.status)
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == otinish_domain::notice::NoticeStatus::Delivered),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn demo_signing_is_refused_outside_demo_mode() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let t = TestApp::without_demo(t);
+    let r = t
+        .post_form("/signin/demo", &jar, &format!("csrf={csrf}&signer=person"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[("csrf", csrf.as_str()), ("demo_sign", "1")],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!t.get("/signin", "").await.text.contains("/signin/demo"));
 }
