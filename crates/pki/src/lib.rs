@@ -356,6 +356,43 @@ pub fn verify(
     trust: &TrustStore,
     now: DateTime<Utc>,
 ) -> Result<Verified, VerifyError> {
+    check(signature, detached_content, Some(trust), now)
+}
+
+/// Checks the signature's structure, digest and mathematics only — not the certificate's
+/// trust, validity, key usage or revocation. Used to tell an applicant *why* an appeal whose
+/// signature is genuine but whose certificate fails is refused (EA-07.2, EA-12); never to
+/// accept anything.
+pub fn verify_ignoring_trust(
+    signature: &[u8],
+    detached_content: Option<&[u8]>,
+) -> Result<Verified, VerifyError> {
+    check(signature, detached_content, None, Utc::now())
+}
+
+impl VerifyError {
+    /// Whether the signature itself is sound and only the certificate fails (expired, revoked,
+    /// untrusted, not for signing): the body refuses registration with this reason (EA-12).
+    pub fn is_certificate_problem(&self) -> bool {
+        matches!(
+            self,
+            VerifyError::Expired { .. }
+                | VerifyError::NotYetValid { .. }
+                | VerifyError::Revoked { .. }
+                | VerifyError::UntrustedIssuer { .. }
+                | VerifyError::KeyUsageNotForSigning { .. }
+                | VerifyError::IssuerNotCa { .. }
+                | VerifyError::CrlOutdated { .. }
+        )
+    }
+}
+
+fn check(
+    signature: &[u8],
+    detached_content: Option<&[u8]>,
+    trust: Option<&TrustStore>,
+    now: DateTime<Utc>,
+) -> Result<Verified, VerifyError> {
     let der = decode_signature(signature)?;
     let ci = ContentInfo::from_der(&der).map_err(|e| VerifyError::NotCms(e.to_string()))?;
     if ci.content_type != oid::SIGNED_DATA {
@@ -449,11 +486,16 @@ pub fn verify(
         si.signature.as_bytes(),
     )?;
 
-    // The signer may sign documents.
-    trust::check_signing_key_usage(&signer)?;
-    // Path, validity (at signing time and now), CA flags, revocation.
-    let at_signing = signing_time.unwrap_or(now).min(now);
-    let chain = trust.validate_path(&signer, &certs, at_signing, now)?;
+    let chain = match trust {
+        Some(trust) => {
+            // The signer may sign documents.
+            trust::check_signing_key_usage(&signer)?;
+            // Path, validity (at signing time and now), CA flags, revocation.
+            let at_signing = signing_time.unwrap_or(now).min(now);
+            trust.validate_path(&signer, &certs, at_signing, now)?
+        }
+        None => Vec::new(),
+    };
     let identity = SignerIdentity::from_certificate(&signer)?;
     Ok(Verified {
         signer: identity,

@@ -212,8 +212,19 @@ impl App {
     ) -> Result<(i64, bool), AppealError> {
         let now = self.clock.now();
         let applicant = self.store.applicant(applicant_id).await?;
-        let v = otinish_pki::verify(signature, None, &self.pki.trust, now)
-            .map_err(AppealError::Signature)?;
+        // EA-06: the signature is checked on arrival. A sound signature whose certificate fails
+        // (expired, revoked, untrusted…) is received and refused with the reason (EA-07.2,
+        // EA-12); anything else is not an appeal at all and is turned away (EA-02).
+        let (v, refusal) = match otinish_pki::verify(signature, None, &self.pki.trust, now) {
+            Ok(v) => (v, None),
+            Err(e) if e.is_certificate_problem() => {
+                match otinish_pki::verify_ignoring_trust(signature, None) {
+                    Ok(v) => (v, Some(e)),
+                    Err(_) => return Err(AppealError::Signature(e)),
+                }
+            }
+            Err(e) => return Err(AppealError::Signature(e)),
+        };
         let signer_tax = v
             .signer
             .bin
@@ -369,8 +380,59 @@ impl App {
             .await?;
         // Completing steps that a crash may have interrupted is safe: each checks what exists.
         self.issue_receipt(card_id).await?;
-        self.register_automatically(card_id).await?;
+        match refusal {
+            Some(reason) => self.refuse_on_arrival(card_id, &reason).await?,
+            None => {
+                self.register_automatically(card_id).await?;
+            }
+        }
         Ok((card_id, created))
+    }
+
+    /// EA-07.2, EA-12: registration is refused because the signature check failed; the
+    /// applicant is told the reason in their language.
+    pub async fn refuse_on_arrival(
+        &self,
+        card_id: i64,
+        reason: &VerifyError,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        if card.state != CardState::Received {
+            return Ok(());
+        }
+        let to = card
+            .state
+            .apply(CardAction::Refuse)
+            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+        let a = self.store.appeal(card_id).await?;
+        let tr = Tr::new(a.lang);
+        let text = tr.get(&format!("sig-{}", reason.code().replace('_', "-")));
+        let notices = self.notices_for(
+            a.applicant_id,
+            &a.applicant,
+            a.email.as_deref(),
+            card_id,
+            NoticeKind::Refused,
+            &[("appeal", card_id.to_string()), ("reason", text)],
+        );
+        let now = self.clock.now();
+        self.store
+            .transition_card(
+                card_id,
+                card.state,
+                to,
+                &CardUpdate {
+                    decision: Some(format!("signature:{}", reason.code())),
+                    ..CardUpdate::default()
+                },
+                &notices,
+                JournalDraft::new(now, "system", "", "refuse_registration").details(
+                    serde_json::json!({ "reason": reason.code(), "detail": reason.to_string() })
+                        .to_string(),
+                ),
+            )
+            .await?;
+        Ok(())
     }
 
     fn notices_for(

@@ -810,7 +810,8 @@ fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
     &text[i..j]
 }
 
-/// EA-01 … EA-11, EA-14, VA-12: an individual signs in with a signature, files an appeal with an
+/// EA-01 … EA-11, EA-14, and EA-05's three stages (the applicant sends; the body receives
+/// and processes; the applicant receives the answer): an individual signs in with a signature, files an appeal with an
 /// attachment, gets a signed receipt that verifies publicly; it is registered automatically
 /// with a number and an executor; it is sent for execution, decided, signed by the head and
 /// the registrar, and the answer and every notice reach the cabinet. A second appeal is
@@ -1305,4 +1306,149 @@ async fn demo_signing_is_refused_outside_demo_mode() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(!t.get("/signin", "").await.text.contains("/signin/demo"));
+}
+
+/// EA-12, EA-07.2: an appeal signed with a sound signature whose certificate is not trusted is
+/// received, not registered, and the applicant is told why; a damaged signature is not an
+/// appeal at all (EA-02). This is the NCALayer path: the browser sends the signature.
+#[tokio::test]
+async fn ea_12_refusal_with_reason_when_the_certificate_fails() {
+    use otinish_pki::sign::{KzSubject, LocalCa};
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let untrusted = LocalCa::generate("Someone else's CA", t.app.clock.now()).unwrap();
+    let key = untrusted
+        .issue(
+            &KzSubject {
+                surname: "АХМЕТОВ".into(),
+                name: "БАУЫРЖАН".into(),
+                patronymic: None,
+                iin: "791028302728".into(),
+                organization: None,
+                bin: None,
+                email: None,
+            },
+            t.app.clock.now(),
+        )
+        .unwrap();
+    let (_, applicant) = t
+        .app
+        .store
+        .applicant_by_tax_id("791028302728")
+        .await
+        .unwrap();
+    let mut form = serde_json::Map::new();
+    for (k, v) in [
+        ("recipient", mj.to_string()),
+        ("kind", "complaint".into()),
+        ("postal_address", "Астана".into()),
+        ("content", "Жалоба".into()),
+    ] {
+        form.insert(k.into(), serde_json::Value::String(v));
+    }
+    let doc = App::appeal_document(&applicant, form, &[]);
+    let cms = key
+        .sign_cms(doc.as_bytes(), true, t.app.clock.now())
+        .unwrap();
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&cms);
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "x"),
+                ("signature", b64.as_str()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        between(&r.text, "<main", "</main>")
+    );
+    let id = card_id_of(&r);
+    let card = t.app.store.card(id).await.unwrap();
+    assert_eq!(card.state, CardState::Refused);
+    assert_eq!(card.reg_number, None);
+    let refused = t.app.store.notices_of_card(id).await.unwrap();
+    let n = refused
+        .iter()
+        .find(|n| n.kind == otinish_domain::notice::NoticeKind::Refused)
+        .unwrap();
+    assert!(
+        n.body.contains("недоверенным удостоверяющим центром"),
+        "{}",
+        n.body
+    );
+    assert!(t
+        .get(&format!("/cabinet/appeals/{id}"), &jar)
+        .await
+        .text
+        .contains("Не принято"));
+
+    // A damaged signature is turned away with the reason, and nothing is stored.
+    let mut bad = cms.clone();
+    let n = bad.len();
+    bad[n - 3] ^= 0x55;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&bad);
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "y"),
+                ("signature", b64.as_str()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("подпись не соответствует ключу подписанта"),
+        "{}",
+        between(&r.text, "<main", "</main>")
+    );
+    // Someone else's valid signature is not accepted as this applicant's.
+    let (_, other) = t
+        .app
+        .store
+        .applicant_by_tax_id("791028302728")
+        .await
+        .unwrap();
+    let org_key = &t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "org")
+        .unwrap()
+        .key;
+    let cms = org_key
+        .sign_cms(
+            App::appeal_document(&other, serde_json::Map::new(), &[]).as_bytes(),
+            true,
+            t.app.clock.now(),
+        )
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&cms);
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "z"),
+                ("signature", b64.as_str()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("подпись принадлежит не тому"));
 }
