@@ -20,6 +20,7 @@ pub mod lang;
 pub mod model;
 pub mod notice;
 pub mod repo;
+pub mod report;
 pub mod rulebook;
 
 pub use lang::{Lang, Names};

@@ -240,6 +240,16 @@ pub trait CardRepo: Send + Sync {
     ) -> StoreResult<Page<Card>>;
     /// The body's active staff and how many open cards each holds.
     async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>>;
+    /// EA-13: cards of a body received in `[from, to)`, counted by kind, channel, state,
+    /// decision, collectiveness and whether the answer term was kept (judged at `now` for
+    /// open cards).
+    async fn report_groups(
+        &self,
+        body_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::report::ReportGroup>>;
     /// Records a pause, resumption or extension and the recomputed deadlines; journaled.
     async fn add_term_event(
         &self,

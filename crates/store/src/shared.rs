@@ -828,7 +828,8 @@ macro_rules! impl_repos {
                     "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
                      decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
                      redirected_to_body_id = COALESCE($5, redirected_to_body_id), \
-                     main_card_id = COALESCE($6, main_card_id), archived_at = COALESCE($7, archived_at) WHERE id = $8",
+                     main_card_id = COALESCE($6, main_card_id), archived_at = COALESCE($7, archived_at), \
+                     closed_at = COALESCE(closed_at, $9) WHERE id = $8",
                 )
                 .bind(to.as_str())
                 .bind(update.executor_id)
@@ -838,6 +839,7 @@ macro_rules! impl_repos {
                 .bind(update.main_card_id)
                 .bind(update.archived_at.map(micros))
                 .bind(card_id)
+                .bind(to.is_closed().then(|| micros(journal.at)))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -928,6 +930,55 @@ macro_rules! impl_repos {
                 rows.iter()
                     .map(|r| Ok((staff_row(r)?, r.try_get::<i64, _>("open_cards")?)))
                     .collect::<Result<Vec<_>, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn report_groups(
+                &self,
+                body_id: i64,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+                now: DateTime<Utc>,
+            ) -> StoreResult<Vec<otinish_domain::report::ReportGroup>> {
+                use otinish_domain::report::{ReportGroup, TermOutcome};
+                let rows = sqlx::query(
+                    "SELECT c.kind, c.channel, c.state, COALESCE(c.decision, '') AS decision, c.collective, \
+                     CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END AS term, \
+                     COUNT(*) AS n \
+                     FROM card c LEFT JOIN card_deadline d ON d.card_id = c.id AND d.key = 'answer' \
+                     WHERE c.body_id = $1 AND c.received_at >= $2 AND c.received_at < $3 \
+                     GROUP BY c.kind, c.channel, c.state, COALESCE(c.decision, ''), c.collective, \
+                     CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END",
+                )
+                .bind(body_id)
+                .bind(micros(from))
+                .bind(micros(to))
+                .bind(micros(now))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let kind: String = r.try_get("kind")?;
+                        let channel: String = r.try_get("channel")?;
+                        let state: String = r.try_get("state")?;
+                        let decision: String = r.try_get("decision")?;
+                        let term: i64 = r.try_get::<i32, _>("term").map(i64::from).or_else(|_| r.try_get::<i64, _>("term"))?;
+                        Ok(ReportGroup {
+                            kind: AppealKind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?,
+                            channel: Channel::parse(&channel).ok_or_else(|| decode_err("channel", &channel))?,
+                            state: CardState::parse(&state).ok_or_else(|| decode_err("state", &state))?,
+                            decision: (!decision.is_empty()).then_some(decision),
+                            collective: r.try_get("collective")?,
+                            term: match term {
+                                0 => TermOutcome::NoTerm,
+                                1 => TermOutcome::Kept,
+                                _ => TermOutcome::Broken,
+                            },
+                            count: r.try_get("n")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
                     .map_err(map_err)
             }
 

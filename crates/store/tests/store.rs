@@ -993,3 +993,68 @@ on_both!(
     ea_15_appeals_notices_and_space,
     appeals
 );
+
+async fn report(db: &Db) {
+    use otinish_domain::report::OneOl;
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("R", None), j("create_body"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for day in ["2026-03-02", "2026-03-03", "2026-03-04"] {
+        let c = s
+            .create_card(
+                &new_card(body.id, day),
+                &[deadline("answer", "2026-03-20")],
+                j("receive"),
+            )
+            .await
+            .unwrap();
+        ids.push(c.id);
+    }
+    // Answered within the term.
+    let closed = JournalDraft::new(t("2026-03-10"), "test", "", "answer");
+    s.transition_card(
+        ids[0],
+        CardState::Received,
+        CardState::Refused,
+        &CardUpdate {
+            decision: Some("signature:expired".into()),
+            ..CardUpdate::default()
+        },
+        &[],
+        closed,
+    )
+    .await
+    .unwrap();
+    s.transition_card(
+        ids[1],
+        CardState::Received,
+        CardState::Redirected,
+        &CardUpdate::default(),
+        &[],
+        JournalDraft::new(t("2026-03-25"), "test", "", "redirect"),
+    )
+    .await
+    .unwrap();
+    let groups = s
+        .report_groups(body.id, t("2026-01-01"), t("2027-01-01"), t("2026-04-01"))
+        .await
+        .unwrap();
+    let r = OneOl::from_groups(&groups);
+    assert_eq!(r.received, 3);
+    assert_eq!((r.closed_in_term, r.closed_late, r.open_overdue), (1, 1, 1));
+    assert_eq!((r.redirected, r.refused_registration), (1, 1));
+    let none = s
+        .report_groups(body.id, t("2025-01-01"), t("2026-01-01"), t("2026-04-01"))
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+}
+
+on_both!(
+    /// EA-13: the 1-OL groups come from the database on both backends, with terms kept and broken.
+    ea_13_report_groups,
+    report
+);

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod notify;
 pub mod pages;
+pub mod reports;
 pub mod services;
 
 use axum::http::{header, HeaderValue};
@@ -112,6 +113,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/inbox", get(desk::inbox))
         .route("/staff/my", get(desk::my_cards))
+        .route("/staff/reports/1-ol", get(reports::one_ol))
         .route("/staff/cards/{id}", get(desk::card))
         .route("/staff/cards/{id}/files/{file_id}", get(desk::card_file))
         .route("/staff/cards/{id}/{action}", post(desk::action))

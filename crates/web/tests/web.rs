@@ -1093,6 +1093,33 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .any(|n| n.kind == otinish_domain::notice::NoticeKind::Redirected
             && n.body.contains("Акимат Астаны")));
 
+    // EA-13: form 1-OL counts them: two received, both closed in term (one answered, one redirected).
+    let report = t.get("/staff/reports/1-ol?year=2026", &registrar).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(
+        report.text.contains("Форма 1-ОЛ") && report.text.contains("рассмотрено в срок"),
+        "{}",
+        report.text
+    );
+    let csv = t
+        .get("/staff/reports/1-ol?year=2026&format=csv", &registrar)
+        .await;
+    assert!(
+        csv.text.contains("\"Поступило\";2")
+            && csv.text.contains("\"направлено по компетенции\";1"),
+        "{}",
+        csv.text
+    );
+    assert!(
+        csv.text.contains("\"рассмотрено в срок\";2") && csv.text.contains("\"разъяснено\";1"),
+        "{}",
+        csv.text
+    );
+    assert_eq!(
+        t.get("/staff/reports/1-ol", &executor).await.status,
+        StatusCode::FORBIDDEN
+    );
+
     // The whole story is in the journal, and the chain holds.
     assert!(otinish_store::verify_journal(t.app.store.as_ref(), |_| {})
         .await
