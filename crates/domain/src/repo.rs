@@ -465,6 +465,32 @@ pub trait ApplicantAuthRepo: Send + Sync {
     async fn applicant_by_tax_id(&self, tax_id: &str) -> StoreResult<(i64, Applicant)>;
 }
 
+/// EA-16: an announcement (e.g. a planned outage) shown on the portal in its window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub text: Names,
+}
+
+#[async_trait]
+pub trait AnnouncementRepo: Send + Sync {
+    async fn add_announcement(
+        &self,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+        text: &Names,
+        journal: JournalDraft,
+    ) -> StoreResult<i64>;
+    /// Announcements whose window contains `now` or starts within `ahead`.
+    async fn current_announcements(
+        &self,
+        now: DateTime<Utc>,
+        ahead: chrono::Duration,
+    ) -> StoreResult<Vec<Announcement>>;
+}
+
 #[async_trait]
 pub trait CalendarRepo: Send + Sync {
     /// The admin's edits of a jurisdiction's calendar.
@@ -502,6 +528,7 @@ pub trait Store:
     + AppealRepo
     + NoticeRepo
     + ApplicantAuthRepo
+    + AnnouncementRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

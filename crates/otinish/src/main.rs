@@ -53,6 +53,24 @@ enum Command {
     },
     /// Check the audit journal's hash chain; exit status 1 names the first broken entry.
     VerifyJournal,
+    /// Announce a planned outage (or other notice) on every portal page during a window (EA-16).
+    Announce {
+        /// Start, e.g. 2026-12-01T02:00:00+05:00.
+        #[arg(long)]
+        from: chrono::DateTime<chrono::FixedOffset>,
+        /// End, after the start.
+        #[arg(long)]
+        to: chrono::DateTime<chrono::FixedOffset>,
+        /// The text in Russian.
+        #[arg(long)]
+        ru: String,
+        /// The text in Kazakh.
+        #[arg(long)]
+        kk: String,
+        /// The text in English (defaults to the Russian text).
+        #[arg(long)]
+        en: Option<String>,
+    },
     /// Check an electronic signature (CMS, DER/PEM/base64) and print the signer, IIN/BIN, chain
     /// and verdict. Exit status 0 only for a valid signature, 1 with the reason otherwise.
     Verify {
@@ -247,6 +265,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Announce {
+            from,
+            to,
+            ru,
+            kk,
+            en,
+        } => {
+            if from >= to {
+                bail!("--to must be after --from");
+            }
+            if ru.trim().is_empty() || kk.trim().is_empty() {
+                bail!("give the text in Russian (--ru) and Kazakh (--kk)");
+            }
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let text = otinish_domain::Names::new(&kk, &ru, en.as_deref().unwrap_or(&ru));
+            let id = store
+                .add_announcement(
+                    from.with_timezone(&Utc),
+                    to.with_timezone(&Utc),
+                    &text,
+                    otinish_domain::journal::JournalDraft::new(Utc::now(), "cli", "", "announce"),
+                )
+                .await?;
+            println!("announcement {id} is shown from {from} to {to}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
@@ -422,6 +467,7 @@ async fn serve(
         },
         metrics: Default::default(),
         started_at: Utc::now(),
+        announcements: Default::default(),
     });
     // Background work: expired sessions are removed every hour.
     let sweeper = store.clone();

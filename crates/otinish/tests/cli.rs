@@ -191,7 +191,15 @@ fn gen_02_calendar_set_day_is_journaled() {
 #[test]
 fn help_for_every_subcommand() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for sub in ["serve", "migrate", "demo", "calendar", "verify-journal"] {
+    for sub in [
+        "serve",
+        "migrate",
+        "demo",
+        "calendar",
+        "verify-journal",
+        "verify",
+        "announce",
+    ] {
         let o = otinish(dir.path(), &[sub, "--help"]);
         assert!(
             o.status.success() && stdout(&o).contains("Usage: otinish"),
@@ -297,4 +305,42 @@ fn ea_06_verify_command_prints_signer_chain_and_verdict() {
         "{}",
         stdout(&o)
     );
+}
+
+/// EA-16: an outage is announced from the command line; a bad window is refused.
+#[test]
+fn ea_16_announce_command() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "announce",
+            "--from",
+            "2026-12-01T02:00:00+05:00",
+            "--to",
+            "2026-12-01T04:00:00+05:00",
+            "--ru",
+            "Плановые работы",
+            "--kk",
+            "Жоспарлы жұмыстар",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("announcement 1"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "announce",
+            "--from",
+            "2026-12-01T04:00:00+05:00",
+            "--to",
+            "2026-12-01T02:00:00+05:00",
+            "--ru",
+            "x",
+            "--kk",
+            "y",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--to must be after --from"));
 }

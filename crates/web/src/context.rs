@@ -114,6 +114,7 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
         session_token,
         path: path.clone(),
     });
+    app.refresh_announcements().await;
     let mut resp = next.run(req).await;
     let secure = app.config.secure_cookies;
     if let Some(l) = from_query {

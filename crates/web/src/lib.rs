@@ -88,6 +88,43 @@ pub struct App {
     pub config: WebConfig,
     pub metrics: metrics::Metrics,
     pub started_at: DateTime<Utc>,
+    /// EA-16: announcements, cached for a short while (the database is the source).
+    pub announcements: RwLock<AnnouncementCache>,
+}
+
+/// Announcements as last read, and when.
+#[derive(Debug, Default)]
+pub struct AnnouncementCache {
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub items: Vec<otinish_domain::repo::Announcement>,
+}
+
+impl App {
+    /// Re-reads announcements when the cached copy is older than 30 seconds.
+    pub async fn refresh_announcements(&self) {
+        let now = self.clock.now();
+        let stale = self
+            .announcements
+            .read()
+            .await
+            .fetched_at
+            .is_none_or(|t| now - t > chrono::Duration::seconds(30) || now < t);
+        if stale {
+            match self
+                .store
+                .current_announcements(now, chrono::Duration::days(7))
+                .await
+            {
+                Ok(items) => {
+                    *self.announcements.write().await = AnnouncementCache {
+                        fetched_at: Some(now),
+                        items,
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "announcements not refreshed"),
+            }
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -20,6 +20,8 @@ pub struct Layout {
     pub demo_banner: Option<String>,
     pub footer: String,
     pub path: String,
+    /// EA-16: planned outages and other announcements, in the reader's language.
+    pub announcements: Vec<String>,
 }
 
 impl Layout {
@@ -52,7 +54,20 @@ impl Layout {
             .try_read()
             .map(|c| c.zone().name.clone())
             .unwrap_or_default();
+        let now = app.clock.now();
+        let announcements = app
+            .announcements
+            .try_read()
+            .map(|c| {
+                c.items
+                    .iter()
+                    .filter(|a| a.ends_at > now)
+                    .map(|a| a.text.get(ctx.tr.lang).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
         Self {
+            announcements,
             user: ctx.user.as_ref().map(|u| u.full_name.clone()),
             csrf: ctx.csrf.clone(),
             demo_banner,
@@ -90,6 +105,7 @@ pub fn page_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
             demo_banner: None,
             footer: String::new(),
             path: ctx.path.clone(),
+            announcements: vec![],
         },
         message: ctx.tr.get(key),
     };

@@ -200,6 +200,7 @@ impl TestApp {
             },
             metrics: Default::default(),
             started_at: now,
+            announcements: Default::default(),
         });
         Self {
             router: otinish_web::router(app.clone()),
@@ -1478,4 +1479,48 @@ async fn ea_12_refusal_with_reason_when_the_certificate_fails() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("подпись принадлежит не тому"));
+}
+
+/// EA-16: a planned outage is announced on every portal page during its window (and a week
+/// ahead), in the reader's language.
+#[tokio::test]
+async fn ea_16_outages_are_announced_on_the_portal() {
+    let t = TestApp::new().await;
+    let now = t.app.clock.now();
+    let text = Names::new(
+        "Жоспарлы жұмыстар: 21 наурыз 02:00–04:00",
+        "Плановые работы: 21 марта 02:00–04:00",
+        "Planned maintenance: 21 March 02:00–04:00",
+    );
+    t.app
+        .store
+        .add_announcement(
+            now + chrono::Duration::days(2),
+            now + chrono::Duration::days(2) + chrono::Duration::hours(2),
+            &text,
+            JournalDraft::new(now, "admin", "", "announce"),
+        )
+        .await
+        .unwrap();
+    // The cache is read again after 30 seconds; a fresh app reads it at once.
+    let t = TestApp::with_clock(t, now + chrono::Duration::minutes(1));
+    assert!(t
+        .get("/", "otinish_lang=ru")
+        .await
+        .text
+        .contains("Плановые работы"));
+    assert!(t
+        .get("/bodies", "otinish_lang=kk")
+        .await
+        .text
+        .contains("Жоспарлы жұмыстар"));
+    let after = TestApp::with_clock(t, now + chrono::Duration::days(3));
+    assert!(
+        !after
+            .get("/", "otinish_lang=en")
+            .await
+            .text
+            .contains("Planned maintenance"),
+        "gone after its window"
+    );
 }
