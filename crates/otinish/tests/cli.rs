@@ -344,3 +344,410 @@ fn ea_16_announce_command() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--to must be after --from"));
 }
+
+// ---------------------------------------------------------------------------------------
+// The browser test: the real binary, headless Chromium through chromedriver, and a real
+// SMTP conversation with a server started here.
+
+mod browser {
+    use super::*;
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use std::process::{Child, Stdio};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    struct Killed(Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0)
+    }
+
+    async fn smtp_server() -> (u16, Arc<tokio::sync::Mutex<Vec<String>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let got = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+        let sink = got.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 test SMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(buf) = data.as_mut() {
+                            if line == "." {
+                                sink.lock().await.push(std::mem::take(buf));
+                                data = None;
+                                let _ = w.write_all(b"250 queued\r\n").await;
+                            } else {
+                                buf.push_str(&line);
+                                buf.push('\n');
+                            }
+                            continue;
+                        }
+                        let upper = line.to_ascii_uppercase();
+                        let answer: &[u8] = if upper.starts_with("DATA") {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        } else if upper.starts_with("QUIT") {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        } else {
+                            b"250 ok\r\n"
+                        };
+                        let _ = w.write_all(answer).await;
+                    }
+                });
+            }
+        });
+        (port, got)
+    }
+
+    async fn wait_http(url: &str) {
+        for _ in 0..200 {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(url).await {
+                let _ = s.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{url} did not come up");
+    }
+
+    /// Clicks something that submits a form, and waits until the browser is on the next page.
+    async fn click_nav(c: &Client, locator: Locator<'_>) {
+        let before = c.current_url().await.unwrap();
+        c.find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {}", before))
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..100 {
+            if c.current_url().await.map(|u| u != before).unwrap_or(false) {
+                let _ = c.wait().for_element(Locator::Css("footer")).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no navigation from {before}: {}", page(c).await);
+    }
+
+    async fn text(c: &Client, css: &str) -> String {
+        c.find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn page(c: &Client) -> String {
+        c.source().await.unwrap_or_default()
+    }
+
+    async fn shot(c: &Client, name: &str) {
+        if let Ok(png) = c.screenshot().await {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+
+    async fn staff_login(c: &Client, base: &str, login: &str) {
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/staff/login?lang=ru"))
+            .await
+            .unwrap();
+        c.find(Locator::Id("login"))
+            .await
+            .unwrap()
+            .send_keys(login)
+            .await
+            .unwrap();
+        c.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys("demo")
+            .await
+            .unwrap();
+        click_nav(c, Locator::Css("form.form button[type=submit]")).await;
+        assert_eq!(
+            c.current_url().await.unwrap().path(),
+            "/staff",
+            "{}",
+            page(c).await
+        );
+    }
+
+    async fn file_appeal(
+        c: &Client,
+        base: &str,
+        body_name: &str,
+        content: &str,
+        attach: Option<&Path>,
+    ) -> String {
+        c.goto(&format!("{base}/cabinet/appeals/new"))
+            .await
+            .unwrap();
+        c.find(Locator::XPath(&format!(
+            "//select[@id='recipient']/option[text()='{body_name}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        c.find(Locator::Css("select#kind option[value=statement]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Id("postal_address"))
+            .await
+            .unwrap()
+            .send_keys("Алматы обл., с. Коктал, ул. Абая 1")
+            .await
+            .unwrap();
+        c.find(Locator::Id("content"))
+            .await
+            .unwrap()
+            .send_keys(content)
+            .await
+            .unwrap();
+        if let Some(p) = attach {
+            c.find(Locator::Id("file"))
+                .await
+                .unwrap()
+                .send_keys(p.to_str().unwrap_or_default())
+                .await
+                .unwrap();
+        }
+        click_nav(c, Locator::Id("demo-sign")).await;
+        let url = c.current_url().await.unwrap();
+        assert!(
+            url.path().starts_with("/cabinet/appeals/"),
+            "{}",
+            page(c).await
+        );
+        url.path().rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
+    /// EA-01 … EA-11 in a browser: a demo individual signs in, files an appeal with an
+    /// attachment and sees the receipt; the registrar's inbox shows it registered; the executor
+    /// redirects one appeal and answers another; the head signs; the applicant sees the answer
+    /// and the notices, and receives the emails.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ea_browser_appeal_from_sign_in_to_answer() {
+        let Some(driver) = std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("chromedriver"))
+                .find(|p| p.exists())
+        }) else {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_BROWSER").is_none(),
+                "OTINISH_REQUIRE_BROWSER is set but chromedriver is not on PATH"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED browser test: chromedriver is not on PATH"
+            );
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (smtp_port, mails) = smtp_server().await;
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let server = Command::new(env!("CARGO_BIN_EXE_otinish"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args([
+                "--smtp-url",
+                &format!("smtp://127.0.0.1:{smtp_port}"),
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env_remove("OTINISH_DATABASE_URL")
+            .env("OTINISH_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _server = Killed(server);
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let driver_port = free_port();
+        let chromedriver = Command::new(driver)
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let _chromedriver = Killed(chromedriver);
+        wait_http(&format!("127.0.0.1:{driver_port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=ru",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }))
+        .unwrap();
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap();
+        let scan = dir.path().join("scan.pdf");
+        std::fs::write(&scan, b"%PDF-1.4\n% a scanned document\n").unwrap();
+
+        // The applicant signs in with the demo key and files two appeals.
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_nav(&c, Locator::Id("demo-akhmetov")).await;
+        let h1 = text(&c, "h1").await;
+        assert!(h1.contains("АХМЕТОВ БАУЫРЖАН"), "{h1}: {}", page(&c).await);
+        let first = file_appeal(
+            &c,
+            &base,
+            "Министерство юстиции РК",
+            "Прошу разъяснить порядок получения справки о несудимости",
+            Some(&scan),
+        )
+        .await;
+        assert_eq!(text(&c, "#state").await, "Зарегистрировано");
+        let number = text(&c, "#reg-number").await;
+        assert!(number.starts_with("MJ-"), "{number}");
+        assert!(
+            page(&c).await.contains("Квитанция о доставке") && page(&c).await.contains("scan.pdf")
+        );
+        shot(&c, "appeal-receipt").await;
+        let second = file_appeal(
+            &c,
+            &base,
+            "Министерство юстиции РК",
+            "Прошу отремонтировать дорогу в селе Коктал",
+            None,
+        )
+        .await;
+
+        // The registrar sees both registered and sends them for execution.
+        staff_login(&c, &base, "registrar.mj").await;
+        c.goto(&format!("{base}/staff/inbox")).await.unwrap();
+        let inbox = page(&c).await;
+        assert!(
+            inbox.contains(&number) && inbox.contains("Зарегистрировано"),
+            "{inbox}"
+        );
+        shot(&c, "registrar-inbox").await;
+        for id in [&first, &second] {
+            c.goto(&format!("{base}/staff/cards/{id}")).await.unwrap();
+            click_nav(&c, Locator::Id("action-send")).await;
+            assert_eq!(text(&c, "#state").await, "На исполнении");
+        }
+
+        // The executor redirects the second and answers the first.
+        staff_login(&c, &base, "executor.mj").await;
+        c.goto(&format!("{base}/staff/cards/{second}"))
+            .await
+            .unwrap();
+        c.find(Locator::XPath(
+            "//select[@id='to_body']/option[text()='Акимат города Астаны']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+        c.find(Locator::Id("reason"))
+            .await
+            .unwrap()
+            .send_keys("Дороги — в ведении акимата")
+            .await
+            .unwrap();
+        click_nav(&c, Locator::Id("action-redirect")).await;
+        assert_eq!(text(&c, "#state").await, "Направлено по компетенции");
+        c.goto(&format!("{base}/staff/cards/{first}"))
+            .await
+            .unwrap();
+        c.find(Locator::Css("select#decision option[value=explained]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Id("answer"))
+            .await
+            .unwrap()
+            .send_keys("Справка выдаётся в ЦОН в течение одного дня.")
+            .await
+            .unwrap();
+        click_nav(&c, Locator::Id("action-decide")).await;
+        assert_eq!(text(&c, "#state").await, "Решение принято");
+
+        // The head and the registrar sign the answer.
+        for login in ["head.mj", "registrar.mj"] {
+            staff_login(&c, &base, login).await;
+            c.goto(&format!("{base}/staff/cards/{first}"))
+                .await
+                .unwrap();
+            click_nav(&c, Locator::Id("action-sign")).await;
+        }
+        assert_eq!(text(&c, "#state").await, "Ответ направлен");
+
+        // The applicant sees the answer and the notices.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_nav(&c, Locator::Id("demo-akhmetov")).await;
+        c.goto(&format!("{base}/cabinet/appeals/{first}"))
+            .await
+            .unwrap();
+        let answered = page(&c).await;
+        assert!(
+            answered.contains("Ответ направлен") && answered.contains("Справка выдаётся в ЦОН"),
+            "{answered}"
+        );
+        assert!(
+            answered.contains("Ответ на обращение №"),
+            "the result notice is in the delivery log"
+        );
+        shot(&c, "applicant-answer").await;
+        c.goto(&format!("{base}/cabinet/appeals/{second}"))
+            .await
+            .unwrap();
+        assert!(page(&c).await.contains("направлено по компетенции"));
+        c.close().await.unwrap();
+
+        // And the emails arrive: receipt, registration, execution and result for the first,
+        // receipt, registration, execution and redirection for the second.
+        let mut count = 0;
+        for _ in 0..100 {
+            count = mails
+                .lock()
+                .await
+                .iter()
+                .filter(|m| m.contains("akhmetov@demo.example.kz"))
+                .count();
+            if count >= 8 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(count >= 8, "{count} emails: {:?}", mails.lock().await);
+    }
+}

@@ -139,6 +139,8 @@ pub struct Ctx {
     pub tr: Tr,
     pub csrf: String,
     pub user: Option<StaffUser>,
+    /// The signed-in applicant's name, if any.
+    pub applicant: Option<String>,
     pub session_token: Option<String>,
     pub path: String,
 }
@@ -166,10 +168,21 @@ impl FromRequestParts<AppState> for Ctx {
                 user = app.store.staff(s.staff_id).await.ok().filter(|u| u.active);
             }
         }
+        let mut applicant = None;
+        if let Some(token) = cookie(&parts.headers, crate::cabinet::APPLICANT_COOKIE) {
+            if let Ok(id) = app
+                .store
+                .applicant_session(&token_hash(token), app.clock.now())
+                .await
+            {
+                applicant = app.store.applicant(id).await.ok().map(|a| a.display_name());
+            }
+        }
         Ok(Ctx {
             tr: Tr::new(rc.lang),
             csrf: rc.csrf,
             user,
+            applicant,
             session_token: rc.session_token,
             path: rc.path,
         })

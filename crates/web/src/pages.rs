@@ -16,6 +16,9 @@ use serde::Deserialize;
 /// What the layout (header, banner, footer) needs on every page.
 pub struct Layout {
     pub user: Option<String>,
+    pub applicant: Option<String>,
+    /// Links of the staff member's workplace, by role.
+    pub staff_links: Vec<(&'static str, String)>,
     pub csrf: String,
     pub demo_banner: Option<String>,
     pub footer: String,
@@ -66,8 +69,32 @@ impl Layout {
                     .collect()
             })
             .unwrap_or_default();
+        let mut staff_links = Vec::new();
+        if let Some(u) = &ctx.user {
+            use otinish_domain::model::Role;
+            if u.body_id.is_some()
+                && [
+                    Role::Registrar,
+                    Role::Head,
+                    Role::Executor,
+                    Role::ReceptionSecretary,
+                ]
+                .iter()
+                .any(|r| u.has_role(*r))
+            {
+                staff_links.push(("/staff/inbox", ctx.tr.get("staff-inbox")));
+            }
+            if u.has_role(Role::Executor) {
+                staff_links.push(("/staff/my", ctx.tr.get("staff-my-cards")));
+            }
+            if u.body_id.is_some() && (u.has_role(Role::Registrar) || u.has_role(Role::Head)) {
+                staff_links.push(("/staff/reports/1-ol", ctx.tr.get("staff-reports")));
+            }
+        }
         Self {
             announcements,
+            applicant: ctx.applicant.clone(),
+            staff_links,
             user: ctx.user.as_ref().map(|u| u.full_name.clone()),
             csrf: ctx.csrf.clone(),
             demo_banner,
@@ -100,6 +127,8 @@ pub fn page_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     let page = ErrorPage {
         t: ctx.tr,
         layout: Layout {
+            applicant: ctx.applicant.clone(),
+            staff_links: vec![],
             user: ctx.user.as_ref().map(|u| u.full_name.clone()),
             csrf: ctx.csrf.clone(),
             demo_banner: None,
