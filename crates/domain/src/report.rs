@@ -27,6 +27,10 @@ pub struct ReportGroup {
     pub state: CardState,
     pub decision: Option<String>,
     pub collective: bool,
+    /// Attached to a main appeal (VA-12), whatever its state now.
+    pub repeated: bool,
+    /// Forwarded to another body, whatever its state now.
+    pub redirected: bool,
     pub term: TermOutcome,
     pub count: i64,
 }
@@ -67,11 +71,14 @@ impl OneOl {
             {
                 *r.by_decision.entry(d.to_owned()).or_default() += n;
             }
-            match g.state {
-                CardState::Redirected => r.redirected += n,
-                CardState::Attached => r.repeated_attached += n,
-                CardState::Refused => r.refused_registration += n,
-                _ => {}
+            if g.redirected || g.state == CardState::Redirected {
+                r.redirected += n;
+            }
+            if g.repeated || g.state == CardState::Attached {
+                r.repeated_attached += n;
+            }
+            if g.state == CardState::Refused {
+                r.refused_registration += n;
             }
             if g.collective {
                 r.collective += n;
@@ -102,6 +109,8 @@ mod tests {
             state,
             decision: decision.map(str::to_owned),
             collective: false,
+            repeated: false,
+            redirected: false,
             term,
             count,
         };

@@ -944,11 +944,14 @@ macro_rules! impl_repos {
                 let rows = sqlx::query(
                     "SELECT c.kind, c.channel, c.state, COALESCE(c.decision, '') AS decision, c.collective, \
                      CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END AS term, \
+                     CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END AS repeated, \
+                     CASE WHEN c.redirected_to_body_id IS NULL THEN 0 ELSE 1 END AS redirected, \
                      COUNT(*) AS n \
                      FROM card c LEFT JOIN card_deadline d ON d.card_id = c.id AND d.key = 'answer' \
                      WHERE c.body_id = $1 AND c.received_at >= $2 AND c.received_at < $3 \
                      GROUP BY c.kind, c.channel, c.state, COALESCE(c.decision, ''), c.collective, \
-                     CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END",
+                     CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END, \
+                     CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END, CASE WHEN c.redirected_to_body_id IS NULL THEN 0 ELSE 1 END",
                 )
                 .bind(body_id)
                 .bind(micros(from))
@@ -963,13 +966,16 @@ macro_rules! impl_repos {
                         let channel: String = r.try_get("channel")?;
                         let state: String = r.try_get("state")?;
                         let decision: String = r.try_get("decision")?;
-                        let term: i64 = r.try_get::<i32, _>("term").map(i64::from).or_else(|_| r.try_get::<i64, _>("term"))?;
+                        let int = |name: &str| r.try_get::<i32, _>(name).map(i64::from).or_else(|_| r.try_get::<i64, _>(name));
+                        let term = int("term")?;
                         Ok(ReportGroup {
                             kind: AppealKind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?,
                             channel: Channel::parse(&channel).ok_or_else(|| decode_err("channel", &channel))?,
                             state: CardState::parse(&state).ok_or_else(|| decode_err("state", &state))?,
                             decision: (!decision.is_empty()).then_some(decision),
                             collective: r.try_get("collective")?,
+                            repeated: int("repeated")? == 1,
+                            redirected: int("redirected")? == 1,
                             term: match term {
                                 0 => TermOutcome::NoTerm,
                                 1 => TermOutcome::Kept,

@@ -1001,6 +1001,39 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // VA-12: a repeated appeal on the same question joins the first: its term runs from the
+    // first, and its applicant is told the result with it.
+    let f3 = as_refs(&fields("third"));
+    let f3: Vec<(&str, &str)> = f3.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let third = card_id_of(&t.post_multipart("/cabinet/appeals", &jar, &f3, &[]).await);
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{third}/attach"),
+            &executor,
+            &format!("csrf={ecsrf}&main={third}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not to itself");
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{third}/attach"),
+            &executor,
+            &format!("csrf={ecsrf}&main={id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        t.app.store.card(third).await.unwrap().state,
+        CardState::Attached
+    );
+    let due = |ds: Vec<otinish_domain::repo::StoredDeadline>| {
+        ds.into_iter().find(|d| d.key == "answer").map(|d| d.due_at)
+    };
+    assert_eq!(
+        due(t.app.store.deadlines(third).await.unwrap()),
+        due(t.app.store.deadlines(id).await.unwrap())
+    );
+
     // EA-09: the head and the registrar sign; then the answer goes out.
     let r = t
         .post_form(
@@ -1027,6 +1060,21 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         t.app.store.card(id).await.unwrap().state,
         CardState::Answered
     );
+
+    let joined = t.app.store.card(third).await.unwrap();
+    assert_eq!(
+        joined.state,
+        CardState::Archived,
+        "considered with the main appeal"
+    );
+    assert!(t
+        .app
+        .store
+        .notices_of_card(third)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == otinish_domain::notice::NoticeKind::Result));
 
     // The applicant sees the answer and every notice (EA-07: receipt, registration,
     // execution, result), each by cabinet and email.
@@ -1094,7 +1142,8 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .any(|n| n.kind == otinish_domain::notice::NoticeKind::Redirected
             && n.body.contains("Акимат Астаны")));
 
-    // EA-13: form 1-OL counts them: two received, both closed in term (one answered, one redirected).
+    // EA-13: form 1-OL counts them: three received, all closed in term (one answered, one
+    // redirected, one attached and answered with it).
     let report = t.get("/staff/reports/1-ol?year=2026", &registrar).await;
     assert_eq!(report.status, StatusCode::OK);
     assert!(
@@ -1106,13 +1155,17 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .get("/staff/reports/1-ol?year=2026&format=csv", &registrar)
         .await;
     assert!(
-        csv.text.contains("\"Поступило\";2")
+        csv.text.contains("\"Поступило\";3")
             && csv.text.contains("\"направлено по компетенции\";1"),
         "{}",
         csv.text
     );
     assert!(
-        csv.text.contains("\"рассмотрено в срок\";2") && csv.text.contains("\"разъяснено\";1"),
+        csv.text.contains("\"рассмотрено в срок\";3")
+            && csv
+                .text
+                .contains("\"повторные (присоединены к основным)\";1")
+            && csv.text.contains("\"разъяснено\";1"),
         "{}",
         csv.text
     );
