@@ -18,20 +18,38 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[openapi(
     info(
         title = "Otinish API",
-        description = "Appeals to state bodies: public and staff API."
+        description = "Appeals to state bodies: public and applicant API."
     ),
-    paths(healthz, readyz, bodies, branches, calendar_due),
-    components(schemas(
-        BodyDto,
-        BranchDto,
-        BodyList,
-        BranchList,
-        DueDto,
-        SkippedDto,
-        ErrorEnvelope
-    ))
+    paths(
+        healthz,
+        readyz,
+        bodies,
+        branches,
+        calendar_due,
+        crate::api_appeals::challenge,
+        crate::api_appeals::signin,
+        crate::api_appeals::submit,
+        crate::api_appeals::list,
+        crate::api_appeals::get_one
+    ),
+    components(schemas(BodyDto, BranchDto, BodyList, BranchList, DueDto, SkippedDto, ErrorEnvelope)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer token the applicant API uses.
+pub struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

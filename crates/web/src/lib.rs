@@ -4,6 +4,7 @@
 //! call the domain and the store (through [`services`]), and render.
 
 pub mod api;
+pub mod api_appeals;
 pub mod auth;
 pub mod cabinet;
 pub mod context;
@@ -184,6 +185,15 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/v1/bodies", get(api::bodies))
         .route("/api/v1/branches", get(api::branches))
         .route("/api/v1/calendar/due", get(api::calendar_due))
+        .route("/api/v1/auth/challenge", post(api_appeals::challenge))
+        .route("/api/v1/auth/signin", post(api_appeals::signin))
+        .route(
+            "/api/v1/appeals",
+            get(api_appeals::list)
+                .post(api_appeals::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(96 * 1024 * 1024)),
+        )
+        .route("/api/v1/appeals/{id}", get(api_appeals::get_one))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1577,3 +1577,201 @@ async fn ea_16_outages_are_announced_on_the_portal() {
         "gone after its window"
     );
 }
+
+impl TestApp {
+    async fn json(
+        &self,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let r = reply(
+            self.router
+                .clone()
+                .oneshot(req.body(Body::from(body.to_string())).unwrap())
+                .await
+                .unwrap_or_else(|e| match e {}),
+        )
+        .await;
+        (
+            r.status,
+            serde_json::from_str(&r.text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+/// EA-02, EA-08, and idempotent submission through the JSON API: sign in by signing a
+/// challenge, file a signed appeal with a file, retry it, follow it.
+#[tokio::test]
+async fn ea_api_sign_in_submit_idempotent_follow() {
+    use base64::Engine;
+    let t = TestApp::new().await;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let key = &t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "person")
+        .unwrap()
+        .key;
+    let now = t.app.clock.now();
+    let (s, v) = t
+        .json("POST", "/api/v1/auth/challenge", &[], serde_json::json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let challenge = v["challenge"].as_str().unwrap().to_owned();
+    let sig = key.sign_cms(challenge.as_bytes(), true, now).unwrap();
+    let (s, v) = t
+        .json(
+            "POST",
+            "/api/v1/auth/signin",
+            &[],
+            serde_json::json!({ "challenge": challenge, "signature": b64(&sig) }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let bearer = format!("Bearer {}", v["token"].as_str().unwrap());
+    // The same challenge cannot be used twice.
+    let (s, v) = t
+        .json(
+            "POST",
+            "/api/v1/auth/signin",
+            &[],
+            serde_json::json!({ "challenge": challenge, "signature": b64(&sig) }),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_challenge"))
+    );
+
+    let (_, applicant) = t
+        .app
+        .store
+        .applicant_by_tax_id("791028302728")
+        .await
+        .unwrap();
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let mut form = serde_json::Map::new();
+    for (k, v) in [
+        ("recipient", mj.to_string()),
+        ("kind", "request".into()),
+        ("postal_address", "Астана".into()),
+        ("content", "Прошу".into()),
+    ] {
+        form.insert(k.into(), serde_json::Value::String(v));
+    }
+    let png = b"\x89PNG\r\n\x1a\n....".to_vec();
+    let doc = App::appeal_document(&applicant, form, &[("photo.png".into(), png.clone())]);
+    let cms = key.sign_cms(doc.as_bytes(), true, now).unwrap();
+    let body = serde_json::json!({ "signature": b64(&cms), "files": [{ "name": "photo.png", "content_base64": b64(&png) }] });
+
+    let (s, v) = t.json("POST", "/api/v1/appeals", &[], body.clone()).await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let (s, v) = t
+        .json(
+            "POST",
+            "/api/v1/appeals",
+            &[("authorization", &bearer)],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Idempotency-Key is required: {v}"
+    );
+    let (s, first) = t
+        .json(
+            "POST",
+            "/api/v1/appeals",
+            &[("authorization", &bearer), ("idempotency-key", "abc")],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert_eq!(first["state"], "registered");
+    assert_eq!(first["registration_number"], "MJ-2026-000001");
+    assert!(first["receipt_code"]
+        .as_str()
+        .is_some_and(|c| c.len() == 20));
+    assert!(first["deadlines"]
+        .as_array()
+        .is_some_and(|d| d.iter().any(|d| d["rule"] == "VC-19")));
+    let (s, again) = t
+        .json(
+            "POST",
+            "/api/v1/appeals",
+            &[("authorization", &bearer), ("idempotency-key", "abc")],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        (s, again["id"].clone(), again["created"].clone()),
+        (
+            StatusCode::OK,
+            first["id"].clone(),
+            serde_json::json!(false)
+        )
+    );
+    // Files not listed in the signed card are refused.
+    let tampered = serde_json::json!({ "signature": b64(&cms), "files": [{ "name": "photo.png", "content_base64": b64(b"\x89PNG\r\n\x1a\nother") }] });
+    let (s, v) = t
+        .json(
+            "POST",
+            "/api/v1/appeals",
+            &[("authorization", &bearer), ("idempotency-key", "def")],
+            tampered,
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("files_mismatch"))
+    );
+
+    let (s, list) = t
+        .json(
+            "GET",
+            "/api/v1/appeals",
+            &[("authorization", &bearer)],
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!((s, list["total"].as_i64()), (StatusCode::OK, Some(1)));
+    let id = first["id"].as_i64().unwrap();
+    let (s, one) = t
+        .json(
+            "GET",
+            &format!("/api/v1/appeals/{id}"),
+            &[("authorization", &bearer)],
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(one["notices"].as_array().is_some_and(|n| n.len() >= 4));
+    assert_eq!(
+        t.json(
+            "GET",
+            "/api/v1/appeals/999",
+            &[("authorization", &bearer)],
+            serde_json::json!(null)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    let doc = t.get("/api/v1/openapi.json", "").await;
+    assert!(doc.text.contains("/api/v1/appeals") && doc.text.contains("bearer"));
+}
