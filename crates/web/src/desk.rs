@@ -219,6 +219,8 @@ struct CardPage {
     signatures: String,
     notices: Vec<String>,
     journal: Vec<String>,
+    can_progress: bool,
+    progress: Vec<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -372,10 +374,28 @@ async fn card_page(
         (r == "head" && is(Role::Head))
             || (r == "registrar" && is(Role::Registrar) && !is(Role::Head))
     });
+    let journal_entries = app
+        .store
+        .journal_for(&format!("card:{id}"))
+        .await
+        .unwrap_or_default();
+    let progress = journal_entries
+        .iter()
+        .filter(|e| e.draft.action == "progress")
+        .map(|e| {
+            let note = serde_json::from_str::<serde_json::Value>(&e.draft.details)
+                .ok()
+                .and_then(|v| v["note"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("{} — {note}", local(app, e.draft.at))
+        })
+        .collect();
     let page = CardPage {
         t: tr,
         layout: Layout::new(app, ctx),
         id,
+        can_progress: !card.state.is_closed() && (is(Role::Executor) || registrar_or_head),
+        progress,
         message: message.as_ref().map(|(m, _)| m.clone()),
         is_error: message.as_ref().is_some_and(|(_, e)| *e),
         state_label: tr.get("appeal-state"),
@@ -424,11 +444,7 @@ async fn card_page(
                 )
             })
             .collect(),
-        journal: app
-            .store
-            .journal_for(&format!("card:{id}"))
-            .await
-            .unwrap_or_default()
+        journal: journal_entries
             .iter()
             .map(|e| {
                 format!(
@@ -490,6 +506,7 @@ pub struct ActionForm {
     main: Option<String>,
     decision: Option<String>,
     answer: Option<String>,
+    note: Option<String>,
 }
 
 /// Every action on a card: the role and body are checked by the service it calls.
@@ -535,6 +552,10 @@ pub async fn action(
         }
         "sign" => app.sign_answer(&user, id).await.map(|_| ()),
         "archive" => app.archive(&user, id).await,
+        "progress" => {
+            app.add_progress(&user, id, f.note.as_deref().unwrap_or_default())
+                .await
+        }
         _ => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
     };
     match result {

@@ -1079,6 +1079,46 @@ impl App {
         Ok(())
     }
 
+    /// EA-10: the executor's execution card: a progress entry (what was done, asked, found),
+    /// kept in the card's journal.
+    pub async fn add_progress(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        note: &str,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Executor, Role::Head, Role::Registrar])?;
+        if card.state.is_closed() {
+            return Err(AppealError::NotAllowed("the case is closed".into()));
+        }
+        let note = note.trim();
+        if note.is_empty() {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "note",
+                key: "appeal-field-required",
+            }]));
+        }
+        if note.chars().count() > 2000 {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "note",
+                key: "appeal-note-too-long",
+            }]));
+        }
+        self.store
+            .append(
+                JournalDraft::new(
+                    self.clock.now(),
+                    format!("staff:{}", user.id),
+                    format!("card:{card_id}"),
+                    "progress",
+                )
+                .details(serde_json::json!({ "note": note }).to_string()),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// EA-10: the case goes to the body's archive.
     pub async fn archive(&self, user: &StaffUser, card_id: i64) -> Result<(), AppealError> {
         let card = self.store.card(card_id).await?;

@@ -980,6 +980,28 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // EA-10: the execution card records progress.
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/progress"),
+            &executor,
+            &format!("csrf={ecsrf}&note=Запрошены+сведения+в+ЦОН"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/progress"),
+            &executor,
+            &format!("csrf={ecsrf}&note="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(t
+        .get(&format!("/staff/cards/{id}"), &executor)
+        .await
+        .text
+        .contains("Запрошены сведения в ЦОН"));
     // EA-10: the executor decides with a decision the rulebook allows.
     let r = t
         .post_form(
@@ -1061,6 +1083,19 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         CardState::Answered
     );
 
+    // EA-10: the case goes to the archive.
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/archive"),
+            &registrar,
+            &format!("csrf={rcsrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().state,
+        CardState::Archived
+    );
     let joined = t.app.store.card(third).await.unwrap();
     assert_eq!(
         joined.state,
@@ -1080,7 +1115,7 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
     // execution, result), each by cabinet and email.
     let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
     assert!(
-        page.text.contains("Ответ направлен") && page.text.contains("Справку выдает ЦОН"),
+        page.text.contains("В архиве") && page.text.contains("Справку выдает ЦОН"),
         "{}",
         page.text
     );

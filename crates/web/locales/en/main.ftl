@@ -279,3 +279,7 @@ channel-video-appeal = video appeal
 channel-paper = paper
 channel-oral = oral
 channel-call-center = call center
+staff-progress = Execution progress
+staff-progress-note = What was done
+staff-progress-add = Add an entry
+appeal-note-too-long = At most 2000 characters.

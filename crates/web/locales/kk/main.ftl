@@ -279,3 +279,7 @@ channel-video-appeal = бейнеөтініш
 channel-paper = қағаз
 channel-oral = ауызша
 channel-call-center = колл-орталық
+staff-progress = Орындалу барысы
+staff-progress-note = Не істелді
+staff-progress-add = Жазба қосу
+appeal-note-too-long = 2000 таңбадан аспауы тиіс.

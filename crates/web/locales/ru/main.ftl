@@ -279,3 +279,7 @@ channel-video-appeal = видеообращение
 channel-paper = бумажное
 channel-oral = устное
 channel-call-center = колл-центр
+staff-progress = Ход исполнения
+staff-progress-note = Что сделано
+staff-progress-add = Добавить запись
+appeal-note-too-long = Не более 2000 символов.
