@@ -842,6 +842,34 @@ struct AppealPage {
     notices: Vec<NoticeRow>,
 }
 
+/// GEN-04: a card's deadlines as people read them — what, by when, which rule and edition —
+/// each flagged when overdue (never for a closed case).
+pub fn deadline_lines(
+    tr: Tr,
+    deadlines: &[otinish_domain::repo::StoredDeadline],
+    closed: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, bool)> {
+    deadlines
+        .iter()
+        .map(|d| {
+            let what = serde_json::from_str::<serde_json::Value>(&d.explanation)
+                .ok()
+                .and_then(|e| e["description"][tr.lang.code()].as_str().map(str::to_owned))
+                .unwrap_or_else(|| d.key.clone());
+            (
+                format!(
+                    "{what}: {} ({}, {})",
+                    d.due_on.format("%d.%m.%Y"),
+                    d.rule,
+                    d.rulebook
+                ),
+                !closed && now > d.due_at,
+            )
+        })
+        .collect()
+}
+
 /// A QR code as inline SVG.
 pub fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
@@ -890,29 +918,12 @@ pub async fn appeal_page(
         .map(|b| b.name.get(tr.lang).to_owned())
         .unwrap_or_default();
     let now = app.clock.now();
-    let deadlines = app
-        .store
-        .deadlines(id)
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|d| {
-            let explained = serde_json::from_str::<serde_json::Value>(&d.explanation)
-                .ok()
-                .and_then(|e| e["description"][tr.lang.code()].as_str().map(str::to_owned))
-                .unwrap_or_else(|| d.key.clone());
-            let overdue = !a.card.state.is_closed() && now > d.due_at;
-            (
-                format!(
-                    "{explained}: {} ({}, {})",
-                    d.due_on.format("%d.%m.%Y"),
-                    d.rule,
-                    d.rulebook
-                ),
-                overdue,
-            )
-        })
-        .collect();
+    let deadlines = deadline_lines(
+        tr,
+        &app.store.deadlines(id).await.unwrap_or_default(),
+        a.card.state.is_closed(),
+        now,
+    );
     let base = format!("{}/verify/", app.config.public_url.trim_end_matches('/'));
     let documents = app
         .store

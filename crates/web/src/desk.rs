@@ -3,7 +3,7 @@
 //! opening a card with personal data is logged (VC-20).
 
 use crate::auth::check_csrf;
-use crate::cabinet::{error_text, local, serve_attachment, state_text};
+use crate::cabinet::{deadline_lines, error_text, local, serve_attachment, state_text};
 use crate::context::Ctx;
 use crate::eappeal::AppealError;
 use crate::i18n::Tr;
@@ -44,6 +44,16 @@ struct InboxPage {
 pub struct InboxQuery {
     state: Option<String>,
     page: Option<String>,
+}
+
+/// VC-20: a card and its applicant's personal data are seen by those who handle the case: the
+/// body's registrars and heads, and the executor it is assigned to.
+fn may_see(user: &StaffUser, card: &Card) -> bool {
+    user.active
+        && user.body_id == Some(card.body_id)
+        && (user.has_role(Role::Registrar)
+            || user.has_role(Role::Head)
+            || card.executor_id == Some(user.id))
 }
 
 fn to_login() -> Response {
@@ -96,14 +106,9 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
     };
     let tr = ctx.tr;
     let Some(body_id) = user.body_id.filter(|_| {
-        [
-            Role::Registrar,
-            Role::Head,
-            Role::Executor,
-            Role::ReceptionSecretary,
-        ]
-        .iter()
-        .any(|r| user.has_role(*r))
+        [Role::Registrar, Role::Head]
+            .iter()
+            .any(|r| user.has_role(*r))
     }) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -240,7 +245,7 @@ async fn card_page(
     let Ok(card) = app.store.card(id).await else {
         return page_error(ctx, StatusCode::NOT_FOUND, "error-not-found");
     };
-    if user.body_id != Some(card.body_id) {
+    if !may_see(user, &card) {
         return page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
     // VC-20: personal data is shown only to the body's staff, and each access is recorded.
@@ -297,28 +302,12 @@ async fn card_page(
         facts.push((tr.get("staff-answer-text"), a.clone()));
     }
     let now = app.clock.now();
-    let deadlines = app
-        .store
-        .deadlines(id)
-        .await
-        .unwrap_or_default()
-        .iter()
-        .map(|d| {
-            let what = serde_json::from_str::<serde_json::Value>(&d.explanation)
-                .ok()
-                .and_then(|e| e["description"][tr.lang.code()].as_str().map(str::to_owned))
-                .unwrap_or_else(|| d.key.clone());
-            (
-                format!(
-                    "{what}: {} ({}, {})",
-                    d.due_on.format("%d.%m.%Y"),
-                    d.rule,
-                    d.rulebook
-                ),
-                !card.state.is_closed() && now > d.due_at,
-            )
-        })
-        .collect();
+    let deadlines = deadline_lines(
+        tr,
+        &app.store.deadlines(id).await.unwrap_or_default(),
+        card.state.is_closed(),
+        now,
+    );
     let is = |r: Role| user.has_role(r);
     let registrar_or_head = is(Role::Registrar) || is(Role::Head);
     let loads = app
@@ -487,7 +476,7 @@ pub async fn card_file(
         return to_login();
     };
     match app.store.card(id).await {
-        Ok(c) if user.body_id == Some(c.body_id) => {
+        Ok(c) if may_see(&user, &c) => {
             tracing::info!(target: "access", staff = user.id, card = id, file = file_id, "attachment downloaded");
             serve_attachment(&app, &ctx, id, file_id).await
         }

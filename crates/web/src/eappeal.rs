@@ -122,6 +122,21 @@ fn applicant_from_signer(
 }
 
 impl App {
+    /// GEN-04: the case's deadlines as the rules in force on its day of receipt set them, on
+    /// calendar `cal`, ready to store.
+    fn stored_deadlines(
+        &self,
+        facts: &CaseFacts,
+        cal: &otinish_domain::calendar::WorkingCalendar,
+    ) -> Result<Vec<StoredDeadline>, AppealError> {
+        let today = cal.zone().local_date(self.clock.now());
+        Ok(case_deadlines(facts, &self.rulebooks, cal, today)
+            .map_err(|e| AppealError::Internal(e.to_string()))?
+            .iter()
+            .map(StoredDeadline::from)
+            .collect())
+    }
+
     /// A one-time challenge for signing in.
     pub async fn sign_in_challenge(&self) -> Result<String, AppealError> {
         let nonce = format!("otinish-sign-in:{}", crate::context::random_token());
@@ -305,12 +320,7 @@ impl App {
             registered_at: None,
             events: vec![],
         };
-        let deadlines: Vec<StoredDeadline> =
-            case_deadlines(&facts, &self.rulebooks, &cal, received_on)
-                .map_err(|e| AppealError::Internal(e.to_string()))?
-                .iter()
-                .map(StoredDeadline::from)
-                .collect();
+        let deadlines = self.stored_deadlines(&facts, &cal)?;
         let mut attachments = Vec::new();
         for ((name, bytes), kind) in files.iter().zip(kinds) {
             let stored = self
@@ -568,12 +578,7 @@ impl App {
             registered_at: Some(now),
             events: vec![],
         };
-        let deadlines: Vec<StoredDeadline> =
-            case_deadlines(&facts, &self.rulebooks, &cal, cal.zone().local_date(now))
-                .map_err(|e| AppealError::Internal(e.to_string()))?
-                .iter()
-                .map(StoredDeadline::from)
-                .collect();
+        let deadlines = self.stored_deadlines(&facts, &cal)?;
         let year = chrono::Datelike::year(&cal.zone().local_date(now));
         let executor_name = executor
             .as_ref()
@@ -610,10 +615,15 @@ impl App {
         Ok(Some(number))
     }
 
-    /// Checks that `user` works in the card's body with one of `roles`.
+    /// Checks that `user` works in the card's body with one of `roles`; an executor acts only on
+    /// the cards assigned to them (registrars and heads on every card of their body).
     pub fn authorize(user: &StaffUser, card: &Card, roles: &[Role]) -> Result<(), AppealError> {
         let in_body = user.body_id == Some(card.body_id);
-        if in_body && roles.iter().any(|r| user.has_role(*r)) {
+        let allowed = roles.iter().any(|r| match r {
+            Role::Executor => user.has_role(Role::Executor) && card.executor_id == Some(user.id),
+            other => user.has_role(*other),
+        });
+        if in_body && allowed {
             Ok(())
         } else {
             Err(AppealError::Forbidden)
@@ -755,12 +765,7 @@ impl App {
             registered_at: None,
             events: vec![],
         };
-        let deadlines: Vec<StoredDeadline> =
-            case_deadlines(&facts, &self.rulebooks, &cal, cal.zone().local_date(now))
-                .map_err(|e| AppealError::Internal(e.to_string()))?
-                .iter()
-                .map(StoredDeadline::from)
-                .collect();
+        let deadlines = self.stored_deadlines(&facts, &cal)?;
         let files = self.store.attachments(card_id).await?;
         let new = NewAppeal {
             card: NewCard {

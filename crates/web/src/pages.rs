@@ -72,16 +72,7 @@ impl Layout {
         let mut staff_links = Vec::new();
         if let Some(u) = &ctx.user {
             use otinish_domain::model::Role;
-            if u.body_id.is_some()
-                && [
-                    Role::Registrar,
-                    Role::Head,
-                    Role::Executor,
-                    Role::ReceptionSecretary,
-                ]
-                .iter()
-                .any(|r| u.has_role(*r))
-            {
+            if u.body_id.is_some() && [Role::Registrar, Role::Head].iter().any(|r| u.has_role(*r)) {
                 staff_links.push(("/staff/inbox", ctx.tr.get("staff-inbox")));
             }
             if u.has_role(Role::Executor) {

@@ -963,6 +963,23 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         t.get(&format!("/staff/cards/{id}"), &stranger).await.status,
         StatusCode::FORBIDDEN
     );
+    // VC-20: the executor sees the cards assigned to them, not the body's whole inbox.
+    assert_eq!(
+        t.get("/staff/inbox", &executor).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(t
+        .get("/staff/my", &executor)
+        .await
+        .text
+        .contains("MJ-2026-000001"));
+    let (other_exec, _) = t.staff("exec2", vec![Role::Executor], "MJ").await;
+    assert_eq!(
+        t.get(&format!("/staff/cards/{id}"), &other_exec)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // An executor may not send for execution (registrar or head only).
     let r = t
         .post_form(
@@ -1031,16 +1048,16 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
     let r = t
         .post_form(
             &format!("/staff/cards/{third}/attach"),
-            &executor,
-            &format!("csrf={ecsrf}&main={third}"),
+            &registrar,
+            &format!("csrf={rcsrf}&main={third}"),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "not to itself");
     let r = t
         .post_form(
             &format!("/staff/cards/{third}/attach"),
-            &executor,
-            &format!("csrf={ecsrf}&main={id}"),
+            &registrar,
+            &format!("csrf={rcsrf}&main={id}"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
