@@ -378,6 +378,12 @@ pub trait AppealRepo: Send + Sync {
     /// idempotency key, returns that card's id and `false` and stores nothing.
     async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft)
         -> StoreResult<(i64, bool)>;
+    /// Stores several appeals in one transaction (one durable commit for all): the same rows
+    /// as [`submit_appeal`](Self::submit_appeal) each, with the same idempotency rule.
+    async fn submit_appeals(
+        &self,
+        items: &[(NewAppeal, JournalDraft)],
+    ) -> StoreResult<Vec<(i64, bool)>>;
     async fn appeal(&self, card_id: i64) -> StoreResult<AppealRecord>;
     /// The applicant's appeals that are still in their space, newest first.
     async fn appeals_of_applicant(

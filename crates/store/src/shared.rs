@@ -269,6 +269,99 @@ macro_rules! impl_repos {
                 Ok(())
             }
 
+            /// One appeal inside a transaction; see `AppealRepo::submit_appeal`.
+            async fn submit_in(tx: &mut Tx<'_>, a: &NewAppeal, journal: &JournalDraft) -> StoreResult<(i64, bool)> {
+                let data = serde_json::to_string(&a.applicant).map_err(|e| StoreError::Backend(e.to_string()))?;
+                let kind = match a.applicant {
+                    Applicant::Individual { .. } => "individual",
+                    Applicant::LegalEntity { .. } => "legal_entity",
+                };
+                let applicant_id: i64 = sqlx::query(
+                    "INSERT INTO applicant (tax_id, kind, data) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tax_id) DO UPDATE SET kind = excluded.kind, data = excluded.data RETURNING id",
+                )
+                .bind(a.applicant.tax_id())
+                .bind(kind)
+                .bind(&data)
+                .fetch_one(&mut **tx)
+                .await
+                .and_then(|r| r.try_get("id"))
+                .map_err(map_err)?;
+                let existing = sqlx::query("SELECT card_id FROM appeal WHERE applicant_id = $1 AND idempotency_key = $2")
+                    .bind(applicant_id)
+                    .bind(&a.idempotency_key)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                if let Some(row) = existing {
+                    let id: i64 = row.try_get("card_id").map_err(map_err)?;
+                    return Ok((id, false));
+                }
+                let c = &a.card;
+                let card_id: i64 = sqlx::query(
+                    "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \
+                     rulebook_id, collective) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(c.body_id)
+                .bind(c.channel.as_str())
+                .bind(c.kind.as_str())
+                .bind(CardState::Received.as_str())
+                .bind(applicant_id)
+                .bind(&c.addressee)
+                .bind(&c.summary)
+                .bind(micros(c.received_at))
+                .bind(&c.rulebook_id)
+                .bind(c.collective)
+                .fetch_one(&mut **tx)
+                .await
+                .and_then(|r| r.try_get("id"))
+                .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO appeal (card_id, applicant_id, content, outgoing_number, outgoing_date, postal_address, \
+                     email, phone, lang, signed_document, signature, signer_serial, signed_at, idempotency_key, size_bytes) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(card_id)
+                .bind(applicant_id)
+                .bind(&a.content)
+                .bind(&a.outgoing_number)
+                .bind(a.outgoing_date.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&a.postal_address)
+                .bind(&a.email)
+                .bind(&a.phone)
+                .bind(a.lang.code())
+                .bind(&a.signed_document)
+                .bind(&a.signature)
+                .bind(&a.signer_serial)
+                .bind(a.signed_at.map(micros))
+                .bind(&a.idempotency_key)
+                .bind(a.size_bytes)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                for f in &a.attachments {
+                    sqlx::query(
+                        "INSERT INTO attachment (card_id, file_name, mime, size_bytes, sha256, storage_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(card_id)
+                    .bind(&f.file_name)
+                    .bind(&f.mime)
+                    .bind(f.size_bytes)
+                    .bind(&f.sha256)
+                    .bind(&f.storage_key)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Self::put_deadlines(tx, card_id, &a.deadlines).await.map_err(map_err)?;
+                let mut j = journal.clone();
+                j.subject = format!("card:{card_id}");
+                j.to_state = Some(CardState::Received.as_str().into());
+                Self::journal_in(tx, &j).await.map_err(map_err)?;
+                Ok((card_id, true))
+            }
+
             /// Writes notices: the cabinet's are delivered at once, the others wait for a worker.
             async fn insert_notices(tx: &mut Tx<'_>, notices: &[NewNotice], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
                 for n in notices {
@@ -1143,98 +1236,20 @@ macro_rules! impl_repos {
         #[async_trait]
         impl AppealRepo for $store {
             async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft) -> StoreResult<(i64, bool)> {
-                let data = serde_json::to_string(&a.applicant).map_err(|e| StoreError::Backend(e.to_string()))?;
-                let kind = match a.applicant {
-                    Applicant::Individual { .. } => "individual",
-                    Applicant::LegalEntity { .. } => "legal_entity",
-                };
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let applicant_id: i64 = sqlx::query(
-                    "INSERT INTO applicant (tax_id, kind, data) VALUES ($1, $2, $3) \
-                     ON CONFLICT (tax_id) DO UPDATE SET kind = excluded.kind, data = excluded.data RETURNING id",
-                )
-                .bind(a.applicant.tax_id())
-                .bind(kind)
-                .bind(&data)
-                .fetch_one(&mut *tx)
-                .await
-                .and_then(|r| r.try_get("id"))
-                .map_err(map_err)?;
-                let existing = sqlx::query("SELECT card_id FROM appeal WHERE applicant_id = $1 AND idempotency_key = $2")
-                    .bind(applicant_id)
-                    .bind(&a.idempotency_key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                if let Some(row) = existing {
-                    let id: i64 = row.try_get("card_id").map_err(map_err)?;
-                    tx.rollback().await.map_err(map_err)?;
-                    return Ok((id, false));
-                }
-                let c = &a.card;
-                let card_id: i64 = sqlx::query(
-                    "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \
-                     rulebook_id, collective) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                )
-                .bind(c.body_id)
-                .bind(c.channel.as_str())
-                .bind(c.kind.as_str())
-                .bind(CardState::Received.as_str())
-                .bind(applicant_id)
-                .bind(&c.addressee)
-                .bind(&c.summary)
-                .bind(micros(c.received_at))
-                .bind(&c.rulebook_id)
-                .bind(c.collective)
-                .fetch_one(&mut *tx)
-                .await
-                .and_then(|r| r.try_get("id"))
-                .map_err(map_err)?;
-                sqlx::query(
-                    "INSERT INTO appeal (card_id, applicant_id, content, outgoing_number, outgoing_date, postal_address, \
-                     email, phone, lang, signed_document, signature, signer_serial, signed_at, idempotency_key, size_bytes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-                )
-                .bind(card_id)
-                .bind(applicant_id)
-                .bind(&a.content)
-                .bind(&a.outgoing_number)
-                .bind(a.outgoing_date.map(|d| d.format("%Y-%m-%d").to_string()))
-                .bind(&a.postal_address)
-                .bind(&a.email)
-                .bind(&a.phone)
-                .bind(a.lang.code())
-                .bind(&a.signed_document)
-                .bind(&a.signature)
-                .bind(&a.signer_serial)
-                .bind(a.signed_at.map(micros))
-                .bind(&a.idempotency_key)
-                .bind(a.size_bytes)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                for f in &a.attachments {
-                    sqlx::query(
-                        "INSERT INTO attachment (card_id, file_name, mime, size_bytes, sha256, storage_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(card_id)
-                    .bind(&f.file_name)
-                    .bind(&f.mime)
-                    .bind(f.size_bytes)
-                    .bind(&f.sha256)
-                    .bind(&f.storage_key)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                Self::put_deadlines(&mut tx, card_id, &a.deadlines).await.map_err(map_err)?;
-                let mut j = journal;
-                j.subject = format!("card:{card_id}");
-                j.to_state = Some(CardState::Received.as_str().into());
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                let out = Self::submit_in(&mut tx, a, &journal).await?;
                 tx.commit().await.map_err(map_err)?;
-                Ok((card_id, true))
+                Ok(out)
+            }
+
+            async fn submit_appeals(&self, items: &[(NewAppeal, JournalDraft)]) -> StoreResult<Vec<(i64, bool)>> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let mut out = Vec::with_capacity(items.len());
+                for (a, j) in items {
+                    out.push(Self::submit_in(&mut tx, a, j).await?);
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(out)
             }
 
             async fn appeal(&self, card_id: i64) -> StoreResult<AppealRecord> {

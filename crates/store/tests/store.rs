@@ -834,6 +834,24 @@ async fn appeals(db: &Db) {
         .await
         .unwrap();
     assert_ne!(other, id);
+    // Several in one transaction, with the same idempotency rule.
+    let batch = s
+        .submit_appeals(&[
+            (new_appeal(body.id, "b1"), j("submit")),
+            (new_appeal(body.id, "k1"), j("submit")),
+            (new_appeal(body.id, "b2"), j("submit")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        batch.iter().map(|(_, c)| *c).collect::<Vec<_>>(),
+        vec![true, false, true]
+    );
+    assert_eq!(batch[1].0, id);
+    for (bid, _) in [batch[0], batch[2]] {
+        let applicant_id = s.appeal(bid).await.unwrap().applicant_id;
+        s.hide_appeal(bid, applicant_id, j("hide")).await.unwrap();
+    }
     let a = s.appeal(id).await.unwrap();
     assert_eq!(a.card.state, CardState::Received);
     assert_eq!(a.applicant, individual());
