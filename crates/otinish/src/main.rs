@@ -41,6 +41,9 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS).
         #[arg(long, env = "OTINISH_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Add the benchmarks' echo endpoint (bench/run only).
+        #[arg(long, hide = true)]
+        bench_endpoints: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -165,6 +168,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             demo,
             secure_cookies,
+            ..
         } => (
             *listen,
             demo.then_some(true),
@@ -396,7 +400,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Serve { .. } => serve(cfg, books, base_cal).await,
+        Command::Serve {
+            bench_endpoints, ..
+        } => serve(cfg, books, base_cal, bench_endpoints).await,
     }
 }
 
@@ -438,6 +444,7 @@ async fn serve(
     cfg: Config,
     books: otinish_domain::rulebook::RulebookSet,
     base_cal: otinish_domain::calendar::WorkingCalendar,
+    bench_endpoints: bool,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
     if cfg.demo && demo::load(store.as_ref(), Utc::now()).await? {
@@ -464,6 +471,7 @@ async fn serve(
             },
             demo_password: demo::DEMO_PASSWORD.into(),
             public_url: cfg.public_url.clone(),
+            bench_endpoints,
         },
         metrics: Default::default(),
         started_at: Utc::now(),

@@ -57,6 +57,9 @@ pub struct WebConfig {
     pub demo_password: String,
     /// The address people reach the portal at (for QR codes and links in emails).
     pub public_url: String,
+    /// Adds `POST /api/v1/echo` (returns the body): the HTTP ceiling the benchmarks compare
+    /// intake against. Off unless `serve --bench-endpoints`.
+    pub bench_endpoints: bool,
 }
 
 /// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
@@ -140,6 +143,7 @@ impl std::ops::Deref for AppState {
 
 /// The whole router with its layers.
 pub fn router(app: Arc<App>) -> Router {
+    let bench = app.config.bench_endpoints;
     let state = AppState(app);
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                connect-src 'self' wss://127.0.0.1:13579; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
@@ -194,6 +198,14 @@ pub fn router(app: Arc<App>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(96 * 1024 * 1024)),
         )
         .route("/api/v1/appeals/{id}", get(api_appeals::get_one))
+        .merge(if bench {
+            Router::new().route(
+                "/api/v1/echo",
+                post(|body: axum::body::Bytes| async move { body }),
+            )
+        } else {
+            Router::new()
+        })
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

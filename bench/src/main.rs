@@ -1,0 +1,530 @@
+//! `otinish-bench`: the load generator and the ceiling measurements behind docs/PERFORMANCE.md.
+//! `bench/run` drives it; each subcommand prints one JSON line of figures.
+
+use anyhow::{bail, Context, Result};
+use base64::Engine;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use otinish_domain::journal::JournalDraft;
+use otinish_domain::model::{AppealKind, Applicant, Channel, NewCard};
+use otinish_domain::repo::{NewAppeal, StoredDeadline};
+use otinish_domain::Lang;
+use otinish_pki::sign::{load_key, save_key, KzSubject, LocalCa, SigningKey};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "otinish-bench",
+    about = "Otinish load benchmarks (see bench/run)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Makes N signers under a bench CA whose root goes into the server's trust folder.
+    Prepare {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        signers: usize,
+    },
+    /// Signed e-appeal submissions per second through the JSON API.
+    Intake {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long, default_value_t = 64)]
+        conns: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Recipient body id.
+        #[arg(long, default_value_t = 2)]
+        body: i64,
+    },
+    /// The HTTP ceiling: a bare POST echo of the same size on the same server stack.
+    Echo {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 64)]
+        conns: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// The durable-insert ceiling: the same rows straight into the store, one per transaction
+    /// and in batches.
+    Insert {
+        /// Empty for a fresh SQLite database in a temporary folder, or postgres://…
+        #[arg(long, default_value = "")]
+        database_url: String,
+        #[arg(long, default_value_t = 3000)]
+        rows: usize,
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+    },
+    /// Signature verifications per second on one core.
+    Verify {
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Cmd::Prepare { data_dir, signers } => prepare(&data_dir, signers),
+        Cmd::Intake {
+            url,
+            data_dir,
+            conns,
+            seconds,
+            body,
+        } => intake(&url, &data_dir, conns, seconds, body).await,
+        Cmd::Echo {
+            url,
+            conns,
+            seconds,
+        } => echo(&url, conns, seconds).await,
+        Cmd::Insert {
+            database_url,
+            rows,
+            batch,
+        } => insert(&database_url, rows, batch).await,
+        Cmd::Verify { seconds } => verify_rate(seconds),
+    }
+}
+
+/// A valid IIN for bench signer `i` (born 1980-1999, the check digit computed).
+fn iin(i: usize) -> String {
+    for serial in 0..10_000 {
+        let base = format!(
+            "{:02}{:02}{:02}3{:04}",
+            80 + i % 20,
+            1 + i % 12,
+            1 + i % 28,
+            (i * 7 + serial) % 10_000
+        );
+        let d: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
+        let w1: u32 = (0..11).map(|k| d[k] * (k as u32 + 1)).sum::<u32>() % 11;
+        let c = if w1 == 10 {
+            const W: [u32; 11] = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
+            let w2 = (0..11).map(|k| d[k] * W[k]).sum::<u32>() % 11;
+            if w2 == 10 {
+                continue;
+            }
+            w2
+        } else {
+            w1
+        };
+        return format!("{base}{c}");
+    }
+    String::new()
+}
+
+fn prepare(data_dir: &Path, n: usize) -> Result<()> {
+    let now = Utc::now();
+    let ca = LocalCa::generate("Otinish Bench CA", now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let trust = data_dir.join("trust");
+    std::fs::create_dir_all(&trust)?;
+    std::fs::write(
+        trust.join("bench-ca.pem"),
+        otinish_pki::sign::certificate_pem(ca.root_der()),
+    )?;
+    let keys = data_dir.join("bench-signers");
+    let started = Instant::now();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..n {
+        let id = iin(i);
+        if !seen.insert(id.clone()) {
+            bail!("duplicate IIN {id}");
+        }
+        let subject = KzSubject {
+            surname: format!("БЕНЧ{i}"),
+            name: "ТЕСТ".into(),
+            patronymic: None,
+            iin: id,
+            organization: None,
+            bin: None,
+            email: None,
+        };
+        let key = ca
+            .issue(&subject, now)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        save_key(&keys, &format!("s{i}"), &key).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "figure": "prepare", "signers": n, "seconds": started.elapsed().as_secs_f64() })
+    );
+    Ok(())
+}
+
+/// A request ready to send: its headers and body.
+type Prepared = (Vec<(&'static str, String)>, Bytes);
+
+type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>;
+
+fn client(conns: usize) -> HttpClient {
+    Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(conns)
+        .build_http()
+}
+
+async fn post(
+    c: &HttpClient,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Bytes,
+) -> Result<(u16, Bytes)> {
+    let mut req = hyper::Request::post(url).header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let resp = c.request(req.body(Full::new(body))?).await?;
+    let status = resp.status().as_u16();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    Ok((status, bytes))
+}
+
+/// Runs `conns` loops for `seconds`, each sending the next request from `requests`; returns
+/// the figures as JSON.
+async fn load(
+    name: &str,
+    c: HttpClient,
+    url: String,
+    requests: Arc<Vec<Prepared>>,
+    conns: usize,
+    seconds: u64,
+    ok_status: &'static [u16],
+) -> Result<serde_json::Value> {
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (c, url, requests, next) = (c.clone(), url.clone(), requests.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some((headers, body)) = requests.get(i % requests.len()) else {
+                    break;
+                };
+                if i >= requests.len()
+                    && requests.len() > 1
+                    && headers.iter().any(|(k, _)| *k == "idempotency-key")
+                {
+                    break; // every submission must be new: stop when the pool is used up
+                }
+                let t = Instant::now();
+                match post(&c, &url, headers, body.clone()).await {
+                    Ok((s, _)) if ok_status.contains(&s) => lat.push(t.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Ok(serde_json::json!({
+        "figure": name,
+        "conns": conns,
+        "requests": lat.len(),
+        "errors": errors,
+        "seconds": elapsed,
+        "per_second": lat.len() as f64 / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+    }))
+}
+
+/// A 2 KB appeal text.
+fn content(i: usize) -> String {
+    let mut s = format!("Обращение № {i}. Прошу разъяснить порядок получения справки. ");
+    while s.len() < 2048 {
+        s.push_str("Текст обращения для нагрузочного теста. ");
+    }
+    s.chars().take(1100).collect()
+}
+
+async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i64) -> Result<()> {
+    let keys_dir = data_dir.join("bench-signers");
+    let mut signers: Vec<SigningKey> = Vec::new();
+    for i in 0.. {
+        match load_key(&keys_dir, &format!("s{i}")) {
+            Ok(k) => signers.push(k),
+            Err(_) => break,
+        }
+    }
+    if signers.is_empty() {
+        bail!(
+            "no signers in {}: run `otinish-bench prepare` first",
+            keys_dir.display()
+        );
+    }
+    let c = client(conns);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    // Sign in every signer (not timed).
+    let mut tokens = Vec::with_capacity(signers.len());
+    for k in &signers {
+        let (_, ch) = post(
+            &c,
+            &format!("{url}/api/v1/auth/challenge"),
+            &[],
+            Bytes::from_static(b"{}"),
+        )
+        .await?;
+        let ch: serde_json::Value = serde_json::from_slice(&ch)?;
+        let challenge = ch["challenge"].as_str().context("challenge")?.to_owned();
+        let sig = k
+            .sign_cms(challenge.as_bytes(), true, Utc::now())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let body =
+            serde_json::json!({ "challenge": challenge, "signature": b64(&sig) }).to_string();
+        let (s, v) = post(
+            &c,
+            &format!("{url}/api/v1/auth/signin"),
+            &[],
+            Bytes::from(body),
+        )
+        .await?;
+        if s != 200 {
+            bail!("sign-in failed ({s}): {}", String::from_utf8_lossy(&v));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&v)?;
+        tokens.push(format!("Bearer {}", v["token"].as_str().context("token")?));
+    }
+    // Pre-sign a pool of distinct appeals (not timed): the client must not be the bottleneck.
+    let pool = (conns * 40).clamp(2000, 60_000);
+    let run = Utc::now().timestamp_micros();
+    let mut requests = Vec::with_capacity(pool);
+    for i in 0..pool {
+        let s = i % signers.len();
+        let doc = serde_json::json!({
+            "otinish": "appeal/1",
+            "applicant_type": "individual",
+            "form": { "recipient": body.to_string(), "kind": "statement", "postal_address": "Астана, ул. Бенч 1", "content": content(i) },
+            "files": []
+        })
+        .to_string();
+        let sig = signers[s]
+            .sign_cms(doc.as_bytes(), true, Utc::now())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let payload = serde_json::json!({ "signature": b64(&sig), "files": [] }).to_string();
+        requests.push((
+            vec![
+                ("authorization", tokens[s].clone()),
+                ("idempotency-key", format!("bench-{run}-{i}")),
+            ],
+            Bytes::from(payload),
+        ));
+    }
+    let size = requests.first().map_or(0, |r| r.1.len());
+    let mut v = load(
+        "intake",
+        c,
+        format!("{url}/api/v1/appeals"),
+        Arc::new(requests),
+        conns,
+        seconds,
+        &[201],
+    )
+    .await?;
+    v["request_bytes"] = serde_json::json!(size);
+    println!("{v}");
+    Ok(())
+}
+
+async fn echo(url: &str, conns: usize, seconds: u64) -> Result<()> {
+    let body =
+        Bytes::from(serde_json::json!({ "signature": "x".repeat(4400), "files": [] }).to_string());
+    let size = body.len();
+    let requests = Arc::new(vec![(Vec::new(), body)]);
+    let mut v = load(
+        "echo",
+        client(conns),
+        format!("{url}/api/v1/echo"),
+        requests,
+        conns,
+        seconds,
+        &[200],
+    )
+    .await?;
+    v["request_bytes"] = serde_json::json!(size);
+    println!("{v}");
+    Ok(())
+}
+
+fn appeal_row(i: usize, body_id: i64) -> Result<NewAppeal> {
+    let iin =
+        otinish_domain::ids::Iin::parse(&iin(i % 1000)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = Utc::now();
+    Ok(NewAppeal {
+        card: NewCard {
+            body_id,
+            channel: Channel::Portal,
+            kind: AppealKind::Statement,
+            applicant_id: None,
+            addressee: None,
+            summary: content(i).chars().take(200).collect(),
+            received_at: now,
+            rulebook_id: "APPC-2021".into(),
+            collective: false,
+        },
+        applicant: Applicant::Individual {
+            iin,
+            surname: "БЕНЧ".into(),
+            name: "ТЕСТ".into(),
+            patronymic: None,
+            email: None,
+            phone: None,
+            address: "Астана".into(),
+            lang: Lang::Ru,
+        },
+        content: content(i),
+        outgoing_number: None,
+        outgoing_date: None,
+        postal_address: "Астана".into(),
+        email: None,
+        phone: None,
+        lang: Lang::Ru,
+        signed_document: content(i),
+        signature: vec![0x30; 1500],
+        signer_serial: "01".into(),
+        signed_at: Some(now),
+        idempotency_key: format!("row-{i}"),
+        size_bytes: 2048,
+        attachments: vec![],
+        deadlines: vec![
+            StoredDeadline {
+                key: "answer".into(),
+                rule: "VC-19".into(),
+                rulebook: "APPC-2021".into(),
+                due_at: now,
+                due_on: now.date_naive(),
+                paused: false,
+                explanation: "{}".into(),
+            },
+            StoredDeadline {
+                key: "redirect".into(),
+                rule: "VA-10".into(),
+                rulebook: "APPC-2021".into(),
+                due_at: now,
+                due_on: now.date_naive(),
+                paused: false,
+                explanation: "{}".into(),
+            },
+        ],
+    })
+}
+
+async fn insert(database_url: &str, rows: usize, batch: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("otinish-bench-insert-{}", std::process::id()));
+    let url = (!database_url.is_empty()).then_some(database_url);
+    let store = otinish_store::open(url, &dir, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let body = store
+        .create_body(
+            &otinish_domain::model::NewBody {
+                code: format!("B{}", std::process::id()),
+                name: otinish_domain::Names::new("Бенч", "Бенч", "Bench"),
+                parent_code: None,
+                competence: vec![],
+                vks_connected: false,
+                video_appeal_connected: false,
+                contacts: Default::default(),
+                time_zone: "Asia/Almaty".into(),
+            },
+            JournalDraft::new(Utc::now(), "bench", "", "create_body"),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let j = || JournalDraft::new(Utc::now(), "bench", "", "receive");
+    let started = Instant::now();
+    for i in 0..rows {
+        store
+            .submit_appeal(&appeal_row(i, body.id)?, j())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let single = rows as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut i = rows;
+    while i < rows * 3 {
+        let items: Vec<_> = (i..i + batch)
+            .map(|k| appeal_row(k, body.id).map(|a| (a, j())))
+            .collect::<Result<_>>()?;
+        store
+            .submit_appeals(&items)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        i += batch;
+    }
+    let batched = (rows * 2) as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({ "figure": "insert", "backend": store.backend(), "single_per_second": single, "batched_per_second": batched, "batch": batch })
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn verify_rate(seconds: u64) -> Result<()> {
+    let now = Utc::now();
+    let ca = LocalCa::generate("CA", now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key = ca
+        .issue(
+            &KzSubject {
+                surname: "Б".into(),
+                name: "Т".into(),
+                patronymic: None,
+                iin: iin(0),
+                organization: None,
+                bin: None,
+                email: None,
+            },
+            now,
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut trust = otinish_pki::TrustStore::new();
+    for c in otinish_pki::parse_certificates(ca.root_der()).map_err(anyhow::Error::msg)? {
+        trust.add_certificate(c);
+    }
+    let cms = key
+        .sign_cms(content(0).as_bytes(), true, now)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        otinish_pki::verify(&cms, None, &trust, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+        n += 1;
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "figure": "verify", "per_second_one_core": n as f64 / started.elapsed().as_secs_f64(), "algorithm": "ECDSA P-256 SHA-256, full path check" })
+    );
+    Ok(())
+}
