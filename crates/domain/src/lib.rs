@@ -7,6 +7,7 @@
 //! * [`rulebook`] — editions of the law with effective dates (GEN-01).
 //! * [`deadline`] — the deadline engine (GEN-04).
 //! * [`journal`] — the hash-chained audit journal (GEN-06).
+//! * [`search`] — full-text search queries over cards.
 //! * [`repo`] — the repository traits the store implements.
 
 #[macro_use]
@@ -22,5 +23,6 @@ pub mod notice;
 pub mod repo;
 pub mod report;
 pub mod rulebook;
+pub mod search;
 
 pub use lang::{Lang, Names};

@@ -8,8 +8,8 @@ use crate::deadline::{Deadline, TermEvent};
 use crate::journal::{JournalDraft, JournalEntry};
 use crate::lang::{Lang, Names};
 use crate::model::{
-    Absence, Applicant, Body, Branch, Card, CardState, NewBody, NewCard, Official, OfficialRank,
-    RegNumber, Role, StaffUser,
+    Absence, AppealKind, Applicant, Body, Branch, Card, CardState, Channel, NewBody, NewCard,
+    Official, OfficialRank, RegNumber, Role, StaffUser,
 };
 use crate::notice::{NewNotice, Notice};
 use async_trait::async_trait;
@@ -33,7 +33,7 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A page of a list: keyset pagination on `(sort key, id)`.
+/// A page of a list: `limit` items after the first `offset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     pub limit: u32,
@@ -58,6 +58,10 @@ impl PageRequest {
         }
     }
 }
+
+/// Lists of cards count their matches only up to this many: a total of `COUNT_CAP + 1` means
+/// "more than `COUNT_CAP`". Counting further would read every matching card on each page view.
+pub const COUNT_CAP: i64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -268,6 +272,63 @@ pub trait CardRepo: Send + Sync {
         deadlines: &[StoredDeadline],
         journal: JournalDraft,
     ) -> StoreResult<()>;
+    /// Open cards in `scope` whose answer term (not paused) ends before `until`, the soonest
+    /// first, each with that moment: an executor's "due today" list when `until` is the end of
+    /// the day (overdue cards come first).
+    async fn due_cards(
+        &self,
+        scope: CardScope,
+        until: DateTime<Utc>,
+        page: PageRequest,
+    ) -> StoreResult<Page<(Card, DateTime<Utc>)>>;
+    /// Cards in `scope` whose summary matches every term of `query` (as a word prefix), newest
+    /// first. Returns the page and whether more follow (matches are not counted: a common word
+    /// may match a large share of the cards).
+    async fn search_cards(
+        &self,
+        scope: CardScope,
+        query: &crate::search::SearchQuery,
+        page: PageRequest,
+    ) -> StoreResult<(Vec<Card>, bool)>;
+    /// Loads cards kept elsewhere (a previous system's archive, or generated demo data) in one
+    /// transaction: registered cards take the next numbers of their body and year in the order
+    /// given, gap-free after those already given. One journal entry records the batch.
+    /// Returns the ids given, in order.
+    async fn import_cards(
+        &self,
+        cards: &[ImportCard],
+        journal: JournalDraft,
+    ) -> StoreResult<Vec<i64>>;
+}
+
+/// Whose cards a list shows: a body's, or one executor's within it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardScope {
+    pub body_id: i64,
+    pub executor_id: Option<i64>,
+}
+
+/// A card as it stands elsewhere, to be loaded by [`CardRepo::import_cards`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportCard {
+    pub body_id: i64,
+    pub channel: Channel,
+    pub kind: AppealKind,
+    pub state: CardState,
+    pub applicant_id: Option<i64>,
+    pub summary: String,
+    pub received_at: DateTime<Utc>,
+    /// When registered; the number is given by the store in the year of this moment's
+    /// `reg_year`.
+    pub registered_at: Option<DateTime<Utc>>,
+    pub reg_year: Option<i32>,
+    pub executor_id: Option<i64>,
+    pub rulebook_id: String,
+    pub decision: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub archived_at: Option<DateTime<Utc>>,
+    pub collective: bool,
+    pub deadlines: Vec<StoredDeadline>,
 }
 
 /// Fields a transition may set on a card (others stay as they are).

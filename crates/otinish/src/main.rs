@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod generate;
 mod rules;
 
 use anyhow::{bail, Context, Result};
@@ -48,7 +49,14 @@ enum Command {
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo data set: bodies, heads and deputies, branches, staff for every role.
-    Demo,
+    Demo {
+        /// Also generate this many cards spread over the last three years (load tests).
+        #[arg(long, value_name = "N")]
+        cards: Option<usize>,
+        /// Seed of the generated cards: the same seed gives the same cards.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Working-day arithmetic on the configured calendar.
     Calendar {
         #[command(subcommand)]
@@ -302,7 +310,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("migrations applied ({})", store.backend());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo => {
+        Command::Demo { cards, seed } => {
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
             if demo::load(store.as_ref(), Utc::now()).await? {
@@ -313,6 +321,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
             } else {
                 println!("demo data already present");
+            }
+            if let Some(n) = cards {
+                let cal =
+                    base_cal.with_edits(store.calendar_edits(base_cal.jurisdiction()).await?)?;
+                let done =
+                    generate::cards(store.as_ref(), &books, &cal, n, seed, Utc::now()).await?;
+                println!(
+                    "{} cards generated in {:.1} s ({:.0} cards/s)",
+                    done.cards,
+                    done.seconds,
+                    done.cards as f64 / done.seconds.max(0.001)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -53,8 +53,37 @@ impl PgStore {
 }
 
 impl PgStore {
-    /// Row locking for claiming jobs: SQLite has one writer, so none is needed.
+    /// Row locking for claiming jobs: concurrent workers skip the rows another has claimed.
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// A full-text search's FROM and WHERE; `$1` is [`Self::search_expression`], matched
+    /// against the card's generated `search` column (GIN index).
+    const SEARCH_FROM: &'static str = "card c JOIN body b ON b.id = c.body_id \
+         WHERE c.search @@ to_tsquery('simple', $1)";
+    const SEARCH_ORDER: &'static str = "c.id DESC";
+
+    /// Every term as a prefix, all required. Terms are letters and digits only
+    /// (`SearchQuery`), so they cannot carry query syntax.
+    fn search_expression(terms: &[String]) -> String {
+        terms
+            .iter()
+            .map(|t| format!("{t}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }
+
+    /// `n` fresh card ids from the identity sequence (not necessarily consecutive).
+    async fn reserve_card_ids(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        n: usize,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT nextval(pg_get_serial_sequence('card', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(n as i64)
+        .fetch_all(&mut **tx)
+        .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
 }
 
 impl_repos!(PgStore, sqlx::Postgres);

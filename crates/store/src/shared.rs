@@ -208,6 +208,45 @@ macro_rules! impl_repos {
         const CARD_SELECT: &str = "SELECT c.*, b.code AS body_code FROM card c JOIN body b ON b.id = c.body_id";
 
         impl $store {
+            /// Cards matching `filter` (on `$1`) in any of `states`, newest first. Each state is
+            /// read newest first from the `(…, state, id)` index and stops at the page's end, so
+            /// the cost follows the page, not the number of cards; the count stops at
+            /// `COUNT_CAP + 1`.
+            async fn newest_in_states(&self, filter: &str, key: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
+                if states.is_empty() {
+                    return Ok(Page { items: Vec::new(), total: 0, request: page });
+                }
+                let parts: Vec<String> = states
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| {
+                        format!(
+                            "SELECT * FROM ({CARD_SELECT} WHERE {filter} AND c.state = '{}' ORDER BY c.id DESC LIMIT $2 + $3) AS s{i}",
+                            s.as_str()
+                        )
+                    })
+                    .collect();
+                let rows = sqlx::query(&format!("{} ORDER BY id DESC LIMIT $2 OFFSET $3", parts.join(" UNION ALL ")))
+                    .bind(key)
+                    .bind(i64::from(page.limit))
+                    .bind(i64::from(page.offset))
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let total: i64 = sqlx::query(&format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM card c WHERE {filter} AND c.state IN ({}) LIMIT {}) AS t",
+                    state_list(states),
+                    COUNT_CAP + 1
+                ))
+                .bind(key)
+                .fetch_one(self.reader())
+                .await
+                .and_then(|r| r.try_get("n"))
+                .map_err(map_err)?;
+                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
             /// Appends a journal entry inside `tx`. Taking the head row first serialises
             /// appends (a row lock on PostgreSQL, the write lock on SQLite).
             async fn journal_in(tx: &mut Tx<'_>, d: &JournalDraft) -> Result<JournalEntry, sqlx::Error> {
@@ -969,45 +1008,11 @@ macro_rules! impl_repos {
             }
 
             async fn inbox(&self, body_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
-                let list = state_list(states);
-                let rows = sqlx::query(&format!(
-                    "{CARD_SELECT} WHERE c.body_id = $1 AND c.state IN ({list}) ORDER BY c.id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(body_id)
-                .bind(i64::from(page.limit))
-                .bind(i64::from(page.offset))
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM card WHERE body_id = $1 AND state IN ({list})"))
-                    .bind(body_id)
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.newest_in_states("c.body_id = $1", body_id, states, page).await
             }
 
             async fn cards_of_executor(&self, staff_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
-                let list = state_list(states);
-                let rows = sqlx::query(&format!(
-                    "{CARD_SELECT} WHERE c.executor_id = $1 AND c.state IN ({list}) ORDER BY c.id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(staff_id)
-                .bind(i64::from(page.limit))
-                .bind(i64::from(page.offset))
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM card WHERE executor_id = $1 AND state IN ({list})"))
-                    .bind(staff_id)
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.newest_in_states("c.executor_id = $1", staff_id, states, page).await
             }
 
             async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>> {
@@ -1129,6 +1134,169 @@ macro_rules! impl_repos {
                 j.subject = format!("card:{card_id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 tx.commit().await.map_err(map_err)
+            }
+
+            async fn due_cards(
+                &self,
+                scope: CardScope,
+                until: DateTime<Utc>,
+                page: PageRequest,
+            ) -> StoreResult<Page<(Card, DateTime<Utc>)>> {
+                let open = state_list(&CardState::ALL.iter().copied().filter(|s| !s.is_closed()).collect::<Vec<_>>());
+                // The card's own index (body or executor, then state) drives the query: the
+                // deadline index would also reach every closed card's old terms.
+                let executor = if scope.executor_id.is_some() { "AND c.executor_id = $3" } else { "AND $3 IS NULL" };
+                let filter = format!(
+                    "FROM card c CROSS JOIN card_deadline d JOIN body b ON b.id = c.body_id \
+                     WHERE c.body_id = $1 {executor} AND c.state IN ({open}) \
+                     AND d.card_id = c.id AND d.key = 'answer' AND NOT d.paused AND d.due_at < $2"
+                );
+                let rows = sqlx::query(&format!(
+                    "SELECT c.*, b.code AS body_code, d.due_at AS term_due_at {filter} \
+                     ORDER BY d.due_at, c.id LIMIT $4 OFFSET $5"
+                ))
+                .bind(scope.body_id)
+                .bind(micros(until))
+                .bind(scope.executor_id)
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n {filter}"))
+                    .bind(scope.body_id)
+                    .bind(micros(until))
+                    .bind(scope.executor_id)
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows
+                    .iter()
+                    .map(|r| Ok((card_row(r)?, from_micros(r.try_get("term_due_at")?))))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn search_cards(
+                &self,
+                scope: CardScope,
+                query: &otinish_domain::search::SearchQuery,
+                page: PageRequest,
+            ) -> StoreResult<(Vec<Card>, bool)> {
+                let executor = if scope.executor_id.is_some() { "AND c.executor_id = $3" } else { "AND $3 IS NULL" };
+                let rows = sqlx::query(&format!(
+                    "SELECT c.*, b.code AS body_code FROM {} AND c.body_id = $2 {executor} \
+                     ORDER BY {} LIMIT $4 OFFSET $5",
+                    Self::SEARCH_FROM,
+                    Self::SEARCH_ORDER
+                ))
+                .bind(Self::search_expression(query.terms()))
+                .bind(scope.body_id)
+                .bind(scope.executor_id)
+                .bind(i64::from(page.limit) + 1)
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let mut items: Vec<Card> = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                let more = items.len() > page.limit as usize;
+                items.truncate(page.limit as usize);
+                Ok((items, more))
+            }
+
+            async fn import_cards(&self, cards: &[ImportCard], journal: JournalDraft) -> StoreResult<Vec<i64>> {
+                if cards.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let ids = Self::reserve_card_ids(&mut tx, cards.len()).await.map_err(map_err)?;
+                // Registration numbers: each body and year takes a run of numbers after its last.
+                let mut runs: std::collections::BTreeMap<(i64, i32), i64> = std::collections::BTreeMap::new();
+                for c in cards {
+                    if let (Some(y), Some(_)) = (c.reg_year, c.registered_at) {
+                        *runs.entry((c.body_id, y)).or_default() += 1;
+                    }
+                }
+                let mut next_seq: std::collections::BTreeMap<(i64, i32), i64> = std::collections::BTreeMap::new();
+                for ((body_id, year), n) in runs {
+                    let last: i64 = sqlx::query(
+                        "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, $3) \
+                         ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + $3 RETURNING last_seq",
+                    )
+                    .bind(body_id)
+                    .bind(i64::from(year))
+                    .bind(n)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .and_then(|r| r.try_get("last_seq"))
+                    .map_err(map_err)?;
+                    next_seq.insert((body_id, year), last - n + 1);
+                }
+                let mut numbered = Vec::with_capacity(cards.len());
+                for c in cards {
+                    let seq = match (c.reg_year, c.registered_at) {
+                        (Some(y), Some(_)) => {
+                            let next = next_seq.get_mut(&(c.body_id, y)).expect("every numbered year has a run");
+                            *next += 1;
+                            Some((y, *next - 1))
+                        }
+                        _ => None,
+                    };
+                    numbered.push(seq);
+                }
+                let rows: Vec<(i64, &ImportCard, Option<(i32, i64)>)> =
+                    ids.iter().copied().zip(cards.iter()).zip(numbered).map(|((id, c), n)| (id, c, n)).collect();
+                for chunk in rows.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO card (id, body_id, channel, kind, state, applicant_id, summary, received_at, \
+                         registered_at, reg_year, reg_seq, executor_id, rulebook_id, decision, closed_at, archived_at, collective) ",
+                    );
+                    q.push_values(chunk, |mut b, (id, c, n)| {
+                        b.push_bind(*id)
+                            .push_bind(c.body_id)
+                            .push_bind(c.channel.as_str())
+                            .push_bind(c.kind.as_str())
+                            .push_bind(c.state.as_str())
+                            .push_bind(c.applicant_id)
+                            .push_bind(c.summary.clone())
+                            .push_bind(micros(c.received_at))
+                            .push_bind(c.registered_at.map(micros))
+                            .push_bind(n.map(|(y, _)| i64::from(y)))
+                            .push_bind(n.map(|(_, s)| s))
+                            .push_bind(c.executor_id)
+                            .push_bind(c.rulebook_id.clone())
+                            .push_bind(c.decision.clone())
+                            .push_bind(c.closed_at.map(micros))
+                            .push_bind(c.archived_at.map(micros))
+                            .push_bind(c.collective);
+                    });
+                    q.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let deadlines: Vec<(i64, &StoredDeadline)> =
+                    rows.iter().flat_map(|(id, c, _)| c.deadlines.iter().map(move |d| (*id, d))).collect();
+                for chunk in deadlines.chunks(1000) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO card_deadline (card_id, key, rule, rulebook, due_at, due_on, paused, explanation) ",
+                    );
+                    q.push_values(chunk, |mut b, (id, d)| {
+                        b.push_bind(*id)
+                            .push_bind(d.key.clone())
+                            .push_bind(d.rule.clone())
+                            .push_bind(d.rulebook.clone())
+                            .push_bind(micros(d.due_at))
+                            .push_bind(d.due_on.format("%Y-%m-%d").to_string())
+                            .push_bind(d.paused)
+                            .push_bind(d.explanation.clone());
+                    });
+                    q.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let mut j = journal;
+                j.subject = format!("cards:{}-{}", ids[0], ids[ids.len() - 1]);
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(ids)
             }
         }
 

@@ -68,6 +68,32 @@ impl SqliteStore {
 impl SqliteStore {
     /// Row locking for claiming jobs: SQLite has one writer, so none is needed.
     const SKIP_LOCKED: &'static str = "";
+    /// A full-text search's FROM and WHERE; `$1` is [`Self::search_expression`]. The FTS5 index
+    /// is walked newest first and stops at the page's end.
+    const SEARCH_FROM: &'static str = "card_fts JOIN card c ON c.id = card_fts.rowid \
+         JOIN body b ON b.id = c.body_id WHERE card_fts MATCH $1";
+    const SEARCH_ORDER: &'static str = "card_fts.rowid DESC";
+
+    /// Every term as a quoted prefix; FTS5 joins them with AND. Terms are letters and digits
+    /// only (`SearchQuery`), so quoting cannot be broken out of.
+    fn search_expression(terms: &[String]) -> String {
+        terms
+            .iter()
+            .map(|t| format!("\"{t}\"*"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// `n` fresh card ids; the write transaction holds the database's write lock.
+    async fn reserve_card_ids(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        n: usize,
+    ) -> Result<Vec<i64>, sqlx::Error> {
+        let (max,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM card")
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok((1..=n as i64).map(|i| max + i).collect())
+    }
 }
 
 impl_repos!(SqliteStore, sqlx::Sqlite);

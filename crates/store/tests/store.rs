@@ -1076,3 +1076,336 @@ on_both!(
     ea_13_report_groups,
     report
 );
+
+fn import(
+    body_id: i64,
+    state: CardState,
+    executor_id: Option<i64>,
+    summary: &str,
+    answer_due: Option<(&str, bool)>,
+) -> ImportCard {
+    let registered = state != CardState::Received;
+    ImportCard {
+        body_id,
+        channel: Channel::Paper,
+        kind: AppealKind::Statement,
+        state,
+        applicant_id: None,
+        summary: summary.into(),
+        received_at: t("2026-02-20"),
+        registered_at: registered.then(|| t("2026-02-21")),
+        reg_year: registered.then_some(2026),
+        executor_id,
+        rulebook_id: "APPC-2021".into(),
+        decision: None,
+        closed_at: state.is_closed().then(|| t("2026-03-01")),
+        archived_at: (state == CardState::Archived).then(|| t("2026-03-02")),
+        collective: false,
+        deadlines: answer_due
+            .map(|(due, paused)| StoredDeadline {
+                paused,
+                ..deadline("answer", due)
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
+async fn import_due_search(db: &Db) {
+    use otinish_domain::search::SearchQuery;
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("IM", None), j("create_body"))
+        .await
+        .unwrap();
+    let other = s
+        .create_body(&new_body("OT", None), j("create_body"))
+        .await
+        .unwrap();
+    let staff = |login: &str, body_id: i64| NewStaff {
+        login: login.into(),
+        full_name: login.into(),
+        email: None,
+        body_id: Some(body_id),
+        branch_id: None,
+        roles: vec![Role::Executor],
+        password_hash: "$argon2id$fake".into(),
+        lang: Lang::Ru,
+    };
+    let ex = s
+        .create_staff(&staff("ex.im", body.id), j("create_staff"))
+        .await
+        .unwrap();
+    // One card registered the ordinary way first: imported numbers continue after it.
+    let first = s
+        .create_card(&new_card(body.id, "2026-02-19"), &[], j("receive"))
+        .await
+        .unwrap();
+    let n1 = s
+        .register_card(
+            first.id,
+            CardState::Received,
+            2026,
+            t("2026-02-19"),
+            None,
+            &[],
+            &no_notices,
+            j("register"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n1.seq, 1);
+    let (journal_before, _) = s.journal_head().await.unwrap();
+
+    let cards = vec![
+        import(
+            body.id,
+            CardState::InExecution,
+            Some(ex.id),
+            "Земельный участок в селе Акколь",
+            Some(("2026-03-10", false)),
+        ),
+        import(
+            body.id,
+            CardState::InExecution,
+            Some(ex.id),
+            "Ремонт дороги",
+            Some(("2026-03-20", false)),
+        ),
+        import(
+            body.id,
+            CardState::Archived,
+            Some(ex.id),
+            "Земля под огород",
+            Some(("2026-03-05", false)),
+        ),
+        import(
+            body.id,
+            CardState::InExecution,
+            Some(ex.id),
+            "Вода в ауле",
+            Some(("2026-03-04", true)),
+        ),
+        import(
+            body.id,
+            CardState::Registered,
+            None,
+            "Жер учаскесін беру туралы",
+            Some(("2026-03-09", false)),
+        ),
+        import(
+            body.id,
+            CardState::Received,
+            None,
+            "Жерге орналастыру мәселесі",
+            None,
+        ),
+        import(
+            other.id,
+            CardState::InExecution,
+            None,
+            "Земельный спор",
+            Some(("2026-03-02", false)),
+        ),
+    ];
+    let ids = s.import_cards(&cards, j("import")).await.unwrap();
+    assert_eq!(ids.len(), cards.len());
+    for (id, c) in ids.iter().zip(&cards) {
+        let got = s.card(*id).await.unwrap();
+        assert_eq!(
+            (got.body_id, got.state, got.summary.as_str()),
+            (c.body_id, c.state, c.summary.as_str())
+        );
+    }
+    // Registration numbers: gap-free per body and year, in the order given, after the first.
+    let seqs: Vec<Option<i64>> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(s.card(*id).await.unwrap().reg_number.map(|n| n.seq));
+        }
+        v
+    };
+    assert_eq!(
+        seqs,
+        [Some(2), Some(3), Some(4), Some(5), Some(6), None, Some(1)]
+    );
+    let next = s
+        .create_card(&new_card(body.id, "2026-03-03"), &[], j("receive"))
+        .await
+        .unwrap();
+    let n = s
+        .register_card(
+            next.id,
+            CardState::Received,
+            2026,
+            t("2026-03-03"),
+            None,
+            &[],
+            &no_notices,
+            j("register"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n.seq, 7, "the counter continues after the imported numbers");
+    // One journal entry for the whole batch (and one each for the card received and registered).
+    let (journal_after, _) = s.journal_head().await.unwrap();
+    assert_eq!(journal_after - journal_before, 3);
+    assert!(verify_journal(s.as_ref(), |_| {}).await.is_ok());
+
+    // The due list: open, not paused, answer term before the moment, soonest first.
+    let until = t("2026-03-12");
+    let mine = s
+        .due_cards(
+            CardScope {
+                body_id: body.id,
+                executor_id: Some(ex.id),
+            },
+            until,
+            PageRequest::new(Some(10), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items.iter().map(|(c, _)| c.id).collect::<Vec<_>>(),
+        [ids[0]]
+    );
+    assert_eq!(mine.items[0].1, t("2026-03-10"));
+    assert_eq!(mine.total, 1);
+    let all = s
+        .due_cards(
+            CardScope {
+                body_id: body.id,
+                executor_id: None,
+            },
+            until,
+            PageRequest::new(Some(10), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        all.items.iter().map(|(c, _)| c.id).collect::<Vec<_>>(),
+        [ids[4], ids[0]]
+    );
+    assert_eq!(all.total, 2);
+    let paged = s
+        .due_cards(
+            CardScope {
+                body_id: body.id,
+                executor_id: None,
+            },
+            until,
+            PageRequest::new(Some(1), Some(1)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (paged.items.len(), paged.items[0].0.id, paged.total),
+        (1, ids[0], 2)
+    );
+
+    // Search: word prefixes in Russian and Kazakh, case folded, newest first, within the scope.
+    let body_scope = CardScope {
+        body_id: body.id,
+        executor_id: None,
+    };
+    let find = |q: &str, scope: CardScope, limit: u32| {
+        let s = s.clone();
+        let q = SearchQuery::parse(q).unwrap();
+        async move {
+            let (cards, more) = s
+                .search_cards(scope, &q, PageRequest::new(Some(limit), None))
+                .await
+                .unwrap();
+            (cards.into_iter().map(|c| c.id).collect::<Vec<_>>(), more)
+        }
+    };
+    assert_eq!(find("земел", body_scope, 10).await, (vec![ids[0]], false));
+    assert_eq!(find("ЗЕМЛ", body_scope, 10).await, (vec![ids[2]], false));
+    assert_eq!(
+        find("жер", body_scope, 10).await,
+        (vec![ids[5], ids[4]], false)
+    );
+    assert_eq!(find("жер", body_scope, 1).await, (vec![ids[5]], true));
+    assert_eq!(
+        find("учаскесін жер", body_scope, 10).await,
+        (vec![ids[4]], false)
+    );
+    assert_eq!(
+        find("мәселесі", body_scope, 10).await,
+        (vec![ids[5]], false)
+    );
+    assert_eq!(find("участок село", body_scope, 10).await, (vec![], false));
+    assert_eq!(
+        find("участок сел", body_scope, 10).await,
+        (vec![ids[0]], false)
+    );
+    let mine = CardScope {
+        body_id: body.id,
+        executor_id: Some(ex.id),
+    };
+    assert_eq!(find("жер", mine, 10).await, (vec![], false));
+    assert_eq!(find("ремонт", mine, 10).await, (vec![ids[1]], false));
+    // Cards received the ordinary way are indexed too; other bodies' cards are not found.
+    assert_eq!(
+        find("разъяснить", body_scope, 10).await,
+        (vec![next.id, first.id], false)
+    );
+    assert_eq!(find("спор", body_scope, 10).await, (vec![], false));
+    assert_eq!(
+        find(
+            "спор",
+            CardScope {
+                body_id: other.id,
+                executor_id: None
+            },
+            10
+        )
+        .await,
+        (vec![ids[6]], false)
+    );
+
+    // Inboxes merge their states newest first and page through them.
+    let open = [CardState::Registered, CardState::InExecution];
+    let p1 = s
+        .inbox(body.id, &open, PageRequest::new(Some(2), None))
+        .await
+        .unwrap();
+    let p2 = s
+        .inbox(body.id, &open, PageRequest::new(Some(2), Some(2)))
+        .await
+        .unwrap();
+    let got: Vec<i64> = p1.items.iter().chain(&p2.items).map(|c| c.id).collect();
+    // The cards registered the ordinary way count too; the one after the import is the newest.
+    assert_eq!(got, [next.id, ids[4], ids[3], ids[1]]);
+    assert_eq!((p1.total, p2.total), (6, 6));
+    let mine = s
+        .cards_of_executor(ex.id, &open, PageRequest::new(Some(10), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [ids[3], ids[1], ids[0]]
+    );
+    // Counting stops past the cap.
+    let many: Vec<ImportCard> = (0..=COUNT_CAP)
+        .map(|_| import(other.id, CardState::Archived, None, "Архив", None))
+        .collect();
+    let many_ids = s.import_cards(&many, j("import")).await.unwrap();
+    let archived = s
+        .inbox(
+            other.id,
+            &[CardState::Archived, CardState::InExecution],
+            PageRequest::new(Some(3), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(archived.total, COUNT_CAP + 1);
+    assert_eq!(archived.items[0].id, many_ids[many_ids.len() - 1]);
+}
+
+on_both!(
+    /// Importing cards keeps numbering gap-free and journals the batch; the due list and the
+    /// full-text search (Russian and Kazakh) work on both backends.
+    import_due_search_cards,
+    import_due_search
+);
