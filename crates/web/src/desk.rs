@@ -15,13 +15,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use otinish_domain::model::{Applicant, Card, CardState, Role, StaffUser};
-use otinish_domain::repo::PageRequest;
+use otinish_domain::repo::{CardScope, PageRequest};
+use otinish_domain::search::SearchQuery;
 use serde::Deserialize;
 
 struct CardRow {
     id: i64,
     number: String,
     kind: String,
+    summary: String,
     state: String,
     received: String,
     executor: String,
@@ -35,7 +37,12 @@ struct InboxPage {
     t: Tr,
     layout: Layout,
     title: String,
+    /// On the search page: the query as typed.
+    search: Option<String>,
+    /// A note above the list (nothing found, or the query's problem on the search page).
+    message: Option<String>,
     filters: Vec<(String, String, bool)>,
+    show_table: bool,
     cards: Vec<CardRow>,
     pager: Pager,
 }
@@ -63,6 +70,7 @@ fn to_login() -> Response {
 async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
     let now = app.clock.now();
     let mut out = Vec::with_capacity(cards.len());
+    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for c in cards {
         let ds = app.store.deadlines(c.id).await.unwrap_or_default();
         let next = ds
@@ -71,12 +79,19 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
             .min_by_key(|d| d.due_at)
             .or(ds.first());
         let executor = match c.executor_id {
-            Some(id) => app
-                .store
-                .staff(id)
-                .await
-                .map(|s| s.full_name)
-                .unwrap_or_default(),
+            Some(id) => match names.get(&id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = app
+                        .store
+                        .staff(id)
+                        .await
+                        .map(|s| s.full_name)
+                        .unwrap_or_default();
+                    names.insert(id, n.clone());
+                    n
+                }
+            },
             None => String::new(),
         };
         out.push(CardRow {
@@ -87,6 +102,7 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             kind: tr.get(&format!("kind-{}", c.kind.as_str())),
+            summary: c.summary.chars().take(120).collect(),
             state: state_text(tr, c.state),
             received: local(app, c.received_at),
             executor,
@@ -164,7 +180,10 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         t: tr,
         layout: Layout::new(&app, &ctx),
         title: tr.get("staff-inbox"),
+        search: None,
+        message: None,
         filters,
+        show_table: true,
         cards,
         pager: Pager::new(tr, page.total, req, "page", &format!("&state={chosen}")),
     })
@@ -194,7 +213,10 @@ pub async fn my_cards(State(app): State<AppState>, ctx: Ctx) -> Response {
         t: tr,
         layout: Layout::new(&app, &ctx),
         title: tr.get("staff-my-cards"),
+        search: None,
+        message: None,
         filters: vec![],
+        show_table: true,
         cards,
         pager: Pager::new(tr, page.total, req, "page", ""),
     })
@@ -583,4 +605,138 @@ pub async fn action(
             .await
         }
     }
+}
+
+/// Whose cards a staff member's work lists show: the body's for its registrars and heads, their
+/// own for executors (VC-20: nobody else's personal data).
+fn list_scope(user: &StaffUser) -> Option<CardScope> {
+    let body_id = user.body_id.filter(|_| user.active)?;
+    if user.has_role(Role::Registrar) || user.has_role(Role::Head) {
+        Some(CardScope {
+            body_id,
+            executor_id: None,
+        })
+    } else if user.has_role(Role::Executor) {
+        Some(CardScope {
+            body_id,
+            executor_id: Some(user.id),
+        })
+    } else {
+        None
+    }
+}
+
+fn page_number(p: Option<&str>) -> u32 {
+    p.and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .clamp(1, 10_000)
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    q: Option<String>,
+    page: Option<String>,
+}
+
+/// Answers due by the end of today, overdue first: the executor's own, or the whole body's for
+/// its registrars and heads.
+pub async fn due(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let Some(scope) = list_scope(&user) else {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    };
+    let tr = ctx.tr;
+    let (today, until) = {
+        let cal = app.calendar.read().await;
+        let zone = cal.zone();
+        let today = zone.local_date(app.clock.now());
+        // Terms end at the last second of their day.
+        (today, zone.end_of_day(today) + chrono::Duration::seconds(1))
+    };
+    let page_no = page_number(q.page.as_deref());
+    let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
+    let page = match app.store.due_cards(scope, until, req).await {
+        Ok(p) => p,
+        Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    };
+    let cards: Vec<Card> = page.items.into_iter().map(|(c, _)| c).collect();
+    let message = cards.is_empty().then(|| tr.get("due-none"));
+    render(InboxPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        title: tr.with(
+            "due-title",
+            &[("day", today.format("%d.%m.%Y").to_string())],
+        ),
+        search: None,
+        message,
+        filters: vec![],
+        show_table: !cards.is_empty(),
+        cards: rows(&app, tr, &cards).await,
+        pager: Pager::new(tr, page.total, req, "page", ""),
+    })
+}
+
+/// Full-text search over the summaries of the cards the user may see.
+pub async fn search(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let Some(scope) = list_scope(&user) else {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    };
+    let tr = ctx.tr;
+    let typed = q.q.clone().unwrap_or_default();
+    let page = |message: Option<String>, status: StatusCode, cards: Vec<CardRow>, pager| {
+        let show_table = !cards.is_empty();
+        let mut r = render(InboxPage {
+            t: tr,
+            layout: Layout::new(&app, &ctx),
+            title: tr.get("staff-search"),
+            search: Some(typed.clone()),
+            message,
+            filters: vec![],
+            show_table,
+            cards,
+            pager,
+        });
+        if r.status() == StatusCode::OK {
+            *r.status_mut() = status;
+        }
+        r
+    };
+    let empty_pager = || Pager::open_ended(tr, 1, false, "page", "");
+    if typed.trim().is_empty() {
+        return page(None, StatusCode::OK, vec![], empty_pager());
+    }
+    let query = match SearchQuery::parse(&typed) {
+        Ok(query) => query,
+        Err(e) => {
+            return page(
+                Some(tr.get(e.message_key())),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![],
+                empty_pager(),
+            )
+        }
+    };
+    let page_no = page_number(q.page.as_deref());
+    let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
+    let (found, more) = match app.store.search_cards(scope, &query, req).await {
+        Ok(r) => r,
+        Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    };
+    if found.is_empty() {
+        return page(
+            Some(tr.get("search-none")),
+            StatusCode::OK,
+            vec![],
+            empty_pager(),
+        );
+    }
+    let other = format!("&q={}", crate::pages::query_escape(&typed));
+    let pager = Pager::open_ended(tr, page_no, more, "page", &other);
+    page(None, StatusCode::OK, rows(&app, tr, &found).await, pager)
 }

@@ -155,6 +155,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/login", get(auth::login_form).post(auth::login))
         .route("/staff/inbox", get(desk::inbox))
         .route("/staff/my", get(desk::my_cards))
+        .route("/staff/due", get(desk::due))
+        .route("/staff/search", get(desk::search))
         .route("/staff/reports/1-ol", get(reports::one_ol))
         .route("/staff/cards/{id}", get(desk::card))
         .route("/staff/cards/{id}/files/{file_id}", get(desk::card_file))

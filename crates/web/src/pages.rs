@@ -78,6 +78,14 @@ impl Layout {
             if u.has_role(Role::Executor) {
                 staff_links.push(("/staff/my", ctx.tr.get("staff-my-cards")));
             }
+            if u.body_id.is_some()
+                && [Role::Registrar, Role::Head, Role::Executor]
+                    .iter()
+                    .any(|r| u.has_role(*r))
+            {
+                staff_links.push(("/staff/due", ctx.tr.get("staff-due")));
+                staff_links.push(("/staff/search", ctx.tr.get("staff-search")));
+            }
             if u.body_id.is_some() && (u.has_role(Role::Registrar) || u.has_role(Role::Head)) {
                 staff_links.push(("/staff/reports/1-ol", ctx.tr.get("staff-reports")));
             }
@@ -184,14 +192,25 @@ impl Pager {
         let limit = i64::from(req.limit);
         let page = i64::from(req.offset) / limit + 1;
         let pages = ((total + limit - 1) / limit).max(1);
-        let caption = tr.with(
-            "page-of",
-            &[
-                ("page", page.to_string()),
-                ("pages", pages.to_string()),
-                ("total", total.to_string()),
-            ],
-        );
+        let caption = if total > otinish_domain::repo::COUNT_CAP {
+            // Lists stop counting at the cap (see `COUNT_CAP`).
+            tr.with(
+                "page-of-more",
+                &[
+                    ("page", page.to_string()),
+                    ("total", otinish_domain::repo::COUNT_CAP.to_string()),
+                ],
+            )
+        } else {
+            tr.with(
+                "page-of",
+                &[
+                    ("page", page.to_string()),
+                    ("pages", pages.to_string()),
+                    ("total", total.to_string()),
+                ],
+            )
+        };
         let mut nav = String::from("<nav class=\"pager\" aria-label=\"pages\">");
         if page > 1 {
             nav.push_str(&format!(
@@ -201,6 +220,28 @@ impl Pager {
             ));
         }
         if page < pages {
+            nav.push_str(&format!(
+                "<a href=\"?{param}={}{other}\" rel=\"next\">{}</a>",
+                page + 1,
+                tr.get("page-next")
+            ));
+        }
+        nav.push_str("</nav>");
+        Self { caption, nav }
+    }
+
+    /// A list that is not counted (a search): page `page`, and whether another follows.
+    pub fn open_ended(tr: Tr, page: u32, more: bool, param: &str, other: &str) -> Self {
+        let caption = tr.with("page-n", &[("page", page.to_string())]);
+        let mut nav = String::from("<nav class=\"pager\" aria-label=\"pages\">");
+        if page > 1 {
+            nav.push_str(&format!(
+                "<a href=\"?{param}={}{other}\" rel=\"prev\">{}</a>",
+                page - 1,
+                tr.get("page-prev")
+            ));
+        }
+        if more {
             nav.push_str(&format!(
                 "<a href=\"?{param}={}{other}\" rel=\"next\">{}</a>",
                 page + 1,
@@ -454,4 +495,17 @@ pub async fn staff_home(State(app): State<AppState>, ctx: Ctx) -> Response {
             .collect(),
         body,
     })
+}
+
+/// `s` percent-encoded for a URL's query (everything but unreserved characters).
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }

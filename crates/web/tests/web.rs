@@ -1827,3 +1827,147 @@ async fn ea_api_sign_in_submit_idempotent_follow() {
     let doc = t.get("/api/v1/openapi.json", "").await;
     assert!(doc.text.contains("/api/v1/appeals") && doc.text.contains("bearer"));
 }
+
+/// The due list and the search: each staff member sees only the cards they may see (VC-20),
+/// overdue first; a query without words is explained in the user's language.
+#[tokio::test]
+async fn due_list_and_search_are_scoped_and_explain_errors() {
+    use otinish_domain::repo::ImportCard;
+    let t = TestApp::new().await;
+    let ast = t.second_body().await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let (registrar, _) = t.staff("reg.mj", vec![Role::Registrar], "MJ").await;
+    let (executor, _) = t.staff("ex.mj", vec![Role::Executor], "MJ").await;
+    let (_, _) = t.staff("ex2.mj", vec![Role::Executor], "MJ").await;
+    let (operator, _) = t.staff("op.mj", vec![Role::Operator], "MJ").await;
+    let id_of = |login: &str| {
+        let store = t.app.store.clone();
+        let login = login.to_owned();
+        async move { store.staff_credentials(&login).await.unwrap().0.id }
+    };
+    let (ex, ex2) = (id_of("ex.mj").await, id_of("ex2.mj").await);
+    let zone = t.app.calendar.read().await.zone().clone();
+    let card = |body_id: i64, executor_id: i64, summary: &str, due: &str| {
+        let day = chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").unwrap();
+        ImportCard {
+            body_id,
+            channel: Channel::Paper,
+            kind: AppealKind::Statement,
+            state: CardState::InExecution,
+            applicant_id: None,
+            summary: summary.into(),
+            received_at: Utc.with_ymd_and_hms(2026, 3, 2, 5, 0, 0).unwrap(),
+            registered_at: Some(Utc.with_ymd_and_hms(2026, 3, 2, 6, 0, 0).unwrap()),
+            reg_year: Some(2026),
+            executor_id: Some(executor_id),
+            rulebook_id: "APPC-2021".into(),
+            decision: None,
+            closed_at: None,
+            archived_at: None,
+            collective: false,
+            deadlines: vec![StoredDeadline {
+                key: "answer".into(),
+                rule: "VC-19".into(),
+                rulebook: "APPC-2021".into(),
+                due_at: zone.end_of_day(day),
+                due_on: day,
+                paused: false,
+                explanation: "{}".into(),
+            }],
+        }
+    };
+    let cards = vec![
+        card(mj, ex, "Жер учаскесі Ақкөл ауылында", "2026-03-19"),
+        card(mj, ex, "Земельный участок в селе", "2026-03-16"),
+        card(mj, ex2, "Земельный спор соседей", "2026-03-19"),
+        card(mj, ex, "Ремонт дороги", "2026-03-25"),
+        card(ast, ex, "Земельный участок в Астане", "2026-03-19"),
+    ];
+    t.app
+        .store
+        .import_cards(
+            &cards,
+            JournalDraft::new(t.app.clock.now(), "test", "", "import"),
+        )
+        .await
+        .unwrap();
+    let order = |text: &str, wanted: &[&str]| {
+        let at: Vec<Option<usize>> = wanted.iter().map(|w| text.find(w)).collect();
+        assert!(at.iter().all(Option::is_some), "{wanted:?} all shown");
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "{wanted:?} in this order"
+        );
+    };
+
+    // Due by the end of today (19.03.2026), overdue first.
+    let mine = t.get("/staff/due", &executor).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(mine.text.contains("19.03.2026"));
+    order(&mine.text, &["Земельный участок в селе", "Жер учаскесі"]);
+    assert!(mine.text.contains("class=\"overdue\""));
+    for hidden in ["Земельный спор", "Ремонт дороги", "в Астане"] {
+        assert!(
+            !mine.text.contains(hidden),
+            "{hidden} is not the executor's today"
+        );
+    }
+    let body = t.get("/staff/due", &registrar).await;
+    order(
+        &body.text,
+        &["Земельный участок в селе", "Жер учаскесі", "Земельный спор"],
+    );
+    assert!(!body.text.contains("в Астане") && !body.text.contains("Ремонт дороги"));
+
+    // Search: prefixes, any case, Russian and Kazakh, within what the user may see.
+    let found = t
+        .get("/staff/search?q=%D0%97%D0%95%D0%9C%D0%95%D0%9B", &registrar)
+        .await; // ЗЕМЕЛ
+    assert_eq!(found.status, StatusCode::OK);
+    order(&found.text, &["Земельный спор", "Земельный участок в селе"]);
+    assert!(!found.text.contains("в Астане"));
+    let own = t
+        .get("/staff/search?q=%D0%B7%D0%B5%D0%BC%D0%B5%D0%BB", &executor)
+        .await; // земел
+    assert!(own.text.contains("Земельный участок в селе"));
+    assert!(!own.text.contains("Земельный спор") && !own.text.contains("в Астане"));
+    let kk = t
+        .get("/staff/search?q=%D0%B6%D0%B5%D1%80", &registrar)
+        .await; // жер
+    assert!(kk.text.contains("Жер учаскесі Ақкөл ауылында"));
+    let none = t
+        .get("/staff/search?q=%D0%B3%D0%B0%D0%B7", &registrar)
+        .await; // газ
+    assert_eq!(none.status, StatusCode::OK);
+    assert!(none.text.contains("Ничего не найдено"));
+
+    // A query without letters or digits is explained in each language.
+    for (lang, text) in [
+        ("ru", "Введите слово для поиска"),
+        ("kk", "Іздеу үшін сөз енгізіңіз"),
+        ("en", "Type a word to search for"),
+    ] {
+        let r = t
+            .get(&format!("/staff/search?q=%21%3F&lang={lang}"), &registrar)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains(text), "{lang}: {}", r.text);
+        assert!(r.text.contains("aria-invalid=\"true\""));
+    }
+    let long = t
+        .get(&format!("/staff/search?q={}", "a+".repeat(150)), &registrar)
+        .await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(long.text.contains("не более 200 символов"));
+
+    // Only those who handle cards have these lists.
+    assert_eq!(
+        t.get("/staff/due", &operator).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/search?q=x", &operator).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.get("/staff/due", "").await.status, StatusCode::SEE_OTHER);
+}

@@ -283,3 +283,18 @@ staff-progress = Execution progress
 staff-progress-note = What was done
 staff-progress-add = Add an entry
 appeal-note-too-long = At most 2000 characters.
+
+## Work lists: due today and search
+page-of-more = Page { $page } (more than { $total } in all)
+page-n = Page { $page }
+staff-due = Due today
+staff-search = Search
+due-title = Answers due by the end of { $day }
+due-none = No answer falls due by the end of today.
+search-label = Words from the summary
+search-button = Find
+search-hint = Finds the cards whose summary has every word, or a word beginning with it (“земел” finds “земельный”).
+search-none = Nothing found.
+search-error-empty = Type a word to search for: letters or digits.
+search-error-too-long = The query is too long: at most 200 characters.
+search-error-too-many = Too many words: at most 8.
