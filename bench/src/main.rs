@@ -71,6 +71,20 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         batch: usize,
     },
+    /// Staff pages on a loaded database: inbox, due list, card, search, 1-OL; p50/p99 each.
+    Reads {
+        #[arg(long)]
+        url: String,
+        /// Requests per page kind.
+        #[arg(long, default_value_t = 400)]
+        requests: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 4)]
+        conns: usize,
+        /// The number of cards loaded (reported with the figures).
+        #[arg(long)]
+        cards: usize,
+    },
     /// Signature verifications per second on one core.
     Verify {
         #[arg(long, default_value_t = 3)]
@@ -100,6 +114,12 @@ async fn main() -> Result<()> {
             batch,
         } => insert(&database_url, rows, batch).await,
         Cmd::Verify { seconds } => verify_rate(seconds),
+        Cmd::Reads {
+            url,
+            requests,
+            conns,
+            cards,
+        } => reads(&url, requests, conns, cards).await,
     }
 }
 
@@ -526,5 +546,204 @@ fn verify_rate(seconds: u64) -> Result<()> {
         "{}",
         serde_json::json!({ "figure": "verify", "per_second_one_core": n as f64 / started.elapsed().as_secs_f64(), "algorithm": "ECDSA P-256 SHA-256, full path check" })
     );
+    Ok(())
+}
+
+/// A GET with a cookie; the status, the `Set-Cookie` values and the body.
+async fn get(c: &HttpClient, url: &str, cookie: &str) -> Result<(u16, Vec<String>, Bytes)> {
+    let req = hyper::Request::get(url)
+        .header("cookie", cookie)
+        .body(Full::new(Bytes::new()))?;
+    let resp = c.request(req).await?;
+    let status = resp.status().as_u16();
+    let cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next().map(str::to_owned))
+        .collect();
+    let bytes = resp.into_body().collect().await?.to_bytes();
+    Ok((status, cookies, bytes))
+}
+
+/// Signs a demo staff member in through the login form; returns the cookie header.
+async fn staff_session(c: &HttpClient, url: &str, login: &str) -> Result<String> {
+    let (_, cookies, _) = get(c, &format!("{url}/staff/login"), "").await?;
+    let csrf = cookies
+        .iter()
+        .find_map(|k| k.strip_prefix("otinish_csrf="))
+        .context("no CSRF cookie on the login form")?
+        .to_owned();
+    let jar = format!("otinish_csrf={csrf}");
+    let req = hyper::Request::post(format!("{url}/staff/login"))
+        .header("cookie", &jar)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(format!(
+            "csrf={csrf}&login={login}&password=demo"
+        ))))?;
+    let resp = c.request(req).await?;
+    let session = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';')
+                .next()?
+                .strip_prefix("otinish_session=")
+                .map(str::to_owned)
+        })
+        .with_context(|| format!("{login} could not sign in ({})", resp.status()))?;
+    Ok(format!("{jar}; otinish_session={session}"))
+}
+
+/// Card ids linked from a page.
+fn card_links(html: &[u8]) -> Vec<i64> {
+    let text = String::from_utf8_lossy(html);
+    text.split("href=\"/staff/cards/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+/// Search words: common and rare, Russian and Kazakh, one and two words.
+const SEARCH_WORDS: &[&str] = &[
+    "%D0%B7%D0%B5%D0%BC%D0%B5%D0%BB",                         // земел
+    "%D0%B6%D0%B5%D1%80",                                     // жер
+    "%D0%BE%D1%82%D0%BE%D0%BF%D0%BB%D0%B5%D0%BD%D0%B8%D0%B5", // отопление
+    "%D0%B7%D0%B5%D0%B9%D0%BD%D0%B5%D1%82%D0%B0%D2%9B%D1%8B", // зейнетақы
+    "%D1%80%D0%B5%D0%BC%D0%BE%D0%BD%D1%82+%D0%B4%D0%BE%D1%80%D0%BE%D0%B3%D0%B8+%D0%90%D0%BA%D1%82%D0%BE%D0%B1%D0%B5", // ремонт дороги Актобе
+    "%D2%9B%D0%BE%D2%9B%D1%8B%D1%81+%D3%A9%D1%81%D0%BA%D0%B5%D0%BC%D0%B5%D0%BD%D0%B4%D0%B5", // қоқыс өскеменде
+    "%D0%B4%D0%BE%D0%BC+217",                                 // дом 217
+    "%D0%B3%D0%B0%D0%B7%D0%BE%D0%BF%D1%80%D0%BE%D0%B2%D0%BE%D0%B4", // газопровод (no match)
+];
+
+/// Issues `n` GETs (URLs from `urls`, in turn) over `conns` connections; p50/p99.
+async fn read_figure(
+    c: &HttpClient,
+    page: &str,
+    urls: Vec<String>,
+    cookie: &str,
+    n: usize,
+    conns: usize,
+    cards: usize,
+) -> Result<serde_json::Value> {
+    let urls = Arc::new(urls);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..conns {
+        let (c, urls, next, cookie) = (c.clone(), urls.clone(), next.clone(), cookie.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let t = Instant::now();
+                match get(&c, &urls[i % urls.len()], &cookie).await {
+                    Ok((200, _, _)) => lat.push(t.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await?;
+        lat.extend(l);
+        errors += e;
+    }
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Ok(serde_json::json!({
+        "figure": "read",
+        "page": page,
+        "cards": cards,
+        "requests": lat.len(),
+        "errors": errors,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+    }))
+}
+
+async fn reads(url: &str, n: usize, conns: usize, cards: usize) -> Result<()> {
+    let c = client(conns);
+    let registrar = staff_session(&c, url, "registrar.mj").await?;
+    let executor = staff_session(&c, url, "executor.mj").await?;
+    // Cards to open: those the registrar's lists link to.
+    let mut ids = Vec::new();
+    for path in [
+        "/staff/inbox?state=archived".to_owned(),
+        "/staff/inbox?state=archived&page=40".to_owned(),
+        "/staff/inbox?state=in_execution".to_owned(),
+        format!("/staff/search?q={}", SEARCH_WORDS[0]),
+        format!("/staff/search?q={}", SEARCH_WORDS[1]),
+    ] {
+        let (_, _, body) = get(&c, &format!("{url}{path}"), &registrar).await?;
+        ids.extend(card_links(&body));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        bail!("the registrar's lists link no cards: load some with `otinish demo --cards N`");
+    }
+    let tabs = [
+        "received",
+        "in_execution",
+        "answered",
+        "redirected",
+        "archived",
+    ];
+    let figures = [
+        (
+            "inbox",
+            tabs.iter()
+                .map(|t| format!("{url}/staff/inbox?state={t}"))
+                .collect::<Vec<_>>(),
+            &registrar,
+        ),
+        ("due", vec![format!("{url}/staff/due")], &executor),
+        (
+            "card",
+            ids.iter()
+                .map(|id| format!("{url}/staff/cards/{id}"))
+                .collect(),
+            &registrar,
+        ),
+        (
+            "search",
+            SEARCH_WORDS
+                .iter()
+                .map(|q| format!("{url}/staff/search?q={q}"))
+                .collect(),
+            &registrar,
+        ),
+        (
+            "one_ol",
+            vec![format!(
+                "{url}/staff/reports/1-ol?year={}",
+                chrono::Datelike::year(&Utc::now()) - 1
+            )],
+            &registrar,
+        ),
+    ];
+    for (page, urls, cookie) in figures {
+        // The yearly report is heavier and rarer: fewer requests, one at a time.
+        let (count, parallel) = if page == "one_ol" {
+            (n / 10 + 1, 1)
+        } else {
+            (n, conns)
+        };
+        let v = read_figure(&c, page, urls, cookie, count, parallel, cards).await?;
+        println!("{v}");
+    }
     Ok(())
 }

@@ -263,6 +263,9 @@ pub trait CardRepo: Send + Sync {
         journal: JournalDraft,
     ) -> StoreResult<()>;
     async fn deadlines(&self, card_id: i64) -> StoreResult<Vec<StoredDeadline>>;
+    /// The deadlines of several cards at once (a list's page), each with its card id; the
+    /// explanations are left empty.
+    async fn deadline_dates(&self, card_ids: &[i64]) -> StoreResult<Vec<(i64, StoredDeadline)>>;
     /// Open cases (not closed) with their events and deadlines, in id order after `after_id`.
     async fn open_cases(&self, after_id: i64, limit: u32) -> StoreResult<Vec<OpenCase>>;
     /// Replaces a card's deadlines after a recomputation; journaled.

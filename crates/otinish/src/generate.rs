@@ -166,6 +166,64 @@ fn weighted<T: Copy>(rng: &mut Rng, items: &[(T, u64)]) -> T {
     items[0].0
 }
 
+/// New cards an executor takes on per working day, about.
+const CARDS_PER_EXECUTOR_DAY: usize = 5;
+
+async fn all_staff(store: &dyn Store) -> Result<Vec<otinish_domain::model::StaffUser>> {
+    let mut out = Vec::new();
+    loop {
+        let page = store
+            .staff_list(PageRequest::new(Some(500), Some(out.len() as u32)))
+            .await?;
+        let done = page.items.len() < 500;
+        out.extend(page.items);
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// Gives every body enough executors for the generated flow (`executor.<body>.<k>`, password
+/// as the demo's), as a body of that size would have.
+async fn add_executors(
+    store: &dyn Store,
+    bodies: &[otinish_domain::model::Body],
+    n: usize,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let per_body_day = n / bodies.len().max(1) / (3 * 250);
+    let wanted = per_body_day.div_ceil(CARDS_PER_EXECUTOR_DAY).clamp(1, 200);
+    let staff = all_staff(store).await?;
+    let hash = otinish_web::auth::hash_password(crate::demo::DEMO_PASSWORD)
+        .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+    for b in bodies {
+        let have = staff
+            .iter()
+            .filter(|s| s.body_id == Some(b.id) && s.has_role(Role::Executor))
+            .count();
+        for k in have..wanted {
+            let login = format!("executor.{}.{}", b.code.to_lowercase(), k + 1);
+            store
+                .create_staff(
+                    &otinish_domain::repo::NewStaff {
+                        login: login.clone(),
+                        full_name: format!("Орындаушы {} №{}", b.code, k + 1),
+                        email: None,
+                        body_id: Some(b.id),
+                        branch_id: None,
+                        roles: vec![Role::Executor],
+                        password_hash: hash.clone(),
+                        lang: otinish_domain::Lang::Ru,
+                    },
+                    JournalDraft::new(now, "cli", "", "create_staff"),
+                )
+                .await
+                .with_context(|| format!("executor {login}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// What was loaded.
 pub struct Generated {
     pub cards: usize,
@@ -187,10 +245,8 @@ pub async fn cards(
     let started = Instant::now();
     let bodies = store.bodies(PageRequest::new(Some(500), None)).await?.items;
     anyhow::ensure!(!bodies.is_empty(), "no bodies: load the demo data first");
-    let staff = store
-        .staff_list(PageRequest::new(Some(500), None))
-        .await?
-        .items;
+    add_executors(store, &bodies, n, now).await?;
+    let staff = all_staff(store).await?;
     let executors: HashMap<i64, Vec<i64>> = bodies
         .iter()
         .map(|b| {
@@ -258,11 +314,13 @@ pub async fn cards(
         let staff_of_body = executors.get(&body.id).map(Vec::as_slice).unwrap_or(&[]);
         let executor_id = (!staff_of_body.is_empty() && registered_at.is_some())
             .then(|| *rng.pick(staff_of_body));
-        // A card past its term is almost always closed; a current one is mostly in execution.
+        // A card past its term is almost always closed (a month after it, always); a current
+        // one is mostly in execution.
         let past_term = answer_due.is_some_and(|due| due < now);
+        let long_past = answer_due.is_some_and(|due| due + Duration::days(30) < now);
         let state = match registered_at {
             None => CardState::Received,
-            Some(_) if past_term && rng.chance(97) => {
+            Some(_) if past_term && (long_past || rng.chance(90)) => {
                 if rng.chance(92) {
                     CardState::Archived
                 } else {

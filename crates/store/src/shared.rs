@@ -1016,9 +1016,11 @@ macro_rules! impl_repos {
             }
 
             async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>> {
-                let closed = state_list(&CardState::ALL.iter().copied().filter(|s| s.is_closed()).collect::<Vec<_>>());
+                // Open states listed (not closed ones excluded): the (executor, state) index then
+                // reads only the open cards, not every card the executor ever had.
+                let open = state_list(&CardState::ALL.iter().copied().filter(|s| !s.is_closed()).collect::<Vec<_>>());
                 let rows = sqlx::query(&format!(
-                    "SELECT s.*, (SELECT COUNT(*) FROM card c WHERE c.executor_id = s.id AND c.state NOT IN ({closed})) AS open_cards \
+                    "SELECT s.*, (SELECT COUNT(*) FROM card c WHERE c.executor_id = s.id AND c.state IN ({open})) AS open_cards \
                      FROM staff s WHERE s.body_id = $1 AND s.active ORDER BY s.id"
                 ))
                 .bind(body_id)
@@ -1093,6 +1095,25 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?;
                 rows.iter().map(deadline_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn deadline_dates(&self, card_ids: &[i64]) -> StoreResult<Vec<(i64, StoredDeadline)>> {
+                if card_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Ids are numbers, written into the statement as such.
+                let ids = card_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let rows = sqlx::query(&format!(
+                    "SELECT card_id, key, rule, rulebook, due_at, due_on, paused, '' AS explanation \
+                     FROM card_deadline WHERE card_id IN ({ids}) ORDER BY card_id, due_at"
+                ))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("card_id")?, deadline_row(r)?)))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
             }
 
             async fn open_cases(&self, after_id: i64, limit: u32) -> StoreResult<Vec<OpenCase>> {

@@ -1364,6 +1364,21 @@ async fn import_due_search(db: &Db) {
         (vec![ids[6]], false)
     );
 
+    // A page's deadlines in one read: the dates without the explanations.
+    let dates = s.deadline_dates(&[ids[0], ids[5], ids[4]]).await.unwrap();
+    let got: Vec<(i64, &str, DateTime<Utc>, &str)> = dates
+        .iter()
+        .map(|(id, d)| (*id, d.key.as_str(), d.due_at, d.explanation.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (ids[0], "answer", t("2026-03-10"), ""),
+            (ids[4], "answer", t("2026-03-09"), "")
+        ]
+    );
+    assert!(s.deadline_dates(&[]).await.unwrap().is_empty());
+
     // Inboxes merge their states newest first and page through them.
     let open = [CardState::Registered, CardState::InExecution];
     let p1 = s

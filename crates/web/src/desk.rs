@@ -71,8 +71,14 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
     let now = app.clock.now();
     let mut out = Vec::with_capacity(cards.len());
     let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
+    let all = app.store.deadline_dates(&ids).await.unwrap_or_default();
     for c in cards {
-        let ds = app.store.deadlines(c.id).await.unwrap_or_default();
+        let ds: Vec<&otinish_domain::repo::StoredDeadline> = all
+            .iter()
+            .filter(|(id, _)| *id == c.id)
+            .map(|(_, d)| d)
+            .collect();
         let next = ds
             .iter()
             .filter(|d| d.key == "answer" || d.key == "redirect")
