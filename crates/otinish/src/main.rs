@@ -479,7 +479,7 @@ async fn serve(
         pki,
         limits: Default::default(),
         rulebooks: books,
-        calendar: tokio::sync::RwLock::new(cal),
+        calendar: tokio::sync::RwLock::new(std::sync::Arc::new(cal)),
         clock: Arc::new(SystemClock),
         config: WebConfig {
             demo: cfg.demo,

@@ -47,6 +47,12 @@ impl PgStore {
     }
 
     /// The pool for maintenance queries in tests and tools.
+    /// Commits a write transaction; PostgreSQL flushes its log at commit and groups
+    /// concurrent commits itself.
+    async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), StoreError> {
+        tx.commit().await.map_err(crate::map_err)
+    }
+
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }

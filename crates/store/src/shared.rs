@@ -289,22 +289,24 @@ macro_rules! impl_repos {
                     .bind(card_id)
                     .execute(&mut **tx)
                     .await?;
-                for d in ds {
-                    sqlx::query(
-                        "INSERT INTO card_deadline (card_id, key, rule, rulebook, due_at, due_on, paused, explanation) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                    )
-                    .bind(card_id)
-                    .bind(&d.key)
-                    .bind(&d.rule)
-                    .bind(&d.rulebook)
-                    .bind(micros(d.due_at))
-                    .bind(d.due_on.format("%Y-%m-%d").to_string())
-                    .bind(d.paused)
-                    .bind(&d.explanation)
-                    .execute(&mut **tx)
-                    .await?;
+                if ds.is_empty() {
+                    return Ok(());
                 }
+                // One statement for all of them: each statement is a round trip to the driver.
+                let mut q = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO card_deadline (card_id, key, rule, rulebook, due_at, due_on, paused, explanation) ",
+                );
+                q.push_values(ds, |mut b, d| {
+                    b.push_bind(card_id)
+                        .push_bind(d.key.clone())
+                        .push_bind(d.rule.clone())
+                        .push_bind(d.rulebook.clone())
+                        .push_bind(micros(d.due_at))
+                        .push_bind(d.due_on.format("%Y-%m-%d").to_string())
+                        .push_bind(d.paused)
+                        .push_bind(d.explanation.clone());
+                });
+                q.build().execute(&mut **tx).await?;
                 Ok(())
             }
 
@@ -486,7 +488,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("body:{}", body.id);
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(body)
             }
 
@@ -543,7 +545,7 @@ macro_rules! impl_repos {
                 .await
                 .map_err(map_err)?;
                 let id: i64 = row.try_get("id").map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(Official {
                     id,
                     body_id: o.body_id,
@@ -611,7 +613,7 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?;
                 Self::journal_in(&mut tx, &journal).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
         }
 
@@ -641,7 +643,7 @@ macro_rules! impl_repos {
                 .await
                 .map_err(map_err)?;
                 let branch = branch_row(&row).map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(branch)
             }
 
@@ -687,7 +689,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("staff:{}", user.id);
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(user)
             }
 
@@ -742,7 +744,7 @@ macro_rules! impl_repos {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<SessionRecord> {
@@ -769,7 +771,7 @@ macro_rules! impl_repos {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
@@ -780,7 +782,7 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?
                     .rows_affected();
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(n)
             }
         }
@@ -805,7 +807,7 @@ macro_rules! impl_repos {
                 .await
                 .map_err(map_err)?;
                 let id: i64 = row.try_get("id").map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(id)
             }
 
@@ -853,7 +855,7 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?;
                 let card = card_row(&row).map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(card)
             }
 
@@ -941,7 +943,7 @@ macro_rules! impl_repos {
                     j.details = format!("{{\"reg_number\":\"{number}\"}}");
                 }
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(number)
             }
 
@@ -981,7 +983,7 @@ macro_rules! impl_repos {
                 j.from_state = Some(from.as_str().into());
                 j.to_state = Some(to.as_str().into());
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn add_term_event(
@@ -1004,7 +1006,7 @@ macro_rules! impl_repos {
                 j.subject = format!("card:{card_id}");
                 j.details = text;
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn inbox(&self, body_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
@@ -1154,7 +1156,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("card:{card_id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn due_cards(
@@ -1316,7 +1318,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("cards:{}-{}", ids[0], ids[ids.len() - 1]);
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(ids)
             }
         }
@@ -1356,7 +1358,7 @@ macro_rules! impl_repos {
                 .await
                 .map_err(map_err)?;
                 Self::journal_in(&mut tx, &journal).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
         }
 
@@ -1365,7 +1367,7 @@ macro_rules! impl_repos {
             async fn append(&self, d: JournalDraft) -> StoreResult<JournalEntry> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let e = Self::journal_in(&mut tx, &d).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(e)
             }
 
@@ -1427,7 +1429,7 @@ macro_rules! impl_repos {
             async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft) -> StoreResult<(i64, bool)> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let out = Self::submit_in(&mut tx, a, &journal).await?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(out)
             }
 
@@ -1437,7 +1439,7 @@ macro_rules! impl_repos {
                 for (a, j) in items {
                     out.push(Self::submit_in(&mut tx, a, j).await?);
                 }
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(out)
             }
 
@@ -1512,7 +1514,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("card:{card_id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn attachments(&self, card_id: i64) -> StoreResult<Vec<Attachment>> {
@@ -1560,7 +1562,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("card:{card_id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(doc)
             }
 
@@ -1596,7 +1598,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("card:{card_id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn answer_signatures(&self, card_id: i64) -> StoreResult<Vec<(String, i64, DateTime<Utc>)>> {
@@ -1667,7 +1669,7 @@ macro_rules! impl_repos {
                         .map_err(map_err)?;
                     out.push(notice_row(&row).map_err(map_err)?);
                 }
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(out)
             }
 
@@ -1679,7 +1681,7 @@ macro_rules! impl_repos {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> StoreResult<()> {
@@ -1695,7 +1697,7 @@ macro_rules! impl_repos {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
         }
 
@@ -1715,7 +1717,7 @@ macro_rules! impl_repos {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn use_nonce(&self, nonce: &str, not_before: DateTime<Utc>) -> StoreResult<()> {
@@ -1727,7 +1729,7 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?
                     .rows_affected();
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 if n == 1 {
                     Ok(())
                 } else {
@@ -1745,7 +1747,7 @@ macro_rules! impl_repos {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn applicant_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<i64> {
@@ -1767,7 +1769,7 @@ macro_rules! impl_repos {
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.commit(tx).await
             }
 
             async fn applicant_by_tax_id(&self, tax_id: &str) -> StoreResult<(i64, Applicant)> {
@@ -1802,7 +1804,7 @@ macro_rules! impl_repos {
                 let mut j = journal;
                 j.subject = format!("announcement:{id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                tx.commit().await.map_err(map_err)?;
+                self.commit(tx).await?;
                 Ok(id)
             }
 

@@ -1424,3 +1424,44 @@ on_both!(
     import_due_search_cards,
     import_due_search
 );
+
+/// SQLite group commit: every acknowledged write is covered by a flush of the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_group_commit_flushes_before_acknowledging() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    let s: Arc<dyn Store> = Arc::new(store.clone());
+    let body = s
+        .create_body(&new_body("GC", None), j("create_body"))
+        .await
+        .unwrap();
+    let (before, _) = store.flush_counts();
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.create_card(&new_card(body.id, "2026-03-02"), &[], j("receive"))
+                    .await
+                    .unwrap();
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let (flushed, flushes) = store.flush_counts();
+    assert!(
+        flushed >= before + 64,
+        "all 64 acknowledged commits are flushed ({flushed})"
+    );
+    assert!(flushes >= 1);
+    // Concurrent commits may share a flush (how often depends on the disk's speed); there are
+    // never more flushes than commits.
+    assert!(
+        flushes <= flushed,
+        "{flushes} flushes for {flushed} commits"
+    );
+    // The log really is where the commits went.
+    assert!(dir.path().join("g.db-wal").metadata().unwrap().len() > 0);
+}

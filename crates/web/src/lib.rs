@@ -87,7 +87,9 @@ pub struct App {
     pub limits: otinish_domain::appeal::AppealLimits,
     pub rulebooks: RulebookSet,
     /// The calendar with the admin's edits applied; replaced when an admin edits a day.
-    pub calendar: RwLock<WorkingCalendar>,
+    /// The calendar in force; replaced whole (never edited in place) so readers take a cheap
+    /// `Arc` clone instead of copying its tables.
+    pub calendar: RwLock<Arc<WorkingCalendar>>,
     pub clock: Arc<dyn Clock>,
     pub config: WebConfig,
     pub metrics: metrics::Metrics,

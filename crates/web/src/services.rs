@@ -153,7 +153,7 @@ impl App {
             |_| {},
         )
         .await?;
-        *self.calendar.write().await = cal;
+        *self.calendar.write().await = std::sync::Arc::new(cal);
         Ok(report)
     }
 }

@@ -189,9 +189,9 @@ impl TestApp {
             pki,
             limits: Default::default(),
             rulebooks: books(),
-            calendar: tokio::sync::RwLock::new(
+            calendar: tokio::sync::RwLock::new(Arc::new(
                 WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}")),
-            ),
+            )),
             clock: Arc::new(FixedClock(now)),
             config: WebConfig {
                 demo: true,
