@@ -15,7 +15,8 @@ use otinish_domain::model::{
 };
 use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
 use otinish_domain::repo::{
-    CardUpdate, NewAppeal, NewAttachment, NewSignedDocument, StoreError, StoredDeadline,
+    AppealRecord, CardUpdate, NewAppeal, NewAttachment, NewSignedDocument, StoreError,
+    StoredDeadline,
 };
 use otinish_domain::Lang;
 use otinish_pki::{SignerIdentity, VerifyError};
@@ -388,7 +389,16 @@ impl App {
                 JournalDraft::new(now, &actor, "", "receive").details("{\"channel\":\"portal\"}"),
             )
             .await?;
-        // Completing steps that a crash may have interrupted is safe: each checks what exists.
+        if created && refusal.is_none() {
+            // A new appeal: receipt and registration from what was just stored, without
+            // reading it back.
+            let a = self.store.appeal(card_id).await?;
+            self.receipt_for(&a, &body).await?;
+            self.register_received(&a).await?;
+            return Ok((card_id, created));
+        }
+        // A retry, or a refusal: completing steps that a crash may have interrupted is safe,
+        // as each checks what exists.
         self.issue_receipt(card_id).await?;
         match refusal {
             Some(reason) => self.refuse_on_arrival(card_id, &reason).await?,
@@ -498,6 +508,17 @@ impl App {
         }
         let a = self.store.appeal(card_id).await?;
         let body = self.store.body(a.card.body_id).await?;
+        self.receipt_for(&a, &body).await
+    }
+
+    /// Issues the receipt of an appeal that has none (`a` and its `body` as just read or
+    /// stored).
+    async fn receipt_for(
+        &self,
+        a: &AppealRecord,
+        body: &otinish_domain::model::Body,
+    ) -> Result<(), AppealError> {
+        let card_id = a.card.id;
         let now = self.clock.now();
         let code = verification_code();
         let receipt = serde_json::json!({
@@ -558,12 +579,20 @@ impl App {
         if card.state != CardState::Received {
             return Ok(card.reg_number);
         }
+        let a = self.store.appeal(card_id).await?;
+        self.register_received(&a).await.map(Some)
+    }
+
+    /// Registers an appeal whose card was in state Received when `a` was read; the store
+    /// refuses if it has moved since.
+    async fn register_received(&self, a: &AppealRecord) -> Result<RegNumber, AppealError> {
+        let card = &a.card;
+        let card_id = card.id;
         let to = card
             .state
             .apply(CardAction::Register)
             .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
         let now = self.clock.now();
-        let a = self.store.appeal(card_id).await?;
         let loads = self.store.executor_loads(card.body_id).await?;
         let executor = loads
             .iter()
@@ -612,7 +641,7 @@ impl App {
                     .states(Some(card.state.as_str()), Some(to.as_str())),
             )
             .await?;
-        Ok(Some(number))
+        Ok(number)
     }
 
     /// Checks that `user` works in the card's body with one of `roles`; an executor acts only on
