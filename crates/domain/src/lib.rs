@@ -8,6 +8,7 @@
 //! * [`deadline`] — the deadline engine (GEN-04).
 //! * [`journal`] — the hash-chained audit journal (GEN-06).
 //! * [`search`] — full-text search queries over cards.
+//! * [`vks`] — reception by videoconference: quarterly schedules, slots, requests (VC).
 //! * [`repo`] — the repository traits the store implements.
 
 #[macro_use]
@@ -24,5 +25,6 @@ pub mod repo;
 pub mod report;
 pub mod rulebook;
 pub mod search;
+pub mod vks;
 
 pub use lang::{Lang, Names};

@@ -585,10 +585,102 @@ pub trait JournalRepo: Send + Sync {
     async fn journal_head(&self) -> StoreResult<(i64, String)>;
 }
 
+/// A reception schedule as stored (VC-05, VC-06).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    pub id: i64,
+    pub body_id: i64,
+    pub quarter: crate::vks::Quarter,
+    pub state: crate::vks::ScheduleState,
+    pub drafted_by: Option<i64>,
+    pub approved_by: Option<i64>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub agreed_by: Option<i64>,
+    pub published_at: Option<DateTime<Utc>>,
+    /// VC-06: the day the approved schedule was due at the authorized body.
+    pub due_on: Option<chrono::NaiveDate>,
+}
+
+/// A stored reception slot and whether a live booking holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub id: i64,
+    pub schedule_id: i64,
+    pub official_id: i64,
+    pub starts: chrono::NaiveDateTime,
+    pub minutes: u32,
+    pub vks: bool,
+    pub booked: bool,
+}
+
+/// What a schedule step records (the state it moves to is the domain's decision).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleStep {
+    pub by: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// A booking of a slot by an applicant (VC-02), stored with its registration-control card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewBooking {
+    pub slot_id: i64,
+    pub applicant_id: i64,
+    pub branch_id: i64,
+    /// The signed request form (VC-03) as JSON.
+    pub form: String,
+    pub card: NewCard,
+    pub deadlines: Vec<StoredDeadline>,
+}
+
+/// Reception by videoconference: schedules, slots, bookings.
+#[async_trait]
+pub trait VksRepo: Send + Sync {
+    /// Starts a body's schedule for a quarter in draft; `Conflict` if it exists. Journaled.
+    async fn create_schedule(
+        &self,
+        body_id: i64,
+        quarter: crate::vks::Quarter,
+        drafted_by: i64,
+        due_on: Option<chrono::NaiveDate>,
+        journal: JournalDraft,
+    ) -> StoreResult<Schedule>;
+    async fn schedule(&self, id: i64) -> StoreResult<Schedule>;
+    /// A body's schedules, newest quarter first.
+    async fn schedules_of_body(&self, body_id: i64) -> StoreResult<Vec<Schedule>>;
+    /// Replaces the slots of a schedule that is still `expect`ed to be in draft (`Stale`
+    /// otherwise). Journaled.
+    async fn replace_slots(
+        &self,
+        schedule_id: i64,
+        expect: crate::vks::ScheduleState,
+        slots: &[crate::vks::SlotDraft],
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+    /// The slots of a schedule, in time order, each with whether it is booked.
+    async fn slots(&self, schedule_id: i64) -> StoreResult<Vec<Slot>>;
+    async fn slot(&self, id: i64) -> StoreResult<Slot>;
+    /// Moves a schedule from `from` to `to` (a step the domain allowed), recording who and
+    /// when for the step; `Stale` if it was no longer in `from`. Journaled.
+    async fn move_schedule(
+        &self,
+        schedule_id: i64,
+        from: crate::vks::ScheduleState,
+        to: crate::vks::ScheduleState,
+        step: &ScheduleStep,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+    /// Books a slot: stores the request's card (state Received) with its deadlines and the
+    /// booking, in one transaction. `Conflict` when a live booking holds the slot already,
+    /// decided by the database, so that simultaneous bookings through several nodes give one.
+    async fn book_slot(&self, b: &NewBooking, journal: JournalDraft) -> StoreResult<i64>;
+}
+
 /// Everything the application needs from storage, in one object.
 #[async_trait]
 pub trait Store:
-    BodyRepo
+    VksRepo
+    + BodyRepo
     + BranchRepo
     + StaffRepo
     + ApplicantRepo

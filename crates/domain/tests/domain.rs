@@ -656,3 +656,216 @@ fn vc_06_schedule_due_before_quarter() {
     );
     assert_eq!(next_quarter_start(d("2025-11-30")), Some(d("2026-01-01")));
 }
+
+mod vks {
+    use super::{books, cal, d};
+    use chrono::NaiveDateTime;
+    use otinish_domain::appeal::SignerFacts;
+    use otinish_domain::ids::Iin;
+    use otinish_domain::model::{Official, OfficialRank};
+    use otinish_domain::vks::*;
+    use otinish_domain::{Lang, Names};
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    fn official(id: i64, rank: OfficialRank) -> Official {
+        Official {
+            id,
+            body_id: 1,
+            full_name: format!("Official {id}"),
+            position: Names::default(),
+            rank,
+            seniority: if rank == OfficialRank::FirstHead {
+                0
+            } else {
+                1
+            },
+            absences: vec![],
+        }
+    }
+
+    fn slot(official_id: i64, starts: &str, minutes: u32) -> SlotDraft {
+        SlotDraft {
+            official_id,
+            starts: at(starts),
+            minutes,
+            vks: true,
+        }
+    }
+
+    #[test]
+    fn quarters() {
+        let q = Quarter::parse("2026-Q3").unwrap();
+        assert_eq!(
+            (q.first_day(), q.last_day()),
+            (d("2026-07-01"), d("2026-09-30"))
+        );
+        assert_eq!(
+            Quarter::parse("2026-4").unwrap().next(),
+            Quarter::new(2027, 1).unwrap()
+        );
+        assert_eq!(Quarter::containing(d("2026-11-24")).to_string(), "2026-Q4");
+        assert_eq!(Quarter::parse("2026-Q5"), None);
+        assert_eq!(Quarter::parse("Q3"), None);
+        assert!(q.contains(d("2026-09-30")) && !q.contains(d("2026-10-01")));
+    }
+
+    /// VC-05: drafted, approved by the first head, agreed and published by the authorized
+    /// body; slots change only while drafting.
+    #[test]
+    fn vc_05_schedule_steps() {
+        use ScheduleAction as A;
+        use ScheduleState as S;
+        let published = S::Draft
+            .apply(A::Approve)
+            .and_then(|s| s.apply(A::Agree))
+            .and_then(|s| s.apply(A::Publish));
+        assert_eq!(published, Ok(S::Published));
+        assert!(
+            S::Draft.apply(A::Agree).is_err(),
+            "agreed only after approval"
+        );
+        assert!(S::Draft.apply(A::Publish).is_err());
+        assert_eq!(S::Agreed.apply(A::Return), Ok(S::Draft));
+        assert!(S::Published.apply(A::Return).is_err());
+        assert!(S::Draft.editable() && !S::Approved.editable());
+        assert_eq!(A::Approve.role(), otinish_domain::model::Role::Head);
+        assert_eq!(A::Publish.role(), otinish_domain::model::Role::Operator);
+    }
+
+    /// VC-01, VC-05: slots belong to the body's heads, on working days within the quarter and
+    /// the working day, without overlaps.
+    #[test]
+    fn vc_05_slots_are_checked() {
+        let q = Quarter::parse("2026-Q1").unwrap();
+        let officials = [
+            official(1, OfficialRank::FirstHead),
+            official(2, OfficialRank::Deputy),
+        ];
+        let good = [
+            slot(1, "2026-03-19 10:00", 30),
+            slot(2, "2026-03-19 10:00", 30),
+            slot(1, "2026-03-19 10:30", 30),
+        ];
+        assert_eq!(check_slots(q, &good, &officials, &cal()), vec![]);
+        assert!(has_first_head(&officials, &good));
+        assert!(!has_first_head(&officials, &good[1..2]));
+        let bad = [
+            slot(9, "2026-03-19 10:00", 30), // unknown official
+            slot(1, "2026-04-01 10:00", 30), // next quarter
+            slot(1, "2026-03-23 10:00", 30), // Nauryz
+            slot(1, "2026-03-18 10:00", 5),  // too short
+            slot(1, "2026-03-18 18:15", 30), // after hours
+            slot(2, "2026-03-17 11:00", 60),
+            slot(2, "2026-03-17 11:30", 30), // overlaps the one before
+        ];
+        let keys: Vec<(usize, &str)> = check_slots(q, &bad, &officials, &cal())
+            .into_iter()
+            .map(|p| (p.index, p.key))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                (0, "vks-slot-official-unknown"),
+                (1, "vks-slot-outside-quarter"),
+                (2, "vks-slot-day-off"),
+                (3, "vks-slot-length"),
+                (4, "vks-slot-hours"),
+                (5, "vks-slot-overlap"),
+                (6, "vks-slot-overlap"),
+            ]
+        );
+    }
+
+    /// VC-06: the approved schedule reaches the authorized body 15 calendar days before the
+    /// quarter.
+    #[test]
+    fn vc_06_schedule_due_15_calendar_days_before_the_quarter() {
+        let q = Quarter::parse("2025-Q3").unwrap();
+        let due = schedule_due(&books(), &cal(), q, d("2025-05-20"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (due.due_on, due.rule.as_str(), due.rulebook.as_str()),
+            (d("2025-06-16"), "VC-06", "VC-2023")
+        );
+        let q = Quarter::parse("2020-Q1").unwrap();
+        let due = schedule_due(&books(), &cal(), q, d("2019-11-01"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (due.due_on, due.rulebook.as_str()),
+            (d("2019-12-17"), "VC-2016")
+        );
+        // Seed 003 is in force until 1 Jan 2026; with no later edition loaded there is no term.
+        let later = schedule_due(
+            &books(),
+            &cal(),
+            Quarter::parse("2026-Q3").unwrap(),
+            d("2026-05-20"),
+        );
+        assert!(matches!(later, Ok(None)), "{later:?}");
+    }
+
+    fn signer(iin: Option<&str>) -> SignerFacts {
+        SignerFacts {
+            iin: iin.map(|i| Iin::parse(i).unwrap()),
+            bin: None,
+            surname: "Ахметов".into(),
+            name: "Асан".into(),
+            patronymic: Some("Серікұлы".into()),
+            organization: None,
+            email: None,
+        }
+    }
+
+    /// VC-03: every starred field, in the order of the form; IIN and name from the signature.
+    #[test]
+    fn vc_03_request_form() {
+        let form = VksRequestForm {
+            address: "Астана, Мәңгілік Ел 8".into(),
+            email: "asan@example.kz".into(),
+            phones: "+7 701 123 45 67, 87172740000".into(),
+            branch: "3".into(),
+            workplace: "ТОО Дала".into(),
+            position: "инженер".into(),
+            lang: "kk".into(),
+            question: "Жер учаскесін беру мерзімі".into(),
+            slot: "17".into(),
+        };
+        let ok = check_vks_request(&form, &signer(Some("900101300106"))).unwrap();
+        assert_eq!(ok.full_name, "Ахметов Асан Серікұлы");
+        assert_eq!((ok.branch_id, ok.slot_id, ok.lang), (3, 17, Lang::Kk));
+        assert_eq!(ok.phones.len(), 2);
+        let empty = check_vks_request(&VksRequestForm::default(), &signer(Some("900101300106")));
+        let fields: Vec<&str> = empty.unwrap_err().iter().map(|p| p.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "address",
+                "workplace",
+                "position",
+                "question",
+                "email",
+                "phones",
+                "branch",
+                "slot"
+            ]
+        );
+        let bad = VksRequestForm {
+            email: "not-an-email".into(),
+            phones: "12".into(),
+            ..form.clone()
+        };
+        let keys: Vec<&str> = check_vks_request(&bad, &signer(Some("900101300106")))
+            .unwrap_err()
+            .iter()
+            .map(|p| p.key)
+            .collect();
+        assert_eq!(keys, ["vks-email-invalid", "vks-phone-invalid"]);
+        let org = check_vks_request(&form, &signer(None)).unwrap_err();
+        assert_eq!(org[0].key, "appeal-signer-without-iin");
+    }
+}

@@ -429,6 +429,45 @@ macro_rules! impl_repos {
                 Ok(())
             }
 
+            async fn schedule_state_check(
+                tx: &mut Tx<'_>,
+                id: i64,
+                from: otinish_domain::vks::ScheduleState,
+            ) -> Result<(), StoreError> {
+                let row = sqlx::query("SELECT state FROM reception_schedule WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("schedule {id}")))?;
+                let state: String = row.try_get("state").map_err(map_err)?;
+                if state != from.as_str() {
+                    return Err(StoreError::Stale(format!("schedule {id} is `{state}`, not `{from}`")));
+                }
+                Ok(())
+            }
+
+            /// A received card; returns its id.
+            async fn insert_card(tx: &mut Tx<'_>, c: &NewCard) -> Result<i64, sqlx::Error> {
+                sqlx::query(
+                    "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \
+                     rulebook_id, collective) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                )
+                .bind(c.body_id)
+                .bind(c.channel.as_str())
+                .bind(c.kind.as_str())
+                .bind(CardState::Received.as_str())
+                .bind(c.applicant_id)
+                .bind(&c.addressee)
+                .bind(&c.summary)
+                .bind(micros(c.received_at))
+                .bind(&c.rulebook_id)
+                .bind(c.collective)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("id")
+            }
+
             async fn card_state_check(tx: &mut Tx<'_>, card_id: i64, from: CardState) -> Result<(), StoreError> {
                 let row = sqlx::query("SELECT state FROM card WHERE id = $1")
                     .bind(card_id)
@@ -827,24 +866,7 @@ macro_rules! impl_repos {
         impl CardRepo for $store {
             async fn create_card(&self, c: &NewCard, deadlines: &[StoredDeadline], journal: JournalDraft) -> StoreResult<Card> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let row = sqlx::query(
-                    "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \
-                     rulebook_id, collective) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                )
-                .bind(c.body_id)
-                .bind(c.channel.as_str())
-                .bind(c.kind.as_str())
-                .bind(CardState::Received.as_str())
-                .bind(c.applicant_id)
-                .bind(&c.addressee)
-                .bind(&c.summary)
-                .bind(micros(c.received_at))
-                .bind(&c.rulebook_id)
-                .bind(c.collective)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let id: i64 = row.try_get("id").map_err(map_err)?;
+                let id = Self::insert_card(&mut tx, c).await.map_err(map_err)?;
                 Self::put_deadlines(&mut tx, id, deadlines).await.map_err(map_err)?;
                 let mut j = journal;
                 j.subject = format!("card:{id}");
@@ -1826,6 +1848,228 @@ macro_rules! impl_repos {
                     })
                     .collect::<Result<_, sqlx::Error>>()
                     .map_err(map_err)
+            }
+        }
+
+        fn schedule_row(r: &DbRow) -> Result<Schedule, sqlx::Error> {
+            use otinish_domain::vks::{Quarter, ScheduleState};
+            let year: i64 = r.try_get("year")?;
+            let q: i64 = r.try_get("quarter")?;
+            let state: String = r.try_get("state")?;
+            let opt = |name: &str| -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+                Ok(r.try_get::<Option<i64>, _>(name)?.map(from_micros))
+            };
+            let due: Option<String> = r.try_get("due_on")?;
+            Ok(Schedule {
+                id: r.try_get("id")?,
+                body_id: r.try_get("body_id")?,
+                quarter: Quarter::new(i32::try_from(year).unwrap_or_default(), u8::try_from(q).unwrap_or_default())
+                    .ok_or_else(|| decode_err("quarter", &format!("{year}-{q}")))?,
+                state: ScheduleState::parse(&state).ok_or_else(|| decode_err("schedule state", &state))?,
+                drafted_by: r.try_get("drafted_by")?,
+                approved_by: r.try_get("approved_by")?,
+                approved_at: opt("approved_at")?,
+                sent_at: opt("sent_at")?,
+                agreed_by: r.try_get("agreed_by")?,
+                published_at: opt("published_at")?,
+                due_on: due.as_deref().map(day).transpose()?,
+            })
+        }
+
+        fn slot_row(r: &DbRow) -> Result<Slot, sqlx::Error> {
+            let starts: String = r.try_get("starts")?;
+            let minutes: i64 = r.try_get("minutes")?;
+            let booked: i64 = r.try_get("booked")?;
+            Ok(Slot {
+                id: r.try_get("id")?,
+                schedule_id: r.try_get("schedule_id")?,
+                official_id: r.try_get("official_id")?,
+                starts: chrono::NaiveDateTime::parse_from_str(&starts, "%Y-%m-%dT%H:%M")
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                minutes: u32::try_from(minutes).unwrap_or_default(),
+                vks: r.try_get("vks")?,
+                booked: booked > 0,
+            })
+        }
+
+        const SLOT_SELECT: &str = "SELECT s.*, (SELECT COUNT(*) FROM vks_booking k WHERE k.slot_id = s.id AND NOT k.cancelled) AS booked \
+             FROM reception_slot s";
+
+        #[async_trait]
+        impl VksRepo for $store {
+            async fn create_schedule(
+                &self,
+                body_id: i64,
+                quarter: otinish_domain::vks::Quarter,
+                drafted_by: i64,
+                due_on: Option<chrono::NaiveDate>,
+                journal: JournalDraft,
+            ) -> StoreResult<Schedule> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO reception_schedule (body_id, year, quarter, state, drafted_by, due_on) \
+                     VALUES ($1, $2, $3, 'draft', $4, $5) RETURNING id",
+                )
+                .bind(body_id)
+                .bind(i64::from(quarter.year))
+                .bind(i64::from(quarter.number))
+                .bind(drafted_by)
+                .bind(due_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get("id"))
+                .map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("schedule:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                let row = sqlx::query("SELECT * FROM reception_schedule WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let schedule = schedule_row(&row).map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(schedule)
+            }
+
+            async fn schedule(&self, id: i64) -> StoreResult<Schedule> {
+                let row = sqlx::query("SELECT * FROM reception_schedule WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("schedule {id}")))?;
+                schedule_row(&row).map_err(map_err)
+            }
+
+            async fn schedules_of_body(&self, body_id: i64) -> StoreResult<Vec<Schedule>> {
+                let rows = sqlx::query("SELECT * FROM reception_schedule WHERE body_id = $1 ORDER BY year DESC, quarter DESC")
+                    .bind(body_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(schedule_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn replace_slots(
+                &self,
+                schedule_id: i64,
+                expect: otinish_domain::vks::ScheduleState,
+                slots: &[otinish_domain::vks::SlotDraft],
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                Self::schedule_state_check(&mut tx, schedule_id, expect).await?;
+                sqlx::query("DELETE FROM reception_slot WHERE schedule_id = $1")
+                    .bind(schedule_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                for chunk in slots.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO reception_slot (schedule_id, official_id, starts, minutes, vks) ",
+                    );
+                    q.push_values(chunk, |mut b, s| {
+                        b.push_bind(schedule_id)
+                            .push_bind(s.official_id)
+                            .push_bind(s.starts.format("%Y-%m-%dT%H:%M").to_string())
+                            .push_bind(i64::from(s.minutes))
+                            .push_bind(s.vks);
+                    });
+                    q.build().execute(&mut *tx).await.map_err(map_err)?;
+                }
+                let mut j = journal;
+                j.subject = format!("schedule:{schedule_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
+            async fn slots(&self, schedule_id: i64) -> StoreResult<Vec<Slot>> {
+                let rows = sqlx::query(&format!("{SLOT_SELECT} WHERE s.schedule_id = $1 ORDER BY s.starts, s.official_id"))
+                    .bind(schedule_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(slot_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn slot(&self, id: i64) -> StoreResult<Slot> {
+                let row = sqlx::query(&format!("{SLOT_SELECT} WHERE s.id = $1"))
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("slot {id}")))?;
+                slot_row(&row).map_err(map_err)
+            }
+
+            async fn move_schedule(
+                &self,
+                schedule_id: i64,
+                from: otinish_domain::vks::ScheduleState,
+                to: otinish_domain::vks::ScheduleState,
+                step: &ScheduleStep,
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                use otinish_domain::vks::ScheduleState as S;
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                Self::schedule_state_check(&mut tx, schedule_id, from).await?;
+                let q = match to {
+                    S::Approved => sqlx::query("UPDATE reception_schedule SET state = $1, approved_by = $2, approved_at = $3 WHERE id = $4")
+                        .bind(to.as_str())
+                        .bind(step.by)
+                        .bind(micros(step.at)),
+                    // Agreement is the authorized body's receipt of the schedule (VC-06).
+                    S::Agreed => sqlx::query("UPDATE reception_schedule SET state = $1, agreed_by = $2, sent_at = $3 WHERE id = $4")
+                        .bind(to.as_str())
+                        .bind(step.by)
+                        .bind(micros(step.at)),
+                    S::Published => sqlx::query("UPDATE reception_schedule SET state = $1, published_at = $2 WHERE id = $3")
+                        .bind(to.as_str())
+                        .bind(micros(step.at)),
+                    // Returned with remarks: the approvals are withdrawn.
+                    S::Draft => sqlx::query(
+                        "UPDATE reception_schedule SET state = $1, approved_by = NULL, approved_at = NULL, \
+                         agreed_by = NULL, sent_at = NULL WHERE id = $2",
+                    )
+                    .bind(to.as_str()),
+                };
+                q.bind(schedule_id).execute(&mut *tx).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("schedule:{schedule_id}");
+                j.from_state = Some(from.as_str().to_owned());
+                j.to_state = Some(to.as_str().to_owned());
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
+            async fn book_slot(&self, b: &NewBooking, journal: JournalDraft) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let card_id = Self::insert_card(&mut tx, &b.card).await.map_err(map_err)?;
+                // The partial unique index refuses a second live booking of the slot; on
+                // PostgreSQL a simultaneous one waits for this transaction and then fails.
+                sqlx::query(
+                    "INSERT INTO vks_booking (slot_id, card_id, applicant_id, branch_id, form, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(b.slot_id)
+                .bind(card_id)
+                .bind(b.applicant_id)
+                .bind(b.branch_id)
+                .bind(&b.form)
+                .bind(micros(b.card.received_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match map_err(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict(format!("slot {} is booked", b.slot_id)),
+                    other => other,
+                })?;
+                Self::put_deadlines(&mut tx, card_id, &b.deadlines).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(card_id)
             }
         }
     };

@@ -1465,3 +1465,203 @@ async fn sqlite_group_commit_flushes_before_acknowledging() {
     // The log really is where the commits went.
     assert!(dir.path().join("g.db-wal").metadata().unwrap().len() > 0);
 }
+
+async fn vks_schedules_and_bookings(db: &Db) {
+    use chrono::NaiveDateTime;
+    use otinish_domain::vks::{Quarter, ScheduleState as S, SlotDraft};
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("VKS", None), j("create_body"))
+        .await
+        .unwrap();
+    let head = s
+        .add_official(&NewOfficial {
+            body_id: body.id,
+            full_name: "Асқаров Ерлан".into(),
+            position: Names::new("Министр", "Министр", "Minister"),
+            rank: OfficialRank::FirstHead,
+            seniority: 0,
+        })
+        .await
+        .unwrap();
+    let branch = s
+        .create_branch(&NewBranch {
+            code: "AST-V".into(),
+            name: Names::new("Астана", "ЦОН Астана", "Astana PSC"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let staff = s
+        .create_staff(
+            &NewStaff {
+                login: "secretary.vks".into(),
+                full_name: "Secretary".into(),
+                email: None,
+                body_id: Some(body.id),
+                branch_id: None,
+                roles: vec![Role::ReceptionSecretary],
+                password_hash: "$argon2id$fake".into(),
+                lang: Lang::Ru,
+            },
+            j("create_staff"),
+        )
+        .await
+        .unwrap();
+    let q = Quarter::parse("2026-Q2").unwrap();
+    let due = NaiveDate::from_ymd_opt(2026, 3, 17);
+    let sched = s
+        .create_schedule(body.id, q, staff.id, due, j("draft"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (sched.state, sched.quarter, sched.due_on),
+        (S::Draft, q, due)
+    );
+    assert!(matches!(
+        s.create_schedule(body.id, q, staff.id, due, j("draft"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let at = |v: &str| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M").unwrap();
+    let slot = |v: &str| SlotDraft {
+        official_id: head.id,
+        starts: at(v),
+        minutes: 30,
+        vks: true,
+    };
+    s.replace_slots(
+        sched.id,
+        S::Draft,
+        &[slot("2026-04-02 11:00"), slot("2026-04-02 10:00")],
+        j("slots"),
+    )
+    .await
+    .unwrap();
+    let slots = s.slots(sched.id).await.unwrap();
+    assert_eq!(
+        slots.iter().map(|x| x.starts).collect::<Vec<_>>(),
+        [at("2026-04-02 10:00"), at("2026-04-02 11:00")]
+    );
+    assert!(slots.iter().all(|x| !x.booked && x.vks && x.minutes == 30));
+
+    // The steps, each recording who and when; slots are fixed once approved.
+    let step = |by: i64, day: &str| ScheduleStep { by, at: t(day) };
+    s.move_schedule(
+        sched.id,
+        S::Draft,
+        S::Approved,
+        &step(staff.id, "2026-03-02"),
+        j("approve"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.replace_slots(sched.id, S::Draft, &[slot("2026-04-03 10:00")], j("slots"))
+            .await,
+        Err(StoreError::Stale(_))
+    ));
+    assert!(matches!(
+        s.move_schedule(
+            sched.id,
+            S::Draft,
+            S::Approved,
+            &step(staff.id, "2026-03-02"),
+            j("approve")
+        )
+        .await,
+        Err(StoreError::Stale(_))
+    ));
+    s.move_schedule(
+        sched.id,
+        S::Approved,
+        S::Agreed,
+        &step(staff.id, "2026-03-10"),
+        j("agree"),
+    )
+    .await
+    .unwrap();
+    s.move_schedule(
+        sched.id,
+        S::Agreed,
+        S::Published,
+        &step(staff.id, "2026-03-11"),
+        j("publish"),
+    )
+    .await
+    .unwrap();
+    let got = s.schedule(sched.id).await.unwrap();
+    assert_eq!(got.state, S::Published);
+    assert_eq!(
+        (got.approved_at, got.sent_at, got.published_at),
+        (
+            Some(t("2026-03-02")),
+            Some(t("2026-03-10")),
+            Some(t("2026-03-11"))
+        )
+    );
+    assert_eq!(s.schedules_of_body(body.id).await.unwrap().len(), 1);
+
+    // Booking: the first takes the slot, with a card; the second is refused.
+    let applicant_id = s.upsert_applicant(&individual()).await.unwrap();
+    let booking = |slot_id: i64| NewBooking {
+        slot_id,
+        applicant_id,
+        branch_id: branch.id,
+        form: "{}".into(),
+        card: NewCard {
+            channel: Channel::Vks,
+            kind: AppealKind::Request,
+            applicant_id: Some(applicant_id),
+            ..new_card(body.id, "2026-03-12")
+        },
+        deadlines: vec![deadline("decision", "2026-03-17")],
+    };
+    let card_id = s.book_slot(&booking(slots[0].id), j("book")).await.unwrap();
+    let card = s.card(card_id).await.unwrap();
+    assert_eq!(
+        (card.channel, card.state),
+        (Channel::Vks, CardState::Received)
+    );
+    assert_eq!(s.deadlines(card_id).await.unwrap().len(), 1);
+    assert!(s.slot(slots[0].id).await.unwrap().booked);
+    assert!(matches!(
+        s.book_slot(&booking(slots[0].id), j("book")).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // VC-02: fifty simultaneous bookings of one slot give exactly one.
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let s = s.clone();
+            let b = booking(slots[1].id);
+            tokio::spawn(async move { s.book_slot(&b, j("book")).await })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    // The refused bookings left no cards behind: two cards in all.
+    let all = s
+        .cards_of_body(body.id, PageRequest::new(Some(100), None))
+        .await
+        .unwrap();
+    assert_eq!(all.total, 2);
+}
+
+on_both!(
+    /// VC-02, VC-05, VC-06: schedules move through their steps; a slot is booked once, also
+    /// under fifty simultaneous attempts.
+    vc_02_vc_05_schedules_and_bookings,
+    vks_schedules_and_bookings
+);

@@ -298,3 +298,15 @@ search-none = Nothing found.
 search-error-empty = Type a word to search for: letters or digits.
 search-error-too-long = The query is too long: at most 200 characters.
 search-error-too-many = Too many words: at most 8.
+
+## Reception by videoconference: checks
+vks-slot-official-unknown = Choose the first head or a deputy of this body.
+vks-slot-outside-quarter = The reception must fall within the schedule's quarter.
+vks-slot-day-off = This day is not a working day.
+vks-slot-length = A reception lasts from 10 minutes to 4 hours.
+vks-slot-hours = A reception must fit between 09:00 and 18:30 of one day.
+vks-slot-overlap = This official already receives at this time.
+vks-email-invalid = Enter an email address such as name@example.kz.
+vks-phone-invalid = Enter phone numbers such as +7 701 123 45 67, separated by commas.
+vks-branch-required = Choose the public service center where you will come.
+vks-slot-required = Choose a free reception time.
