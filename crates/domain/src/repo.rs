@@ -648,6 +648,11 @@ pub trait VksRepo: Send + Sync {
     async fn schedule(&self, id: i64) -> StoreResult<Schedule>;
     /// A body's schedules, newest quarter first.
     async fn schedules_of_body(&self, body_id: i64) -> StoreResult<Vec<Schedule>>;
+    /// Every body's schedules in `state` (the authorized body's queue), oldest quarter first.
+    async fn schedules_in_state(
+        &self,
+        state: crate::vks::ScheduleState,
+    ) -> StoreResult<Vec<Schedule>>;
     /// Replaces the slots of a schedule that is still `expect`ed to be in draft (`Stale`
     /// otherwise). Journaled.
     async fn replace_slots(

@@ -1951,6 +1951,15 @@ macro_rules! impl_repos {
                 rows.iter().map(schedule_row).collect::<Result<_, _>>().map_err(map_err)
             }
 
+            async fn schedules_in_state(&self, state: otinish_domain::vks::ScheduleState) -> StoreResult<Vec<Schedule>> {
+                let rows = sqlx::query("SELECT * FROM reception_schedule WHERE state = $1 ORDER BY year, quarter, body_id LIMIT 500")
+                    .bind(state.as_str())
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(schedule_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
             async fn replace_slots(
                 &self,
                 schedule_id: i64,

@@ -1605,6 +1605,16 @@ async fn vks_schedules_and_bookings(db: &Db) {
         )
     );
     assert_eq!(s.schedules_of_body(body.id).await.unwrap().len(), 1);
+    assert_eq!(
+        s.schedules_in_state(S::Published)
+            .await
+            .unwrap()
+            .iter()
+            .map(|x| x.id)
+            .collect::<Vec<_>>(),
+        [sched.id]
+    );
+    assert!(s.schedules_in_state(S::Draft).await.unwrap().is_empty());
 
     // Booking: the first takes the slot, with a card; the second is refused.
     let applicant_id = s.upsert_applicant(&individual()).await.unwrap();

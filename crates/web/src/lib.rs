@@ -17,6 +17,7 @@ pub mod notify;
 pub mod pages;
 pub mod reports;
 pub mod services;
+pub mod vks;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
@@ -158,6 +159,11 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/inbox", get(desk::inbox))
         .route("/staff/my", get(desk::my_cards))
         .route("/staff/due", get(desk::due))
+        .route("/staff/schedules", get(vks::schedules).post(vks::start))
+        .route("/staff/schedules/{id}", get(vks::schedule))
+        .route("/staff/schedules/{id}/slots", post(vks::save))
+        .route("/staff/schedules/{id}/step", post(vks::step))
+        .route("/bodies/{code}/schedule", get(vks::public_schedule))
         .route("/staff/search", get(desk::search))
         .route("/staff/reports/1-ol", get(reports::one_ol))
         .route("/staff/cards/{id}", get(desk::card))

@@ -89,6 +89,12 @@ impl Layout {
             if u.body_id.is_some() && (u.has_role(Role::Registrar) || u.has_role(Role::Head)) {
                 staff_links.push(("/staff/reports/1-ol", ctx.tr.get("staff-reports")));
             }
+            if u.has_role(Role::Operator)
+                || (u.body_id.is_some()
+                    && (u.has_role(Role::ReceptionSecretary) || u.has_role(Role::Head)))
+            {
+                staff_links.push(("/staff/schedules", ctx.tr.get("vks-schedules")));
+            }
         }
         Self {
             announcements,

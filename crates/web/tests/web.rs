@@ -1971,3 +1971,216 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
     );
     assert_eq!(t.get("/staff/due", "").await.status, StatusCode::SEE_OTHER);
 }
+
+/// VC-01, VC-05, VC-06: the reception secretary drafts the quarter's schedule, the first head
+/// approves it, the authorized body agrees and publishes it, and the public sees its free VKS
+/// receptions. Each step is checked by role; wrong rows are explained and kept as typed.
+#[tokio::test]
+async fn vc_05_schedule_drafted_approved_agreed_published() {
+    use otinish_domain::model::OfficialRank;
+    use otinish_domain::repo::NewOfficial;
+    let t = TestApp::new().await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let official = |name: &str, rank: OfficialRank| NewOfficial {
+        body_id: mj,
+        full_name: name.into(),
+        position: Names::new("Министр", "Министр", "Minister"),
+        rank,
+        seniority: i32::from(rank == OfficialRank::Deputy),
+    };
+    let head = t
+        .app
+        .store
+        .add_official(&official("Асқаров Ерлан", OfficialRank::FirstHead))
+        .await
+        .unwrap();
+    let deputy = t
+        .app
+        .store
+        .add_official(&official("Бекова Әлия", OfficialRank::Deputy))
+        .await
+        .unwrap();
+    let (secretary, scsrf) = t
+        .staff("sec.mj", vec![Role::ReceptionSecretary], "MJ")
+        .await;
+    let (head_jar, hcsrf) = t.staff("head.mj", vec![Role::Head], "MJ").await;
+    let (operator, ocsrf) = t.staff("op.mj", vec![Role::Operator], "MJ").await;
+
+    let list = t.get("/staff/schedules", &secretary).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.text.contains("value=\"2026-Q2\""),
+        "the next quarter is offered"
+    );
+    let r = t
+        .post_form(
+            "/staff/schedules",
+            &secretary,
+            &format!("csrf={scsrf}&quarter=2026-Q2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let url = r
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let again = t
+        .post_form(
+            "/staff/schedules",
+            &secretary,
+            &format!("csrf={scsrf}&quarter=2026-Q2"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text.contains("График на этот квартал уже есть"));
+    let past = t
+        .post_form(
+            "/staff/schedules",
+            &secretary,
+            &format!("csrf={scsrf}&quarter=2025-Q4&lang=en"),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Rows: the first head on 2 Apr, a deputy on 1 May (a holiday), the head overlapping.
+    let rows = |extra: &str| {
+        format!(
+            "csrf={scsrf}&date_0=2026-04-02&time_0=10:00&minutes_0=30&official_0={}&vks_0=1\
+             &date_1=2026-04-02&time_1=11:00&minutes_1=30&official_1={}&vks_1=1{extra}",
+            head.id, deputy.id
+        )
+    };
+    let bad = t
+        .post_form(
+            &format!("{url}/slots"),
+            &secretary,
+            &rows(&format!(
+                "&date_2=2026-05-01&time_2=10:00&minutes_2=30&official_2={}",
+                deputy.id
+            )),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("Этот день не рабочий"), "{}", bad.text);
+    assert!(
+        bad.text.contains("value=\"2026-05-01\""),
+        "what was typed is kept"
+    );
+    let ok = t
+        .post_form(&format!("{url}/slots"), &secretary, &rows(""))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let page = t.get(&url, &secretary).await;
+    assert!(page.text.contains("value=\"2026-04-02\"") && page.text.contains("Черновик"));
+
+    // Steps by role: the secretary cannot approve; the head can; the operator agrees, publishes.
+    let app = &t;
+    let step_url = format!("{url}/step");
+    let step_url = &step_url;
+    let step = |jar: &str, csrf: &str, action: &str| {
+        let (jar, body) = (jar.to_owned(), format!("csrf={csrf}&action={action}"));
+        async move { app.post_form(step_url, &jar, &body).await.status }
+    };
+    assert_eq!(
+        step(&secretary, &scsrf, "approve").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        step(&operator, &ocsrf, "agree").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not approved yet"
+    );
+    assert_eq!(
+        step(&head_jar, &hcsrf, "approve").await,
+        StatusCode::SEE_OTHER
+    );
+    let locked = t
+        .post_form(&format!("{url}/slots"), &secretary, &rows(""))
+        .await;
+    assert_eq!(
+        locked.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "slots are fixed once approved"
+    );
+    assert_eq!(
+        step(&head_jar, &hcsrf, "agree").await,
+        StatusCode::FORBIDDEN
+    );
+    let queue = t.get("/staff/schedules", &operator).await;
+    assert!(
+        queue.text.contains("2026-Q2") && queue.text.contains("Утверждён первым руководителем")
+    );
+    assert_eq!(
+        step(&operator, &ocsrf, "agree").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        step(&operator, &ocsrf, "publish").await,
+        StatusCode::SEE_OTHER
+    );
+    assert!(t.get(&url, &secretary).await.text.contains("Опубликован"));
+
+    // The public schedule, in each language, without signing in.
+    let public = t.get("/bodies/MJ/schedule", "").await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.text.contains("02.04.2026 10:00") && public.text.contains("Асқаров Ерлан"));
+    assert!(public.text.contains("свободно"));
+    assert!(t
+        .get("/bodies/MJ/schedule?lang=kk", "")
+        .await
+        .text
+        .contains("бос"));
+    assert!(t
+        .get("/bodies/MJ/schedule?lang=en", "")
+        .await
+        .text
+        .contains("free"));
+    assert_eq!(
+        t.get("/bodies/NOPE/schedule", "").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // VC-01: a schedule of deputies only is not approved.
+    let r = t
+        .post_form(
+            "/staff/schedules",
+            &secretary,
+            &format!("csrf={scsrf}&quarter=2026-Q3"),
+        )
+        .await;
+    let q3 = r
+        .headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let deputies = format!(
+        "csrf={scsrf}&date_0=2026-07-02&time_0=10:00&minutes_0=30&official_0={}&vks_0=1",
+        deputy.id
+    );
+    assert_eq!(
+        t.post_form(&format!("{q3}/slots"), &secretary, &deputies)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let refused = t
+        .post_form(
+            &format!("{q3}/step"),
+            &head_jar,
+            &format!("csrf={hcsrf}&action=approve"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("приёмы первого руководителя"));
+    // Another body's staff see nothing of it.
+    t.second_body().await;
+    let (other, _) = t
+        .staff("sec.ast", vec![Role::ReceptionSecretary], "AST")
+        .await;
+    assert_eq!(t.get(&q3, &other).await.status, StatusCode::FORBIDDEN);
+}
