@@ -2075,6 +2075,8 @@ async fn vc_05_schedule_drafted_approved_agreed_published() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let page = t.get(&url, &secretary).await;
     assert!(page.text.contains("value=\"2026-04-02\"") && page.text.contains("Черновик"));
+    // Seed 003 was in force until 1 Jan 2026: no edition loaded sets the VC-06 term now.
+    assert!(page.text.contains("не установлен действующими правилами"));
 
     // Steps by role: the secretary cannot approve; the head can; the operator agrees, publishes.
     let app = &t;

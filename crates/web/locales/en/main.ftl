@@ -327,6 +327,7 @@ vks-start = Start a schedule
 vks-no-schedules = No schedules yet.
 vks-body = State body
 vks-due = Due at the authorized body
+vks-due-none = not set by the rules in force
 vks-late = late
 vks-state-draft = Draft
 vks-state-approved = Approved by the first head

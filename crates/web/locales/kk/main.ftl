@@ -327,6 +327,7 @@ vks-start = Кестені бастау
 vks-no-schedules = Әзірге кестелер жоқ.
 vks-body = Мемлекеттік орган
 vks-due = Уәкілетті органға жіберу мерзімі
+vks-due-none = қолданыстағы қағидаларда белгіленбеген
 vks-late = мерзімі өтті
 vks-state-draft = Жоба
 vks-state-approved = Бірінші басшы бекітті
