@@ -36,6 +36,18 @@ pub enum VksError {
     NoFirstHead,
     /// The step does not apply to the schedule as it is.
     NotAllowed,
+    /// The request's signature does not verify.
+    Signature(otinish_pki::VerifyError),
+    /// Signed with somebody else's key.
+    NotYourSignature,
+    /// The signed document is not a reception request.
+    NotARequest,
+    /// The form's problems (VC-03).
+    Invalid(Vec<otinish_domain::appeal::FieldProblem>),
+    /// Somebody booked the slot first.
+    SlotTaken,
+    /// The slot is not open for booking (not published, not by VKS, or past).
+    SlotClosed,
     Store(StoreError),
 }
 
@@ -60,6 +72,12 @@ impl VksError {
             VksError::Slots(_) => "vks-slots-invalid",
             VksError::NoFirstHead => "vks-schedule-no-first-head",
             VksError::NotAllowed => "vks-step-not-allowed",
+            VksError::Signature(_) => "vks-signature-invalid",
+            VksError::NotYourSignature => "err-not-your-signature",
+            VksError::NotARequest => "vks-not-a-request",
+            VksError::Invalid(_) => "vks-request-invalid",
+            VksError::SlotTaken => "vks-slot-taken",
+            VksError::SlotClosed => "vks-slot-closed",
             VksError::Store(_) => "error-internal",
         }
     }
@@ -197,6 +215,126 @@ impl App {
             )
             .await?;
         Ok(to)
+    }
+}
+
+/// The document an applicant signs to request a VKS reception (VC-02, VC-03): the form's
+/// fields as typed, under a type marker.
+pub fn request_document(fields: &serde_json::Map<String, serde_json::Value>) -> String {
+    serde_json::json!({ "otinish": "vks-request/1", "form": fields }).to_string()
+}
+
+impl App {
+    /// VC-02, VC-03, VC-04, VC-07: books a published VKS slot for the applicant whose key
+    /// signed the request; the request gets its registration-control card in the body's
+    /// reception inbox. Returns the card's id.
+    pub async fn book_reception(
+        &self,
+        applicant_id: i64,
+        signature: &[u8],
+    ) -> Result<i64, VksError> {
+        let now = self.clock.now();
+        let applicant = self.store.applicant(applicant_id).await?;
+        let v = otinish_pki::verify(signature, None, &self.pki.trust, now)
+            .map_err(VksError::Signature)?;
+        let signer_tax = v.signer.iin.as_ref().map(|i| i.to_string());
+        if signer_tax.as_deref() != Some(applicant.tax_id()) {
+            return Err(VksError::NotYourSignature);
+        }
+        let doc: serde_json::Value =
+            serde_json::from_slice(&v.content).map_err(|_| VksError::NotARequest)?;
+        if doc.get("otinish").and_then(|m| m.as_str()) != Some("vks-request/1") {
+            return Err(VksError::NotARequest);
+        }
+        let form: otinish_domain::vks::VksRequestForm =
+            serde_json::from_value(doc.get("form").cloned().unwrap_or_default())
+                .map_err(|_| VksError::NotARequest)?;
+        let facts = crate::eappeal::signer_facts(&v.signer);
+        let req =
+            otinish_domain::vks::check_vks_request(&form, &facts).map_err(VksError::Invalid)?;
+        let slot = self
+            .store
+            .slot(req.slot_id)
+            .await
+            .map_err(|_| VksError::SlotClosed)?;
+        let schedule = self.store.schedule(slot.schedule_id).await?;
+        let cal = self.calendar.read().await.clone();
+        let local_now = now.with_timezone(&cal.zone().offset).naive_local();
+        if schedule.state != ScheduleState::Published || !slot.vks || slot.starts <= local_now {
+            return Err(VksError::SlotClosed);
+        }
+        if slot.booked {
+            return Err(VksError::SlotTaken);
+        }
+        let branch_ok = self
+            .store
+            .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+            .await?
+            .items
+            .iter()
+            .any(|b| b.id == req.branch_id && b.vks_equipment);
+        if !branch_ok {
+            return Err(VksError::Invalid(vec![
+                otinish_domain::appeal::FieldProblem {
+                    field: "branch",
+                    key: "vks-branch-required",
+                },
+            ]));
+        }
+        let today = cal.zone().local_date(now);
+        let gov = self
+            .rulebooks
+            .governing(otinish_domain::model::Channel::Vks, today)
+            .map_err(|e| VksError::Store(StoreError::Backend(e.to_string())))?;
+        let case = otinish_domain::deadline::CaseFacts {
+            channel: otinish_domain::model::Channel::Vks,
+            kind: otinish_domain::model::AppealKind::Request,
+            received_at: now,
+            registered_at: None,
+            events: vec![],
+        };
+        let deadlines =
+            otinish_domain::deadline::case_deadlines(&case, &self.rulebooks, &cal, today)
+                .map_err(|e| VksError::Store(StoreError::Backend(e.to_string())))?
+                .iter()
+                .map(otinish_domain::repo::StoredDeadline::from)
+                .collect();
+        let booking = otinish_domain::repo::NewBooking {
+            slot_id: slot.id,
+            applicant_id,
+            branch_id: req.branch_id,
+            form: String::from_utf8_lossy(&v.content).into_owned(),
+            card: otinish_domain::model::NewCard {
+                body_id: schedule.body_id,
+                channel: otinish_domain::model::Channel::Vks,
+                kind: otinish_domain::model::AppealKind::Request,
+                applicant_id: Some(applicant_id),
+                addressee: None,
+                summary: req.question.chars().take(200).collect(),
+                received_at: now,
+                rulebook_id: gov.primary_id().to_owned(),
+                collective: false,
+            },
+            deadlines,
+        };
+        match self
+            .store
+            .book_slot(
+                &booking,
+                JournalDraft::new(
+                    now,
+                    format!("applicant:{}", applicant.tax_id()),
+                    "",
+                    "vks_booked",
+                )
+                .details(format!("{{\"slot\":{}}}", slot.id)),
+            )
+            .await
+        {
+            Ok(card_id) => Ok(card_id),
+            Err(StoreError::Conflict(_)) => Err(VksError::SlotTaken),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -2186,3 +2186,201 @@ async fn vc_05_schedule_drafted_approved_agreed_published() {
         .await;
     assert_eq!(t.get(&q3, &other).await.status, StatusCode::FORBIDDEN);
 }
+
+/// VC-02, VC-03, VC-04, VC-07: an applicant's signed request books a published VKS slot and
+/// becomes a card of the body; the slot is then taken; drafts, other people's keys, altered
+/// documents and incomplete forms are refused with the reason.
+#[tokio::test]
+async fn vc_02_signed_request_books_a_published_slot() {
+    use chrono::NaiveDateTime;
+    use otinish_domain::model::{Applicant, OfficialRank};
+    use otinish_domain::repo::{NewBranch, NewOfficial, ScheduleStep};
+    use otinish_domain::vks::{Quarter, ScheduleState as S, SlotDraft};
+    use otinish_web::vks::{request_document, VksError};
+    let t = TestApp::new().await;
+    let store = &t.app.store;
+    let now = t.app.clock.now();
+    let j = |a: &str| JournalDraft::new(now, "test", "", a);
+    let mj = store.body_by_code("MJ").await.unwrap().id;
+    let head = store
+        .add_official(&NewOfficial {
+            body_id: mj,
+            full_name: "Асқаров Ерлан".into(),
+            position: Names::new("Министр", "Министр", "Minister"),
+            rank: OfficialRank::FirstHead,
+            seniority: 0,
+        })
+        .await
+        .unwrap();
+    let branch = store
+        .create_branch(&NewBranch {
+            code: "AST-1".into(),
+            name: Names::new("Астана", "ЦОН Астана", "Astana PSC"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let (_, _) = t
+        .staff("sec.mj", vec![Role::ReceptionSecretary], "MJ")
+        .await;
+    let sec = store.staff_credentials("sec.mj").await.unwrap().0;
+    let at = |v: &str| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M").unwrap();
+    let slot = |v: &str| SlotDraft {
+        official_id: head.id,
+        starts: at(v),
+        minutes: 30,
+        vks: true,
+    };
+    let published = store
+        .create_schedule(
+            mj,
+            Quarter::parse("2026-Q2").unwrap(),
+            sec.id,
+            None,
+            j("draft"),
+        )
+        .await
+        .unwrap();
+    store
+        .replace_slots(
+            published.id,
+            S::Draft,
+            &[slot("2026-04-02 10:00"), slot("2026-04-02 11:00")],
+            j("slots"),
+        )
+        .await
+        .unwrap();
+    for (from, to) in [
+        (S::Draft, S::Approved),
+        (S::Approved, S::Agreed),
+        (S::Agreed, S::Published),
+    ] {
+        store
+            .move_schedule(
+                published.id,
+                from,
+                to,
+                &ScheduleStep {
+                    by: sec.id,
+                    at: now,
+                },
+                j("step"),
+            )
+            .await
+            .unwrap();
+    }
+    let draft = store
+        .create_schedule(
+            mj,
+            Quarter::parse("2026-Q3").unwrap(),
+            sec.id,
+            None,
+            j("draft"),
+        )
+        .await
+        .unwrap();
+    store
+        .replace_slots(draft.id, S::Draft, &[slot("2026-07-02 10:00")], j("slots"))
+        .await
+        .unwrap();
+    let open = store.slots(published.id).await.unwrap();
+    let closed = store.slots(draft.id).await.unwrap();
+
+    let applicant_id = store
+        .upsert_applicant(&Applicant::Individual {
+            iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+            surname: "АХМЕТОВ".into(),
+            name: "БАУЫРЖАН".into(),
+            patronymic: Some("СЕРІКҰЛЫ".into()),
+            email: None,
+            phone: None,
+            address: "Коктал".into(),
+            lang: Lang::Kk,
+        })
+        .await
+        .unwrap();
+    let form = |slot_id: i64, question: &str| {
+        let v = serde_json::json!({
+            "address": "Астана, Коктал 5", "email": "akhmetov@example.kz",
+            "phones": "+77011234567", "branch": branch.id.to_string(), "workplace": "ТОО Дала",
+            "position": "инженер", "lang": "kk", "question": question, "slot": slot_id.to_string(),
+        });
+        request_document(v.as_object().unwrap())
+    };
+    let key = |slug: &str| {
+        &t.app
+            .pki
+            .demo_signers
+            .iter()
+            .find(|s| s.slug == slug)
+            .unwrap()
+            .key
+    };
+    let sign = |doc: &str, slug: &str| key(slug).sign_cms(doc.as_bytes(), true, now).unwrap();
+
+    let card_id = t
+        .app
+        .book_reception(
+            applicant_id,
+            &sign(&form(open[0].id, "Жер учаскесін беру мерзімі"), "person"),
+        )
+        .await
+        .unwrap();
+    let card = store.card(card_id).await.unwrap();
+    assert_eq!(
+        (card.body_id, card.channel, card.state),
+        (mj, Channel::Vks, CardState::Received)
+    );
+    assert_eq!(card.summary, "Жер учаскесін беру мерзімі");
+    assert!(store.slot(open[0].id).await.unwrap().booked);
+    assert!(
+        !store.deadlines(card_id).await.unwrap().is_empty(),
+        "the request's terms are set"
+    );
+
+    let again = t
+        .app
+        .book_reception(applicant_id, &sign(&form(open[0].id, "Тағы"), "person"))
+        .await;
+    assert!(matches!(again, Err(VksError::SlotTaken)), "{again:?}");
+    let draft_slot = t
+        .app
+        .book_reception(applicant_id, &sign(&form(closed[0].id, "Тағы"), "person"))
+        .await;
+    assert!(
+        matches!(draft_slot, Err(VksError::SlotClosed)),
+        "{draft_slot:?}"
+    );
+    let theirs = t
+        .app
+        .book_reception(applicant_id, &sign(&form(open[1].id, "Тағы"), "org"))
+        .await;
+    assert!(
+        matches!(theirs, Err(VksError::NotYourSignature)),
+        "{theirs:?}"
+    );
+    let mut altered = sign(&form(open[1].id, "Тағы"), "person");
+    let n = altered.len();
+    altered[n / 2] ^= 0x01;
+    assert!(t.app.book_reception(applicant_id, &altered).await.is_err());
+    let empty = t
+        .app
+        .book_reception(applicant_id, &sign(&form(open[1].id, " "), "person"))
+        .await;
+    match empty {
+        Err(VksError::Invalid(p)) => {
+            assert_eq!(p.iter().map(|x| x.field).collect::<Vec<_>>(), ["question"])
+        }
+        other => panic!("{other:?}"),
+    }
+    let not_request = t
+        .app
+        .book_reception(applicant_id, &sign("{\"otinish\":\"appeal/1\"}", "person"))
+        .await;
+    assert!(matches!(not_request, Err(VksError::NotARequest)));
+    assert!(!store.slot(open[1].id).await.unwrap().booked);
+}

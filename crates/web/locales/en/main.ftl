@@ -350,3 +350,10 @@ vks-public-no-slots = No receptions by videoconference still to come.
 vks-when = When
 vks-free = free
 vks-taken = taken
+
+## Booking a VKS reception (VC-02, VC-03)
+vks-signature-invalid = The request's electronic signature could not be verified.
+vks-not-a-request = The signed document is not a request for a reception.
+vks-request-invalid = Some fields of the request need correcting.
+vks-slot-taken = Somebody has just booked this time: choose another.
+vks-slot-closed = This time is not open for booking.
