@@ -235,6 +235,15 @@ pub trait CardRepo: Send + Sync {
         states: &[CardState],
         page: PageRequest,
     ) -> StoreResult<Page<Card>>;
+    /// Cards of a body that came by `channel`, in any of `states`, newest first (VC-04: the
+    /// reception secretary's inbox of VKS requests).
+    async fn channel_inbox(
+        &self,
+        body_id: i64,
+        channel: Channel,
+        states: &[CardState],
+        page: PageRequest,
+    ) -> StoreResult<Page<Card>>;
     /// Cards an executor holds in any of `states`, newest first.
     async fn cards_of_executor(
         &self,
@@ -633,6 +642,16 @@ pub struct NewBooking {
     pub deadlines: Vec<StoredDeadline>,
 }
 
+/// A live booking with its slot and card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booking {
+    pub id: i64,
+    pub card: Card,
+    pub slot: Slot,
+    pub branch_id: i64,
+    pub applicant_id: i64,
+}
+
 /// Reception by videoconference: schedules, slots, bookings.
 #[async_trait]
 pub trait VksRepo: Send + Sync {
@@ -679,6 +698,10 @@ pub trait VksRepo: Send + Sync {
     /// booking, in one transaction. `Conflict` when a live booking holds the slot already,
     /// decided by the database, so that simultaneous bookings through several nodes give one.
     async fn book_slot(&self, b: &NewBooking, journal: JournalDraft) -> StoreResult<i64>;
+    /// An applicant's live bookings, the latest first.
+    async fn bookings_of_applicant(&self, applicant_id: i64) -> StoreResult<Vec<Booking>>;
+    /// The booking behind a card, if the card is a VKS request.
+    async fn booking_of_card(&self, card_id: i64) -> StoreResult<Booking>;
 }
 
 /// Everything the application needs from storage, in one object.

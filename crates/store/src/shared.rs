@@ -1035,6 +1035,12 @@ macro_rules! impl_repos {
                 self.newest_in_states("c.body_id = $1", body_id, states, page).await
             }
 
+            async fn channel_inbox(&self, body_id: i64, channel: Channel, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
+                // The channel key comes from the closed enum, never from input.
+                let filter = format!("c.body_id = $1 AND c.channel = '{}'", channel.as_str());
+                self.newest_in_states(&filter, body_id, states, page).await
+            }
+
             async fn cards_of_executor(&self, staff_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
                 self.newest_in_states("c.executor_id = $1", staff_id, states, page).await
             }
@@ -2050,6 +2056,38 @@ macro_rules! impl_repos {
                 j.to_state = Some(to.as_str().to_owned());
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 self.commit(tx).await
+            }
+
+            async fn bookings_of_applicant(&self, applicant_id: i64) -> StoreResult<Vec<Booking>> {
+                let ids: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT card_id FROM vks_booking WHERE applicant_id = $1 AND NOT cancelled ORDER BY id DESC LIMIT 200",
+                )
+                .bind(applicant_id)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let mut out = Vec::with_capacity(ids.len());
+                for (card_id,) in ids {
+                    out.push(self.booking_of_card(card_id).await?);
+                }
+                Ok(out)
+            }
+
+            async fn booking_of_card(&self, card_id: i64) -> StoreResult<Booking> {
+                let row = sqlx::query("SELECT id, slot_id, branch_id, applicant_id FROM vks_booking WHERE card_id = $1 AND NOT cancelled")
+                    .bind(card_id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("booking of card {card_id}")))?;
+                let slot_id: i64 = row.try_get("slot_id").map_err(map_err)?;
+                Ok(Booking {
+                    id: row.try_get("id").map_err(map_err)?,
+                    card: self.card(card_id).await?,
+                    slot: self.slot(slot_id).await?,
+                    branch_id: row.try_get("branch_id").map_err(map_err)?,
+                    applicant_id: row.try_get("applicant_id").map_err(map_err)?,
+                })
             }
 
             async fn book_slot(&self, b: &NewBooking, journal: JournalDraft) -> StoreResult<i64> {

@@ -1643,6 +1643,37 @@ async fn vks_schedules_and_bookings(db: &Db) {
         s.book_slot(&booking(slots[0].id), j("book")).await,
         Err(StoreError::Conflict(_))
     ));
+    let mine = s.bookings_of_applicant(applicant_id).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        (mine[0].card.id, mine[0].slot.id, mine[0].branch_id),
+        (card_id, slots[0].id, branch.id)
+    );
+    assert_eq!(s.booking_of_card(card_id).await.unwrap(), mine[0]);
+    // VC-04: the body's inbox of VKS requests holds the card.
+    let vks = s
+        .channel_inbox(
+            body.id,
+            Channel::Vks,
+            &[CardState::Received],
+            PageRequest::new(Some(10), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        vks.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [card_id]
+    );
+    let paper = s
+        .channel_inbox(
+            body.id,
+            Channel::Paper,
+            &[CardState::Received],
+            PageRequest::new(Some(10), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!(paper.total, 0);
 
     // VC-02: fifty simultaneous bookings of one slot give exactly one.
     let tasks: Vec<_> = (0..50)

@@ -746,3 +746,27 @@ pub async fn search(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     let pager = Pager::open_ended(tr, page_no, more, "page", &other);
     page(None, StatusCode::OK, rows(&app, tr, &found).await, pager)
 }
+
+/// A plain list of cards under `title` (used by other queues, such as the reception inbox).
+pub(crate) async fn card_list_page(
+    app: &App,
+    ctx: &Ctx,
+    title: String,
+    cards: &[Card],
+    total: i64,
+    req: PageRequest,
+) -> Response {
+    let tr = ctx.tr;
+    let message = cards.is_empty().then(|| tr.get("list-empty"));
+    render(InboxPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        title,
+        search: None,
+        message,
+        filters: vec![],
+        show_table: !cards.is_empty(),
+        cards: rows(app, tr, cards).await,
+        pager: Pager::new(tr, total, req, "page", ""),
+    })
+}

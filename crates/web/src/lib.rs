@@ -164,6 +164,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/schedules/{id}/slots", post(vks::save))
         .route("/staff/schedules/{id}/step", post(vks::step))
         .route("/bodies/{code}/schedule", get(vks::public_schedule))
+        .route(
+            "/cabinet/receptions",
+            get(vks::my_receptions).post(vks::book),
+        )
+        .route("/cabinet/receptions/new", get(vks::booking_form))
+        .route("/staff/receptions", get(vks::reception_inbox))
         .route("/staff/search", get(desk::search))
         .route("/staff/reports/1-ol", get(reports::one_ol))
         .route("/staff/cards/{id}", get(desk::card))

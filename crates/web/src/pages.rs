@@ -95,6 +95,11 @@ impl Layout {
             {
                 staff_links.push(("/staff/schedules", ctx.tr.get("vks-schedules")));
             }
+            if u.body_id.is_some()
+                && (u.has_role(Role::ReceptionSecretary) || u.has_role(Role::Head))
+            {
+                staff_links.push(("/staff/receptions", ctx.tr.get("vks-inbox")));
+            }
         }
         Self {
             announcements,

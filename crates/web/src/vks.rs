@@ -882,3 +882,481 @@ pub async fn public_schedule(
         schedules,
     })
 }
+
+// ---- The applicant's side: booking a reception (VC-02, VC-03) ----
+
+use crate::cabinet::ApplicantCtx;
+use axum::extract::Query;
+
+struct Field {
+    name: &'static str,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    max: usize,
+    value: String,
+    options: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reception_new.html")]
+struct BookingPage {
+    t: Tr,
+    layout: Layout,
+    /// VKS-connected bodies to choose from (code, name), when none is chosen yet.
+    bodies: Vec<(String, String)>,
+    body_code: String,
+    body_name: String,
+    readonly: Vec<(String, String)>,
+    fields: Vec<Field>,
+    no_slots: bool,
+    demo: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct BookingQuery {
+    body: Option<String>,
+}
+
+/// The fields of the VC-03 form that are typed (IIN and name come from the signature).
+const FORM_FIELDS: [(&str, &str, &str, bool, usize); 8] = [
+    ("slot", "vks-form-slot", "select", true, 0),
+    ("branch", "vks-form-branch", "select", true, 0),
+    ("address", "vks-form-address", "text", true, 500),
+    ("email", "vks-form-email", "email", true, 255),
+    ("phones", "vks-form-phones", "text", true, 255),
+    ("workplace", "vks-form-workplace", "text", true, 255),
+    ("position", "vks-form-position", "text", true, 255),
+    (
+        "question",
+        "vks-form-question",
+        "textarea",
+        true,
+        otinish_domain::vks::QUESTION_MAX_CHARS,
+    ),
+];
+
+#[allow(clippy::too_many_arguments)]
+async fn booking_page(
+    app: &App,
+    ctx: &Ctx,
+    me: &ApplicantCtx,
+    body_code: Option<&str>,
+    typed: &[(String, String)],
+    problems: &[otinish_domain::appeal::FieldProblem],
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let all = app
+        .store
+        .bodies(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let vks_bodies: Vec<(String, String)> = all
+        .iter()
+        .filter(|b| b.vks_connected)
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    let chosen = body_code.and_then(|c| all.iter().find(|b| b.code == c && b.vks_connected));
+    let demo = app.config.demo;
+    let Some(body) = chosen else {
+        let mut r = render(BookingPage {
+            t: tr,
+            layout: Layout::new(app, ctx),
+            bodies: vks_bodies,
+            body_code: String::new(),
+            body_name: String::new(),
+            readonly: vec![],
+            fields: vec![],
+            no_slots: false,
+            demo,
+            error,
+        });
+        *r.status_mut() = if body_code.is_some() {
+            StatusCode::NOT_FOUND
+        } else {
+            status
+        };
+        return r;
+    };
+    let now = {
+        let cal = app.calendar.read().await;
+        app.clock
+            .now()
+            .with_timezone(&cal.zone().offset)
+            .naive_local()
+    };
+    let officials = app.store.officials(body.id).await.unwrap_or_default();
+    let mut slots = Vec::new();
+    for s in app
+        .store
+        .schedules_of_body(body.id)
+        .await
+        .unwrap_or_default()
+    {
+        if s.state != ScheduleState::Published {
+            continue;
+        }
+        for x in app.store.slots(s.id).await.unwrap_or_default() {
+            if x.vks && !x.booked && x.starts > now {
+                let who = officials
+                    .iter()
+                    .find(|o| o.id == x.official_id)
+                    .map(|o| o.full_name.clone())
+                    .unwrap_or_default();
+                slots.push((
+                    x.id.to_string(),
+                    format!("{} — {who}", x.starts.format("%d.%m.%Y %H:%M")),
+                ));
+            }
+        }
+    }
+    let branches: Vec<(String, String)> = app
+        .store
+        .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|b| b.vks_equipment)
+        .map(|b| {
+            (
+                b.id.to_string(),
+                format!("{} — {}", b.name.get(tr.lang), b.address.get(tr.lang)),
+            )
+        })
+        .collect();
+    let value = |name: &str| {
+        typed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut fields: Vec<Field> = FORM_FIELDS
+        .iter()
+        .map(|(name, label, kind, required, max)| Field {
+            name,
+            label: tr.get(label),
+            kind,
+            required: *required,
+            max: *max,
+            value: value(name),
+            options: match *name {
+                "slot" => slots.clone(),
+                "branch" => branches.clone(),
+                _ => vec![],
+            },
+            error: problems
+                .iter()
+                .find(|p| p.field == *name)
+                .map(|p| tr.get(p.key)),
+        })
+        .collect();
+    if let Some(f) = fields.iter_mut().find(|f| f.name == "email") {
+        if f.value.is_empty() {
+            f.value = match &me.applicant {
+                otinish_domain::model::Applicant::Individual { email, .. }
+                | otinish_domain::model::Applicant::LegalEntity { email, .. } => {
+                    email.as_ref().map(|e| e.to_string()).unwrap_or_default()
+                }
+            };
+        }
+    }
+    let lang_value = {
+        let v = value("lang");
+        if v.is_empty() {
+            tr.lang.code().to_owned()
+        } else {
+            v
+        }
+    };
+    fields.push(Field {
+        name: "lang",
+        label: tr.get("vks-form-lang"),
+        kind: "select",
+        required: false,
+        max: 0,
+        value: lang_value,
+        options: vec![
+            ("kk".into(), "Қазақ тілі".into()),
+            ("ru".into(), "Русский язык".into()),
+        ],
+        error: None,
+    });
+    let readonly = vec![
+        (tr.get("appeal-iin"), me.applicant.tax_id().to_owned()),
+        (tr.get("vks-form-name"), me.applicant.display_name()),
+    ];
+    let mut r = render(BookingPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        bodies: vec![],
+        body_code: body.code.clone(),
+        body_name: body.name.get(tr.lang).to_owned(),
+        readonly,
+        no_slots: slots.is_empty(),
+        fields,
+        demo,
+        error,
+    });
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+/// VC-02: the bodies connected to VKS, then the chosen body's free times and the VC-03 form.
+pub async fn booking_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Query(q): Query<BookingQuery>,
+) -> Response {
+    booking_page(
+        &app,
+        &ctx,
+        &me,
+        q.body.as_deref(),
+        &[],
+        &[],
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Takes the signed request (or, in demo mode, signs it with the applicant's demo key).
+pub async fn book(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Some(r) = check_csrf(&ctx, &get("csrf")) {
+        return r;
+    }
+    let tr = ctx.tr;
+    let body_code = get("body");
+    let signature: Vec<u8> = if get("demo_sign") == "1" {
+        if !app.config.demo {
+            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+        }
+        let Some(signer) = app
+            .pki
+            .demo_signers
+            .iter()
+            .find(|s| s.tax_id == me.applicant.tax_id())
+        else {
+            return booking_page(
+                &app,
+                &ctx,
+                &me,
+                Some(&body_code),
+                &fields,
+                &[],
+                Some(tr.get("appeal-unsigned")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        };
+        let form: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .filter(|(k, _)| !["csrf", "demo_sign", "signature", "body"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        match signer
+            .key
+            .sign_cms(request_document(&form).as_bytes(), true, app.clock.now())
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "demo signing failed");
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+            }
+        }
+    } else if get("signature").trim().is_empty() {
+        return booking_page(
+            &app,
+            &ctx,
+            &me,
+            Some(&body_code),
+            &fields,
+            &[],
+            Some(tr.get("appeal-unsigned")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    } else {
+        get("signature").into_bytes()
+    };
+    match app.book_reception(me.id, &signature).await {
+        Ok(card_id) => {
+            Redirect::to(&format!("/cabinet/receptions?booked={card_id}")).into_response()
+        }
+        Err(VksError::Invalid(problems)) => {
+            booking_page(
+                &app,
+                &ctx,
+                &me,
+                Some(&body_code),
+                &fields,
+                &problems,
+                Some(tr.get("vks-request-invalid")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e @ VksError::Store(_)) => {
+            tracing::error!(error = ?e, "booking failed");
+            page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        }
+        Err(e) => {
+            let status = if matches!(e, VksError::SlotTaken) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            booking_page(
+                &app,
+                &ctx,
+                &me,
+                Some(&body_code),
+                &fields,
+                &[],
+                Some(tr.get(e.message_key())),
+                status,
+            )
+            .await
+        }
+    }
+}
+
+struct BookingRow {
+    card_id: i64,
+    when: String,
+    body: String,
+    branch: String,
+    state: String,
+    just_booked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "receptions.html")]
+struct ReceptionsPage {
+    t: Tr,
+    layout: Layout,
+    rows: Vec<BookingRow>,
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct ReceptionsQuery {
+    booked: Option<i64>,
+}
+
+/// The applicant's booked receptions.
+pub async fn my_receptions(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Query(q): Query<ReceptionsQuery>,
+) -> Response {
+    let tr = ctx.tr;
+    let bookings = app
+        .store
+        .bookings_of_applicant(me.id)
+        .await
+        .unwrap_or_default();
+    let branches = app
+        .store
+        .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for b in bookings {
+        let body = app
+            .store
+            .body(b.card.body_id)
+            .await
+            .map(|x| x.name.get(tr.lang).to_owned())
+            .unwrap_or_default();
+        rows.push(BookingRow {
+            card_id: b.card.id,
+            when: b.slot.starts.format("%d.%m.%Y %H:%M").to_string(),
+            body,
+            branch: branches
+                .iter()
+                .find(|x| x.id == b.branch_id)
+                .map(|x| x.name.get(tr.lang).to_owned())
+                .unwrap_or_default(),
+            state: crate::cabinet::state_text(tr, b.card.state),
+            just_booked: q.booked == Some(b.card.id),
+        });
+    }
+    render(ReceptionsPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        rows,
+    })
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct InboxQuery {
+    page: Option<String>,
+}
+
+/// VC-04: the body's "online reception (secretary)" inbox: VKS requests not yet closed.
+pub async fn reception_inbox(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let Some(body_id) = user.body_id.filter(|b| may_draft(&user, *b)) else {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    };
+    let page_no = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(1)
+        .clamp(1, 10_000);
+    let req = otinish_domain::repo::PageRequest::new(Some(50), Some((page_no - 1) * 50));
+    let open: Vec<otinish_domain::model::CardState> = otinish_domain::model::CardState::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_closed())
+        .collect();
+    match app
+        .store
+        .channel_inbox(body_id, otinish_domain::model::Channel::Vks, &open, req)
+        .await
+    {
+        Ok(page) => {
+            crate::desk::card_list_page(
+                &app,
+                &ctx,
+                ctx.tr.get("vks-inbox"),
+                &page.items,
+                page.total,
+                req,
+            )
+            .await
+        }
+        Err(_) => page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    }
+}

@@ -86,4 +86,22 @@
       });
     });
   });
+  // A request for a VKS reception (VC-02, VC-03): sign the form's fields.
+  document.querySelectorAll(".js-ncalayer-vks").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var form = document.getElementById(button.dataset.form);
+      var fields = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || el.readOnly || ["csrf", "signature", "demo_sign", "body"].indexOf(el.name) >= 0) return;
+        fields[el.name] = el.value;
+      });
+      var doc = JSON.stringify({ otinish: "vks-request/1", form: fields });
+      sign(toBase64(utf8(doc))).then(function (cms) {
+        form.elements.signature.value = cms;
+        form.submit();
+      }, function (e) {
+        showError(form, e.message === "missing" ? button.dataset.missing : e.message);
+      });
+    });
+  });
 })();

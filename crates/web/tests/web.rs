@@ -2383,4 +2383,76 @@ async fn vc_02_signed_request_books_a_published_slot() {
         .await;
     assert!(matches!(not_request, Err(VksError::NotARequest)));
     assert!(!store.slot(open[1].id).await.unwrap().booked);
+
+    // Through the cabinet: the body, its free times, the form, signed with the demo key.
+    let (jar, csrf) = t.applicant("person").await;
+    let bodies = t.get("/cabinet/receptions/new", &jar).await;
+    assert!(bodies.text.contains("/cabinet/receptions/new?body=MJ"));
+    let form = t.get("/cabinet/receptions/new?body=MJ", &jar).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.contains("02.04.2026 11:00") && !form.text.contains("02.04.2026 10:00"),
+        "only free times"
+    );
+    assert!(
+        form.text.contains("791028302728"),
+        "the IIN comes from the signature"
+    );
+    let fields = |question: &str| {
+        format!(
+            "csrf={csrf}&body=MJ&demo_sign=1&slot={}&branch={}&address=Astana&email=a%40example.kz             &phones=%2B77011234567&workplace=Dala&position=engineer&lang=ru&question={question}",
+            open[1].id, branch.id
+        )
+    };
+    let missing = t.post_form("/cabinet/receptions", &jar, &fields("")).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing.text.contains("id=\"question-error\""),
+        "{}",
+        missing.text
+    );
+    assert!(
+        missing.text.contains("value=\"engineer\""),
+        "what was typed is kept"
+    );
+    let booked = t
+        .post_form(
+            "/cabinet/receptions",
+            &jar,
+            &fields("%D0%97%D0%B5%D0%BC%D0%BB%D1%8F"),
+        )
+        .await;
+    assert_eq!(booked.status, StatusCode::SEE_OTHER);
+    let mine = t
+        .get(
+            booked
+                .headers
+                .get(header::LOCATION)
+                .unwrap()
+                .to_str()
+                .unwrap(),
+            &jar,
+        )
+        .await;
+    assert!(mine.text.contains("02.04.2026 11:00") && mine.text.contains("class=\"ok\""));
+    let taken = t
+        .post_form("/cabinet/receptions", &jar, &fields("%D0%97"))
+        .await;
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(
+        taken.text.contains("Это время только что заняли") || taken.text.contains("Бұл уақытты")
+    );
+
+    // VC-04: the requests wait in the secretary's online reception.
+    let (secretary, _) = t
+        .staff("sec2.mj", vec![Role::ReceptionSecretary], "MJ")
+        .await;
+    let inbox = t.get("/staff/receptions", &secretary).await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.text.contains("Земля") && inbox.text.contains("Жер учаскесін беру мерзімі"));
+    let (registrar, _) = t.staff("reg2.mj", vec![Role::Registrar], "MJ").await;
+    assert_eq!(
+        t.get("/staff/receptions", &registrar).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
