@@ -379,7 +379,11 @@ fn names(n: [&str; 3]) -> Names {
 }
 
 /// Loads the demo set unless it is already there. Returns whether anything was loaded.
-pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<bool> {
+pub async fn load(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    cal: &otinish_domain::calendar::WorkingCalendar,
+) -> Result<bool> {
     match store.body_by_code("MJ").await {
         Ok(_) => return Ok(false),
         Err(StoreError::NotFound(_)) => {}
@@ -480,7 +484,87 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<bool> {
             .await
             .with_context(|| format!("demo staff {login}"))?;
     }
+    demo_schedules(store, now, cal).await?;
     Ok(true)
+}
+
+/// Published VKS reception schedules of the first heads of the bodies connected to VKS, for
+/// this quarter and the next: Tuesdays and Thursdays from 10:00, four half-hour receptions.
+async fn demo_schedules(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    cal: &otinish_domain::calendar::WorkingCalendar,
+) -> Result<()> {
+    use chrono::{Datelike, Weekday};
+    use otinish_domain::repo::ScheduleStep;
+    use otinish_domain::vks::{check_slots, Quarter, ScheduleState as S, SlotDraft};
+    let j = |action: &str| JournalDraft::new(now, "demo", "", action);
+    let admin = store.staff_credentials("admin").await?.0;
+    let today = cal.zone().local_date(now);
+    let bodies = store
+        .bodies(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await?
+        .items;
+    for body in bodies.iter().filter(|b| b.vks_connected) {
+        let officials = store.officials(body.id).await?;
+        let Some(head) = officials.iter().find(|o| o.rank == OfficialRank::FirstHead) else {
+            continue;
+        };
+        for quarter in [
+            Quarter::containing(today),
+            Quarter::containing(today).next(),
+        ] {
+            let mut slots = Vec::new();
+            let mut day = quarter.first_day().max(today);
+            while day <= quarter.last_day() {
+                if matches!(day.weekday(), Weekday::Tue | Weekday::Thu) && cal.is_working_day(day) {
+                    for minute in [0, 30, 60, 90] {
+                        let time =
+                            chrono::NaiveTime::from_hms_opt(10 + minute / 60, minute % 60, 0)
+                                .unwrap_or_default();
+                        slots.push(SlotDraft {
+                            official_id: head.id,
+                            starts: day.and_time(time),
+                            minutes: 30,
+                            vks: true,
+                        });
+                    }
+                }
+                match day.succ_opt() {
+                    Some(next) => day = next,
+                    None => break,
+                }
+            }
+            if slots.is_empty() || !check_slots(quarter, &slots, &officials, cal).is_empty() {
+                continue;
+            }
+            let s = store
+                .create_schedule(body.id, quarter, admin.id, None, j("schedule_drafted"))
+                .await?;
+            store
+                .replace_slots(s.id, S::Draft, &slots, j("schedule_slots"))
+                .await?;
+            for (from, to) in [
+                (S::Draft, S::Approved),
+                (S::Approved, S::Agreed),
+                (S::Agreed, S::Published),
+            ] {
+                store
+                    .move_schedule(
+                        s.id,
+                        from,
+                        to,
+                        &ScheduleStep {
+                            by: admin.id,
+                            at: now,
+                        },
+                        j("schedule_step"),
+                    )
+                    .await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Demo applicants whose keys the server holds in demo mode: (slug, label, subject).

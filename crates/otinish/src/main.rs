@@ -313,7 +313,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { cards, seed } => {
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
-            if demo::load(store.as_ref(), Utc::now()).await? {
+            if demo::load(store.as_ref(), Utc::now(), &base_cal).await? {
                 println!(
                     "demo data loaded; staff logins: {} (password \"{}\")",
                     demo::demo_logins().join(", "),
@@ -467,7 +467,7 @@ async fn serve(
     bench_endpoints: bool,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
-    if cfg.demo && demo::load(store.as_ref(), Utc::now()).await? {
+    if cfg.demo && demo::load(store.as_ref(), Utc::now(), &base_cal).await? {
         tracing::info!("demo data loaded");
     }
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;

@@ -107,11 +107,14 @@ fn gen_06_verify_journal_names_the_tampered_entry() {
     );
     let o = otinish(dir.path(), &["verify-journal"]);
     assert!(o.status.success());
-    assert!(
-        stdout(&o).contains("journal intact: 22 entries verified"),
-        "{}",
-        stdout(&o)
-    );
+    // 22 entries for bodies, officials and staff, then the demo's reception schedules (their
+    // number depends on how much of the quarter is left).
+    let entries: u64 = stdout(&o)
+        .strip_prefix("journal intact: ")
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{}", stdout(&o)));
+    assert!(entries >= 22, "{}", stdout(&o));
 
     let db = dir.path().join("otinish.db");
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -921,12 +921,14 @@ pub struct BookingQuery {
 }
 
 /// The fields of the VC-03 form that are typed (IIN and name come from the signature).
+/// In the order of VC-03's appendix, after the chosen time; the language goes before the
+/// question.
 const FORM_FIELDS: [(&str, &str, &str, bool, usize); 8] = [
     ("slot", "vks-form-slot", "select", true, 0),
-    ("branch", "vks-form-branch", "select", true, 0),
     ("address", "vks-form-address", "text", true, 500),
     ("email", "vks-form-email", "email", true, 255),
     ("phones", "vks-form-phones", "text", true, 255),
+    ("branch", "vks-form-branch", "select", true, 0),
     ("workplace", "vks-form-workplace", "text", true, 255),
     ("position", "vks-form-position", "text", true, 255),
     (
@@ -1075,19 +1077,23 @@ async fn booking_page(
             v
         }
     };
-    fields.push(Field {
-        name: "lang",
-        label: tr.get("vks-form-lang"),
-        kind: "select",
-        required: false,
-        max: 0,
-        value: lang_value,
-        options: vec![
-            ("kk".into(), "Қазақ тілі".into()),
-            ("ru".into(), "Русский язык".into()),
-        ],
-        error: None,
-    });
+    let question = fields.len() - 1;
+    fields.insert(
+        question,
+        Field {
+            name: "lang",
+            label: tr.get("vks-form-lang"),
+            kind: "select",
+            required: false,
+            max: 0,
+            value: lang_value,
+            options: vec![
+                ("kk".into(), "Қазақ тілі".into()),
+                ("ru".into(), "Русский язык".into()),
+            ],
+            error: None,
+        },
+    );
     let readonly = vec![
         (tr.get("appeal-iin"), me.applicant.tax_id().to_owned()),
         (tr.get("vks-form-name"), me.applicant.display_name()),
