@@ -371,3 +371,73 @@ pub fn check_vks_request(
         _ => Err(problems),
     }
 }
+
+/// The hearing offered to the applicant before a refusal (VC-10): the day they were notified
+/// of it, and whether their position was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hearing {
+    pub notified_on: NaiveDate,
+    pub position_recorded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecisionError {
+    #[error("the rules in force do not provide for this decision")]
+    NotAllowed,
+    /// VC-10: a refusal needs a hearing first.
+    #[error("a hearing must be offered before a refusal")]
+    HearingRequired,
+    /// VC-10: the notice of the hearing came less than the term before the decision.
+    #[error("the hearing was notified too late; the decision can be taken from {earliest}")]
+    HearingTooRecent { earliest: NaiveDate },
+    /// VC-10: the applicant's position at the hearing is not recorded.
+    #[error("the applicant's position at the hearing is not recorded")]
+    PositionNotRecorded,
+    #[error("calendar: {0}")]
+    Calendar(String),
+}
+
+/// VC-09, VC-10: whether `decision` may be taken on `decision_day` on a request governed by
+/// `gov`: the rulebook must provide for it, and where the rulebook requires a hearing before
+/// it (VC-2021 on), the hearing must have been notified at least the rulebook's term before
+/// the decision and the applicant's position recorded.
+pub fn check_decision(
+    gov: &crate::rulebook::Governing<'_>,
+    decision: &str,
+    hearing: Option<&Hearing>,
+    decision_day: NaiveDate,
+    cal: &WorkingCalendar,
+) -> Result<(), DecisionError> {
+    if !gov.decision_allowed(decision) {
+        return Err(DecisionError::NotAllowed);
+    }
+    if !gov
+        .steps_before(decision)
+        .iter()
+        .any(|s| s.key == "hearing")
+    {
+        return Ok(());
+    }
+    let h = hearing.ok_or(DecisionError::HearingRequired)?;
+    let latest_notice = term_before(
+        gov,
+        "hearing_notice",
+        AppealKind::Request,
+        decision_day,
+        cal,
+    )
+    .map_err(|e| DecisionError::Calendar(e.to_string()))?;
+    if let Some(latest) = latest_notice {
+        if h.notified_on > latest.due_on {
+            let earliest = cal
+                .add_working_days(h.notified_on, latest.explanation.amount)
+                .map_err(|e| DecisionError::Calendar(e.to_string()))?
+                .due;
+            return Err(DecisionError::HearingTooRecent { earliest });
+        }
+    }
+    if !h.position_recorded {
+        return Err(DecisionError::PositionNotRecorded);
+    }
+    Ok(())
+}

@@ -868,4 +868,75 @@ mod vks {
         let org = check_vks_request(&form, &signer(None)).unwrap_err();
         assert_eq!(org[0].key, "appeal-signer-without-iin");
     }
+
+    /// VC-09, VC-10: the same request received on 30 Jun 2021 follows VC-2016 (a refusal
+    /// needs no hearing) and on 1 Jul 2021 follows VC-2021 (a hearing, notified 3 working days
+    /// before the decision, with the applicant's position recorded).
+    #[test]
+    fn vc_10_hearing_required_only_from_vc_2021() {
+        use otinish_domain::model::Channel;
+        let (books, cal) = (books(), cal());
+        let old = books.governing(Channel::Vks, d("2021-06-30")).unwrap();
+        let new = books.governing(Channel::Vks, d("2021-07-01")).unwrap();
+        assert_eq!((old.primary_id(), new.primary_id()), ("VC-2016", "VC-2021"));
+        let refuse = "refuse_out_of_competence";
+        assert_eq!(
+            check_decision(&old, refuse, None, d("2021-07-02"), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            check_decision(&old, "appoint_reception", None, d("2021-07-02"), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            check_decision(&new, "appoint_reception", None, d("2021-07-02"), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            check_decision(&new, refuse, None, d("2021-07-09"), &cal),
+            Err(DecisionError::HearingRequired)
+        );
+        let heard = |on: &str, recorded: bool| Hearing {
+            notified_on: d(on),
+            position_recorded: recorded,
+        };
+        // Notified on Monday 5 Jul; 6 Jul is Capital Day, so 7, 8 and 9 Jul are counted and the
+        // decision can come on Friday 9 Jul.
+        assert_eq!(
+            check_decision(
+                &new,
+                refuse,
+                Some(&heard("2021-07-05", true)),
+                d("2021-07-08"),
+                &cal
+            ),
+            Err(DecisionError::HearingTooRecent {
+                earliest: d("2021-07-09")
+            })
+        );
+        assert_eq!(
+            check_decision(
+                &new,
+                refuse,
+                Some(&heard("2021-07-05", true)),
+                d("2021-07-09"),
+                &cal
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_decision(
+                &new,
+                refuse,
+                Some(&heard("2021-07-05", false)),
+                d("2021-07-09"),
+                &cal
+            ),
+            Err(DecisionError::PositionNotRecorded)
+        );
+        assert_eq!(
+            check_decision(&new, "satisfied_by_magic", None, d("2021-07-09"), &cal),
+            Err(DecisionError::NotAllowed)
+        );
+    }
 }
