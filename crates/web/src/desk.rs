@@ -54,13 +54,16 @@ pub struct InboxQuery {
 }
 
 /// VC-20: a card and its applicant's personal data are seen by those who handle the case: the
-/// body's registrars and heads, and the executor it is assigned to.
+/// body's registrars and heads, the executor it is assigned to, and for a VKS request the
+/// body's reception secretaries.
 fn may_see(user: &StaffUser, card: &Card) -> bool {
     user.active
         && user.body_id == Some(card.body_id)
         && (user.has_role(Role::Registrar)
             || user.has_role(Role::Head)
-            || card.executor_id == Some(user.id))
+            || card.executor_id == Some(user.id)
+            || (user.has_role(Role::ReceptionSecretary)
+                && card.channel == otinish_domain::model::Channel::Vks))
 }
 
 fn to_login() -> Response {

@@ -2450,6 +2450,37 @@ async fn vc_02_signed_request_books_a_published_slot() {
     let inbox = t.get("/staff/receptions", &secretary).await;
     assert_eq!(inbox.status, StatusCode::OK);
     assert!(inbox.text.contains("Земля") && inbox.text.contains("Жер учаскесін беру мерзімі"));
+    // VC-20: the secretary opens the request's card (a VKS card), not other cards of the body.
+    assert_eq!(
+        t.get(&format!("/staff/cards/{card_id}"), &secretary)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let paper = store
+        .create_card(
+            &otinish_domain::model::NewCard {
+                body_id: mj,
+                channel: Channel::Paper,
+                kind: AppealKind::Statement,
+                applicant_id: None,
+                addressee: None,
+                summary: "Бумажное обращение".into(),
+                received_at: now,
+                rulebook_id: "APPC-2021".into(),
+                collective: false,
+            },
+            &[],
+            j("receive"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        t.get(&format!("/staff/cards/{}", paper.id), &secretary)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let (registrar, _) = t.staff("reg2.mj", vec![Role::Registrar], "MJ").await;
     assert_eq!(
         t.get("/staff/receptions", &registrar).await.status,
