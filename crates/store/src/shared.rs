@@ -1147,10 +1147,11 @@ macro_rules! impl_repos {
             }
 
             async fn open_cases(&self, after_id: i64, limit: u32) -> StoreResult<Vec<OpenCase>> {
-                let closed: Vec<&str> = CardState::ALL.iter().filter(|s| s.is_closed()).map(|s| s.as_str()).collect();
-                let list = closed.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
+                // Open states listed, so the (state, id) index reads only open cards: closed ones
+                // are most of a body's history.
+                let list = state_list(&CardState::ALL.iter().copied().filter(|s| !s.is_closed()).collect::<Vec<_>>());
                 let rows = sqlx::query(&format!(
-                    "{CARD_SELECT} WHERE c.id > $1 AND c.state NOT IN ({list}) ORDER BY c.id LIMIT $2"
+                    "{CARD_SELECT} WHERE c.id > $1 AND c.state IN ({list}) ORDER BY c.id LIMIT $2"
                 ))
                 .bind(after_id)
                 .bind(i64::from(limit))
