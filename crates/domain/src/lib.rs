@@ -9,6 +9,8 @@
 //! * [`journal`] — the hash-chained audit journal (GEN-06).
 //! * [`search`] — full-text search queries over cards.
 //! * [`vks`] — reception by videoconference: quarterly schedules, slots, requests (VC).
+//! * [`reception`] — a booked VKS reception: decision, timetable, changes, equipment check,
+//!   check-in, record (VC-09 … VC-18).
 //! * [`repo`] — the repository traits the store implements.
 
 #[macro_use]
@@ -21,6 +23,7 @@ pub mod journal;
 pub mod lang;
 pub mod model;
 pub mod notice;
+pub mod reception;
 pub mod repo;
 pub mod report;
 pub mod rulebook;

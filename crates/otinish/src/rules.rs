@@ -32,6 +32,10 @@ const EDITIONS: &[(&str, &str)] = &[
         include_str!("../../../rulebooks/editions/VC-2023.toml"),
     ),
     (
+        "VC-2026.toml",
+        include_str!("../../../rulebooks/editions/VC-2026.toml"),
+    ),
+    (
         "PR-2023.toml",
         include_str!("../../../rulebooks/editions/PR-2023.toml"),
     ),

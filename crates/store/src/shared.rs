@@ -1899,6 +1899,102 @@ macro_rules! impl_repos {
             })
         }
 
+        const BOOKING_SELECT: &str = "SELECT k.* FROM vks_booking k";
+
+        fn timetable_row(r: &DbRow) -> Result<Timetable, sqlx::Error> {
+            let month: String = r.try_get("month")?;
+            let opt_day = |name: &str| -> Result<Option<chrono::NaiveDate>, sqlx::Error> {
+                r.try_get::<Option<String>, _>(name)?.as_deref().map(day).transpose()
+            };
+            Ok(Timetable {
+                id: r.try_get("id")?,
+                body_id: r.try_get("body_id")?,
+                month: day(&format!("{month}-01"))?,
+                due_on: opt_day("due_on")?,
+                sent_at: from_micros(r.try_get("sent_at")?),
+                sent_by: r.try_get("sent_by")?,
+                publish_due_on: opt_day("publish_due_on")?,
+                published_at: r.try_get::<Option<i64>, _>("published_at")?.map(from_micros),
+                published_by: r.try_get("published_by")?,
+                entries: r.try_get("entries")?,
+            })
+        }
+
+        impl $store {
+            async fn booking_of_row(&self, r: &DbRow) -> StoreResult<Booking> {
+                use otinish_domain::reception::ReceptionState;
+                let get = || -> Result<_, sqlx::Error> {
+                    let state: String = r.try_get("state")?;
+                    let arrived: Option<String> = r.try_get("arrived_at")?;
+                    let hearing: Option<String> = r.try_get("hearing_notified_on")?;
+                    Ok((
+                        r.try_get::<i64, _>("card_id")?,
+                        r.try_get::<i64, _>("slot_id")?,
+                        ReceptionState::parse(&state).ok_or_else(|| decode_err("reception state", &state))?,
+                        arrived
+                            .as_deref()
+                            .map(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M:%S"))
+                            .transpose()
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        hearing.as_deref().map(day).transpose()?,
+                    ))
+                };
+                let (card_id, slot_id, state, arrived_at, hearing_notified_on) = get().map_err(map_err)?;
+                let field = |e: sqlx::Error| map_err(e);
+                Ok(Booking {
+                    id: r.try_get("id").map_err(field)?,
+                    card: self.card(card_id).await?,
+                    slot: self.slot(slot_id).await?,
+                    branch_id: r.try_get("branch_id").map_err(field)?,
+                    applicant_id: r.try_get("applicant_id").map_err(field)?,
+                    state,
+                    form: r.try_get("form").map_err(field)?,
+                    decided_at: r.try_get::<Option<i64>, _>("decided_at").map_err(field)?.map(from_micros),
+                    hearing_notified_on,
+                    hearing_position: r.try_get("hearing_position").map_err(field)?,
+                    room: r.try_get("room").map_err(field)?,
+                    equipment_checked_at: r
+                        .try_get::<Option<i64>, _>("equipment_checked_at")
+                        .map_err(field)?
+                        .map(from_micros),
+                    equipment_ok: r.try_get("equipment_ok").map_err(field)?,
+                    equipment_note: r.try_get("equipment_note").map_err(field)?,
+                    arrived_at,
+                    id_document: r.try_get("id_document").map_err(field)?,
+                    record: r.try_get("record").map_err(field)?,
+                })
+            }
+
+            async fn bookings_of_rows(&self, rows: &[DbRow]) -> StoreResult<Vec<Booking>> {
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    out.push(self.booking_of_row(r).await?);
+                }
+                Ok(out)
+            }
+
+            async fn insert_messages(
+                tx: &mut Tx<'_>,
+                booking_id: Option<i64>,
+                messages: &[NewVksMessage],
+                now: DateTime<Utc>,
+            ) -> Result<(), sqlx::Error> {
+                for m in messages {
+                    sqlx::query(
+                        "INSERT INTO vks_message (branch_id, booking_id, kind, text, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(m.branch_id)
+                    .bind(booking_id)
+                    .bind(&m.kind)
+                    .bind(&m.text)
+                    .bind(micros(now))
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+        }
+
         const SLOT_SELECT: &str = "SELECT s.*, (SELECT COUNT(*) FROM vks_booking k WHERE k.slot_id = s.id AND NOT k.cancelled) AS booked \
              FROM reception_slot s";
 
@@ -2060,40 +2156,47 @@ macro_rules! impl_repos {
             }
 
             async fn bookings_of_applicant(&self, applicant_id: i64) -> StoreResult<Vec<Booking>> {
-                let ids: Vec<(i64,)> = sqlx::query_as(
-                    "SELECT card_id FROM vks_booking WHERE applicant_id = $1 AND NOT cancelled ORDER BY id DESC LIMIT 200",
-                )
-                .bind(applicant_id)
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                let mut out = Vec::with_capacity(ids.len());
-                for (card_id,) in ids {
-                    out.push(self.booking_of_card(card_id).await?);
-                }
-                Ok(out)
+                let rows = sqlx::query(&format!("{BOOKING_SELECT} WHERE k.applicant_id = $1 ORDER BY k.id DESC LIMIT 200"))
+                    .bind(applicant_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                self.bookings_of_rows(&rows).await
             }
 
             async fn booking_of_card(&self, card_id: i64) -> StoreResult<Booking> {
-                let row = sqlx::query("SELECT id, slot_id, branch_id, applicant_id FROM vks_booking WHERE card_id = $1 AND NOT cancelled")
+                let row = sqlx::query(&format!("{BOOKING_SELECT} WHERE k.card_id = $1 ORDER BY k.id DESC LIMIT 1"))
                     .bind(card_id)
                     .fetch_optional(self.reader())
                     .await
                     .map_err(map_err)?
                     .ok_or_else(|| StoreError::NotFound(format!("booking of card {card_id}")))?;
-                let slot_id: i64 = row.try_get("slot_id").map_err(map_err)?;
-                Ok(Booking {
-                    id: row.try_get("id").map_err(map_err)?,
-                    card: self.card(card_id).await?,
-                    slot: self.slot(slot_id).await?,
-                    branch_id: row.try_get("branch_id").map_err(map_err)?,
-                    applicant_id: row.try_get("applicant_id").map_err(map_err)?,
-                })
+                self.booking_of_row(&row).await
+            }
+
+            async fn booking(&self, id: i64) -> StoreResult<Booking> {
+                let row = sqlx::query(&format!("{BOOKING_SELECT} WHERE k.id = $1"))
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("booking {id}")))?;
+                self.booking_of_row(&row).await
             }
 
             async fn book_slot(&self, b: &NewBooking, journal: JournalDraft) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let card_id = Self::insert_card(&mut tx, &b.card).await.map_err(map_err)?;
+                let (card_id, fresh) = Self::submit_in(&mut tx, &b.appeal, &journal).await?;
+                if !fresh {
+                    // The same signed request again: the first booking stands.
+                    return Ok(card_id);
+                }
+                let applicant_id: i64 = sqlx::query("SELECT applicant_id FROM appeal WHERE card_id = $1")
+                    .bind(card_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .and_then(|r| r.try_get("applicant_id"))
+                    .map_err(map_err)?;
                 // The partial unique index refuses a second live booking of the slot; on
                 // PostgreSQL a simultaneous one waits for this transaction and then fails.
                 sqlx::query(
@@ -2102,22 +2205,221 @@ macro_rules! impl_repos {
                 )
                 .bind(b.slot_id)
                 .bind(card_id)
-                .bind(b.applicant_id)
+                .bind(applicant_id)
                 .bind(b.branch_id)
                 .bind(&b.form)
-                .bind(micros(b.card.received_at))
+                .bind(micros(b.appeal.card.received_at))
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match map_err(e) {
                     StoreError::Conflict(_) => StoreError::Conflict(format!("slot {} is booked", b.slot_id)),
                     other => other,
                 })?;
-                Self::put_deadlines(&mut tx, card_id, &b.deadlines).await.map_err(map_err)?;
-                let mut j = journal;
-                j.subject = format!("card:{card_id}");
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 self.commit(tx).await?;
                 Ok(card_id)
+            }
+
+            async fn update_reception(
+                &self,
+                id: i64,
+                from: otinish_domain::reception::ReceptionState,
+                to: otinish_domain::reception::ReceptionState,
+                u: &ReceptionUpdate,
+                card: Option<&CardMove>,
+                notices: &[NewNotice],
+                messages: &[NewVksMessage],
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let row = sqlx::query("SELECT state, card_id FROM vks_booking WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("booking {id}")))?;
+                let state: String = row.try_get("state").map_err(map_err)?;
+                let card_id: i64 = row.try_get("card_id").map_err(map_err)?;
+                if state != from.as_str() {
+                    return Err(StoreError::Stale(format!("reception {id} is `{state}`, not `{from}`")));
+                }
+                sqlx::query(
+                    "UPDATE vks_booking SET state = $1, slot_id = COALESCE($2, slot_id), decided_at = COALESCE($3, decided_at), \
+                     hearing_notified_on = COALESCE($4, hearing_notified_on), hearing_position = COALESCE($5, hearing_position), \
+                     room = COALESCE($6, room), equipment_checked_at = COALESCE($7, equipment_checked_at), \
+                     equipment_ok = COALESCE($8, equipment_ok), equipment_note = COALESCE($9, equipment_note), \
+                     arrived_at = COALESCE($10, arrived_at), id_document = COALESCE($11, id_document), \
+                     record = COALESCE($12, record), cancelled = $13 WHERE id = $14",
+                )
+                .bind(to.as_str())
+                .bind(u.slot_id)
+                .bind(u.decided_at.map(micros))
+                .bind(u.hearing_notified_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&u.hearing_position)
+                .bind(&u.room)
+                .bind(u.equipment_checked_at.map(micros))
+                .bind(u.equipment_ok)
+                .bind(&u.equipment_note)
+                .bind(u.arrived_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()))
+                .bind(&u.id_document)
+                .bind(&u.record)
+                .bind(!to.holds_slot())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match map_err(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict("the new time is booked".into()),
+                    other => other,
+                })?;
+                if let Some(m) = card {
+                    Self::card_state_check(&mut tx, card_id, m.from).await?;
+                    sqlx::query(
+                        "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
+                         decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
+                         closed_at = COALESCE(closed_at, $5) WHERE id = $6",
+                    )
+                    .bind(m.to.as_str())
+                    .bind(m.update.executor_id)
+                    .bind(&m.update.decision)
+                    .bind(&m.update.answer)
+                    .bind(m.to.is_closed().then(|| micros(journal.at)))
+                    .bind(card_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Self::insert_notices(&mut tx, notices, journal.at).await.map_err(map_err)?;
+                Self::insert_messages(&mut tx, Some(id), messages, journal.at).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                j.from_state = Some(format!("reception:{from}"));
+                j.to_state = Some(format!("reception:{to}"));
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
+            async fn receptions(&self, f: &ReceptionFilter) -> StoreResult<Vec<Booking>> {
+                let states = if f.states.is_empty() {
+                    otinish_domain::reception::ReceptionState::ALL.to_vec()
+                } else {
+                    f.states.clone()
+                };
+                let list = states.iter().map(|s| format!("'{}'", s.as_str())).collect::<Vec<_>>().join(", ");
+                let rows = sqlx::query(&format!(
+                    "{BOOKING_SELECT} JOIN reception_slot rs ON rs.id = k.slot_id JOIN card c ON c.id = k.card_id \
+                     WHERE rs.starts >= $1 AND rs.starts < $2 AND k.state IN ({list}) \
+                     AND ($3 IS NULL OR c.body_id = $3) AND ($4 IS NULL OR k.branch_id = $4) \
+                     ORDER BY rs.starts, k.id LIMIT $5"
+                ))
+                .bind(f.from.format("%Y-%m-%dT%H:%M").to_string())
+                .bind(f.to.format("%Y-%m-%dT%H:%M").to_string())
+                .bind(f.body_id)
+                .bind(f.branch_id)
+                .bind(RECEPTIONS_MAX)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                self.bookings_of_rows(&rows).await
+            }
+
+            async fn send_timetable(
+                &self,
+                t: &NewTimetable,
+                messages: &[NewVksMessage],
+                journal: JournalDraft,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let id: i64 = sqlx::query(
+                    "INSERT INTO vks_timetable (body_id, month, due_on, sent_at, sent_by, publish_due_on, entries) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(t.body_id)
+                .bind(t.month.format("%Y-%m").to_string())
+                .bind(t.due_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(micros(t.sent_at))
+                .bind(t.sent_by)
+                .bind(t.publish_due_on.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(&t.entries)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get("id"))
+                .map_err(map_err)?;
+                Self::insert_messages(&mut tx, None, messages, journal.at).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("timetable:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(id)
+            }
+
+            async fn timetable(&self, id: i64) -> StoreResult<Timetable> {
+                let row = sqlx::query("SELECT * FROM vks_timetable WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("timetable {id}")))?;
+                timetable_row(&row).map_err(map_err)
+            }
+
+            async fn timetables(&self, body_id: Option<i64>) -> StoreResult<Vec<Timetable>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM vks_timetable WHERE ($1 IS NULL OR body_id = $1) ORDER BY month DESC, id DESC LIMIT 200",
+                )
+                .bind(body_id)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(timetable_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn publish_timetable(
+                &self,
+                id: i64,
+                by: i64,
+                at: DateTime<Utc>,
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let n = sqlx::query(
+                    "UPDATE vks_timetable SET published_at = $1, published_by = $2 WHERE id = $3 AND published_at IS NULL",
+                )
+                .bind(micros(at))
+                .bind(by)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Stale(format!("timetable {id} is published or unknown")));
+                }
+                let mut j = journal;
+                j.subject = format!("timetable:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
+            async fn vks_messages(&self, branch_id: Option<i64>) -> StoreResult<Vec<VksMessage>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM vks_message WHERE (branch_id = $1 OR ($1 IS NULL AND branch_id IS NULL)) ORDER BY id DESC LIMIT 200",
+                )
+                .bind(branch_id)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(VksMessage {
+                            id: r.try_get("id")?,
+                            branch_id: r.try_get("branch_id")?,
+                            booking_id: r.try_get("booking_id")?,
+                            kind: r.try_get("kind")?,
+                            text: r.try_get("text")?,
+                            created_at: from_micros(r.try_get("created_at")?),
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
             }
         }
     };

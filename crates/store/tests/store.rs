@@ -1618,20 +1618,33 @@ async fn vks_schedules_and_bookings(db: &Db) {
 
     // Booking: the first takes the slot, with a card; the second is refused.
     let applicant_id = s.upsert_applicant(&individual()).await.unwrap();
-    let booking = |slot_id: i64| NewBooking {
+    let booking = |slot_id: i64, key: &str| NewBooking {
         slot_id,
-        applicant_id,
         branch_id: branch.id,
         form: "{}".into(),
-        card: NewCard {
-            channel: Channel::Vks,
-            kind: AppealKind::Request,
-            applicant_id: Some(applicant_id),
-            ..new_card(body.id, "2026-03-12")
+        appeal: NewAppeal {
+            card: NewCard {
+                channel: Channel::Vks,
+                kind: AppealKind::Request,
+                applicant_id: Some(applicant_id),
+                ..new_card(body.id, "2026-03-12")
+            },
+            attachments: vec![],
+            deadlines: vec![deadline("decision", "2026-03-17")],
+            ..new_appeal(body.id, key)
         },
-        deadlines: vec![deadline("decision", "2026-03-17")],
     };
-    let card_id = s.book_slot(&booking(slots[0].id), j("book")).await.unwrap();
+    let card_id = s
+        .book_slot(&booking(slots[0].id, "vks-1"), j("book"))
+        .await
+        .unwrap();
+    // The same request again is the same booking.
+    assert_eq!(
+        s.book_slot(&booking(slots[0].id, "vks-1"), j("book"))
+            .await
+            .unwrap(),
+        card_id
+    );
     let card = s.card(card_id).await.unwrap();
     assert_eq!(
         (card.channel, card.state),
@@ -1640,7 +1653,7 @@ async fn vks_schedules_and_bookings(db: &Db) {
     assert_eq!(s.deadlines(card_id).await.unwrap().len(), 1);
     assert!(s.slot(slots[0].id).await.unwrap().booked);
     assert!(matches!(
-        s.book_slot(&booking(slots[0].id), j("book")).await,
+        s.book_slot(&booking(slots[0].id, "vks-2"), j("book")).await,
         Err(StoreError::Conflict(_))
     ));
     let mine = s.bookings_of_applicant(applicant_id).await.unwrap();
@@ -1677,9 +1690,9 @@ async fn vks_schedules_and_bookings(db: &Db) {
 
     // VC-02: fifty simultaneous bookings of one slot give exactly one.
     let tasks: Vec<_> = (0..50)
-        .map(|_| {
+        .map(|i| {
             let s = s.clone();
-            let b = booking(slots[1].id);
+            let b = booking(slots[1].id, &format!("race-{i}"));
             tokio::spawn(async move { s.book_slot(&b, j("book")).await })
         })
         .collect();
@@ -1698,11 +1711,214 @@ async fn vks_schedules_and_bookings(db: &Db) {
         .await
         .unwrap();
     assert_eq!(all.total, 2);
+
+    // The reception's steps, each checked against the state it starts from.
+    use otinish_domain::reception::ReceptionState as R;
+    let first = s.booking_of_card(card_id).await.unwrap();
+    assert_eq!(first.state, R::Requested);
+    let to_operator = |kind: &str| NewVksMessage {
+        branch_id: None,
+        kind: kind.into(),
+        text: "MJ 02.04.2026 10:00".into(),
+    };
+    let to_branch = |kind: &str| NewVksMessage {
+        branch_id: Some(branch.id),
+        kind: kind.into(),
+        text: "MJ 02.04.2026 10:00".into(),
+    };
+    s.update_reception(
+        first.id,
+        R::Requested,
+        R::Appointed,
+        &ReceptionUpdate {
+            decided_at: Some(t("2026-03-13")),
+            room: Some("otinish-mj-1".into()),
+            ..ReceptionUpdate::default()
+        },
+        Some(&CardMove {
+            from: CardState::Received,
+            to: CardState::Registered,
+            update: CardUpdate::default(),
+        }),
+        &[notice(
+            card_id,
+            applicant_id,
+            otinish_domain::notice::NoticeChannel::Cabinet,
+        )],
+        &[to_operator("appointed"), to_branch("appointed")],
+        j("vks_appoint"),
+    )
+    .await
+    .unwrap();
+    // VC-11: the applicant, the operator and the branch are told.
+    assert_eq!(s.vks_messages(None).await.unwrap().len(), 1);
+    let at_branch = s.vks_messages(Some(branch.id)).await.unwrap();
+    assert_eq!(
+        (
+            at_branch.len(),
+            at_branch[0].booking_id,
+            at_branch[0].kind.as_str()
+        ),
+        (1, Some(first.id), "appointed")
+    );
+    assert_eq!(s.card(card_id).await.unwrap().state, CardState::Registered);
+    assert!(matches!(
+        s.update_reception(
+            first.id,
+            R::Requested,
+            R::Appointed,
+            &ReceptionUpdate::default(),
+            None,
+            &[],
+            &[],
+            j("vks_appoint"),
+        )
+        .await,
+        Err(StoreError::Stale(_))
+    ));
+    // VC-14: a change to a booked time is refused by the database, and nothing is written.
+    assert!(matches!(
+        s.update_reception(
+            first.id,
+            R::Appointed,
+            R::Appointed,
+            &ReceptionUpdate {
+                slot_id: Some(slots[1].id),
+                ..ReceptionUpdate::default()
+            },
+            None,
+            &[],
+            &[to_branch("changed")],
+            j("vks_reschedule"),
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.vks_messages(Some(branch.id)).await.unwrap().len(), 1);
+    // VC-16: checked in at the branch.
+    let arrived = at("2026-04-02 09:40");
+    s.update_reception(
+        first.id,
+        R::Appointed,
+        R::CheckedIn,
+        &ReceptionUpdate {
+            arrived_at: Some(arrived),
+            id_document: Some("ID card 041234567".into()),
+            ..ReceptionUpdate::default()
+        },
+        None,
+        &[],
+        &[],
+        j("vks_check_in"),
+    )
+    .await
+    .unwrap();
+    let got = s.booking(first.id).await.unwrap();
+    assert_eq!(
+        (
+            got.state,
+            got.arrived_at,
+            got.room.as_deref(),
+            got.decided_at
+        ),
+        (
+            R::CheckedIn,
+            Some(arrived),
+            Some("otinish-mj-1"),
+            Some(t("2026-03-13"))
+        )
+    );
+    let day = |from: &str, to: &str, states: Vec<R>| ReceptionFilter {
+        body_id: None,
+        branch_id: Some(branch.id),
+        from: at(from),
+        to: at(to),
+        states,
+    };
+    let listed = s
+        .receptions(&day("2026-04-02 00:00", "2026-04-03 00:00", vec![]))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 2);
+    let checked = s
+        .receptions(&day(
+            "2026-04-02 00:00",
+            "2026-04-03 00:00",
+            vec![R::CheckedIn],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(checked.iter().map(|b| b.id).collect::<Vec<_>>(), [first.id]);
+    assert!(s
+        .receptions(&day("2026-04-03 00:00", "2026-04-04 00:00", vec![]))
+        .await
+        .unwrap()
+        .is_empty());
+    // VC-09 (2): a refusal frees the slot for somebody else.
+    let other = listed.iter().find(|b| b.id != first.id).unwrap();
+    s.update_reception(
+        other.id,
+        R::Requested,
+        R::Refused,
+        &ReceptionUpdate {
+            decided_at: Some(t("2026-03-13")),
+            ..ReceptionUpdate::default()
+        },
+        None,
+        &[],
+        &[],
+        j("vks_refuse"),
+    )
+    .await
+    .unwrap();
+    assert!(!s.slot(slots[1].id).await.unwrap().booked);
+    assert_eq!(s.booking(other.id).await.unwrap().state, R::Refused);
+    s.book_slot(&booking(slots[1].id, "after-refusal"), j("book"))
+        .await
+        .unwrap();
+    assert!(s.slot(slots[1].id).await.unwrap().booked);
+
+    // VC-12, VC-13: a month's timetable is sent once and published once.
+    let month = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    let tt = NewTimetable {
+        body_id: body.id,
+        month,
+        due_on: Some(NaiveDate::from_ymd_opt(2026, 3, 27).unwrap()),
+        sent_at: t("2026-03-20"),
+        sent_by: staff.id,
+        publish_due_on: Some(NaiveDate::from_ymd_opt(2026, 3, 23).unwrap()),
+        entries: "[]".into(),
+    };
+    let tt_id = s
+        .send_timetable(&tt, &[to_operator("timetable")], j("vks_timetable"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.send_timetable(&tt, &[], j("vks_timetable")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.publish_timetable(tt_id, staff.id, t("2026-03-23"), j("publish"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.publish_timetable(tt_id, staff.id, t("2026-03-23"), j("publish"))
+            .await,
+        Err(StoreError::Stale(_))
+    ));
+    let got = s.timetable(tt_id).await.unwrap();
+    assert_eq!(
+        (got.month, got.published_at, got.publish_due_on),
+        (month, Some(t("2026-03-23")), tt.publish_due_on)
+    );
+    assert_eq!(s.timetables(Some(body.id)).await.unwrap().len(), 1);
+    assert_eq!(s.timetables(None).await.unwrap().len(), 1);
+    assert_eq!(s.vks_messages(None).await.unwrap().len(), 2);
 }
 
 on_both!(
     /// VC-02, VC-05, VC-06: schedules move through their steps; a slot is booked once, also
-    /// under fifty simultaneous attempts.
+    /// under fifty simultaneous attempts. VC-09, VC-11, VC-12, VC-13, VC-14, VC-16: the
+    /// reception's steps, messages and monthly timetables are stored as the domain decides.
     vc_02_vc_05_schedules_and_bookings,
     vks_schedules_and_bookings
 );

@@ -299,23 +299,40 @@ impl App {
                 .iter()
                 .map(otinish_domain::repo::StoredDeadline::from)
                 .collect();
+        let document = String::from_utf8_lossy(&v.content).into_owned();
         let booking = otinish_domain::repo::NewBooking {
             slot_id: slot.id,
-            applicant_id,
             branch_id: req.branch_id,
-            form: String::from_utf8_lossy(&v.content).into_owned(),
-            card: otinish_domain::model::NewCard {
-                body_id: schedule.body_id,
-                channel: otinish_domain::model::Channel::Vks,
-                kind: otinish_domain::model::AppealKind::Request,
-                applicant_id: Some(applicant_id),
-                addressee: None,
-                summary: req.question.chars().take(200).collect(),
-                received_at: now,
-                rulebook_id: gov.primary_id().to_owned(),
-                collective: false,
+            form: document.clone(),
+            appeal: otinish_domain::repo::NewAppeal {
+                card: otinish_domain::model::NewCard {
+                    body_id: schedule.body_id,
+                    channel: otinish_domain::model::Channel::Vks,
+                    kind: otinish_domain::model::AppealKind::Request,
+                    applicant_id: Some(applicant_id),
+                    addressee: None,
+                    summary: req.question.chars().take(200).collect(),
+                    received_at: now,
+                    rulebook_id: gov.primary_id().to_owned(),
+                    collective: false,
+                },
+                applicant: applicant.clone(),
+                content: req.question.clone(),
+                outgoing_number: None,
+                outgoing_date: None,
+                postal_address: req.address.clone(),
+                email: Some(req.email.to_string()),
+                phone: req.phones.first().map(|p| p.to_string()),
+                lang: req.lang,
+                size_bytes: i64::try_from(v.content.len()).unwrap_or(i64::MAX),
+                signed_document: document,
+                signature: otinish_pki::decode_signature(signature).map_err(VksError::Signature)?,
+                signer_serial: v.signer.serial.clone(),
+                signed_at: v.signing_time,
+                idempotency_key: format!("vks:{}:{}", slot.id, v.signer.serial),
+                attachments: vec![],
+                deadlines,
             },
-            deadlines,
         };
         match self
             .store
