@@ -41,6 +41,10 @@ fn editions() -> Vec<(&'static str, &'static str)> {
             include_str!("../../../rulebooks/editions/VC-2023.toml"),
         ),
         (
+            "VC-2026.toml",
+            include_str!("../../../rulebooks/editions/VC-2026.toml"),
+        ),
+        (
             "PR-2023.toml",
             include_str!("../../../rulebooks/editions/PR-2023.toml"),
         ),
@@ -391,7 +395,11 @@ fn gen_01_edition_by_day_of_receipt() {
 /// overlapping editions are refused.
 #[test]
 fn gen_01_new_edition_is_data() {
-    let mut files = editions();
+    // Without the shipped VC-2026, as a deployment that loads its own edition instead.
+    let mut files: Vec<_> = editions()
+        .into_iter()
+        .filter(|(name, _)| *name != "VC-2026.toml")
+        .collect();
     let newer = include_str!("../../../rulebooks/editions/VC-2023.toml")
         .replace("id = \"VC-2023\"", "id = \"VC-2026\"")
         .replace(
@@ -799,14 +807,19 @@ mod vks {
             (due.due_on, due.rulebook.as_str()),
             (d("2019-12-17"), "VC-2016")
         );
-        // Seed 003 is in force until 1 Jan 2026; with no later edition loaded there is no term.
+        // From 2026 the 2021 wording stands again (VC-2026): the same 15 days.
         let later = schedule_due(
             &books(),
             &cal(),
             Quarter::parse("2026-Q3").unwrap(),
             d("2026-05-20"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (later.due_on, later.rulebook.as_str()),
+            (d("2026-06-16"), "VC-2026")
         );
-        assert!(matches!(later, Ok(None)), "{later:?}");
     }
 
     fn signer(iin: Option<&str>) -> SignerFacts {
@@ -938,5 +951,211 @@ mod vks {
             check_decision(&new, "satisfied_by_magic", None, d("2021-07-09"), &cal),
             Err(DecisionError::NotAllowed)
         );
+    }
+}
+
+mod reception {
+    use super::*;
+    use chrono::NaiveDateTime;
+    use otinish_domain::reception::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    /// VC-12: the month's timetable goes to the operator 3 working days before the month under
+    /// VC-2016 and 3 calendar days before under VC-2021.
+    #[test]
+    fn vc_12_timetable_due_by_edition() {
+        let (b, c) = (books(), cal());
+        let gov = b.governing(Channel::Vks, d("2019-03-20")).unwrap();
+        assert_eq!(gov.primary_id(), "VC-2016");
+        let due = timetable_due(&gov, &c, d("2019-04-01")).unwrap().unwrap();
+        // Sunday 31 and Saturday 30 March do not count: Fri 29, Thu 28, Wed 27.
+        assert_eq!(due.due_on, d("2019-03-27"));
+        assert_eq!(due.rule, "VC-12");
+        let gov = b.governing(Channel::Vks, d("2022-03-20")).unwrap();
+        assert_eq!(gov.primary_id(), "VC-2021");
+        let due = timetable_due(&gov, &c, d("2022-04-15")).unwrap().unwrap();
+        assert_eq!(due.due_on, d("2022-03-29"), "any day of the month names it");
+    }
+
+    /// VC-13: the operator publishes within 1 working day of receipt; Nauryz 2026 (23 March
+    /// and the transferred 24 and 25 March) is skipped.
+    #[test]
+    fn vc_13_publish_within_one_working_day() {
+        let (b, c) = (books(), cal());
+        let gov = b.governing(Channel::Vks, d("2026-03-20")).unwrap();
+        assert_eq!(gov.primary_id(), "VC-2026");
+        assert_eq!(
+            publish_due(&gov, &c, d("2026-03-20")).unwrap(),
+            Some(d("2026-03-26"))
+        );
+        assert_eq!(
+            publish_due(&gov, &c, d("2026-03-17")).unwrap(),
+            Some(d("2026-03-18"))
+        );
+    }
+
+    /// VC-14: under VC-2016 a change reaches everybody no later than 1 working day before the
+    /// reception; a later one is refused, naming the last day it was possible.
+    #[test]
+    fn vc_14_change_no_later_than_one_working_day_before() {
+        let (b, c) = (books(), cal());
+        let gov = b.governing(Channel::Vks, d("2019-03-20")).unwrap();
+        let monday = at("2019-04-08 10:00");
+        let new = at("2019-04-09 10:00");
+        assert_eq!(
+            check_change(&gov, &c, monday, new, at("2019-04-05 17:00")),
+            Ok(())
+        );
+        assert_eq!(
+            check_change(&gov, &c, monday, new, at("2019-04-06 09:00")),
+            Err(ChangeError::TooLate {
+                latest: d("2019-04-05")
+            }),
+            "Saturday is after Friday, the last working day before"
+        );
+        assert_eq!(
+            check_change(&gov, &c, monday, at("2019-04-01 10:00"), at("2019-04-02 09:00")),
+            Err(ChangeError::InThePast)
+        );
+        // The later editions set no term: a change is possible up to the day before.
+        let gov = b.governing(Channel::Vks, d("2026-04-01")).unwrap();
+        let monday = at("2026-04-06 10:00");
+        assert_eq!(
+            check_change(
+                &gov,
+                &c,
+                monday,
+                at("2026-04-07 10:00"),
+                at("2026-04-05 12:00")
+            ),
+            Ok(())
+        );
+        assert!(matches!(
+            check_change(
+                &gov,
+                &c,
+                monday,
+                at("2026-04-07 10:00"),
+                at("2026-04-06 08:00")
+            ),
+            Err(ChangeError::TooLate { .. })
+        ));
+    }
+
+    /// VC-15: the equipment check falls on the working day before the reception.
+    #[test]
+    fn vc_15_equipment_check_the_working_day_before() {
+        let (b, c) = (books(), cal());
+        let gov = b.governing(Channel::Vks, d("2019-03-20")).unwrap();
+        assert_eq!(
+            equipment_check_due(&gov, &c, d("2019-04-08")).unwrap(),
+            d("2019-04-05")
+        );
+        let gov = b.governing(Channel::Vks, d("2026-03-20")).unwrap();
+        assert_eq!(
+            equipment_check_due(&gov, &c, d("2026-03-26")).unwrap(),
+            d("2026-03-20"),
+            "Nauryz days and the weekend are skipped"
+        );
+    }
+
+    /// VC-16: the applicant is checked in with an identity document on the day; 15 minutes
+    /// early is on time, later is noted; after the end there is nothing to check in to.
+    #[test]
+    fn vc_16_check_in() {
+        let starts = at("2026-04-02 10:00");
+        assert_eq!(
+            check_in(starts, 30, at("2026-04-02 09:40"), "ID 041234567"),
+            Ok(Arrival {
+                minutes_early: 20,
+                early_enough: true
+            })
+        );
+        assert_eq!(
+            check_in(starts, 30, at("2026-04-02 09:50"), "ID 041234567"),
+            Ok(Arrival {
+                minutes_early: 10,
+                early_enough: false
+            })
+        );
+        assert_eq!(
+            check_in(starts, 30, at("2026-04-02 10:05"), "ID 041234567")
+                .map(|a| a.minutes_early),
+            Ok(-5)
+        );
+        assert_eq!(
+            check_in(starts, 30, at("2026-04-02 10:30"), "ID"),
+            Err(CheckInError::Over)
+        );
+        assert_eq!(
+            check_in(starts, 30, at("2026-04-01 09:40"), "ID"),
+            Err(CheckInError::NotToday)
+        );
+        assert_eq!(
+            check_in(starts, 30, at("2026-04-02 09:40"), "  "),
+            Err(CheckInError::NoDocument)
+        );
+    }
+
+    /// VC-17, VC-18: every step of the reception is recorded, with the decision and at least
+    /// one instruction to an executor of the body.
+    #[test]
+    fn vc_17_vc_18_record_steps_decision_and_instructions() {
+        let empty = check_record(&ReceptionRecord::default(), &[7]);
+        assert_eq!(
+            empty.iter().map(|p| p.field).collect::<Vec<_>>(),
+            [
+                "introduction",
+                "question",
+                "clarifications",
+                "discussion",
+                "summary",
+                "decision",
+                "instructions"
+            ]
+        );
+        let mut rec = ReceptionRecord {
+            introduction: "Ахметов Бауыржан, ТОО Дала".into(),
+            question: "Сроки выделения участка".into(),
+            clarifications: "Какой участок".into(),
+            discussion: "Предложено рассмотреть участок 12".into(),
+            summary: "Рассмотреть в установленный срок".into(),
+            decision: "Поручить управлению земельных отношений".into(),
+            instructions: vec![Instruction {
+                executor_id: 9,
+                text: "Подготовить ответ".into(),
+            }],
+        };
+        let wrong = check_record(&rec, &[7]);
+        assert_eq!(
+            wrong.iter().map(|p| p.key).collect::<Vec<_>>(),
+            ["vks-record-unknown-executor"]
+        );
+        rec.instructions[0].executor_id = 7;
+        assert!(check_record(&rec, &[7]).is_empty());
+        rec.instructions[0].text = " ".into();
+        assert_eq!(check_record(&rec, &[7]).len(), 1);
+    }
+
+    /// VC-09, VC-16, VC-17: the reception's states follow one another in order only.
+    #[test]
+    fn vc_09_reception_states() {
+        use ReceptionAction as A;
+        use ReceptionState as S;
+        let path = [A::Appoint, A::Reschedule, A::CheckIn, A::Record];
+        let end = path
+            .iter()
+            .try_fold(S::Requested, |s, a| s.apply(*a))
+            .unwrap();
+        assert_eq!(end, S::Held);
+        assert_eq!(S::Requested.apply(A::Refuse), Ok(S::Refused));
+        assert!(!S::Refused.holds_slot());
+        assert!(S::Requested.apply(A::CheckIn).is_err());
+        assert!(S::Appointed.apply(A::Record).is_err(), "no record without the applicant");
+        assert_eq!(S::Appointed.apply(A::NoShow), Ok(S::NoShow));
+        assert!(S::NoShow.apply(A::Record).is_err());
     }
 }
