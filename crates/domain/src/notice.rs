@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 string_enum!(
-    /// EA-07: the five notices (the fifth split into its two outcomes).
+    /// EA-07: the five notices (the fifth split into its two outcomes); VC-10, VC-11, VC-14: the
+    /// notices of a VKS reception (hearing, appointment, refusal, change).
     NoticeKind {
         Receipt = "receipt",
         Refused = "refused",
@@ -16,6 +17,10 @@ string_enum!(
         SentForExecution = "sent_for_execution",
         Result = "result",
         Redirected = "redirected",
+        VksHearing = "vks_hearing",
+        VksAppointed = "vks_appointed",
+        VksRefused = "vks_refused",
+        VksChanged = "vks_changed",
     }
 );
 

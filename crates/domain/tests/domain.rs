@@ -1017,7 +1017,13 @@ mod reception {
             "Saturday is after Friday, the last working day before"
         );
         assert_eq!(
-            check_change(&gov, &c, monday, at("2019-04-01 10:00"), at("2019-04-02 09:00")),
+            check_change(
+                &gov,
+                &c,
+                monday,
+                at("2019-04-01 10:00"),
+                at("2019-04-02 09:00")
+            ),
             Err(ChangeError::InThePast)
         );
         // The later editions set no term: a change is possible up to the day before.
@@ -1082,8 +1088,7 @@ mod reception {
             })
         );
         assert_eq!(
-            check_in(starts, 30, at("2026-04-02 10:05"), "ID 041234567")
-                .map(|a| a.minutes_early),
+            check_in(starts, 30, at("2026-04-02 10:05"), "ID 041234567").map(|a| a.minutes_early),
             Ok(-5)
         );
         assert_eq!(
@@ -1154,7 +1159,10 @@ mod reception {
         assert_eq!(S::Requested.apply(A::Refuse), Ok(S::Refused));
         assert!(!S::Refused.holds_slot());
         assert!(S::Requested.apply(A::CheckIn).is_err());
-        assert!(S::Appointed.apply(A::Record).is_err(), "no record without the applicant");
+        assert!(
+            S::Appointed.apply(A::Record).is_err(),
+            "no record without the applicant"
+        );
         assert_eq!(S::Appointed.apply(A::NoShow), Ok(S::NoShow));
         assert!(S::NoShow.apply(A::Record).is_err());
     }

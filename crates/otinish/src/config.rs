@@ -41,6 +41,21 @@ pub struct GlobalArgs {
     /// Log format: text or json [default: text].
     #[arg(long, env = "OTINISH_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// Jitsi Meet address for VKS receptions, e.g. https://meet.example.kz; without it
+    /// receptions run on the body's own equipment (the "none" provider).
+    #[arg(long, env = "OTINISH_JITSI_URL", global = true)]
+    pub jitsi_url: Option<String>,
+    /// The `app_id` of the Jitsi token authentication.
+    #[arg(long, env = "OTINISH_JITSI_APP_ID", global = true)]
+    pub jitsi_app_id: Option<String>,
+    /// The `app_secret` of the Jitsi token authentication (prefer the environment variable).
+    #[arg(
+        long,
+        env = "OTINISH_JITSI_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jitsi_secret: Option<String>,
 }
 
 /// The optional TOML file.
@@ -59,6 +74,9 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub demo: Option<bool>,
     pub secure_cookies: Option<bool>,
+    pub jitsi_url: Option<String>,
+    pub jitsi_app_id: Option<String>,
+    pub jitsi_secret: Option<String>,
 }
 
 /// The resolved configuration.
@@ -78,6 +96,8 @@ pub struct Config {
     pub mail_from: String,
     pub demo: bool,
     pub secure_cookies: bool,
+    /// The conference provider of VKS receptions.
+    pub conference: otinish_web::conference::Conference,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -101,7 +121,27 @@ impl Config {
             .clone()
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from("./otinish-data"));
+        let conference = match args.jitsi_url.clone().or(file.jitsi_url) {
+            Some(url) if !url.trim().is_empty() => {
+                let app_id = args.jitsi_app_id.clone().or(file.jitsi_app_id);
+                let secret = args.jitsi_secret.clone().or(file.jitsi_secret);
+                match (app_id, secret) {
+                    (Some(app_id), Some(secret)) if !secret.is_empty() => {
+                        otinish_web::conference::Conference::Jitsi {
+                            url: url.trim().to_owned(),
+                            app_id,
+                            secret,
+                        }
+                    }
+                    _ => anyhow::bail!(
+                        "the Jitsi provider needs --jitsi-app-id and --jitsi-secret (or OTINISH_JITSI_APP_ID and OTINISH_JITSI_SECRET)"
+                    ),
+                }
+            }
+            _ => otinish_web::conference::Conference::None,
+        };
         Ok(Self {
+            conference,
             trust_dir: args
                 .trust_dir
                 .clone()

@@ -492,6 +492,7 @@ async fn serve(
             demo_password: demo::DEMO_PASSWORD.into(),
             public_url: cfg.public_url.clone(),
             bench_endpoints,
+            conference: cfg.conference.clone(),
         },
         metrics: Default::default(),
         started_at: Utc::now(),

@@ -86,11 +86,11 @@ mod tests {
     #[test]
     fn gen_01_built_in_and_folder_rulebooks_load() {
         let (books, cal) = super::load(None, "kz").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(books.all().len(), 7);
+        assert_eq!(books.all().len(), 8);
         assert_eq!(cal.jurisdiction(), "KZ");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rulebooks");
         let (books2, _) = super::load(Some(&dir), "kz").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(books2.all().len(), 7);
+        assert_eq!(books2.all().len(), 8);
         assert!(super::load(None, "zz").is_err());
     }
 }

@@ -754,3 +754,208 @@ mod browser {
         assert!(count >= 8, "{count} emails: {:?}", mails.lock().await);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Two server processes on one PostgreSQL.
+
+mod two_nodes {
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    struct Killed(Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0)
+    }
+
+    /// A plain HTTP/1.0 request; returns the status, the headers and the body.
+    async fn http(port: u16, method: &str, path: &str, cookie: &str, form: &str) -> (u16, String) {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let req = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+            form.len()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (status, text)
+    }
+
+    fn cookie(reply: &str, name: &str) -> String {
+        reply
+            .lines()
+            .filter_map(|l| l.strip_prefix("set-cookie: "))
+            .find_map(|c| c.split(';').next()?.strip_prefix(&format!("{name}=")))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no cookie {name} in {reply}"))
+    }
+
+    async fn wait_up(port: u16) {
+        for _ in 0..300 {
+            if let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+                let _ = s.write_all(b"GET /readyz HTTP/1.0\r\n\r\n").await;
+                let mut out = Vec::new();
+                let _ = s.read_to_end(&mut out).await;
+                if out.starts_with(b"HTTP/1.0 200") || out.starts_with(b"HTTP/1.1 200") {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("node on {port} did not come up");
+    }
+
+    /// VC-02: fifty simultaneous bookings of one time, sent alternately to two server
+    /// processes on one PostgreSQL, give exactly one booking; the others are told the time is
+    /// taken.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn vc_02_fifty_bookings_through_two_nodes_give_one() {
+        let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_POSTGRES").is_none(),
+                "OTINISH_REQUIRE_POSTGRES is set but OTINISH_TEST_POSTGRES_URL is not"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED two-node test: OTINISH_TEST_POSTGRES_URL is not set"
+            );
+            return;
+        };
+        use sqlx::Connection;
+        let name = format!("otinish_two_nodes_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let (base, _) = url.rsplit_once('/').unwrap();
+        let db_url = format!("{base}/{name}");
+        let dir = tempfile::tempdir().unwrap();
+        let node = |port: u16| {
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .arg("--data-dir")
+                .arg(dir.path())
+                .args([
+                    "--database-url",
+                    &db_url,
+                    "serve",
+                    "--demo",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .env_remove("OTINISH_CONFIG")
+                .env("OTINISH_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        // The first node migrates and loads the demo data (and its demo keys, which both
+        // nodes share through the data folder); then the second starts.
+        let (p1, p2) = (free_port(), free_port());
+        let n1 = Killed(node(p1));
+        wait_up(p1).await;
+        let n2 = Killed(node(p2));
+        wait_up(p2).await;
+
+        let mut db = sqlx::PgConnection::connect(&db_url).await.unwrap();
+        let (slot_id, body_code): (i64, String) = sqlx::query_as(
+            "SELECT s.id, b.code FROM reception_slot s JOIN reception_schedule r ON r.id = s.schedule_id \
+             JOIN body b ON b.id = r.body_id \
+             WHERE r.state = 'published' AND s.vks AND s.starts > to_char(now() + interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI') \
+             ORDER BY s.starts LIMIT 1",
+        )
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+        let (branch_id,): (i64,) =
+            sqlx::query_as("SELECT id FROM branch WHERE vks_equipment ORDER BY id LIMIT 1")
+                .fetch_one(&mut db)
+                .await
+                .unwrap();
+
+        // The demo applicant signs in on the first node; the session holds on both.
+        let (_, page) = http(p1, "GET", "/signin", "", "").await;
+        let csrf = cookie(&page, "otinish_csrf");
+        let jar = format!("otinish_csrf={csrf}");
+        let (status, reply) = http(
+            p1,
+            "POST",
+            "/signin/demo",
+            &jar,
+            &format!("csrf={csrf}&signer=person"),
+        )
+        .await;
+        assert_eq!(status, 303, "{reply}");
+        let jar = format!(
+            "{jar}; otinish_applicant={}",
+            cookie(&reply, "otinish_applicant")
+        );
+
+        let tasks: Vec<_> = (0..50)
+            .map(|i| {
+                let jar = jar.clone();
+                let form = format!(
+                    "csrf={csrf}&body={body_code}&demo_sign=1&slot={slot_id}&branch={branch_id}\
+                     &address=Astana&email=a%40example.kz&phones=%2B77011234567&workplace=Dala\
+                     &position=engineer&lang=ru&question=Question+{i}"
+                );
+                let port = if i % 2 == 0 { p1 } else { p2 };
+                tokio::spawn(async move {
+                    http(port, "POST", "/cabinet/receptions", &jar, &form)
+                        .await
+                        .0
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        let booked = statuses.iter().filter(|s| **s == 303).count();
+        let taken = statuses.iter().filter(|s| **s == 409).count();
+        assert_eq!((booked, taken), (1, 49), "{statuses:?}");
+        let (live,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM vks_booking WHERE slot_id = $1 AND NOT cancelled")
+                .bind(slot_id)
+                .fetch_one(&mut db)
+                .await
+                .unwrap();
+        assert_eq!(live, 1);
+        let (cards,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM card WHERE channel = 'vks'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(cards, 1, "the refused attempts left no cards");
+
+        drop((n1, n2));
+        db.close().await.unwrap();
+        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}

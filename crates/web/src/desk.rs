@@ -257,6 +257,8 @@ struct CardPage {
     journal: Vec<String>,
     can_progress: bool,
     progress: Vec<String>,
+    /// The VKS reception behind the card, if the user may open it.
+    reception_id: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -410,10 +412,16 @@ async fn card_page(
             format!("{} — {note}", local(app, e.draft.at))
         })
         .collect();
+    let reception_id = if card.channel == otinish_domain::model::Channel::Vks {
+        crate::reception_pages::reception_of_card(app, user, id).await
+    } else {
+        None
+    };
     let page = CardPage {
         t: tr,
         layout: Layout::new(app, ctx),
         id,
+        reception_id,
         can_progress: !card.state.is_closed() && (is(Role::Executor) || registrar_or_head),
         progress,
         message: message.as_ref().map(|(m, _)| m.clone()),

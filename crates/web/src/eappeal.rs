@@ -455,7 +455,7 @@ impl App {
         Ok(())
     }
 
-    fn notices_for(
+    pub(crate) fn notices_for(
         &self,
         applicant_id: i64,
         applicant: &Applicant,
@@ -585,7 +585,10 @@ impl App {
 
     /// Registers an appeal whose card was in state Received when `a` was read; the store
     /// refuses if it has moved since.
-    async fn register_received(&self, a: &AppealRecord) -> Result<RegNumber, AppealError> {
+    pub(crate) async fn register_received(
+        &self,
+        a: &AppealRecord,
+    ) -> Result<RegNumber, AppealError> {
         let card = &a.card;
         let card_id = card.id;
         let to = card

@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_appeals;
 pub mod auth;
 pub mod cabinet;
+pub mod conference;
 pub mod context;
 pub mod desk;
 pub mod eappeal;
@@ -15,6 +16,8 @@ pub mod i18n;
 pub mod metrics;
 pub mod notify;
 pub mod pages;
+pub mod reception;
+pub mod reception_pages;
 pub mod reports;
 pub mod services;
 pub mod vks;
@@ -61,6 +64,8 @@ pub struct WebConfig {
     /// Adds `POST /api/v1/echo` (returns the body): the HTTP ceiling the benchmarks compare
     /// intake against. Off unless `serve --bench-endpoints`.
     pub bench_endpoints: bool,
+    /// The conference provider of VKS receptions.
+    pub conference: conference::Conference,
 }
 
 /// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
@@ -164,6 +169,21 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/schedules/{id}/slots", post(vks::save))
         .route("/staff/schedules/{id}/step", post(vks::step))
         .route("/bodies/{code}/schedule", get(vks::public_schedule))
+        .route("/vks/timetable", get(reception_pages::public_timetable))
+        .route("/staff/receptions/{id}", get(reception_pages::reception))
+        .route(
+            "/staff/receptions/{id}/{action}",
+            post(reception_pages::action),
+        )
+        .route("/staff/vks", get(reception_pages::desk))
+        .route(
+            "/staff/vks/timetables",
+            post(reception_pages::send_timetable),
+        )
+        .route(
+            "/staff/vks/timetables/{id}/publish",
+            post(reception_pages::publish_timetable),
+        )
         .route(
             "/cabinet/receptions",
             get(vks::my_receptions).post(vks::book),

@@ -100,6 +100,13 @@ impl Layout {
             {
                 staff_links.push(("/staff/receptions", ctx.tr.get("vks-inbox")));
             }
+            if u.has_role(Role::Operator)
+                || u.has_role(Role::BranchOperator)
+                || (u.body_id.is_some()
+                    && (u.has_role(Role::ReceptionSecretary) || u.has_role(Role::Head)))
+            {
+                staff_links.push(("/staff/vks", ctx.tr.get("vks-desk")));
+            }
         }
         Self {
             announcements,

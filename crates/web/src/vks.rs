@@ -329,7 +329,12 @@ impl App {
                 signature: otinish_pki::decode_signature(signature).map_err(VksError::Signature)?,
                 signer_serial: v.signer.serial.clone(),
                 signed_at: v.signing_time,
-                idempotency_key: format!("vks:{}:{}", slot.id, v.signer.serial),
+                // The same signed request sent twice is one booking; another request for the
+                // same time, even by the same person, competes for it.
+                idempotency_key: format!(
+                    "vks:{}",
+                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&v.content))
+                ),
                 attachments: vec![],
                 deadlines,
             },

@@ -18,11 +18,22 @@ use otinish_web::{App, Clock, WebConfig};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-struct FixedClock(DateTime<Utc>);
+/// A clock the test sets.
+struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    fn new(now: DateTime<Utc>) -> Self {
+        Self(std::sync::Mutex::new(now))
+    }
+
+    fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap() = now;
+    }
+}
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0
+        *self.0.lock().unwrap()
     }
 }
 
@@ -37,6 +48,14 @@ fn books() -> RulebookSet {
         (
             "LAW-221",
             include_str!("../../../rulebooks/editions/LAW-221.toml"),
+        ),
+        (
+            "VC-2023",
+            include_str!("../../../rulebooks/editions/VC-2023.toml"),
+        ),
+        (
+            "VC-2026",
+            include_str!("../../../rulebooks/editions/VC-2026.toml"),
         ),
     ];
     RulebookSet::from_toml_files(files).unwrap_or_else(|e| panic!("{e}"))
@@ -95,6 +114,7 @@ fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
 struct TestApp {
     app: Arc<App>,
     router: axum::Router,
+    clock: Arc<FixedClock>,
     _dir: tempfile::TempDir,
 }
 
@@ -183,6 +203,7 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let pki = test_pki(dir.path(), now);
+        let clock = Arc::new(FixedClock::new(now));
         let app = Arc::new(App {
             store,
             files: otinish_store::files::FileStore::new(dir.path().join("files")),
@@ -192,7 +213,7 @@ impl TestApp {
             calendar: tokio::sync::RwLock::new(Arc::new(
                 WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}")),
             )),
-            clock: Arc::new(FixedClock(now)),
+            clock: clock.clone(),
             config: WebConfig {
                 demo: true,
                 public_url: "http://otinish.test".into(),
@@ -205,6 +226,7 @@ impl TestApp {
         Self {
             router: otinish_web::router(app.clone()),
             app,
+            clock,
             _dir: dir,
         }
     }
@@ -668,7 +690,12 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u
 
 impl TestApp {
     fn rebuild(t: TestApp, change: impl FnOnce(&mut App)) -> TestApp {
-        let TestApp { app, router, _dir } = t;
+        let TestApp {
+            app,
+            router,
+            clock,
+            _dir,
+        } = t;
         drop(router);
         let mut app = Arc::try_unwrap(app).unwrap_or_else(|_| panic!("the app is still shared"));
         change(&mut app);
@@ -676,12 +703,14 @@ impl TestApp {
         TestApp {
             router: otinish_web::router(app.clone()),
             app,
+            clock,
             _dir,
         }
     }
 
     fn with_clock(t: TestApp, now: DateTime<Utc>) -> TestApp {
-        Self::rebuild(t, |a| a.clock = Arc::new(FixedClock(now)))
+        t.clock.set(now);
+        t
     }
 
     fn without_demo(t: TestApp) -> TestApp {
@@ -748,6 +777,10 @@ impl TestApp {
             )
             .await
             .unwrap();
+        self.login(login).await
+    }
+
+    async fn login(&self, login: &str) -> (String, String) {
         let csrf = self
             .get("/staff/login", "")
             .await
@@ -2075,8 +2108,8 @@ async fn vc_05_schedule_drafted_approved_agreed_published() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let page = t.get(&url, &secretary).await;
     assert!(page.text.contains("value=\"2026-04-02\"") && page.text.contains("Черновик"));
-    // Seed 003 was in force until 1 Jan 2026: no edition loaded sets the VC-06 term now.
-    assert!(page.text.contains("не установлен действующими правилами"));
+    // VC-06 under VC-2026: 15 calendar days before the quarter.
+    assert!(page.text.contains("17.03.2026"), "{}", page.text);
 
     // Steps by role: the secretary cannot approve; the head can; the operator agrees, publishes.
     let app = &t;
@@ -2486,4 +2519,569 @@ async fn vc_02_signed_request_books_a_published_slot() {
         t.get("/staff/receptions", &registrar).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// VC-07 … VC-18 through the web layer: the secretary registers the request, the head
+/// appoints one reception and refuses another only after a hearing; the time changes and a
+/// late change is refused; the month's timetable is sent and published; the operator checks
+/// the equipment; the branch checks the applicant in; the head records the reception and
+/// instructs an executor, whose answer is signed and sent. VC-20: who sees what.
+#[tokio::test]
+async fn vc_07_to_vc_18_reception_from_request_to_answer() {
+    use chrono::NaiveDateTime;
+    use otinish_domain::model::{Applicant, OfficialRank};
+    use otinish_domain::notice::{NoticeChannel, NoticeKind};
+    use otinish_domain::reception::ReceptionState as R;
+    use otinish_domain::repo::{NewBranch, NewOfficial, ScheduleStep};
+    use otinish_domain::vks::{Quarter, ScheduleState as S, SlotDraft};
+    use otinish_web::vks::request_document;
+    let t = TestApp::new().await;
+    let store = &t.app.store;
+    let local = |v: &str| {
+        // Almaty time (UTC+5) to UTC.
+        NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M")
+            .unwrap()
+            .and_utc()
+            - chrono::Duration::hours(5)
+    };
+    let now = t.app.clock.now();
+    let j = |a: &str| JournalDraft::new(now, "test", "", a);
+    let mj = store.body_by_code("MJ").await.unwrap().id;
+    let head_official = store
+        .add_official(&NewOfficial {
+            body_id: mj,
+            full_name: "Асқаров Ерлан".into(),
+            position: Names::new("Министр", "Министр", "Minister"),
+            rank: OfficialRank::FirstHead,
+            seniority: 0,
+        })
+        .await
+        .unwrap();
+    let branch = store
+        .create_branch(&NewBranch {
+            code: "AST-1".into(),
+            name: Names::new("Астана ХҚКО", "ЦОН Астана", "Astana PSC"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let other_branch = store
+        .create_branch(&NewBranch {
+            code: "ALA-1".into(),
+            name: Names::new("Алматы ХҚКО", "ЦОН Алматы", "Almaty PSC"),
+            region: Names::new("Алматы", "Алматы", "Almaty"),
+            address: Names::new("Абай 1", "Абая 1", "Abai 1"),
+            vks_equipment: true,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let (sec, sec_csrf) = t
+        .staff("sec.mj", vec![Role::ReceptionSecretary], "MJ")
+        .await;
+    let (head, head_csrf) = t.staff("head.mj", vec![Role::Head], "MJ").await;
+    let (_, _) = t.staff("exec.mj", vec![Role::Executor], "MJ").await;
+    let executor = store.staff_credentials("exec.mj").await.unwrap().0;
+    let (operator, op_csrf) = t.staff("op", vec![Role::Operator], "MJ").await;
+    for (login, b) in [("psc.ast", branch.id), ("psc.ala", other_branch.id)] {
+        store
+            .create_staff(
+                &NewStaff {
+                    login: login.into(),
+                    full_name: format!("{login} operator"),
+                    email: None,
+                    body_id: None,
+                    branch_id: Some(b),
+                    roles: vec![Role::BranchOperator],
+                    password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                    lang: Lang::Ru,
+                },
+                j("create_staff"),
+            )
+            .await
+            .unwrap();
+    }
+    let (psc_other, _) = t.login("psc.ala").await;
+    let sec_user = store.staff_credentials("sec.mj").await.unwrap().0;
+    let at = |v: &str| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M").unwrap();
+    let slot = |v: &str| SlotDraft {
+        official_id: head_official.id,
+        starts: at(v),
+        minutes: 30,
+        vks: true,
+    };
+    let sched = store
+        .create_schedule(
+            mj,
+            Quarter::parse("2026-Q2").unwrap(),
+            sec_user.id,
+            None,
+            j("draft"),
+        )
+        .await
+        .unwrap();
+    store
+        .replace_slots(
+            sched.id,
+            S::Draft,
+            &[
+                slot("2026-04-02 10:00"),
+                slot("2026-04-02 11:00"),
+                slot("2026-04-07 10:00"),
+                slot("2026-04-09 10:00"),
+            ],
+            j("slots"),
+        )
+        .await
+        .unwrap();
+    for (from, to) in [
+        (S::Draft, S::Approved),
+        (S::Approved, S::Agreed),
+        (S::Agreed, S::Published),
+    ] {
+        let step = ScheduleStep {
+            by: sec_user.id,
+            at: now,
+        };
+        store
+            .move_schedule(sched.id, from, to, &step, j("step"))
+            .await
+            .unwrap();
+    }
+    let slots = store.slots(sched.id).await.unwrap();
+    let applicant_id = store
+        .upsert_applicant(&Applicant::Individual {
+            iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+            surname: "АХМЕТОВ".into(),
+            name: "БАУЫРЖАН".into(),
+            patronymic: None,
+            email: None,
+            phone: None,
+            address: "Коктал".into(),
+            lang: Lang::Ru,
+        })
+        .await
+        .unwrap();
+    let key = &t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "person")
+        .unwrap()
+        .key;
+    let book = |slot_id: i64, question: &str| {
+        let v = serde_json::json!({
+            "address": "Астана, Коктал 5", "email": "akhmetov@example.kz",
+            "phones": "+77011234567", "branch": branch.id.to_string(), "workplace": "ТОО Дала",
+            "position": "инженер", "lang": "ru", "question": question, "slot": slot_id.to_string(),
+        });
+        key.sign_cms(
+            request_document(v.as_object().unwrap()).as_bytes(),
+            true,
+            now,
+        )
+        .unwrap()
+    };
+    let card1 = t
+        .app
+        .book_reception(applicant_id, &book(slots[0].id, "Сроки выделения участка"))
+        .await
+        .unwrap();
+    let card2 = t
+        .app
+        .book_reception(applicant_id, &book(slots[1].id, "Ремонт дороги в селе"))
+        .await
+        .unwrap();
+    let r1 = store.booking_of_card(card1).await.unwrap().id;
+    let r2 = store.booking_of_card(card2).await.unwrap().id;
+    let tref = &t;
+    let post = move |uri: String, jar: &str, csrf: &str, extra: &str| {
+        let form = format!("csrf={csrf}{extra}");
+        let jar = jar.to_owned();
+        async move { tref.post_form(&uri, &jar, &form).await }
+    };
+    let step = |id: i64, action: &str| format!("/staff/receptions/{id}/{action}");
+
+    // VC-20: the body's secretary sees the applicant's data; the operator sees the time and
+    // place only; another branch sees nothing.
+    let page = t.get(&format!("/staff/receptions/{r1}"), &sec).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("791028302728") && page.text.contains("ТОО Дала"));
+    let op_page = t.get(&format!("/staff/receptions/{r1}"), &operator).await;
+    assert_eq!(op_page.status, StatusCode::OK);
+    assert!(op_page.text.contains("02.04.2026 10:00") && !op_page.text.contains("791028302728"));
+    assert_eq!(
+        t.get(&format!("/staff/receptions/{r1}"), &psc_other)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // VC-07: the head decides only once the secretary has registered the card.
+    let early = post(step(r1, "appoint"), &head, &head_csrf, "").await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        early.text.contains("Сначала зарегистрируйте"),
+        "{}",
+        early.text
+    );
+    for r in [r1, r2] {
+        let reg = post(step(r, "register"), &sec, &sec_csrf, "").await;
+        assert_eq!(reg.status, StatusCode::SEE_OTHER, "{}", reg.text);
+    }
+    assert_eq!(
+        store.card(card1).await.unwrap().state,
+        CardState::Registered
+    );
+
+    // VC-09, VC-11: appointed; the applicant (cabinet, email), the operator and the branch
+    // are told.
+    let appointed = post(step(r1, "appoint"), &head, &head_csrf, "").await;
+    assert_eq!(
+        appointed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        appointed.text
+    );
+    let b1 = store.booking(r1).await.unwrap();
+    assert_eq!(b1.state, R::Appointed);
+    assert!(b1
+        .room
+        .as_deref()
+        .unwrap_or_default()
+        .starts_with("otinish-mj-"));
+    let notices = store.notices_of_card(card1).await.unwrap();
+    let appointed_notices: Vec<_> = notices
+        .iter()
+        .filter(|n| n.kind == NoticeKind::VksAppointed)
+        .map(|n| n.channel)
+        .collect();
+    assert_eq!(
+        appointed_notices,
+        [NoticeChannel::Cabinet, NoticeChannel::Email]
+    );
+    assert!(notices
+        .iter()
+        .any(|n| n.kind == NoticeKind::VksAppointed && n.body.contains("02.04.2026 10:00")));
+    assert_eq!(store.vks_messages(None).await.unwrap().len(), 1);
+    assert_eq!(store.vks_messages(Some(branch.id)).await.unwrap().len(), 1);
+    assert!(store
+        .vks_messages(Some(other_branch.id))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // VC-10: under VC-2026 a refusal needs a hearing notified 3 working days before, and the
+    // applicant's position.
+    let refused = post(step(r2, "refuse"), &head, &head_csrf, "").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("только после заслушивания"));
+    let hearing = post(step(r2, "hearing"), &sec, &sec_csrf, "").await;
+    assert_eq!(hearing.status, StatusCode::SEE_OTHER);
+    let too_soon = post(step(r2, "refuse"), &head, &head_csrf, "").await;
+    assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // 20 March, then Nauryz (23-25 March), then 26 and 27 March.
+    assert!(too_soon.text.contains("27.03.2026"), "{}", too_soon.text);
+    let position = post(
+        step(r2, "position"),
+        &sec,
+        &sec_csrf,
+        "&position=%D0%9F%D1%80%D0%BE%D1%88%D1%83",
+    )
+    .await;
+    assert_eq!(position.status, StatusCode::SEE_OTHER);
+
+    // VC-14: the time changes; the applicant gets the change by email and SMS too.
+    let moved = post(
+        step(r1, "reschedule"),
+        &sec,
+        &sec_csrf,
+        &format!("&slot={}", slots[2].id),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.text);
+    assert_eq!(store.booking(r1).await.unwrap().slot.id, slots[2].id);
+    assert!(!store.slot(slots[0].id).await.unwrap().booked);
+    let changed: Vec<_> = store
+        .notices_of_card(card1)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|n| n.kind == NoticeKind::VksChanged)
+        .map(|n| n.channel)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            NoticeChannel::Cabinet,
+            NoticeChannel::Email,
+            NoticeChannel::Sms
+        ]
+    );
+
+    // VC-12, VC-13: the month's timetable goes to the operator, who publishes it.
+    let sent = t
+        .post_form(
+            "/staff/vks/timetables",
+            &sec,
+            &format!("csrf={sec_csrf}&month=2026-04"),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let again = t
+        .post_form(
+            "/staff/vks/timetables",
+            &sec,
+            &format!("csrf={sec_csrf}&month=2026-04"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let past = t
+        .post_form(
+            "/staff/vks/timetables",
+            &sec,
+            &format!("csrf={sec_csrf}&month=2026-03"),
+        )
+        .await;
+    assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let tt = store.timetables(Some(mj)).await.unwrap();
+    assert_eq!(tt.len(), 1);
+    // Sent on 19 March: due 3 days before April; published within 1 working day of receipt
+    // (20 March).
+    assert_eq!(
+        (tt[0].due_on, tt[0].publish_due_on),
+        (
+            Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()),
+            Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap())
+        )
+    );
+    let desk = t.get("/staff/vks", &operator).await;
+    assert!(desk.text.contains(&format!("action-publish-{}", tt[0].id)));
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/vks/timetables/{}/publish", tt[0].id),
+            &sec,
+            &format!("csrf={sec_csrf}"),
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "only the operator publishes"
+    );
+    let published = t
+        .post_form(
+            &format!("/staff/vks/timetables/{}/publish", tt[0].id),
+            &operator,
+            &format!("csrf={op_csrf}"),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let public = t.get("/vks/timetable?lang=kk", "").await;
+    assert!(
+        public.text.contains("07.04.2026 10:00") && public.text.contains("Астана ХҚКО"),
+        "{}",
+        public.text
+    );
+    assert!(
+        !public.text.contains("АХМЕТОВ"),
+        "no applicant on the portal"
+    );
+
+    // VC-15: the operator records the equipment check; a fault needs a note.
+    let fault = post(step(r1, "equipment"), &operator, &op_csrf, "&ok=0&note=").await;
+    assert_eq!(fault.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let checked = post(step(r1, "equipment"), &operator, &op_csrf, "&ok=1&note=").await;
+    assert_eq!(checked.status, StatusCode::SEE_OTHER);
+    assert_eq!(store.booking(r1).await.unwrap().equipment_ok, Some(true));
+    assert_eq!(
+        post(step(r1, "equipment"), &sec, &sec_csrf, "&ok=1")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // VC-10: three working days after the notice, the refusal goes through; the slot is free.
+    t.clock.set(local("2026-03-27 11:00"));
+    let (head, head_csrf) = t.login("head.mj").await;
+    let refused = post(step(r2, "refuse"), &head, &head_csrf, "").await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.text);
+    assert_eq!(
+        store.card(card2).await.unwrap().state,
+        CardState::ClosedOutOfScope
+    );
+    assert!(!store.slot(slots[1].id).await.unwrap().booked);
+
+    // VC-14: on the day of the reception a change is too late.
+    t.clock.set(local("2026-04-07 08:00"));
+    let (sec, sec_csrf) = t.login("sec.mj").await;
+    let late = post(
+        step(r1, "reschedule"),
+        &sec,
+        &sec_csrf,
+        &format!("&slot={}", slots[3].id),
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.text.contains("06.04.2026"), "{}", late.text);
+
+    // VC-16: the branch checks the applicant in, 20 minutes early.
+    t.clock.set(local("2026-04-07 09:40"));
+    let (psc, psc_csrf) = t.login("psc.ast").await;
+    let (psc_other, psc_other_csrf) = t.login("psc.ala").await;
+    assert_eq!(
+        post(
+            step(r1, "check_in"),
+            &psc_other,
+            &psc_other_csrf,
+            "&document=ID"
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let no_doc = post(step(r1, "check_in"), &psc, &psc_csrf, "&document=+").await;
+    assert_eq!(no_doc.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let in_ = post(
+        step(r1, "check_in"),
+        &psc,
+        &psc_csrf,
+        "&document=ID+041234567",
+    )
+    .await;
+    assert_eq!(in_.status, StatusCode::SEE_OTHER, "{}", in_.text);
+    let b1 = store.booking(r1).await.unwrap();
+    assert_eq!(
+        (b1.state, b1.arrived_at),
+        (R::CheckedIn, Some(at("2026-04-07 09:40")))
+    );
+    let branch_page = t.get(&format!("/staff/receptions/{r1}"), &psc).await;
+    assert!(branch_page.text.contains("20"), "minutes early shown");
+
+    // VC-17, VC-18: the head records the reception; the instruction sends the card for
+    // execution to the executor, under the answer term.
+    t.clock.set(local("2026-04-07 10:30"));
+    let (head, head_csrf) = t.login("head.mj").await;
+    let incomplete = post(
+        step(r1, "record"),
+        &head,
+        &head_csrf,
+        "&introduction=%D0%90&question=&executor=",
+    )
+    .await;
+    assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(incomplete.text.contains("value=") || incomplete.text.contains(">А<"));
+    let full = format!(
+        "&introduction=Akhmetov&question=Land&clarifications=Which+plot&discussion=Plot+12\
+         &summary=Consider&decision=Instruct+the+land+department&executor={}\
+         &instruction=Prepare+the+answer",
+        executor.id
+    );
+    let recorded = post(step(r1, "record"), &head, &head_csrf, &full).await;
+    assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.text);
+    let card = store.card(card1).await.unwrap();
+    assert_eq!(
+        (card.state, card.executor_id),
+        (CardState::InExecution, Some(executor.id))
+    );
+    assert_eq!(store.booking(r1).await.unwrap().state, R::Held);
+    // VC-19: the answer term runs from receipt, 15 working days.
+    assert!(store
+        .deadlines(card1)
+        .await
+        .unwrap()
+        .iter()
+        .any(|d| d.rule == "VC-19"));
+
+    // The executor answers; the head and the registrar sign; the answer reaches the applicant.
+    let (ex, ex_csrf) = t.login("exec.mj").await;
+    let decided = t
+        .post_form(
+            &format!("/staff/cards/{card1}/decide"),
+            &ex,
+            &format!("csrf={ex_csrf}&decision=explained&answer=Plot+12+is+allocated"),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text);
+    let (reg, reg_csrf) = t.staff("reg.mj", vec![Role::Registrar], "MJ").await;
+    for (jar, csrf) in [(&head, &head_csrf), (&reg, &reg_csrf)] {
+        let signed = t
+            .post_form(
+                &format!("/staff/cards/{card1}/sign"),
+                jar,
+                &format!("csrf={csrf}"),
+            )
+            .await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text);
+    }
+    assert_eq!(store.card(card1).await.unwrap().state, CardState::Answered);
+    assert!(store
+        .notices_of_card(card1)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == NoticeKind::Result));
+}
+
+/// The Jitsi provider's join links carry a JWT whose HS256 signature the `openssl` command
+/// computes the same; its claims name the room, the audience and the moderator. The `none`
+/// provider gives no links.
+#[test]
+fn vc_jitsi_join_link_signed_as_openssl_computes() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use otinish_web::conference::{Conference, Participant};
+    let until = Utc.with_ymd_and_hms(2026, 4, 7, 12, 0, 0).unwrap();
+    let jitsi = Conference::Jitsi {
+        url: "https://meet.example.kz/".into(),
+        app_id: "otinish".into(),
+        secret: "s3cret-key".into(),
+    };
+    let link = jitsi
+        .join_link("otinish-mj-1-ab", Participant::Head, "Асқаров Ерлан", until)
+        .unwrap();
+    let (base, token) = link.split_once("?jwt=").unwrap();
+    assert_eq!(base, "https://meet.example.kz/otinish-mj-1-ab");
+    let (signing_input, signature) = token.rsplit_once('.').unwrap();
+    let out = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-hmac", "s3cret-key", "-binary"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(signing_input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(signature, URL_SAFE_NO_PAD.encode(&out.stdout));
+    let claims: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(signing_input.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(claims["room"], "otinish-mj-1-ab");
+    assert_eq!(claims["iss"], "otinish");
+    assert_eq!(claims["aud"], "jitsi");
+    assert_eq!(claims["moderator"], true);
+    assert_eq!(claims["exp"], until.timestamp());
+    assert_eq!(claims["context"]["user"]["name"], "Асқаров Ерлан");
+    let branch = jitsi
+        .join_link("otinish-mj-1-ab", Participant::Branch, "ЦОН", until)
+        .unwrap();
+    assert_ne!(branch, link);
+    assert!(Conference::None
+        .join_link("otinish-mj-1-ab", Participant::Head, "x", until)
+        .is_none());
 }
