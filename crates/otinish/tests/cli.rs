@@ -906,7 +906,7 @@ mod two_nodes {
             "POST",
             "/signin/demo",
             &jar,
-            &format!("csrf={csrf}&signer=person"),
+            &format!("csrf={csrf}&signer=akhmetov"),
         )
         .await;
         assert_eq!(status, 303, "{reply}");
