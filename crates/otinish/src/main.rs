@@ -45,6 +45,10 @@ enum Command {
         /// Add the benchmarks' echo endpoint (bench/run only).
         #[arg(long, hide = true)]
         bench_endpoints: bool,
+        /// Demo only: run as if it were this moment (e.g. 2027-04-06T09:40:00+05:00), the
+        /// clock moving on from there; for training on a future day and for the browser test.
+        #[arg(long, value_name = "RFC3339")]
+        demo_now: Option<chrono::DateTime<chrono::FixedOffset>>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -421,8 +425,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Serve {
-            bench_endpoints, ..
-        } => serve(cfg, books, base_cal, bench_endpoints).await,
+            bench_endpoints,
+            demo_now,
+            ..
+        } => {
+            let clock: Arc<dyn otinish_web::Clock> = match demo_now {
+                Some(_) if !cfg.demo => anyhow::bail!("--demo-now works with --demo only"),
+                Some(t) => Arc::new(otinish_web::ShiftedClock {
+                    offset: t.with_timezone(&Utc) - Utc::now(),
+                }),
+                None => Arc::new(SystemClock),
+            };
+            serve(cfg, books, base_cal, bench_endpoints, clock).await
+        }
     }
 }
 
@@ -465,9 +480,10 @@ async fn serve(
     books: otinish_domain::rulebook::RulebookSet,
     base_cal: otinish_domain::calendar::WorkingCalendar,
     bench_endpoints: bool,
+    clock: Arc<dyn otinish_web::Clock>,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
-    if cfg.demo && demo::load(store.as_ref(), Utc::now(), &base_cal).await? {
+    if cfg.demo && demo::load(store.as_ref(), clock.now(), &base_cal).await? {
         tracing::info!("demo data loaded");
     }
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
@@ -480,7 +496,7 @@ async fn serve(
         limits: Default::default(),
         rulebooks: books,
         calendar: tokio::sync::RwLock::new(std::sync::Arc::new(cal)),
-        clock: Arc::new(SystemClock),
+        clock,
         config: WebConfig {
             demo: cfg.demo,
             secure_cookies: cfg.secure_cookies,

@@ -548,6 +548,351 @@ mod browser {
         url.path().rsplit('/').next().unwrap_or_default().to_owned()
     }
 
+    /// Clicks something that submits a form and waits for the next document, even when it
+    /// has the same address (a page that posts back to itself).
+    async fn click_load(c: &Client, locator: Locator<'_>) {
+        c.execute("window.__before_click = true;", vec![])
+            .await
+            .unwrap();
+        let url = c.current_url().await.unwrap();
+        c.find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {url}"))
+            .click()
+            .await
+            .unwrap();
+        for _ in 0..200 {
+            let old = c
+                .execute(
+                    "return window.__before_click === true && document.readyState;",
+                    vec![],
+                )
+                .await
+                .unwrap_or(serde_json::Value::Null);
+            if old == serde_json::Value::Bool(false) {
+                let _ = c.wait().for_element(Locator::Css("footer")).await;
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no new page after the click on {url}: {}", page(c).await);
+    }
+
+    /// Sets form fields by script (date and time inputs do not take typed text the same way
+    /// in every locale) and picks options by their visible text.
+    async fn set(c: &Client, name: &str, value: &str) {
+        c.execute(
+            "const e = document.querySelector(`[name='${arguments[0]}']`); e.value = arguments[1];",
+            vec![name.into(), value.into()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+
+    async fn choose(c: &Client, name: &str, text_part: &str) {
+        let found = c
+            .execute(
+                "const s = document.querySelector(`select[name='${arguments[0]}']`);\
+                 const o = [...s.options].find(o => o.text.includes(arguments[1]));\
+                 if (!o) return false; s.value = o.value; return true;",
+                vec![name.into(), text_part.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            found,
+            serde_json::Value::Bool(true),
+            "no option {text_part} in {name}: {}",
+            page(c).await
+        );
+    }
+
+    fn server(dir: &Path, port: u16, extra: &[&str]) -> Killed {
+        Killed(
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .arg("--data-dir")
+                .arg(dir)
+                .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                .args(extra)
+                .env_remove("OTINISH_DATABASE_URL")
+                .env("OTINISH_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    fn chromedriver() -> Option<std::path::PathBuf> {
+        let found = std::env::var_os("PATH").and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("chromedriver"))
+                .find(|p| p.exists())
+        });
+        if found.is_none() {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_BROWSER").is_none(),
+                "OTINISH_REQUIRE_BROWSER is set but chromedriver is not on PATH"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED browser test: chromedriver is not on PATH"
+            );
+        }
+        found
+    }
+
+    async fn browser(driver: &Path, profile: &Path) -> (Client, Killed) {
+        let driver_port = free_port();
+        let chromedriver = Killed(
+            Command::new(driver)
+                .arg(format!("--port={driver_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_http(&format!("127.0.0.1:{driver_port}")).await;
+        let caps: serde_json::Map<String, serde_json::Value> = serde_json::from_value(serde_json::json!({
+            "goog:chromeOptions": {
+                "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=ru",
+                         format!("--user-data-dir={}", profile.display())]
+            }
+        }))
+        .unwrap();
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{driver_port}"))
+            .await
+            .unwrap();
+        (c, chromedriver)
+    }
+
+    /// Opens a staff page and clicks the button `id` on it.
+    async fn act(c: &Client, url: &str, id: &str) {
+        c.goto(url).await.unwrap();
+        click_load(c, Locator::Id(id)).await;
+    }
+
+    /// VC-01 … VC-20 in a browser: the secretary drafts the quarter's schedule with the first
+    /// head's reception, the head approves it, the authorized body agrees and publishes it; the
+    /// demo applicant books the time and signs; the secretary registers; the head appoints. On
+    /// the day (the demo clock set to 09:40 local) the branch checks the applicant in, the head
+    /// records the reception and instructs the executor, whose answer is signed and delivered.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn vc_browser_reception_from_schedule_to_answer() {
+        let Some(driver) = chromedriver() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let first = server(dir.path(), port, &[]);
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let (c, _chromedriver) = browser(&driver, profile.path()).await;
+
+        // VC-05: the secretary drafts 2027-Q2 with a reception of the first head by VKS.
+        staff_login(&c, &base, "secretary.mj").await;
+        c.goto(&format!("{base}/staff/schedules")).await.unwrap();
+        set(&c, "quarter", "2027-Q2").await;
+        click_load(&c, Locator::Css("form.inline-form button[type=submit]")).await;
+        let schedule_url = c.current_url().await.unwrap().to_string();
+        assert!(
+            schedule_url.contains("/staff/schedules/"),
+            "{}",
+            page(&c).await
+        );
+        set(&c, "date_0", "2027-04-06").await;
+        set(&c, "time_0", "10:00").await;
+        set(&c, "minutes_0", "30").await;
+        choose(&c, "official_0", "Первый руководитель").await;
+        c.execute(
+            "document.querySelector(\"[name='vks_0']\").checked = true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+        click_load(
+            &c,
+            Locator::XPath("//form[contains(@action,'/slots')]//button"),
+        )
+        .await;
+        assert!(
+            page(&c).await.contains("value=\"2027-04-06\""),
+            "{}",
+            page(&c).await
+        );
+        // The head approves; the authorized body agrees and publishes.
+        for (login, action) in [
+            ("head.mj", "approve"),
+            ("operator.mddiai", "agree"),
+            ("operator.mddiai", "publish"),
+        ] {
+            staff_login(&c, &base, login).await;
+            c.goto(&schedule_url).await.unwrap();
+            click_load(
+                &c,
+                Locator::XPath(&format!(
+                    "//input[@name='action' and @value='{action}']/following-sibling::button"
+                )),
+            )
+            .await;
+        }
+        assert!(page(&c).await.contains("Опубликован"), "{}", page(&c).await);
+        shot(&c, "vks-schedule-published").await;
+
+        // VC-02, VC-03: the applicant books the time at a PSC and signs.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_load(&c, Locator::Id("demo-akhmetov")).await;
+        c.goto(&format!("{base}/cabinet/receptions/new?body=MJ"))
+            .await
+            .unwrap();
+        choose(&c, "slot", "06.04.2027 10:00").await;
+        choose(&c, "branch", "ЦОН №1 г. Астаны").await;
+        choose(&c, "lang", "Рус").await;
+        for (name, value) in [
+            ("address", "Астана, ул. Абая 1"),
+            ("email", "akhmetov@demo.example.kz"),
+            ("phones", "+77011234567"),
+            ("workplace", "ТОО Дала"),
+            ("position", "инженер"),
+            ("question", "Сроки выделения земельного участка"),
+        ] {
+            set(&c, name, value).await;
+        }
+        shot(&c, "vks-booking-form").await;
+        click_load(&c, Locator::Id("demo-sign")).await;
+        let mine = page(&c).await;
+        assert!(
+            mine.contains("06.04.2027 10:00") && mine.contains("class=\"ok\""),
+            "{mine}"
+        );
+
+        // VC-04, VC-07: the request is in the secretary's online reception; she registers it.
+        staff_login(&c, &base, "secretary.mj").await;
+        c.goto(&format!("{base}/staff/receptions")).await.unwrap();
+        click_load(&c, Locator::XPath("//a[contains(@href,'/staff/cards/')]")).await;
+        click_load(&c, Locator::Id("reception-link")).await;
+        let reception_url = c.current_url().await.unwrap().to_string();
+        assert!(
+            page(&c).await.contains("791028302728"),
+            "VC-20: the secretary sees the IIN"
+        );
+        click_load(&c, Locator::Id("action-register")).await;
+        // VC-09, VC-11: the head appoints the reception.
+        staff_login(&c, &base, "head.mj").await;
+        act(&c, &reception_url, "action-appoint").await;
+        assert!(page(&c).await.contains("Назначен"), "{}", page(&c).await);
+        shot(&c, "vks-appointed").await;
+        drop(first);
+
+        // On the day: the same data, the demo clock at 09:40 in Astana.
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let reception_url = reception_url.replace(
+            &reception_url[..reception_url.find("/staff").unwrap_or(0)],
+            &base,
+        );
+        let _second = server(
+            dir.path(),
+            port,
+            &["--demo-now", "2027-04-06T09:40:00+05:00"],
+        );
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        // VC-16: the branch checks the applicant in.
+        staff_login(&c, &base, "operator.con").await;
+        c.goto(&format!("{base}/staff/vks")).await.unwrap();
+        assert!(
+            page(&c).await.contains("06.04.2027 10:00"),
+            "{}",
+            page(&c).await
+        );
+        c.goto(&reception_url).await.unwrap();
+        c.find(Locator::Id("document"))
+            .await
+            .unwrap()
+            .send_keys("Удостоверение личности 041234567")
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("action-check-in")).await;
+        assert!(
+            page(&c).await.contains("Заявитель отмечен в ЦОН"),
+            "{}",
+            page(&c).await
+        );
+        shot(&c, "vks-checked-in").await;
+
+        // VC-17, VC-18: the head records the reception and instructs the executor.
+        staff_login(&c, &base, "head.mj").await;
+        c.goto(&reception_url).await.unwrap();
+        for (name, value) in [
+            ("introduction", "Ахметов Бауыржан, ТОО Дала"),
+            ("question", "Сроки выделения земельного участка"),
+            ("clarifications", "Какой участок: №12 в с. Коктал"),
+            ("discussion", "Предложено рассмотреть участок №12"),
+            ("summary", "Вопрос будет рассмотрен в установленный срок"),
+            ("decision", "Поручить подготовку ответа"),
+            ("instruction", "Подготовить ответ о сроках"),
+        ] {
+            c.find(Locator::Id(name))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        choose(&c, "executor", "Даурен Орындаев").await;
+        shot(&c, "vks-record-form").await;
+        click_load(&c, Locator::Id("action-record")).await;
+        assert!(page(&c).await.contains("Состоялся"), "{}", page(&c).await);
+        click_load(&c, Locator::XPath("//a[contains(@href,'/staff/cards/')]")).await;
+        let card_url = c.current_url().await.unwrap().to_string();
+        assert_eq!(text(&c, "#state").await, "На исполнении");
+
+        // The executor answers; the head and the registrar sign; the answer is sent.
+        staff_login(&c, &base, "executor.mj").await;
+        c.goto(&card_url).await.unwrap();
+        c.find(Locator::Css("select#decision option[value=explained]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Id("answer"))
+            .await
+            .unwrap()
+            .send_keys("Участок №12 будет предоставлен в течение месяца.")
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("action-decide")).await;
+        for login in ["head.mj", "registrar.mj"] {
+            staff_login(&c, &base, login).await;
+            act(&c, &card_url, "action-sign").await;
+        }
+        assert_eq!(text(&c, "#state").await, "Ответ направлен");
+
+        // The applicant sees the answer.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_load(&c, Locator::Id("demo-akhmetov")).await;
+        let card_id = card_url.rsplit('/').next().unwrap_or_default().to_owned();
+        c.goto(&format!("{base}/cabinet/appeals/{card_id}"))
+            .await
+            .unwrap();
+        let answered = page(&c).await;
+        assert!(
+            answered.contains("Участок №12 будет предоставлен"),
+            "{answered}"
+        );
+        shot(&c, "vks-answer").await;
+        c.close().await.unwrap();
+    }
+
     /// EA-01 … EA-11 in a browser: a demo individual signs in, files an appeal with an
     /// attachment and sees the receipt; the registrar's inbox shows it registered; the executor
     /// redirects one appeal and answers another; the head signs; the applicant sees the answer

@@ -49,6 +49,19 @@ impl Clock for SystemClock {
     }
 }
 
+/// The real clock moved by a fixed offset: a demo set at another moment (training on the day
+/// of a reception, the browser test). Only `serve --demo --demo-now` uses it.
+#[derive(Debug, Clone, Copy)]
+pub struct ShiftedClock {
+    pub offset: chrono::Duration,
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset
+    }
+}
+
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
