@@ -441,3 +441,35 @@ pub fn check_decision(
     }
     Ok(())
 }
+
+/// VC-01: an official's absence as entered: both days, the first not after the last, within a
+/// year, with a reason.
+pub fn check_absence(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    reason: &str,
+) -> Result<crate::model::Absence, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    if from.is_none() {
+        problems.push(field("absence_from", "appeal-field-required"));
+    }
+    if to.is_none() {
+        problems.push(field("absence_to", "appeal-field-required"));
+    }
+    if reason.trim().is_empty() {
+        problems.push(field("absence_reason", "appeal-field-required"));
+    }
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f || (t - f).num_days() > 366 {
+            problems.push(field("absence_to", "vks-absence-range"));
+        }
+    }
+    match (from, to, problems.is_empty()) {
+        (Some(from), Some(to), true) => Ok(crate::model::Absence {
+            from,
+            to,
+            reason: reason.trim().chars().take(200).collect(),
+        }),
+        _ => Err(problems),
+    }
+}

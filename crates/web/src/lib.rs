@@ -181,6 +181,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/schedules/{id}", get(vks::schedule))
         .route("/staff/schedules/{id}/slots", post(vks::save))
         .route("/staff/schedules/{id}/step", post(vks::step))
+        .route("/staff/schedules/{id}/absence", post(vks::absence))
         .route("/bodies/{code}/schedule", get(vks::public_schedule))
         .route("/vks/timetable", get(reception_pages::public_timetable))
         .route("/staff/receptions/{id}", get(reception_pages::reception))

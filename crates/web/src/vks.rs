@@ -542,6 +542,9 @@ struct SchedulePage {
     officials: Vec<(String, String)>,
     actions: Vec<(String, String)>,
     message: Option<(String, bool)>,
+    /// VC-01: absences of the body's officials touching the quarter.
+    absences: Vec<String>,
+    can_absence: bool,
 }
 
 /// Blank rows offered below the slots for adding more.
@@ -615,7 +618,26 @@ async fn schedule_page(
         .collect();
     let cal = app.calendar.read().await.clone();
     let today = cal.zone().local_date(app.clock.now());
+    let absences = officials
+        .iter()
+        .flat_map(|o| {
+            o.absences
+                .iter()
+                .filter(|a| a.to >= s.quarter.first_day() && a.from <= s.quarter.last_day())
+                .map(move |a| {
+                    format!(
+                        "{}: {} — {} ({})",
+                        o.full_name,
+                        a.from.format("%d.%m.%Y"),
+                        a.to.format("%d.%m.%Y"),
+                        a.reason
+                    )
+                })
+        })
+        .collect();
     let mut r = render(SchedulePage {
+        absences,
+        can_absence: may_draft(user, s.body_id),
         t: tr,
         layout: Layout::new(app, ctx),
         id,
@@ -1386,5 +1408,99 @@ pub async fn reception_inbox(
             .await
         }
         Err(_) => page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    }
+}
+
+#[derive(Debug, serde::Deserialize, Default)]
+pub struct AbsenceForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    official: String,
+    #[serde(default)]
+    absence_from: String,
+    #[serde(default)]
+    absence_to: String,
+    #[serde(default)]
+    absence_reason: String,
+}
+
+impl App {
+    /// VC-01: records an absence of one of the body's officials; on those days the first
+    /// head's receptions are conducted by the most senior deputy present.
+    pub async fn add_absence(
+        &self,
+        user: &StaffUser,
+        official_id: i64,
+        absence: &otinish_domain::model::Absence,
+    ) -> Result<(), VksError> {
+        let body_id = user.body_id.ok_or(VksError::Forbidden)?;
+        if !may_draft(user, body_id) {
+            return Err(VksError::Forbidden);
+        }
+        let officials = self.store.officials(body_id).await?;
+        if !officials.iter().any(|o| o.id == official_id) {
+            return Err(VksError::NotFound);
+        }
+        self.store
+            .add_absence(
+                official_id,
+                absence,
+                JournalDraft::new(self.clock.now(), format!("staff:{}", user.id), "", "absence")
+                    .details(
+                        serde_json::json!({ "official": official_id, "from": absence.from, "to": absence.to })
+                            .to_string(),
+                    ),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// VC-01: the schedule page's absence form.
+pub async fn absence(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<AbsenceForm>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let day = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
+    let checked = otinish_domain::vks::check_absence(
+        day(&f.absence_from),
+        day(&f.absence_to),
+        &f.absence_reason,
+    );
+    let result = match (checked, f.official.trim().parse::<i64>()) {
+        (Ok(a), Ok(official)) => app.add_absence(&user, official, &a).await,
+        (Err(p), _) => Err(VksError::Invalid(p)),
+        (_, Err(_)) => Err(VksError::NotFound),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/schedules/{id}")).into_response(),
+        Err(VksError::Forbidden) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
+        Err(VksError::Invalid(p)) => {
+            let text = p
+                .iter()
+                .map(|x| ctx.tr.get(x.key))
+                .collect::<Vec<_>>()
+                .join(" ");
+            schedule_page(
+                &app,
+                &ctx,
+                &user,
+                id,
+                None,
+                Some((text, true)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(_) => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
     }
 }

@@ -2525,7 +2525,8 @@ async fn vc_02_signed_request_books_a_published_slot() {
 /// appoints one reception and refuses another only after a hearing; the time changes and a
 /// late change is refused; the month's timetable is sent and published; the operator checks
 /// the equipment; the branch checks the applicant in; the head records the reception and
-/// instructs an executor, whose answer is signed and sent. VC-20: who sees what.
+/// instructs an executor, whose answer is signed and sent. VC-01: a deputy stands in for the
+/// absent first head. VC-20: who sees what.
 #[tokio::test]
 async fn vc_07_to_vc_18_reception_from_request_to_answer() {
     use chrono::NaiveDateTime;
@@ -2823,6 +2824,50 @@ async fn vc_07_to_vc_18_reception_from_request_to_answer() {
             NoticeChannel::Email,
             NoticeChannel::Sms
         ]
+    );
+
+    // VC-01: the first head is away on the reception's day; the deputy conducts it.
+    store
+        .add_official(&NewOfficial {
+            body_id: mj,
+            full_name: "Бекова Алма".into(),
+            position: Names::new("Вице-министр", "Вице-министр", "Vice minister"),
+            rank: OfficialRank::Deputy,
+            seniority: 1,
+        })
+        .await
+        .unwrap();
+    let absence = |from: &str, to: &str| {
+        format!(
+            "csrf={sec_csrf}&official={}&absence_from={from}&absence_to={to}&absence_reason=trip",
+            head_official.id
+        )
+    };
+    let url = format!("/staff/schedules/{}/absence", sched.id);
+    let wrong = t
+        .post_form(&url, &sec, &absence("2026-04-08", "2026-04-07"))
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.text.contains("Последний день"), "{}", wrong.text);
+    let away = t
+        .post_form(&url, &sec, &absence("2026-04-07", "2026-04-07"))
+        .await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER, "{}", away.text);
+    assert_eq!(
+        t.post_form(
+            &url,
+            &operator,
+            &format!("csrf={op_csrf}&official={}&absence_from=2026-04-07&absence_to=2026-04-07&absence_reason=x", head_official.id),
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let page = t.get(&format!("/staff/receptions/{r1}"), &sec).await;
+    assert!(
+        page.text.contains("Бекова Алма") && !page.text.contains("Асқаров Ерлан, Министр"),
+        "{}",
+        page.text
     );
 
     // VC-12, VC-13: the month's timetable goes to the operator, who publishes it.
