@@ -11,6 +11,8 @@
 //! * [`vks`] — reception by videoconference: quarterly schedules, slots, requests (VC).
 //! * [`reception`] — a booked VKS reception: decision, timetable, changes, equipment check,
 //!   check-in, record (VC-09 … VC-18).
+//! * [`video`] — video appeals: the recording's real container and duration, the secret code,
+//!   the receipt's Code 128 barcode (VA).
 //! * [`repo`] — the repository traits the store implements.
 
 #[macro_use]
@@ -28,6 +30,7 @@ pub mod repo;
 pub mod report;
 pub mod rulebook;
 pub mod search;
+pub mod video;
 pub mod vks;
 
 pub use lang::{Lang, Names};

@@ -1167,3 +1167,140 @@ mod reception {
         assert!(S::NoShow.apply(A::Record).is_err());
     }
 }
+
+mod video {
+    use otinish_domain::video::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    /// VA-04: the length is measured from the frames of the real container (made by ffmpeg,
+    /// tests/fixtures/make.sh), with or without sizes and a duration in the header.
+    #[test]
+    fn va_04_recording_measured_by_its_frames() {
+        let ok = inspect_recording(&fixture("ok.webm")).unwrap();
+        assert_eq!(
+            (ok.doc_type.as_str(), ok.video_codec.as_str(), ok.has_audio),
+            ("webm", "V_VP8", true)
+        );
+        assert!((4_700..=5_100).contains(&ok.duration_ms), "{ok:?}");
+        let live = inspect_recording(&fixture("live.webm")).unwrap();
+        assert!((4_700..=5_100).contains(&live.duration_ms), "{live:?}");
+        assert!(!live.has_audio);
+    }
+
+    /// VA-04: longer than 3 minutes, a header that lies about the length, no video, not a
+    /// video at all, or cut short: each refused with its reason.
+    #[test]
+    fn va_04_long_forged_and_foreign_files_refused() {
+        assert_eq!(
+            inspect_recording(&fixture("long.webm")),
+            Err(MediaError::TooLong { seconds: 199 })
+        );
+        // The header claims 60 s; the frames run 200 s: the frames decide.
+        assert_eq!(
+            inspect_recording(&fixture("forged.webm")),
+            Err(MediaError::TooLong { seconds: 199 })
+        );
+        assert!(matches!(
+            inspect_recording(&fixture("mismatch.webm")),
+            Err(MediaError::ForgedDuration {
+                declared_ms: 60_000,
+                ..
+            })
+        ));
+        assert_eq!(
+            inspect_recording(&fixture("audio.webm")),
+            Err(MediaError::NoVideo)
+        );
+        assert_eq!(
+            inspect_recording(&fixture("truncated.webm")),
+            Err(MediaError::Damaged)
+        );
+        assert_eq!(
+            inspect_recording(b"%PDF-1.4\n% not a video\n"),
+            Err(MediaError::NotVideo)
+        );
+        assert_eq!(inspect_recording(&[]), Err(MediaError::NotVideo));
+        let mut wrong_doc = fixture("ok.webm");
+        let at = wrong_doc.windows(4).position(|w| w == b"webm").unwrap();
+        wrong_doc[at..at + 4].copy_from_slice(b"xxxx");
+        assert_eq!(inspect_recording(&wrong_doc), Err(MediaError::NotVideo));
+    }
+
+    /// VA-05, VA-13: the secret code is twelve digits, read with or without spaces and dashes.
+    #[test]
+    fn va_05_secret_code() {
+        let c = SecretCode::parse("1234 5678-9012").unwrap();
+        assert_eq!(c.as_str(), "123456789012");
+        assert_eq!(c.to_string(), "1234 5678 9012");
+        assert!(SecretCode::parse("12345678901").is_none());
+        assert!(SecretCode::parse("12345678901a").is_none());
+        assert_eq!(
+            SecretCode::from_digits([1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 11, 19]).as_str(),
+            "123456789019"
+        );
+    }
+
+    /// VA-05: the receipt's Code 128 barcode; every symbol is 11 modules (the stop 13), and
+    /// zbar (zbarimg, a third-party decoder) reads back what was encoded, from the SVG
+    /// rendered by rsvg-convert.
+    #[test]
+    fn va_05_code128_barcode_decodes() {
+        for text in ["123456789012", "VA-2026-77"] {
+            let values = code128_values(text).unwrap();
+            let widths = code128_widths(text).unwrap();
+            assert_eq!(
+                widths.iter().map(|w| u32::from(*w)).sum::<u32>(),
+                11 * (values.len() as u32 - 1) + 13
+            );
+        }
+        assert!(code128_values("код").is_none());
+        let have = |tool: &str| {
+            std::process::Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok()
+        };
+        if !(have("zbarimg") && have("rsvg-convert")) {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_TOOLS").is_none(),
+                "OTINISH_REQUIRE_TOOLS is set but zbarimg or rsvg-convert is missing"
+            );
+            eprintln!("SKIPPED barcode decoding: zbarimg or rsvg-convert is missing");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("otinish-code128-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for text in ["123456789012", "VA-2026-77"] {
+            let svg = dir.join("code.svg");
+            let png = dir.join("code.png");
+            std::fs::write(&svg, code128_svg(text, 3, 90).unwrap()).unwrap();
+            let ok = std::process::Command::new("rsvg-convert")
+                .arg("-o")
+                .arg(&png)
+                .arg(&svg)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            let out = std::process::Command::new("zbarimg")
+                .args(["--quiet", "--raw"])
+                .arg(&png)
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                text,
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
