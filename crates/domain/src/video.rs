@@ -380,3 +380,136 @@ pub fn code128_svg(text: &str, module: u32, height: u32) -> Option<String> {
          <rect width=\"{total}\" height=\"{height}\" fill=\"#fff\"/><g fill=\"#000\">{bars}</g></svg>"
     ))
 }
+
+/// The booth's form as typed (VA-03, VA-06). Who the applicant is was established by the branch
+/// from the identity document (VA-02); the IIN comes from that journal entry.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+pub struct VideoForm {
+    /// `individual` or `legal_entity`.
+    #[serde(default)]
+    pub applicant_kind: String,
+    #[serde(default)]
+    pub surname: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub patronymic: String,
+    #[serde(default)]
+    pub org_name: String,
+    #[serde(default)]
+    pub postal_address: String,
+    #[serde(default)]
+    pub email: String,
+    /// The code of the body addressed (VA-06).
+    #[serde(default)]
+    pub body: String,
+    /// An official of that body, optional (VA-06).
+    #[serde(default)]
+    pub official: String,
+    #[serde(default)]
+    pub kind: String,
+    /// VA-06, for a complaint: the body or position complained about, the officials'
+    /// surnames and initials, the motives, the demands.
+    #[serde(default)]
+    pub complaint_subject: String,
+    #[serde(default)]
+    pub complaint_officials: String,
+    #[serde(default)]
+    pub complaint_motives: String,
+    #[serde(default)]
+    pub complaint_demands: String,
+}
+
+/// A checked booth form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoRequest {
+    pub legal_entity: bool,
+    pub surname: String,
+    pub name: String,
+    pub patronymic: Option<String>,
+    pub org_name: Option<String>,
+    pub postal_address: String,
+    pub email: crate::ids::Email,
+    pub body_code: String,
+    pub official_id: Option<i64>,
+    pub kind: crate::model::AppealKind,
+}
+
+/// VA-03, VA-06: the fields of the booth's form, each with its problem.
+pub fn check_video_form(f: &VideoForm) -> Result<VideoRequest, Vec<crate::appeal::FieldProblem>> {
+    use crate::appeal::FieldProblem;
+    let mut p = Vec::new();
+    let mut need = |field: &'static str, v: &str, max: usize| {
+        let v = v.trim();
+        if v.is_empty() {
+            p.push(FieldProblem {
+                field,
+                key: "appeal-field-required",
+            });
+        } else if v.chars().count() > max {
+            p.push(FieldProblem {
+                field,
+                key: "appeal-field-too-long",
+            });
+        }
+    };
+    let legal_entity = f.applicant_kind == "legal_entity";
+    if legal_entity {
+        need("org_name", &f.org_name, 256);
+    } else {
+        need("surname", &f.surname, 100);
+        need("name", &f.name, 100);
+    }
+    need("postal_address", &f.postal_address, 500);
+    need("body", &f.body, 32);
+    let kind = crate::model::AppealKind::parse(f.kind.trim());
+    if kind.is_none() {
+        need("kind", "", 0);
+    }
+    if kind == Some(crate::model::AppealKind::Complaint) {
+        need("complaint_subject", &f.complaint_subject, 500);
+        need("complaint_officials", &f.complaint_officials, 500);
+        need("complaint_motives", &f.complaint_motives, 4000);
+        need("complaint_demands", &f.complaint_demands, 4000);
+    }
+    let email = crate::ids::Email::parse(f.email.trim());
+    if f.email.trim().is_empty() {
+        p.push(FieldProblem {
+            field: "email",
+            key: "appeal-field-required",
+        });
+    } else if email.is_err() {
+        p.push(FieldProblem {
+            field: "email",
+            key: "vks-email-invalid",
+        });
+    }
+    let official_id = match f.official.trim() {
+        "" => None,
+        v => match v.parse::<i64>() {
+            Ok(id) => Some(id),
+            Err(_) => {
+                p.push(FieldProblem {
+                    field: "official",
+                    key: "appeal-field-required",
+                });
+                None
+            }
+        },
+    };
+    match (p.is_empty(), email, kind) {
+        (true, Ok(email), Some(kind)) => Ok(VideoRequest {
+            legal_entity,
+            surname: f.surname.trim().to_owned(),
+            name: f.name.trim().to_owned(),
+            patronymic: Some(f.patronymic.trim().to_owned()).filter(|x| !x.is_empty()),
+            org_name: legal_entity.then(|| f.org_name.trim().to_owned()),
+            postal_address: f.postal_address.trim().to_owned(),
+            email,
+            body_code: f.body.trim().to_owned(),
+            official_id,
+            kind,
+        }),
+        _ => Err(p),
+    }
+}

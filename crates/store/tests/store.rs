@@ -1922,3 +1922,149 @@ on_both!(
     vc_02_vc_05_schedules_and_bookings,
     vks_schedules_and_bookings
 );
+
+async fn video_appeals(db: &Db) {
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("VID", None), j("create_body"))
+        .await
+        .unwrap();
+    let branch = s
+        .create_branch(&NewBranch {
+            code: "AST-VA".into(),
+            name: Names::new("Астана", "ЦОН Астана", "Astana PSC"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: false,
+            booths: 2,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let operator = s
+        .create_staff(
+            &NewStaff {
+                login: "psc.va".into(),
+                full_name: "Operator".into(),
+                email: None,
+                body_id: None,
+                branch_id: Some(branch.id),
+                roles: vec![Role::BranchOperator],
+                password_hash: "$argon2id$fake".into(),
+                lang: Lang::Ru,
+            },
+            j("create_staff"),
+        )
+        .await
+        .unwrap();
+    let entry = |name: &str, iin: &str, session: &str| NewVaEntry {
+        branch_id: branch.id,
+        staff_id: operator.id,
+        document_kind: "id_card".into(),
+        document_number: "041234567".into(),
+        iin: iin.into(),
+        full_name: name.into(),
+        created_at: t("2026-03-02"),
+        session_hash: session.into(),
+    };
+    let first = s
+        .add_va_entry(&entry("АХМЕТОВ БАУЫРЖАН", "791028302728", "s1"), j("va"))
+        .await
+        .unwrap();
+    s.add_va_entry(&entry("ИВАНОВА АННА", "880101400123", "s2"), j("va"))
+        .await
+        .unwrap();
+    // A session token opens one entry only.
+    assert!(matches!(
+        s.add_va_entry(&entry("X", "1", "s1"), j("va")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.va_entry_by_session("s1").await.unwrap().id, first);
+    assert!(matches!(
+        s.va_entry_by_session("nope").await,
+        Err(StoreError::NotFound(_))
+    ));
+    let all = PageRequest::new(Some(10), None);
+    assert_eq!(
+        s.va_journal(Some(branch.id), None, all)
+            .await
+            .unwrap()
+            .total,
+        2
+    );
+    let found = s
+        .va_journal(Some(branch.id), Some("ахмет"), all)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.items.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [first]
+    );
+    assert_eq!(
+        s.va_journal(None, Some("880101"), all).await.unwrap().total,
+        1
+    );
+
+    // VA-08: the appeal with its recording; the entry shows where it led.
+    let video = |key: &str, code: &str| NewVideoAppeal {
+        journal_id: first,
+        branch_id: branch.id,
+        recording_key: "ab/cd".into(),
+        recording_sha256: "cd".repeat(32),
+        recording_bytes: 11_719,
+        duration_ms: 5_000,
+        code_hash: code.into(),
+        details: "{}".into(),
+        appeal: NewAppeal {
+            card: NewCard {
+                channel: Channel::VideoAppeal,
+                ..new_card(body.id, "2026-03-02")
+            },
+            attachments: vec![],
+            ..new_appeal(body.id, key)
+        },
+    };
+    let card = s
+        .submit_video_appeal(&video("va-1", "code-1"), j("va_submit"))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.submit_video_appeal(&video("va-1", "code-1"), j("va_submit"))
+            .await
+            .unwrap(),
+        card,
+        "the same submission is one appeal"
+    );
+    assert_eq!(s.va_entry(first).await.unwrap().cards, [card]);
+    let got = s.video_appeal_by_code("code-1").await.unwrap();
+    assert_eq!((got.card_id, got.duration_ms), (card, 5_000));
+    assert_eq!(s.video_appeal(card).await.unwrap(), got);
+    assert_eq!(s.card(card).await.unwrap().channel, Channel::VideoAppeal);
+    assert!(matches!(
+        s.video_appeal_by_code("code-2").await,
+        Err(StoreError::NotFound(_))
+    ));
+    // VA-13: failed look-ups are counted per client within a window.
+    for d in ["2026-03-02", "2026-03-03", "2026-03-03"] {
+        s.note_lookup_failure("10.0.0.7", t(d)).await.unwrap();
+    }
+    assert_eq!(
+        s.lookup_failures("10.0.0.7", t("2026-03-03"))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.lookup_failures("10.0.0.8", t("2026-03-01"))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+on_both!(
+    /// VA-02, VA-08, VA-13: the branch journal, the video appeal with its recording and code,
+    /// and the count of failed look-ups.
+    va_02_va_08_journal_video_appeals_and_lookups,
+    video_appeals
+);
