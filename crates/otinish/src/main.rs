@@ -559,11 +559,14 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), demo = cfg.demo, "serving");
     println!("Otinish is serving on http://{addr}/ ({})", store.backend());
-    axum::serve(listener, otinish_web::router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        otinish_web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 

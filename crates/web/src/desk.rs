@@ -56,6 +56,11 @@ pub struct InboxQuery {
 /// VC-20: a card and its applicant's personal data are seen by those who handle the case: the
 /// body's registrars and heads, the executor it is assigned to, and for a VKS request the
 /// body's reception secretaries.
+/// Whether `user` may open `card` (VC-20): for other modules' pages of a card.
+pub fn may_see_card(user: &StaffUser, card: &Card) -> bool {
+    may_see(user, card)
+}
+
 fn may_see(user: &StaffUser, card: &Card) -> bool {
     user.active
         && user.body_id == Some(card.body_id)
@@ -259,6 +264,11 @@ struct CardPage {
     progress: Vec<String>,
     /// The VKS reception behind the card, if the user may open it.
     reception_id: Option<i64>,
+    /// VA-09: a video appeal's recording (its length) to play.
+    recording: Option<String>,
+    /// VA-09: the responsible employee registers a received video appeal, or (VA-07) leaves it
+    /// without consideration.
+    can_register: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -417,11 +427,26 @@ async fn card_page(
     } else {
         None
     };
+    let recording = if card.channel == otinish_domain::model::Channel::VideoAppeal {
+        app.store.video_appeal(id).await.ok().map(|v| {
+            format!(
+                "{}:{:02}",
+                v.duration_ms / 60_000,
+                (v.duration_ms / 1000) % 60
+            )
+        })
+    } else {
+        None
+    };
     let page = CardPage {
         t: tr,
         layout: Layout::new(app, ctx),
         id,
         reception_id,
+        can_register: card.state == CardState::Received
+            && card.channel == otinish_domain::model::Channel::VideoAppeal
+            && registrar_or_head,
+        recording,
         can_progress: !card.state.is_closed() && (is(Role::Executor) || registrar_or_head),
         progress,
         message: message.as_ref().map(|(m, _)| m.clone()),
@@ -579,6 +604,11 @@ pub async fn action(
             .await
         }
         "sign" => app.sign_answer(&user, id).await.map(|_| ()),
+        "register" => app.register_by_hand(&user, id).await,
+        "leave" => {
+            app.leave_without_consideration(&user, id, f.reason.as_deref().unwrap_or_default())
+                .await
+        }
         "archive" => app.archive(&user, id).await,
         "progress" => {
             app.add_progress(&user, id, f.note.as_deref().unwrap_or_default())

@@ -125,7 +125,7 @@ fn applicant_from_signer(
 impl App {
     /// GEN-04: the case's deadlines as the rules in force on its day of receipt set them, on
     /// calendar `cal`, ready to store.
-    fn stored_deadlines(
+    pub(crate) fn stored_deadlines(
         &self,
         facts: &CaseFacts,
         cal: &otinish_domain::calendar::WorkingCalendar,
@@ -699,6 +699,61 @@ impl App {
             )
             .await?;
         Ok(())
+    }
+
+    /// VA-09: the responsible employee registers a received appeal that is not registered on
+    /// arrival (a video appeal), giving it its number and the terms from registration.
+    pub async fn register_by_hand(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Registrar, Role::Head])?;
+        if card.state != CardState::Received {
+            return Err(AppealError::NotAllowed(
+                "the appeal is registered already".into(),
+            ));
+        }
+        let a = self.store.appeal(card_id).await?;
+        self.register_received(&a).await.map(|_| ())
+    }
+
+    /// VA-07: an appeal that does not state the essence of the question is not considered;
+    /// the applicant is told why.
+    pub async fn leave_without_consideration(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        reason: &str,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Registrar, Role::Head])?;
+        if reason.trim().is_empty() {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "reason",
+                key: "appeal-field-required",
+            }]));
+        }
+        self.move_card(
+            user,
+            &card,
+            CardAction::Refuse,
+            CardUpdate {
+                decision: Some("left_without_consideration".into()),
+                answer: Some(reason.trim().chars().take(2_000).collect()),
+                ..CardUpdate::default()
+            },
+            Some((
+                NoticeKind::Refused,
+                vec![
+                    ("appeal", card_id.to_string()),
+                    ("reason", reason.trim().to_owned()),
+                ],
+            )),
+            serde_json::json!({ "reason": reason.trim() }).to_string(),
+        )
+        .await
     }
 
     /// EA-07.4: the registrar or head sends a registered appeal for execution.

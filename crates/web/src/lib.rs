@@ -20,6 +20,7 @@ pub mod reception;
 pub mod reception_pages;
 pub mod reports;
 pub mod services;
+pub mod video;
 pub mod vks;
 
 use axum::http::{header, HeaderValue};
@@ -184,6 +185,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/schedules/{id}/absence", post(vks::absence))
         .route("/bodies/{code}/schedule", get(vks::public_schedule))
         .route("/vks/timetable", get(reception_pages::public_timetable))
+        .route("/staff/va", get(video::journal).post(video::add_entry))
+        .route("/staff/va/journal.csv", get(video::journal_csv))
+        .route("/booth/{token}", get(video::booth))
+        .route(
+            "/booth/{token}/appeals",
+            post(video::send).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/answer", get(video::answer))
+        .route("/staff/cards/{id}/recording", get(video::recording))
+        .route("/static/booth.js", get(pages::booth_js))
         .route("/staff/receptions/{id}", get(reception_pages::reception))
         .route(
             "/staff/receptions/{id}/{action}",

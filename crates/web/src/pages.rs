@@ -107,6 +107,9 @@ impl Layout {
             {
                 staff_links.push(("/staff/vks", ctx.tr.get("vks-desk")));
             }
+            if u.branch_id.is_some() && u.has_role(Role::BranchOperator) {
+                staff_links.push(("/staff/va", ctx.tr.get("va-journal")));
+            }
         }
         Self {
             announcements,
@@ -195,6 +198,17 @@ pub async fn ncalayer_js() -> Response {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/ncalayer.js"),
+    )
+        .into_response()
+}
+
+pub async fn booth_js() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/booth.js"),
     )
         .into_response()
 }

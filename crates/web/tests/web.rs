@@ -3130,3 +3130,366 @@ fn vc_jitsi_join_link_signed_as_openssl_computes() {
         .join_link("otinish-mj-1-ab", Participant::Head, "x", until)
         .is_none());
 }
+
+fn booth_upload(fields: &[(&str, &str)], recording: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "otinish-booth-boundary";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some(bytes) = recording {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"recording\"; filename=\"appeal.webm\"\r\nContent-Type: video/webm\r\n\r\n").as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// VA-01 … VA-13 through the web layer: the operator of a branch with booths identifies the
+/// applicant and opens a booth session (the journal is searchable and exported); the booth
+/// sends the form and the recording, which the server measures itself (too long, forged, not a
+/// video: refused, nothing stored); the receipt carries the code; the body plays, registers and
+/// answers; the answer is seen by the code, and guessing is limited. VA-07: an appeal without
+/// its essence is left without consideration.
+#[tokio::test]
+async fn va_01_to_va_13_booth_to_answer_by_code() {
+    use otinish_domain::repo::{NewBranch, PageRequest};
+    let t = TestApp::new().await;
+    let store = &t.app.store;
+    let now = t.app.clock.now();
+    let j = |a: &str| JournalDraft::new(now, "test", "", a);
+    let vid = store
+        .create_body(
+            &NewBody {
+                code: "VID".into(),
+                name: Names::new("Видео органы", "Орган видеообращений", "Video body"),
+                parent_code: None,
+                competence: vec![],
+                vks_connected: false,
+                video_appeal_connected: true,
+                contacts: Contacts::default(),
+                time_zone: "Asia/Almaty".into(),
+            },
+            j("create_body"),
+        )
+        .await
+        .unwrap();
+    let branch = |code: &str, booths: i32| NewBranch {
+        code: code.into(),
+        name: Names::new(code, code, code),
+        region: Names::new("Астана", "Астана", "Astana"),
+        address: Names::new("Абай 1", "Абая 1", "Abai 1"),
+        vks_equipment: false,
+        booths,
+        phone: None,
+    };
+    let with_booths = store.create_branch(&branch("PSC-B", 2)).await.unwrap();
+    let without = store.create_branch(&branch("PSC-N", 0)).await.unwrap();
+    for (login, b) in [("psc.b", with_booths.id), ("psc.n", without.id)] {
+        store
+            .create_staff(
+                &NewStaff {
+                    login: login.into(),
+                    full_name: login.into(),
+                    email: None,
+                    body_id: None,
+                    branch_id: Some(b),
+                    roles: vec![Role::BranchOperator],
+                    password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                    lang: Lang::Ru,
+                },
+                j("create_staff"),
+            )
+            .await
+            .unwrap();
+    }
+    let (op, op_csrf) = t.login("psc.b").await;
+    let (no_booths, _) = t.login("psc.n").await;
+    // VA-01: only branches offering the service.
+    assert_eq!(
+        t.get("/staff/va", &no_booths).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.get("/staff/va", &op).await.status, StatusCode::OK);
+
+    // VA-02: the identity document goes to the journal and opens a booth session.
+    let entry = |iin: &str| {
+        format!(
+            "csrf={op_csrf}&document_kind=id_card&document_number=041234567&iin={iin}&full_name=Ахметов+Бауыржан"
+        )
+    };
+    let bad = t.post_form("/staff/va", &op, &entry("123")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("12-значный ИИН"), "{}", bad.text);
+    let opened = t.post_form("/staff/va", &op, &entry("791028302728")).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    let location = opened.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let token = location.split("session=").nth(1).unwrap().to_owned();
+    let journal = t.get(&location, &op).await;
+    assert!(
+        journal.text.contains("АХМЕТОВ БАУЫРЖАН")
+            && journal.text.contains(&format!("/booth/{token}"))
+    );
+    let found = t
+        .get("/staff/va?q=%D0%B0%D1%85%D0%BC%D0%B5%D1%82", &op)
+        .await;
+    assert!(found.text.contains("791028302728"));
+    let none = t.get("/staff/va?q=zzz", &op).await;
+    assert!(!none.text.contains("791028302728"));
+    let csv = t.get("/staff/va/journal.csv", &op).await;
+    assert!(csv.text.contains("\"АХМЕТОВ БАУЫРЖАН\"") && csv.text.contains("id_card"));
+
+    // The booth: the session opens the form; an unknown one does not.
+    assert_eq!(
+        t.get(&format!("/booth/{token}"), "").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.get("/booth/not-a-session", "").await.status,
+        StatusCode::GONE
+    );
+    let page = t.get(&format!("/booth/{token}"), "").await;
+    let csrf = page.cookie("otinish_csrf").unwrap();
+    let jar = format!("otinish_csrf={csrf}");
+    let fields = |email: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("applicant_kind", "individual".to_owned()),
+            ("surname", "Ахметов".to_owned()),
+            ("name", "Бауыржан".to_owned()),
+            ("postal_address", "с. Коктал, ул. Абая 1".to_owned()),
+            ("email", email.to_owned()),
+            ("body", "VID".to_owned()),
+            ("kind", "statement".to_owned()),
+        ]
+    };
+    let fixture = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../domain/tests/fixtures")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let send = |fields: Vec<(&'static str, String)>, rec: Option<Vec<u8>>| {
+        let (ct, body) = booth_upload(
+            &fields
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+            rec.as_deref(),
+        );
+        let req = Request::post(format!("/booth/{token}/appeals"))
+            .header(header::COOKIE, &jar)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        let router = t.router.clone();
+        async move { reply(router.oneshot(req).await.unwrap_or_else(|e| match e {})).await }
+    };
+    let files_dir = t._dir.path().join("files");
+    let stored_files = || walk(&files_dir);
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    // VA-04: too long, forged, not a video, no picture: refused with the reason, nothing kept.
+    for (file, says) in [
+        ("long.webm", "199"),
+        ("forged.webm", "199"),
+        ("mismatch.webm", "не совпадает"),
+        ("audio.webm", "нет изображения"),
+        ("truncated.webm", "повреждена"),
+    ] {
+        let r = send(fields("a@example.kz"), Some(fixture(file))).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{file}: {}",
+            r.text
+        );
+        assert!(r.text.contains(says), "{file}: {}", r.text);
+    }
+    let not_video = send(
+        fields("a@example.kz"),
+        Some(b"%PDF-1.4 not a video".to_vec()),
+    )
+    .await;
+    assert!(
+        not_video.text.contains("не является видеозаписью"),
+        "{}",
+        not_video.text
+    );
+    let no_email = send(fields(""), Some(fixture("ok.webm"))).await;
+    assert_eq!(no_email.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        no_email.text.contains("\"field\":\"email\""),
+        "{}",
+        no_email.text
+    );
+    assert_eq!(stored_files(), 0, "nothing refused is stored");
+    assert_eq!(
+        store
+            .cards_of_body(vid.id, PageRequest::new(Some(10), None))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+
+    // VA-05, VA-08: sent; the receipt has the moment, the code, the answer day and a barcode.
+    let sent = send(fields("akhmetov@example.kz"), Some(fixture("ok.webm"))).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    let receipt: serde_json::Value = serde_json::from_str(&sent.text).unwrap();
+    let code = receipt["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 14, "twelve digits in three groups");
+    assert!(receipt["barcode"].as_str().unwrap().starts_with("<svg"));
+    assert!(!receipt["due"].as_str().unwrap().is_empty());
+    let card_id = receipt["number"].as_i64().unwrap();
+    let card = store.card(card_id).await.unwrap();
+    assert_eq!(
+        (card.channel, card.state),
+        (Channel::VideoAppeal, CardState::Received)
+    );
+    assert_eq!(stored_files(), 1);
+    let entries = store
+        .va_journal(Some(with_booths.id), None, PageRequest::new(Some(10), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.items[0].cards,
+        [card_id],
+        "the journal shows where the session led"
+    );
+
+    // VA-09: the registrar plays and registers it.
+    let (reg, reg_csrf) = t.staff("reg.vid", vec![Role::Registrar], "VID").await;
+    let card_page = t.get(&format!("/staff/cards/{card_id}"), &reg).await;
+    assert!(
+        card_page.text.contains("id=\"recording\"") && card_page.text.contains("action-register")
+    );
+    let video = t
+        .get(&format!("/staff/cards/{card_id}/recording"), &reg)
+        .await;
+    assert_eq!(video.status, StatusCode::OK);
+    assert_eq!(video.headers[header::CONTENT_TYPE], "video/webm");
+    let registered = t
+        .post_form(
+            &format!("/staff/cards/{card_id}/register"),
+            &reg,
+            &format!("csrf={reg_csrf}"),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        registered.text
+    );
+    assert_eq!(
+        store.card(card_id).await.unwrap().state,
+        CardState::Registered
+    );
+
+    // VA-13: by the code, the state before the answer, the answer after it.
+    let lookup = |c: &str| {
+        let uri = format!("/answer?code={}", c.replace(' ', "+"));
+        let t = &t;
+        async move { t.get(&uri, "").await }
+    };
+    let before = lookup(&code).await;
+    assert_eq!(before.status, StatusCode::OK);
+    assert!(before.text.contains("id=\"no-answer\""), "{}", before.text);
+    let (ex, ex_csrf) = t.staff("ex.vid", vec![Role::Executor], "VID").await;
+    let ex_user = store.staff_credentials("ex.vid").await.unwrap().0;
+    let (head, head_csrf) = t.staff("head.vid", vec![Role::Head], "VID").await;
+    let sent_for = t
+        .post_form(
+            &format!("/staff/cards/{card_id}/send"),
+            &reg,
+            &format!("csrf={reg_csrf}&executor={}", ex_user.id),
+        )
+        .await;
+    assert_eq!(sent_for.status, StatusCode::SEE_OTHER);
+    let decided = t
+        .post_form(
+            &format!("/staff/cards/{card_id}/decide"),
+            &ex,
+            &format!("csrf={ex_csrf}&decision=explained&answer=The+road+is+repaired+in+May"),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text);
+    for (jar, csrf) in [(&head, &head_csrf), (&reg, &reg_csrf)] {
+        t.post_form(
+            &format!("/staff/cards/{card_id}/sign"),
+            jar,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    }
+    assert_eq!(
+        store.card(card_id).await.unwrap().state,
+        CardState::Answered
+    );
+    let after = lookup(&code).await;
+    assert!(
+        after.text.contains("The road is repaired in May"),
+        "{}",
+        after.text
+    );
+    // The answer also goes by email to the address given in the booth.
+    assert!(store
+        .notices_of_card(card_id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.address.as_deref() == Some("akhmetov@example.kz")));
+
+    // VA-07: the second appeal of the session states nothing: left without consideration.
+    let second = send(fields("akhmetov@example.kz"), Some(fixture("live.webm"))).await;
+    let second_id = serde_json::from_str::<serde_json::Value>(&second.text).unwrap()["number"]
+        .as_i64()
+        .unwrap();
+    let left = t
+        .post_form(
+            &format!("/staff/cards/{second_id}/leave"),
+            &reg,
+            &format!("csrf={reg_csrf}&reason=The+recording+states+no+question"),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::SEE_OTHER, "{}", left.text);
+    let card = store.card(second_id).await.unwrap();
+    assert_eq!(
+        (card.state, card.decision.as_deref()),
+        (CardState::Refused, Some("left_without_consideration"))
+    );
+
+    // VA-13: guessing is limited: after ten wrong codes even the right one waits.
+    for i in 0..10 {
+        let wrong = lookup(&format!("0000 0000 00{i:02}")).await;
+        assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    }
+    let limited = lookup(&code).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.text.contains("15"));
+}

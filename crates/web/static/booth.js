@@ -1,0 +1,108 @@
+// The video appeal booth: records at most 3 minutes (VA-04) with a visible countdown and sends
+// the recording with the form; the server measures the recording itself. Then the receipt
+// (VA-05) is shown and printed; "Another appeal" keeps the addressee for the next part.
+(function () {
+  "use strict";
+  var root = document.getElementById("booth");
+  if (!root) return;
+  var MAX = 180;
+  var form = document.getElementById("booth-form");
+  var video = document.getElementById("preview");
+  var start = document.getElementById("record-start");
+  var stop = document.getElementById("record-stop");
+  var left = document.getElementById("countdown");
+  var status = document.getElementById("record-status");
+  var errors = document.getElementById("booth-errors");
+  var receipt = document.getElementById("receipt");
+  var kind = document.getElementById("kind");
+  var complaint = document.getElementById("complaint");
+  var recorder = null, chunks = [], timer = null, startedAt = 0, stream = null;
+
+  function fmt(s) { return Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0"); }
+  function showComplaint() { complaint.hidden = kind.value !== "complaint"; }
+  kind.addEventListener("change", showComplaint);
+  showComplaint();
+
+  function tick() {
+    var s = Math.max(0, MAX - Math.floor((Date.now() - startedAt) / 1000));
+    left.textContent = fmt(s);
+    if (s <= 0) finish();
+  }
+
+  function begin() {
+    errors.innerHTML = "";
+    if (!form.reportValidity()) return;
+    navigator.mediaDevices.getUserMedia({ video: true, audio: true }).then(function (s) {
+      stream = s;
+      video.srcObject = s;
+      video.play().catch(function () {});
+      chunks = [];
+      var types = ["video/webm;codecs=vp8,opus", "video/webm"];
+      var type = types.find(function (t) { return MediaRecorder.isTypeSupported(t); });
+      recorder = type ? new MediaRecorder(s, { mimeType: type }) : new MediaRecorder(s);
+      recorder.ondataavailable = function (e) { if (e.data && e.data.size) chunks.push(e.data); };
+      recorder.onstop = send;
+      recorder.start(1000);
+      startedAt = Date.now();
+      start.disabled = true;
+      stop.disabled = false;
+      status.textContent = root.dataset.recording;
+      tick();
+      timer = setInterval(tick, 250);
+    }).catch(function () { status.textContent = root.dataset.noCamera; });
+  }
+
+  function finish() {
+    if (recorder && recorder.state === "recording") {
+      clearInterval(timer);
+      stop.disabled = true;
+      status.textContent = root.dataset.sending;
+      recorder.stop();
+    }
+  }
+
+  function send() {
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    var data = new FormData(form);
+    data.append("recording", new Blob(chunks, { type: "video/webm" }), "appeal.webm");
+    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .catch(function () { return { ok: false, errors: [{ field: "", message: root.dataset.failed }] }; })
+      .then(function (j) {
+        if (j.ok) {
+          document.getElementById("receipt-number").textContent = j.number;
+          document.getElementById("receipt-sent").textContent = j.sent_at;
+          document.getElementById("receipt-length").textContent = j.length;
+          document.getElementById("receipt-due").textContent = j.due;
+          document.getElementById("receipt-code").textContent = j.code;
+          document.getElementById("receipt-barcode").innerHTML = j.barcode;
+          receipt.hidden = false;
+          form.hidden = true;
+          document.querySelector(".recorder").hidden = true;
+          status.textContent = "";
+        } else {
+          (j.errors || []).forEach(function (e) {
+            var li = document.createElement("li");
+            var label = e.field && document.querySelector("label[for='" + e.field + "']");
+            li.textContent = (label ? label.textContent + ": " : "") + e.message;
+            errors.appendChild(li);
+          });
+          status.textContent = "";
+          start.disabled = false;
+          left.textContent = fmt(MAX);
+        }
+      });
+  }
+
+  start.addEventListener("click", begin);
+  stop.addEventListener("click", finish);
+  document.getElementById("print").addEventListener("click", function () { window.print(); });
+  // VA-04: more than 3 minutes is a new appeal to the same addressee, one touch away.
+  document.getElementById("again").addEventListener("click", function () {
+    receipt.hidden = true;
+    form.hidden = false;
+    document.querySelector(".recorder").hidden = false;
+    start.disabled = false;
+    left.textContent = fmt(MAX);
+  });
+})();
