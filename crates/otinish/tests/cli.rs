@@ -643,6 +643,10 @@ mod browser {
     }
 
     async fn browser(driver: &Path, profile: &Path) -> (Client, Killed) {
+        browser_with(driver, profile, &[]).await
+    }
+
+    async fn browser_with(driver: &Path, profile: &Path, extra: &[&str]) -> (Client, Killed) {
         let driver_port = free_port();
         let chromedriver = Killed(
             Command::new(driver)
@@ -663,6 +667,14 @@ mod browser {
             }
         }))
         .unwrap();
+        let mut caps = caps;
+        if let Some(args) = caps
+            .get_mut("goog:chromeOptions")
+            .and_then(|o| o.get_mut("args"))
+            .and_then(|a| a.as_array_mut())
+        {
+            args.extend(extra.iter().map(|a| serde_json::Value::from(*a)));
+        }
         let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{driver_port}"))
@@ -890,6 +902,154 @@ mod browser {
             "{answered}"
         );
         shot(&c, "vks-answer").await;
+        c.close().await.unwrap();
+    }
+
+    /// VA-01 … VA-13 in a browser with Chromium's fake camera and microphone: the branch
+    /// operator writes the journal entry and opens the booth; the booth records a few seconds
+    /// through MediaRecorder and sends them; the receipt shows the code and the barcode; the
+    /// body registers and answers; the answer is seen by the code.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn va_browser_booth_recording_to_answer_by_code() {
+        let Some(driver) = chromedriver() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let _server = server(dir.path(), port, &[]);
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let (c, _chromedriver) = browser_with(
+            &driver,
+            profile.path(),
+            &[
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        .await;
+
+        // VA-02: the operator identifies the applicant and opens the booth.
+        staff_login(&c, &base, "operator.con").await;
+        c.goto(&format!("{base}/staff/va")).await.unwrap();
+        for (id, value) in [
+            ("document_number", "041234567"),
+            ("iin", "791028302728"),
+            ("full_name", "Ахметов Бауыржан Серікұлы"),
+        ] {
+            c.find(Locator::Id(id))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        click_load(&c, Locator::Id("action-identify")).await;
+        assert!(page(&c).await.contains("АХМЕТОВ БАУЫРЖАН"), "{}", page(&c).await);
+        shot(&c, "va-journal").await;
+        click_load(&c, Locator::Id("booth-link")).await;
+
+        // VA-03, VA-04, VA-08: the booth's form and a few seconds of recording.
+        for (name, value) in [
+            ("surname", "Ахметов"),
+            ("name", "Бауыржан"),
+            ("postal_address", "Алматинская обл., с. Коктал, ул. Абая 1"),
+            ("email", "akhmetov@demo.example.kz"),
+        ] {
+            c.find(Locator::Id(name))
+                .await
+                .unwrap()
+                .send_keys(value)
+                .await
+                .unwrap();
+        }
+        choose(&c, "body", "Министерство юстиции").await;
+        choose(&c, "kind", "Заявление").await;
+        c.find(Locator::Id("record-start"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        let left = text(&c, "#countdown").await;
+        assert!(left.starts_with("2:5"), "the countdown runs: {left}");
+        shot(&c, "va-booth-recording").await;
+        c.find(Locator::Id("record-stop"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let mut code = String::new();
+        for _ in 0..200 {
+            code = text(&c, "#receipt-code").await;
+            if !code.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(code.len(), 14, "{}", page(&c).await);
+        let number = text(&c, "#receipt-number").await;
+        let barcode = page(&c).await;
+        assert!(barcode.contains("<svg") && barcode.contains(&format!("aria-label=\"{}\"", code.replace(' ', ""))));
+        shot(&c, "va-receipt").await;
+
+        // VA-09: the registrar plays and registers it; the executor answers; both sign.
+        staff_login(&c, &base, "registrar.mj").await;
+        let card_url = format!("{base}/staff/cards/{number}");
+        c.goto(&card_url).await.unwrap();
+        let ready = c
+            .execute(
+                "const v = document.getElementById('recording'); return new Promise(r => { \
+                 if (v.readyState >= 1) r(true); v.onloadedmetadata = () => r(true); v.onerror = () => r(false); \
+                 setTimeout(() => r(v.readyState >= 1), 5000); });",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(ready, serde_json::Value::Bool(true), "the browser plays the stored recording");
+        click_load(&c, Locator::Id("action-register")).await;
+        click_load(&c, Locator::Id("action-send")).await;
+        staff_login(&c, &base, "executor.mj").await;
+        c.goto(&card_url).await.unwrap();
+        c.find(Locator::Css("select#decision option[value=explained]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.find(Locator::Id("answer"))
+            .await
+            .unwrap()
+            .send_keys("Справка выдаётся в ЦОН в течение одного дня.")
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("action-decide")).await;
+        for login in ["head.mj", "registrar.mj"] {
+            staff_login(&c, &base, login).await;
+            act(&c, &card_url, "action-sign").await;
+        }
+        assert_eq!(text(&c, "#state").await, "Ответ направлен");
+
+        // VA-13: the answer by the code, as typed from the receipt.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/answer?lang=ru")).await.unwrap();
+        c.find(Locator::Id("code"))
+            .await
+            .unwrap()
+            .send_keys(&code)
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("lookup")).await;
+        assert!(
+            text(&c, "#answer").await.contains("Справка выдаётся в ЦОН"),
+            "{}",
+            page(&c).await
+        );
+        shot(&c, "va-answer").await;
         c.close().await.unwrap();
     }
 
