@@ -947,7 +947,11 @@ mod browser {
                 .unwrap();
         }
         click_load(&c, Locator::Id("action-identify")).await;
-        assert!(page(&c).await.contains("АХМЕТОВ БАУЫРЖАН"), "{}", page(&c).await);
+        assert!(
+            page(&c).await.contains("АХМЕТОВ БАУЫРЖАН"),
+            "{}",
+            page(&c).await
+        );
         shot(&c, "va-journal").await;
         click_load(&c, Locator::Id("booth-link")).await;
 
@@ -994,7 +998,10 @@ mod browser {
         assert_eq!(code.len(), 14, "{}", page(&c).await);
         let number = text(&c, "#receipt-number").await;
         let barcode = page(&c).await;
-        assert!(barcode.contains("<svg") && barcode.contains(&format!("aria-label=\"{}\"", code.replace(' ', ""))));
+        assert!(
+            barcode.contains("<svg")
+                && barcode.contains(&format!("aria-label=\"{}\"", code.replace(' ', "")))
+        );
         shot(&c, "va-receipt").await;
 
         // VA-09: the registrar plays and registers it; the executor answers; both sign.
@@ -1010,7 +1017,11 @@ mod browser {
             )
             .await
             .unwrap();
-        assert_eq!(ready, serde_json::Value::Bool(true), "the browser plays the stored recording");
+        assert_eq!(
+            ready,
+            serde_json::Value::Bool(true),
+            "the browser plays the stored recording"
+        );
         click_load(&c, Locator::Id("action-register")).await;
         click_load(&c, Locator::Id("action-send")).await;
         staff_login(&c, &base, "executor.mj").await;
