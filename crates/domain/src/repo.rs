@@ -920,12 +920,13 @@ pub trait VideoRepo: Send + Sync {
         page: PageRequest,
     ) -> StoreResult<Page<VaEntry>>;
     /// VA-08: stores the appeal, its card (Received) and terms and the video appeal, in one
-    /// transaction. Returns the card's id.
+    /// transaction. Returns the card's id and whether it is new (the same recording sent again
+    /// by the same applicant is the first appeal, and keeps its first code).
     async fn submit_video_appeal(
         &self,
         v: &NewVideoAppeal,
         journal: JournalDraft,
-    ) -> StoreResult<i64>;
+    ) -> StoreResult<(i64, bool)>;
     async fn video_appeal(&self, card_id: i64) -> StoreResult<VideoAppeal>;
     async fn video_appeal_by_code(&self, code_hash: &str) -> StoreResult<VideoAppeal>;
     /// VA-13: counts a failed look-up by `client`.

@@ -1169,6 +1169,7 @@ mod reception {
 }
 
 mod video {
+    use otinish_domain::model::{AppealKind, Channel};
     use otinish_domain::video::*;
 
     fn fixture(name: &str) -> Vec<u8> {
@@ -1232,6 +1233,94 @@ mod video {
         let at = wrong_doc.windows(4).position(|w| w == b"webm").unwrap();
         wrong_doc[at..at + 4].copy_from_slice(b"xxxx");
         assert_eq!(inspect_recording(&wrong_doc), Err(MediaError::NotVideo));
+    }
+
+    /// VA-14: a video appeal is considered in the same term as any other appeal (15 working
+    /// days; 20 for a complaint), and VA-10: forwarded within 3 working days when outside the
+    /// competence; VA-11: its decisions are those of the law.
+    #[test]
+    fn va_10_va_11_va_14_terms_and_decisions_as_for_other_appeals() {
+        use otinish_domain::deadline::case_deadlines;
+        let (b, c) = (super::books(), super::cal());
+        for kind in [AppealKind::Statement, AppealKind::Complaint] {
+            let video = case_deadlines(
+                &super::facts(Channel::VideoAppeal, kind, "2026-03-19"),
+                &b,
+                &c,
+                super::d("2026-03-19"),
+            )
+            .unwrap();
+            let portal = case_deadlines(
+                &super::facts(Channel::Portal, kind, "2026-03-19"),
+                &b,
+                &c,
+                super::d("2026-03-19"),
+            )
+            .unwrap();
+            let due = |ds: &[otinish_domain::deadline::Deadline], key: &str| {
+                ds.iter().find(|x| x.key == key).map(|x| x.due_on)
+            };
+            assert_eq!(due(&video, "answer"), due(&portal, "answer"), "{kind:?}");
+            assert_eq!(due(&video, "redirect"), Some(super::d("2026-03-27")));
+        }
+        for day in ["2019-05-15", "2022-05-16", "2026-05-15"] {
+            let gov = b.governing(Channel::VideoAppeal, super::d(day)).unwrap();
+            for d in [
+                "satisfied",
+                "partially_satisfied",
+                "refused",
+                "explained",
+                "terminated",
+            ] {
+                assert!(gov.decision_allowed(d), "{day}: {d}");
+            }
+        }
+        // Removed by the 2023 edition: no video appeals between June 2023 and 2026.
+        assert!(!b.channel_open(Channel::VideoAppeal, super::d("2024-05-15")));
+    }
+
+    /// VA-03, VA-06: the booth's form: a person's name or an organisation's, the postal address
+    /// and email, the addressee; a complaint also names who is complained about, the motives
+    /// and the demands.
+    #[test]
+    fn va_03_va_06_booth_form() {
+        let mut f = VideoForm {
+            applicant_kind: "individual".into(),
+            surname: "Ахметов".into(),
+            name: "Бауыржан".into(),
+            postal_address: "с. Коктал".into(),
+            email: "a@example.kz".into(),
+            body: "MJ".into(),
+            kind: "statement".into(),
+            ..VideoForm::default()
+        };
+        let ok = check_video_form(&f).unwrap();
+        assert_eq!((ok.legal_entity, ok.patronymic.clone()), (false, None));
+        f.kind = "complaint".into();
+        let fields: Vec<_> = check_video_form(&f)
+            .unwrap_err()
+            .iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "complaint_subject",
+                "complaint_officials",
+                "complaint_motives",
+                "complaint_demands"
+            ]
+        );
+        f.applicant_kind = "legal_entity".into();
+        f.kind = "proposal".into();
+        f.email = "not-an-email".into();
+        f.body = " ".into();
+        let fields: Vec<_> = check_video_form(&f)
+            .unwrap_err()
+            .iter()
+            .map(|p| p.field)
+            .collect();
+        assert_eq!(fields, ["org_name", "body", "email"]);
     }
 
     /// VA-05, VA-13: the secret code is twelve digits, read with or without spaces and dashes.

@@ -2545,11 +2545,11 @@ macro_rules! impl_repos {
                 Ok(Page { items, total, request: page })
             }
 
-            async fn submit_video_appeal(&self, v: &NewVideoAppeal, journal: JournalDraft) -> StoreResult<i64> {
+            async fn submit_video_appeal(&self, v: &NewVideoAppeal, journal: JournalDraft) -> StoreResult<(i64, bool)> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let (card_id, fresh) = Self::submit_in(&mut tx, &v.appeal, &journal).await?;
                 if !fresh {
-                    return Ok(card_id);
+                    return Ok((card_id, false));
                 }
                 sqlx::query(
                     "INSERT INTO video_appeal (card_id, journal_id, branch_id, recording_key, recording_sha256, \
@@ -2568,7 +2568,7 @@ macro_rules! impl_repos {
                 .await
                 .map_err(map_err)?;
                 self.commit(tx).await?;
-                Ok(card_id)
+                Ok((card_id, true))
             }
 
             async fn video_appeal(&self, card_id: i64) -> StoreResult<VideoAppeal> {

@@ -2024,16 +2024,21 @@ async fn video_appeals(db: &Db) {
             ..new_appeal(body.id, key)
         },
     };
-    let card = s
+    let (card, fresh) = s
         .submit_video_appeal(&video("va-1", "code-1"), j("va_submit"))
         .await
         .unwrap();
+    assert!(fresh);
     assert_eq!(
-        s.submit_video_appeal(&video("va-1", "code-1"), j("va_submit"))
+        s.submit_video_appeal(&video("va-1", "code-9"), j("va_submit"))
             .await
             .unwrap(),
-        card,
+        (card, false),
         "the same submission is one appeal"
+    );
+    assert!(
+        s.video_appeal_by_code("code-9").await.is_err(),
+        "and keeps its first code"
     );
     assert_eq!(s.va_entry(first).await.unwrap().cards, [card]);
     let got = s.video_appeal_by_code("code-1").await.unwrap();

@@ -706,7 +706,7 @@ pub async fn send(
             deadlines,
         },
     };
-    let card_id = match app
+    let (card_id, fresh) = match app
         .store
         .submit_video_appeal(
             &video,
@@ -717,7 +717,7 @@ pub async fn send(
         )
         .await
     {
-        Ok(id) => id,
+        Ok(x) => x,
         Err(e) => {
             tracing::error!(error = %e, "video appeal not stored");
             return refuse(
@@ -726,6 +726,17 @@ pub async fn send(
             );
         }
     };
+    if !fresh {
+        // The same recording again (a repeated press, a retried upload): its receipt with the
+        // code was given the first time; a new code would not work.
+        return refuse(
+            StatusCode::CONFLICT,
+            vec![problem(
+                "recording",
+                tr.with("va-already-sent", &[("number", card_id.to_string())]),
+            )],
+        );
+    }
     Json(serde_json::json!({
         "ok": true,
         "number": card_id,

@@ -3484,6 +3484,99 @@ async fn va_01_to_va_13_booth_to_answer_by_code() {
         (CardState::Refused, Some("left_without_consideration"))
     );
 
+    // VA-10: outside the competence: forwarded within 3 working days, the applicant told.
+    // The same recording sent twice is one appeal: no second code is given.
+    let third = send(fields("akhmetov@example.kz"), Some(fixture("ok.webm"))).await;
+    assert_eq!(third.status, StatusCode::CONFLICT, "{}", third.text);
+    assert!(
+        third.text.contains(&format!("№ {card_id}")),
+        "{}",
+        third.text
+    );
+    let other = send(
+        vec![
+            ("csrf", csrf.clone()),
+            ("applicant_kind", "legal_entity".to_owned()),
+            ("org_name", "ТОО Дала".to_owned()),
+            ("postal_address", "Астана".to_owned()),
+            ("email", "dala@example.kz".to_owned()),
+            ("body", "MJ".to_owned()),
+            ("kind", "statement".to_owned()),
+        ],
+        Some(fixture("mismatch.webm")),
+    )
+    .await;
+    assert!(
+        other.text.contains("подключённый к сервису"),
+        "MJ takes no video appeals: {}",
+        other.text
+    );
+    let fourth = send(
+        vec![
+            ("csrf", csrf.clone()),
+            ("applicant_kind", "legal_entity".to_owned()),
+            ("org_name", "ТОО Дала".to_owned()),
+            ("postal_address", "Астана".to_owned()),
+            ("email", "dala@example.kz".to_owned()),
+            ("body", "VID".to_owned()),
+            ("kind", "statement".to_owned()),
+        ],
+        {
+            // Another recording: ok.webm with one byte of a frame changed.
+            let mut b = fixture("ok.webm");
+            let n = b.len();
+            b[n - 10] ^= 1;
+            Some(b)
+        },
+    )
+    .await;
+    assert_eq!(fourth.status, StatusCode::OK, "{}", fourth.text);
+    let fourth_id = serde_json::from_str::<serde_json::Value>(&fourth.text).unwrap()["number"]
+        .as_i64()
+        .unwrap();
+    assert!(store
+        .deadlines(fourth_id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|d| d.rule == "VA-10"));
+    assert!(store
+        .card(fourth_id)
+        .await
+        .unwrap()
+        .summary
+        .starts_with("ТОО Дала"));
+    t.post_form(
+        &format!("/staff/cards/{fourth_id}/register"),
+        &reg,
+        &format!("csrf={reg_csrf}"),
+    )
+    .await;
+    let mj = store.body_by_code("MJ").await.unwrap();
+    let redirected = t
+        .post_form(
+            &format!("/staff/cards/{fourth_id}/redirect"),
+            &reg,
+            &format!("csrf={reg_csrf}&to_body={}&reason=Notary+matters", mj.id),
+        )
+        .await;
+    assert_eq!(
+        redirected.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        redirected.text
+    );
+    assert_eq!(
+        store.card(fourth_id).await.unwrap().state,
+        CardState::Redirected
+    );
+    assert!(store
+        .notices_of_card(fourth_id)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == otinish_domain::notice::NoticeKind::Redirected));
+
     // VA-13: guessing is limited: after ten wrong codes even the right one waits.
     for i in 0..10 {
         let wrong = lookup(&format!("0000 0000 00{i:02}")).await;

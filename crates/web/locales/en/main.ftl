@@ -556,3 +556,4 @@ va-recording-title = Recording
 va-register = Register (a registration-control card)
 va-leave-reason = Why it is not considered
 va-leave = Leave without consideration (no essence stated)
+va-already-sent = This recording has already been sent as appeal № { $number }; its receipt was given then.
