@@ -266,6 +266,8 @@ struct CardPage {
     reception_id: Option<i64>,
     /// VA-09: a video appeal's recording (its length) to play.
     recording: Option<String>,
+    /// VA-13: the answer is signed: its letter can be printed for the postal address.
+    can_print_letter: bool,
     /// VA-09: the responsible employee registers a received video appeal, or (VA-07) leaves it
     /// without consideration.
     can_register: bool,
@@ -443,6 +445,7 @@ async fn card_page(
         layout: Layout::new(app, ctx),
         id,
         reception_id,
+        can_print_letter: matches!(card.state, CardState::Answered | CardState::Archived),
         can_register: card.state == CardState::Received
             && card.channel == otinish_domain::model::Channel::VideoAppeal
             && registrar_or_head,

@@ -194,6 +194,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/answer", get(video::answer))
         .route("/staff/cards/{id}/recording", get(video::recording))
+        .route("/staff/cards/{id}/letter", get(video::letter))
         .route("/static/booth.js", get(pages::booth_js))
         .route("/staff/receptions/{id}", get(reception_pages::reception))
         .route(

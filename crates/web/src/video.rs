@@ -912,3 +912,90 @@ pub async fn recording(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64
         Err(_) => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
     }
 }
+
+#[derive(Template)]
+#[template(path = "letter.html")]
+struct LetterPage {
+    t: Tr,
+    layout: Layout,
+    body: String,
+    body_address: String,
+    number: String,
+    date: String,
+    addressee: String,
+    postal_address: String,
+    subject: String,
+    answer: String,
+    decision: String,
+    executor: String,
+    verify_url: String,
+    qr: String,
+}
+
+/// VA-13, EA-09: the signed answer as a printable letter to the applicant's postal address,
+/// with the verification code of the signed original.
+pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let tr = ctx.tr;
+    let Ok(card) = app.store.card(id).await else {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    if !crate::desk::may_see_card(&user, &card) {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    let docs = app.store.signed_documents(id).await.unwrap_or_default();
+    let (Some(answer_doc), Ok(a)) = (
+        docs.iter().find(|d| d.kind == "answer"),
+        app.store.appeal(id).await,
+    ) else {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "va-no-letter");
+    };
+    let body = app.store.body(card.body_id).await.ok();
+    let executor = match card.executor_id {
+        Some(e) => app
+            .store
+            .staff(e)
+            .await
+            .map(|s| s.full_name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let verify_url = format!(
+        "{}/verify/{}",
+        app.config.public_url.trim_end_matches('/'),
+        answer_doc.code
+    );
+    tracing::info!(target: "access", staff = user.id, card = id, "answer letter printed");
+    render(LetterPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        body: body
+            .as_ref()
+            .map(|b| b.name.get(tr.lang).to_owned())
+            .unwrap_or_default(),
+        body_address: body
+            .as_ref()
+            .map(|b| b.contacts.address.get(tr.lang).to_owned())
+            .unwrap_or_default(),
+        number: card
+            .reg_number
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        date: local(&app, answer_doc.created_at),
+        addressee: a.applicant.display_name(),
+        postal_address: a.postal_address.clone(),
+        subject: card.summary.clone(),
+        answer: card.answer.clone().unwrap_or_default(),
+        decision: card
+            .decision
+            .as_deref()
+            .map(|d| tr.get(&format!("decision-{}", d.replace('_', "-"))))
+            .unwrap_or_default(),
+        executor,
+        qr: crate::cabinet::qr_svg(&verify_url),
+        verify_url,
+    })
+}

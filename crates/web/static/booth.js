@@ -3,6 +3,9 @@
 // (VA-05) is shown and printed; "Another appeal" keeps the addressee for the next part.
 (function () {
   "use strict";
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
   var root = document.getElementById("booth");
   if (!root) return;
   var MAX = 180;
