@@ -41,6 +41,10 @@ pub struct GlobalArgs {
     /// Log format: text or json [default: text].
     #[arg(long, env = "OTINISH_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// Object storage for files, e.g. s3://otinish-files (endpoint and credentials from the
+    /// AWS_* variables); without it files are kept under <data-dir>/files.
+    #[arg(long, env = "OTINISH_FILES_URL", global = true)]
+    pub files_url: Option<String>,
     /// Jitsi Meet address for VKS receptions, e.g. https://meet.example.kz; without it
     /// receptions run on the body's own equipment (the "none" provider).
     #[arg(long, env = "OTINISH_JITSI_URL", global = true)]
@@ -77,6 +81,7 @@ pub struct FileConfig {
     pub jitsi_url: Option<String>,
     pub jitsi_app_id: Option<String>,
     pub jitsi_secret: Option<String>,
+    pub files_url: Option<String>,
 }
 
 /// The resolved configuration.
@@ -98,6 +103,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The conference provider of VKS receptions.
     pub conference: otinish_web::conference::Conference,
+    /// Object storage for files (`s3://bucket`); none keeps them on the local disk.
+    pub files_url: Option<String>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -142,6 +149,11 @@ impl Config {
         };
         Ok(Self {
             conference,
+            files_url: args
+                .files_url
+                .clone()
+                .or(file.files_url)
+                .filter(|u| !u.trim().is_empty()),
             trust_dir: args
                 .trust_dir
                 .clone()

@@ -483,6 +483,11 @@ async fn serve(
     clock: Arc<dyn otinish_web::Clock>,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+    let files = match &cfg.files_url {
+        Some(url) => otinish_store::files::FileStore::s3(url)
+            .map_err(|e| anyhow::anyhow!("object storage {url}: {e}"))?,
+        None => otinish_store::files::FileStore::new(cfg.data_dir.join("files")),
+    };
     if cfg.demo && demo::load(store.as_ref(), clock.now(), &base_cal).await? {
         tracing::info!("demo data loaded");
     }
@@ -491,7 +496,7 @@ async fn serve(
     let pki = signatures(&cfg)?;
     let app = Arc::new(App {
         store: store.clone(),
-        files: otinish_store::files::FileStore::new(cfg.data_dir.join("files")),
+        files,
         pki,
         limits: Default::default(),
         rulebooks: books,

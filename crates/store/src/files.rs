@@ -1,21 +1,33 @@
-//! The file store: attachment bytes on the local disk, addressed by their SHA-256, written
-//! durably (temporary file, fsync, rename, fsync of the folder) before the database row that
-//! names them is committed. A deployment at scale replaces it with object storage behind the
-//! same two calls.
+//! The file store: attachment and recording bytes addressed by their SHA-256, written durably
+//! before the database row that names them is committed. Two backends behind the same calls:
+//! the local disk (the embedded default: temporary file, fsync, rename, fsync of the folder)
+//! and S3-compatible object storage through the `object_store` client (many nodes).
 
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Local(PathBuf),
+    Object(Arc<dyn ObjectStore>),
+}
 
 #[derive(Debug, Clone)]
 pub struct FileStore {
-    root: PathBuf,
+    backend: Backend,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
     #[error("file store: {0}")]
     Io(#[from] std::io::Error),
+    #[error("object store: {0}")]
+    Object(#[from] object_store::Error),
     #[error("file store: bad key")]
     BadKey,
 }
@@ -27,64 +39,104 @@ pub struct StoredFile {
     pub sha256: String,
 }
 
+/// Keys are "<2 hex>/<64 hex>"; anything else could escape the folder or the bucket prefix.
+fn check_key(key: &str) -> Result<(), FileError> {
+    let ok = key.len() == 67
+        && key.as_bytes()[2] == b'/'
+        && key
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 2 || b.is_ascii_hexdigit());
+    if ok {
+        Ok(())
+    } else {
+        Err(FileError::BadKey)
+    }
+}
+
 impl FileStore {
+    /// Files under a local folder.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            backend: Backend::Local(root.into()),
+        }
     }
 
-    fn path(&self, key: &str) -> Result<PathBuf, FileError> {
-        // Keys are "<2 hex>/<64 hex>"; anything else could escape the folder.
-        let ok = key.len() == 67
-            && key.as_bytes()[2] == b'/'
-            && key
-                .bytes()
-                .enumerate()
-                .all(|(i, b)| i == 2 || b.is_ascii_hexdigit());
-        if ok {
-            Ok(self.root.join(key))
-        } else {
-            Err(FileError::BadKey)
+    /// Files in an S3 bucket, e.g. `s3://otinish-files`. The endpoint, region and credentials
+    /// come from the standard variables (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP` for a local server).
+    pub fn s3(url: &str) -> Result<Self, FileError> {
+        let store = AmazonS3Builder::from_env().with_url(url).build()?;
+        Ok(Self {
+            backend: Backend::Object(Arc::new(store)),
+        })
+    }
+
+    /// Files in any object store (tests use the in-memory one).
+    pub fn object(store: Arc<dyn ObjectStore>) -> Self {
+        Self {
+            backend: Backend::Object(store),
+        }
+    }
+
+    /// `local` or `object`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Local(_) => "local",
+            Backend::Object(_) => "object",
         }
     }
 
     /// Stores `bytes` durably; storing the same bytes twice keeps one copy.
-    pub fn put(&self, bytes: &[u8]) -> Result<StoredFile, FileError> {
+    pub async fn put(&self, bytes: &[u8]) -> Result<StoredFile, FileError> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let key = format!("{}/{}", &sha256[..2], sha256);
-        let path = self.path(&key)?;
-        if !path.exists() {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let tmp = dir.join(format!(".{}.tmp{}", sha256, std::process::id()));
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)?;
-            std::fs::File::open(dir)?.sync_all()?;
+        check_key(&key)?;
+        match &self.backend {
+            Backend::Local(root) => {
+                let path = root.join(&key);
+                let bytes = bytes.to_vec();
+                let sha = sha256.clone();
+                tokio::task::spawn_blocking(move || write_local(&path, &sha, &bytes))
+                    .await
+                    .map_err(|e| FileError::Io(std::io::Error::other(e)))??;
+            }
+            Backend::Object(store) => {
+                let path = ObjectPath::from(key.as_str());
+                if store.head(&path).await.is_err() {
+                    // A PUT is atomic: the object exists whole once it is acknowledged.
+                    store.put(&path, PutPayload::from(bytes.to_vec())).await?;
+                }
+            }
         }
         Ok(StoredFile { key, sha256 })
     }
 
-    pub fn get(&self, key: &str) -> Result<Vec<u8>, FileError> {
-        Ok(std::fs::read(self.path(key)?)?)
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, FileError> {
+        check_key(key)?;
+        match &self.backend {
+            Backend::Local(root) => Ok(tokio::fs::read(root.join(key)).await?),
+            Backend::Object(store) => Ok(store
+                .get(&ObjectPath::from(key))
+                .await?
+                .bytes()
+                .await?
+                .to_vec()),
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn put_get_and_bad_keys() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let fs = FileStore::new(dir.path());
-        let a = fs.put(b"hello").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            a.sha256,
-            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
-        assert_eq!(fs.put(b"hello").ok(), Some(a.clone()));
-        assert_eq!(fs.get(&a.key).ok(), Some(b"hello".to_vec()));
-        assert!(matches!(fs.get("../../etc/passwd"), Err(FileError::BadKey)));
+fn write_local(path: &Path, sha256: &str, bytes: &[u8]) -> Result<(), FileError> {
+    if path.exists() {
+        return Ok(());
     }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".{}.tmp{}", sha256, std::process::id()));
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }

@@ -1043,7 +1043,7 @@ pub async fn file_download(
 /// Sends an attachment's bytes, if it belongs to card `id`.
 pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Response {
     match app.store.attachment(file_id).await {
-        Ok(f) if f.card_id == id => match app.files.get(&f.storage_key) {
+        Ok(f) if f.card_id == id => match app.files.get(&f.storage_key).await {
             Ok(bytes) => (
                 [
                     (CONTENT_TYPE, f.mime.clone()),

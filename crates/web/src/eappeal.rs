@@ -327,6 +327,7 @@ impl App {
             let stored = self
                 .files
                 .put(bytes)
+                .await
                 .map_err(|e| AppealError::Internal(e.to_string()))?;
             attachments.push(NewAttachment {
                 file_name: name

@@ -625,7 +625,7 @@ pub async fn send(
         .max();
     // The recording is stored first; the appeal refers to it. If the appeal cannot be written
     // the file stays unreferenced (content-addressed, harmless) and the applicant is told.
-    let Ok(stored) = app.files.put(&bytes) else {
+    let Ok(stored) = app.files.put(&bytes).await else {
         return refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             vec![problem("", tr.get("error-internal"))],
@@ -897,7 +897,7 @@ pub async fn recording(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64
     let Ok(v) = app.store.video_appeal(id).await else {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     };
-    match app.files.get(&v.recording_key) {
+    match app.files.get(&v.recording_key).await {
         Ok(bytes) => {
             tracing::info!(target: "access", staff = user.id, card = id, "video appeal played");
             (

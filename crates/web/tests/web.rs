@@ -3586,3 +3586,137 @@ async fn va_01_to_va_13_booth_to_answer_by_code() {
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.text.contains("15"));
 }
+
+/// VA-04, VA-09: with the files in S3 (through the object_store client, a local S3-compatible
+/// server in CI), the booth's recording is stored there and played back from there; a refused
+/// recording leaves nothing in the bucket.
+#[tokio::test]
+async fn va_04_recording_in_object_storage() {
+    use otinish_domain::repo::NewBranch;
+    use sha2::Digest;
+    let Ok(url) = std::env::var("OTINISH_TEST_S3_URL") else {
+        assert!(
+            std::env::var_os("OTINISH_REQUIRE_S3").is_none(),
+            "OTINISH_REQUIRE_S3 is set but OTINISH_TEST_S3_URL is not"
+        );
+        eprintln!("SKIPPED S3: OTINISH_TEST_S3_URL is not set");
+        return;
+    };
+    let files = otinish_store::files::FileStore::s3(&url).unwrap();
+    let t = TestApp::rebuild(TestApp::new().await, |a| a.files = files.clone());
+    let store = &t.app.store;
+    let now = t.app.clock.now();
+    let j = |a: &str| JournalDraft::new(now, "test", "", a);
+    let body = NewBody {
+        code: "VS3".into(),
+        name: Names::new("S3", "S3", "S3"),
+        parent_code: None,
+        competence: vec![],
+        vks_connected: false,
+        video_appeal_connected: true,
+        contacts: Contacts::default(),
+        time_zone: "Asia/Almaty".into(),
+    };
+    store.create_body(&body, j("create_body")).await.unwrap();
+    let branch = store
+        .create_branch(&NewBranch {
+            code: "PSC-S3".into(),
+            name: Names::new("S3", "S3", "S3"),
+            region: Names::new("A", "A", "A"),
+            address: Names::new("A", "A", "A"),
+            vks_equipment: false,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    store
+        .create_staff(
+            &NewStaff {
+                login: "psc.s3".into(),
+                full_name: "psc".into(),
+                email: None,
+                body_id: None,
+                branch_id: Some(branch.id),
+                roles: vec![Role::BranchOperator],
+                password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                lang: Lang::Ru,
+            },
+            j("create_staff"),
+        )
+        .await
+        .unwrap();
+    let (op, op_csrf) = t.login("psc.s3").await;
+    let opened = t
+        .post_form(
+            "/staff/va",
+            &op,
+            &format!("csrf={op_csrf}&document_kind=passport&document_number=N123&iin=791028302728&full_name=A"),
+        )
+        .await;
+    let location = opened.headers[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let token = location.split("session=").nth(1).unwrap().to_owned();
+    let page = t.get(&format!("/booth/{token}"), "").await;
+    let csrf = page.cookie("otinish_csrf").unwrap();
+    let fixture = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../domain/tests/fixtures")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let send = |rec: Vec<u8>| {
+        let (ct, body) = booth_upload(
+            &[
+                ("csrf", csrf.as_str()),
+                ("applicant_kind", "individual"),
+                ("surname", "A"),
+                ("name", "B"),
+                ("postal_address", "C"),
+                ("email", "a@example.kz"),
+                ("body", "VS3"),
+                ("kind", "request"),
+            ],
+            Some(&rec),
+        );
+        let req = Request::post(format!("/booth/{token}/appeals"))
+            .header(header::COOKIE, format!("otinish_csrf={csrf}"))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap();
+        let router = t.router.clone();
+        async move { reply(router.oneshot(req).await.unwrap_or_else(|e| match e {})).await }
+    };
+    let long = fixture("long.webm");
+    let refused = send(long.clone()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let sha = hex::encode(sha2::Sha256::digest(&long));
+    assert!(
+        files.get(&format!("{}/{sha}", &sha[..2])).await.is_err(),
+        "nothing refused reaches the bucket"
+    );
+    // A recording unique to this run, so the bucket cannot hold it from before.
+    let mut ok = fixture("ok.webm");
+    let n = ok.len();
+    ok[n - 7] ^= (std::process::id() % 255 + 1) as u8;
+    let sent = send(ok.clone()).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+    let card_id = serde_json::from_str::<serde_json::Value>(&sent.text).unwrap()["number"]
+        .as_i64()
+        .unwrap();
+    let sha = hex::encode(sha2::Sha256::digest(&ok));
+    assert_eq!(
+        files.get(&format!("{}/{sha}", &sha[..2])).await.unwrap(),
+        ok
+    );
+    let (reg, _) = t.staff("reg.s3", vec![Role::Registrar], "VS3").await;
+    let played = t
+        .get(&format!("/staff/cards/{card_id}/recording"), &reg)
+        .await;
+    assert_eq!(played.status, StatusCode::OK);
+    assert_eq!(played.text.len(), String::from_utf8_lossy(&ok).len());
+}
