@@ -25,6 +25,18 @@
   function showComplaint() { complaint.hidden = kind.value !== "complaint"; }
   kind.addEventListener("change", showComplaint);
   showComplaint();
+  // VA-06: only the officials of the chosen body.
+  var bodySel = document.getElementById("body");
+  var official = document.getElementById("official");
+  function filterOfficials() {
+    Array.prototype.forEach.call(official.options, function (o) {
+      if (o.value) o.hidden = o.dataset.body !== bodySel.value;
+    });
+    var chosen = official.options[official.selectedIndex];
+    if (chosen && chosen.hidden) official.value = "";
+  }
+  bodySel.addEventListener("change", filterOfficials);
+  filterOfficials();
 
   function tick() {
     var s = Math.max(0, MAX - Math.floor((Date.now() - startedAt) / 1000));
