@@ -161,12 +161,7 @@ async fn reception_page(
         (tr.get("vks-reception-state"), state_text(tr, b.state)),
         (
             tr.get("vks-when"),
-            format!(
-                "{} ({} {})",
-                when(&b),
-                b.slot.minutes,
-                tr.get("vks-minutes")
-            ),
+            format!("{} ({} {})", when(&b), b.slot.minutes, tr.get("vks-min")),
         ),
         (
             tr.get("vks-body"),
@@ -180,10 +175,7 @@ async fn reception_page(
                 .map(|o| format!("{}, {}", o.full_name, o.position.get(tr.lang)))
                 .unwrap_or_default(),
         ),
-        (
-            tr.get("vks-form-branch"),
-            app_branch(app, b.branch_id, tr).await,
-        ),
+        (tr.get("vks-branch"), app_branch(app, b.branch_id, tr).await),
     ];
     if let Some(d) = b.decided_at {
         facts.push((tr.get("vks-decided-at"), local(d)));

@@ -563,3 +563,5 @@ va-letter-subject = On the appeal
 va-letter-verify = The signed original can be verified at this address.
 va-letter-print = Print the letter
 va-no-letter = The answer has not been signed yet.
+vks-branch = Public service center
+vks-min = min

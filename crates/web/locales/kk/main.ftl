@@ -563,3 +563,5 @@ va-letter-subject = Өтініш бойынша
 va-letter-verify = Қол қойылған түпнұсқаны осы мекенжай бойынша тексеруге болады.
 va-letter-print = Хатты басып шығару
 va-no-letter = Жауапқа әлі қол қойылмаған.
+vks-branch = ХҚКО
+vks-min = мин

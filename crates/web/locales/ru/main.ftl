@@ -563,3 +563,5 @@ va-letter-subject = По обращению
 va-letter-verify = Подписанный оригинал можно проверить по этому адресу.
 va-letter-print = Распечатать письмо
 va-no-letter = Ответ ещё не подписан.
+vks-branch = ЦОН
+vks-min = мин
