@@ -9,6 +9,8 @@
 //! * [`journal`] — the hash-chained audit journal (GEN-06).
 //! * [`search`] — full-text search queries over cards.
 //! * [`vks`] — reception by videoconference: quarterly schedules, slots, requests (VC).
+//! * [`personal`] — personal reception: when a sign-up is taken, first heads' monthly
+//!   receptions in centers, distribution in queue order (PR).
 //! * [`reception`] — a booked VKS reception: decision, timetable, changes, equipment check,
 //!   check-in, record (VC-09 … VC-18).
 //! * [`video`] — video appeals: the recording's real container and duration, the secret code,
@@ -25,6 +27,7 @@ pub mod journal;
 pub mod lang;
 pub mod model;
 pub mod notice;
+pub mod personal;
 pub mod reception;
 pub mod repo;
 pub mod report;

@@ -1393,3 +1393,119 @@ mod video {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+mod personal {
+    use chrono::{NaiveDateTime, TimeZone, Utc};
+    use otinish_domain::deadline::{case_deadlines, CaseFacts};
+    use otinish_domain::model::{AppealKind, Channel};
+    use otinish_domain::personal::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    /// PR-02, PR-08, PR-11: a sign-up arriving at 18:45 on Friday 20 March 2026, before Nauryz
+    /// (23 March and the transferred 24 and 25 March), is taken at the opening of Thursday 26
+    /// March; it is registered that day and the date-and-time notice is due 15 working days
+    /// later.
+    #[test]
+    fn pr_02_friday_evening_before_a_holiday_waits_for_the_next_working_day() {
+        let cal = super::cal();
+        let hours = WorkingHours::default();
+        let i = intake(at("2026-03-20 18:45"), &hours, &cal).unwrap();
+        assert_eq!(
+            i,
+            Intake {
+                accepted_at: at("2026-03-26 09:00"),
+                queued: true
+            }
+        );
+        let received = Utc
+            .from_local_datetime(&(i.accepted_at - chrono::Duration::hours(5)))
+            .unwrap();
+        let facts = CaseFacts {
+            channel: Channel::CallCenter,
+            kind: AppealKind::Request,
+            received_at: received,
+            registered_at: Some(received),
+            events: vec![],
+        };
+        let ds = case_deadlines(&facts, &super::books(), &cal, super::d("2026-03-26")).unwrap();
+        let due = |key: &str| ds.iter().find(|d| d.key == key).map(|d| d.due_on);
+        assert_eq!(due("registration"), Some(super::d("2026-03-26")));
+        assert_eq!(due("reception_date_notice"), Some(super::d("2026-04-16")));
+    }
+
+    /// PR-02: in working hours at once; before opening, at the opening; during the lunch
+    /// break, after it; on a day off, the next working day.
+    #[test]
+    fn pr_02_working_hours_and_lunch_break() {
+        let cal = super::cal();
+        let h = WorkingHours::default();
+        let take = |s: &str| intake(at(s), &h, &cal).unwrap();
+        assert_eq!(
+            take("2026-03-19 10:00"),
+            Intake {
+                accepted_at: at("2026-03-19 10:00"),
+                queued: false
+            }
+        );
+        assert_eq!(take("2026-03-19 08:10").accepted_at, at("2026-03-19 09:00"));
+        assert_eq!(take("2026-03-19 13:20").accepted_at, at("2026-03-19 14:30"));
+        assert!(take("2026-03-19 13:20").queued);
+        assert_eq!(take("2026-03-28 11:00").accepted_at, at("2026-03-30 09:00"));
+        let t = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        assert!(WorkingHours::new(t(9, 0), t(13, 0), t(14, 0), t(18, 0)).is_some());
+        assert!(WorkingHours::new(t(9, 0), t(8, 0), t(14, 0), t(18, 0)).is_none());
+    }
+
+    /// PR-03: each first head receives in a center at least once a month; the gaps are named.
+    #[test]
+    fn pr_03_first_heads_monthly_gaps() {
+        let r = |official_id, day: &str| CenterReception {
+            official_id,
+            day: super::d(day),
+        };
+        let gaps = monthly_gaps(
+            &[1, 2],
+            &[r(1, "2026-01-15"), r(1, "2026-02-03"), r(2, "2026-01-30")],
+            super::d("2026-01-01"),
+            super::d("2026-03-31"),
+        );
+        assert_eq!(
+            gaps,
+            [
+                (1, super::d("2026-03-01")),
+                (2, super::d("2026-02-01")),
+                (2, super::d("2026-03-01"))
+            ]
+        );
+    }
+
+    /// PR-10: queue order, the places' capacity, and no place before the sign-up may be taken.
+    #[test]
+    fn pr_10_distribution_in_queue_order() {
+        let w = |id, reg: &str, not_before: &str| Waiting {
+            id,
+            registered_at: at(reg),
+            not_before: at(not_before),
+        };
+        let p = |id, starts: &str, capacity| Place {
+            id,
+            starts: at(starts),
+            capacity,
+        };
+        let got = distribute(
+            &[
+                w(30, "2026-03-03 10:00", "2026-03-01 00:00"),
+                w(10, "2026-03-02 09:00", "2026-03-01 00:00"),
+                w(20, "2026-03-02 11:00", "2026-03-20 00:00"),
+                w(40, "2026-03-04 10:00", "2026-03-01 00:00"),
+            ],
+            &[p(2, "2026-03-25 10:00", 1), p(1, "2026-03-12 10:00", 2)],
+        );
+        // 10 and 30 fill the 12 March place (20 may not come before the 20th); 20 takes the
+        // 25 March place; 40 waits for the next schedule.
+        assert_eq!(got, [(10, 1), (20, 2), (30, 1)]);
+    }
+}
