@@ -348,6 +348,22 @@ fn ea_16_announce_command() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--to must be after --from"));
 }
 
+/// A child process killed when the test ends, however it ends.
+struct Killed(std::process::Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
 // ---------------------------------------------------------------------------------------
 // The browser test: the real binary, headless Chromium through chromedriver, and a real
 // SMTP conversation with a server started here.
@@ -355,25 +371,10 @@ fn ea_16_announce_command() {
 mod browser {
     use super::*;
     use fantoccini::{Client, ClientBuilder, Locator};
-    use std::process::{Child, Stdio};
+    use std::process::Stdio;
     use std::sync::Arc;
     use std::time::Duration;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    struct Killed(Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or(0)
-    }
 
     async fn smtp_server() -> (u16, Arc<tokio::sync::Mutex<Vec<String>>>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -1275,24 +1276,10 @@ mod browser {
 // Two server processes on one PostgreSQL.
 
 mod two_nodes {
-    use std::process::{Child, Command, Stdio};
+    use super::{free_port, Killed};
+    use std::process::{Command, Stdio};
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-    struct Killed(Child);
-    impl Drop for Killed {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .unwrap_or(0)
-    }
 
     /// A plain HTTP/1.0 request; returns the status, the headers and the body.
     async fn http(port: u16, method: &str, path: &str, cookie: &str, form: &str) -> (u16, String) {

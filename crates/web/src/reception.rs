@@ -450,15 +450,15 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// The free VKS times of the reception's body that it could move to.
-    pub async fn free_slots_for(
+    /// The free VKS times still to come in a body's published schedules, schedule by schedule.
+    pub async fn open_slots(
         &self,
-        b: &Booking,
-    ) -> Result<Vec<otinish_domain::repo::Slot>, ReceptionError> {
+        body_id: i64,
+    ) -> Result<Vec<otinish_domain::repo::Slot>, StoreError> {
         let cal = self.calendar.read().await.clone();
         let now = self.local_now(&cal);
         let mut out = Vec::new();
-        for s in self.store.schedules_of_body(b.card.body_id).await? {
+        for s in self.store.schedules_of_body(body_id).await? {
             if s.state != ScheduleState::Published {
                 continue;
             }
@@ -470,6 +470,15 @@ impl App {
                     .filter(|x| x.vks && !x.booked && x.starts > now),
             );
         }
+        Ok(out)
+    }
+
+    /// The free VKS times of the reception's body that it could move to, in time order.
+    pub async fn free_slots_for(
+        &self,
+        b: &Booking,
+    ) -> Result<Vec<otinish_domain::repo::Slot>, ReceptionError> {
+        let mut out = self.open_slots(b.card.body_id).await?;
         out.sort_by_key(|s| s.starts);
         Ok(out)
     }

@@ -1029,38 +1029,24 @@ async fn booking_page(
         };
         return r;
     };
-    let now = {
-        let cal = app.calendar.read().await;
-        app.clock
-            .now()
-            .with_timezone(&cal.zone().offset)
-            .naive_local()
-    };
     let officials = app.store.officials(body.id).await.unwrap_or_default();
-    let mut slots = Vec::new();
-    for s in app
-        .store
-        .schedules_of_body(body.id)
+    let slots: Vec<(String, String)> = app
+        .open_slots(body.id)
         .await
         .unwrap_or_default()
-    {
-        if s.state != ScheduleState::Published {
-            continue;
-        }
-        for x in app.store.slots(s.id).await.unwrap_or_default() {
-            if x.vks && !x.booked && x.starts > now {
-                let who = officials
-                    .iter()
-                    .find(|o| o.id == x.official_id)
-                    .map(|o| o.full_name.clone())
-                    .unwrap_or_default();
-                slots.push((
-                    x.id.to_string(),
-                    format!("{} — {who}", x.starts.format("%d.%m.%Y %H:%M")),
-                ));
-            }
-        }
-    }
+        .iter()
+        .map(|x| {
+            let who = officials
+                .iter()
+                .find(|o| o.id == x.official_id)
+                .map(|o| o.full_name.clone())
+                .unwrap_or_default();
+            (
+                x.id.to_string(),
+                format!("{} — {who}", x.starts.format("%d.%m.%Y %H:%M")),
+            )
+        })
+        .collect();
     let branches: Vec<(String, String)> = app
         .store
         .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
