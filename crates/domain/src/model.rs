@@ -41,6 +41,10 @@ string_enum!(
         Head = "head",
         Operator = "operator",
         GovernmentOffice = "government_office",
+        /// PR-02, PR-14: takes sign-ups for personal reception by phone, for every body.
+        CallCenterOperator = "call_center_operator",
+        /// PR-06, VC-20: clears secrecy-regime cases and reviews access to personal data.
+        SecurityOfficer = "security_officer",
         Admin = "admin",
     }
 );
@@ -71,6 +75,16 @@ impl Role {
                 "Аппарат Правительства",
                 "Government office",
             ),
+            Role::CallCenterOperator => (
+                "Байланыс орталығының операторы",
+                "Оператор call-центра",
+                "Call-center operator",
+            ),
+            Role::SecurityOfficer => (
+                "Қауіпсіздік қызметкері",
+                "Сотрудник по режиму секретности",
+                "Security officer",
+            ),
             Role::Admin => ("Әкімші", "Администратор", "Administrator"),
         };
         match lang {
@@ -84,7 +98,11 @@ impl Role {
     pub fn needs_body(self) -> bool {
         matches!(
             self,
-            Role::Registrar | Role::ReceptionSecretary | Role::Executor | Role::Head
+            Role::Registrar
+                | Role::ReceptionSecretary
+                | Role::Executor
+                | Role::Head
+                | Role::SecurityOfficer
         )
     }
 

@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 #[macro_use]
 mod shared;
+#[macro_use]
+mod personal;
 pub mod files;
 pub mod postgres;
 pub mod sqlite;

@@ -93,6 +93,7 @@ impl PgStore {
 }
 
 impl_repos!(PgStore, sqlx::Postgres);
+impl_personal!(PgStore);
 
 #[async_trait]
 impl Store for PgStore {

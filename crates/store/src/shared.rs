@@ -468,6 +468,66 @@ macro_rules! impl_repos {
                 .try_get("id")
             }
 
+            /// Registers a card inside `tx` (see [`CardRepo::register_card`]).
+            #[allow(clippy::too_many_arguments)]
+            async fn register_in(
+                tx: &mut Tx<'_>,
+                card_id: i64,
+                from: CardState,
+                year: i32,
+                registered_at: DateTime<Utc>,
+                executor_id: Option<i64>,
+                deadlines: &[StoredDeadline],
+                notices: &(dyn for<'r> Fn(&'r RegNumber) -> Vec<NewNotice> + Sync),
+                journal: JournalDraft,
+            ) -> StoreResult<RegNumber> {
+                Self::card_state_check(tx, card_id, from).await?;
+                let row = sqlx::query("SELECT c.body_id, b.code FROM card c JOIN body b ON b.id = c.body_id WHERE c.id = $1")
+                    .bind(card_id)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                let body_id: i64 = row.try_get("body_id").map_err(map_err)?;
+                let body_code: String = row.try_get("code").map_err(map_err)?;
+                // The counter row is locked until commit: concurrent registrations in the same
+                // body and year queue here, and a rollback gives the number back.
+                let seq: i64 = sqlx::query(
+                    "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
+                     ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + 1 RETURNING last_seq",
+                )
+                .bind(body_id)
+                .bind(i64::from(year))
+                .fetch_one(&mut **tx)
+                .await
+                .and_then(|r| r.try_get("last_seq"))
+                .map_err(map_err)?;
+                sqlx::query(
+                    "UPDATE card SET state = $1, registered_at = $2, reg_year = $3, reg_seq = $4, \
+                     executor_id = COALESCE($5, executor_id) WHERE id = $6",
+                )
+                .bind(CardState::Registered.as_str())
+                .bind(micros(registered_at))
+                .bind(i64::from(year))
+                .bind(seq)
+                .bind(executor_id)
+                .bind(card_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Self::put_deadlines(tx, card_id, deadlines).await.map_err(map_err)?;
+                let number = RegNumber { body_code, year, seq };
+                Self::insert_notices(tx, &notices(&number), journal.at).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                j.from_state = Some(from.as_str().into());
+                j.to_state = Some(CardState::Registered.as_str().into());
+                if j.details == "{}" {
+                    j.details = format!("{{\"reg_number\":\"{number}\"}}");
+                }
+                Self::journal_in(tx, &j).await.map_err(map_err)?;
+                Ok(number)
+            }
+
             async fn card_state_check(tx: &mut Tx<'_>, card_id: i64, from: CardState) -> Result<(), StoreError> {
                 let row = sqlx::query("SELECT state FROM card WHERE id = $1")
                     .bind(card_id)
@@ -921,50 +981,7 @@ macro_rules! impl_repos {
                 journal: JournalDraft,
             ) -> StoreResult<RegNumber> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                Self::card_state_check(&mut tx, card_id, from).await?;
-                let row = sqlx::query("SELECT c.body_id, b.code FROM card c JOIN body b ON b.id = c.body_id WHERE c.id = $1")
-                    .bind(card_id)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                let body_id: i64 = row.try_get("body_id").map_err(map_err)?;
-                let body_code: String = row.try_get("code").map_err(map_err)?;
-                // The counter row is locked until commit: concurrent registrations in the same
-                // body and year queue here, and a rollback gives the number back.
-                let seq: i64 = sqlx::query(
-                    "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
-                     ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + 1 RETURNING last_seq",
-                )
-                .bind(body_id)
-                .bind(i64::from(year))
-                .fetch_one(&mut *tx)
-                .await
-                .and_then(|r| r.try_get("last_seq"))
-                .map_err(map_err)?;
-                sqlx::query(
-                    "UPDATE card SET state = $1, registered_at = $2, reg_year = $3, reg_seq = $4, \
-                     executor_id = COALESCE($5, executor_id) WHERE id = $6",
-                )
-                .bind(CardState::Registered.as_str())
-                .bind(micros(registered_at))
-                .bind(i64::from(year))
-                .bind(seq)
-                .bind(executor_id)
-                .bind(card_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                Self::put_deadlines(&mut tx, card_id, deadlines).await.map_err(map_err)?;
-                let number = RegNumber { body_code, year, seq };
-                Self::insert_notices(&mut tx, &notices(&number), journal.at).await.map_err(map_err)?;
-                let mut j = journal;
-                j.subject = format!("card:{card_id}");
-                j.from_state = Some(from.as_str().into());
-                j.to_state = Some(CardState::Registered.as_str().into());
-                if j.details == "{}" {
-                    j.details = format!("{{\"reg_number\":\"{number}\"}}");
-                }
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                let number = Self::register_in(&mut tx, card_id, from, year, registered_at, executor_id, deadlines, notices, journal).await?;
                 self.commit(tx).await?;
                 Ok(number)
             }

@@ -178,6 +178,7 @@ impl SqliteStore {
 }
 
 impl_repos!(SqliteStore, sqlx::Sqlite);
+impl_personal!(SqliteStore);
 
 #[async_trait]
 impl Store for SqliteStore {

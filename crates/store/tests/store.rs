@@ -2115,3 +2115,417 @@ async fn files_on_local_disk_and_object_storage() {
         assert!(fs.get(&missing).await.is_err());
     }
 }
+
+async fn personal_reception(db: &Db) {
+    use otinish_domain::personal::*;
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("PRB", None), j("create_body"))
+        .await
+        .unwrap();
+    let staff = |login: &str, roles: Vec<Role>, body_id: Option<i64>| NewStaff {
+        login: login.into(),
+        full_name: login.to_uppercase(),
+        email: None,
+        body_id,
+        branch_id: None,
+        roles,
+        password_hash: "$argon2id$fake".into(),
+        lang: Lang::Ru,
+    };
+    let gov = s
+        .create_staff(&staff("gov", vec![Role::GovernmentOffice], None), j("s"))
+        .await
+        .unwrap();
+    let worker = s
+        .create_staff(
+            &staff("pr.worker", vec![Role::ReceptionSecretary], Some(body.id)),
+            j("s"),
+        )
+        .await
+        .unwrap();
+    let month = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    // PR-03, PR-04: the government office's schedule of centers, one per month.
+    let sched = s
+        .pr_create_schedule(None, month, gov.id, j("pr_schedule"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.pr_create_schedule(None, month, gov.id, j("pr_schedule"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // PR-01: a body's own office has its own schedule for the same month.
+    let own = s
+        .pr_create_schedule(Some(body.id), month, worker.id, j("pr_schedule"))
+        .await
+        .unwrap();
+    assert_eq!(s.pr_schedules(Some(body.id)).await.unwrap()[0].id, own);
+    let at = |d: u32, h: u32| {
+        NaiveDate::from_ymd_opt(2026, 4, d)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+    };
+    let row = |starts, capacity| NewPrSlot {
+        body_id: body.id,
+        official_id: None,
+        official_name: "Ахметов Б.".into(),
+        position: "Министр".into(),
+        first_head: true,
+        starts,
+        minutes: 120,
+        location: "ЦПГ, Астана, Бейбітшілік 1".into(),
+        phone: "+7 7172 00 00 00".into(),
+        email: "pr@example.kz".into(),
+        capacity,
+    };
+    let early = s
+        .pr_add_slot(sched, &row(at(20, 10), 1), j("pr_slot"))
+        .await
+        .unwrap();
+    let gone = s
+        .pr_add_slot(sched, &row(at(21, 10), 3), j("pr_slot"))
+        .await
+        .unwrap();
+    s.pr_remove_slot(gone, j("pr_slot")).await.unwrap();
+    assert_eq!(s.pr_slots(sched).await.unwrap().len(), 1);
+    // Not offered before it is published.
+    assert!(s.pr_open_slots(body.id, at(1, 0)).await.unwrap().is_empty());
+    assert!(matches!(
+        s.pr_move_schedule(
+            sched,
+            "approved",
+            "published",
+            gov.id,
+            t("2026-03-20"),
+            j("m")
+        )
+        .await,
+        Err(StoreError::Stale(_))
+    ));
+    s.pr_move_schedule(sched, "draft", "approved", gov.id, t("2026-03-20"), j("m"))
+        .await
+        .unwrap();
+    s.pr_move_schedule(
+        sched,
+        "approved",
+        "published",
+        gov.id,
+        t("2026-03-21"),
+        j("m"),
+    )
+    .await
+    .unwrap();
+    let published = s.pr_schedule(sched).await.unwrap();
+    assert_eq!(published.state, "published");
+    assert_eq!(published.approved_by, Some(gov.id));
+    assert!(published.published_at.is_some());
+    assert!(matches!(
+        s.pr_add_slot(sched, &row(at(22, 10), 1), j("pr_slot"))
+            .await,
+        Err(StoreError::Stale(_))
+    ));
+    assert_eq!(s.pr_published(month, month).await.unwrap().len(), 1);
+    let open = s.pr_open_slots(body.id, at(1, 0)).await.unwrap();
+    assert_eq!((open.len(), open[0].id, open[0].taken), (1, early, 0));
+    assert!(s
+        .pr_open_slots(body.id, at(20, 11))
+        .await
+        .unwrap()
+        .is_empty());
+
+    // PR-02: sign-ups; the "E-appeals" import is idempotent on its id.
+    let signup = |name: &str, ext: Option<&str>, day: &str| NewSignup {
+        card: NewCard {
+            body_id: body.id,
+            channel: Channel::PersonalReception,
+            kind: AppealKind::Request,
+            applicant_id: None,
+            addressee: None,
+            summary: format!("{name}: жилищный вопрос"),
+            received_at: t(day),
+            rulebook_id: "PR-2023".into(),
+            collective: false,
+        },
+        source: if ext.is_some() {
+            SignupSource::EAppeals
+        } else {
+            SignupSource::CallCenter
+        },
+        external_id: ext.map(str::to_owned),
+        full_name: name.into(),
+        iin: "791028302728".into(),
+        phone: Some("+77011234567".into()),
+        email: None,
+        citizenship: Citizenship::Kazakhstan,
+        question: "Жилищный вопрос".into(),
+        arrived_at: t(day),
+        queued: false,
+        scan_key: None,
+        taken_by: Some(worker.id),
+        signed_form: None,
+        signature: None,
+        deadlines: vec![],
+        notices: vec![],
+    };
+    let (a, new_a) = s
+        .pr_submit(&signup("Первый", None, "2026-03-23"), j("pr_signup"))
+        .await
+        .unwrap();
+    let (b, new_b) = s
+        .pr_submit(
+            &signup("Второй", Some("EA-1"), "2026-03-24"),
+            j("pr_signup"),
+        )
+        .await
+        .unwrap();
+    let (again, new_again) = s
+        .pr_submit(
+            &signup("Второй", Some("EA-1"), "2026-03-24"),
+            j("pr_signup"),
+        )
+        .await
+        .unwrap();
+    assert!(new_a && new_b && !new_again);
+    assert_eq!(again, b);
+    let got = s.pr_signup(a).await.unwrap();
+    assert_eq!(
+        (got.state, got.card.state, got.source),
+        (
+            SignupState::Received,
+            CardState::Received,
+            SignupSource::CallCenter
+        )
+    );
+    // PR-08: registration takes a number and routes to the responsible worker at once.
+    for id in [a, b] {
+        s.pr_register(
+            id,
+            2026,
+            t("2026-03-24"),
+            worker.id,
+            &[],
+            &|_| vec![],
+            j("reg"),
+        )
+        .await
+        .unwrap();
+    }
+    assert!(matches!(
+        s.pr_register(
+            a,
+            2026,
+            t("2026-03-24"),
+            worker.id,
+            &[],
+            &|_| vec![],
+            j("reg")
+        )
+        .await,
+        Err(StoreError::Stale(_))
+    ));
+    let got = s.pr_signup(a).await.unwrap();
+    assert_eq!(
+        (
+            got.state,
+            got.card.state,
+            got.responsible_id,
+            got.card.executor_id
+        ),
+        (
+            SignupState::Routed,
+            CardState::InExecution,
+            Some(worker.id),
+            Some(worker.id)
+        )
+    );
+    assert!(got.card.reg_number.is_some());
+    // PR-09: the notes.
+    for id in [a, b] {
+        s.pr_update(
+            id,
+            SignupState::Routed,
+            &SignupUpdate {
+                state: Some(SignupState::Noted),
+                note: Some("Справка".into()),
+                noted_at: Some(t("2026-03-25")),
+                note_due: NaiveDate::from_ymd_opt(2026, 4, 13),
+                ..Default::default()
+            },
+            &[],
+            &[],
+            j("pr_note"),
+        )
+        .await
+        .unwrap();
+    }
+    // The same step twice is refused.
+    assert!(matches!(
+        s.pr_update(
+            a,
+            SignupState::Routed,
+            &SignupUpdate::default(),
+            &[],
+            &[],
+            j("x")
+        )
+        .await,
+        Err(StoreError::Stale(_))
+    ));
+    // PR-10: a place never takes more than its capacity; a failed distribution leaves both
+    // waiting.
+    assert!(matches!(
+        s.pr_distribute(
+            &[(a, early, vec![]), (b, early, vec![])],
+            t("2026-03-26"),
+            j("d")
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.pr_signup(b).await.unwrap().state, SignupState::Noted);
+    s.pr_distribute(&[(a, early, vec![])], t("2026-03-26"), j("d"))
+        .await
+        .unwrap();
+    let got = s.pr_signup(a).await.unwrap();
+    assert_eq!(
+        (got.state, got.slot_id, got.notified_at),
+        (SignupState::Scheduled, Some(early), Some(t("2026-03-26")))
+    );
+    assert_eq!(s.pr_slot(early).await.unwrap().taken, 1);
+    let queue = s
+        .pr_signups(
+            &SignupFilter {
+                body_id: Some(body.id),
+                states: vec![SignupState::Noted],
+                ..Default::default()
+            },
+            true,
+            PageRequest::new(Some(10), None),
+        )
+        .await
+        .unwrap();
+    assert_eq!((queue.total, queue.items[0].card.id), (1, b));
+    // Held, with the card decided and answered in the same step, and the survey link.
+    s.pr_update(
+        a,
+        SignupState::Scheduled,
+        &SignupUpdate {
+            state: Some(SignupState::Held),
+            outcome: Some(ReceptionOutcome::Consultation),
+            outcome_text: Some("Разъяснено".into()),
+            closed_at: Some(t("2026-04-20")),
+            survey_hash: Some("h1".into()),
+            ..Default::default()
+        },
+        &[
+            CardMove {
+                from: CardState::InExecution,
+                to: CardState::Decided,
+                update: CardUpdate {
+                    decision: Some("consultation".into()),
+                    ..Default::default()
+                },
+            },
+            CardMove {
+                from: CardState::Decided,
+                to: CardState::Answered,
+                update: CardUpdate {
+                    answer: Some("Разъяснено".into()),
+                    ..Default::default()
+                },
+            },
+        ],
+        &[],
+        j("pr_held"),
+    )
+    .await
+    .unwrap();
+    let by_survey = s.pr_signup_by_survey("h1").await.unwrap();
+    assert_eq!(
+        (by_survey.card.id, by_survey.card.state),
+        (a, CardState::Answered)
+    );
+    s.pr_update(
+        a,
+        SignupState::Held,
+        &SignupUpdate {
+            rating: Some(5),
+            surveyed_at: Some(t("2026-04-21")),
+            ..Default::default()
+        },
+        &[],
+        &[],
+        j("pr_survey"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.pr_signup(a).await.unwrap().rating, Some(5));
+    // PR-12: material requests as tasks.
+    let task = s
+        .pr_add_task(
+            &NewMaterialTask {
+                card_id: b,
+                unit: "Жилищный отдел".into(),
+                assignee_id: worker.id,
+                text: "Сведения об очереди".into(),
+                due_on: NaiveDate::from_ymd_opt(2026, 4, 10).unwrap(),
+                requested_by: worker.id,
+                requested_at: t("2026-03-26"),
+            },
+            j("pr_task"),
+        )
+        .await
+        .unwrap();
+    s.pr_answer_task(task, "Очередь № 15", t("2026-03-27"), j("pr_task_answer"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.pr_answer_task(task, "again", t("2026-03-27"), j("x"))
+            .await,
+        Err(StoreError::Stale(_))
+    ));
+    let tasks = s.pr_tasks(Some(b), None).await.unwrap();
+    assert_eq!(tasks[0].answer.as_deref(), Some("Очередь № 15"));
+    // PR-07: participants of a day.
+    s.pr_add_participant(
+        &NewParticipant {
+            body_id: body.id,
+            day: NaiveDate::from_ymd_opt(2026, 4, 20).unwrap(),
+            kind: ParticipantKind::Psychologist,
+            name: "Сериков А.".into(),
+            organisation: String::new(),
+            card_id: None,
+        },
+        j("pr_participant"),
+    )
+    .await
+    .unwrap();
+    let days = s
+        .pr_participants(
+            body.id,
+            month,
+            NaiveDate::from_ymd_opt(2026, 4, 30).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(days[0].p.kind, ParticipantKind::Psychologist);
+    // GEN-06: every step is journaled on the card.
+    let steps: Vec<String> = s
+        .journal_for(&format!("card:{a}"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.draft.action)
+        .collect();
+    assert!(steps.contains(&"pr_routed".to_owned()) && steps.contains(&"pr_held".to_owned()));
+}
+
+on_both!(
+    /// PR-01, PR-04, PR-07, PR-08, PR-10, PR-12, PR-13: schedules of centers and of a body's
+    /// own office, sign-ups and their steps, material requests, participants and surveys are
+    /// stored as the domain decides, with capacity held under the distribution.
+    pr_01_to_pr_13_personal_reception_store,
+    personal_reception
+);
