@@ -21,6 +21,10 @@ string_enum!(
         VksAppointed = "vks_appointed",
         VksRefused = "vks_refused",
         VksChanged = "vks_changed",
+        PrQueued = "pr_queued",
+        PrDateTime = "pr_date_time",
+        PrRefused = "pr_refused",
+        PrSurvey = "pr_survey",
     }
 );
 

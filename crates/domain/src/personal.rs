@@ -413,7 +413,8 @@ pub struct Visibility {
 }
 
 /// Who may open a sign-up: the body's registrar, reception secretaries and heads; under the
-/// secrecy regime (PR-06) only its responsible worker, the body's heads and its security officer.
+/// secrecy regime (PR-06) only its responsible worker (before routing, the reception
+/// secretaries who register it), the body's heads and its security officer.
 pub fn may_see(user: &StaffUser, v: Visibility) -> bool {
     if !user.active || user.body_id != Some(v.body_id) {
         return false;
@@ -421,7 +422,8 @@ pub fn may_see(user: &StaffUser, v: Visibility) -> bool {
     if v.secrecy {
         return user.has_role(Role::SecurityOfficer)
             || user.has_role(Role::Head)
-            || (v.responsible_id == Some(user.id) && user.has_role(Role::ReceptionSecretary));
+            || ((v.responsible_id.is_none() || v.responsible_id == Some(user.id))
+                && user.has_role(Role::ReceptionSecretary));
     }
     [
         Role::Registrar,

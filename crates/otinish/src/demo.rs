@@ -362,6 +362,20 @@ const STAFF: &[DemoStaff] = &[
         None,
     ),
     (
+        "callcenter",
+        "Динара Байланысова",
+        &[Role::CallCenterOperator],
+        None,
+        None,
+    ),
+    (
+        "security.mj",
+        "Нұрлан Режимов",
+        &[Role::SecurityOfficer],
+        Some("MJ"),
+        None,
+    ),
+    (
         "govoffice",
         "Гүлмира Аппаратова",
         &[Role::GovernmentOffice],
@@ -485,7 +499,85 @@ pub async fn load(
             .with_context(|| format!("demo staff {login}"))?;
     }
     demo_schedules(store, now, cal).await?;
+    demo_center_schedules(store, now, cal).await?;
     Ok(true)
+}
+
+/// The "E-appeals" import token of the demo (`OTINISH_E_APPEALS_TOKEN` replaces it).
+pub const E_APPEALS_TOKEN: &str = "demo-e-appeals";
+
+/// PR-03, PR-04: the government office's published schedule of citizen reception centers for
+/// this month and the next two: each first head receives once a month, on the first working
+/// day from the 15th, at 10:00 for three hours, ten applicants.
+async fn demo_center_schedules(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    cal: &otinish_domain::calendar::WorkingCalendar,
+) -> Result<()> {
+    use chrono::Datelike;
+    let j = |action: &str| JournalDraft::new(now, "demo", "", action);
+    let gov = store.staff_credentials("govoffice").await?.0;
+    let bodies = store
+        .bodies(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await?;
+    let today = cal.zone().local_date(now);
+    let first = chrono::NaiveDate::from_ymd_opt(today.year(), today.month(), 1)
+        .context("month of today")?;
+    for m in 0..3 {
+        let month = first
+            .checked_add_months(chrono::Months::new(m))
+            .context("month")?;
+        let id = store
+            .pr_create_schedule(None, month, gov.id, j("pr_schedule_created"))
+            .await?;
+        let mut day = month.with_day(15).context("15th")?;
+        while !cal.is_working_day(day) {
+            day = day.succ_opt().context("day")?;
+        }
+        for b in &bodies.items {
+            let Some(head) = store
+                .officials(b.id)
+                .await?
+                .into_iter()
+                .find(|o| o.rank == otinish_domain::model::OfficialRank::FirstHead)
+            else {
+                continue;
+            };
+            store
+                .pr_add_slot(
+                    id,
+                    &otinish_domain::repo::NewPrSlot {
+                        body_id: b.id,
+                        official_id: Some(head.id),
+                        official_name: head.full_name.clone(),
+                        position: head.position.ru.clone(),
+                        first_head: true,
+                        starts: day.and_hms_opt(10, 0, 0).context("10:00")?,
+                        minutes: 180,
+                        location: "Центр приёма граждан, Астана, ул. Бейбітшілік, 11".into(),
+                        phone: "+77172740000".into(),
+                        email: "priem@demo.example.kz".into(),
+                        capacity: 10,
+                    },
+                    j("pr_schedule_row"),
+                )
+                .await?;
+        }
+        store
+            .pr_move_schedule(id, "draft", "approved", gov.id, now, j("pr_schedule_step"))
+            .await?;
+        store
+            .pr_move_schedule(
+                id,
+                "approved",
+                "published",
+                gov.id,
+                now,
+                j("pr_schedule_step"),
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// Published VKS reception schedules of the first heads of the bodies connected to VKS, for

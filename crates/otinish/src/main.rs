@@ -514,6 +514,10 @@ async fn serve(
             public_url: cfg.public_url.clone(),
             bench_endpoints,
             conference: cfg.conference.clone(),
+            e_appeals_token: std::env::var("OTINISH_E_APPEALS_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty())
+                .or_else(|| cfg.demo.then(|| demo::E_APPEALS_TOKEN.to_owned())),
         },
         metrics: Default::default(),
         started_at: Utc::now(),

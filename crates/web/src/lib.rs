@@ -16,6 +16,8 @@ pub mod i18n;
 pub mod metrics;
 pub mod notify;
 pub mod pages;
+pub mod pr;
+pub mod pr_pages;
 pub mod reception;
 pub mod reception_pages;
 pub mod reports;
@@ -80,6 +82,8 @@ pub struct WebConfig {
     pub bench_endpoints: bool,
     /// The conference provider of VKS receptions.
     pub conference: conference::Conference,
+    /// PR-02: the bearer token of the "E-appeals" import endpoint; none closes it.
+    pub e_appeals_token: Option<String>,
 }
 
 /// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
@@ -196,6 +200,35 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/cards/{id}/recording", get(video::recording))
         .route("/staff/cards/{id}/letter", get(video::letter))
         .route("/static/booth.js", get(pages::booth_js))
+        .route("/static/pr.js", get(pages::pr_js))
+        .route("/staff/pr", get(pr_pages::list))
+        .route(
+            "/staff/pr/take",
+            get(pr_pages::take_form).post(pr_pages::take),
+        )
+        .route("/staff/pr/distribute", post(pr_pages::distribute))
+        .route("/staff/pr/participants", post(pr_pages::participant))
+        .route("/staff/pr/tasks/{id}", post(pr_pages::answer_task))
+        .route("/staff/pr/report", get(pr_pages::report))
+        .route(
+            "/staff/pr/schedules",
+            get(pr_pages::schedules).post(pr_pages::new_schedule),
+        )
+        .route("/staff/pr/schedules/{id}", get(pr_pages::schedule))
+        .route(
+            "/staff/pr/schedules/{id}/{action}",
+            post(pr_pages::schedule_step),
+        )
+        .route("/staff/pr/{id}", get(pr_pages::signup))
+        .route("/staff/pr/{id}/scan", get(pr_pages::scan))
+        .route("/staff/pr/{id}/{action}", post(pr_pages::step))
+        .route("/reception-centers", get(pr_pages::public))
+        .route("/reception-centers/{id}/poster", get(pr_pages::poster))
+        .route(
+            "/survey/{token}",
+            get(pr_pages::survey_form).post(pr_pages::survey),
+        )
+        .route("/api/v1/pr/signups", post(pr_pages::import))
         .route("/staff/receptions/{id}", get(reception_pages::reception))
         .route(
             "/staff/receptions/{id}/{action}",

@@ -110,6 +110,26 @@ impl Layout {
             if u.branch_id.is_some() && u.has_role(Role::BranchOperator) {
                 staff_links.push(("/staff/va", ctx.tr.get("va-journal")));
             }
+            if u.has_role(Role::CallCenterOperator) {
+                staff_links.push(("/staff/pr/take", ctx.tr.get("pr-take-title")));
+            }
+            if u.body_id.is_some()
+                && [
+                    Role::Registrar,
+                    Role::ReceptionSecretary,
+                    Role::Head,
+                    Role::SecurityOfficer,
+                    Role::Executor,
+                ]
+                .iter()
+                .any(|r| u.has_role(*r))
+            {
+                staff_links.push(("/staff/pr", ctx.tr.get("pr-list-title")));
+            }
+            if u.has_role(Role::GovernmentOffice) {
+                staff_links.push(("/staff/pr/schedules", ctx.tr.get("pr-centers-schedule")));
+                staff_links.push(("/staff/pr/report", ctx.tr.get("pr-report-title")));
+            }
         }
         Self {
             announcements,
@@ -144,6 +164,11 @@ struct ErrorPage {
 
 /// An error rendered as a page. The layout has no app here, so it is minimal.
 pub fn page_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+    page_error_message(ctx, status, ctx.tr.get(key))
+}
+
+/// An error page with a specific message (already in the user's language).
+pub fn page_error_message(ctx: &Ctx, status: StatusCode, message: String) -> Response {
     let page = ErrorPage {
         t: ctx.tr,
         layout: Layout {
@@ -156,7 +181,7 @@ pub fn page_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
             path: ctx.path.clone(),
             announcements: vec![],
         },
-        message: ctx.tr.get(key),
+        message,
     };
     (status, render(page)).into_response()
 }
@@ -198,6 +223,17 @@ pub async fn ncalayer_js() -> Response {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../static/ncalayer.js"),
+    )
+        .into_response()
+}
+
+pub async fn pr_js() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/pr.js"),
     )
         .into_response()
 }

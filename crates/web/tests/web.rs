@@ -57,6 +57,10 @@ fn books() -> RulebookSet {
             "VC-2026",
             include_str!("../../../rulebooks/editions/VC-2026.toml"),
         ),
+        (
+            "PR-2023",
+            include_str!("../../../rulebooks/editions/PR-2023.toml"),
+        ),
     ];
     RulebookSet::from_toml_files(files).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -3719,4 +3723,831 @@ async fn va_04_recording_in_object_storage() {
         .await;
     assert_eq!(played.status, StatusCode::OK);
     assert_eq!(played.text.len(), String::from_utf8_lossy(&ok).len());
+}
+
+/// PR-01 … PR-15: personal reception through the pages: schedules of centers (PR-03 gaps,
+/// PR-04 form, PR-05 publication and poster) and of a body's office (PR-01); sign-up from the
+/// call center at 18:45 on the Friday before Nauryz, taken and registered on Thursday 26 March
+/// with its terms (PR-02, PR-08, PR-11); oral, paper and "E-appeals" sign-ups; reference notes
+/// and a refusal (PR-09); material requests (PR-12); the secrecy regime (PR-06); queue-order
+/// distribution with capacity (PR-10) and the date-and-time notice (PR-11); participants
+/// (PR-07); the reception, the survey and the phone survey (PR-13); the call center with the
+/// file store down (PR-14); the quarterly report (PR-15).
+#[tokio::test]
+async fn pr_01_to_pr_15_personal_reception() {
+    use otinish_domain::model::OfficialRank;
+    use otinish_domain::notice::NoticeKind;
+    use otinish_domain::personal::SignupState;
+    use otinish_domain::repo::NewOfficial;
+    let t = TestApp::new().await;
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let store = t.app.store.clone();
+    let mj = store.body_by_code("MJ").await.unwrap().id;
+    let head_official = store
+        .add_official(&NewOfficial {
+            body_id: mj,
+            full_name: "Асқаров Ерлан".into(),
+            position: Names::new("Министр", "Министр", "Minister"),
+            rank: OfficialRank::FirstHead,
+            seniority: 0,
+        })
+        .await
+        .unwrap();
+    let (gov, gov_csrf) = t.staff("gov", vec![Role::GovernmentOffice], "MJ").await;
+    t.staff("cc", vec![Role::CallCenterOperator], "MJ").await;
+    let (sec, sec_csrf) = t.staff("sec", vec![Role::ReceptionSecretary], "MJ").await;
+    let (head, head_csrf) = t.staff("head", vec![Role::Head], "MJ").await;
+    t.staff("so", vec![Role::SecurityOfficer], "MJ").await;
+    t.staff("reg2", vec![Role::Registrar], "MJ").await;
+    t.staff("unit", vec![Role::Executor], "MJ").await;
+    let sec_id = store.staff_credentials("sec").await.unwrap().0.id;
+    let unit_id = store.staff_credentials("unit").await.unwrap().0.id;
+    let loc = |r: &Reply| {
+        r.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    // PR-03, PR-04: the government office's schedule of centers for April; the first head
+    // without a reception is flagged until a row names him.
+    let r = t
+        .post_form(
+            "/staff/pr/schedules",
+            &gov,
+            &format!("csrf={gov_csrf}&centers=1&month=2026-04"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let centers = loc(&r);
+    let page = t.get(&centers, &gov).await;
+    assert!(
+        between(&page.text, "id=\"gaps\"", "</div>").contains("Асқаров Ерлан"),
+        "{}",
+        page.text
+    );
+    let row = |starts: &str, cap: u32| {
+        format!(
+            "csrf={gov_csrf}&official={}&starts={starts}&minutes=180&location=ЦПГ+Астана&phone=%2B77172740000&email=priem%40example.kz&capacity={cap}",
+            head_official.id
+        )
+    };
+    // A Saturday is refused with the reason.
+    let r = t
+        .post_form(
+            &format!("{centers}/rows"),
+            &gov,
+            &row("2026-04-18T10:00", 1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("нерабочий"), "{}", r.text);
+    let r = t
+        .post_form(
+            &format!("{centers}/rows"),
+            &gov,
+            &row("2026-04-15T10:00", 1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = t.get(&centers, &gov).await;
+    assert!(
+        page.text.contains("id=\"gaps\"")
+            && !between(&page.text, "id=\"gaps\"", "</p>").contains("Асқаров")
+    );
+    // Only the government office approves its schedule.
+    let r = t
+        .post_form(
+            &format!("{centers}/approve"),
+            &head,
+            &format!("csrf={head_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    for step in ["approve", "publish"] {
+        let r = t
+            .post_form(
+                &format!("{centers}/{step}"),
+                &gov,
+                &format!("csrf={gov_csrf}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{step}: {}", r.text);
+    }
+    // PR-01: the ministry's own public reception office, approved by its head.
+    let r = t
+        .post_form(
+            "/staff/pr/schedules",
+            &sec,
+            &format!("csrf={sec_csrf}&centers=0&month=2026-04"),
+        )
+        .await;
+    let office = loc(&r);
+    let r = t
+        .post_form(
+            &format!("{office}/rows"),
+            &sec,
+            &row("2026-04-22T15:00", 5).replace(&gov_csrf, &sec_csrf),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .post_form(
+            &format!("{office}/approve"),
+            &sec,
+            &format!("csrf={sec_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_form(
+            &format!("{office}/approve"),
+            &head,
+            &format!("csrf={head_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post_form(
+            &format!("{office}/publish"),
+            &sec,
+            &format!("csrf={sec_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // PR-05: published in Kazakh and Russian, and as a printable poster.
+    let public = t.get("/reception-centers", "").await;
+    assert!(public.text.contains("Қазақша") && public.text.contains("Русский"));
+    assert!(public.text.contains("Асқаров Ерлан") && public.text.contains("15.04.2026 10:00"));
+    let id = centers.rsplit('/').next().unwrap();
+    let poster = t.get(&format!("/reception-centers/{id}/poster"), "").await;
+    assert_eq!(poster.status, StatusCode::OK);
+    assert!(
+        poster.text.contains("Азаматтарды жеке қабылдау кестесі")
+            && poster.text.contains("График личного приёма граждан")
+    );
+
+    // PR-02, PR-08, PR-11: the call center at 18:45 on Friday 20 March 2026.
+    t.clock.set(at("2026-03-20T18:45:00+05:00"));
+
+    // Sessions expire: everyone signs in again after the clock moves.
+    let (gov, cc, sec, head, so, reg, unit) = (
+        t.login("gov").await,
+        t.login("cc").await,
+        t.login("sec").await,
+        t.login("head").await,
+        t.login("so").await,
+        t.login("reg2").await,
+        t.login("unit").await,
+    );
+    let (gov, gov_csrf, cc, cc_csrf, sec, sec_csrf, head, head_csrf) =
+        (gov.0, gov.1, cc.0, cc.1, sec.0, sec.1, head.0, head.1);
+    let (so, so_csrf, reg, reg_csrf, unit, unit_csrf) = (so.0, so.1, reg.0, reg.1, unit.0, unit.1);
+    let _ = (
+        &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
+        &reg_csrf, &unit, &unit_csrf,
+    );
+    let take = |csrf: &str, source: &str, name: &str, iin: &str, extra: &[(&str, &str)]| {
+        let mut f: Vec<(String, String)> = vec![
+            ("csrf".into(), csrf.into()),
+            ("source".into(), source.into()),
+            ("body".into(), "MJ".into()),
+            ("full_name".into(), name.into()),
+            ("iin".into(), iin.into()),
+            ("phone".into(), "+77011234567".into()),
+            ("citizenship".into(), "kz".into()),
+            ("lang".into(), "ru".into()),
+            (
+                "question".into(),
+                "Вопрос о регистрации недвижимости".into(),
+            ),
+        ];
+        for (k, v) in extra {
+            f.retain(|(x, _)| x != k);
+            f.push(((*k).into(), (*v).into()));
+        }
+        f
+    };
+    let post = |f: Vec<(String, String)>, jar: String, files: Vec<(&'static str, Vec<u8>)>| {
+        let t = &t;
+        async move {
+            let fields: Vec<(&str, &str)> =
+                f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let files: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (*n, b.as_slice())).collect();
+            t.post_multipart("/staff/pr/take", &jar, &fields, &files)
+                .await
+        }
+    };
+    // Bad input is refused field by field, in the user's language.
+    let r = post(
+        take(&cc_csrf, "call_center", "", "123", &[("phone", "")]),
+        cc.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", loc(&r));
+    assert!(
+        r.text.contains("ИИН — 12 цифр") && r.text.contains("Обязательное поле"),
+        "{}",
+        r.text
+    );
+    let r = post(
+        take(
+            &cc_csrf,
+            "call_center",
+            "Ахметов Бауыржан",
+            "791028302728",
+            &[],
+        ),
+        cc.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let l = loc(&r);
+    assert!(l.contains("queued=1") && l.contains("26.03.2026"), "{l}");
+    let friday: i64 = between(&l, "done=", "&").parse().unwrap();
+    let screen = t.get(&l, &cc).await;
+    assert!(
+        screen.text.contains(&format!("№ {friday}")) && screen.text.contains("26.03.2026 09:00")
+    );
+    let s = store.pr_signup(friday).await.unwrap();
+    assert_eq!(s.card.received_at, at("2026-03-26T09:00:00+05:00"));
+    assert_eq!(s.card.channel, Channel::CallCenter);
+    let told = store.notices_of_card(friday).await.unwrap();
+    assert!(told
+        .iter()
+        .any(|n| n.kind == NoticeKind::PrQueued && n.body.contains("26.03.2026 09:00")));
+    let due = |id: i64, key: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .deadlines(id)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|d| d.key == key)
+                .map(|d| d.due_on.to_string())
+        }
+    };
+    assert_eq!(
+        due(friday, "registration").await.as_deref(),
+        Some("2026-03-26")
+    );
+    // Not registered before it is taken.
+    t.clock.set(at("2026-03-20T18:50:00+05:00"));
+
+    // Sessions expire: everyone signs in again after the clock moves.
+    let (gov, cc, sec, head, so, reg, unit) = (
+        t.login("gov").await,
+        t.login("cc").await,
+        t.login("sec").await,
+        t.login("head").await,
+        t.login("so").await,
+        t.login("reg2").await,
+        t.login("unit").await,
+    );
+    let (gov, gov_csrf, cc, cc_csrf, sec, sec_csrf, head, head_csrf) =
+        (gov.0, gov.1, cc.0, cc.1, sec.0, sec.1, head.0, head.1);
+    let (so, so_csrf, reg, reg_csrf, unit, unit_csrf) = (so.0, so.1, reg.0, reg.1, unit.0, unit.1);
+    let _ = (
+        &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
+        &reg_csrf, &unit, &unit_csrf,
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{friday}/register"),
+            &reg,
+            &format!("csrf={reg_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("следующего рабочего дня"), "{}", r.text);
+    // Thursday 26 March, after Nauryz: registered the day it is taken, routed to the worker.
+    t.clock.set(at("2026-03-26T10:00:00+05:00"));
+
+    // Sessions expire: everyone signs in again after the clock moves.
+    let (gov, cc, sec, head, so, reg, unit) = (
+        t.login("gov").await,
+        t.login("cc").await,
+        t.login("sec").await,
+        t.login("head").await,
+        t.login("so").await,
+        t.login("reg2").await,
+        t.login("unit").await,
+    );
+    let (gov, gov_csrf, cc, cc_csrf, sec, sec_csrf, head, head_csrf) =
+        (gov.0, gov.1, cc.0, cc.1, sec.0, sec.1, head.0, head.1);
+    let (so, so_csrf, reg, reg_csrf, unit, unit_csrf) = (so.0, so.1, reg.0, reg.1, unit.0, unit.1);
+    let _ = (
+        &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
+        &reg_csrf, &unit, &unit_csrf,
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{friday}/register"),
+            &reg,
+            &format!("csrf={reg_csrf}&responsible={sec_id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let s = store.pr_signup(friday).await.unwrap();
+    assert_eq!(
+        (s.state, s.card.state, s.responsible_id),
+        (SignupState::Routed, CardState::InExecution, Some(sec_id))
+    );
+    assert_eq!(
+        due(friday, "reception_date_notice").await.as_deref(),
+        Some("2026-04-16")
+    );
+    let journal = store.journal_for(&format!("card:{friday}")).await.unwrap();
+    assert!(journal
+        .iter()
+        .any(|e| e.draft.action == "register" && e.draft.details.contains("\"late\":false")));
+
+    // Oral (needs the applicant's confirmation) and paper (needs the scan) sign-ups by staff.
+    let r = post(
+        take(&reg_csrf, "oral", "Иванова Анна", "880101400126", &[]),
+        reg.clone(),
+        vec![],
+    )
+    .await;
+    assert!(r.text.contains("подтверждения заявителя"), "{}", r.text);
+    let r = post(
+        take(
+            &reg_csrf,
+            "oral",
+            "Иванова Анна",
+            "880101400126",
+            &[("confirmed", "1")],
+        ),
+        reg.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let oral: i64 = between(&loc(&r), "done=", "&").parse().unwrap();
+    let r = post(
+        take(&reg_csrf, "paper", "Сериков Арман", "900202300115", &[]),
+        reg.clone(),
+        vec![],
+    )
+    .await;
+    assert!(r.text.contains("скан"), "{}", r.text);
+    let scan = b"%PDF-1.4 paper sign-up".to_vec();
+    let r = post(
+        take(&reg_csrf, "paper", "Сериков Арман", "900202300115", &[]),
+        reg.clone(),
+        vec![("letter.pdf", scan.clone())],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let paper: i64 = between(&loc(&r), "done=", "&").parse().unwrap();
+    let got = t.get(&format!("/staff/pr/{paper}/scan"), &reg).await;
+    assert_eq!(got.text.as_bytes(), scan.as_slice());
+    // A call-center operator takes sign-ups only from the call center.
+    let r = post(
+        take(&cc_csrf, "paper", "X Y", "900202300115", &[]),
+        cc.clone(),
+        vec![],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // PR-06: a foreigner's sign-up is under the secrecy regime.
+    let r = post(
+        take(
+            &cc_csrf,
+            "call_center",
+            "Smith John",
+            "950505500124",
+            &[("citizenship", "foreign")],
+        ),
+        cc.clone(),
+        vec![],
+    )
+    .await;
+    let foreign: i64 = between(&loc(&r), "done=", "&").parse().unwrap();
+    for id in [oral, paper] {
+        let r = t
+            .post_form(
+                &format!("/staff/pr/{id}/register"),
+                &reg,
+                &format!("csrf={reg_csrf}&responsible={sec_id}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    assert_eq!(
+        t.get(&format!("/staff/pr/{foreign}"), &reg).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{foreign}/register"),
+            &sec,
+            &format!("csrf={sec_csrf}&responsible={sec_id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let list = t.get("/staff/pr?state=routed", &reg).await;
+    assert!(list.text.contains("ограничено (PR-06)") && !list.text.contains("Smith John"));
+
+    // PR-09: notes, due 5 working days before the first reception (15 April → 8 April).
+    for id in [friday, foreign, paper] {
+        let r = t
+            .post_form(
+                &format!("/staff/pr/{id}/note"),
+                &sec,
+                &format!("csrf={sec_csrf}&note=Справка+по+вопросу&proposal=set_date"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    assert_eq!(
+        store
+            .pr_signup(friday)
+            .await
+            .unwrap()
+            .note_due
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2026-04-08")
+    );
+    // Only the responsible worker writes the note; the head confirms a proposed refusal.
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{oral}/note"),
+            &reg,
+            &format!("csrf={reg_csrf}&note=x&proposal=refuse"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{oral}/note"),
+            &sec,
+            &format!("csrf={sec_csrf}&note=Не+в+компетенции&proposal=refuse"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{oral}/refuse"),
+            &head,
+            &format!("csrf={head_csrf}&reason=Вопрос+не+относится+к+компетенции"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        store.pr_signup(oral).await.unwrap().state,
+        SignupState::Refused
+    );
+    assert!(store
+        .notices_of_card(oral)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == NoticeKind::PrRefused));
+
+    // PR-12: a material request binds the unit; its member answers.
+    let r = t.post_form(&format!("/staff/pr/{friday}/request"), &sec, &format!("csrf={sec_csrf}&unit=Департамент+регистрации&assignee={unit_id}&text=Сведения&due=2026-03-20")).await;
+    assert!(r.text.contains("в прошлом"), "{}", r.text);
+    let r = t.post_form(&format!("/staff/pr/{friday}/request"), &sec, &format!("csrf={sec_csrf}&unit=Департамент+регистрации&assignee={unit_id}&text=Сведения&due=2026-04-01")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let tasks = t.get("/staff/pr", &unit).await;
+    assert!(
+        tasks.text.contains("Департамент регистрации"),
+        "{}",
+        tasks.text
+    );
+    let task = store.pr_tasks(Some(friday), None).await.unwrap()[0].id;
+    let r = t
+        .post_form(
+            &format!("/staff/pr/tasks/{task}"),
+            &unit,
+            &format!("csrf={unit_csrf}&answer=Право+зарегистрировано"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(t
+        .get(&format!("/staff/pr/{friday}"), &sec)
+        .await
+        .text
+        .contains("Право зарегистрировано"));
+
+    // PR-10, PR-11: queue order; the uncleared secrecy case waits; capacity holds.
+    let r = t
+        .post_form("/staff/pr/distribute", &sec, &format!("csrf={sec_csrf}"))
+        .await;
+    assert!(loc(&r).contains("placed=2&waiting=1"), "{}", loc(&r));
+    let first = store.pr_signup(friday).await.unwrap();
+    let second = store.pr_signup(paper).await.unwrap();
+    let slot_of = |s: &otinish_domain::repo::Signup| s.slot_id.unwrap();
+    assert_eq!(
+        store
+            .pr_slot(slot_of(&first))
+            .await
+            .unwrap()
+            .slot
+            .starts
+            .to_string(),
+        "2026-04-15 10:00:00"
+    );
+    assert_eq!(
+        store
+            .pr_slot(slot_of(&second))
+            .await
+            .unwrap()
+            .slot
+            .starts
+            .to_string(),
+        "2026-04-22 15:00:00"
+    );
+    let notice = store
+        .notices_of_card(friday)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.kind == NoticeKind::PrDateTime)
+        .unwrap();
+    assert!(notice.body.contains("15.04.2026 10:00") && notice.body.contains("Асқаров Ерлан"));
+    assert!(store
+        .notices_of_card(friday)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == NoticeKind::PrDateTime
+            && n.channel == otinish_domain::notice::NoticeChannel::Sms));
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{foreign}/clear"),
+            &sec,
+            &format!("csrf={sec_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{foreign}/clear"),
+            &so,
+            &format!("csrf={so_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .post_form("/staff/pr/distribute", &sec, &format!("csrf={sec_csrf}"))
+        .await;
+    assert!(loc(&r).contains("placed=1&waiting=0"), "{}", loc(&r));
+
+    // PR-07: volunteers only on reception days; a representative with the question.
+    let part = |day: &str, kind: &str, card: &str| {
+        format!("csrf={sec_csrf}&day={day}&kind={kind}&name=Серикова+Дана&organisation=Акимат&card={card}")
+    };
+    let r = t
+        .post_form(
+            "/staff/pr/participants",
+            &sec,
+            &part("2026-04-16", "volunteer", ""),
+        )
+        .await;
+    assert!(r.text.contains("только в дни приёма"), "{}", r.text);
+    let r = t
+        .post_form(
+            "/staff/pr/participants",
+            &sec,
+            &part("2026-04-15", "volunteer", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .post_form(
+            "/staff/pr/participants",
+            &sec,
+            &part("2026-04-15", "body_representative", ""),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .post_form(
+            "/staff/pr/participants",
+            &sec,
+            &part("2026-04-15", "body_representative", &friday.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+
+    // The reception: not before it begins; then held, the card answered, the survey sent.
+    t.clock.set(at("2026-04-15T09:00:00+05:00"));
+
+    // Sessions expire: everyone signs in again after the clock moves.
+    let (gov, cc, sec, head, so, reg, unit) = (
+        t.login("gov").await,
+        t.login("cc").await,
+        t.login("sec").await,
+        t.login("head").await,
+        t.login("so").await,
+        t.login("reg2").await,
+        t.login("unit").await,
+    );
+    let (gov, gov_csrf, cc, cc_csrf, sec, sec_csrf, head, head_csrf) =
+        (gov.0, gov.1, cc.0, cc.1, sec.0, sec.1, head.0, head.1);
+    let (so, so_csrf, reg, reg_csrf, unit, unit_csrf) = (so.0, so.1, reg.0, reg.1, unit.0, unit.1);
+    let _ = (
+        &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
+        &reg_csrf, &unit, &unit_csrf,
+    );
+    let held =
+        format!("csrf={head_csrf}&outcome=consultation&outcome_text=Разъяснён+порядок+регистрации");
+    let r = t
+        .post_form(&format!("/staff/pr/{friday}/held"), &head, &held)
+        .await;
+    assert!(r.text.contains("Приём ещё не начался"), "{}", r.text);
+    t.clock.set(at("2026-04-15T10:30:00+05:00"));
+
+    // Sessions expire: everyone signs in again after the clock moves.
+    let (gov, cc, sec, head, so, reg, unit) = (
+        t.login("gov").await,
+        t.login("cc").await,
+        t.login("sec").await,
+        t.login("head").await,
+        t.login("so").await,
+        t.login("reg2").await,
+        t.login("unit").await,
+    );
+    let (gov, gov_csrf, cc, cc_csrf, sec, sec_csrf, head, head_csrf) =
+        (gov.0, gov.1, cc.0, cc.1, sec.0, sec.1, head.0, head.1);
+    let (so, so_csrf, reg, reg_csrf, unit, unit_csrf) = (so.0, so.1, reg.0, reg.1, unit.0, unit.1);
+    let _ = (
+        &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
+        &reg_csrf, &unit, &unit_csrf,
+    );
+    let held =
+        format!("csrf={head_csrf}&outcome=consultation&outcome_text=Разъяснён+порядок+регистрации");
+    let r = t
+        .post_form(&format!("/staff/pr/{friday}/held"), &head, &held)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(store.card(friday).await.unwrap().state, CardState::Answered);
+    let survey = store
+        .notices_of_card(friday)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| {
+            n.kind == NoticeKind::PrSurvey
+                && n.channel == otinish_domain::notice::NoticeChannel::Sms
+        })
+        .unwrap();
+    let link = survey
+        .body
+        .split_whitespace()
+        .find(|w| w.contains("/survey/"))
+        .unwrap();
+    let path = link.trim_start_matches("http://otinish.test");
+    let form = t.get(path, "").await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = form.cookie("otinish_csrf").unwrap();
+    let jar = format!("otinish_csrf={csrf}");
+    let r = t
+        .post_form(path, &jar, &format!("csrf={csrf}&rating=7"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .post_form(path, &jar, &format!("csrf={csrf}&rating=5&comment=Спасибо"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(store.pr_signup(friday).await.unwrap().rating, Some(5));
+    assert!(t.get(path, "").await.text.contains("Опрос уже пройден"));
+    // PR-13: the phone survey lists the consultation (a full sample) and a withdrawal.
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{paper}/decline"),
+            &sec,
+            &format!("csrf={sec_csrf}&reason=Вопрос+решён+до+приёма"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let phone = t.get("/staff/pr?percent=100", &sec).await;
+    let list = between(&phone.text, "id=\"phone-list\"", "</table>");
+    assert!(
+        list.contains("Ахметов Бауыржан") && list.contains("Сериков Арман"),
+        "{list}"
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{paper}/phone"),
+            &sec,
+            &format!("csrf={sec_csrf}&result=reached&rating=4"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let phone = t.get("/staff/pr?percent=100", &sec).await;
+    assert!(!between(&phone.text, "id=\"phone-list\"", "</table>").contains("Сериков Арман"));
+
+    // PR-15: the quarterly report of Q1 (every sign-up here was taken in March).
+    let csv = t
+        .get("/staff/pr/report?year=2026&quarter=1&format=csv", &gov)
+        .await;
+    let line = csv
+        .text
+        .lines()
+        .find(|l| l.starts_with("MJ,"))
+        .unwrap_or_default()
+        .to_owned();
+    // body, signups, portal, e_appeals, paper, oral, call_center, registered_late, notice_late,
+    // held, consultations, satisfied, no_show, refused, declined, waiting, secrecy, surveys,
+    // rating, phone_surveys
+    assert_eq!(
+        line, "MJ,4,0,0,1,1,2,0,0,1,1,0,0,1,1,1,1,2,4.5,1",
+        "{}",
+        csv.text
+    );
+    let html = t.get("/staff/pr/report?year=2026&quarter=1", &gov).await;
+    assert!(html.text.contains("id=\"report-total\""));
+    assert_eq!(
+        t.get("/staff/pr/report", &cc).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // PR-02: the "E-appeals" intake (JSON and CSV), idempotent on its id; a token is required.
+    let t = TestApp::rebuild(t, |a| {
+        a.config.e_appeals_token = Some("secret-token".into())
+    });
+    let api = |body: &str, ct: &str, token: &str| {
+        Request::post("/api/v1/pr/signups")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let send = |req| {
+        let router = t.router.clone();
+        async move { reply(router.oneshot(req).await.unwrap_or_else(|e| match e {})).await }
+    };
+    let json = r#"[{"external_id":"EA-7","body":"MJ","full_name":"Нұрланов Ерболат","iin":"791028302728","phone":"+77011234567","question":"Жер учаскесі"},
+                   {"external_id":"EA-8","body":"MJ","full_name":"","iin":"1","phone":"","question":""}]"#;
+    assert_eq!(
+        send(api(json, "application/json", "wrong")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = send(api(json, "application/json", "secret-token")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["results"][0]["status"], "accepted");
+    assert_eq!(v["results"][1]["status"], "refused");
+    let again: serde_json::Value = serde_json::from_str(
+        &send(api(json, "application/json", "secret-token"))
+            .await
+            .text,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            again["results"][0]["status"].clone(),
+            again["results"][0]["card_id"].clone()
+        ),
+        ("known".into(), v["results"][0]["card_id"].clone())
+    );
+    let csv = "external_id,body,full_name,iin,phone,question\nEA-9,MJ,\"Ли, Анна\",880101400126,+77011234567,\"Вопрос \"\"о пенсии\"\"\"\n";
+    let r: serde_json::Value =
+        serde_json::from_str(&send(api(csv, "text/csv", "secret-token")).await.text).unwrap();
+    assert_eq!(r["results"][0]["status"], "accepted", "{r}");
+    let id = r["results"][0]["card_id"].as_i64().unwrap();
+    let s = t.app.store.pr_signup(id).await.unwrap();
+    assert_eq!(
+        (s.full_name.as_str(), s.question.as_str()),
+        ("Ли, Анна", "Вопрос \"о пенсии\"")
+    );
+
+    // PR-14: with the file store unusable, the call center still takes sign-ups; a paper scan
+    // is refused with a clear message.
+    let t = TestApp::rebuild(t, |a| {
+        a.files = otinish_store::files::FileStore::new("/proc/otinish-no-files")
+    });
+    let (cc, cc_csrf) = t.login("cc").await;
+    let (reg, reg_csrf) = t.login("reg2").await;
+    let fields = take(
+        &cc_csrf,
+        "call_center",
+        "Ахметов Бауыржан",
+        "791028302728",
+        &[],
+    );
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = t.post_multipart("/staff/pr/take", &cc, &f, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let fields = take(&reg_csrf, "paper", "Сериков Арман", "900202300115", &[]);
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = t
+        .post_multipart("/staff/pr/take", &reg, &f, &[("scan.pdf", b"%PDF-1.4")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Не удалось сохранить скан"), "{}", r.text);
 }
