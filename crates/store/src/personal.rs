@@ -148,27 +148,6 @@ macro_rules! impl_personal {
                 Self::journal_in(tx, &j).await.map_err(map_err)?;
                 Ok(())
             }
-
-            async fn pr_card_moves(tx: &mut Tx<'_>, card_id: i64, moves: &[CardMove], at: DateTime<Utc>) -> StoreResult<()> {
-                for m in moves {
-                    Self::card_state_check(tx, card_id, m.from).await?;
-                    sqlx::query(
-                        "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
-                         decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
-                         closed_at = COALESCE(closed_at, $5) WHERE id = $6",
-                    )
-                    .bind(m.to.as_str())
-                    .bind(m.update.executor_id)
-                    .bind(&m.update.decision)
-                    .bind(&m.update.answer)
-                    .bind(m.to.is_closed().then(|| micros(at)))
-                    .bind(card_id)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(map_err)?;
-                }
-                Ok(())
-            }
         }
 
         #[async_trait]
@@ -495,7 +474,7 @@ macro_rules! impl_personal {
                     journal.clone(),
                 )
                 .await?;
-                Self::pr_card_moves(
+                Self::card_moves_in(
                     &mut tx,
                     card_id,
                     &[CardMove {
@@ -564,7 +543,7 @@ macro_rules! impl_personal {
                 if done == 0 {
                     return Err(StoreError::Stale(format!("sign-up {card_id} is not `{from}`")));
                 }
-                Self::pr_card_moves(&mut tx, card_id, moves, journal.at).await?;
+                Self::card_moves_in(&mut tx, card_id, moves, journal.at).await?;
                 Self::insert_notices(&mut tx, notices, journal.at).await.map_err(map_err)?;
                 let mut j = journal;
                 if j.from_state.is_none() {

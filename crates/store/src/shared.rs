@@ -528,6 +528,29 @@ macro_rules! impl_repos {
                 Ok(number)
             }
 
+            /// Applies card moves inside `tx`, each checked against the card's state; a move into
+            /// a closed state sets the closing moment `at`.
+            async fn card_moves_in(tx: &mut Tx<'_>, card_id: i64, moves: &[CardMove], at: DateTime<Utc>) -> StoreResult<()> {
+                for m in moves {
+                    Self::card_state_check(tx, card_id, m.from).await?;
+                    sqlx::query(
+                        "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
+                         decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
+                         closed_at = COALESCE(closed_at, $5) WHERE id = $6",
+                    )
+                    .bind(m.to.as_str())
+                    .bind(m.update.executor_id)
+                    .bind(&m.update.decision)
+                    .bind(&m.update.answer)
+                    .bind(m.to.is_closed().then(|| micros(at)))
+                    .bind(card_id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Ok(())
+            }
+
             async fn card_state_check(tx: &mut Tx<'_>, card_id: i64, from: CardState) -> Result<(), StoreError> {
                 let row = sqlx::query("SELECT state FROM card WHERE id = $1")
                     .bind(card_id)
@@ -2287,23 +2310,7 @@ macro_rules! impl_repos {
                     StoreError::Conflict(_) => StoreError::Conflict("the new time is booked".into()),
                     other => other,
                 })?;
-                if let Some(m) = card {
-                    Self::card_state_check(&mut tx, card_id, m.from).await?;
-                    sqlx::query(
-                        "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
-                         decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
-                         closed_at = COALESCE(closed_at, $5) WHERE id = $6",
-                    )
-                    .bind(m.to.as_str())
-                    .bind(m.update.executor_id)
-                    .bind(&m.update.decision)
-                    .bind(&m.update.answer)
-                    .bind(m.to.is_closed().then(|| micros(journal.at)))
-                    .bind(card_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
+                Self::card_moves_in(&mut tx, card_id, card.map(std::slice::from_ref).unwrap_or_default(), journal.at).await?;
                 Self::insert_notices(&mut tx, notices, journal.at).await.map_err(map_err)?;
                 Self::insert_messages(&mut tx, Some(id), messages, journal.at).await.map_err(map_err)?;
                 let mut j = journal;

@@ -1124,13 +1124,20 @@ struct SchedulePage {
     centers: bool,
 }
 
-async fn schedule_rows(app: &App, tr: Tr, slots: &[PrSlot]) -> Vec<ScheduleRow> {
-    let bodies = app
-        .store
+/// Every body (for names and codes on the schedule pages).
+async fn all_bodies(app: &App) -> Vec<otinish_domain::model::Body> {
+    app.store
         .bodies(PageRequest::new(Some(500), None))
         .await
         .map(|p| p.items)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn schedule_rows(
+    bodies: &[otinish_domain::model::Body],
+    tr: Tr,
+    slots: &[PrSlot],
+) -> Vec<ScheduleRow> {
     slots
         .iter()
         .map(|s| {
@@ -1179,13 +1186,8 @@ pub async fn schedule(
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
     let slots = app.store.pr_slots(id).await.unwrap_or_default();
-    let rows = schedule_rows(&app, tr, &slots).await;
-    let bodies = app
-        .store
-        .bodies(PageRequest::new(Some(500), None))
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let bodies = all_bodies(&app).await;
+    let rows = schedule_rows(&bodies, tr, &slots);
     let mut officials = Vec::new();
     for b in bodies
         .iter()
@@ -1324,12 +1326,7 @@ async fn published_rows(app: &App) -> Vec<(PublishedRef, Vec<ScheduleRow>, Vec<S
     let last = first
         .checked_add_months(chrono::Months::new(2))
         .unwrap_or(first);
-    let bodies = app
-        .store
-        .bodies(PageRequest::new(Some(500), None))
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let bodies = all_bodies(app).await;
     let mut out = Vec::new();
     for s in app
         .store
@@ -1346,8 +1343,8 @@ async fn published_rows(app: &App) -> Vec<(PublishedRef, Vec<ScheduleRow>, Vec<S
                 .map(|x| x.code.clone())
                 .unwrap_or_default(),
         };
-        let kk = schedule_rows(app, Tr::new(Lang::Kk), &slots).await;
-        let ru = schedule_rows(app, Tr::new(Lang::Ru), &slots).await;
+        let kk = schedule_rows(&bodies, Tr::new(Lang::Kk), &slots);
+        let ru = schedule_rows(&bodies, Tr::new(Lang::Ru), &slots);
         out.push(((s.id, s.month.format("%m.%Y").to_string(), owner), kk, ru));
     }
     out
@@ -1382,12 +1379,13 @@ pub async fn poster(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     }
     let slots = app.store.pr_slots(id).await.unwrap_or_default();
+    let bodies = all_bodies(&app).await;
     let page = PosterPage {
         kk: Tr::new(Lang::Kk),
         ru: Tr::new(Lang::Ru),
         month: s.month.format("%m.%Y").to_string(),
-        rows_kk: schedule_rows(&app, Tr::new(Lang::Kk), &slots).await,
-        rows_ru: schedule_rows(&app, Tr::new(Lang::Ru), &slots).await,
+        rows_kk: schedule_rows(&bodies, Tr::new(Lang::Kk), &slots),
+        rows_ru: schedule_rows(&bodies, Tr::new(Lang::Ru), &slots),
     };
     render(page).into_response()
 }
