@@ -1270,6 +1270,260 @@ mod browser {
         }
         assert!(count >= 8, "{count} emails: {:?}", mails.lock().await);
     }
+
+    /// Sends keys to whatever has the focus, as a person at the keyboard does, and returns
+    /// the id of the element that has the focus afterwards.
+    async fn keys(c: &Client, k: &str) -> String {
+        let el = c.active_element().await.unwrap();
+        el.send_keys(k).await.unwrap();
+        c.active_element()
+            .await
+            .unwrap()
+            .attr("id")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// PR-01 … PR-15 in a browser: on Monday 1 February 2027 at 10:00 the call-center operator
+    /// signs an applicant up by keyboard alone; the registrar registers the sign-up the same day
+    /// and routes it to the reception secretary, who writes the reference note and distributes
+    /// the list into the published center schedule; the applicant reads the date and time in
+    /// the cabinet. On 15 February (the demo clock moved) the head holds the reception, the
+    /// applicant answers the survey from the link in the notice, and the government office's
+    /// quarterly report counts it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn pr_browser_call_center_sign_up_to_quarterly_report() {
+        let Some(driver) = chromedriver() else {
+            return;
+        };
+        const TAB: &str = "\u{e004}";
+        const CTRL_ENTER: &str = "\u{e009}\u{e007}\u{e000}";
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let first = server(
+            dir.path(),
+            port,
+            &["--demo-now", "2027-02-01T10:00:00+05:00"],
+        );
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let (c, _chromedriver) = browser(&driver, profile.path()).await;
+
+        // PR-02: the call center, keyboard only. The body field has the focus on arrival;
+        // Tab walks the fields in order; Ctrl+Enter sends.
+        staff_login(&c, &base, "callcenter").await;
+        c.goto(&format!("{base}/staff/pr/take?source=call_center"))
+            .await
+            .unwrap();
+        let focused = c.active_element().await.unwrap().attr("id").await.unwrap();
+        assert_eq!(focused.as_deref(), Some("body"), "{}", page(&c).await);
+        for (typed, next) in [
+            ("MJ", "full_name"),
+            ("Серикбаев Нурлан Асанович", "iin"),
+            ("791028302728", "phone"),
+            ("+77011234567", "email"),
+            ("akhmetov@demo.example.kz", "citizenship"),
+            ("", "lang"),
+            ("Р", "question"),
+        ] {
+            assert_eq!(
+                keys(&c, &format!("{typed}{TAB}")).await,
+                next,
+                "after {typed:?}"
+            );
+        }
+        keys(&c, "Земельный участок в с. Коктал не выделен третий год").await;
+        let lang = c
+            .execute("return document.getElementById('lang').value;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            lang,
+            serde_json::Value::from("ru"),
+            "type-ahead picks Russian"
+        );
+        shot(&c, "pr-call-center").await;
+        let before = c.current_url().await.unwrap();
+        keys(&c, CTRL_ENTER).await;
+        for _ in 0..100 {
+            if c.current_url().await.map(|u| u != before).unwrap_or(false) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = c.wait().for_element(Locator::Id("message")).await;
+        let taken = c.current_url().await.unwrap();
+        let done = taken
+            .query_pairs()
+            .find(|(k, _)| k == "done")
+            .map(|(_, v)| v.into_owned());
+        let Some(id) = done else {
+            panic!("no sign-up number in {taken}: {}", page(&c).await);
+        };
+        assert!(
+            text(&c, "#message").await.contains(&format!("№ {id}")),
+            "{}",
+            page(&c).await
+        );
+        // The form is empty again with the cursor in its first field, for the next call.
+        assert_eq!(
+            c.active_element()
+                .await
+                .unwrap()
+                .attr("id")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("body")
+        );
+        let signup_url = format!("{base}/staff/pr/{id}");
+
+        // PR-08: the registrar registers it the same day and routes it to the secretary.
+        staff_login(&c, &base, "registrar.mj").await;
+        c.goto(&signup_url).await.unwrap();
+        choose(&c, "responsible", "Мадина Хатшыева").await;
+        click_load(&c, Locator::Id("action-register")).await;
+        assert!(
+            text(&c, "#deadlines").await.contains("01.02.2027"),
+            "registered on the day of receipt: {}",
+            page(&c).await
+        );
+
+        // PR-09: the responsible secretary writes the reference note proposing a date;
+        // PR-10: she distributes the list into the published center schedule.
+        staff_login(&c, &base, "secretary.mj").await;
+        c.goto(&signup_url).await.unwrap();
+        c.find(Locator::Id("note"))
+            .await
+            .unwrap()
+            .send_keys("Заявитель обращался в акимат дважды; предлагается принять.")
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("action-note")).await;
+        act(&c, &format!("{base}/staff/pr"), "action-distribute").await;
+        assert!(
+            text(&c, "#message").await.contains("Распределено: 1"),
+            "{}",
+            page(&c).await
+        );
+        c.goto(&signup_url).await.unwrap();
+        assert!(
+            page(&c).await.contains("15.02.2027 10:00"),
+            "{}",
+            page(&c).await
+        );
+        shot(&c, "pr-distributed").await;
+
+        // PR-11: the applicant reads the date and time in the cabinet.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_load(&c, Locator::Id("demo-akhmetov")).await;
+        c.goto(&format!("{base}/cabinet")).await.unwrap();
+        let cabinet = page(&c).await;
+        assert!(
+            cabinet.contains(&format!("Дата и время личного приёма: № {id}"))
+                && cabinet.contains("15.02.2027 10:00"),
+            "{cabinet}"
+        );
+        drop(first);
+
+        // The reception day: the same data, the demo clock at 10:30 on 15 February.
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let signup_url = format!("{base}/staff/pr/{id}");
+        let _second = server(
+            dir.path(),
+            port,
+            &["--demo-now", "2027-02-15T10:30:00+05:00"],
+        );
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        staff_login(&c, &base, "head.mj").await;
+        c.goto(&signup_url).await.unwrap();
+        choose(&c, "outcome", "Консультация").await;
+        c.find(Locator::Id("outcome_text"))
+            .await
+            .unwrap()
+            .send_keys("Разъяснён порядок выделения участка через акимат района.")
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("action-held")).await;
+        assert!(
+            page(&c).await.contains("class=\"ok\""),
+            "{}",
+            page(&c).await
+        );
+
+        // PR-13: the survey link arrives with the notice; the applicant answers it.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_load(&c, Locator::Id("demo-akhmetov")).await;
+        c.goto(&format!("{base}/cabinet")).await.unwrap();
+        let cabinet = page(&c).await;
+        let at = cabinet
+            .find("/survey/")
+            .unwrap_or_else(|| panic!("no survey link: {cabinet}"));
+        let token: String = cabinet[at + "/survey/".len()..]
+            .chars()
+            .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '-' || *ch == '_')
+            .collect();
+        c.goto(&format!("{base}/survey/{token}?lang=ru"))
+            .await
+            .unwrap();
+        c.find(Locator::Id("rating-5"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        click_load(&c, Locator::Id("action-survey")).await;
+        assert!(
+            text(&c, "#message").await.contains("Спасибо"),
+            "{}",
+            page(&c).await
+        );
+        shot(&c, "pr-survey").await;
+
+        // PR-15: the government office's quarterly report counts the sign-up, the reception
+        // and the survey.
+        staff_login(&c, &base, "govoffice").await;
+        c.goto(&format!("{base}/staff/pr/report?year=2027&quarter=1"))
+            .await
+            .unwrap();
+        let total = c
+            .execute(
+                "const h = [...document.querySelectorAll('#report thead th')].map(e => e.textContent);\
+                 const v = [...document.querySelectorAll('#report-total > *')].map(e => e.textContent);\
+                 return Object.fromEntries(h.map((k, i) => [k, v[i]]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        for (column, expected) in [
+            ("Записи", "1"),
+            ("Call-центр", "1"),
+            ("Принято", "1"),
+            ("Консультация", "1"),
+            ("Регистрация просрочена", "0"),
+            ("Уведомление просрочено", "0"),
+            ("Опросы", "1"),
+            ("Оценка", "5.0"),
+        ] {
+            assert_eq!(
+                total.get(column).and_then(|v| v.as_str()),
+                Some(expected),
+                "{column} in {total}"
+            );
+        }
+        assert!(
+            text(&c, "#report tbody").await.contains("MJ — "),
+            "the line is named by the body: {}",
+            page(&c).await
+        );
+        shot(&c, "pr-report").await;
+        c.close().await.unwrap();
+    }
 }
 
 // ---------------------------------------------------------------------------------------

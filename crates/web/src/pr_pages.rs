@@ -1484,7 +1484,8 @@ struct ReportPage {
     year: i32,
     quarter: u32,
     sources: Vec<String>,
-    lines: Vec<otinish_domain::personal::ReportLine>,
+    /// Each line with the body's name in the reader's language (the CSV keeps the code).
+    lines: Vec<(String, otinish_domain::personal::ReportLine)>,
     total: otinish_domain::personal::ReportLine,
 }
 
@@ -1568,6 +1569,32 @@ pub async fn report(
         )
             .into_response();
     }
+    let names: std::collections::HashMap<String, String> = app
+        .store
+        .bodies(PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| {
+            (
+                b.code.clone(),
+                format!("{} — {}", b.code, b.name.get(tr.lang)),
+            )
+        })
+        .collect();
+    let lines = lines
+        .into_iter()
+        .map(|l| {
+            (
+                names
+                    .get(&l.body)
+                    .cloned()
+                    .unwrap_or_else(|| l.body.clone()),
+                l,
+            )
+        })
+        .collect();
     let page = ReportPage {
         t: tr,
         layout: Layout::new(&app, &ctx),
