@@ -254,16 +254,39 @@ pub trait CardRepo: Send + Sync {
     ) -> StoreResult<Page<Card>>;
     /// The body's active staff and how many open cards each holds.
     async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>>;
-    /// EA-13: cards of a body received in `[from, to)`, counted by kind, channel, state,
-    /// decision, collectiveness and whether the answer term was kept (judged at `now` for
-    /// open cards).
+    /// EA-13: cards of the bodies received in `[from, to)`, counted per body by kind, channel,
+    /// applicant type, state, decision, collectiveness, attachment, the body forwarded to and
+    /// whether the answer term was kept (judged at `now` for open cards). Reads the
+    /// (body, received) index range of each body, not the whole table.
     async fn report_groups(
         &self,
-        body_id: i64,
+        body_ids: &[i64],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<crate::report::ReportGroup>>;
+    /// Cards of the bodies received in each interval `[bounds[i], bounds[i + 1])`.
+    async fn received_counts(
+        &self,
+        body_ids: &[i64],
+        bounds: &[DateTime<Utc>],
+    ) -> StoreResult<Vec<i64>>;
+    /// Hours from receipt to closing of the bodies' cards closed with an answer in
+    /// `[from, to)` (received at most a year and a half before `from`).
+    async fn answer_hours(
+        &self,
+        body_ids: &[i64],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<i64>>;
+    /// PR-13: how many survey answers about the bodies' receptions in `[from, to)` gave each
+    /// rating from 1 to 5.
+    async fn survey_ratings(
+        &self,
+        body_ids: &[i64],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<[i64; 5]>;
     /// Records a pause, resumption or extension and the recomputed deadlines; journaled.
     async fn add_term_event(
         &self,

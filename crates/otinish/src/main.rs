@@ -68,6 +68,11 @@ enum Command {
     },
     /// Check the audit journal's hash chain; exit status 1 names the first broken entry.
     VerifyJournal,
+    /// Statistical reports (EA-13).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Announce a planned outage (or other notice) on every portal page during a window (EA-16).
     Announce {
         /// Start, e.g. 2026-12-01T02:00:00+05:00.
@@ -101,6 +106,33 @@ enum Command {
         /// A CRL file (DER or PEM); repeat for several.
         #[arg(long)]
         crl: Vec<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Form 1-OL "On consideration of appeals of individuals and legal entities" for a body and
+    /// a period: XLSX (Kazakh and Russian headings), CSV or JSON.
+    #[command(name = "1-ol")]
+    OneOl {
+        /// The body's code, e.g. MJ.
+        #[arg(long)]
+        body: String,
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last day of the period, included (YYYY-MM-DD).
+        #[arg(long)]
+        to: NaiveDate,
+        /// Include every body below it in the hierarchy, each appeal counted once.
+        #[arg(long)]
+        rollup: bool,
+        /// xlsx, csv or json [default: from --out's extension, else csv].
+        #[arg(long)]
+        format: Option<String>,
+        /// Write here instead of standard output (required for xlsx).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -306,6 +338,64 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 )
                 .await?;
             println!("announcement {id} is shown from {from} to {to}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            command:
+                ReportCommand::OneOl {
+                    body,
+                    from,
+                    to,
+                    rollup,
+                    format,
+                    out,
+                },
+        } => {
+            let format = format
+                .or_else(|| {
+                    out.as_ref()
+                        .and_then(|p| p.extension())
+                        .map(|e| e.to_string_lossy().to_lowercase())
+                })
+                .unwrap_or_else(|| "csv".into());
+            if !["xlsx", "csv", "json"].contains(&format.as_str()) {
+                bail!("unknown --format `{format}` (use xlsx, csv or json)");
+            }
+            if format == "xlsx" && out.is_none() {
+                bail!("XLSX is binary: give --out FILE.xlsx");
+            }
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let report = otinish_web::reports::build_one_ol(
+                store.as_ref(),
+                &base_cal,
+                &body,
+                rollup,
+                from,
+                to,
+                Utc::now(),
+            )
+            .await?;
+            let bytes = match format.as_str() {
+                "xlsx" => otinish_web::reports::one_ol_xlsx(&report)?,
+                "json" => otinish_web::reports::one_ol_json(&report),
+                _ => otinish_web::reports::one_ol_csv(&report).into_bytes(),
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    println!(
+                        "1-OL {body} {from} – {to}: {} received; written to {}",
+                        report.total.received,
+                        path.display()
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

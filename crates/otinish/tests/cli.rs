@@ -202,6 +202,7 @@ fn help_for_every_subcommand() {
         "verify-journal",
         "verify",
         "announce",
+        "report",
     ] {
         let o = otinish(dir.path(), &[sub, "--help"]);
         assert!(
@@ -346,6 +347,83 @@ fn ea_16_announce_command() {
     );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--to must be after --from"));
+}
+
+/// EA-13: `otinish report 1-ol` on generated cards: JSON, CSV and XLSX agree; a body that
+/// does not exist and a period backwards are refused with the reason.
+#[test]
+fn ea_13_report_command_writes_one_ol_in_three_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = otinish(dir.path(), &["demo", "--cards", "300", "--seed", "7"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let year = chrono::Utc::now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap()
+        - 1;
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "report", "1-ol", "--body", "MJ", "--from", &from, "--to", &to,
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        otinish(
+            dir.path(),
+            &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        )
+    };
+    let json = run(&["--format", "json"]);
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let received = v["total"]["received"].as_i64().unwrap();
+    assert!(received > 0, "the generated year has cards of MJ: {v}");
+    let resolved: i64 = v["total"]["by_resolution"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|n| n.as_i64())
+        .sum();
+    assert_eq!(resolved, received, "every appeal has one resolution");
+    let csv = stdout(&run(&[]));
+    let line = csv
+        .lines()
+        .find(|l| l.starts_with("received,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(line.ends_with(&format!(",{received},{received}")), "{line}");
+    let out = dir.path().join("1-ol.xlsx");
+    let x = run(&["--out", out.to_str().unwrap()]);
+    assert!(x.status.success(), "{}", String::from_utf8_lossy(&x.stderr));
+    assert!(stdout(&x).contains(&format!("{received} received")));
+    assert!(std::fs::read(&out).unwrap().starts_with(b"PK"));
+
+    let o = otinish(
+        dir.path(),
+        &[
+            "report", "1-ol", "--body", "NOPE", "--from", &from, "--to", &to,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown body NOPE"));
+    let o = otinish(
+        dir.path(),
+        &[
+            "report", "1-ol", "--body", "MJ", "--from", &to, "--to", &from,
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the period must end on or after its start")
+    );
+    let o = run(&["--format", "xlsx"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give --out FILE.xlsx"));
 }
 
 /// A child process killed when the test ends, however it ends.
@@ -1522,6 +1600,38 @@ mod browser {
             page(&c).await
         );
         shot(&c, "pr-report").await;
+
+        // PR-13, GEN-04, EA-13: the dashboard shows the reception's rating, the terms and the
+        // charts, drawn by the server; the public statistics page too, without signing in.
+        c.goto(&format!("{base}/staff/dashboard?body=MJ"))
+            .await
+            .unwrap();
+        assert_eq!(text(&c, "#rating").await, "5.0", "{}", page(&c).await);
+        let drawn = |id: &str| {
+            format!(
+                "const s = document.querySelector('#{id} svg');                  return !!s && s.getBoundingClientRect().width > 200 && [...s.querySelectorAll('rect')].filter(r => Number(r.getAttribute('height')) > 0).length;"
+            )
+        };
+        let bars = c.execute(&drawn("rating-chart"), vec![]).await.unwrap();
+        assert_eq!(bars, serde_json::Value::from(1), "one rating given");
+        shot(&c, "dashboard").await;
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/statistics?year=2027&lang=ru"))
+            .await
+            .unwrap();
+        assert!(
+            text(&c, "h1").await.contains("Открытая статистика"),
+            "{}",
+            page(&c).await
+        );
+        let bars = c.execute(&drawn("month-chart"), vec![]).await.unwrap();
+        assert_eq!(
+            bars,
+            serde_json::Value::from(0),
+            "one appeal a month is withheld, not drawn"
+        );
+        assert!(text(&c, "#stats-bodies").await.contains("<5"));
+        shot(&c, "statistics").await;
         c.close().await.unwrap();
     }
 }

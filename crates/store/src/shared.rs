@@ -1105,25 +1105,31 @@ macro_rules! impl_repos {
 
             async fn report_groups(
                 &self,
-                body_id: i64,
+                body_ids: &[i64],
                 from: DateTime<Utc>,
                 to: DateTime<Utc>,
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<otinish_domain::report::ReportGroup>> {
-                use otinish_domain::report::{ReportGroup, TermOutcome};
-                let rows = sqlx::query(
-                    "SELECT c.kind, c.channel, c.state, COALESCE(c.decision, '') AS decision, c.collective, \
-                     CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END AS term, \
+                use otinish_domain::report::{ApplicantType, ReportGroup, TermOutcome};
+                if body_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // Ids are numbers, written into the statement as such; each body's cards of the
+                // period are one range of the (body_id, received_at) index.
+                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let term = "CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $3) <= d.due_at THEN 1 ELSE 2 END";
+                let rows = sqlx::query(&format!(
+                    "SELECT c.body_id, c.kind, c.channel, COALESCE(a.kind, 'individual') AS applicant, c.state, \
+                     COALESCE(c.decision, '') AS decision, c.collective, {term} AS term, \
                      CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END AS repeated, \
-                     CASE WHEN c.redirected_to_body_id IS NULL THEN 0 ELSE 1 END AS redirected, \
-                     COUNT(*) AS n \
+                     COALESCE(c.redirected_to_body_id, 0) AS redirected_to, COUNT(*) AS n \
                      FROM card c LEFT JOIN card_deadline d ON d.card_id = c.id AND d.key = 'answer' \
-                     WHERE c.body_id = $1 AND c.received_at >= $2 AND c.received_at < $3 \
-                     GROUP BY c.kind, c.channel, c.state, COALESCE(c.decision, ''), c.collective, \
-                     CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $4) <= d.due_at THEN 1 ELSE 2 END, \
-                     CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END, CASE WHEN c.redirected_to_body_id IS NULL THEN 0 ELSE 1 END",
-                )
-                .bind(body_id)
+                     LEFT JOIN applicant a ON a.id = c.applicant_id \
+                     WHERE c.body_id IN ({ids}) AND c.received_at >= $1 AND c.received_at < $2 \
+                     GROUP BY c.body_id, c.kind, c.channel, COALESCE(a.kind, 'individual'), c.state, \
+                     COALESCE(c.decision, ''), c.collective, {term}, \
+                     CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END, COALESCE(c.redirected_to_body_id, 0)"
+                ))
                 .bind(micros(from))
                 .bind(micros(to))
                 .bind(micros(now))
@@ -1134,18 +1140,22 @@ macro_rules! impl_repos {
                     .map(|r| {
                         let kind: String = r.try_get("kind")?;
                         let channel: String = r.try_get("channel")?;
+                        let applicant: String = r.try_get("applicant")?;
                         let state: String = r.try_get("state")?;
                         let decision: String = r.try_get("decision")?;
                         let int = |name: &str| r.try_get::<i32, _>(name).map(i64::from).or_else(|_| r.try_get::<i64, _>(name));
                         let term = int("term")?;
+                        let redirected_to = int("redirected_to")?;
                         Ok(ReportGroup {
+                            body_id: r.try_get("body_id")?,
                             kind: AppealKind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?,
                             channel: Channel::parse(&channel).ok_or_else(|| decode_err("channel", &channel))?,
+                            applicant: ApplicantType::parse(&applicant).ok_or_else(|| decode_err("applicant", &applicant))?,
                             state: CardState::parse(&state).ok_or_else(|| decode_err("state", &state))?,
                             decision: (!decision.is_empty()).then_some(decision),
                             collective: r.try_get("collective")?,
                             repeated: int("repeated")? == 1,
-                            redirected: int("redirected")? == 1,
+                            redirected_to: (redirected_to != 0).then_some(redirected_to),
                             term: match term {
                                 0 => TermOutcome::NoTerm,
                                 1 => TermOutcome::Kept,
@@ -1156,6 +1166,78 @@ macro_rules! impl_repos {
                     })
                     .collect::<Result<_, sqlx::Error>>()
                     .map_err(map_err)
+            }
+
+            async fn received_counts(&self, body_ids: &[i64], bounds: &[DateTime<Utc>]) -> StoreResult<Vec<i64>> {
+                if body_ids.is_empty() {
+                    return Ok(vec![0; bounds.len().saturating_sub(1)]);
+                }
+                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let mut out = Vec::with_capacity(bounds.len());
+                for w in bounds.windows(2) {
+                    let n: i64 = sqlx::query(&format!(
+                        "SELECT COUNT(*) AS n FROM card WHERE body_id IN ({ids}) AND received_at >= $1 AND received_at < $2"
+                    ))
+                    .bind(micros(w[0]))
+                    .bind(micros(w[1]))
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                    out.push(n);
+                }
+                Ok(out)
+            }
+
+            async fn answer_hours(&self, body_ids: &[i64], from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<i64>> {
+                if body_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                // The lower bound on receipt keeps the query on the (body, received) index.
+                let rows = sqlx::query(&format!(
+                    "SELECT received_at, closed_at FROM card WHERE body_id IN ({ids}) \
+                     AND received_at >= $1 AND closed_at >= $2 AND closed_at < $3 \
+                     AND state IN ('answered', 'archived') AND redirected_to_body_id IS NULL"
+                ))
+                .bind(micros(from - chrono::Duration::days(548)))
+                .bind(micros(from))
+                .bind(micros(to))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let received: i64 = r.try_get("received_at")?;
+                        let closed: i64 = r.try_get("closed_at")?;
+                        Ok((closed - received) / 3_600_000_000)
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn survey_ratings(&self, body_ids: &[i64], from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<[i64; 5]> {
+                let mut out = [0; 5];
+                if body_ids.is_empty() {
+                    return Ok(out);
+                }
+                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let rows = sqlx::query(&format!(
+                    "SELECT rating, COUNT(*) AS n FROM pr_signup WHERE body_id IN ({ids}) AND rating IS NOT NULL \
+                     AND closed_at >= $1 AND closed_at < $2 GROUP BY rating"
+                ))
+                .bind(micros(from))
+                .bind(micros(to))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                for r in &rows {
+                    let rating = r.try_get::<i32, _>("rating").map(i64::from).or_else(|_| r.try_get::<i64, _>("rating")).map_err(map_err)?;
+                    if let Some(slot) = usize::try_from(rating - 1).ok().and_then(|i| out.get_mut(i)) {
+                        *slot = r.try_get("n").map_err(map_err)?;
+                    }
+                }
+                Ok(out)
             }
 
             async fn deadlines(&self, card_id: i64) -> StoreResult<Vec<StoredDeadline>> {

@@ -1014,66 +1014,196 @@ on_both!(
 
 async fn report(db: &Db) {
     use otinish_domain::report::OneOl;
-    let s = db.store();
-    let body = s
+    use std::collections::BTreeSet;
+    let store = db.store();
+    let s = store.as_ref();
+    let parent = s
         .create_body(&new_body("R", None), j("create_body"))
         .await
         .unwrap();
-    let mut ids = Vec::new();
-    for day in ["2026-03-02", "2026-03-03", "2026-03-04"] {
-        let c = s
-            .create_card(
-                &new_card(body.id, day),
-                &[deadline("answer", "2026-03-20")],
-                j("receive"),
+    let child = s
+        .create_body(&new_body("RC", Some("R")), j("create_body"))
+        .await
+        .unwrap();
+    let company = s
+        .upsert_applicant(&Applicant::LegalEntity {
+            bin: otinish_domain::ids::Bin::parse("940140000385").unwrap(),
+            org_name: "ТОО Дала".into(),
+            signer_surname: "Ахметов".into(),
+            signer_name: "Бауыржан".into(),
+            email: None,
+            phone: None,
+            address: "Астана".into(),
+            lang: Lang::Ru,
+        })
+        .await
+        .unwrap();
+    let person = s.upsert_applicant(&individual()).await.unwrap();
+    let card = |body: i64, day: &str, due: &str, applicant: i64| {
+        let mut c = new_card(body, day);
+        c.applicant_id = Some(applicant);
+        (c, vec![deadline("answer", due)])
+    };
+    let make = |c: (NewCard, Vec<StoredDeadline>)| async move {
+        s.create_card(&c.0, &c.1, j("receive")).await.unwrap().id
+    };
+    let step = |id: i64, from: CardState, to: CardState, u: CardUpdate, at: &str| {
+        let at = at.to_owned();
+        async move {
+            s.transition_card(
+                id,
+                from,
+                to,
+                &u,
+                &[],
+                JournalDraft::new(t(&at), "test", "", "step"),
             )
             .await
-            .unwrap();
-        ids.push(c.id);
-    }
-    // Answered within the term.
-    let closed = JournalDraft::new(t("2026-03-10"), "test", "", "answer");
-    s.transition_card(
-        ids[0],
+            .unwrap()
+        }
+    };
+    // The hand-counted fixture (period 2026; judged on 1 April 2026):
+    // 1. R, 2 March, a person, answered "satisfied" on 10 March, term 20 March: in term.
+    let a1 = make(card(parent.id, "2026-03-02", "2026-03-20", person)).await;
+    step(
+        a1,
         CardState::Received,
-        CardState::Refused,
-        &CardUpdate {
-            decision: Some("signature:expired".into()),
+        CardState::Answered,
+        CardUpdate {
+            decision: Some("satisfied".into()),
             ..CardUpdate::default()
         },
-        &[],
-        closed,
+        "2026-03-10",
     )
-    .await
-    .unwrap();
-    s.transition_card(
-        ids[1],
+    .await;
+    // 2. R, 3 March, a company, answered "refused" on 25 March: late.
+    let a2 = make(card(parent.id, "2026-03-03", "2026-03-20", company)).await;
+    step(
+        a2,
+        CardState::Received,
+        CardState::Answered,
+        CardUpdate {
+            decision: Some("refused".into()),
+            ..CardUpdate::default()
+        },
+        "2026-03-25",
+    )
+    .await;
+    // 3. R, 4 March, redirected to RC on 5 March; RC's card of 5 March is still open, due
+    //    20 April: in term. Inside the roll-up it counts once, at RC.
+    let a3 = make(card(parent.id, "2026-03-04", "2026-03-20", person)).await;
+    step(
+        a3,
         CardState::Received,
         CardState::Redirected,
-        &CardUpdate::default(),
-        &[],
-        JournalDraft::new(t("2026-03-25"), "test", "", "redirect"),
+        CardUpdate {
+            redirected_to_body_id: Some(child.id),
+            ..CardUpdate::default()
+        },
+        "2026-03-05",
     )
-    .await
-    .unwrap();
+    .await;
+    let b3 = make(card(child.id, "2026-03-05", "2026-04-20", person)).await;
+    // 4. RC, 6 March, a repeated appeal attached to RC's card of 5 March.
+    let b4 = make(card(child.id, "2026-03-06", "2026-04-20", person)).await;
+    step(
+        b4,
+        CardState::Received,
+        CardState::Attached,
+        CardUpdate {
+            main_card_id: Some(b3),
+            ..CardUpdate::default()
+        },
+        "2026-03-06",
+    )
+    .await;
+    // 5. RC, 9 March, open, due 25 March: overdue on 1 April.
+    make(card(child.id, "2026-03-09", "2026-03-25", company)).await;
+    // 6. R, 30 December 2025 and RC, 1 January 2027: outside the period on either side.
+    make(card(parent.id, "2025-12-30", "2026-01-20", person)).await;
+    make(card(child.id, "2027-01-01", "2027-01-20", person)).await;
+
     let groups = s
-        .report_groups(body.id, t("2026-01-01"), t("2027-01-01"), t("2026-04-01"))
+        .report_groups(
+            &[parent.id, child.id],
+            t("2026-01-01"),
+            t("2027-01-01"),
+            t("2026-04-01"),
+        )
         .await
         .unwrap();
-    let r = OneOl::from_groups(&groups);
-    assert_eq!(r.received, 3);
-    assert_eq!((r.closed_in_term, r.closed_late, r.open_overdue), (1, 1, 1));
-    assert_eq!((r.redirected, r.refused_registration), (1, 1));
+    let only = |id| BTreeSet::from([id]);
+    let r = OneOl::from_groups(&groups, &only(parent.id));
+    assert_eq!(
+        r.received, 3,
+        "R alone: its three cards, the redirected one included"
+    );
+    assert_eq!(r.by_resolution.get("satisfied"), Some(&1));
+    assert_eq!(r.by_resolution.get("refused"), Some(&1));
+    assert_eq!(r.by_resolution.get("redirected"), Some(&1));
+    assert_eq!(r.by_applicant.get("legal_entity"), Some(&1));
+    assert_eq!((r.closed_in_term, r.closed_late), (2, 1));
+    let c = OneOl::from_groups(&groups, &only(child.id));
+    assert_eq!(c.received, 3);
+    assert_eq!((c.repeated, c.by_resolution.get("attached")), (1, Some(&1)));
+    assert_eq!(
+        (c.open_in_term, c.open_overdue, c.closed_in_term),
+        (1, 1, 1)
+    );
+    let both = OneOl::from_groups(&groups, &BTreeSet::from([parent.id, child.id]));
+    assert_eq!(
+        both.received, 5,
+        "the redirect counted once, where it ended"
+    );
+    assert_eq!(both.by_resolution.get("redirected"), None);
+    assert_eq!(both.by_resolution.get("in_progress"), Some(&2));
+    assert_eq!(both.by_resolution.values().sum::<i64>(), both.received);
+    assert_eq!(
+        (
+            both.by_applicant.get("individual"),
+            both.by_applicant.get("legal_entity")
+        ),
+        (Some(&3), Some(&2))
+    );
     let none = s
-        .report_groups(body.id, t("2025-01-01"), t("2026-01-01"), t("2026-04-01"))
+        .report_groups(
+            &[parent.id],
+            t("2025-01-01"),
+            t("2025-12-30"),
+            t("2026-04-01"),
+        )
         .await
         .unwrap();
-    assert!(none.is_empty());
+    assert!(none.is_empty(), "30 December is the first instant outside");
+
+    // The dashboard's figures: receipts per month, hours to answer, survey ratings.
+    let months = s
+        .received_counts(
+            &[parent.id, child.id],
+            &[t("2026-02-01"), t("2026-03-01"), t("2026-04-01")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(months, vec![0, 6]);
+    let mut hours = s
+        .answer_hours(&[parent.id], t("2026-03-01"), t("2026-04-01"))
+        .await
+        .unwrap();
+    hours.sort_unstable();
+    assert_eq!(hours, vec![8 * 24, 22 * 24]);
+    assert_eq!(
+        s.survey_ratings(&[parent.id], t("2026-01-01"), t("2027-01-01"))
+            .await
+            .unwrap(),
+        [0; 5]
+    );
 }
 
 on_both!(
-    /// EA-13: the 1-OL groups come from the database on both backends, with terms kept and broken.
-    ea_13_report_groups,
+    /// EA-13, GEN-04: the 1-OL groups come from the database on both backends: terms kept and
+    /// broken (overdue reported), redirects counted once where they end, attached repeated
+    /// appeals, the period's edges; the dashboard's monthly counts and hours to answer.
+    ea_13_gen_04_report_groups_hand_counted,
     report
 );
 

@@ -86,7 +86,10 @@ impl Layout {
                 staff_links.push(("/staff/due", ctx.tr.get("staff-due")));
                 staff_links.push(("/staff/search", ctx.tr.get("staff-search")));
             }
-            if u.body_id.is_some() && (u.has_role(Role::Registrar) || u.has_role(Role::Head)) {
+            if u.has_role(Role::GovernmentOffice)
+                || (u.body_id.is_some() && (u.has_role(Role::Registrar) || u.has_role(Role::Head)))
+            {
+                staff_links.push(("/staff/dashboard", ctx.tr.get("dash-title")));
                 staff_links.push(("/staff/reports/1-ol", ctx.tr.get("staff-reports")));
             }
             if u.has_role(Role::Operator)

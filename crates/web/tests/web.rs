@@ -126,6 +126,7 @@ struct Reply {
     status: StatusCode,
     headers: axum::http::HeaderMap,
     text: String,
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -156,6 +157,7 @@ async fn reply(r: Response<Body>) -> Reply {
         status,
         headers,
         text: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
@@ -1243,21 +1245,32 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
     let csv = t
         .get("/staff/reports/1-ol?year=2026&format=csv", &registrar)
         .await;
+    // indicator, Kazakh label, Russian label, the body's column, the total.
+    let figure = |key: &str| -> String {
+        csv.text
+            .lines()
+            .find(|l| l.starts_with(&format!("{key},")))
+            .and_then(|l| l.rsplit(',').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
     assert!(
-        csv.text.contains("\"Поступило\";3")
-            && csv.text.contains("\"направлено по компетенции\";1"),
+        csv.text.contains("\"Поступило\"") && csv.text.contains("\"Түсті\""),
         "{}",
         csv.text
     );
-    assert!(
-        csv.text.contains("\"рассмотрено в срок\";3")
-            && csv
-                .text
-                .contains("\"повторные (присоединены к основным)\";1")
-            && csv.text.contains("\"разъяснено\";1"),
-        "{}",
-        csv.text
+    assert_eq!(figure("received"), "3", "{}", csv.text);
+    assert_eq!(figure("resolution.redirected"), "1");
+    assert_eq!(
+        figure("resolution.attached"),
+        "1",
+        "answered with the main one"
     );
+    assert_eq!(figure("resolution.in_progress"), "0");
+    assert_eq!(figure("repeated"), "1");
+    assert_eq!(figure("resolution.explained"), "1");
+    assert_eq!(figure("term.closed_in_term"), "3");
+    assert_eq!(figure("applicant.individual"), "3");
     assert_eq!(
         t.get("/staff/reports/1-ol", &executor).await.status,
         StatusCode::FORBIDDEN
@@ -4550,4 +4563,359 @@ async fn pr_01_to_pr_15_personal_reception() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Не удалось сохранить скан"), "{}", r.text);
+}
+
+/// Reads an XLSX file with Python's openpyxl (a spreadsheet reader that is not ours) and
+/// returns its first sheet's cells as rows of strings; `None` when no Python has openpyxl
+/// (CI installs it and sets OTINISH_REQUIRE_XLSX_READER).
+fn read_xlsx(bytes: &[u8]) -> Option<Vec<Vec<String>>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    let script = "import json, sys, openpyxl\n\
+                  ws = openpyxl.load_workbook(sys.argv[1]).worksheets[0]\n\
+                  print(json.dumps([[('' if c is None else str(c)) for c in row] for row in ws.iter_rows(values_only=True)]))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => Some(serde_json::from_slice(&o.stdout).unwrap()),
+        other => {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_XLSX_READER").is_none(),
+                "OTINISH_REQUIRE_XLSX_READER is set but openpyxl could not read the file: {other:?}"
+            );
+            eprintln!("SKIPPED the XLSX reading: no python3 with openpyxl");
+            None
+        }
+    }
+}
+
+/// EA-13, GEN-04, PR-13: form 1-OL over a hand-counted fixture (a redirect inside the ministry
+/// counted once, where it ended; a card of the year before left out; an overdue card) as a
+/// page, CSV, JSON and an XLSX read back by openpyxl; the roll-up over the department; the
+/// dashboard with the overdue card; the open statistics with small counts withheld; who may
+/// read what.
+#[tokio::test]
+async fn ea_13_gen_04_one_ol_exports_dashboard_and_open_statistics() {
+    let t = TestApp::new().await;
+    let store = t.app.store.clone();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let j = |when: &str| JournalDraft::new(at(when), "test", "", "fixture");
+    let mj = store.body_by_code("MJ").await.unwrap();
+    let new_body = |code: &str, parent: Option<&str>| NewBody {
+        code: code.into(),
+        name: Names::new(
+            &format!("{code} департаменті"),
+            &format!("Департамент {code}"),
+            &format!("{code} department"),
+        ),
+        parent_code: parent.map(str::to_owned),
+        competence: vec![],
+        vks_connected: false,
+        video_appeal_connected: false,
+        contacts: Contacts::default(),
+        time_zone: "Asia/Almaty".into(),
+    };
+    let dep = store
+        .create_body(&new_body("MJD", Some("MJ")), j("2026-01-05T10:00:00+05:00"))
+        .await
+        .unwrap();
+    store
+        .create_body(&new_body("AST", None), j("2026-01-05T10:00:00+05:00"))
+        .await
+        .unwrap();
+    let card = |body: i64, received: &str, due: &str| {
+        let (received, due) = (received.to_owned(), due.to_owned());
+        let store = store.clone();
+        async move {
+            let c = NewCard {
+                body_id: body,
+                channel: Channel::Portal,
+                kind: AppealKind::Statement,
+                applicant_id: None,
+                addressee: None,
+                summary: "Вопрос".into(),
+                received_at: at(&received),
+                rulebook_id: "APPC-2021".into(),
+                collective: false,
+            };
+            let d = StoredDeadline {
+                key: "answer".into(),
+                rule: "EA-07".into(),
+                rulebook: "APPC-2021".into(),
+                due_at: at(&due),
+                due_on: at(&due).date_naive(),
+                paused: false,
+                explanation: "{}".into(),
+            };
+            store.create_card(&c, &[d], j(&received)).await.unwrap().id
+        }
+    };
+    // MJ: answered in term; redirected to the department (whose card is open, in term); one
+    // of the year before. The department: one overdue on 19 March, five more in term.
+    let c1 = card(
+        mj.id,
+        "2026-02-02T10:00:00+05:00",
+        "2026-03-01T18:00:00+05:00",
+    )
+    .await;
+    store
+        .transition_card(
+            c1,
+            CardState::Received,
+            CardState::Answered,
+            &otinish_domain::repo::CardUpdate {
+                decision: Some("satisfied".into()),
+                ..otinish_domain::repo::CardUpdate::default()
+            },
+            &[],
+            j("2026-02-10T10:00:00+05:00"),
+        )
+        .await
+        .unwrap();
+    let c2 = card(
+        mj.id,
+        "2026-02-03T10:00:00+05:00",
+        "2026-03-02T18:00:00+05:00",
+    )
+    .await;
+    store
+        .transition_card(
+            c2,
+            CardState::Received,
+            CardState::Redirected,
+            &otinish_domain::repo::CardUpdate {
+                redirected_to_body_id: Some(dep.id),
+                ..otinish_domain::repo::CardUpdate::default()
+            },
+            &[],
+            j("2026-02-04T10:00:00+05:00"),
+        )
+        .await
+        .unwrap();
+    card(
+        dep.id,
+        "2026-02-04T10:00:00+05:00",
+        "2026-03-20T18:00:00+05:00",
+    )
+    .await;
+    card(
+        mj.id,
+        "2025-12-31T10:00:00+05:00",
+        "2026-01-30T18:00:00+05:00",
+    )
+    .await;
+    let overdue = card(
+        dep.id,
+        "2026-03-02T10:00:00+05:00",
+        "2026-03-10T18:00:00+05:00",
+    )
+    .await;
+    for day in 10..15 {
+        card(
+            dep.id,
+            &format!("2026-03-{day}T10:00:00+05:00"),
+            "2026-04-20T18:00:00+05:00",
+        )
+        .await;
+    }
+    let (registrar, _) = t.staff("reg.mj", vec![Role::Registrar], "MJ").await;
+
+    // The ministry alone: c1 and c2 (the redirect leaves it, and it says so).
+    let one = t
+        .get(
+            "/staff/reports/1-ol?body=MJ&from=2026-01-01&to=2026-12-31&format=json",
+            &registrar,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    let v: serde_json::Value = serde_json::from_str(&one.text).unwrap();
+    assert_eq!(v["total"]["received"], 2, "{v}");
+    assert_eq!(v["total"]["by_resolution"]["satisfied"], 1);
+    assert_eq!(v["total"]["by_resolution"]["redirected"], 1);
+    assert_eq!(
+        v["total"]["closed_in_term"], 2,
+        "answered and redirected in term"
+    );
+    // Rolled up with the department: the redirect once, where it ended.
+    let rolled = t
+        .get(
+            "/staff/reports/1-ol?body=MJ&from=2026-01-01&to=2026-12-31&rollup=1&format=json",
+            &registrar,
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&rolled.text).unwrap();
+    assert_eq!(v["total"]["received"], 8, "{v}");
+    assert_eq!(v["total"]["by_resolution"].get("redirected"), None);
+    assert_eq!(
+        (
+            v["total"]["open_in_term"].as_i64(),
+            v["total"]["open_overdue"].as_i64()
+        ),
+        (Some(6), Some(1))
+    );
+    assert_eq!(v["columns"].as_array().map(Vec::len), Some(2));
+    // The period's edge: the card of 31 December 2025 is in 2025's form only.
+    let last_year = t
+        .get(
+            "/staff/reports/1-ol?body=MJ&year=2025&format=json",
+            &registrar,
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&last_year.text).unwrap();
+    assert_eq!(v["total"]["received"], 1);
+    // The page itself, in Kazakh too.
+    let page = t
+        .get(
+            "/staff/reports/1-ol?body=MJ&from=2026-01-01&to=2026-12-31&rollup=1&lang=kk",
+            &registrar,
+        )
+        .await;
+    assert!(
+        page.text.contains("1-ОЛ нысаны") && page.text.contains("MJD"),
+        "{}",
+        page.text
+    );
+    let bad = t
+        .get(
+            "/staff/reports/1-ol?from=2026-05-01&to=2026-01-01",
+            &registrar,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("Период указан неверно"), "{}", bad.text);
+
+    // XLSX as an official form, read back by a spreadsheet reader.
+    let xlsx = t
+        .get(
+            "/staff/reports/1-ol?body=MJ&from=2026-01-01&to=2026-12-31&rollup=1&format=xlsx",
+            &registrar,
+        )
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.bytes.starts_with(b"PK"), "a zip container");
+    if let Some(rows) = read_xlsx(&xlsx.bytes) {
+        assert!(rows[0][0].starts_with("1-ОЛ нысаны"), "{:?}", rows[0]);
+        assert!(rows[1][0].starts_with("Форма 1-ОЛ"), "{:?}", rows[1]);
+        assert!(
+            rows[2][0].contains("01.01.2026 – 31.12.2026"),
+            "{:?}",
+            rows[2]
+        );
+        assert_eq!(&rows[4][1..3], ["Көрсеткіш", "Показатель"]);
+        assert!(
+            rows[4][3].starts_with("MJ\n") && rows[4][4].starts_with("MJD\n"),
+            "{:?}",
+            rows[4]
+        );
+        assert_eq!(rows[4][5], "Барлығы / Всего");
+        let line = |ru: &str| {
+            rows.iter()
+                .find(|r| r.get(2).map(String::as_str) == Some(ru))
+                .cloned()
+                .unwrap_or_else(|| panic!("no row {ru}: {rows:?}"))
+        };
+        let nums = |r: Vec<String>| {
+            r[3..6]
+                .iter()
+                .map(|c| c.parse::<f64>().unwrap_or(-1.0) as i64)
+                .collect::<Vec<_>>()
+        };
+        // MJ alone 2, the department alone 7, the whole 8 (the redirect once).
+        assert_eq!(nums(line("Поступило")), vec![2, 7, 8]);
+        assert_eq!(nums(line("направлено по компетенции")), vec![1, 0, 0]);
+        assert_eq!(nums(line("удовлетворено полностью")), vec![1, 0, 1]);
+        assert_eq!(nums(line("на рассмотрении, срок истёк")), vec![0, 1, 1]);
+        assert_eq!(line("Поступило")[1], "Түсті");
+    }
+    let csv = t
+        .get(
+            "/staff/reports/1-ol?body=MJD&from=2026-01-01&to=2026-12-31&format=csv",
+            &registrar,
+        )
+        .await;
+    assert!(
+        csv.text
+            .lines()
+            .any(|l| l.starts_with("received,") && l.ends_with(",7,7")),
+        "{}",
+        csv.text
+    );
+
+    // GEN-04: the dashboard flags the department's overdue card.
+    let dash = t.get("/staff/dashboard?body=MJD", &registrar).await;
+    assert_eq!(dash.status, StatusCode::OK, "{}", dash.text);
+    assert!(
+        dash.text.contains(&format!("/staff/cards/{overdue}")),
+        "{}",
+        dash.text
+    );
+    assert!(dash.text.contains("id=\"overdue\">1<"), "{}", dash.text);
+    assert!(dash.text.contains("<svg") && dash.text.contains("Поступление по месяцам"));
+
+    // Who may read: not an executor, not another body's registrar, not a stranger.
+    let (executor, _) = t.staff("exec", vec![Role::Executor], "MJ").await;
+    assert_eq!(
+        t.get("/staff/reports/1-ol", &executor).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/dashboard", &executor).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (ast, _) = t.staff("ast.reg", vec![Role::Registrar], "AST").await;
+    assert_eq!(
+        t.get("/staff/reports/1-ol?body=MJ", &ast).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/dashboard?body=MJD", &ast).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/dashboard", "").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let (gov, _) = t.staff("gov", vec![Role::GovernmentOffice], "AST").await;
+    assert_eq!(
+        t.get("/staff/reports/1-ol?body=MJ&rollup=1", &gov)
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Open statistics: anyone; counts under five withheld (the ministry's two), the
+    // department's seven published.
+    let open = t.get("/statistics?year=2026&format=json", "").await;
+    assert_eq!(open.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&open.text).unwrap();
+    let line = |code: &str| {
+        v["bodies"]
+            .as_array()
+            .and_then(|b| b.iter().find(|l| l["code"] == code))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(line("MJ")["received"], serde_json::Value::Null, "{v}");
+    assert_eq!(line("MJD")["received"], 7);
+    assert_eq!(line("MJD")["in_progress"], 7);
+    assert!(!open.text.contains("Вопрос"), "no appeal text in open data");
+    let html = t.get("/statistics?year=2026", "").await;
+    assert!(
+        html.text.contains("&lt;5") && html.text.contains("<svg"),
+        "{}",
+        html.text
+    );
+    let csv = t.get("/statistics?year=2026&format=csv", "").await;
+    assert!(
+        csv.text.contains("MJD,\"Департамент MJD\",7,"),
+        "{}",
+        csv.text
+    );
+    assert_eq!(
+        t.get("/statistics?year=1999", "").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
