@@ -50,7 +50,7 @@ string_enum!(
         Redirected = "redirected",
         /// A repeated appeal attached to the earlier one (considered with it).
         Attached = "attached",
-        /// GEN-08: outside these rules (offences, criminal and civil procedure).
+        /// Closed as outside these rules (offences, criminal and civil procedure; 000 §2).
         OutOfScope = "out_of_scope",
         /// Not accepted on arrival (e.g. an invalid signature, EA-12).
         NotAccepted = "not_accepted",
