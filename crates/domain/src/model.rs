@@ -369,6 +369,16 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// The procedures an appeal may belong to instead of the appeals rules (000 §2): an appeal
+    /// governed by one of them is closed with that ground, and the applicant is told which.
+    OutOfScopeGround {
+        AdministrativeOffence = "administrative_offence",
+        CriminalProcedure = "criminal_procedure",
+        CivilProcedure = "civil_procedure",
+    }
+);
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a card in state `{from}` cannot be moved by `{action}`")]
 pub struct TransitionError {

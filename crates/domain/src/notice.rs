@@ -17,6 +17,8 @@ string_enum!(
         SentForExecution = "sent_for_execution",
         Result = "result",
         Redirected = "redirected",
+        /// GEN-08: the appeal belongs to another procedure and is closed with that ground.
+        OutOfScope = "out_of_scope",
         VksHearing = "vks_hearing",
         VksAppointed = "vks_appointed",
         VksRefused = "vks_refused",

@@ -14,7 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use otinish_domain::model::{Applicant, Card, CardState, Role, StaffUser};
+use otinish_domain::model::{Applicant, Card, CardState, OutOfScopeGround, Role, StaffUser};
 use otinish_domain::repo::{CardScope, PageRequest};
 use otinish_domain::search::SearchQuery;
 use serde::Deserialize;
@@ -155,6 +155,7 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
                 CardState::Redirected,
                 CardState::Attached,
                 CardState::Refused,
+                CardState::ClosedOutOfScope,
             ],
         ),
         ("archived", &[CardState::Archived]),
@@ -271,6 +272,10 @@ struct CardPage {
     /// VA-09: the responsible employee registers a received video appeal, or (VA-07) leaves it
     /// without consideration.
     can_register: bool,
+    /// GEN-08: the registrar or head closes an appeal governed by another procedure.
+    can_close_out_of_scope: bool,
+    /// The procedures the appeal may belong to, with their labels.
+    out_of_scope_grounds: Vec<(&'static str, String)>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -470,6 +475,19 @@ async fn card_page(
             .collect(),
         deadlines,
         can_send: card.state == CardState::Registered && registrar_or_head,
+        can_close_out_of_scope: matches!(
+            card.state,
+            CardState::Registered | CardState::InExecution
+        ) && registrar_or_head,
+        out_of_scope_grounds: OutOfScopeGround::ALL
+            .iter()
+            .map(|g| {
+                (
+                    g.as_str(),
+                    tr.get(&format!("decision-{}", g.as_str().replace('_', "-"))),
+                )
+            })
+            .collect(),
         can_redirect: matches!(card.state, CardState::Registered | CardState::InExecution)
             && (registrar_or_head || is(Role::Executor)),
         can_decide: card.state == CardState::InExecution
@@ -478,7 +496,10 @@ async fn card_page(
         can_sign: card.state == CardState::Decided && registrar_or_head && !already_signed,
         can_archive: matches!(
             card.state,
-            CardState::Answered | CardState::Redirected | CardState::Refused
+            CardState::Answered
+                | CardState::Redirected
+                | CardState::Refused
+                | CardState::ClosedOutOfScope
         ) && (is(Role::Registrar) || is(Role::Executor)),
         executors,
         bodies,
@@ -563,6 +584,8 @@ pub struct ActionForm {
     decision: Option<String>,
     answer: Option<String>,
     note: Option<String>,
+    ground: Option<String>,
+    explanation: Option<String>,
 }
 
 /// Every action on a card: the role and body are checked by the service it calls.
@@ -611,6 +634,15 @@ pub async fn action(
         "leave" => {
             app.leave_without_consideration(&user, id, f.reason.as_deref().unwrap_or_default())
                 .await
+        }
+        "out-of-scope" => {
+            app.close_out_of_scope(
+                &user,
+                id,
+                f.ground.as_deref().unwrap_or_default(),
+                f.explanation.as_deref().unwrap_or_default(),
+            )
+            .await
         }
         "archive" => app.archive(&user, id).await,
         "progress" => {

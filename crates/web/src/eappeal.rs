@@ -11,7 +11,8 @@ use otinish_domain::appeal::{
 use otinish_domain::deadline::{case_deadlines, CaseFacts};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::model::{
-    Applicant, Card, CardAction, CardState, Channel, NewCard, RegNumber, Role, StaffUser,
+    Applicant, Card, CardAction, CardState, Channel, NewCard, OutOfScopeGround, RegNumber, Role,
+    StaffUser,
 };
 use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
 use otinish_domain::repo::{
@@ -753,6 +754,60 @@ impl App {
                 ],
             )),
             serde_json::json!({ "reason": reason.trim() }).to_string(),
+        )
+        .await
+    }
+
+    /// GEN-08: an appeal governed by the procedure for administrative offences, or by criminal
+    /// or civil procedure, is outside the appeals rules (000 §2): the registrar or head closes
+    /// it with that ground, and the applicant is told which procedure applies and what to do.
+    pub async fn close_out_of_scope(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        ground: &str,
+        explanation: &str,
+    ) -> Result<(), AppealError> {
+        let card = self.store.card(card_id).await?;
+        Self::authorize(user, &card, &[Role::Registrar, Role::Head])?;
+        let mut problems = Vec::new();
+        let ground = OutOfScopeGround::parse(ground);
+        if ground.is_none() {
+            problems.push(FieldProblem {
+                field: "ground",
+                key: "appeal-out-of-scope-ground-required",
+            });
+        }
+        let explanation = explanation.trim();
+        if explanation.is_empty() {
+            problems.push(FieldProblem {
+                field: "explanation",
+                key: "appeal-field-required",
+            });
+        }
+        let Some(ground) = ground.filter(|_| problems.is_empty()) else {
+            return Err(AppealError::Invalid(problems));
+        };
+        let explanation: String = explanation.chars().take(2_000).collect();
+        self.move_card(
+            user,
+            &card,
+            CardAction::CloseOutOfScope,
+            CardUpdate {
+                decision: Some(ground.as_str().into()),
+                answer: Some(explanation.clone()),
+                ..CardUpdate::default()
+            },
+            Some((
+                NoticeKind::OutOfScope,
+                vec![
+                    ("appeal", card_id.to_string()),
+                    ("ground", ground.as_str().to_owned()),
+                    ("explanation", explanation.clone()),
+                ],
+            )),
+            serde_json::json!({ "ground": ground.as_str(), "explanation": explanation })
+                .to_string(),
         )
         .await
     }

@@ -1367,6 +1367,151 @@ async fn ea_15_delete_from_cabinet_keeps_the_record() {
     assert_eq!(t.app.store.card(id).await.unwrap().id, id);
 }
 
+/// GEN-08: an appeal governed by criminal procedure is outside the appeals rules: the registrar
+/// closes it with that ground, the applicant is told which procedure applies, and 1-OL counts it
+/// as outside the rules. The ground is required; executors and other bodies cannot do it.
+#[tokio::test]
+async fn gen_08_appeal_outside_the_rules_closed_with_that_reason() {
+    let t = TestApp::new().await;
+    t.second_body().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", "gen08"),
+        ("recipient", mj.as_str()),
+        ("kind", "complaint"),
+        ("postal_address", "Астана"),
+        (
+            "content",
+            "Прошу отменить постановление следователя о прекращении уголовного дела",
+        ),
+        ("demo_sign", "1"),
+    ];
+    let id = card_id_of(
+        &t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
+            .await,
+    );
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().state,
+        CardState::Registered
+    );
+    let (registrar, rcsrf) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let (executor, ecsrf) = t.staff("exec", vec![Role::Executor], "MJ").await;
+    let (stranger, scsrf) = t.staff("ast.reg", vec![Role::Registrar], "AST").await;
+    let url = format!("/staff/cards/{id}/out-of-scope");
+    let body = |csrf: &str, ground: &str| {
+        format!("csrf={csrf}&ground={ground}&explanation=Обжалуйте+постановление+прокурору")
+    };
+
+    // The card page offers the action to the registrar, with the three procedures.
+    let page = t.get(&format!("/staff/cards/{id}"), &registrar).await;
+    assert!(
+        page.text.contains("id=\"action-out-of-scope\"")
+            && page.text.contains("value=\"criminal_procedure\""),
+        "{}",
+        page.text
+    );
+    // An executor and another body's registrar may not close it.
+    let r = t
+        .post_form(&url, &executor, &body(&ecsrf, "criminal_procedure"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_form(&url, &stranger, &body(&scsrf, "criminal_procedure"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The ground is required and must be one of the three; the page says so in Russian.
+    for ground in ["", "tax_procedure"] {
+        let r = t.post_form(&url, &registrar, &body(&rcsrf, ground)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{ground}");
+        assert!(
+            r.text
+                .contains("Выберите порядок, которым регулируется обращение"),
+            "{}",
+            r.text
+        );
+    }
+    let r = t
+        .post_form(
+            &url,
+            &registrar,
+            &format!("csrf={rcsrf}&ground=criminal_procedure&explanation=+"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "explanation");
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().state,
+        CardState::Registered,
+        "nothing changed on refused input"
+    );
+
+    let r = t
+        .post_form(&url, &registrar, &body(&rcsrf, "criminal_procedure"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let card = t.app.store.card(id).await.unwrap();
+    assert_eq!(
+        (card.state, card.decision.as_deref()),
+        (CardState::ClosedOutOfScope, Some("criminal_procedure"))
+    );
+    // Closed once: a second attempt is refused and changes nothing.
+    let again = t
+        .post_form(&url, &registrar, &body(&rcsrf, "civil_procedure"))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().decision.as_deref(),
+        Some("criminal_procedure")
+    );
+
+    // The applicant is told which procedure applies and what to do.
+    let notice = t
+        .app
+        .store
+        .notices_of_card(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.kind == otinish_domain::notice::NoticeKind::OutOfScope)
+        .expect("a notice of the closing");
+    assert!(
+        notice
+            .body
+            .contains("уголовно-процессуальным законодательством")
+            && notice.body.contains("Обжалуйте постановление прокурору"),
+        "{}",
+        notice.body
+    );
+    let cabinet = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
+    assert!(
+        cabinet
+            .text
+            .contains("уголовно-процессуальным законодательством"),
+        "{}",
+        cabinet.text
+    );
+    // The staff card names the ground; the journal records who closed it and why.
+    let page = t.get(&format!("/staff/cards/{id}"), &registrar).await;
+    assert!(
+        page.text
+            .contains("регулируется уголовно-процессуальным законодательством")
+            && page.text.contains("close_out_of_scope"),
+        "{}",
+        page.text
+    );
+    // 1-OL counts it as outside the rules, and closed.
+    let report = t
+        .get(
+            "/staff/reports/1-ol?body=MJ&from=2026-01-01&to=2026-12-31&format=json",
+            &registrar,
+        )
+        .await;
+    let v: serde_json::Value = serde_json::from_str(&report.text).unwrap();
+    assert_eq!(v["total"]["by_resolution"]["out_of_scope"], 1, "{v}");
+    assert_eq!(v["total"]["received"], 1, "{v}");
+}
+
 /// A tiny SMTP server that records what it receives.
 async fn smtp_server() -> (String, Arc<tokio::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

@@ -819,3 +819,18 @@ stats-by-month = Received by month
 stats-by-body = By body
 stats-suppressed = Counts below { $n } are not published, so that no person can be identified; where a total would reveal a withheld count, the next smallest is withheld too.
 stats-bad-year = Give a year from 2011 to { $last }.
+
+# GEN-08: appeals governed by another procedure
+decision-administrative-offence = closed: governed by the legislation on administrative offences
+decision-criminal-procedure = closed: governed by criminal procedure legislation
+decision-civil-procedure = closed: governed by civil procedure legislation
+staff-out-of-scope-ground = Procedure that governs the appeal
+staff-out-of-scope-explanation = What the applicant is told (where and how to apply)
+staff-out-of-scope = Close as outside the appeals rules
+appeal-out-of-scope-ground-required = Choose the procedure that governs this appeal.
+notice-out-of-scope-subject = Appeal No. { $appeal } is not considered under the appeals rules
+notice-out-of-scope-body = Appeal No. { $appeal } is governed by { $ground ->
+        [administrative_offence] the legislation on administrative offences
+        [criminal_procedure] criminal procedure legislation
+       *[civil_procedure] civil procedure legislation
+    }, so the rules for considering appeals do not apply to it and it is closed. { $explanation }
