@@ -4,6 +4,12 @@
 //! that holds the write lock from its first statement), and this macro implements every
 //! repository trait on it with the same SQL.
 
+/// Row ids written into a statement as a comma-separated list: they are numbers, so nothing a
+/// user typed reaches the SQL text.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 macro_rules! impl_repos {
     ($store:ty, $db:ty) => {
         use async_trait::async_trait;
@@ -1116,7 +1122,7 @@ macro_rules! impl_repos {
                 }
                 // Ids are numbers, written into the statement as such; each body's cards of the
                 // period are one range of the (body_id, received_at) index.
-                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let ids = $crate::shared::id_list(body_ids);
                 let term = "CASE WHEN d.due_at IS NULL THEN 0 WHEN COALESCE(c.closed_at, $3) <= d.due_at THEN 1 ELSE 2 END";
                 let rows = sqlx::query(&format!(
                     "SELECT c.body_id, c.kind, c.channel, COALESCE(a.kind, 'individual') AS applicant, c.state, \
@@ -1172,7 +1178,7 @@ macro_rules! impl_repos {
                 if body_ids.is_empty() {
                     return Ok(vec![0; bounds.len().saturating_sub(1)]);
                 }
-                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let ids = $crate::shared::id_list(body_ids);
                 let mut out = Vec::with_capacity(bounds.len());
                 for w in bounds.windows(2) {
                     let n: i64 = sqlx::query(&format!(
@@ -1193,7 +1199,7 @@ macro_rules! impl_repos {
                 if body_ids.is_empty() {
                     return Ok(Vec::new());
                 }
-                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let ids = $crate::shared::id_list(body_ids);
                 // The lower bound on receipt keeps the query on the (body, received) index.
                 let rows = sqlx::query(&format!(
                     "SELECT received_at, closed_at FROM card WHERE body_id IN ({ids}) \
@@ -1221,7 +1227,7 @@ macro_rules! impl_repos {
                 if body_ids.is_empty() {
                     return Ok(out);
                 }
-                let ids = body_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let ids = $crate::shared::id_list(body_ids);
                 let rows = sqlx::query(&format!(
                     "SELECT rating, COUNT(*) AS n FROM pr_signup WHERE body_id IN ({ids}) AND rating IS NOT NULL \
                      AND closed_at >= $1 AND closed_at < $2 GROUP BY rating"
@@ -1254,7 +1260,7 @@ macro_rules! impl_repos {
                     return Ok(Vec::new());
                 }
                 // Ids are numbers, written into the statement as such.
-                let ids = card_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                let ids = $crate::shared::id_list(card_ids);
                 let rows = sqlx::query(&format!(
                     "SELECT card_id, key, rule, rulebook, due_at, due_on, paused, '' AS explanation \
                      FROM card_deadline WHERE card_id IN ({ids}) ORDER BY card_id, due_at"

@@ -326,6 +326,38 @@ fn readable(user: &StaffUser, bodies: &[Body]) -> Vec<i64> {
     }
 }
 
+/// The body a report or dashboard is asked for (by code, or the user's own), and every body the
+/// user may read; a 403 or 404 page when the user may read none, or not this one.
+#[allow(clippy::result_large_err)]
+fn choose_body<'a>(
+    ctx: &Ctx,
+    user: &StaffUser,
+    bodies: &'a [Body],
+    asked: Option<&str>,
+) -> Result<(&'a Body, Vec<i64>), Response> {
+    let allowed = readable(user, bodies);
+    if allowed.is_empty() {
+        return Err(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"));
+    }
+    let chosen = match asked.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => bodies.iter().find(|b| b.code.eq_ignore_ascii_case(code)),
+        None => {
+            let own = user
+                .body_id
+                .filter(|b| allowed.contains(b))
+                .unwrap_or(allowed[0]);
+            bodies.iter().find(|b| b.id == own)
+        }
+    };
+    let Some(chosen) = chosen else {
+        return Err(page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"));
+    };
+    if !allowed.contains(&chosen.id) {
+        return Err(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"));
+    }
+    Ok((chosen, allowed))
+}
+
 fn parse_day(s: Option<&str>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok())
 }
@@ -343,31 +375,12 @@ pub async fn one_ol(
         Ok(b) => b,
         Err(e) => return internal(&ctx, &e),
     };
-    let allowed = readable(&user, &bodies);
-    if allowed.is_empty() {
-        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
+    let (chosen, allowed) = match choose_body(&ctx, &user, &bodies, q.body.as_deref()) {
+        Ok(c) => c,
+        Err(page) => return page,
+    };
     let cal = app.calendar.read().await.clone();
     let today = cal.zone().local_date(app.clock.now());
-    let own = user
-        .body_id
-        .filter(|b| allowed.contains(b))
-        .unwrap_or(allowed[0]);
-    let code = q
-        .body
-        .clone()
-        .filter(|c| !c.trim().is_empty())
-        .or_else(|| bodies.iter().find(|b| b.id == own).map(|b| b.code.clone()))
-        .unwrap_or_default();
-    let Some(chosen) = bodies
-        .iter()
-        .find(|b| b.code.eq_ignore_ascii_case(code.trim()))
-    else {
-        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
-    };
-    if !allowed.contains(&chosen.id) {
-        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
     let year = q.year.as_deref().and_then(|y| y.trim().parse::<i32>().ok());
     let (from, to) = match (year, q.from.as_deref(), q.to.as_deref()) {
         (Some(y), None, None) => match (
@@ -643,32 +656,10 @@ pub async fn dashboard(
         Ok(b) => b,
         Err(e) => return internal(&ctx, &e),
     };
-    let allowed = readable(&user, &bodies);
-    if allowed.is_empty() {
-        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
-    let chosen = match q.body.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(code) => match bodies
-            .iter()
-            .find(|b| b.code.eq_ignore_ascii_case(code.trim()))
-        {
-            Some(b) => b,
-            None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
-        },
-        None => {
-            let own = user
-                .body_id
-                .filter(|b| allowed.contains(b))
-                .unwrap_or(allowed[0]);
-            match bodies.iter().find(|b| b.id == own) {
-                Some(b) => b,
-                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
-            }
-        }
+    let (chosen, allowed) = match choose_body(&ctx, &user, &bodies, q.body.as_deref()) {
+        Ok(c) => c,
+        Err(page) => return page,
     };
-    if !allowed.contains(&chosen.id) {
-        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
     match dashboard_page(&app, &ctx, chosen, &bodies, &allowed).await {
         Ok(page) => render(page),
         Err(e) => internal(&ctx, &e),
