@@ -475,6 +475,10 @@ pub trait AppealRepo: Send + Sync {
     /// idempotency key, returns that card's id and `false` and stores nothing.
     async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft)
         -> StoreResult<(i64, bool)>;
+    /// Appeals of the portal received before `before` and still in state Received: their
+    /// intake was cut short after they were stored (the process died before the receipt or
+    /// the registration). At most `limit`, oldest first.
+    async fn interrupted_intake(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
     /// Stores several appeals in one transaction (one durable commit for all): the same rows
     /// as [`submit_appeal`](Self::submit_appeal) each, with the same idempotency rule.
     async fn submit_appeals(

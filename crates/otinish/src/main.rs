@@ -13,6 +13,7 @@ use otinish_domain::calendar::DayEdit;
 use otinish_domain::Lang;
 use otinish_web::{App, SystemClock, WebConfig};
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -68,6 +69,14 @@ enum Command {
     },
     /// Check the audit journal's hash chain; exit status 1 names the first broken entry.
     VerifyJournal,
+    /// A consistent online copy of the embedded database, the signing keys, the trust anchors
+    /// and the stored files, while the server keeps running. Restore: `--data-dir DIR`.
+    /// PostgreSQL deployments use pg_dump (see the README).
+    Backup {
+        /// A new folder to write the copy into.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Statistical reports (EA-13).
     Report {
         #[command(subcommand)]
@@ -430,6 +439,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { to } => backup(&cfg, &to).await,
         Command::VerifyJournal => {
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
@@ -531,6 +541,89 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// `otinish backup`: the database first (one snapshot), then the keys, trust anchors and
+/// files; a stored file is written before the record that names it, so every file the
+/// snapshot names is copied. The copy's journal is verified before the command reports done.
+async fn backup(cfg: &Config, to: &Path) -> Result<ExitCode> {
+    if cfg
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
+        anyhow::bail!(
+            "this deployment keeps its data in PostgreSQL: back it up with pg_dump (see the \
+             README, \"Backup and restore\"); `otinish backup` copies the embedded database"
+        );
+    }
+    if to.exists() && std::fs::read_dir(to)?.next().is_some() {
+        anyhow::bail!(
+            "{} is not empty: a backup goes into a new folder",
+            to.display()
+        );
+    }
+    let db = match cfg.database_url.as_deref() {
+        Some(u) if !u.is_empty() => PathBuf::from(
+            u.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:"),
+        ),
+        _ => cfg.data_dir.join("otinish.db"),
+    };
+    if !db.exists() {
+        anyhow::bail!("there is no database at {}", db.display());
+    }
+    std::fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    let store = otinish_store::SqliteStore::open(&db).await?;
+    store.backup_to(&to.join("otinish.db")).await?;
+    let mut copied = 0u64;
+    for (from, name) in [
+        (cfg.data_dir.join("keys"), "keys"),
+        (cfg.trust_dir.clone(), "trust"),
+        (cfg.data_dir.join("files"), "files"),
+    ] {
+        copied += copy_tree(&from, &to.join(name))
+            .with_context(|| format!("cannot copy {}", from.display()))?;
+    }
+    if cfg.files_url.is_some() {
+        eprintln!("note: stored files are in object storage and are not part of this copy");
+    }
+    let copy = otinish_store::open(
+        Some(&format!("sqlite://{}", to.join("otinish.db").display())),
+        to,
+        false,
+    )
+    .await?;
+    let entries = otinish_store::verify_journal(copy.as_ref(), |_| {})
+        .await
+        .map_err(|e| anyhow::anyhow!("the copy does not verify: {e}"))?;
+    println!(
+        "backup written to {}: the database ({entries} journal entries verified) and {copied} \
+         files; restore with `otinish --data-dir {} serve`",
+        to.display(),
+        to.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copies a folder tree (absent: nothing); returns the number of files copied.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
+    if !from.is_dir() {
+        return Ok(0);
+    }
+    std::fs::create_dir_all(to)?;
+    let mut n = 0;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            n += copy_tree(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// The server's signing key, the trust anchors and, in demo mode, the demo signers.
 fn signatures(cfg: &Config) -> Result<otinish_web::Pki> {
     let keys = cfg.data_dir.join("keys");
@@ -621,6 +714,28 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = sweeper.delete_expired_sessions(Utc::now()).await {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+    // Intake cut short by a crash (stored, but no receipt or registration yet): finished
+    // before serving, then every 30 seconds.
+    loop {
+        match app.complete_interrupted_intake().await {
+            Ok(0) => break,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "completing interrupted intake");
+                break;
+            }
+        }
+    }
+    let intake_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        loop {
+            tick.tick().await;
+            if let Err(e) = intake_app.complete_interrupted_intake().await {
+                tracing::warn!(error = %e, "completing interrupted intake");
             }
         }
     });

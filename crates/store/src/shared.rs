@@ -1634,6 +1634,19 @@ macro_rules! impl_repos {
                 Ok(Page { items, total, request: page })
             }
 
+            async fn interrupted_intake(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
+                sqlx::query_scalar(
+                    "SELECT c.id FROM card c JOIN appeal a ON a.card_id = c.id \
+                     WHERE c.state = 'received' AND c.channel = 'portal' AND c.received_at < $1 \
+                     ORDER BY c.id LIMIT $2",
+                )
+                .bind(micros(before))
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)
+            }
+
             async fn applicant_storage_used(&self, applicant_id: i64) -> StoreResult<i64> {
                 let row = sqlx::query(
                     "SELECT CAST(COALESCE(SUM(a.size_bytes), 0) AS BIGINT) AS content, \

@@ -122,6 +122,31 @@ impl SqliteStore {
         self.wal.after_commit().await
     }
 
+    /// Writes a consistent copy of the database to `target` while the server keeps running
+    /// (`VACUUM INTO` reads one snapshot; writers are not held up), and flushes it to disk.
+    /// The target must not exist yet.
+    pub async fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        if target.exists() {
+            return Err(StoreError::Backend(format!(
+                "{} exists already: a backup never overwrites a file",
+                target.display()
+            )));
+        }
+        let name = target.to_str().ok_or_else(|| {
+            StoreError::Backend(format!("{} is not a UTF-8 path", target.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(name)
+            .execute(&self.read)
+            .await
+            .map_err(|e| StoreError::Backend(format!("backup to {name} failed: {e}")))?;
+        let path = target.to_owned();
+        tokio::task::spawn_blocking(move || std::fs::File::open(&path).and_then(|f| f.sync_all()))
+            .await
+            .map_err(|e| StoreError::Backend(format!("backup flush stopped: {e}")))?
+            .map_err(|e| StoreError::Backend(format!("cannot flush {name}: {e}")))
+    }
+
     /// How many commits have been made durable, and by how many flushes of the log.
     pub fn flush_counts(&self) -> (u64, u64) {
         (

@@ -411,6 +411,30 @@ impl App {
         Ok((card_id, created))
     }
 
+    /// Finishes the intake of appeals that were stored but whose receipt or registration never
+    /// followed (the process was killed in between, and the applicant did not retry): each
+    /// gets its receipt, and is registered, or refused if its signature's certificate failed
+    /// the check as of the moment it was received. Runs at start-up and then periodically;
+    /// every step checks what exists, so two nodes doing it at once do no harm. Returns the
+    /// number of appeals completed.
+    pub async fn complete_interrupted_intake(&self) -> Result<usize, AppealError> {
+        // Older than any intake still running (requests time out after 30 seconds).
+        let before = self.clock.now() - chrono::Duration::seconds(60);
+        let cards = self.store.interrupted_intake(before, 100).await?;
+        for &card_id in &cards {
+            let a = self.store.appeal(card_id).await?;
+            self.issue_receipt(card_id).await?;
+            match otinish_pki::verify(&a.signature, None, &self.pki.trust, a.card.received_at) {
+                Err(e) if e.is_certificate_problem() => self.refuse_on_arrival(card_id, &e).await?,
+                _ => {
+                    self.register_automatically(card_id).await?;
+                }
+            }
+            tracing::warn!(card = card_id, "completed an intake cut short");
+        }
+        Ok(cards.len())
+    }
+
     /// EA-07.2, EA-12: registration is refused because the signature check failed; the
     /// applicant is told the reason in their language.
     pub async fn refuse_on_arrival(

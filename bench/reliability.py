@@ -1,0 +1,38 @@
+"""Writes docs/RELIABILITY.md from the JSON lines the fault tests append (bench/reliability)."""
+import json
+import platform
+import sys
+from datetime import date
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+commit = sys.argv[2]
+crash = [r for r in rows if r.get("figure") == "crash"]
+
+print("# Reliability\n")
+print(f"Measured by `bench/reliability` on {date.today().isoformat()}, commit `{commit}`, "
+      f"{platform.system()} {platform.release()}, release build.\n")
+print("## Crash consistency: SIGKILL under load\n")
+print("The real server (`otinish serve --demo`) takes signed e-appeals from 8 concurrent "
+      "clients through the applicant's cabinet; at a random moment 0.2 to 1.2 s into each round "
+      "it is killed with SIGKILL, then restarted on the same data. After the last kill every "
+      "appeal whose receipt was returned is read back from the restarted server as its applicant "
+      "sees it and compared with the text sent; the database is checked for anything "
+      "half-written (an appeal without its card, signed receipt, journal entry or deadlines, a "
+      "gap in registration numbers) and `otinish verify-journal` checks the audit chain. The "
+      "same harness runs in CI with 20 kills per backend "
+      "(`crash_sigkill_under_load_loses_no_acknowledged_appeal_*` in crates/otinish/tests/cli.rs).\n")
+print("| backend | kills survived | appeals sent | acknowledged | checked | lost | half-written "
+      "| journal | restart p50 / max ms | seconds | seed |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for r in crash:
+    print(f"| {r['backend']} | {r['kills']} | {r['sent']} | {r['acknowledged']} | {r['checked']} "
+          f"| {r['lost']} | {r['half_written']} | {'verified' if r['journal_verified'] else 'BROKEN'} "
+          f"| {r['restart_p50_ms']} / {r['restart_max_ms']} | {r['seconds']:.0f} | {r['seed']} |")
+if not crash:
+    print("| (no run) | | | | | | | | | | |")
+print("\nAppeals sent but not acknowledged were in flight at the kill; each is either stored "
+      "whole or absent, never half-written. An appeal retried with the same idempotency key "
+      "returns the stored one.\n")
+print("## Not measured yet\n")
+print("Several nodes with a killed job holder, overload at twice the capacity, and graceful "
+      "shutdown under load are not part of this command yet (issue 9).")
