@@ -60,6 +60,10 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub jitsi_secret: Option<String>,
+    /// Requests worked on at once; beyond it the server answers 503 with Retry-After at once
+    /// instead of queueing without bound (health checks are never refused) [default: 512].
+    #[arg(long, env = "OTINISH_MAX_IN_FLIGHT", global = true)]
+    pub max_in_flight: Option<usize>,
 }
 
 /// The optional TOML file.
@@ -82,6 +86,7 @@ pub struct FileConfig {
     pub jitsi_app_id: Option<String>,
     pub jitsi_secret: Option<String>,
     pub files_url: Option<String>,
+    pub max_in_flight: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -105,9 +110,12 @@ pub struct Config {
     pub conference: otinish_web::conference::Conference,
     /// Object storage for files (`s3://bucket`); none keeps them on the local disk.
     pub files_url: Option<String>,
+    /// Requests worked on at once before the server sheds load with 503.
+    pub max_in_flight: usize,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
 
 impl Config {
     /// Resolves flags/env (`args`, `listen`, `demo`) over the file over defaults.
@@ -147,7 +155,15 @@ impl Config {
             }
             _ => otinish_web::conference::Conference::None,
         };
+        let max_in_flight = args
+            .max_in_flight
+            .or(file.max_in_flight)
+            .unwrap_or(DEFAULT_MAX_IN_FLIGHT);
+        if max_in_flight == 0 {
+            anyhow::bail!("--max-in-flight must be at least 1");
+        }
         Ok(Self {
+            max_in_flight,
             conference,
             files_url: args
                 .files_url

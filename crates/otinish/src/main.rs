@@ -696,6 +696,7 @@ async fn serve(
             demo_password: demo::DEMO_PASSWORD.into(),
             public_url: cfg.public_url.clone(),
             bench_endpoints,
+            max_in_flight: cfg.max_in_flight,
             conference: cfg.conference.clone(),
             e_appeals_token: std::env::var("OTINISH_E_APPEALS_TOKEN")
                 .ok()
@@ -777,11 +778,28 @@ async fn serve(
         listener,
         otinish_web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await?;
+    tracing::info!("stopped: every request in flight was answered");
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM (the service manager, the container runtime) or Ctrl+C: stop taking connections and
+/// finish the requests in flight before exiting.
+async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod reception;
 pub mod reception_pages;
 pub mod reports;
 pub mod services;
+pub mod shed;
 pub mod video;
 pub mod vks;
 
@@ -80,6 +81,8 @@ pub struct WebConfig {
     /// Adds `POST /api/v1/echo` (returns the body): the HTTP ceiling the benchmarks compare
     /// intake against. Off unless `serve --bench-endpoints`.
     pub bench_endpoints: bool,
+    /// Requests worked on at once; beyond it the server sheds load with 503 and Retry-After.
+    pub max_in_flight: usize,
     /// The conference provider of VKS receptions.
     pub conference: conference::Conference,
     /// PR-02: the bearer token of the "E-appeals" import endpoint; none closes it.
@@ -170,6 +173,12 @@ impl std::ops::Deref for AppState {
 /// The whole router with its layers.
 pub fn router(app: Arc<App>) -> Router {
     let bench = app.config.bench_endpoints;
+    // Served over TLS (the cookies are marked Secure): browsers are told to keep to HTTPS.
+    let shedder = shed::Shedder::new(app.config.max_in_flight, app.clone());
+    let hsts = app
+        .config
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     let state = AppState(app);
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                connect-src 'self' wss://127.0.0.1:13579; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
@@ -321,6 +330,10 @@ pub fn router(app: Arc<App>) -> Router {
             HeaderValue::from_static(csp),
         ))
         .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| hsts.clone(),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
@@ -339,6 +352,10 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shedder,
+            shed::middleware,
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

@@ -13,6 +13,8 @@ const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 #[derive(Debug, Default)]
 pub struct Metrics {
     requests: [[AtomicU64; 5]; 5],
+    /// Requests refused with 503 because the server was full (see `shed`).
+    pub shed: AtomicU64,
 }
 
 impl Metrics {
@@ -41,6 +43,16 @@ pub async fn render(State(app): State<AppState>) -> impl IntoResponse {
             }
         }
     }
+    let _ = writeln!(
+        out,
+        "# HELP otinish_http_shed_total Requests refused with 503 because the server was full."
+    );
+    let _ = writeln!(out, "# TYPE otinish_http_shed_total counter");
+    let _ = writeln!(
+        out,
+        "otinish_http_shed_total {}",
+        app.metrics.shed.load(Ordering::Relaxed)
+    );
     let up = (app.clock.now() - app.started_at).num_seconds().max(0);
     let _ = writeln!(
         out,

@@ -289,7 +289,15 @@ async fn health_ready_metrics_and_security_headers() {
             Some(&b"DENY"[..]),
             "{path}"
         );
-        assert!(r.headers.get("content-security-policy").is_some(), "{path}");
+        let csp = r.headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(
+            r.headers.get("strict-transport-security").is_none(),
+            "no HSTS over plain HTTP"
+        );
     }
     let m = t.get("/metrics", "").await;
     assert!(
@@ -305,6 +313,84 @@ async fn health_ready_metrics_and_security_headers() {
         m.text
     );
     assert!(m.text.contains("backend=\"sqlite\""));
+    // Behind TLS (Secure cookies), every answer carries HSTS.
+    let t = TestApp::rebuild(t, |a| a.config.secure_cookies = true);
+    let r = t.get("/", "").await;
+    assert_eq!(
+        r.headers
+            .get("strict-transport-security")
+            .map(|v| v.as_bytes()),
+        Some(&b"max-age=31536000; includeSubDomains"[..])
+    );
+}
+
+/// Overload: with every permit taken by a request still in flight (here, a sign-in whose body
+/// is still arriving), the next request is refused at once with 503 and Retry-After, health
+/// checks still answer, and as soon as the slow request ends the server serves again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overload_sheds_with_503_and_retry_after_then_recovers() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestApp::rebuild(TestApp::new().await, |a| a.config.max_in_flight = 1);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let exchange = |req: String| async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let get = |path: &str| exchange(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n"));
+    assert!(get("/bodies").await.starts_with("HTTP/1.0 200"));
+
+    // The slow client: it announces 100 bytes and sends 10.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(
+        b"POST /staff/login HTTP/1.0\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nlogin=some",
+    )
+    .await
+    .unwrap();
+    let mut refused = String::new();
+    for _ in 0..100 {
+        refused = get("/bodies").await;
+        if refused.starts_with("HTTP/1.0 503") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(refused.starts_with("HTTP/1.0 503"), "{refused}");
+    assert!(
+        refused.to_ascii_lowercase().contains("retry-after: 1"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("повторите через несколько секунд"),
+        "{refused}"
+    );
+    assert!(get("/healthz").await.starts_with("HTTP/1.0 200"));
+    assert!(get("/readyz").await.starts_with("HTTP/1.0 200"));
+    let metrics = get("/metrics").await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("otinish_http_shed_total ") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+
+    // The slow client goes away: the next request is served at once.
+    drop(slow);
+    let mut back = String::new();
+    for _ in 0..100 {
+        back = get("/bodies").await;
+        if back.starts_with("HTTP/1.0 200") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(back.starts_with("HTTP/1.0 200"), "{back}");
 }
 
 #[tokio::test]
