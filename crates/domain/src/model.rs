@@ -379,6 +379,18 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// VC-20: what a staff member did with an applicant's personal data.
+    AccessKind {
+        CardOpened = "card_opened",
+        FileDownloaded = "file_downloaded",
+        RecordingPlayed = "recording_played",
+        LetterPrinted = "letter_printed",
+        SignupOpened = "signup_opened",
+        ReceptionOpened = "reception_opened",
+    }
+);
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a card in state `{from}` cannot be moved by `{action}`")]
 pub struct TransitionError {

@@ -8,8 +8,8 @@ use crate::deadline::{Deadline, TermEvent};
 use crate::journal::{JournalDraft, JournalEntry};
 use crate::lang::{Lang, Names};
 use crate::model::{
-    Absence, AppealKind, Applicant, Body, Branch, Card, CardState, Channel, NewBody, NewCard,
-    Official, OfficialRank, RegNumber, Role, StaffUser,
+    Absence, AccessKind, AppealKind, Applicant, Body, Branch, Card, CardState, Channel, NewBody,
+    NewCard, Official, OfficialRank, RegNumber, Role, StaffUser,
 };
 use crate::notice::{NewNotice, Notice};
 use crate::personal::{Citizenship, ParticipantKind, ReceptionOutcome, SignupSource, SignupState};
@@ -579,6 +579,49 @@ pub struct Announcement {
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub text: Names,
+}
+
+/// VC-20: one access to an applicant's personal data, before it is stored. It names the staff
+/// member and the card, never the applicant, their IIN or the appeal's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccess {
+    pub at: DateTime<Utc>,
+    pub staff_id: i64,
+    /// The body whose case it is: its security officer reviews the entry.
+    pub body_id: i64,
+    pub card_id: i64,
+    pub kind: AccessKind,
+}
+
+/// A stored access, with the staff member's name for the review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub staff_id: i64,
+    pub staff_name: String,
+    pub card_id: i64,
+    pub kind: AccessKind,
+}
+
+/// Which accesses of a body a review lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessFilter {
+    pub staff_id: Option<i64>,
+    pub card_id: Option<i64>,
+}
+
+/// VC-20: the log of accesses to personal data, reviewed by each body's security officer.
+#[async_trait]
+pub trait AccessRepo: Send + Sync {
+    async fn record_access(&self, a: &NewAccess) -> StoreResult<()>;
+    /// A body's accesses, newest first.
+    async fn access_log(
+        &self,
+        body_id: i64,
+        filter: &AccessFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AccessEntry>>;
 }
 
 #[async_trait]
@@ -1279,6 +1322,7 @@ pub trait Store:
     + NoticeRepo
     + ApplicantAuthRepo
     + AnnouncementRepo
+    + AccessRepo
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

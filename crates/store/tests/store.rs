@@ -2659,3 +2659,143 @@ on_both!(
     pr_01_to_pr_13_personal_reception_store,
     personal_reception
 );
+
+async fn access_log(db: &Db) {
+    let s = db.store();
+    let mj = s
+        .create_body(&new_body("MJ", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ast = s
+        .create_body(&new_body("AST", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let staff = |login: &'static str, body_id: i64| NewStaff {
+        login: login.into(),
+        full_name: format!("Сотрудник {login}"),
+        email: None,
+        body_id: Some(body_id),
+        branch_id: None,
+        roles: vec![Role::Registrar],
+        password_hash: "x".into(),
+        lang: Lang::Ru,
+    };
+    let reg = s
+        .create_staff(&staff("reg", mj.id), j("create_staff"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let exec = s
+        .create_staff(&staff("exec", mj.id), j("create_staff"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut cards = Vec::new();
+    for body in [mj.id, mj.id, ast.id] {
+        cards.push(
+            s.create_card(&new_card(body, "2026-03-02"), &[], j("receive"))
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+    }
+    let entries = [
+        (reg.id, 0, AccessKind::CardOpened, "2026-03-02"),
+        (reg.id, 0, AccessKind::FileDownloaded, "2026-03-03"),
+        (exec.id, 1, AccessKind::CardOpened, "2026-03-04"),
+        (reg.id, 2, AccessKind::CardOpened, "2026-03-05"),
+    ];
+    for (staff_id, card, kind, at) in entries {
+        let c = &cards[card];
+        s.record_access(&NewAccess {
+            at: t(at),
+            staff_id,
+            body_id: c.body_id,
+            card_id: c.id,
+            kind,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let all = s
+        .access_log(mj.id, &AccessFilter::default(), PageRequest::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The ministry's record: its three entries, newest first; the other body's is not in it.
+    assert_eq!(all.total, 3);
+    assert_eq!(
+        all.items
+            .iter()
+            .map(|e| (e.staff_name.as_str(), e.card_id, e.kind, e.at))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                "Сотрудник exec",
+                cards[1].id,
+                AccessKind::CardOpened,
+                t("2026-03-04")
+            ),
+            (
+                "Сотрудник reg",
+                cards[0].id,
+                AccessKind::FileDownloaded,
+                t("2026-03-03")
+            ),
+            (
+                "Сотрудник reg",
+                cards[0].id,
+                AccessKind::CardOpened,
+                t("2026-03-02")
+            ),
+        ]
+    );
+    let by_staff = s
+        .access_log(
+            mj.id,
+            &AccessFilter {
+                staff_id: Some(reg.id),
+                card_id: None,
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(by_staff.total, 2);
+    let by_card = s
+        .access_log(
+            mj.id,
+            &AccessFilter {
+                staff_id: None,
+                card_id: Some(cards[1].id),
+            },
+            PageRequest::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((by_card.total, by_card.items[0].staff_id), (1, exec.id));
+    let second_page = s
+        .access_log(
+            mj.id,
+            &AccessFilter::default(),
+            PageRequest::new(Some(2), Some(2)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (
+            second_page.total,
+            second_page.items.len(),
+            second_page.items[0].kind
+        ),
+        (3, 1, AccessKind::CardOpened)
+    );
+    let other = s
+        .access_log(ast.id, &AccessFilter::default(), PageRequest::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((other.total, other.items[0].card_id), (1, cards[2].id));
+}
+
+on_both!(
+    /// VC-20: accesses to personal data are recorded per body and listed newest first, by
+    /// staff member or card, page by page.
+    vc_20_access_log,
+    access_log
+);

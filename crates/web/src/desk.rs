@@ -14,7 +14,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use otinish_domain::model::{Applicant, Card, CardState, OutOfScopeGround, Role, StaffUser};
+use otinish_domain::model::{
+    AccessKind, Applicant, Card, CardState, OutOfScopeGround, Role, StaffUser,
+};
 use otinish_domain::repo::{CardScope, PageRequest};
 use otinish_domain::search::SearchQuery;
 use serde::Deserialize;
@@ -71,7 +73,7 @@ fn may_see(user: &StaffUser, card: &Card) -> bool {
                 && card.channel == otinish_domain::model::Channel::Vks))
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/staff/login").into_response()
 }
 
@@ -299,7 +301,9 @@ async fn card_page(
         return page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
     // VC-20: personal data is shown only to the body's staff, and each access is recorded.
-    tracing::info!(target: "access", staff = user.id, card = id, "card with personal data opened");
+    if let Err(e) = app.log_access(user, &card, AccessKind::CardOpened).await {
+        return crate::access::not_recorded(ctx, &e);
+    }
     let appeal = app.store.appeal(id).await.ok();
     let mut facts = vec![
         (tr.get("appeal-state"), state_text(tr, card.state)),
@@ -565,7 +569,9 @@ pub async fn card_file(
     };
     match app.store.card(id).await {
         Ok(c) if may_see(&user, &c) => {
-            tracing::info!(target: "access", staff = user.id, card = id, file = file_id, "attachment downloaded");
+            if let Err(e) = app.log_access(&user, &c, AccessKind::FileDownloaded).await {
+                return crate::access::not_recorded(&ctx, &e);
+            }
             serve_attachment(&app, &ctx, id, file_id).await
         }
         Ok(_) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
@@ -708,7 +714,7 @@ fn list_scope(user: &StaffUser) -> Option<CardScope> {
     }
 }
 
-fn page_number(p: Option<&str>) -> u32 {
+pub(crate) fn page_number(p: Option<&str>) -> u32 {
     p.and_then(|p| p.parse::<u32>().ok())
         .unwrap_or(1)
         .clamp(1, 10_000)

@@ -3,6 +3,7 @@
 //! security headers, health and metrics. It holds no business rule: handlers parse input,
 //! call the domain and the store (through [`services`]), and render.
 
+pub mod access;
 pub mod api;
 pub mod api_appeals;
 pub mod auth;
@@ -262,6 +263,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/staff/search", get(desk::search))
         .route("/staff/reports/1-ol", get(reports::one_ol))
         .route("/staff/dashboard", get(reports::dashboard))
+        .route("/staff/access-log", get(access::log))
         .route("/staff/cards/{id}", get(desk::card))
         .route("/staff/cards/{id}/files/{file_id}", get(desk::card_file))
         .route("/staff/cards/{id}/{action}", post(desk::action))

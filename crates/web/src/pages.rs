@@ -129,6 +129,9 @@ impl Layout {
             {
                 staff_links.push(("/staff/pr", ctx.tr.get("pr-list-title")));
             }
+            if u.body_id.is_some() && u.has_role(Role::SecurityOfficer) {
+                staff_links.push(("/staff/access-log", ctx.tr.get("access-log-title")));
+            }
             if u.has_role(Role::GovernmentOffice) {
                 staff_links.push(("/staff/pr/schedules", ctx.tr.get("pr-centers-schedule")));
                 staff_links.push(("/staff/pr/report", ctx.tr.get("pr-report-title")));

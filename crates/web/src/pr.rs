@@ -326,7 +326,12 @@ impl App {
         if !pr::may_see(user, visibility(&s)) {
             return Err(PrError::Forbidden);
         }
-        tracing::info!(target: "access", staff = user.id, card = id, "sign-up opened");
+        self.log_access(
+            user,
+            &s.card,
+            otinish_domain::model::AccessKind::SignupOpened,
+        )
+        .await?;
         Ok(s)
     }
 

@@ -170,7 +170,12 @@ impl App {
     ) -> Result<(Booking, Standing), ReceptionError> {
         let b = self.store.booking(id).await?;
         let s = standing(user, &b).ok_or(ReceptionError::Forbidden)?;
-        tracing::info!(target: "access", staff = user.id, reception = id, card = b.card.id, standing = ?s, "reception opened");
+        self.log_access(
+            user,
+            &b.card,
+            otinish_domain::model::AccessKind::ReceptionOpened,
+        )
+        .await?;
         Ok((b, s))
     }
 

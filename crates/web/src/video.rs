@@ -899,7 +899,16 @@ pub async fn recording(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64
     };
     match app.files.get(&v.recording_key).await {
         Ok(bytes) => {
-            tracing::info!(target: "access", staff = user.id, card = id, "video appeal played");
+            if let Err(e) = app
+                .log_access(
+                    &user,
+                    &card,
+                    otinish_domain::model::AccessKind::RecordingPlayed,
+                )
+                .await
+            {
+                return crate::access::not_recorded(&ctx, &e);
+            }
             (
                 [
                     (header::CONTENT_TYPE, "video/webm"),
@@ -967,7 +976,16 @@ pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
         app.config.public_url.trim_end_matches('/'),
         answer_doc.code
     );
-    tracing::info!(target: "access", staff = user.id, card = id, "answer letter printed");
+    if let Err(e) = app
+        .log_access(
+            &user,
+            &card,
+            otinish_domain::model::AccessKind::LetterPrinted,
+        )
+        .await
+    {
+        return crate::access::not_recorded(&ctx, &e);
+    }
     render(LetterPage {
         t: tr,
         layout: Layout::new(&app, &ctx),

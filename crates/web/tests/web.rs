@@ -1598,6 +1598,107 @@ async fn gen_08_appeal_outside_the_rules_closed_with_that_reason() {
     assert_eq!(v["total"]["received"], 1, "{v}");
 }
 
+/// VC-20: each opening of an applicant's personal data by staff is recorded before it is shown
+/// (who, when, which card, what), and the body's security officer — only theirs — reviews the
+/// record, which names no applicant.
+#[tokio::test]
+async fn vc_20_access_to_personal_data_is_recorded_and_reviewed() {
+    let t = TestApp::new().await;
+    t.second_body().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", "vc20"),
+        ("recipient", mj.as_str()),
+        ("kind", "statement"),
+        ("postal_address", "Астана"),
+        ("content", "Прошу разъяснить порядок получения справки"),
+        ("demo_sign", "1"),
+    ];
+    let pdf = b"%PDF-1.4 scan".to_vec();
+    let id = card_id_of(
+        &t.post_multipart("/cabinet/appeals", &jar, &fields, &[("scan.pdf", &pdf)])
+            .await,
+    );
+    let (registrar, _) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let (security, _) = t.staff("sec", vec![Role::SecurityOfficer], "MJ").await;
+    let (other_security, _) = t.staff("ast.sec", vec![Role::SecurityOfficer], "AST").await;
+    let (stranger, _) = t.staff("ast.reg", vec![Role::Registrar], "AST").await;
+
+    // Nothing is recorded until someone opens the data; a refused opening records nothing.
+    let log = t.get("/staff/access-log", &security).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(
+        log.text.contains("Обращений к данным не записано"),
+        "{}",
+        log.text
+    );
+    assert_eq!(
+        t.get(&format!("/staff/cards/{id}"), &stranger).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let card = t.get(&format!("/staff/cards/{id}"), &registrar).await;
+    assert_eq!(card.status, StatusCode::OK);
+    let file_id = between(&card.text, &format!("/staff/cards/{id}/files/"), "\"").to_owned();
+    let file = t
+        .get(&format!("/staff/cards/{id}/files/{file_id}"), &registrar)
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+
+    let log = t.get("/staff/access-log", &security).await;
+    assert_eq!(log.status, StatusCode::OK);
+    let table = between(&log.text, "<tbody>", "</tbody>");
+    assert_eq!(table.matches("<tr>").count(), 2, "{table}");
+    assert!(
+        table.contains("reg full name")
+            && table.contains(&format!(">{id}</a>"))
+            && table.contains("скачан файл")
+            && table.contains("открыта карточка"),
+        "{table}"
+    );
+    assert!(
+        table.find("скачан файл") < table.find("открыта карточка"),
+        "newest first: {table}"
+    );
+    // The record names the staff member and the card, never the applicant.
+    assert!(
+        !log.text.contains("АХМЕТОВ") && !log.text.contains("791028302728"),
+        "{}",
+        log.text
+    );
+    // Filtered by card; a filter that is not a number is refused with the reason.
+    let by_card = t
+        .get(&format!("/staff/access-log?card={id}"), &security)
+        .await;
+    assert_eq!(
+        by_card.text.matches("<tr>").count(),
+        3,
+        "header and two rows"
+    );
+    let bad = t.get("/staff/access-log?card=1%20OR%201", &security).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("целые числа больше нуля"), "{}", bad.text);
+
+    // Another body's security officer sees none of it; others may not look at all.
+    let other = t.get("/staff/access-log", &other_security).await;
+    assert!(
+        other.status == StatusCode::OK && !other.text.contains("reg full name"),
+        "{}",
+        other.text
+    );
+    assert_eq!(
+        t.get("/staff/access-log", &registrar).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/access-log", "").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let home = t.get("/staff", &security).await;
+    assert!(home.text.contains("/staff/access-log"), "{}", home.text);
+}
+
 /// A tiny SMTP server that records what it receives.
 async fn smtp_server() -> (String, Arc<tokio::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

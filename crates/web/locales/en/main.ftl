@@ -834,3 +834,22 @@ notice-out-of-scope-body = Appeal No. { $appeal } is governed by { $ground ->
         [criminal_procedure] criminal procedure legislation
        *[civil_procedure] civil procedure legislation
     }, so the rules for considering appeals do not apply to it and it is closed. { $explanation }
+
+# VC-20: the record of accesses to personal data
+access-log-title = Access to personal data
+access-log-intro = Every time staff open an applicant's personal data in this body's cases — a card, a file, a recording, a letter, a sign-up or a reception — it is recorded here before the data is shown. The record names the staff member and the card, never the applicant.
+access-staff-id = Staff member No.
+access-card-id = Card No.
+access-filter = Show
+access-filter-invalid = Staff member and card numbers are whole numbers greater than zero; the whole record is shown.
+access-none = No access recorded.
+access-when = When
+access-staff = Staff member
+access-card = Card
+access-what = What was opened
+access-kind-card-opened = card opened
+access-kind-file-downloaded = file downloaded
+access-kind-recording-played = video recording played
+access-kind-letter-printed = answer letter printed
+access-kind-signup-opened = personal reception sign-up opened
+access-kind-reception-opened = VKS reception opened
