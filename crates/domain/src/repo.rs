@@ -1000,10 +1000,13 @@ pub trait VideoRepo: Send + Sync {
     ) -> StoreResult<(i64, bool)>;
     async fn video_appeal(&self, card_id: i64) -> StoreResult<VideoAppeal>;
     async fn video_appeal_by_code(&self, code_hash: &str) -> StoreResult<VideoAppeal>;
-    /// VA-13: counts a failed look-up by `client`.
-    async fn note_lookup_failure(&self, client: &str, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Failed look-ups by `client` since `since`.
-    async fn lookup_failures(&self, client: &str, since: DateTime<Utc>) -> StoreResult<i64>;
+    /// Counts a failed attempt under `key`, which names what failed and for whom: a code
+    /// look-up from an address (VA-13, `va-lookup:10.0.0.7`), a staff sign-in of a login from
+    /// an address (`signin:login|10.0.0.7`), any sign-in from an address (`signin:10.0.0.7`).
+    /// Shared by every node through the database.
+    async fn note_failed_attempt(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Failed attempts under `key` since `since`.
+    async fn failed_attempts(&self, key: &str, since: DateTime<Utc>) -> StoreResult<i64>;
 }
 
 /// PR-01, PR-04: a reception schedule for a month: the government office's schedule of

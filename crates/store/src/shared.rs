@@ -2781,10 +2781,11 @@ macro_rules! impl_repos {
                     .ok_or_else(|| StoreError::NotFound("video appeal by code".into()))
             }
 
-            async fn note_lookup_failure(&self, client: &str, at: DateTime<Utc>) -> StoreResult<()> {
+            async fn note_failed_attempt(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
+                // The table of VA-13's look-ups holds every kind of failed attempt, by key.
                 sqlx::query("INSERT INTO va_lookup_failure (client, at) VALUES ($1, $2)")
-                    .bind(client)
+                    .bind(key)
                     .bind(micros(at))
                     .execute(&mut *tx)
                     .await
@@ -2792,9 +2793,9 @@ macro_rules! impl_repos {
                 self.commit(tx).await
             }
 
-            async fn lookup_failures(&self, client: &str, since: DateTime<Utc>) -> StoreResult<i64> {
+            async fn failed_attempts(&self, key: &str, since: DateTime<Utc>) -> StoreResult<i64> {
                 sqlx::query("SELECT COUNT(*) AS n FROM va_lookup_failure WHERE client = $1 AND at >= $2")
-                    .bind(client)
+                    .bind(key)
                     .bind(micros(since))
                     .fetch_one(self.reader())
                     .await

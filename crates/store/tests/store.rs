@@ -2181,16 +2181,16 @@ async fn video_appeals(db: &Db) {
     ));
     // VA-13: failed look-ups are counted per client within a window.
     for d in ["2026-03-02", "2026-03-03", "2026-03-03"] {
-        s.note_lookup_failure("10.0.0.7", t(d)).await.unwrap();
+        s.note_failed_attempt("10.0.0.7", t(d)).await.unwrap();
     }
     assert_eq!(
-        s.lookup_failures("10.0.0.7", t("2026-03-03"))
+        s.failed_attempts("10.0.0.7", t("2026-03-03"))
             .await
             .unwrap(),
         2
     );
     assert_eq!(
-        s.lookup_failures("10.0.0.8", t("2026-03-01"))
+        s.failed_attempts("10.0.0.8", t("2026-03-01"))
             .await
             .unwrap(),
         0

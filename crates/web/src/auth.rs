@@ -18,6 +18,13 @@ use serde::Deserialize;
 
 /// How long a staff session lasts.
 pub const SESSION_HOURS: i64 = 12;
+/// Failed sign-ins counted over this many minutes.
+pub const SIGNIN_WINDOW_MINUTES: i64 = 15;
+/// Failed sign-ins of one login from one address before that pair must wait. Counted per
+/// address, so someone guessing from elsewhere cannot lock the real user out.
+pub const SIGNIN_LIMIT_PER_LOGIN: i64 = 5;
+/// Failed sign-ins from one address, whatever the login (guessing across many logins).
+pub const SIGNIN_LIMIT_PER_ADDRESS: i64 = 100;
 
 /// Hashes a password for storage (argon2id, random salt).
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -75,7 +82,12 @@ pub struct LoginForm {
     password: String,
 }
 
-pub async fn login(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LoginForm>) -> Response {
+pub async fn login(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    crate::video::ClientIp(client): crate::video::ClientIp,
+    Form(f): Form<LoginForm>,
+) -> Response {
     if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
     }
@@ -92,6 +104,43 @@ pub async fn login(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LoginFor
     if login.is_empty() || f.password.is_empty() {
         return fail("login-required", StatusCode::UNPROCESSABLE_ENTITY);
     }
+    // Too many failures: refused before the password is even checked.
+    let now = app.clock.now();
+    let since = now - chrono::Duration::minutes(SIGNIN_WINDOW_MINUTES);
+    let pair = format!("signin:{}|{client}", login.to_lowercase());
+    let address = format!("signin:{client}");
+    let (by_pair, by_address) = (
+        app.store.failed_attempts(&pair, since).await.unwrap_or(0),
+        app.store
+            .failed_attempts(&address, since)
+            .await
+            .unwrap_or(0),
+    );
+    if by_pair >= SIGNIN_LIMIT_PER_LOGIN || by_address >= SIGNIN_LIMIT_PER_ADDRESS {
+        tracing::warn!(%client, "sign-in refused: too many failed attempts");
+        let page = LoginPage {
+            t: ctx.tr,
+            layout: Layout::new(&app, &ctx),
+            error: Some(ctx.tr.with(
+                "login-throttled",
+                &[("minutes", SIGNIN_WINDOW_MINUTES.to_string())],
+            )),
+            login: login.clone(),
+        };
+        let mut resp = (StatusCode::TOO_MANY_REQUESTS, render(page)).into_response();
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(SIGNIN_WINDOW_MINUTES * 60),
+        );
+        return resp;
+    }
+    let failed = || async {
+        for key in [&pair, &address] {
+            if let Err(e) = app.store.note_failed_attempt(key, now).await {
+                tracing::warn!(error = %e, "cannot count a failed sign-in");
+            }
+        }
+    };
     let creds = app.store.staff_credentials(&login).await;
     let ok = match &creds {
         Ok((user, hash)) => user.active && verify_password(&f.password, hash),
@@ -103,14 +152,15 @@ pub async fn login(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LoginFor
     };
     let Ok((user, _)) = creds.map_err(|e| tracing::info!(error = %e, "sign-in: unknown login"))
     else {
+        failed().await;
         return fail("login-failed", StatusCode::UNAUTHORIZED);
     };
     if !ok {
         tracing::info!(staff = user.id, "sign-in: wrong password");
+        failed().await;
         return fail("login-failed", StatusCode::UNAUTHORIZED);
     }
     let token = crate::context::random_token();
-    let now = app.clock.now();
     let rec = SessionRecord {
         token_hash: token_hash(&token),
         staff_id: user.id,

@@ -816,7 +816,8 @@ pub async fn answer(
     }
     let now = app.clock.now();
     let since = now - chrono::Duration::minutes(LOOKUP_WINDOW_MINUTES);
-    if app.store.lookup_failures(&client, since).await.unwrap_or(0) >= LOOKUP_LIMIT {
+    let key = format!("va-lookup:{client}");
+    if app.store.failed_attempts(&key, since).await.unwrap_or(0) >= LOOKUP_LIMIT {
         return page(
             Some(tr.with(
                 "va-lookup-limited",
@@ -836,7 +837,7 @@ pub async fn answer(
         None => None,
     };
     let Some(v) = found else {
-        let _ = app.store.note_lookup_failure(&client, now).await;
+        let _ = app.store.note_failed_attempt(&key, now).await;
         return page(
             Some(tr.get("va-lookup-not-found")),
             vec![],

@@ -393,6 +393,73 @@ async fn overload_sheds_with_503_and_retry_after_then_recovers() {
     assert!(back.starts_with("HTTP/1.0 200"), "{back}");
 }
 
+/// Staff sign-in is throttled per login and address: after 5 failures in 15 minutes that pair
+/// waits (even with the right password), told why in Russian, with Retry-After; the same
+/// login from another address, and other logins from the same address, still sign in; the
+/// wait ends with the window.
+#[tokio::test]
+async fn staff_sign_in_throttled_without_locking_out_others() {
+    let t = TestApp::new().await;
+    t.staff("reg", vec![Role::Registrar], "MJ").await;
+    t.staff("exec", vec![Role::Executor], "MJ").await;
+    let csrf = t
+        .get("/staff/login", "")
+        .await
+        .cookie("otinish_csrf")
+        .unwrap();
+    let jar = format!("otinish_csrf={csrf}");
+    let from = |ip: [u8; 4], login: &str, password: &str| {
+        let req = Request::post("/staff/login")
+            .header(header::COOKIE, &jar)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                ip, 40000,
+            ))))
+            .body(Body::from(format!(
+                "csrf={csrf}&login={login}&password={password}"
+            )))
+            .unwrap();
+        let router = t.router.clone();
+        async move { reply(router.oneshot(req).await.unwrap_or_else(|e| match e {})).await }
+    };
+    let attacker = [10, 0, 0, 66];
+    for _ in 0..5 {
+        assert_eq!(
+            from(attacker, "reg", "guess").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let refused = from(attacker, "reg", "pw").await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused
+            .text
+            .contains("Слишком много неудачных попыток входа с этим логином"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        refused.headers.get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"900"[..])
+    );
+    assert!(refused.cookie("otinish_session").is_none());
+    // The real user, elsewhere, is not locked out; other logins from that address still work.
+    assert_eq!(
+        from([10, 0, 0, 7], "reg", "pw").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        from(attacker, "exec", "pw").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The window passes.
+    t.clock.set(t.clock.now() + chrono::Duration::minutes(16));
+    assert_eq!(
+        from(attacker, "reg", "pw").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
 #[tokio::test]
 async fn pages_in_three_languages_with_switch() {
     let t = TestApp::new().await;

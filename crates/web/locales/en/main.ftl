@@ -45,6 +45,7 @@ login-login = Login
 login-password = Password
 login-submit = Sign in
 login-failed = Wrong login or password.
+login-throttled = Too many failed sign-ins with this login from this address. Try again in { $minutes } minutes, or ask the administrator to check the account.
 login-required = Enter both the login and the password.
 staff-title = Your workplace
 staff-roles = Your roles

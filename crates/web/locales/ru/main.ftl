@@ -45,6 +45,7 @@ login-login = Логин
 login-password = Пароль
 login-submit = Войти
 login-failed = Неверный логин или пароль.
+login-throttled = Слишком много неудачных попыток входа с этим логином с этого адреса. Повторите через { $minutes } минут или обратитесь к администратору.
 login-required = Введите логин и пароль.
 staff-title = Рабочее место
 staff-roles = Ваши роли
