@@ -22,13 +22,13 @@ pub mod pr_pages;
 pub mod reception;
 pub mod reception_pages;
 pub mod reports;
+pub mod routes;
 pub mod services;
 pub mod shed;
 pub mod video;
 pub mod vks;
 
 use axum::http::{header, HeaderValue};
-use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use otinish_domain::calendar::WorkingCalendar;
@@ -183,137 +183,8 @@ pub fn router(app: Arc<App>) -> Router {
     let state = AppState(app);
     let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                connect-src 'self' wss://127.0.0.1:13579; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
-    Router::new()
-        .route("/", get(pages::home))
-        .route("/bodies", get(pages::bodies))
-        .route("/calendar", get(pages::calendar))
-        .route("/statistics", get(reports::statistics))
-        .route("/staff", get(pages::staff_home))
-        .route("/staff/login", get(auth::login_form).post(auth::login))
-        .route("/staff/inbox", get(desk::inbox))
-        .route("/staff/my", get(desk::my_cards))
-        .route("/staff/due", get(desk::due))
-        .route("/staff/schedules", get(vks::schedules).post(vks::start))
-        .route("/staff/schedules/{id}", get(vks::schedule))
-        .route("/staff/schedules/{id}/slots", post(vks::save))
-        .route("/staff/schedules/{id}/step", post(vks::step))
-        .route("/staff/schedules/{id}/absence", post(vks::absence))
-        .route("/bodies/{code}/schedule", get(vks::public_schedule))
-        .route("/vks/timetable", get(reception_pages::public_timetable))
-        .route("/staff/va", get(video::journal).post(video::add_entry))
-        .route("/staff/va/journal.csv", get(video::journal_csv))
-        .route("/booth/{token}", get(video::booth))
-        .route(
-            "/booth/{token}/appeals",
-            post(video::send).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
-        .route("/answer", get(video::answer))
-        .route("/staff/cards/{id}/recording", get(video::recording))
-        .route("/staff/cards/{id}/letter", get(video::letter))
-        .route("/static/booth.js", get(pages::booth_js))
-        .route("/static/pr.js", get(pages::pr_js))
-        .route("/staff/pr", get(pr_pages::list))
-        .route(
-            "/staff/pr/take",
-            get(pr_pages::take_form).post(pr_pages::take),
-        )
-        .route("/staff/pr/distribute", post(pr_pages::distribute))
-        .route("/staff/pr/participants", post(pr_pages::participant))
-        .route("/staff/pr/tasks/{id}", post(pr_pages::answer_task))
-        .route("/staff/pr/report", get(pr_pages::report))
-        .route(
-            "/staff/pr/schedules",
-            get(pr_pages::schedules).post(pr_pages::new_schedule),
-        )
-        .route("/staff/pr/schedules/{id}", get(pr_pages::schedule))
-        .route(
-            "/staff/pr/schedules/{id}/{action}",
-            post(pr_pages::schedule_step),
-        )
-        .route("/staff/pr/{id}", get(pr_pages::signup))
-        .route("/staff/pr/{id}/scan", get(pr_pages::scan))
-        .route("/staff/pr/{id}/{action}", post(pr_pages::step))
-        .route("/reception-centers", get(pr_pages::public))
-        .route("/reception-centers/{id}/poster", get(pr_pages::poster))
-        .route(
-            "/survey/{token}",
-            get(pr_pages::survey_form).post(pr_pages::survey),
-        )
-        .route("/api/v1/pr/signups", post(pr_pages::import))
-        .route("/staff/receptions/{id}", get(reception_pages::reception))
-        .route(
-            "/staff/receptions/{id}/{action}",
-            post(reception_pages::action),
-        )
-        .route("/staff/vks", get(reception_pages::desk))
-        .route(
-            "/staff/vks/timetables",
-            post(reception_pages::send_timetable),
-        )
-        .route(
-            "/staff/vks/timetables/{id}/publish",
-            post(reception_pages::publish_timetable),
-        )
-        .route(
-            "/cabinet/receptions",
-            get(vks::my_receptions).post(vks::book),
-        )
-        .route("/cabinet/receptions/new", get(vks::booking_form))
-        .route("/staff/receptions", get(vks::reception_inbox))
-        .route("/staff/search", get(desk::search))
-        .route("/staff/reports/1-ol", get(reports::one_ol))
-        .route("/staff/dashboard", get(reports::dashboard))
-        .route("/staff/access-log", get(access::log))
-        .route("/staff/cards/{id}", get(desk::card))
-        .route("/staff/cards/{id}/files/{file_id}", get(desk::card_file))
-        .route("/staff/cards/{id}/{action}", post(desk::action))
-        .route("/staff/logout", post(auth::logout))
-        .route("/static/style.css", get(pages::stylesheet))
-        .route("/static/ncalayer.js", get(pages::ncalayer_js))
-        .route("/signin", get(cabinet::signin_form).post(cabinet::signin))
-        .route("/signin/demo", post(cabinet::signin_demo))
-        .route("/signout", post(cabinet::signout))
-        .route("/cabinet", get(cabinet::cabinet))
-        .route("/cabinet/appeals/new", get(cabinet::appeal_form))
-        .route(
-            "/cabinet/appeals",
-            post(cabinet::submit).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
-        .route("/cabinet/appeals/{id}", get(cabinet::appeal_page))
-        .route("/cabinet/appeals/{id}/delete", post(cabinet::delete))
-        .route(
-            "/cabinet/appeals/{id}/documents/{file}",
-            get(cabinet::document_download),
-        )
-        .route(
-            "/cabinet/appeals/{id}/files/{file_id}",
-            get(cabinet::file_download),
-        )
-        .route("/verify/{code}", get(cabinet::verify_page))
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
-        .route("/metrics", get(metrics::render))
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/bodies", get(api::bodies))
-        .route("/api/v1/branches", get(api::branches))
-        .route("/api/v1/calendar/due", get(api::calendar_due))
-        .route("/api/v1/auth/challenge", post(api_appeals::challenge))
-        .route("/api/v1/auth/signin", post(api_appeals::signin))
-        .route(
-            "/api/v1/appeals",
-            get(api_appeals::list)
-                .post(api_appeals::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(96 * 1024 * 1024)),
-        )
-        .route("/api/v1/appeals/{id}", get(api_appeals::get_one))
-        .merge(if bench {
-            Router::new().route(
-                "/api/v1/echo",
-                post(|body: axum::body::Bytes| async move { body }),
-            )
-        } else {
-            Router::new()
-        })
+    routes::table(bench)
+        .router
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

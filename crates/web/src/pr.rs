@@ -885,7 +885,8 @@ impl App {
     ) -> Result<(), PrError> {
         let tasks = self.store.pr_tasks(None, Some(user.id)).await?;
         if !tasks.iter().any(|t| t.id == task_id) {
-            return Err(PrError::Forbidden);
+            // Someone else's task is as good as none: nothing is revealed.
+            return Err(PrError::NotFound);
         }
         if answer.trim().is_empty() {
             return Err(problem("answer", "pr-field-required"));

@@ -460,6 +460,188 @@ async fn staff_sign_in_throttled_without_locking_out_others() {
     );
 }
 
+/// The authorisation matrix: every route of the router's own table (`routes::rules`), every
+/// method, called as every kind of user — anonymous, an applicant, and staff of each role of
+/// the body that owns the case — and each answer checked against the route's rule. A route
+/// added without a rule cannot exist (the router is built from the table); a method served
+/// but not in the table fails here (it must answer 405). Resource routes are called on a card
+/// of the body; whether another body's staff or another applicant are refused is checked per
+/// resource in the channel tests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorisation_matrix_covers_every_route() {
+    use otinish_domain::repo::NewBranch;
+    use otinish_web::routes::{rules, Access};
+    let t = TestApp::new().await;
+    let now = t.app.clock.now();
+    let branch = t
+        .app
+        .store
+        .create_branch(&NewBranch {
+            code: "AST-1".into(),
+            name: Names::new("Астана", "ЦОН Астана", "Astana PSC"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    // Staff of every role, of the body where their role works (the executor created first
+    // is the one the appeal below is assigned to).
+    let mj_body = t.app.store.body_by_code("MJ").await.unwrap();
+    for role in Role::ALL {
+        t.app
+            .store
+            .create_staff(
+                &NewStaff {
+                    login: format!("m.{}", role.as_str()),
+                    full_name: format!("{} of the matrix", role.as_str()),
+                    email: None,
+                    body_id: role.needs_body().then_some(mj_body.id),
+                    branch_id: (*role == Role::BranchOperator).then_some(branch.id),
+                    roles: vec![*role],
+                    password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                    lang: Lang::Ru,
+                },
+                JournalDraft::new(now, "test", "", "create_staff"),
+            )
+            .await
+            .unwrap();
+    }
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = mj_body.id.to_string();
+    let card = card_id_of(
+        &t.post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "matrix"),
+                ("recipient", mj.as_str()),
+                ("kind", "statement"),
+                ("postal_address", "Астана"),
+                ("content", "Прошу разъяснить"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await,
+    );
+    // Who calls: (name, cookie jar, csrf, roles). The anonymous caller has the CSRF cookie
+    // every visitor gets with the first page.
+    let anon_csrf = t.get("/", "").await.cookie("otinish_csrf").unwrap();
+    let mut callers: Vec<(String, String, String, Vec<Role>)> = vec![
+        (
+            "anonymous".into(),
+            format!("otinish_csrf={anon_csrf}"),
+            anon_csrf,
+            vec![],
+        ),
+        ("applicant".into(), jar.clone(), csrf.clone(), vec![]),
+    ];
+    for role in Role::ALL {
+        let (jar, csrf) = t.login(&format!("m.{}", role.as_str())).await;
+        callers.push((format!("staff:{}", role.as_str()), jar, csrf, vec![*role]));
+    }
+
+    // Signing out ends the callers' sessions: those routes go last.
+    let mut table = rules();
+    table.sort_by_key(|r| r.path.ends_with("logout") || r.path == "/signout");
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for rule in &table {
+        let path = rule
+            .path
+            .replace("{id}", &card.to_string())
+            .replace("{file_id}", "1")
+            .replace("{file}", "receipt.p7s")
+            .replace("{action}", "noop")
+            .replace("{code}", "MJ")
+            .replace("{token}", "not-a-secret");
+        for (who, jar, csrf, roles) in &callers {
+            let r = if rule.method == "GET" {
+                t.get(&path, jar).await
+            } else {
+                t.post_form(&path, jar, &format!("csrf={csrf}")).await
+            };
+            checked += 1;
+            let location = r
+                .headers
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let status = r.status.as_u16();
+            assert!(
+                status < 500,
+                "{} {path} as {who}: {status} {}",
+                rule.method,
+                r.text
+            );
+            // Refused: 401, 403, or sent to a sign-in page; a 404 for a resource reveals
+            // nothing and counts as refused too.
+            let refused = matches!(status, 401 | 403 | 410)
+                || (status == 404 && rule.path.contains('{'))
+                || ((300..400).contains(&status)
+                    && (location.starts_with("/staff/login") || location.starts_with("/signin")));
+            let expected = match rule.access {
+                // Signing in is open to all; its 401 means wrong credentials, not a closed door.
+                Access::Session => continue,
+                Access::Public => true,
+                Access::Secret => false,
+                Access::Applicant => who == "applicant",
+                Access::AnyStaff => !roles.is_empty(),
+                Access::Staff(allowed) => roles.iter().any(|r| allowed.contains(r)),
+            };
+            // Allowed callers may still be told "no such case" (404) or "not this action"
+            // (422, 409, 400); what matters is that nobody outside the rule gets in.
+            let consistent = if expected {
+                !refused || status == 404
+            } else {
+                refused || (matches!(status, 400 | 415) && rule.method == "POST")
+            };
+            if !consistent {
+                wrong.push(format!(
+                    "{} {} as {who}: {status} {location} (rule {:?})",
+                    rule.method, rule.path, rule.access
+                ));
+            }
+        }
+        // Methods the table does not list answer 405: nothing is served without a rule.
+        for method in ["GET", "POST"] {
+            if table
+                .iter()
+                .any(|r| r.path == rule.path && r.method == method)
+            {
+                continue;
+            }
+            let r = if method == "GET" {
+                t.get(&path, "").await
+            } else {
+                t.post_form(&path, "", "").await
+            };
+            if r.status != StatusCode::METHOD_NOT_ALLOWED {
+                wrong.push(format!(
+                    "{method} {} is served without a rule: {}",
+                    rule.path, r.status
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} calls disagree with the rules:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(
+        table.len() >= 90 && checked > 1000,
+        "{} rules, {checked} calls",
+        table.len()
+    );
+}
+
 #[tokio::test]
 async fn pages_in_three_languages_with_switch() {
     let t = TestApp::new().await;

@@ -1,0 +1,478 @@
+//! Every route of the portal and the API, each method with who may call it. The router is
+//! built from this table, so a route cannot exist without its rule; the authorisation matrix
+//! test (`authorisation_matrix_covers_every_route` in tests/web.rs) calls every route as
+//! every kind of user and checks each answer against the rule. The handlers still check the
+//! body and the case (a registrar of another body is refused a card); the rule says who may
+//! come in at all.
+
+use crate::{
+    access, api, api_appeals, auth, cabinet, desk, metrics, pages, pr_pages, reception_pages,
+    reports, video, vks, AppState,
+};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use otinish_domain::model::Role;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not: public pages, static files, health checks, the open API.
+    Public,
+    /// Signing in and out: open to all, acting on the caller's own session.
+    Session,
+    /// A signed-in applicant, on their own appeals and receptions only.
+    Applicant,
+    /// Any signed-in staff member.
+    AnyStaff,
+    /// Staff with one of these roles.
+    Staff(&'static [Role]),
+    /// The holder of a secret: a booth session or survey link in the path, or a bearer token
+    /// (the applicant API, the E-appeals import). No portal session grants it.
+    Secret,
+}
+
+/// One method of one route and its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub path: &'static str,
+    pub method: &'static str,
+    pub access: Access,
+}
+
+/// Who opens a card: its body's registrars and heads and its executor (the handler checks
+/// which card; the reception secretary also opens the card of a reception by videoconference,
+/// which is reached from the reception).
+const CARD: &[Role] = &[Role::Registrar, Role::Head, Role::Executor];
+const REGISTRY: &[Role] = &[Role::Registrar, Role::Head];
+const WORK_LISTS: &[Role] = &[Role::Registrar, Role::Head, Role::Executor];
+const VKS_SCHEDULES: &[Role] = &[Role::ReceptionSecretary, Role::Head, Role::Operator];
+const VKS_DRAFT: &[Role] = &[Role::ReceptionSecretary, Role::Head];
+const VKS_DESK: &[Role] = &[
+    Role::ReceptionSecretary,
+    Role::Head,
+    Role::Operator,
+    Role::BranchOperator,
+];
+const RECEPTION: &[Role] = &[
+    Role::ReceptionSecretary,
+    Role::Head,
+    Role::Registrar,
+    Role::Executor,
+    Role::Operator,
+    Role::BranchOperator,
+];
+const BRANCH: &[Role] = &[Role::BranchOperator];
+/// The body's personal-reception desk (staff asked for materials also see their tasks there).
+const PR_BODY: &[Role] = &[
+    Role::Registrar,
+    Role::ReceptionSecretary,
+    Role::Head,
+    Role::SecurityOfficer,
+];
+const PR_TAKE: &[Role] = &[
+    Role::CallCenterOperator,
+    Role::Registrar,
+    Role::ReceptionSecretary,
+];
+const PR_SECRETARY: &[Role] = &[Role::ReceptionSecretary];
+const PR_SCHEDULES: &[Role] = &[Role::GovernmentOffice, Role::ReceptionSecretary, Role::Head];
+/// Drafting a schedule: the government office's for the centers, a secretary's for the body.
+const PR_DRAFT: &[Role] = &[Role::GovernmentOffice, Role::ReceptionSecretary];
+const PR_REPORT: &[Role] = &[
+    Role::GovernmentOffice,
+    Role::Head,
+    Role::Registrar,
+    Role::ReceptionSecretary,
+];
+const REPORTS: &[Role] = &[Role::Registrar, Role::Head, Role::GovernmentOffice];
+const SECURITY: &[Role] = &[Role::SecurityOfficer];
+
+/// The router and the rules it was built with.
+pub struct Table {
+    pub router: Router<AppState>,
+    pub rules: Vec<Rule>,
+}
+
+impl Table {
+    fn add(
+        mut self,
+        path: &'static str,
+        rules: &[(&'static str, Access)],
+        route: MethodRouter<AppState>,
+    ) -> Self {
+        self.router = self.router.route(path, route);
+        self.rules
+            .extend(rules.iter().map(|&(method, access)| Rule {
+                path,
+                method,
+                access,
+            }));
+        self
+    }
+}
+
+/// The rules of every route a deployment serves.
+pub fn rules() -> Vec<Rule> {
+    table(false).rules
+}
+
+/// Every route with its rules; `bench` adds the benchmarks' echo endpoint.
+pub fn table(bench: bool) -> Table {
+    use Access::*;
+    const UPLOAD: usize = 64 * 1024 * 1024;
+    let t = Table {
+        router: Router::new(),
+        rules: Vec::new(),
+    }
+    // Public pages and files.
+    .add("/", &[("GET", Public)], get(pages::home))
+    .add("/bodies", &[("GET", Public)], get(pages::bodies))
+    .add("/calendar", &[("GET", Public)], get(pages::calendar))
+    .add("/statistics", &[("GET", Public)], get(reports::statistics))
+    .add(
+        "/bodies/{code}/schedule",
+        &[("GET", Public)],
+        get(vks::public_schedule),
+    )
+    .add(
+        "/vks/timetable",
+        &[("GET", Public)],
+        get(reception_pages::public_timetable),
+    )
+    .add("/answer", &[("GET", Public)], get(video::answer))
+    .add(
+        "/reception-centers",
+        &[("GET", Public)],
+        get(pr_pages::public),
+    )
+    .add(
+        "/reception-centers/{id}/poster",
+        &[("GET", Public)],
+        get(pr_pages::poster),
+    )
+    .add(
+        "/verify/{code}",
+        &[("GET", Public)],
+        get(cabinet::verify_page),
+    )
+    .add(
+        "/static/style.css",
+        &[("GET", Public)],
+        get(pages::stylesheet),
+    )
+    .add(
+        "/static/ncalayer.js",
+        &[("GET", Public)],
+        get(pages::ncalayer_js),
+    )
+    .add("/static/booth.js", &[("GET", Public)], get(pages::booth_js))
+    .add("/static/pr.js", &[("GET", Public)], get(pages::pr_js))
+    .add("/healthz", &[("GET", Public)], get(api::healthz))
+    .add("/readyz", &[("GET", Public)], get(api::readyz))
+    .add("/metrics", &[("GET", Public)], get(metrics::render))
+    .add(
+        "/api/v1/openapi.json",
+        &[("GET", Public)],
+        get(api::openapi),
+    )
+    .add("/api/v1/bodies", &[("GET", Public)], get(api::bodies))
+    .add("/api/v1/branches", &[("GET", Public)], get(api::branches))
+    .add(
+        "/api/v1/calendar/due",
+        &[("GET", Public)],
+        get(api::calendar_due),
+    )
+    // Signing in and out.
+    .add(
+        "/staff/login",
+        &[("GET", Session), ("POST", Session)],
+        get(auth::login_form).post(auth::login),
+    )
+    .add("/staff/logout", &[("POST", Session)], post(auth::logout))
+    .add(
+        "/signin",
+        &[("GET", Session), ("POST", Session)],
+        get(cabinet::signin_form).post(cabinet::signin),
+    )
+    .add(
+        "/signin/demo",
+        &[("POST", Session)],
+        post(cabinet::signin_demo),
+    )
+    .add("/signout", &[("POST", Session)], post(cabinet::signout))
+    .add(
+        "/api/v1/auth/challenge",
+        &[("POST", Session)],
+        post(api_appeals::challenge),
+    )
+    .add(
+        "/api/v1/auth/signin",
+        &[("POST", Session)],
+        post(api_appeals::signin),
+    )
+    // The applicant's cabinet.
+    .add("/cabinet", &[("GET", Applicant)], get(cabinet::cabinet))
+    .add(
+        "/cabinet/appeals/new",
+        &[("GET", Applicant)],
+        get(cabinet::appeal_form),
+    )
+    .add(
+        "/cabinet/appeals",
+        &[("POST", Applicant)],
+        post(cabinet::submit).layer(DefaultBodyLimit::max(UPLOAD)),
+    )
+    .add(
+        "/cabinet/appeals/{id}",
+        &[("GET", Applicant)],
+        get(cabinet::appeal_page),
+    )
+    .add(
+        "/cabinet/appeals/{id}/delete",
+        &[("POST", Applicant)],
+        post(cabinet::delete),
+    )
+    .add(
+        "/cabinet/appeals/{id}/documents/{file}",
+        &[("GET", Applicant)],
+        get(cabinet::document_download),
+    )
+    .add(
+        "/cabinet/appeals/{id}/files/{file_id}",
+        &[("GET", Applicant)],
+        get(cabinet::file_download),
+    )
+    .add(
+        "/cabinet/receptions",
+        &[("GET", Applicant), ("POST", Applicant)],
+        get(vks::my_receptions).post(vks::book),
+    )
+    .add(
+        "/cabinet/receptions/new",
+        &[("GET", Applicant)],
+        get(vks::booking_form),
+    )
+    // Holders of a secret.
+    .add("/booth/{token}", &[("GET", Secret)], get(video::booth))
+    .add(
+        "/booth/{token}/appeals",
+        &[("POST", Secret)],
+        post(video::send).layer(DefaultBodyLimit::max(UPLOAD)),
+    )
+    .add(
+        "/survey/{token}",
+        &[("GET", Secret), ("POST", Secret)],
+        get(pr_pages::survey_form).post(pr_pages::survey),
+    )
+    .add(
+        "/api/v1/pr/signups",
+        &[("POST", Secret)],
+        post(pr_pages::import),
+    )
+    .add(
+        "/api/v1/appeals",
+        &[("GET", Secret), ("POST", Secret)],
+        get(api_appeals::list)
+            .post(api_appeals::submit)
+            .layer(DefaultBodyLimit::max(96 * 1024 * 1024)),
+    )
+    .add(
+        "/api/v1/appeals/{id}",
+        &[("GET", Secret)],
+        get(api_appeals::get_one),
+    )
+    // Staff: cards and work lists.
+    .add("/staff", &[("GET", AnyStaff)], get(pages::staff_home))
+    .add(
+        "/staff/inbox",
+        &[("GET", Staff(REGISTRY))],
+        get(desk::inbox),
+    )
+    .add(
+        "/staff/my",
+        &[("GET", Staff(&[Role::Executor]))],
+        get(desk::my_cards),
+    )
+    .add("/staff/due", &[("GET", Staff(WORK_LISTS))], get(desk::due))
+    .add(
+        "/staff/search",
+        &[("GET", Staff(WORK_LISTS))],
+        get(desk::search),
+    )
+    .add(
+        "/staff/cards/{id}",
+        &[("GET", Staff(CARD))],
+        get(desk::card),
+    )
+    .add(
+        "/staff/cards/{id}/files/{file_id}",
+        &[("GET", Staff(CARD))],
+        get(desk::card_file),
+    )
+    .add(
+        "/staff/cards/{id}/recording",
+        &[("GET", Staff(CARD))],
+        get(video::recording),
+    )
+    .add(
+        "/staff/cards/{id}/letter",
+        &[("GET", Staff(CARD))],
+        get(video::letter),
+    )
+    .add(
+        "/staff/cards/{id}/{action}",
+        &[("POST", Staff(CARD))],
+        post(desk::action),
+    )
+    // Staff: reports and the record of access.
+    .add(
+        "/staff/reports/1-ol",
+        &[("GET", Staff(REPORTS))],
+        get(reports::one_ol),
+    )
+    .add(
+        "/staff/dashboard",
+        &[("GET", Staff(REPORTS))],
+        get(reports::dashboard),
+    )
+    .add(
+        "/staff/access-log",
+        &[("GET", Staff(SECURITY))],
+        get(access::log),
+    )
+    // Staff: receptions by videoconference.
+    .add(
+        "/staff/schedules",
+        &[("GET", Staff(VKS_SCHEDULES)), ("POST", Staff(VKS_DRAFT))],
+        get(vks::schedules).post(vks::start),
+    )
+    .add(
+        "/staff/schedules/{id}",
+        &[("GET", Staff(VKS_SCHEDULES))],
+        get(vks::schedule),
+    )
+    .add(
+        "/staff/schedules/{id}/slots",
+        &[("POST", Staff(VKS_DRAFT))],
+        post(vks::save),
+    )
+    .add(
+        "/staff/schedules/{id}/step",
+        &[("POST", Staff(VKS_SCHEDULES))],
+        post(vks::step),
+    )
+    .add(
+        "/staff/schedules/{id}/absence",
+        &[("POST", Staff(VKS_DRAFT))],
+        post(vks::absence),
+    )
+    .add(
+        "/staff/receptions",
+        &[("GET", Staff(VKS_DRAFT))],
+        get(vks::reception_inbox),
+    )
+    .add(
+        "/staff/receptions/{id}",
+        &[("GET", Staff(RECEPTION))],
+        get(reception_pages::reception),
+    )
+    .add(
+        "/staff/receptions/{id}/{action}",
+        &[("POST", Staff(RECEPTION))],
+        post(reception_pages::action),
+    )
+    .add(
+        "/staff/vks",
+        &[("GET", Staff(VKS_DESK))],
+        get(reception_pages::desk),
+    )
+    .add(
+        "/staff/vks/timetables",
+        &[("POST", Staff(VKS_DRAFT))],
+        post(reception_pages::send_timetable),
+    )
+    .add(
+        "/staff/vks/timetables/{id}/publish",
+        &[("POST", Staff(&[Role::Operator]))],
+        post(reception_pages::publish_timetable),
+    )
+    // Staff: video appeals from booths.
+    .add(
+        "/staff/va",
+        &[("GET", Staff(BRANCH)), ("POST", Staff(BRANCH))],
+        get(video::journal).post(video::add_entry),
+    )
+    .add(
+        "/staff/va/journal.csv",
+        &[("GET", Staff(BRANCH))],
+        get(video::journal_csv),
+    )
+    // Staff: personal reception.
+    .add("/staff/pr", &[("GET", Staff(PR_BODY))], get(pr_pages::list))
+    .add(
+        "/staff/pr/take",
+        &[("GET", Staff(PR_TAKE)), ("POST", Staff(PR_TAKE))],
+        get(pr_pages::take_form).post(pr_pages::take),
+    )
+    .add(
+        "/staff/pr/distribute",
+        &[("POST", Staff(PR_SECRETARY))],
+        post(pr_pages::distribute),
+    )
+    .add(
+        "/staff/pr/participants",
+        &[("POST", Staff(PR_SECRETARY))],
+        post(pr_pages::participant),
+    )
+    // Answered by the staff member the task was given to; anyone else is told there is none.
+    .add(
+        "/staff/pr/tasks/{id}",
+        &[("POST", AnyStaff)],
+        post(pr_pages::answer_task),
+    )
+    .add(
+        "/staff/pr/report",
+        &[("GET", Staff(PR_REPORT))],
+        get(pr_pages::report),
+    )
+    .add(
+        "/staff/pr/schedules",
+        &[("GET", Staff(PR_SCHEDULES)), ("POST", Staff(PR_DRAFT))],
+        get(pr_pages::schedules).post(pr_pages::new_schedule),
+    )
+    .add(
+        "/staff/pr/schedules/{id}",
+        &[("GET", Staff(PR_SCHEDULES))],
+        get(pr_pages::schedule),
+    )
+    .add(
+        "/staff/pr/schedules/{id}/{action}",
+        &[("POST", Staff(PR_SCHEDULES))],
+        post(pr_pages::schedule_step),
+    )
+    .add(
+        "/staff/pr/{id}",
+        &[("GET", Staff(PR_BODY))],
+        get(pr_pages::signup),
+    )
+    .add(
+        "/staff/pr/{id}/scan",
+        &[("GET", Staff(PR_BODY))],
+        get(pr_pages::scan),
+    )
+    .add(
+        "/staff/pr/{id}/{action}",
+        &[("POST", Staff(PR_BODY))],
+        post(pr_pages::step),
+    );
+    if bench {
+        t.add(
+            "/api/v1/echo",
+            &[("POST", Public)],
+            post(|body: axum::body::Bytes| async move { body }),
+        )
+    } else {
+        t
+    }
+}
