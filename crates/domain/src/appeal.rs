@@ -336,6 +336,27 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// The name an uploaded file is kept under: the last part of what the browser sent (some
+/// send a whole path), without control characters or leading dots, at most 200 characters;
+/// `file` when nothing is left. It never names a folder.
+pub fn clean_file_name(sent: &str) -> String {
+    let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = last
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim_start_matches(['.', ' '])
+        .trim_end()
+        .chars()
+        .take(200)
+        .collect();
+    if name.is_empty() {
+        "file".into()
+    } else {
+        name
+    }
+}
+
 /// Checks attachments: count, size, type by content, and the applicant's space (EA-15).
 pub fn check_uploads(
     uploads: &[Upload<'_>],
@@ -415,6 +436,16 @@ pub fn check_attach(main: &Card, repeated: &Card) -> Result<(), RepeatError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn uploaded_file_names_never_name_a_folder() {
+        assert_eq!(clean_file_name("../../etc/passwd.pdf"), "passwd.pdf");
+        assert_eq!(clean_file_name("C:\\Users\\Асель\\скан.pdf"), "скан.pdf");
+        assert_eq!(clean_file_name("..\u{0}.hidden.pdf "), "hidden.pdf");
+        assert_eq!(clean_file_name("dir/"), "file");
+        assert_eq!(clean_file_name(&"я".repeat(300)).chars().count(), 200);
+    }
+
     use super::*;
 
     fn individual() -> SignerFacts {

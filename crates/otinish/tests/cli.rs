@@ -2382,6 +2382,70 @@ mod crash {
         assert!(seen, "the appeal acknowledged before the copy is in it");
     }
 
+    /// Graceful shutdown: on SIGTERM the server stops taking connections, finishes the request
+    /// in flight (here a sign-in whose body is still arriving) and exits with status 0.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sigterm_finishes_the_request_in_flight_then_exits() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut server = serve(dir.path(), port, None);
+        wait_ready(port, &mut server).await;
+        let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let body = "login=nobody&password=nothing&csrf=none";
+        slow.write_all(
+            format!(
+                "POST /staff/login HTTP/1.0\r\nHost: x\r\n\
+                 Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
+                body.len(),
+                &body[..10]
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let term = Command::new("kill")
+            .args(["-TERM", &server.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        // New connections are no longer taken.
+        let mut refused = false;
+        for _ in 0..50 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_err()
+            {
+                refused = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(refused, "still accepting connections after SIGTERM");
+        assert!(
+            server.0.try_wait().unwrap().is_none(),
+            "exited with a request in flight"
+        );
+        // The request in flight is answered in full.
+        slow.write_all(&body.as_bytes()[10..]).await.unwrap();
+        let mut answer = Vec::new();
+        slow.read_to_end(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.0 "), "{answer}");
+        assert!(answer.contains("</html>"), "the whole page: {answer}");
+        let mut status = None;
+        for _ in 0..100 {
+            status = server.0.try_wait().unwrap();
+            if status.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(status.map(|s| s.code()), Some(Some(0)), "exit status");
+    }
+
     /// The crash harness on the embedded SQLite store.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn crash_sigkill_under_load_loses_no_acknowledged_appeal_sqlite() {

@@ -331,11 +331,7 @@ impl App {
                 .await
                 .map_err(|e| AppealError::Internal(e.to_string()))?;
             attachments.push(NewAttachment {
-                file_name: name
-                    .chars()
-                    .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
-                    .take(200)
-                    .collect(),
+                file_name: otinish_domain::appeal::clean_file_name(name),
                 mime: kind.mime().into(),
                 size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
                 sha256: stored.sha256,

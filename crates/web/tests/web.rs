@@ -1948,6 +1948,138 @@ async fn vc_20_access_to_personal_data_is_recorded_and_reviewed() {
     assert!(home.text.contains("/staff/access-log"), "{}", home.text);
 }
 
+/// Hostile input: script in every text field of an appeal is shown as text to the applicant
+/// and the staff; a file name that climbs folders is flattened; malformed UTF-8, an oversized
+/// form and SQL metacharacters get a 4xx with a reason, never a 500 or a leak.
+#[tokio::test]
+async fn hostile_input_is_escaped_refused_or_harmless() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let (registrar, _) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let script = "<script>alert(1)</script>";
+    let attr = "\"><img src=x onerror=alert(2)>";
+    let content = format!("Прошу {script} разъяснить {attr}");
+    let address = format!("Астана {attr}");
+    let pdf = b"%PDF-1.4 scan".to_vec();
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "hostile"),
+                ("recipient", mj.as_str()),
+                ("kind", "statement"),
+                ("postal_address", address.as_str()),
+                ("content", content.as_str()),
+                ("demo_sign", "1"),
+            ],
+            &[("../../etc/<b>passwd</b>.pdf", &pdf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let id = card_id_of(&r);
+    for (who, page) in [
+        (
+            "applicant",
+            t.get(&format!("/cabinet/appeals/{id}"), &jar).await,
+        ),
+        (
+            "registrar",
+            t.get(&format!("/staff/cards/{id}"), &registrar).await,
+        ),
+        ("inbox", t.get("/staff/inbox", &registrar).await),
+    ] {
+        assert_eq!(page.status, StatusCode::OK, "{who}");
+        assert!(
+            !page.text.contains(script)
+                && !page.text.contains("<img src=x")
+                && !page.text.contains("<b>passwd"),
+            "{who} shows markup from the input: {}",
+            page.text
+        );
+        assert!(
+            page.text.contains("&#60;script&#62;alert(1)")
+                || page.text.contains("&lt;script&gt;alert(1)"),
+            "{who}: {}",
+            page.text
+        );
+    }
+    let files = t.app.store.attachments(id).await.unwrap();
+    assert!(
+        !files[0].file_name.contains('/') && !files[0].file_name.contains(".."),
+        "{}",
+        files[0].file_name
+    );
+
+    // Malformed UTF-8 and an oversized form: refused with a 4xx.
+    let login_csrf = t
+        .get("/staff/login", "")
+        .await
+        .cookie("otinish_csrf")
+        .unwrap();
+    let req = Request::post("/staff/login")
+        .header(header::COOKIE, format!("otinish_csrf={login_csrf}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(vec![
+            b'l', b'o', b'g', b'i', b'n', b'=', 0xff, 0xfe, 0xfd,
+        ]))
+        .unwrap();
+    let bad = reply(
+        t.router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {}),
+    )
+    .await;
+    assert!(
+        bad.status.is_client_error(),
+        "malformed UTF-8: {}",
+        bad.status
+    );
+    let huge = format!("csrf={login_csrf}&login=x&password={}", "a".repeat(3 << 20));
+    let big = t
+        .post_form("/staff/login", &format!("otinish_csrf={login_csrf}"), &huge)
+        .await;
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    // SQL metacharacters are only text.
+    for q in ["' OR 1=1 --", "\"; DROP TABLE card; --", "%_\\"] {
+        let r = t
+            .get(
+                &format!(
+                    "/staff/search?q={}",
+                    q.bytes().map(|b| format!("%{b:02X}")).collect::<String>()
+                ),
+                &registrar,
+            )
+            .await;
+        assert!(
+            r.status == StatusCode::OK || r.status.is_client_error(),
+            "{q}: {}",
+            r.status
+        );
+        assert!(
+            !r.text.contains(&format!("/staff/cards/{id}\"")),
+            "{q} matched everything"
+        );
+    }
+    let r = t
+        .post_form(
+            "/staff/login",
+            &format!("otinish_csrf={login_csrf}"),
+            &format!("csrf={login_csrf}&login=reg%27--&password=x"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        t.app.store.card(id).await.is_ok(),
+        "the card table is still there"
+    );
+}
+
 /// A tiny SMTP server that records what it receives.
 async fn smtp_server() -> (String, Arc<tokio::sync::Mutex<Vec<String>>>) {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
