@@ -74,10 +74,13 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
-    /// Items to skip.
+    /// Items to skip, at most 1 000 000.
+    #[param(minimum = 0, maximum = 1_000_000)]
     offset: Option<u32>,
     /// Language of names: kk, ru or en.
     lang: Option<String>,
@@ -106,19 +109,36 @@ pub struct BodyList {
     offset: u32,
 }
 
+/// The page asked for, refused with the reason when outside the documented bounds.
+fn page_of(q: &PageQuery, tr: crate::i18n::Tr) -> Result<PageRequest, ApiError> {
+    let mut bad = Vec::new();
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        bad.push(("limit", "error-limit-range"));
+    }
+    if q.offset.is_some_and(|o| o > 1_000_000) {
+        bad.push(("offset", "error-offset-range"));
+    }
+    if bad.is_empty() {
+        Ok(PageRequest::new(q.limit, q.offset))
+    } else {
+        Err(ApiError::invalid(tr, bad))
+    }
+}
+
 fn lang_of(q: &Option<String>, ctx: &Ctx) -> Lang {
     q.as_deref().and_then(Lang::parse).unwrap_or(ctx.tr.lang)
 }
 
 /// The state bodies (public).
-#[utoipa::path(get, path = "/api/v1/bodies", params(PageQuery), responses((status = 200, body = BodyList)))]
+#[utoipa::path(get, path = "/api/v1/bodies", params(PageQuery), responses((status = 200, body = BodyList),
+    (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)))]
 pub async fn bodies(
     State(app): State<AppState>,
     ctx: Ctx,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<BodyList>, ApiError> {
     let lang = lang_of(&q.lang, &ctx);
-    let req = PageRequest::new(q.limit, q.offset);
+    let req = page_of(&q, ctx.tr)?;
     let page = app
         .store
         .bodies(req)
@@ -168,14 +188,15 @@ pub struct BranchList {
 }
 
 /// The State Corporation branches (public service centers).
-#[utoipa::path(get, path = "/api/v1/branches", params(PageQuery), responses((status = 200, body = BranchList)))]
+#[utoipa::path(get, path = "/api/v1/branches", params(PageQuery), responses((status = 200, body = BranchList),
+    (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)))]
 pub async fn branches(
     State(app): State<AppState>,
     ctx: Ctx,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<BranchList>, ApiError> {
     let lang = lang_of(&q.lang, &ctx);
-    let req = PageRequest::new(q.limit, q.offset);
+    let req = page_of(&q, ctx.tr)?;
     let page = app
         .store
         .branches(req)
@@ -202,6 +223,7 @@ pub async fn branches(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// The day of the event, YYYY-MM-DD.
     from: String,
@@ -230,7 +252,8 @@ pub struct DueDto {
 
 /// GEN-03: a term in working days from an event, with the days skipped and why.
 #[utoipa::path(get, path = "/api/v1/calendar/due", params(DueQuery),
-    responses((status = 200, body = DueDto), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = DueDto), (status = 400, description = "a required parameter is missing"),
+        (status = 422, body = ErrorEnvelope)))]
 pub async fn calendar_due(
     State(app): State<AppState>,
     ctx: Ctx,

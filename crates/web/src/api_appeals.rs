@@ -134,11 +134,13 @@ pub struct Session {
 
 /// Signs in by a signed challenge (EA-02: the applicant's identity comes from the certificate).
 #[utoipa::path(post, path = "/api/v1/auth/signin", request_body = SignIn,
-    responses((status = 200, body = Session), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = Session), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"),
+        (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"),
+        (status = 422, body = ErrorEnvelope)))]
 pub async fn signin(
     State(app): State<AppState>,
     ctx: Ctx,
-    Json(b): Json<SignIn>,
+    crate::error::ApiJson(b): crate::error::ApiJson<SignIn>,
 ) -> Result<Json<Session>, ApiError> {
     let (applicant_id, token) = app
         .sign_in(&b.challenge, b.signature.as_bytes(), ctx.tr.lang)
@@ -259,14 +261,16 @@ async fn appeal_dto(
 /// key returns the first appeal (200) instead of creating a second one (201).
 #[utoipa::path(post, path = "/api/v1/appeals", request_body = NewAppealBody,
     params(("Idempotency-Key" = String, Header, description = "unique per appeal, reused on retries")),
-    responses((status = 201, body = AppealDto), (status = 200, body = AppealDto), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)),
+    responses((status = 201, body = AppealDto), (status = 200, body = AppealDto), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"),
+        (status = 401, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"),
+        (status = 422, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn submit(
     State(app): State<AppState>,
     ctx: Ctx,
     me: ApiApplicant,
     headers: HeaderMap,
-    Json(b): Json<NewAppealBody>,
+    crate::error::ApiJson(b): crate::error::ApiJson<NewAppealBody>,
 ) -> Result<Response, ApiError> {
     use base64::Engine;
     let key = headers
@@ -307,7 +311,7 @@ pub struct AppealList {
 }
 
 /// My appeals, newest first (at most 50).
-#[utoipa::path(get, path = "/api/v1/appeals", responses((status = 200, body = AppealList)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/appeals", responses((status = 200, body = AppealList), (status = 401, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn list(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -333,7 +337,8 @@ pub async fn list(
 }
 
 /// One of my appeals, with its deadlines and every notice.
-#[utoipa::path(get, path = "/api/v1/appeals/{id}", responses((status = 200, body = AppealDto), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/appeals/{id}", params(("id" = i64, Path, description = "the appeal's number")),
+    responses((status = 200, body = AppealDto), (status = 400, description = "the number is not a number"), (status = 401, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn get_one(
     State(app): State<AppState>,
     ctx: Ctx,

@@ -97,3 +97,39 @@ impl IntoResponse for ApiError {
         (self.status, Json(ErrorEnvelope { error: self.body })).into_response()
     }
 }
+
+/// A JSON request body for `/api/v1`. A body that is not JSON, or not of the documented shape,
+/// is refused in the same error envelope as every other API error (never as plain text), in
+/// the reader's language, with the parser's detail.
+pub struct ApiJson<T>(pub T);
+
+impl<T> axum::extract::FromRequest<crate::AppState> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::FromRequestParts;
+        let (mut parts, body) = req.into_parts();
+        let tr = match crate::context::Ctx::from_request_parts(&mut parts, state).await {
+            Ok(ctx) => ctx.tr,
+            Err(never) => match never {},
+        };
+        let req = axum::extract::Request::from_parts(parts, body);
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(ApiError {
+                status: rejection.status(),
+                body: ErrorBody {
+                    code: "bad_body".into(),
+                    message: format!("{} {}", tr.get("error-bad-body"), rejection.body_text()),
+                    fields: Vec::new(),
+                },
+            }),
+        }
+    }
+}

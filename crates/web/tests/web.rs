@@ -353,6 +353,8 @@ async fn overload_sheds_with_503_and_retry_after_then_recovers() {
     )
     .await
     .unwrap();
+    // Let the slow request take the permit before anything else asks for it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let mut refused = String::new();
     for _ in 0..100 {
         refused = get("/bodies").await;
@@ -874,6 +876,31 @@ async fn api_lists_page_and_openapi_describes_them() {
     assert_eq!(v["items"][0]["name"], "Ministry of Justice");
     let r = t.get("/api/v1/branches", "").await;
     assert_eq!(r.status, StatusCode::OK);
+    // Outside the documented bounds: refused in the envelope, naming the parameter.
+    let r = t
+        .get("/api/v1/bodies?limit=501&offset=2000000&lang=ru", "")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap_or_default();
+    assert_eq!(v["error"]["fields"][0]["field"], "limit", "{v}");
+    assert_eq!(v["error"]["fields"][1]["field"], "offset", "{v}");
+    assert!(r.text.contains("от 1 до 500"), "{}", r.text);
+    // A body that is not JSON is refused in the same envelope, not as plain text.
+    let req = Request::post("/api/v1/auth/signin")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from("not json at all"))
+        .unwrap();
+    let r = reply(
+        t.router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap_or_default();
+    assert_eq!(v["error"]["code"], "bad_body", "{}", r.text);
     let doc = t.get("/api/v1/openapi.json", "").await;
     let v: serde_json::Value = serde_json::from_str(&doc.text).unwrap_or_default();
     for p in [
@@ -886,6 +913,15 @@ async fn api_lists_page_and_openapi_describes_them() {
         assert!(v["paths"][p].is_object(), "OpenAPI lacks {p}");
     }
     assert!(v["components"]["schemas"]["ErrorEnvelope"].is_object());
+    // Query parameters are documented as such, and the appeal's number as a path parameter.
+    assert_eq!(
+        v["paths"]["/api/v1/bodies"]["get"]["parameters"][0]["in"],
+        "query"
+    );
+    assert_eq!(
+        v["paths"]["/api/v1/appeals/{id}"]["get"]["parameters"][0]["name"],
+        "id"
+    );
 }
 
 /// GEN-04, GEN-06: an admin's calendar change recomputes the open deadlines it affects, with a
