@@ -840,6 +840,9 @@ struct AppealPage {
     deadlines: Vec<(String, bool)>,
     documents: Vec<DocView>,
     notices: Vec<NoticeRow>,
+    /// A case closed without a signed answer (not accepted, left without consideration,
+    /// outside the rules): the decision and what the applicant was told, shown up front.
+    outcome: Option<(String, String)>,
 }
 
 /// GEN-04: a card's deadlines as people read them — what, by when, which rule and edition —
@@ -947,10 +950,26 @@ pub async fn appeal_page(
             code: d.code,
         })
         .collect();
+    let outcome = match (a.card.state, a.card.decision.as_deref()) {
+        (
+            otinish_domain::model::CardState::ClosedOutOfScope
+            | otinish_domain::model::CardState::Refused,
+            Some(d),
+        ) => Some((
+            match d.strip_prefix("signature:") {
+                // EA-12: not accepted because the signature's certificate failed.
+                Some(code) => tr.get(&format!("sig-{}", code.replace('_', "-"))),
+                None => tr.get(&format!("decision-{}", d.replace('_', "-"))),
+            },
+            a.card.answer.clone().unwrap_or_default(),
+        )),
+        _ => None,
+    };
     let page = AppealPage {
         t: tr,
         layout: Layout::new(&app, &ctx),
         id,
+        outcome,
         state: state_text(tr, a.card.state),
         number: a
             .card

@@ -1862,6 +1862,13 @@ async fn gen_08_appeal_outside_the_rules_closed_with_that_reason() {
         "{}",
         cabinet.text
     );
+    // The decision and the explanation are shown up front, not only in the notices.
+    let outcome = between(&cabinet.text, "<dd id=\"outcome\">", "</dd>");
+    assert!(
+        outcome.contains("регулируется уголовно-процессуальным законодательством")
+            && outcome.contains("Обжалуйте постановление прокурору"),
+        "{outcome}"
+    );
     // The staff card names the ground; the journal records who closed it and why.
     let page = t.get(&format!("/staff/cards/{id}"), &registrar).await;
     assert!(
