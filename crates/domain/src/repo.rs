@@ -147,6 +147,8 @@ pub trait StaffRepo: Send + Sync {
     async fn create_session(&self, s: &SessionRecord) -> StoreResult<()>;
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<SessionRecord>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Signs a staff member out everywhere: every session of theirs ends. Returns how many.
+    async fn delete_sessions_of(&self, staff_id: i64) -> StoreResult<u64>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 

@@ -902,6 +902,18 @@ macro_rules! impl_repos {
                 self.commit(tx).await
             }
 
+            async fn delete_sessions_of(&self, staff_id: i64) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let n = sqlx::query("DELETE FROM staff_session WHERE staff_id = $1")
+                    .bind(staff_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                self.commit(tx).await?;
+                Ok(n)
+            }
+
             async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let n = sqlx::query("DELETE FROM staff_session WHERE expires_at <= $1")

@@ -744,6 +744,18 @@ async fn sessions(db: &Db) {
         Some(1)
     );
     assert!(s.session("h1", t("2026-03-02")).await.is_err());
+    // Signed out everywhere: every session of the staff member ends, and only theirs.
+    for h in ["h2", "h3"] {
+        s.create_session(&SessionRecord {
+            token_hash: h.into(),
+            ..rec.clone()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(s.delete_sessions_of(staff.id).await.ok(), Some(2));
+    assert!(s.session("h2", t("2026-03-02")).await.is_err());
+    assert_eq!(s.delete_sessions_of(staff.id).await.ok(), Some(0));
     assert!(s.ping().await.is_ok());
 }
 

@@ -189,16 +189,27 @@ pub async fn login(
 pub struct LogoutForm {
     #[serde(default)]
     csrf: String,
+    /// `1`: end every session of this staff member (a lost laptop, a shared computer).
+    #[serde(default)]
+    everywhere: String,
 }
 
 pub async fn logout(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LogoutForm>) -> Response {
     if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
     }
-    if let Some(token) = &ctx.session_token {
-        if let Err(e) = app.store.delete_session(&token_hash(token)).await {
-            tracing::error!(error = %e, "cannot delete session");
-        }
+    let ended = match (&ctx.user, f.everywhere.as_str()) {
+        (Some(user), "1") => app.store.delete_sessions_of(user.id).await.map(|n| {
+            tracing::info!(staff = user.id, sessions = n, "signed out everywhere");
+        }),
+        _ => match &ctx.session_token {
+            Some(token) => app.store.delete_session(&token_hash(token)).await,
+            None => Ok(()),
+        },
+    };
+    if let Err(e) = ended {
+        tracing::error!(error = %e, "cannot end the session");
+        return page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal");
     }
     let mut resp = Redirect::to("/").into_response();
     set_cookie(

@@ -644,6 +644,38 @@ async fn authorisation_matrix_covers_every_route() {
     );
 }
 
+/// Signing out everywhere ends every session of the staff member (a lost laptop), not only
+/// the one on this computer, and not anyone else's.
+#[tokio::test]
+async fn staff_sign_out_everywhere_ends_every_session() {
+    let t = TestApp::new().await;
+    t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let (laptop, _) = t.login("reg").await;
+    let (office, office_csrf) = t.login("reg").await;
+    let (other, _) = t.staff("exec", vec![Role::Executor], "MJ").await;
+    for jar in [&laptop, &office, &other] {
+        assert_eq!(t.get("/staff", jar).await.status, StatusCode::OK);
+    }
+    let home = t.get("/staff", &office).await;
+    assert!(
+        home.text.contains("id=\"sign-out-everywhere\""),
+        "{}",
+        home.text
+    );
+    let r = t
+        .post_form(
+            "/staff/logout",
+            &office,
+            &format!("csrf={office_csrf}&everywhere=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    for jar in [&laptop, &office] {
+        assert_eq!(t.get("/staff", jar).await.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(t.get("/staff", &other).await.status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn pages_in_three_languages_with_switch() {
     let t = TestApp::new().await;
