@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod generate;
 mod rules;
+mod server;
 
 use anyhow::{bail, Context, Result};
 use chrono::{NaiveDate, Utc};
@@ -774,12 +775,7 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), demo = cfg.demo, "serving");
     println!("Otinish is serving on http://{addr}/ ({})", store.backend());
-    axum::serve(
-        listener,
-        otinish_web::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    server::serve(listener, otinish_web::router(app), shutdown_signal()).await;
     tracing::info!("stopped: every request in flight was answered");
     Ok(ExitCode::SUCCESS)
 }

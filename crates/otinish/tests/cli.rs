@@ -2446,6 +2446,42 @@ mod crash {
         assert_eq!(status.map(|s| s.code()), Some(Some(0)), "exit status");
     }
 
+    /// Slowloris: a client that trickles a request's headers, a byte at a time, is cut off once
+    /// the header time limit (10 s) has passed; others are served meanwhile.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn trickled_headers_are_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut server = serve(dir.path(), port, None);
+        wait_ready(port, &mut server).await;
+        let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let mut served_meanwhile = false;
+        let mut buf = [0u8; 512];
+        let cut_off = loop {
+            if started.elapsed() > Duration::from_secs(40) {
+                break false;
+            }
+            if slow.write_all(b"a").await.is_err() {
+                break true;
+            }
+            match tokio::time::timeout(Duration::from_millis(500), slow.read(&mut buf)).await {
+                Ok(Ok(_)) | Ok(Err(_)) => break true, // closed (or told 408 and closed)
+                Err(_) => {}                          // still open
+            }
+            if !served_meanwhile {
+                served_meanwhile = matches!(get(port, "/healthz", "").await, Ok((200, _)));
+            }
+        };
+        assert!(cut_off, "a connection trickling its headers was kept open");
+        assert!(served_meanwhile, "others were not served meanwhile");
+    }
+
     /// The crash harness on the embedded SQLite store.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn crash_sigkill_under_load_loses_no_acknowledged_appeal_sqlite() {
