@@ -35,7 +35,6 @@ use otinish_domain::calendar::WorkingCalendar;
 use otinish_domain::repo::Store;
 use otinish_domain::rulebook::RulebookSet;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -193,10 +192,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             64 * 1024 * 1024,
         ))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(axum::middleware::from_fn(shed::deadline))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
