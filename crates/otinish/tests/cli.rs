@@ -442,6 +442,97 @@ fn free_port() -> u16 {
         .unwrap_or(0)
 }
 
+/// A tiny SMTP server that records each message it receives (headers and body).
+async fn smtp_server() -> (u16, std::sync::Arc<tokio::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    let sink = got.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let sink = sink.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 test SMTP\r\n").await;
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(buf) = data.as_mut() {
+                        if line == "." {
+                            sink.lock().await.push(std::mem::take(buf));
+                            data = None;
+                            let _ = w.write_all(b"250 queued\r\n").await;
+                        } else {
+                            buf.push_str(&line);
+                            buf.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let answer: &[u8] = if upper.starts_with("DATA") {
+                        data = Some(String::new());
+                        b"354 go ahead\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = w.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = w.write_all(answer).await;
+                }
+            });
+        }
+    });
+    (port, got)
+}
+
+/// A new, empty PostgreSQL database on the test server, named after the test; `None` (the test
+/// is skipped, and says so) when no server is configured, unless CI requires one.
+async fn postgres_database(name: &str) -> Option<String> {
+    let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("OTINISH_REQUIRE_POSTGRES").is_none(),
+            "OTINISH_REQUIRE_POSTGRES is set but OTINISH_TEST_POSTGRES_URL is not"
+        );
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {name}: OTINISH_TEST_POSTGRES_URL is not set"
+        );
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!("{name}_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    Some(format!("{base}/{name}"))
+}
+
+/// Drops a database made by [`postgres_database`] once its test is done with it.
+async fn drop_postgres_database(db_url: &str) {
+    use sqlx::Connection;
+    let (Ok(url), Some((_, name))) = (
+        std::env::var("OTINISH_TEST_POSTGRES_URL"),
+        db_url.rsplit_once('/'),
+    ) else {
+        return;
+    };
+    if let Ok(mut admin) = sqlx::PgConnection::connect(&url).await {
+        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await;
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The browser test: the real binary, headless Chromium through chromedriver, and a real
 // SMTP conversation with a server started here.
@@ -450,52 +541,8 @@ mod browser {
     use super::*;
     use fantoccini::{Client, ClientBuilder, Locator};
     use std::process::Stdio;
-    use std::sync::Arc;
     use std::time::Duration;
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-    async fn smtp_server() -> (u16, Arc<tokio::sync::Mutex<Vec<String>>>) {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let got = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-        let sink = got.clone();
-        tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let (r, mut w) = sock.into_split();
-                    let mut lines = BufReader::new(r).lines();
-                    let _ = w.write_all(b"220 test SMTP\r\n").await;
-                    let mut data: Option<String> = None;
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        if let Some(buf) = data.as_mut() {
-                            if line == "." {
-                                sink.lock().await.push(std::mem::take(buf));
-                                data = None;
-                                let _ = w.write_all(b"250 queued\r\n").await;
-                            } else {
-                                buf.push_str(&line);
-                                buf.push('\n');
-                            }
-                            continue;
-                        }
-                        let upper = line.to_ascii_uppercase();
-                        let answer: &[u8] = if upper.starts_with("DATA") {
-                            data = Some(String::new());
-                            b"354 go ahead\r\n"
-                        } else if upper.starts_with("QUIT") {
-                            let _ = w.write_all(b"221 bye\r\n").await;
-                            break;
-                        } else {
-                            b"250 ok\r\n"
-                        };
-                        let _ = w.write_all(answer).await;
-                    }
-                });
-            }
-        });
-        (port, got)
-    }
+    use tokio::io::AsyncWriteExt;
 
     async fn wait_http(url: &str) {
         for _ in 0..200 {
@@ -1691,36 +1738,92 @@ mod two_nodes {
         panic!("node on {port} did not come up");
     }
 
+    /// Notices through two nodes on one PostgreSQL: forty appeals filed alternately on each
+    /// node give email notices that both nodes' workers deliver; each goes out exactly once
+    /// (claimed under a lease with SKIP LOCKED), none twice, none missed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn notices_go_out_once_through_two_nodes() {
+        use crate::crash::{counts, serve_with, wait_ready, Applicant};
+        let Some(db_url) = super::postgres_database("otinish_notices").await else {
+            return;
+        };
+        let (smtp_port, mails) = super::smtp_server().await;
+        let smtp = format!("smtp://127.0.0.1:{smtp_port}");
+        let dir = tempfile::tempdir().unwrap();
+        let (p1, p2) = (free_port(), free_port());
+        let mut n1 = serve_with(dir.path(), p1, Some(&db_url), &["--smtp-url", &smtp]);
+        wait_ready(p1, &mut n1).await;
+        let mut n2 = serve_with(dir.path(), p2, Some(&db_url), &["--smtp-url", &smtp]);
+        wait_ready(p2, &mut n2).await;
+        let applicant = Applicant::sign_in(p1).await;
+        for i in 0..40 {
+            let port = if i % 2 == 0 { p1 } else { p2 };
+            applicant
+                .submit(port, &format!("two-nodes-{i}"), &format!("Обращение {i}"))
+                .await
+                .unwrap();
+        }
+        let mut left = i64::MAX;
+        for _ in 0..300 {
+            left = counts(
+                &db_url,
+                &["SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status <> 'delivered'"],
+            )
+            .await[0];
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(left, 0, "email notices still undelivered");
+        let db = counts(
+            &db_url,
+            &[
+                "SELECT COUNT(*) FROM notice WHERE channel = 'email'",
+                "SELECT COUNT(*) FROM notice WHERE channel = 'email' AND attempts <> 1",
+            ],
+        )
+        .await;
+        assert!(
+            db[0] >= 80,
+            "two email notices per appeal at least: {}",
+            db[0]
+        );
+        assert_eq!(db[1], 0, "a notice was sent more than once");
+        // A moment for a duplicate to arrive, were there one.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let got = mails.lock().await.clone();
+        // The Subject header with its folded continuation lines.
+        let subject = |m: &str| -> Option<String> {
+            let mut lines = m.lines().skip_while(|l| !l.starts_with("Subject:"));
+            let first = lines.next()?.to_owned();
+            Some(
+                lines
+                    .take_while(|l| l.starts_with(' ') || l.starts_with('\t'))
+                    .fold(first, |acc, l| acc + l.trim()),
+            )
+        };
+        let mut subjects: Vec<String> = got.iter().filter_map(|m| subject(m)).collect();
+        assert_eq!(subjects.len(), got.len(), "every message has a subject");
+        subjects.sort_unstable();
+        subjects.dedup();
+        assert_eq!(
+            (got.len() as i64, subjects.len() as i64),
+            (db[0], db[0]),
+            "each notice arrives once"
+        );
+        drop((n1, n2));
+        super::drop_postgres_database(&db_url).await;
+    }
+
     /// VC-02: fifty simultaneous bookings of one time, sent alternately to two server
     /// processes on one PostgreSQL, give exactly one booking; the others are told the time is
     /// taken.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn vc_02_fifty_bookings_through_two_nodes_give_one() {
-        let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var_os("OTINISH_REQUIRE_POSTGRES").is_none(),
-                "OTINISH_REQUIRE_POSTGRES is set but OTINISH_TEST_POSTGRES_URL is not"
-            );
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED two-node test: OTINISH_TEST_POSTGRES_URL is not set"
-            );
+        let Some(db_url) = super::postgres_database("otinish_two_nodes").await else {
             return;
         };
-        use sqlx::Connection;
-        let name = format!("otinish_two_nodes_{}", std::process::id());
-        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (base, _) = url.rsplit_once('/').unwrap();
-        let db_url = format!("{base}/{name}");
         let dir = tempfile::tempdir().unwrap();
         let node = |port: u16| {
             Command::new(env!("CARGO_BIN_EXE_otinish"))
@@ -1748,6 +1851,7 @@ mod two_nodes {
         let n2 = Killed(node(p2));
         wait_up(p2).await;
 
+        use sqlx::Connection;
         let mut db = sqlx::PgConnection::connect(&db_url).await.unwrap();
         let (slot_id, body_code): (i64, String) = sqlx::query_as(
             "SELECT s.id, b.code FROM reception_slot s JOIN reception_schedule r ON r.id = s.schedule_id \
@@ -1820,10 +1924,7 @@ mod two_nodes {
 
         drop((n1, n2));
         db.close().await.unwrap();
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
+        super::drop_postgres_database(&db_url).await;
     }
 }
 
@@ -1918,7 +2019,7 @@ mod crash {
             .unwrap_or_else(|| panic!("no cookie {name} in {reply}"))
     }
 
-    async fn wait_ready(port: u16, server: &mut Killed) {
+    pub(super) async fn wait_ready(port: u16, server: &mut Killed) {
         for _ in 0..600 {
             if let Ok((200, _)) = get(port, "/readyz", "").await {
                 return;
@@ -1936,7 +2037,12 @@ mod crash {
         serve_with(dir, port, database_url, &[])
     }
 
-    fn serve_with(dir: &Path, port: u16, database_url: Option<&str>, extra: &[&str]) -> Killed {
+    pub(super) fn serve_with(
+        dir: &Path,
+        port: u16,
+        database_url: Option<&str>,
+        extra: &[&str],
+    ) -> Killed {
         let mut c = Command::new(env!("CARGO_BIN_EXE_otinish"));
         c.arg("--data-dir").arg(dir);
         if let Some(u) = database_url {
@@ -1976,14 +2082,14 @@ mod crash {
 
     /// The demo applicant, signed in: sessions live in the database, across restarts.
     #[derive(Clone)]
-    struct Applicant {
+    pub(super) struct Applicant {
         jar: String,
         csrf: String,
         recipient: String,
     }
 
     impl Applicant {
-        async fn sign_in(port: u16) -> Self {
+        pub(super) async fn sign_in(port: u16) -> Self {
             let (_, page) = get(port, "/signin", "").await.unwrap();
             let csrf = cookie(&page, "otinish_csrf");
             let jar = format!("otinish_csrf={csrf}");
@@ -2017,7 +2123,12 @@ mod crash {
 
         /// Files a signed appeal; its number once the receipt is returned, an error when the
         /// server is gone. Any refusal fails the test.
-        async fn submit(&self, port: u16, key: &str, content: &str) -> std::io::Result<i64> {
+        pub(super) async fn submit(
+            &self,
+            port: u16,
+            key: &str,
+            content: &str,
+        ) -> std::io::Result<i64> {
             let (status, text) = post_multipart(
                 port,
                 "/cabinet/appeals",
@@ -2252,7 +2363,7 @@ mod crash {
     }
 
     /// One count per statement, on either backend.
-    async fn counts(url: &str, statements: &[&str]) -> Vec<i64> {
+    pub(super) async fn counts(url: &str, statements: &[&str]) -> Vec<i64> {
         use sqlx::Connection;
         let mut out = Vec::new();
         if url.starts_with("postgres") {
@@ -2491,33 +2602,10 @@ mod crash {
     /// The crash harness on PostgreSQL (a database of its own on the test server).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn crash_sigkill_under_load_loses_no_acknowledged_appeal_postgres() {
-        let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var_os("OTINISH_REQUIRE_POSTGRES").is_none(),
-                "OTINISH_REQUIRE_POSTGRES is set but OTINISH_TEST_POSTGRES_URL is not"
-            );
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED crash test on PostgreSQL: OTINISH_TEST_POSTGRES_URL is not set"
-            );
+        let Some(db_url) = super::postgres_database("otinish_crash").await else {
             return;
         };
-        use sqlx::Connection;
-        let name = format!("otinish_crash_{}", std::process::id());
-        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (base, _) = url.rsplit_once('/').unwrap();
-        run("postgres", Some(format!("{base}/{name}"))).await;
-        let _ = sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut admin)
-            .await;
+        run("postgres", Some(db_url.clone())).await;
+        super::drop_postgres_database(&db_url).await;
     }
 }
