@@ -1816,6 +1816,87 @@ mod two_nodes {
         super::drop_postgres_database(&db_url).await;
     }
 
+    /// A node killed in the middle of sending notices: its leases run out, and another node
+    /// sends them. Node 1's mail server takes the connection and never answers, so node 1 hangs
+    /// holding the notices it claimed, and is killed with SIGKILL; node 2 starts with its clock
+    /// three minutes ahead (past the two-minute lease) and delivers every one of them, once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_killed_nodes_notices_are_sent_by_another_after_the_lease() {
+        use crate::crash::{counts, serve_with, wait_ready, Applicant};
+        let Some(db_url) = super::postgres_database("otinish_lease").await else {
+            return;
+        };
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let silent_url = format!("smtp://{}", silent.local_addr().unwrap());
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((sock, _)) = silent.accept().await {
+                held.push(sock); // accepted, never answered
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let p1 = free_port();
+        let mut n1 = serve_with(dir.path(), p1, Some(&db_url), &["--smtp-url", &silent_url]);
+        wait_ready(p1, &mut n1).await;
+        let applicant = Applicant::sign_in(p1).await;
+        for i in 0..3 {
+            applicant
+                .submit(p1, &format!("lease-{i}"), &format!("Обращение {i}"))
+                .await
+                .unwrap();
+        }
+        let stuck_sql =
+            "SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status = 'sending'";
+        let mut stuck = 0;
+        for _ in 0..100 {
+            stuck = counts(&db_url, &[stuck_sql]).await[0];
+            if stuck > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(stuck > 0, "node 1 never claimed a notice");
+        drop(n1); // SIGKILL, holding the claims
+        assert_eq!(counts(&db_url, &[stuck_sql]).await[0], stuck);
+
+        let (smtp_port, mails) = super::smtp_server().await;
+        let ahead = (chrono::Utc::now() + chrono::Duration::minutes(3)).to_rfc3339();
+        let p2 = free_port();
+        let mut n2 = serve_with(
+            dir.path(),
+            p2,
+            Some(&db_url),
+            &[
+                "--smtp-url",
+                &format!("smtp://127.0.0.1:{smtp_port}"),
+                "--demo-now",
+                &ahead,
+            ],
+        );
+        wait_ready(p2, &mut n2).await;
+        let mut left = i64::MAX;
+        for _ in 0..150 {
+            left = counts(
+                &db_url,
+                &["SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status <> 'delivered'"],
+            )
+            .await[0];
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(left, 0, "node 2 did not finish node 1's notices");
+        let emails = counts(
+            &db_url,
+            &["SELECT COUNT(*) FROM notice WHERE channel = 'email'"],
+        )
+        .await[0];
+        assert_eq!(mails.lock().await.len() as i64, emails, "each sent once");
+        drop(n2);
+        super::drop_postgres_database(&db_url).await;
+    }
+
     /// VC-02: fifty simultaneous bookings of one time, sent alternately to two server
     /// processes on one PostgreSQL, give exactly one booking; the others are told the time is
     /// taken.
