@@ -85,6 +85,25 @@ enum Cmd {
         #[arg(long)]
         cards: usize,
     },
+    /// Overload: signed e-appeals sent at a fixed rate (open loop, as real users arrive, not
+    /// waiting for answers) for a while; counts the accepted and the refused with 503, samples
+    /// the server's memory and the health check, then checks that it serves at once afterwards.
+    Overload {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Requests per second.
+        #[arg(long)]
+        rate: u64,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// The server's process id, for its memory.
+        #[arg(long)]
+        pid: u32,
+        #[arg(long, default_value_t = 2)]
+        body: i64,
+    },
     /// Signature verifications per second on one core.
     Verify {
         #[arg(long, default_value_t = 3)]
@@ -114,6 +133,14 @@ async fn main() -> Result<()> {
             batch,
         } => insert(&database_url, rows, batch).await,
         Cmd::Verify { seconds } => verify_rate(seconds),
+        Cmd::Overload {
+            url,
+            data_dir,
+            rate,
+            seconds,
+            pid,
+            body,
+        } => overload(&url, &data_dir, rate, seconds, pid, body).await,
         Cmd::Reads {
             url,
             requests,
@@ -289,7 +316,15 @@ fn content(i: usize) -> String {
     s.chars().take(1100).collect()
 }
 
-async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i64) -> Result<()> {
+/// Signs in every prepared signer and pre-signs `pool` distinct appeals (not timed: the
+/// client must not be the bottleneck). Returns the requests ready to send.
+async fn signed_appeals(
+    c: &HttpClient,
+    url: &str,
+    data_dir: &Path,
+    pool: usize,
+    body: i64,
+) -> Result<Vec<Prepared>> {
     let keys_dir = data_dir.join("bench-signers");
     let mut signers: Vec<SigningKey> = Vec::new();
     for i in 0.. {
@@ -304,7 +339,6 @@ async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i6
             keys_dir.display()
         );
     }
-    let c = client(conns);
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     // Sign in every signer (not timed).
     let mut tokens = Vec::with_capacity(signers.len());
@@ -336,8 +370,6 @@ async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i6
         let v: serde_json::Value = serde_json::from_slice(&v)?;
         tokens.push(format!("Bearer {}", v["token"].as_str().context("token")?));
     }
-    // Pre-sign a pool of distinct appeals (not timed): the client must not be the bottleneck.
-    let pool = (conns * 40).clamp(2000, 60_000);
     let run = Utc::now().timestamp_micros();
     let mut requests = Vec::with_capacity(pool);
     for i in 0..pool {
@@ -361,6 +393,13 @@ async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i6
             Bytes::from(payload),
         ));
     }
+    Ok(requests)
+}
+
+async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i64) -> Result<()> {
+    let c = client(conns);
+    let requests =
+        signed_appeals(&c, url, data_dir, (conns * 40).clamp(2000, 60_000), body).await?;
     let size = requests.first().map_or(0, |r| r.1.len());
     let mut v = load(
         "intake",
@@ -374,6 +413,138 @@ async fn intake(url: &str, data_dir: &Path, conns: usize, seconds: u64, body: i6
     .await?;
     v["request_bytes"] = serde_json::json!(size);
     println!("{v}");
+    Ok(())
+}
+
+/// The resident memory of process `pid`, in KB.
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn overload(
+    url: &str,
+    data_dir: &Path,
+    rate: u64,
+    seconds: u64,
+    pid: u32,
+    body: i64,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let total = usize::try_from(rate * seconds + 200)?;
+    let c = client(1024);
+    let requests = Arc::new(signed_appeals(&c, url, data_dir, total, body).await?);
+    let target = format!("{url}/api/v1/appeals");
+    let (accepted, shed, other) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::<Duration>::new()));
+    let done = Arc::new(AtomicBool::new(false));
+    // Memory and the health check, sampled four times a second.
+    let monitor = {
+        let (c, done, health) = (c.clone(), done.clone(), format!("{url}/healthz"));
+        tokio::spawn(async move {
+            let (mut rss_peak, mut health_max, mut health_failed) = (0u64, Duration::ZERO, 0u64);
+            while !done.load(Relaxed) {
+                rss_peak = rss_peak.max(rss_kb(pid));
+                let t = Instant::now();
+                match tokio::time::timeout(Duration::from_secs(5), get(&c, &health, "")).await {
+                    Ok(Ok((200, _, _))) => health_max = health_max.max(t.elapsed()),
+                    _ => health_failed += 1,
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            (rss_peak, health_max, health_failed)
+        })
+    };
+    let started = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::with_capacity(total);
+    let mut sent = 0usize;
+    while started.elapsed() < Duration::from_secs(seconds) && sent + 200 < requests.len() {
+        tick.tick().await;
+        let (c, target, requests) = (c.clone(), target.clone(), requests.clone());
+        let (accepted, shed, other, latencies) = (
+            accepted.clone(),
+            shed.clone(),
+            other.clone(),
+            latencies.clone(),
+        );
+        let i = sent;
+        tasks.push(tokio::spawn(async move {
+            let (headers, body) = &requests[i];
+            let t = Instant::now();
+            match post(&c, &target, headers, body.clone()).await {
+                Ok((201, _)) => {
+                    accepted.fetch_add(1, Relaxed);
+                    if let Ok(mut l) = latencies.lock() {
+                        l.push(t.elapsed());
+                    }
+                }
+                Ok((503, _)) => {
+                    shed.fetch_add(1, Relaxed);
+                }
+                _ => {
+                    other.fetch_add(1, Relaxed);
+                }
+            }
+        }));
+        sent += 1;
+    }
+    let offered_seconds = started.elapsed().as_secs_f64();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let drained_seconds = started.elapsed().as_secs_f64();
+    done.store(true, Relaxed);
+    let (rss_peak, health_max, health_failed) = monitor.await?;
+    // Recovery: the load is gone; the next requests are served at once.
+    let mut recovered = 0;
+    let t = Instant::now();
+    for i in 0..20 {
+        let (headers, body) = &requests[sent + i];
+        if let Ok((201, _)) = post(&c, &target, headers, body.clone()).await {
+            recovered += 1;
+        }
+    }
+    let recovery_ms = t.elapsed().as_secs_f64() * 1000.0 / 20.0;
+    let mut lat = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    lat.sort_unstable();
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{}",
+        serde_json::json!({
+            "figure": "overload",
+            "rate": rate,
+            "seconds": offered_seconds,
+            "drained_seconds": drained_seconds,
+            "sent": sent,
+            "accepted": accepted.load(Relaxed),
+            "accepted_per_second": accepted.load(Relaxed) as f64 / offered_seconds,
+            "shed": shed.load(Relaxed),
+            "other": other.load(Relaxed),
+            "p50_ms": pct(0.5),
+            "p99_ms": pct(0.99),
+            "rss_peak_kb": rss_peak,
+            "health_max_ms": health_max.as_secs_f64() * 1000.0,
+            "health_failed": health_failed,
+            "recovered": recovered,
+            "recovery_ms_per_request": recovery_ms,
+        })
+    );
     Ok(())
 }
 
