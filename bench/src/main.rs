@@ -344,7 +344,7 @@ async fn signed_appeals(
     let mut tokens = Vec::with_capacity(signers.len());
     for k in &signers {
         let (_, ch) = post(
-            &c,
+            c,
             &format!("{url}/api/v1/auth/challenge"),
             &[],
             Bytes::from_static(b"{}"),
@@ -358,7 +358,7 @@ async fn signed_appeals(
         let body =
             serde_json::json!({ "challenge": challenge, "signature": b64(&sig) }).to_string();
         let (s, v) = post(
-            &c,
+            c,
             &format!("{url}/api/v1/auth/signin"),
             &[],
             Bytes::from(body),
