@@ -64,6 +64,16 @@ pub struct GlobalArgs {
     /// instead of queueing without bound (health checks are never refused) [default: 512].
     #[arg(long, env = "OTINISH_MAX_IN_FLIGHT", global = true)]
     pub max_in_flight: Option<usize>,
+    /// Addresses of reverse proxies in front of the server, comma-separated: from them the
+    /// client's address is read from X-Forwarded-For (rate limits count per client); from
+    /// anyone else that header is ignored [default: none].
+    #[arg(
+        long,
+        env = "OTINISH_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// The optional TOML file.
@@ -87,6 +97,7 @@ pub struct FileConfig {
     pub jitsi_secret: Option<String>,
     pub files_url: Option<String>,
     pub max_in_flight: Option<usize>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// The resolved configuration.
@@ -112,6 +123,8 @@ pub struct Config {
     pub files_url: Option<String>,
     /// Requests worked on at once before the server sheds load with 503.
     pub max_in_flight: usize,
+    /// Reverse proxies whose X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -164,6 +177,11 @@ impl Config {
         }
         Ok(Self {
             max_in_flight,
+            trusted_proxies: args
+                .trusted_proxies
+                .clone()
+                .or(file.trusted_proxies)
+                .unwrap_or_default(),
             conference,
             files_url: args
                 .files_url

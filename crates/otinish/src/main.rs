@@ -698,6 +698,7 @@ async fn serve(
             public_url: cfg.public_url.clone(),
             bench_endpoints,
             max_in_flight: cfg.max_in_flight,
+            trusted_proxies: cfg.trusted_proxies.clone(),
             conference: cfg.conference.clone(),
             e_appeals_token: std::env::var("OTINISH_E_APPEALS_TOKEN")
                 .ok()

@@ -83,6 +83,8 @@ pub struct WebConfig {
     pub bench_endpoints: bool,
     /// Requests worked on at once; beyond it the server sheds load with 503 and Retry-After.
     pub max_in_flight: usize,
+    /// Reverse proxies in front of the server: from them, X-Forwarded-For names the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The conference provider of VKS receptions.
     pub conference: conference::Conference,
     /// PR-02: the bearer token of the "E-appeals" import endpoint; none closes it.

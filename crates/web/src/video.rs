@@ -761,24 +761,53 @@ struct AnswerPage {
     answer: Option<String>,
 }
 
-/// The client's address as the connection gives it (`local` when there is none, as in
-/// in-process tests).
+/// The client's address: the connection's peer, or — when the peer is a trusted reverse proxy
+/// — the nearest address in X-Forwarded-For that is not one of the trusted proxies (a client
+/// cannot spoof it by sending the header itself). `local` when there is no connection, as in
+/// in-process tests.
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+/// The client behind `peer`, given the X-Forwarded-For header and the trusted proxies.
+pub fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> String {
+    let Some(peer) = peer else {
+        return "local".into();
+    };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|h| h.rsplit(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|ConnectInfo(a)| a.ip().to_string())
-                .unwrap_or_else(|| "local".into()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|ConnectInfo(a)| a.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientIp(client_address(
+            peer,
+            forwarded,
+            &app.config.trusted_proxies,
+        )))
     }
 }
 
@@ -1017,4 +1046,41 @@ pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
         qr: crate::cabinet::qr_svg(&verify_url),
         verify_url,
     })
+}
+
+#[cfg(test)]
+mod client_tests {
+    use super::client_address;
+    use std::net::IpAddr;
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies = [ip("10.0.0.1"), ip("10.0.0.2")];
+        // No proxy configured: the peer, whatever the header says.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.1")), Some("1.2.3.4"), &[]),
+            "10.0.0.1"
+        );
+        // A client sending the header itself is not believed.
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), Some("1.2.3.4"), &proxies),
+            "203.0.113.9"
+        );
+        // Through two proxies: the nearest address that is not a proxy; what the client
+        // prepended is ignored.
+        assert_eq!(
+            client_address(
+                Some(ip("10.0.0.1")),
+                Some("6.6.6.6, 203.0.113.7, 10.0.0.2"),
+                &proxies
+            ),
+            "203.0.113.7"
+        );
+        assert_eq!(
+            client_address(Some(ip("10.0.0.1")), None, &proxies),
+            "10.0.0.1"
+        );
+        assert_eq!(client_address(None, Some("1.2.3.4"), &proxies), "local");
+    }
 }

@@ -644,6 +644,50 @@ async fn authorisation_matrix_covers_every_route() {
     );
 }
 
+/// Behind a trusted reverse proxy, sign-in limits count per client named in X-Forwarded-For:
+/// one client's failures through the proxy do not lock out another behind the same proxy.
+#[tokio::test]
+async fn sign_in_limits_count_clients_behind_a_trusted_proxy() {
+    let t = TestApp::rebuild(TestApp::new().await, |a| {
+        a.config.trusted_proxies = vec!["10.0.0.1".parse().unwrap()]
+    });
+    t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let csrf = t
+        .get("/staff/login", "")
+        .await
+        .cookie("otinish_csrf")
+        .unwrap();
+    let jar = format!("otinish_csrf={csrf}");
+    let through_proxy = |client: &str, password: &str| {
+        let req = Request::post("/staff/login")
+            .header(header::COOKIE, &jar)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", client)
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, 1],
+                443,
+            ))))
+            .body(Body::from(format!(
+                "csrf={csrf}&login=reg&password={password}"
+            )))
+            .unwrap();
+        let router = t.router.clone();
+        async move { reply(router.oneshot(req).await.unwrap_or_else(|e| match e {})).await }
+    };
+    for _ in 0..5 {
+        through_proxy("203.0.113.66", "guess").await;
+    }
+    assert_eq!(
+        through_proxy("203.0.113.66", "pw").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        through_proxy("203.0.113.7", "pw").await.status,
+        StatusCode::SEE_OTHER,
+        "another client behind the same proxy is not locked out"
+    );
+}
+
 /// Signing out everywhere ends every session of the staff member (a lost laptop), not only
 /// the one on this computer, and not anyone else's.
 #[tokio::test]
