@@ -161,10 +161,13 @@ pub async fn login(
         return fail("login-failed", StatusCode::UNAUTHORIZED);
     }
     let token = crate::context::random_token();
+    // A new CSRF token with the new session: one planted in the browser before sign-in (by a
+    // sibling site setting cookies, say) is worthless afterwards.
+    let csrf = crate::context::random_token();
     let rec = SessionRecord {
         token_hash: token_hash(&token),
         staff_id: user.id,
-        csrf_token: ctx.csrf.clone(),
+        csrf_token: csrf.clone(),
         created_at: now,
         expires_at: now + chrono::Duration::hours(SESSION_HOURS),
     };
@@ -178,6 +181,14 @@ pub async fn login(
         &mut resp,
         SESSION_COOKIE,
         &token,
+        true,
+        app.config.secure_cookies,
+        SESSION_HOURS * 3600,
+    );
+    set_cookie(
+        &mut resp,
+        crate::context::CSRF_COOKIE,
+        &csrf,
         true,
         app.config.secure_cookies,
         SESSION_HOURS * 3600,

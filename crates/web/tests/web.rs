@@ -859,7 +859,21 @@ async fn staff_sign_in_with_csrf_and_session() {
         .unwrap_or_default()
         .to_owned();
     assert!(set.contains("HttpOnly"));
-    let jar = format!("{jar}; otinish_session={session}");
+    // A new CSRF token with the session: the one from before signing in no longer works.
+    let old_csrf = csrf.clone();
+    let csrf = ok
+        .cookie("otinish_csrf")
+        .unwrap_or_else(|| panic!("new CSRF cookie"));
+    assert_ne!(csrf, old_csrf);
+    let stale = t
+        .post_form(
+            "/staff/logout",
+            &format!("otinish_csrf={csrf}; otinish_session={session}"),
+            &format!("csrf={old_csrf}"),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::FORBIDDEN);
+    let jar = format!("otinish_csrf={csrf}; otinish_session={session}");
     let home = t.get("/staff", &jar).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(
@@ -1248,7 +1262,12 @@ impl TestApp {
             )
             .await;
         let session = r.cookie("otinish_session").unwrap();
-        (format!("{jar}; otinish_session={session}"), csrf)
+        // Signing in gives a new CSRF token.
+        let csrf = r.cookie("otinish_csrf").unwrap();
+        (
+            format!("otinish_csrf={csrf}; otinish_session={session}"),
+            csrf,
+        )
     }
 
     async fn second_body(&self) -> i64 {
