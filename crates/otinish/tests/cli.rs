@@ -1738,6 +1738,20 @@ mod two_nodes {
         panic!("node on {port} did not come up");
     }
 
+    /// Email notices not delivered, once the workers have had up to a minute to send them.
+    async fn undelivered_emails(db_url: &str) -> i64 {
+        let sql = "SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status <> 'delivered'";
+        let mut left = i64::MAX;
+        for _ in 0..300 {
+            left = crate::crash::counts(db_url, &[sql]).await[0];
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        left
+    }
+
     /// Notices through two nodes on one PostgreSQL: forty appeals filed alternately on each
     /// node give email notices that both nodes' workers deliver; each goes out exactly once
     /// (claimed under a lease with SKIP LOCKED), none twice, none missed.
@@ -1763,19 +1777,11 @@ mod two_nodes {
                 .await
                 .unwrap();
         }
-        let mut left = i64::MAX;
-        for _ in 0..300 {
-            left = counts(
-                &db_url,
-                &["SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status <> 'delivered'"],
-            )
-            .await[0];
-            if left == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        assert_eq!(left, 0, "email notices still undelivered");
+        assert_eq!(
+            undelivered_emails(&db_url).await,
+            0,
+            "email notices still undelivered"
+        );
         let db = counts(
             &db_url,
             &[
@@ -1874,19 +1880,11 @@ mod two_nodes {
             ],
         );
         wait_ready(p2, &mut n2).await;
-        let mut left = i64::MAX;
-        for _ in 0..150 {
-            left = counts(
-                &db_url,
-                &["SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status <> 'delivered'"],
-            )
-            .await[0];
-            if left == 0 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        assert_eq!(left, 0, "node 2 did not finish node 1's notices");
+        assert_eq!(
+            undelivered_emails(&db_url).await,
+            0,
+            "node 2 did not finish node 1's notices"
+        );
         let emails = counts(
             &db_url,
             &["SELECT COUNT(*) FROM notice WHERE channel = 'email'"],

@@ -326,36 +326,44 @@ fn readable(user: &StaffUser, bodies: &[Body]) -> Vec<i64> {
     }
 }
 
-/// The body a report or dashboard is asked for (by code, or the user's own), and every body the
-/// user may read; a 403 or 404 page when the user may read none, or not this one.
+/// Every body, the place among them of the body a report or dashboard is asked for (by code,
+/// or the signed-in user's own), and the ids of the bodies the user may read. Otherwise the
+/// page to answer with: the sign-in page, a 403 or 404, or an error.
 #[allow(clippy::result_large_err)]
-fn choose_body<'a>(
+async fn report_scope(
+    app: &crate::App,
     ctx: &Ctx,
-    user: &StaffUser,
-    bodies: &'a [Body],
     asked: Option<&str>,
-) -> Result<(&'a Body, Vec<i64>), Response> {
-    let allowed = readable(user, bodies);
+) -> Result<(Vec<Body>, usize, Vec<i64>), Response> {
+    let Some(user) = ctx.user.as_ref() else {
+        return Err(Redirect::to("/staff/login").into_response());
+    };
+    let bodies = all_bodies(app.store.as_ref())
+        .await
+        .map_err(|e| internal(ctx, &e))?;
+    let allowed = readable(user, &bodies);
     if allowed.is_empty() {
         return Err(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"));
     }
     let chosen = match asked.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => bodies.iter().find(|b| b.code.eq_ignore_ascii_case(code)),
+        Some(code) => bodies
+            .iter()
+            .position(|b| b.code.eq_ignore_ascii_case(code)),
         None => {
             let own = user
                 .body_id
                 .filter(|b| allowed.contains(b))
                 .unwrap_or(allowed[0]);
-            bodies.iter().find(|b| b.id == own)
+            bodies.iter().position(|b| b.id == own)
         }
     };
     let Some(chosen) = chosen else {
         return Err(page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"));
     };
-    if !allowed.contains(&chosen.id) {
+    if !allowed.contains(&bodies[chosen].id) {
         return Err(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"));
     }
-    Ok((chosen, allowed))
+    Ok((bodies, chosen, allowed))
 }
 
 fn parse_day(s: Option<&str>) -> Option<NaiveDate> {
@@ -368,17 +376,11 @@ pub async fn one_ol(
     ctx: Ctx,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return Redirect::to("/staff/login").into_response();
-    };
-    let bodies = match all_bodies(app.store.as_ref()).await {
-        Ok(b) => b,
-        Err(e) => return internal(&ctx, &e),
-    };
-    let (chosen, allowed) = match choose_body(&ctx, &user, &bodies, q.body.as_deref()) {
-        Ok(c) => c,
+    let (bodies, at, allowed) = match report_scope(&app, &ctx, q.body.as_deref()).await {
+        Ok(scope) => scope,
         Err(page) => return page,
     };
+    let chosen = &bodies[at];
     let cal = app.calendar.read().await.clone();
     let today = cal.zone().local_date(app.clock.now());
     let year = q.year.as_deref().and_then(|y| y.trim().parse::<i32>().ok());
@@ -649,17 +651,11 @@ pub async fn dashboard(
     ctx: Ctx,
     Query(q): Query<DashboardQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return Redirect::to("/staff/login").into_response();
-    };
-    let bodies = match all_bodies(app.store.as_ref()).await {
-        Ok(b) => b,
-        Err(e) => return internal(&ctx, &e),
-    };
-    let (chosen, allowed) = match choose_body(&ctx, &user, &bodies, q.body.as_deref()) {
-        Ok(c) => c,
+    let (bodies, at, allowed) = match report_scope(&app, &ctx, q.body.as_deref()).await {
+        Ok(scope) => scope,
         Err(page) => return page,
     };
+    let chosen = &bodies[at];
     match dashboard_page(&app, &ctx, chosen, &bodies, &allowed).await {
         Ok(page) => render(page),
         Err(e) => internal(&ctx, &e),
