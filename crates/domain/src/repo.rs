@@ -547,6 +547,10 @@ pub trait NoticeRepo: Send + Sync {
         limit: u32,
     ) -> StoreResult<Vec<Notice>>;
     async fn notice_delivered(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Gives claimed notices back before their lease ends (the worker is stopping): they are
+    /// due again at once, for any worker. Only notices still being sent are touched; returns
+    /// how many were given back.
+    async fn release_notices(&self, ids: &[i64]) -> StoreResult<u64>;
     /// Records a failed try; `retry_at` is `None` when the notice is given up (dead).
     async fn notice_failed(
         &self,

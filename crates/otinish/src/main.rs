@@ -755,19 +755,29 @@ async fn serve(
             None
         }
     };
+    // On shutdown the worker stops and gives back what it claimed and has not sent.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
     let worker_app = app.clone();
-    tokio::spawn(async move {
-        loop {
-            match otinish_web::notify::deliver_due(&worker_app, mailer.as_deref(), 50).await {
+    let worker = tokio::spawn(async move {
+        let mut idle = stop.clone();
+        while !*stop.borrow() {
+            let round =
+                otinish_web::notify::deliver_due_until(&worker_app, mailer.as_deref(), 50, &stop)
+                    .await;
+            let pause = match round {
                 Ok(r) if r.delivered + r.failed > 0 => {
-                    tracing::info!(delivered = r.delivered, failed = r.failed, "notices")
+                    tracing::info!(delivered = r.delivered, failed = r.failed, "notices");
+                    continue;
                 }
-                Ok(_) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+                Ok(_) => 2,
                 Err(e) => {
                     tracing::warn!(error = %e, "notice worker");
-                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    5
                 }
-            }
+            };
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(pause), idle.wait_for(|s| *s))
+                    .await;
         }
     });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
@@ -776,7 +786,18 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), demo = cfg.demo, "serving");
     println!("Otinish is serving on http://{addr}/ ({})", store.backend());
-    server::serve(listener, otinish_web::router(app), shutdown_signal()).await;
+    server::serve(listener, otinish_web::router(app), async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    })
+    .await;
+    // The worker has given its claims back by now, or does within a few seconds.
+    if tokio::time::timeout(std::time::Duration::from_secs(10), worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!("the notice worker did not stop in time; its leases will expire");
+    }
     tracing::info!("stopped: every request in flight was answered");
     Ok(ExitCode::SUCCESS)
 }

@@ -1866,6 +1866,24 @@ macro_rules! impl_repos {
                 self.commit(tx).await
             }
 
+            async fn release_notices(&self, ids: &[i64]) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let mut released = 0;
+                for &id in ids {
+                    released += sqlx::query(
+                        "UPDATE notice SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END, \
+                         lease_until = NULL WHERE id = $1 AND status = 'sending'",
+                    )
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?
+                    .rows_affected();
+                }
+                self.commit(tx).await?;
+                Ok(released)
+            }
+
             async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 sqlx::query(

@@ -918,6 +918,16 @@ async fn appeals(db: &Db) {
         .await
         .unwrap()
         .is_empty());
+    // A stopping worker gives its claims back: due again at once, before the lease ends;
+    // a notice no longer being sent is left alone.
+    assert_eq!(s.release_notices(&[claimed[0].id]).await.unwrap(), 1);
+    assert_eq!(s.release_notices(&[claimed[0].id]).await.unwrap(), 0);
+    let back = s
+        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .await
+        .unwrap();
+    assert_eq!(back.len(), 1, "released before the lease ended");
+    assert_eq!((back[0].id, back[0].attempts), (claimed[0].id, 0));
     assert_eq!(
         s.claim_notices(t("2026-03-04"), t("2026-03-05"), 10)
             .await
