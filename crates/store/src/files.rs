@@ -3,9 +3,9 @@
 //! the local disk (the embedded default: temporary file, fsync, rename, fsync of the folder)
 //! and S3-compatible object storage through the `object_store` client (many nodes).
 
-use object_store::aws::AmazonS3Builder;
+pub use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,7 +66,23 @@ impl FileStore {
     /// come from the standard variables (`AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP` for a local server).
     pub fn s3(url: &str) -> Result<Self, FileError> {
-        let store = AmazonS3Builder::from_env().with_url(url).build()?;
+        Self::s3_from(AmazonS3Builder::from_env().with_url(url))
+    }
+
+    /// Files in the bucket `builder` names. An unreachable store fails within seconds (a short
+    /// connect timeout, three retries within twenty seconds), so an applicant attaching files is
+    /// told at once, and intake without files goes on meanwhile.
+    pub fn s3_from(builder: AmazonS3Builder) -> Result<Self, FileError> {
+        let store = builder
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 3,
+                retry_timeout: std::time::Duration::from_secs(20),
+            })
+            .with_client_options(
+                ClientOptions::new().with_connect_timeout(std::time::Duration::from_secs(5)),
+            )
+            .build()?;
         Ok(Self {
             backend: Backend::Object(Arc::new(store)),
         })

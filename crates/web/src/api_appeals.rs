@@ -69,6 +69,14 @@ fn appeal_error(ctx: &Ctx, e: AppealError) -> ApiError {
             tracing::error!(error = %m, "api");
             ApiError::from_store(tr, otinish_domain::repo::StoreError::Backend(m))
         }
+        AppealError::FilesUnavailable(_) => ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            body: ErrorBody {
+                code: "files_unavailable".into(),
+                message: error_text(tr, &e),
+                fields: vec![],
+            },
+        },
         AppealError::Forbidden => ApiError {
             status: StatusCode::FORBIDDEN,
             body: ErrorBody {

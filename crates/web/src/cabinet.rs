@@ -61,6 +61,7 @@ pub fn error_text(tr: Tr, e: &AppealError) -> String {
         AppealError::NotAnAppeal => tr.get("err-not-an-appeal"),
         AppealError::FilesMismatch => tr.get("err-files-mismatch"),
         AppealError::UnknownBody => tr.get("err-unknown-body"),
+        AppealError::FilesUnavailable(_) => tr.get("err-files-unavailable"),
         AppealError::Forbidden => tr.get("err-forbidden"),
         AppealError::BadChallenge => tr.get("err-bad-challenge"),
         AppealError::Invalid(p) => p
@@ -802,16 +803,11 @@ pub async fn submit(
         }
         Err(e) => {
             let msg = error_text(ctx.tr, &e);
-            form_page(
-                &app,
-                &ctx,
-                &me,
-                &sub.fields,
-                &[],
-                Some(msg),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let status = match e {
+                AppealError::FilesUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            form_page(&app, &ctx, &me, &sub.fields, &[], Some(msg), status).await
         }
     }
 }
@@ -1075,8 +1071,12 @@ pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Re
             )
                 .into_response(),
             Err(e) => {
-                tracing::error!(error = %e, "attachment bytes missing");
-                page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+                tracing::error!(error = %e, "attachment bytes not read");
+                page_error(
+                    ctx,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "err-files-unreachable",
+                )
             }
         },
         _ => page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"),

@@ -145,6 +145,11 @@ pub struct Ctx {
     pub path: String,
 }
 
+/// The staff member a route's guard has already resolved from the session (or none), so the
+/// handler's context does not look the session up again.
+#[derive(Clone)]
+pub struct ResolvedStaff(pub Option<StaffUser>);
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
@@ -163,7 +168,9 @@ impl FromRequestParts<AppState> for Ctx {
                 path: parts.uri.path().to_owned(),
             });
         let mut user = None;
-        if let Some(token) = &rc.session_token {
+        if let Some(ResolvedStaff(resolved)) = parts.extensions.get::<ResolvedStaff>() {
+            user = resolved.clone();
+        } else if let Some(token) = &rc.session_token {
             if let Ok(s) = app.store.session(&token_hash(token), app.clock.now()).await {
                 user = app.store.staff(s.staff_id).await.ok().filter(|u| u.active);
             }

@@ -39,6 +39,9 @@ pub enum AppealError {
     FilesMismatch,
     #[error("the recipient body does not exist")]
     UnknownBody,
+    /// The file store (object storage) did not take the attached files: nothing was stored.
+    #[error("the file store is unavailable: {0}")]
+    FilesUnavailable(String),
     #[error("this action is not allowed for your role or body")]
     Forbidden,
     #[error("{0}")]
@@ -325,11 +328,10 @@ impl App {
         let deadlines = self.stored_deadlines(&facts, &cal)?;
         let mut attachments = Vec::new();
         for ((name, bytes), kind) in files.iter().zip(kinds) {
-            let stored = self
-                .files
-                .put(bytes)
-                .await
-                .map_err(|e| AppealError::Internal(e.to_string()))?;
+            let stored = self.files.put(bytes).await.map_err(|e| {
+                tracing::error!(error = %e, "attachments not stored");
+                AppealError::FilesUnavailable(e.to_string())
+            })?;
             attachments.push(NewAttachment {
                 file_name: otinish_domain::appeal::clean_file_name(name),
                 mime: kind.mime().into(),

@@ -846,7 +846,10 @@ impl App {
             }
         };
         let staff = self.store.staff(assignee).await.ok();
-        if !staff.is_some_and(|a| a.active && a.body_id == Some(s.card.body_id)) {
+        // Someone of the body who can open the desk to answer (a body-bound role).
+        if !staff.is_some_and(|a| {
+            a.active && a.body_id == Some(s.card.body_id) && a.roles.iter().any(|r| r.needs_body())
+        }) {
             p.push(FieldProblem {
                 field: "assignee",
                 key: "pr-responsible-unknown",

@@ -395,10 +395,8 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
         .iter()
         .any(|r| user.has_role(*r))
     });
+    // Staff asked for materials (the route admits only body-bound roles) see their tasks.
     let Some(body_id) = body_id else {
-        if tasks.is_empty() {
-            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-        }
         let page = ListPage {
             t: tr,
             layout: Layout::new(&app, &ctx),
@@ -991,7 +989,11 @@ pub async fn scan(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) ->
             };
             ([(header::CONTENT_TYPE, mime)], bytes).into_response()
         }
-        Err(_) => page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-unavailable"),
+        Err(_) => page_error(
+            &ctx,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "err-files-unreachable",
+        ),
     }
 }
 

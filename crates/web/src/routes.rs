@@ -1,18 +1,23 @@
 //! Every route of the portal and the API, each method with who may call it. The router is
 //! built from this table, so a route cannot exist without its rule; the authorisation matrix
 //! test (`authorisation_matrix_covers_every_route` in tests/web.rs) calls every route as
-//! every kind of user and checks each answer against the rule. The handlers still check the
-//! body and the case (a registrar of another body is refused a card); the rule says who may
-//! come in at all.
+//! every kind of user and checks each answer against the rule. Staff rules are enforced by a
+//! guard in front of each route; the handlers still check the body and the case (a registrar
+//! of another body is refused a card): the rule says who may come in at all.
 
+use crate::context::Ctx;
 use crate::{
     access, api, api_appeals, auth, cabinet, desk, metrics, pages, pr_pages, reception_pages,
     reports, video, vks, AppState,
 };
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use otinish_domain::model::Role;
+use std::sync::Arc;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +49,12 @@ pub struct Rule {
 /// which card; the reception secretary also opens the card of a reception by videoconference,
 /// which is reached from the reception).
 const CARD: &[Role] = &[Role::Registrar, Role::Head, Role::Executor];
+const CARD_VIEW: &[Role] = &[
+    Role::Registrar,
+    Role::Head,
+    Role::Executor,
+    Role::ReceptionSecretary,
+];
 const REGISTRY: &[Role] = &[Role::Registrar, Role::Head];
 const WORK_LISTS: &[Role] = &[Role::Registrar, Role::Head, Role::Executor];
 const VKS_SCHEDULES: &[Role] = &[Role::ReceptionSecretary, Role::Head, Role::Operator];
@@ -63,12 +74,20 @@ const RECEPTION: &[Role] = &[
     Role::BranchOperator,
 ];
 const BRANCH: &[Role] = &[Role::BranchOperator];
-/// The body's personal-reception desk (staff asked for materials also see their tasks there).
+/// The body's personal-reception desk.
 const PR_BODY: &[Role] = &[
     Role::Registrar,
     Role::ReceptionSecretary,
     Role::Head,
     Role::SecurityOfficer,
+];
+/// The desk's list, where the staff asked for materials (executors) find their tasks too.
+const PR_DESK: &[Role] = &[
+    Role::Registrar,
+    Role::ReceptionSecretary,
+    Role::Head,
+    Role::SecurityOfficer,
+    Role::Executor,
 ];
 const PR_TAKE: &[Role] = &[
     Role::CallCenterOperator,
@@ -88,9 +107,12 @@ const PR_REPORT: &[Role] = &[
 const REPORTS: &[Role] = &[Role::Registrar, Role::Head, Role::GovernmentOffice];
 const SECURITY: &[Role] = &[Role::SecurityOfficer];
 
-/// The router and the rules it was built with.
+/// Each method of a route with its rule.
+type MethodRules = Arc<[(&'static str, Access)]>;
+
+/// The routes and the rules they are built with.
 pub struct Table {
-    pub router: Router<AppState>,
+    routes: Vec<(&'static str, MethodRouter<AppState>, MethodRules)>,
     pub rules: Vec<Rule>,
 }
 
@@ -101,15 +123,63 @@ impl Table {
         rules: &[(&'static str, Access)],
         route: MethodRouter<AppState>,
     ) -> Self {
-        self.router = self.router.route(path, route);
         self.rules
             .extend(rules.iter().map(|&(method, access)| Rule {
                 path,
                 method,
                 access,
             }));
+        self.routes.push((path, route, rules.into()));
         self
     }
+
+    /// The router: each route behind a guard that enforces its staff rules before its handler
+    /// runs, so a caller without the role never reaches a handler's own checks (which still
+    /// decide the body and the case).
+    pub fn router(self, app: AppState) -> Router<AppState> {
+        self.routes
+            .into_iter()
+            .fold(Router::new(), |router, (path, route, rules)| {
+                let rules = Guard {
+                    app: app.clone(),
+                    rules,
+                };
+                router.route(
+                    path,
+                    route.route_layer(axum::middleware::from_fn_with_state(rules, guard)),
+                )
+            })
+    }
+}
+
+/// The rules of one route, with the application to resolve the caller.
+#[derive(Clone)]
+struct Guard {
+    app: AppState,
+    rules: MethodRules,
+}
+
+/// Staff routes: a caller who is not signed in as staff goes to the sign-in page; one
+/// without a role the rule names is refused (403), in their language. Other rules are the
+/// handlers' own (applicant sessions, secrets, public pages).
+async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    let roles = match g.rules.iter().find(|(m, _)| *m == req.method().as_str()) {
+        Some((_, Access::AnyStaff)) => None,
+        Some((_, Access::Staff(roles))) => Some(*roles),
+        _ => return next.run(req).await,
+    };
+    let (mut parts, body) = req.into_parts();
+    let Ok(ctx) = Ctx::from_request_parts(&mut parts, &g.app).await;
+    let Some(user) = &ctx.user else {
+        return Redirect::to("/staff/login").into_response();
+    };
+    if roles.is_some_and(|roles| !roles.iter().any(|r| user.has_role(*r))) {
+        return pages::page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    }
+    parts
+        .extensions
+        .insert(crate::context::ResolvedStaff(ctx.user.clone()));
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// The rules of every route a deployment serves.
@@ -122,7 +192,7 @@ pub fn table(bench: bool) -> Table {
     use Access::*;
     const UPLOAD: usize = 64 * 1024 * 1024;
     let t = Table {
-        router: Router::new(),
+        routes: Vec::new(),
         rules: Vec::new(),
     }
     // Public pages and files.
@@ -302,7 +372,7 @@ pub fn table(bench: bool) -> Table {
     )
     .add(
         "/staff/cards/{id}",
-        &[("GET", Staff(CARD))],
+        &[("GET", Staff(CARD_VIEW))],
         get(desk::card),
     )
     .add(
@@ -409,7 +479,7 @@ pub fn table(bench: bool) -> Table {
         get(video::journal_csv),
     )
     // Staff: personal reception.
-    .add("/staff/pr", &[("GET", Staff(PR_BODY))], get(pr_pages::list))
+    .add("/staff/pr", &[("GET", Staff(PR_DESK))], get(pr_pages::list))
     .add(
         "/staff/pr/take",
         &[("GET", Staff(PR_TAKE)), ("POST", Staff(PR_TAKE))],

@@ -625,11 +625,15 @@ pub async fn send(
         .max();
     // The recording is stored first; the appeal refers to it. If the appeal cannot be written
     // the file stays unreferenced (content-addressed, harmless) and the applicant is told.
-    let Ok(stored) = app.files.put(&bytes).await else {
-        return refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            vec![problem("", tr.get("error-internal"))],
-        );
+    let stored = match app.files.put(&bytes).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::error!(error = %e, "recording not stored");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![problem("", tr.get("err-recording-unavailable"))],
+            );
+        }
     };
     let mut digits = [0u8; 12];
     for d in &mut digits {
@@ -948,7 +952,14 @@ pub async fn recording(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64
             )
                 .into_response()
         }
-        Err(_) => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+        Err(e) => {
+            tracing::error!(error = %e, "recording not read");
+            page_error(
+                &ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "err-files-unreachable",
+            )
+        }
     }
 }
 

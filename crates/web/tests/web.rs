@@ -466,9 +466,10 @@ async fn staff_sign_in_throttled_without_locking_out_others() {
 /// method, called as every kind of user — anonymous, an applicant, and staff of each role of
 /// the body that owns the case — and each answer checked against the route's rule. A route
 /// added without a rule cannot exist (the router is built from the table); a method served
-/// but not in the table fails here (it must answer 405). Resource routes are called on a card
-/// of the body; whether another body's staff or another applicant are refused is checked per
-/// resource in the channel tests.
+/// but not in the table fails here (it must answer 405). Resource routes are called on a real
+/// resource of the Ministry (an appeal, schedules of both kinds, a sign-up), first by the staff
+/// of another body in every body-bound role and by another applicant — all refused — then by
+/// the Ministry's own callers of every role.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorisation_matrix_covers_every_route() {
     use otinish_domain::repo::NewBranch;
@@ -547,20 +548,143 @@ async fn authorisation_matrix_covers_every_route() {
         callers.push((format!("staff:{}", role.as_str()), jar, csrf, vec![*role]));
     }
 
-    // Signing out ends the callers' sessions: those routes go last.
-    let mut table = rules();
-    table.sort_by_key(|r| r.path.ends_with("logout") || r.path == "/signout");
-    let mut checked = 0;
-    let mut wrong = Vec::new();
-    for rule in &table {
-        let path = rule
-            .path
-            .replace("{id}", &card.to_string())
+    // Resources of the Ministry other than the appeal: a draft schedule of receptions by
+    // videoconference, a draft schedule of personal receptions, a personal-reception sign-up.
+    let id_in = |r: &Reply, prefix: &str| -> i64 {
+        let location = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+        location
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split(['?', '&', '/']).next())
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("no id after {prefix} in {location}"))
+    };
+    let (sec, sec_csrf) = t.login("m.reception_secretary").await;
+    let vks_schedule = id_in(
+        &t.post_form(
+            "/staff/schedules",
+            &sec,
+            &format!("csrf={sec_csrf}&quarter=2026-Q2"),
+        )
+        .await,
+        "/staff/schedules/",
+    );
+    let pr_schedule = id_in(
+        &t.post_form(
+            "/staff/pr/schedules",
+            &sec,
+            &format!("csrf={sec_csrf}&centers=0&month=2026-04"),
+        )
+        .await,
+        "/staff/pr/schedules/",
+    );
+    let (cc, cc_csrf) = t.login("m.call_center_operator").await;
+    let signup = id_in(
+        &t.post_multipart(
+            "/staff/pr/take",
+            &cc,
+            &[
+                ("csrf", cc_csrf.as_str()),
+                ("source", "call_center"),
+                ("body", "MJ"),
+                ("full_name", "Ахметов Бауыржан"),
+                ("iin", "791028302728"),
+                ("phone", "+77011234567"),
+                ("citizenship", "kz"),
+                ("lang", "ru"),
+                ("question", "Вопрос о регистрации недвижимости"),
+            ],
+            &[],
+        )
+        .await,
+        "/staff/pr/take?source=call_center&done=",
+    );
+    let resource_path = |path: &str| -> String {
+        let id = if path.starts_with("/staff/schedules/") {
+            vks_schedule
+        } else if path.starts_with("/staff/pr/schedules/") {
+            pr_schedule
+        } else if path.starts_with("/staff/pr/{id}") {
+            signup
+        } else {
+            card
+        };
+        path.replace("{id}", &id.to_string())
             .replace("{file_id}", "1")
             .replace("{file}", "receipt.p7s")
             .replace("{action}", "noop")
             .replace("{code}", "MJ")
-            .replace("{token}", "not-a-secret");
+            .replace("{token}", "not-a-secret")
+    };
+
+    // Someone else's: every route on a resource of the Ministry, called by the staff of another
+    // body in each role bound to a body, and by another applicant, is refused (403, or 404
+    // that reveals nothing), whatever the role would allow on their own. Done first, on the
+    // resources as they were made.
+    t.second_body().await;
+    let mut others: Vec<(String, String, String)> = Vec::new();
+    for role in Role::ALL.iter().filter(|r| r.needs_body()) {
+        let (jar, csrf) = t
+            .staff(&format!("o.{}", role.as_str()), vec![*role], "AST")
+            .await;
+        others.push((
+            format!("staff:{} of another body", role.as_str()),
+            jar,
+            csrf,
+        ));
+    }
+    let (org_jar, org_csrf) = t.applicant("org").await;
+    others.push(("another applicant".into(), org_jar, org_csrf));
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    let mut own_resources = 0;
+    for rule in rules().iter().filter(|r| {
+        r.path.contains("{id}")
+            && !matches!(r.access, Access::Public | Access::Secret | Access::Session)
+    }) {
+        own_resources += 1;
+        let path = resource_path(rule.path);
+        for (who, jar, csrf) in &others {
+            let r = if rule.method == "GET" {
+                t.get(&path, jar).await
+            } else {
+                t.post_form(&path, jar, &format!("csrf={csrf}")).await
+            };
+            checked += 1;
+            let status = r.status.as_u16();
+            let location = r
+                .headers
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let refused = matches!(status, 401 | 403 | 404)
+                || ((300..400).contains(&status)
+                    && (location.starts_with("/staff/login") || location.starts_with("/signin")));
+            if !refused {
+                wrong.push(format!(
+                    "{} {path} as {who}: {status} {location}",
+                    rule.method
+                ));
+            }
+        }
+    }
+    assert!(own_resources >= 20, "{own_resources} resource routes");
+
+    // Resources a role may open in general but not this one: the Ministry's own schedule of
+    // personal receptions is its secretary's and head's, while the government office keeps
+    // the schedules of the reception centers (PR-01, PR-03).
+    // The reception secretary opens only the cards of receptions by videoconference (VC-04),
+    // not the body's other appeals.
+    let out_of_scope = |path: &str, who: &str| {
+        (path.starts_with("/staff/pr/schedules/{id}") && who == "staff:government_office")
+            || (path == "/staff/cards/{id}" && who == "staff:reception_secretary")
+    };
+
+    // Signing out ends the callers' sessions: those routes go last.
+    let mut table = rules();
+    table.sort_by_key(|r| r.path.ends_with("logout") || r.path == "/signout");
+    for rule in &table {
+        let path = resource_path(rule.path);
         for (who, jar, csrf, roles) in &callers {
             let r = if rule.method == "GET" {
                 t.get(&path, jar).await
@@ -599,7 +723,7 @@ async fn authorisation_matrix_covers_every_route() {
             // Allowed callers may still be told "no such case" (404) or "not this action"
             // (422, 409, 400); what matters is that nobody outside the rule gets in.
             let consistent = if expected {
-                !refused || status == 404
+                !refused || status == 404 || (status == 403 && out_of_scope(rule.path, who))
             } else {
                 refused || (matches!(status, 400 | 415) && rule.method == "POST")
             };
@@ -1261,7 +1385,9 @@ impl TestApp {
                 &format!("csrf={csrf}&login={login}&password=pw"),
             )
             .await;
-        let session = r.cookie("otinish_session").unwrap();
+        let session = r
+            .cookie("otinish_session")
+            .unwrap_or_else(|| panic!("{login} not signed in: {}", r.text));
         // Signing in gives a new CSRF token.
         let csrf = r.cookie("otinish_csrf").unwrap();
         (
@@ -5768,5 +5894,116 @@ async fn ea_13_gen_04_one_ol_exports_dashboard_and_open_statistics() {
     assert_eq!(
         t.get("/statistics?year=1999", "").await.status,
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+/// Object storage down: appeals without files are taken, registered and answered as always;
+/// one with files is refused at once with a reason in the applicant's language (503, nothing
+/// stored, the form kept), and a stored file that cannot be read says why instead of failing.
+#[tokio::test]
+async fn object_storage_down_text_intake_goes_on_and_uploads_fail_clearly() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let fields = |key: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("csrf", csrf.clone()),
+            ("idempotency_key", key.to_owned()),
+            ("recipient", mj.to_string()),
+            ("kind", "statement".to_owned()),
+            ("postal_address", "Астана".to_owned()),
+            ("content", format!("Прошу разъяснить порядок ({key})")),
+            ("demo_sign", "1".to_owned()),
+        ]
+    };
+    let refs = |f: &[(&'static str, String)]| -> Vec<(&'static str, String)> { f.to_vec() };
+    let pdf = b"%PDF-1.4 scan".to_vec();
+    // A file stored while the store was up.
+    let before = refs(&fields("before"));
+    let before: Vec<(&str, &str)> = before.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let with_file = card_id_of(
+        &t.post_multipart("/cabinet/appeals", &jar, &before, &[("scan.pdf", &pdf)])
+            .await,
+    );
+
+    // The bucket's server does not answer (nothing listens on port 1).
+    let down = otinish_store::files::FileStore::s3_from(
+        otinish_store::files::AmazonS3Builder::new()
+            .with_bucket_name("otinish-down")
+            .with_endpoint("http://127.0.0.1:1")
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_access_key_id("test")
+            .with_secret_access_key("test"),
+    )
+    .unwrap();
+    let t = TestApp::rebuild(t, |a| a.files = down);
+    let cards = |t: &TestApp| {
+        let store = t.app.store.clone();
+        async move {
+            store
+                .cards_of_body(mj, otinish_domain::repo::PageRequest::default())
+                .await
+                .map(|p| p.total)
+                .unwrap()
+        }
+    };
+    let stored_before = cards(&t).await;
+
+    let text = fields("text-only");
+    let text: Vec<(&str, &str)> = text.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let taken = t.post_multipart("/cabinet/appeals", &jar, &text, &[]).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text);
+    let id = card_id_of(&taken);
+    let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
+    assert!(page.text.contains("Прошу разъяснить порядок (text-only)"));
+
+    let files = fields("with-files");
+    let files: Vec<(&str, &str)> = files.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = t
+        .post_multipart("/cabinet/appeals", &jar, &files, &[("scan.pdf", &pdf)])
+        .await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        refused.text.contains(
+            "Приложенные файлы сейчас не удаётся сохранить, поэтому обращение не отправлено"
+        ),
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused
+            .text
+            .contains("Прошу разъяснить порядок (with-files)"),
+        "the form keeps what was written"
+    );
+    assert_eq!(
+        cards(&t).await,
+        stored_before + 1,
+        "only the text appeal is stored"
+    );
+
+    // Staff opening a file stored earlier are told the store is not answering.
+    let (registrar, _) = t.staff("reg.down", vec![Role::Registrar], "MJ").await;
+    let card = t
+        .get(&format!("/staff/cards/{with_file}"), &registrar)
+        .await;
+    let file_id = between(
+        &card.text,
+        &format!("/staff/cards/{with_file}/files/"),
+        "\"",
+    )
+    .to_owned();
+    let file = t
+        .get(
+            &format!("/staff/cards/{with_file}/files/{file_id}"),
+            &registrar,
+        )
+        .await;
+    assert_eq!(file.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        file.text.contains("Хранилище файлов сейчас не отвечает"),
+        "{}",
+        file.text
     );
 }
