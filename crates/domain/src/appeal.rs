@@ -18,6 +18,9 @@ pub struct AppealLimits {
     pub attachments_max: usize,
     /// EA-15: each applicant's space for appeals and attachments.
     pub storage_quota_bytes: u64,
+    /// New appeals one applicant may file in an hour (a stolen session or a script cannot
+    /// flood a body's registry); 0 sets no limit.
+    pub appeals_per_hour: u32,
 }
 
 impl Default for AppealLimits {
@@ -28,6 +31,7 @@ impl Default for AppealLimits {
             attachment_max_bytes: 10 * 1024 * 1024,
             attachments_max: 5,
             storage_quota_bytes: 50 * 1024 * 1024,
+            appeals_per_hour: 30,
         }
     }
 }
@@ -393,6 +397,12 @@ pub fn check_uploads(
     }
 }
 
+/// Whether an applicant who filed `filed_in_last_hour` new appeals within the past hour may
+/// file another.
+pub fn rate_allows_submission(filed_in_last_hour: u64, limits: &AppealLimits) -> bool {
+    limits.appeals_per_hour == 0 || filed_in_last_hour < u64::from(limits.appeals_per_hour)
+}
+
 /// EA-15: a new submission is blocked while the applicant's space is full.
 pub fn storage_allows_submission(used_bytes: u64, limits: &AppealLimits) -> bool {
     used_bytes < limits.storage_quota_bytes
@@ -436,6 +446,15 @@ pub fn check_attach(main: &Card, repeated: &Card) -> Result<(), RepeatError> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn appeals_per_hour_limit() {
+        let mut limits = AppealLimits::default();
+        assert!(rate_allows_submission(29, &limits));
+        assert!(!rate_allows_submission(30, &limits));
+        limits.appeals_per_hour = 0;
+        assert!(rate_allows_submission(1_000_000, &limits));
+    }
 
     #[test]
     fn uploaded_file_names_never_name_a_folder() {

@@ -496,6 +496,14 @@ pub trait AppealRepo: Send + Sync {
     ) -> StoreResult<Page<Card>>;
     /// EA-15: bytes the applicant's appeals and attachments take in their space.
     async fn applicant_storage_used(&self, applicant_id: i64) -> StoreResult<i64>;
+    /// The applicant's appeals received since `since`, other than the one with
+    /// `idempotency_key`, and whether that one is among them (a retry of it is no new appeal).
+    async fn appeals_filed_since(
+        &self,
+        applicant_id: i64,
+        since: DateTime<Utc>,
+        idempotency_key: &str,
+    ) -> StoreResult<(i64, bool)>;
     /// EA-15: removes an appeal, its attachments and notices from the applicant's space.
     async fn hide_appeal(
         &self,

@@ -74,6 +74,10 @@ pub struct GlobalArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    /// New appeals one applicant may file through the portal and the API in an hour; 0 sets
+    /// no limit (load tests) [default: 30].
+    #[arg(long, env = "OTINISH_APPEALS_PER_HOUR", global = true)]
+    pub appeals_per_hour: Option<u32>,
 }
 
 /// The optional TOML file.
@@ -98,6 +102,7 @@ pub struct FileConfig {
     pub files_url: Option<String>,
     pub max_in_flight: Option<usize>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
+    pub appeals_per_hour: Option<u32>,
 }
 
 /// The resolved configuration.
@@ -125,6 +130,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Reverse proxies whose X-Forwarded-For names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// New appeals per applicant per hour (0: no limit).
+    pub appeals_per_hour: u32,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -177,6 +184,12 @@ impl Config {
         }
         Ok(Self {
             max_in_flight,
+            appeals_per_hour: args
+                .appeals_per_hour
+                .or(file.appeals_per_hour)
+                .unwrap_or_else(|| {
+                    otinish_domain::appeal::AppealLimits::default().appeals_per_hour
+                }),
             trusted_proxies: args
                 .trusted_proxies
                 .clone()

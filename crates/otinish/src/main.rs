@@ -682,7 +682,10 @@ async fn serve(
         store: store.clone(),
         files,
         pki,
-        limits: Default::default(),
+        limits: otinish_domain::appeal::AppealLimits {
+            appeals_per_hour: cfg.appeals_per_hour,
+            ..Default::default()
+        },
         rulebooks: books,
         calendar: tokio::sync::RwLock::new(std::sync::Arc::new(cal)),
         clock,

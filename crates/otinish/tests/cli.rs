@@ -1985,8 +1985,10 @@ mod two_nodes {
         )
         .await;
         assert_eq!(status, 303, "{reply}");
+        // Signing in renews the CSRF token.
+        let csrf = cookie(&reply, "otinish_csrf");
         let jar = format!(
-            "{jar}; otinish_applicant={}",
+            "otinish_csrf={csrf}; otinish_applicant={}",
             cookie(&reply, "otinish_applicant")
         );
 
@@ -2155,6 +2157,8 @@ mod crash {
         }
         Killed(
             c.args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                // Thousands of appeals from one applicant: no hourly limit here.
+                .args(["--appeals-per-hour", "0"])
                 .args(extra)
                 .env_remove("OTINISH_CONFIG")
                 .env_remove("OTINISH_DATABASE_URL")
@@ -2207,8 +2211,10 @@ mod crash {
             .await
             .unwrap();
             assert_eq!(status, 303, "{reply}");
+            // Signing in renews the CSRF token.
+            let csrf = cookie(&reply, "otinish_csrf");
             let jar = format!(
-                "{jar}; otinish_applicant={}",
+                "otinish_csrf={csrf}; otinish_applicant={}",
                 cookie(&reply, "otinish_applicant")
             );
             let (_, form) = get(port, "/cabinet/appeals/new", &jar).await.unwrap();
@@ -2991,6 +2997,103 @@ mod crash {
         };
         assert!(cut_off, "a connection trickling its headers was kept open");
         assert!(served_meanwhile, "others were not served meanwhile");
+    }
+
+    /// Logs name ids, never the applicant: the server at its most talkative setting takes an
+    /// appeal, registers it, sends its notices and shows it to the applicant and a registrar;
+    /// nothing it logged holds the applicant's IIN, name, email or the appeal's text.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn logs_never_carry_iin_names_or_appeal_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let (smtp_port, _mails) = super::smtp_server().await;
+        let log = dir.path().join("server.log");
+        let mut server = Killed(
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .arg("--data-dir")
+                .arg(dir.path().join("data"))
+                .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                .args(["--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env("OTINISH_LOG", "debug")
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        wait_ready(port, &mut server).await;
+        // To the Ministry of Justice, whose demo registrar opens the card below.
+        let url = format!("sqlite://{}", dir.path().join("data/otinish.db").display());
+        let mj: i64 = {
+            use sqlx::Connection;
+            let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::query_scalar("SELECT id FROM body WHERE code = 'MJ'")
+                .fetch_one(&mut db)
+                .await
+                .unwrap()
+        };
+        let applicant = Applicant {
+            recipient: mj.to_string(),
+            ..Applicant::sign_in(port).await
+        };
+        let text = "Прошу проверить начисление пособия Zhuldyz-Qwerty-4711";
+        let card = applicant.submit(port, "logs", text).await.unwrap();
+        let seen = Acknowledged {
+            card,
+            content: text.into(),
+        };
+        assert!(applicant.sees(port, &seen).await);
+        // The Ministry's registrar opens the card.
+        let (_, page) = get(port, "/staff/login", "").await.unwrap();
+        let csrf = cookie(&page, "otinish_csrf");
+        let (status, reply) = post_form(
+            port,
+            "/staff/login",
+            &format!("otinish_csrf={csrf}"),
+            &format!("csrf={csrf}&login=registrar.mj&password=demo"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 303, "{reply}");
+        let staff = format!(
+            "otinish_csrf={}; otinish_session={}",
+            cookie(&reply, "otinish_csrf"),
+            cookie(&reply, "otinish_session")
+        );
+        let (status, card_page) = get(port, &format!("/staff/cards/{card}"), &staff)
+            .await
+            .unwrap();
+        assert_eq!(status, 200);
+        assert!(card_page.contains("Zhuldyz-Qwerty-4711"));
+        // Notices delivered, so their sending was logged too.
+        assert_eq!(super::two_nodes::undelivered_emails(&url).await, 0);
+        drop(server);
+        // Without the terminal colours the log may carry.
+        let raw = std::fs::read_to_string(&log).unwrap();
+        let mut logged = String::with_capacity(raw.len());
+        let mut rest = raw.as_str();
+        while let Some(at) = rest.find('\u{1b}') {
+            logged.push_str(&rest[..at]);
+            rest = &rest[at..];
+            rest = rest.find('m').map_or("", |m| &rest[m + 1..]);
+        }
+        logged.push_str(rest);
+        assert!(
+            logged.lines().count() > 20 && logged.contains(&format!("/staff/cards/{card}")),
+            "the server logged its work by ids: {logged}"
+        );
+        for secret in [
+            "791028302728",
+            "АХМЕТОВ",
+            "Ахметов",
+            "БАУЫРЖАН",
+            "akhmetov@demo.example.kz",
+            "Zhuldyz-Qwerty-4711",
+        ] {
+            let line = logged.lines().find(|l| l.contains(secret));
+            assert!(line.is_none(), "the log holds {secret}: {line:?}");
+        }
     }
 
     /// The crash harness on the embedded SQLite store.

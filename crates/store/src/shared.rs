@@ -1659,6 +1659,24 @@ macro_rules! impl_repos {
                 .map_err(map_err)
             }
 
+            async fn appeals_filed_since(&self, applicant_id: i64, since: DateTime<Utc>, idempotency_key: &str) -> StoreResult<(i64, bool)> {
+                let row = sqlx::query(
+                    "SELECT CAST(COUNT(*) AS BIGINT) AS n, \
+                     CAST(COALESCE(SUM(CASE WHEN a.idempotency_key = $3 THEN 1 ELSE 0 END), 0) AS BIGINT) AS same \
+                     FROM appeal a JOIN card c ON c.id = a.card_id \
+                     WHERE a.applicant_id = $1 AND c.received_at >= $2",
+                )
+                .bind(applicant_id)
+                .bind(micros(since))
+                .bind(idempotency_key)
+                .fetch_one(self.reader())
+                .await
+                .map_err(map_err)?;
+                let n: i64 = row.try_get("n").map_err(map_err)?;
+                let same: i64 = row.try_get("same").map_err(map_err)?;
+                Ok((n - same, same > 0))
+            }
+
             async fn applicant_storage_used(&self, applicant_id: i64) -> StoreResult<i64> {
                 let row = sqlx::query(
                     "SELECT CAST(COALESCE(SUM(a.size_bytes), 0) AS BIGINT) AS content, \

@@ -69,6 +69,14 @@ fn appeal_error(ctx: &Ctx, e: AppealError) -> ApiError {
             tracing::error!(error = %m, "api");
             ApiError::from_store(tr, otinish_domain::repo::StoreError::Backend(m))
         }
+        AppealError::TooMany(_) => ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: ErrorBody {
+                code: "too_many_appeals".into(),
+                message: error_text(tr, &e),
+                fields: vec![],
+            },
+        },
         AppealError::FilesUnavailable(_) => ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             body: ErrorBody {
@@ -271,7 +279,9 @@ async fn appeal_dto(
     params(("Idempotency-Key" = String, Header, description = "unique per appeal, reused on retries")),
     responses((status = 201, body = AppealDto), (status = 200, body = AppealDto), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"),
         (status = 401, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"),
-        (status = 422, body = ErrorEnvelope)),
+        (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope, description = "the applicant filed as many appeals in the past hour as one may"),
+        (status = 503, body = ErrorEnvelope, description = "the attached files cannot be stored now")),
     security(("bearer" = [])))]
 pub async fn submit(
     State(app): State<AppState>,

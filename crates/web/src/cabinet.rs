@@ -62,6 +62,7 @@ pub fn error_text(tr: Tr, e: &AppealError) -> String {
         AppealError::FilesMismatch => tr.get("err-files-mismatch"),
         AppealError::UnknownBody => tr.get("err-unknown-body"),
         AppealError::FilesUnavailable(_) => tr.get("err-files-unavailable"),
+        AppealError::TooMany(n) => tr.with("err-too-many-appeals", &[("limit", n.to_string())]),
         AppealError::Forbidden => tr.get("err-forbidden"),
         AppealError::BadChallenge => tr.get("err-bad-challenge"),
         AppealError::Invalid(p) => p
@@ -139,6 +140,16 @@ fn signed_in(app: &App, token: &str) -> Response {
         true,
         app.config.secure_cookies,
         8 * 3600,
+    );
+    // A new CSRF token with the new session, as for staff: one planted in the browser before
+    // sign-in is worthless afterwards.
+    set_cookie(
+        &mut resp,
+        crate::context::CSRF_COOKIE,
+        &crate::context::random_token(),
+        true,
+        app.config.secure_cookies,
+        24 * 3600,
     );
     resp
 }
@@ -805,6 +816,7 @@ pub async fn submit(
             let msg = error_text(ctx.tr, &e);
             let status = match e {
                 AppealError::FilesUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppealError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             form_page(&app, &ctx, &me, &sub.fields, &[], Some(msg), status).await

@@ -39,6 +39,9 @@ pub enum AppealError {
     FilesMismatch,
     #[error("the recipient body does not exist")]
     UnknownBody,
+    /// The applicant filed as many appeals in the past hour as one may (the limit is given).
+    #[error("too many appeals in an hour (at most {0})")]
+    TooMany(u32),
     /// The file store (object storage) did not take the attached files: nothing was stored.
     #[error("the file store is unavailable: {0}")]
     FilesUnavailable(String),
@@ -232,6 +235,20 @@ impl App {
     ) -> Result<(i64, bool), AppealError> {
         let now = self.clock.now();
         let applicant = self.store.applicant(applicant_id).await?;
+        // One applicant's pace: a retry of an appeal already stored is not a new one.
+        let hour_ago = now - chrono::Duration::hours(1);
+        let (recent, retry) = self
+            .store
+            .appeals_filed_since(applicant_id, hour_ago, idempotency_key)
+            .await?;
+        if !retry
+            && !otinish_domain::appeal::rate_allows_submission(
+                u64::try_from(recent).unwrap_or(0),
+                &self.limits,
+            )
+        {
+            return Err(AppealError::TooMany(self.limits.appeals_per_hour));
+        }
         // EA-06: the signature is checked on arrival. A sound signature whose certificate fails
         // (expired, revoked, untrusted…) is received and refused with the reason (EA-07.2,
         // EA-12); anything else is not an appeal at all and is turned away (EA-02).

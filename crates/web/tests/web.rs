@@ -1345,7 +1345,13 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let token = r.cookie("otinish_applicant").unwrap();
-        (format!("{jar}; otinish_applicant={token}"), csrf)
+        // Signing in gives a new CSRF token.
+        let fresh = r.cookie("otinish_csrf").unwrap();
+        assert_ne!(fresh, csrf, "the CSRF token is renewed at sign-in");
+        (
+            format!("otinish_csrf={fresh}; otinish_applicant={token}"),
+            fresh,
+        )
     }
 
     async fn staff(&self, login: &str, roles: Vec<Role>, body_code: &str) -> (String, String) {
@@ -6006,4 +6012,78 @@ async fn object_storage_down_text_intake_goes_on_and_uploads_fail_clearly() {
         "{}",
         file.text
     );
+}
+
+/// One applicant files at most `appeals_per_hour` new appeals in an hour through the cabinet
+/// (and the API, which shares the intake): beyond it they are asked, in their language, to send
+/// it a little later (429, the form kept); a retry of one already stored still returns it; an
+/// hour later they may file again. A CSRF token planted before sign-in is refused after it.
+#[tokio::test]
+async fn an_applicant_files_a_limited_number_of_appeals_an_hour() {
+    let t = TestApp::rebuild(TestApp::new().await, |a| a.limits.appeals_per_hour = 3);
+    // The token the browser held before signing in (planted there, say, by a sibling site).
+    let planted = t.get("/signin", "").await.cookie("otinish_csrf").unwrap();
+    let signed = t
+        .post_form(
+            "/signin/demo",
+            &format!("otinish_csrf={planted}"),
+            &format!("csrf={planted}&signer=person"),
+        )
+        .await;
+    let csrf = signed.cookie("otinish_csrf").unwrap();
+    let jar = format!(
+        "otinish_csrf={csrf}; otinish_applicant={}",
+        signed.cookie("otinish_applicant").unwrap()
+    );
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    async fn file(t: &TestApp, jar: &str, csrf: &str, mj: &str, key: &str) -> Reply {
+        let content = format!("Прошу разъяснить порядок ({key})");
+        let fields = [
+            ("csrf", csrf),
+            ("idempotency_key", key),
+            ("recipient", mj),
+            ("kind", "statement"),
+            ("postal_address", "Астана"),
+            ("content", content.as_str()),
+            ("demo_sign", "1"),
+        ];
+        t.post_multipart("/cabinet/appeals", jar, &fields, &[])
+            .await
+    }
+    assert_eq!(
+        file(&t, &jar, &planted, &mj, "stale").await.status,
+        StatusCode::FORBIDDEN,
+        "the token from before sign-in"
+    );
+    let mut first = 0;
+    for i in 0..3 {
+        let r = file(&t, &jar, &csrf, &mj, &format!("k{i}")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        if i == 0 {
+            first = card_id_of(&r);
+        }
+    }
+    let over = file(&t, &jar, &csrf, &mj, "k3").await;
+    assert_eq!(over.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        over.text
+            .contains("За последний час вы подали 3 обращений — это предел для одного заявителя"),
+        "{}",
+        over.text
+    );
+    assert!(
+        over.text.contains("Прошу разъяснить порядок (k3)"),
+        "the form is kept"
+    );
+    let retry = file(&t, &jar, &csrf, &mj, "k0").await;
+    assert_eq!(
+        retry.status,
+        StatusCode::SEE_OTHER,
+        "a retry is no new appeal"
+    );
+    assert_eq!(card_id_of(&retry), first);
+
+    let later = TestApp::with_clock(t, Utc.with_ymd_and_hms(2026, 3, 19, 7, 0, 1).unwrap());
+    let r = file(&later, &jar, &csrf, &mj, "k3").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
 }

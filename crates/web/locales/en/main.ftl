@@ -250,6 +250,7 @@ err-not-your-signature = the signature belongs to someone other than the signed-
 err-not-an-appeal = the signed document is not an appeal card
 err-files-mismatch = the attached files differ from those listed in the signed card
 err-files-unavailable = Attached files cannot be stored right now, so the appeal has not been sent. Please try again in a few minutes, or send the appeal without files.
+err-too-many-appeals = You have filed { $limit } appeals within the past hour, the most one applicant may. Please send this one a little later: nothing you wrote is lost.
 err-files-unreachable = The file store is not answering right now. Please try again in a few minutes.
 err-recording-unavailable = The recording cannot be stored right now, so the appeal has not been sent. Please wait a few minutes and send it again.
 err-unknown-body = there is no such state body
