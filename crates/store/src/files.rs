@@ -4,8 +4,9 @@
 //! and S3-compatible object storage through the `object_store` client (many nodes).
 
 pub use object_store::aws::AmazonS3Builder;
+use object_store::aws::AmazonS3ConfigKey;
 use object_store::path::Path as ObjectPath;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig};
+use object_store::{BackoffConfig, ClientConfigKey, ObjectStore, PutPayload, RetryConfig};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -79,8 +80,10 @@ impl FileStore {
                 max_retries: 3,
                 retry_timeout: std::time::Duration::from_secs(20),
             })
-            .with_client_options(
-                ClientOptions::new().with_connect_timeout(std::time::Duration::from_secs(5)),
+            // Set alone, keeping the client options read from the environment (AWS_ALLOW_HTTP).
+            .with_config(
+                AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+                "5s",
             )
             .build()?;
         Ok(Self {
