@@ -1343,6 +1343,7 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
-    /// A cheap query proving the database answers (for /readyz).
+    /// Proves the database answers and can take a write: a write transaction begins and is
+    /// rolled back (for /readyz).
     async fn ping(&self) -> StoreResult<()>;
 }

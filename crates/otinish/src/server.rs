@@ -4,8 +4,10 @@
 //!   byte by byte to hold a connection open (slowloris) is cut off.
 //! * Each request knows the client's address (rate limits per address).
 //! * On shutdown the listener closes at once and the requests in flight are finished.
+//! * A request runs to its end even when its client hangs up.
 
 use axum::extract::connect_info::ConnectInfo;
+use axum::response::IntoResponse;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -39,7 +41,19 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         let service = TowerToHyperService::new(tower::service_fn(
             move |mut req: hyper::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(addr));
-                tower::ServiceExt::oneshot(router.clone(), req)
+                // The request runs as a task of its own, to its end: a client that hangs up
+                // drops only the wait for the answer, never the request's database work
+                // half-way (a phone losing signal must not leave a transaction open).
+                let work = tokio::spawn(tower::ServiceExt::oneshot(router.clone(), req));
+                async move {
+                    match work.await {
+                        Ok(answer) => answer,
+                        Err(e) => {
+                            tracing::error!(error = %e, "a request's task ended abnormally");
+                            Ok(axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response())
+                        }
+                    }
+                }
             },
         ));
         let connection = hyper::server::conn::http1::Builder::new()

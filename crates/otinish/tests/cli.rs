@@ -3096,6 +3096,132 @@ mod crash {
         }
     }
 
+    /// Clients that hang up with appeals in flight (a phone losing signal, a load generator
+    /// stopping): `OTINISH_CUTOFF_ROUNDS` times (6 by default), 256 connections send a signed
+    /// appeal each and are all cut off at a random moment a few milliseconds later, some
+    /// before, some during and some after the server's database work. Afterwards the server is
+    /// still ready, takes a sign-in challenge and files an appeal at once; the log never shows
+    /// a connection left inside a transaction.
+    async fn cutoff_run(backend: &str, database_url: Option<String>) {
+        let rounds: usize = std::env::var("OTINISH_CUTOFF_ROUNDS")
+            .ok()
+            .and_then(|k| k.parse().ok())
+            .unwrap_or(6);
+        let seed = seed();
+        let mut rng = Rng(seed);
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let log = dir.path().join("server.log");
+        let mut c = Command::new(env!("CARGO_BIN_EXE_otinish"));
+        c.arg("--data-dir").arg(dir.path().join("data"));
+        if let Some(u) = &database_url {
+            c.args(["--database-url", u]);
+        }
+        let mut server = Killed(
+            c.args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                .args(["--appeals-per-hour", "0"])
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env("OTINISH_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(&log).unwrap())
+                .spawn()
+                .unwrap(),
+        );
+        wait_ready(port, &mut server).await;
+        let applicant = Applicant::sign_in(port).await;
+        let mut cut = 0;
+        for round in 0..rounds {
+            let mut inflight = tokio::task::JoinSet::new();
+            for i in 0..256 {
+                let (head, body) = applicant
+                    .submission(&format!("cut-{round}-{i}"), &format!("Обрыв {round} {i}"));
+                inflight.spawn(async move {
+                    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+                    s.write_all(head.as_bytes()).await?;
+                    s.write_all(&body).await?;
+                    let mut out = Vec::new();
+                    s.read_to_end(&mut out).await
+                });
+            }
+            // Cut every connection at once, between 2 and 400 ms after they began.
+            tokio::time::sleep(Duration::from_millis(2 + rng.below(400))).await;
+            cut += inflight.len();
+            inflight.abort_all();
+            while inflight.join_next().await.is_some() {}
+        }
+        // The requests of the clients that hung up still run to their end; while they do,
+        // the server may shed new ones (503, Retry-After). Then it is ready, takes a
+        // challenge and files an appeal.
+        let (head, body) = applicant.submission("after-the-cut-offs", "Обращение после обрывов");
+        let mut answers = Vec::new();
+        for (head, body) in [
+            (
+                "GET /readyz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".to_owned(),
+                Vec::new(),
+            ),
+            (
+                "POST /api/v1/auth/challenge HTTP/1.0\r\nHost: 127.0.0.1\r\n\
+                 Content-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+                    .to_owned(),
+                b"{}".to_vec(),
+            ),
+            (head, body),
+        ] {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            loop {
+                let (status, reply) = exchange(port, &head, &body).await.unwrap();
+                if status != 503 || Instant::now() > deadline {
+                    answers.push((status, reply));
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        assert_eq!(
+            answers[0].0, 200,
+            "not ready after the cut-offs: {}",
+            answers[0].1
+        );
+        assert_eq!(answers[1].0, 200, "no sign-in challenge: {}", answers[1].1);
+        assert_eq!(answers[2].0, 303, "no appeal filed: {}", answers[2].1);
+        let number = Applicant::number(&answers[2].1);
+        let page = get(port, &format!("/cabinet/appeals/{number}"), &applicant.jar)
+            .await
+            .unwrap();
+        assert_eq!(page.0, 200);
+        assert!(page.1.contains("Обращение после обрывов"));
+        drop(server);
+        let log = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            !log.contains("transaction depth") && !log.contains("panicked"),
+            "the server log shows a broken connection: {log}"
+        );
+        record(&serde_json::json!({
+            "figure": "cut_off_submissions",
+            "backend": backend,
+            "rounds": rounds,
+            "connections_cut": cut,
+            "seed": seed,
+        }));
+    }
+
+    /// Cut-off submissions on the embedded SQLite store (one write connection).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cut_off_submissions_never_stop_writes_sqlite() {
+        cutoff_run("sqlite", None).await;
+    }
+
+    /// Cut-off submissions on PostgreSQL.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cut_off_submissions_never_stop_writes_postgres() {
+        let Some(db_url) = super::postgres_database("otinish_cutoff").await else {
+            return;
+        };
+        cutoff_run("postgres", Some(db_url.clone())).await;
+        super::drop_postgres_database(&db_url).await;
+    }
+
     /// The crash harness on the embedded SQLite store.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn crash_sigkill_under_load_loses_no_acknowledged_appeal_sqlite() {

@@ -66,6 +66,24 @@ pub async fn open(
     }
 }
 
+/// How long /readyz waits for a write transaction to begin before saying "not ready".
+pub(crate) const WRITE_PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The pool's check of a connection given back: a connection still inside a transaction (a
+/// request dropped half-way, a `BEGIN` whose answer was never read) is closed and replaced,
+/// never handed out again. The ping first lets the connection finish the rollback that a
+/// dropped transaction queued.
+pub(crate) async fn idle_outside_transaction<C: sqlx::Connection>(
+    conn: &mut C,
+) -> Result<bool, sqlx::Error> {
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("a database connection was given back inside a transaction: replaced");
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Maps a database error to the store's error: unique violations are conflicts, a busy or
 /// exhausted pool is "unavailable", the rest is a backend failure carrying its cause.
 pub(crate) fn map_err(e: sqlx::Error) -> StoreError {

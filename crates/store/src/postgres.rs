@@ -21,6 +21,7 @@ impl PgStore {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            .after_release(|conn, _| Box::pin(crate::idle_outside_transaction(conn)))
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
@@ -102,10 +103,22 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-            .map_err(map_err)
+        // A read-write transaction can begin (not a standby, not read-only).
+        let probe = async {
+            let mut tx = self.begin_write().await?;
+            let read_only: String = sqlx::query_scalar("SHOW transaction_read_only")
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.rollback().await?;
+            Ok::<_, sqlx::Error>(read_only == "off")
+        };
+        match tokio::time::timeout(crate::WRITE_PROBE_TIMEOUT, probe).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) => Err(StoreError::Backend(
+                "the database takes no writes (read-only or a standby)".into(),
+            )),
+            Ok(Err(e)) => Err(map_err(e)),
+            Err(_) => Err(StoreError::Unavailable),
+        }
     }
 }

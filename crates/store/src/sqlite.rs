@@ -84,6 +84,12 @@ impl SqliteStore {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // The one write connection must never go back to the pool inside a transaction:
+            // every later `BEGIN IMMEDIATE` would fail and every write answer 500.
+            .after_release(|conn, _| Box::pin(crate::idle_outside_transaction(conn)))
+            .before_acquire(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .connect_with(opts.clone())
             .await
             .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
@@ -216,6 +222,15 @@ impl Store for SqliteStore {
             .execute(&self.read)
             .await
             .map(|_| ())
-            .map_err(map_err)
+            .map_err(map_err)?;
+        // The write connection takes the write lock and gives it back.
+        let probe = async {
+            let tx = self.begin_write().await?;
+            tx.rollback().await
+        };
+        match tokio::time::timeout(crate::WRITE_PROBE_TIMEOUT, probe).await {
+            Ok(r) => r.map_err(map_err),
+            Err(_) => Err(StoreError::Unavailable),
+        }
     }
 }

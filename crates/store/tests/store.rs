@@ -2821,3 +2821,64 @@ on_both!(
     vc_20_access_log,
     access_log
 );
+
+/// Readiness proves a write can begin: while another client holds the write lock (SQLite) or
+/// the database takes no writes (PostgreSQL set read-only), `ping` fails; afterwards it
+/// passes again, and the store writes.
+async fn readiness_needs_a_write(db: &Db) {
+    use sqlx::Connection;
+    let s = db.store();
+    s.ping()
+        .await
+        .unwrap_or_else(|e| panic!("ready at first: {e}"));
+    match db {
+        Db::Sqlite(_, dir) => {
+            let url = format!("sqlite://{}", dir.path().join("test.db").display());
+            let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut other)
+                .await
+                .unwrap();
+            assert!(
+                s.ping().await.is_err(),
+                "ready while another holds the write lock"
+            );
+            sqlx::raw_sql("ROLLBACK").execute(&mut other).await.unwrap();
+            other.close().await.unwrap();
+        }
+        Db::Pg(_, admin_url, name) => {
+            let (base, _) = admin_url.rsplit_once('/').unwrap();
+            let admin = PgStore::connect(admin_url, 1).await.unwrap();
+            let set = |on: &str| {
+                format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}")
+            };
+            sqlx::raw_sql(&set("on"))
+                .execute(admin.pool())
+                .await
+                .unwrap();
+            let read_only = PgStore::connect(&format!("{base}/{name}"), 1)
+                .await
+                .unwrap();
+            let refused = read_only.ping().await;
+            read_only.pool().close().await;
+            sqlx::raw_sql(&set("off"))
+                .execute(admin.pool())
+                .await
+                .unwrap();
+            admin.pool().close().await;
+            assert!(refused.is_err(), "ready while the database is read-only");
+        }
+    }
+    s.ping()
+        .await
+        .unwrap_or_else(|e| panic!("ready again: {e}"));
+    s.create_body(&new_body("RDY", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("writes again: {e}"));
+}
+
+on_both!(
+    /// /readyz fails when the database cannot take a write.
+    readiness_probe_needs_a_write,
+    readiness_needs_a_write
+);

@@ -61,8 +61,8 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Readiness: the database answers.
-#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready"), (status = 503, description = "database unavailable")))]
+/// Readiness: the database answers and can take a write.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "ready"), (status = 503, description = "the database does not answer or cannot take a write")))]
 pub async fn readyz(State(app): State<AppState>) -> Response {
     match app.store.ping().await {
         Ok(()) => "ready".into_response(),
