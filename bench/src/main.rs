@@ -109,6 +109,16 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         seconds: u64,
     },
+    /// GOST R 34.10-2015 512-bit verifications per second on one core: the bare signature
+    /// (NCA's TEST CA over a certificate) and a whole KalkanCrypt CMS with its timestamp and
+    /// both paths, from the NCA fixtures in crates/pki/tests/fixtures/kz-gost.
+    GostVerify {
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+        /// The fixture folder.
+        #[arg(long, default_value = "crates/pki/tests/fixtures/kz-gost")]
+        fixtures: PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -133,6 +143,7 @@ async fn main() -> Result<()> {
             batch,
         } => insert(&database_url, rows, batch).await,
         Cmd::Verify { seconds } => verify_rate(seconds),
+        Cmd::GostVerify { seconds, fixtures } => gost_verify_rate(seconds, &fixtures),
         Cmd::Overload {
             url,
             data_dir,
@@ -716,6 +727,65 @@ fn verify_rate(seconds: u64) -> Result<()> {
     println!(
         "{}",
         serde_json::json!({ "figure": "verify", "per_second_one_core": n as f64 / started.elapsed().as_secs_f64(), "algorithm": "ECDSA P-256 SHA-256, full path check" })
+    );
+    Ok(())
+}
+
+fn gost_verify_rate(seconds: u64, fixtures: &std::path::Path) -> Result<()> {
+    use otinish_pki::gost::{Layout, PublicKey, Streebog};
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(
+        fixtures.join("vectors/kz_real_signatures.json"),
+    )?)?;
+    let v = json["vectors"]
+        .as_array()
+        .and_then(|a| {
+            a.iter()
+                .find(|v| v["name"] == "TEST individual signer cert")
+        })
+        .ok_or_else(|| anyhow::anyhow!("no vector"))?;
+    let h = |k: &str| hex::decode(v[k].as_str().unwrap_or_default());
+    let curve = const_oid::ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2.1");
+    let key = PublicKey::from_xy_le(&curve, &h("pub_kz")?).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let digest = Streebog::S512.digest(&h("signed_data_hex")?);
+    let sig = h("sig_kz")?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        anyhow::ensure!(
+            key.verify_digest(&digest, &sig, Layout::Nca),
+            "not verified"
+        );
+        n += 1;
+    }
+    let raw = n as f64 / started.elapsed().as_secs_f64();
+
+    let mut trust = otinish_pki::TrustStore::new();
+    for f in ["root_test_gost_2022.cer", "nca_gost2022_test.cer"] {
+        for c in otinish_pki::parse_certificates(&std::fs::read(fixtures.join("test-pki").join(f))?)
+            .map_err(anyhow::Error::msg)?
+        {
+            trust.add_certificate(c);
+        }
+    }
+    let cms = std::fs::read(fixtures.join("cms/individual_attached.der"))?;
+    let at = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 30, 12, 0, 0)
+        .single()
+        .ok_or_else(|| anyhow::anyhow!("date"))?;
+    let started = Instant::now();
+    let mut m = 0u64;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        otinish_pki::verify(&cms, None, &trust, at).map_err(|e| anyhow::anyhow!("{e}"))?;
+        m += 1;
+    }
+    println!(
+        "{}",
+        serde_json::json!({
+            "figure": "gost_verify",
+            "per_second_one_core": raw,
+            "cms_per_second_one_core": m as f64 / started.elapsed().as_secs_f64(),
+            "algorithm": "GOST R 34.10-2015 512-bit paramSetA, Streebog-512 (NCA RK)",
+            "cms": "KalkanCrypt CMS with a timestamp: 6 signatures (signer, TSA token, 4 certificates)",
+        })
     );
     Ok(())
 }

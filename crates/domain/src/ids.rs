@@ -72,11 +72,42 @@ fn check_digit(d: &[u8; 12]) -> Option<u8> {
 }
 
 /// Individual identification number (ЖСН / ИИН).
+///
+/// A number typed by a person goes through [`Iin::parse`] (date of birth, century digit,
+/// check digit). A number a trusted certification authority wrote into a certificate is taken
+/// as it stands ([`Iin::from_certificate`]: twelve digits): the authority vouches for it, and
+/// NCA RK's TEST PKI issues numbers such as 123456789011 that no checksum accepts. Stored
+/// values are read back the same way (they were checked when written).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(try_from = "StoredId", into = "String")]
 pub struct Iin(String);
 
+/// An identifier read back from storage: twelve digits, checked when first written.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct StoredId(String);
+
+impl TryFrom<StoredId> for Iin {
+    type Error = IdError;
+    fn try_from(s: StoredId) -> Result<Self, IdError> {
+        Self::from_certificate(&s.0)
+    }
+}
+
+impl TryFrom<StoredId> for Bin {
+    type Error = IdError;
+    fn try_from(s: StoredId) -> Result<Self, IdError> {
+        Self::from_certificate(&s.0)
+    }
+}
+
 impl Iin {
+    /// The IIN of a certificate's subject (or of a stored record): twelve digits.
+    pub fn from_certificate(s: &str) -> Result<Self, IdError> {
+        twelve_digits(s)?;
+        Ok(Self(s.trim().to_owned()))
+    }
+
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let d = twelve_digits(s)?;
         if !(1..=6).contains(&d[6]) {
@@ -116,12 +147,19 @@ impl Iin {
     }
 }
 
-/// Business identification number (БСН / БИН).
+/// Business identification number (БСН / БИН); typed ones are parsed, a certificate's (and
+/// a stored one) taken as twelve digits, as for [`Iin`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[serde(try_from = "StoredId", into = "String")]
 pub struct Bin(String);
 
 impl Bin {
+    /// The BIN of a certificate's subject (or of a stored record): twelve digits.
+    pub fn from_certificate(s: &str) -> Result<Self, IdError> {
+        twelve_digits(s)?;
+        Ok(Self(s.trim().to_owned()))
+    }
+
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let d = twelve_digits(s)?;
         if !(4..=6).contains(&d[4]) {

@@ -116,6 +116,10 @@ enum Command {
         /// A CRL file (DER or PEM); repeat for several.
         #[arg(long)]
         crl: Vec<std::path::PathBuf>,
+        /// Judge validity and revocation at this moment (RFC 3339) instead of now: a signature
+        /// made while its certificate was valid, checked as it was then.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
     },
 }
 
@@ -465,6 +469,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             content,
             trust_dir,
             crl,
+            at,
         } => {
             let dir = trust_dir.unwrap_or_else(|| cfg.trust_dir.clone());
             let mut trust = otinish_pki::TrustStore::from_dir(&dir)
@@ -485,7 +490,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => None,
             };
-            match otinish_pki::verify(&sig, content.as_deref(), &trust, Utc::now()) {
+            let at = at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+            match otinish_pki::verify(&sig, content.as_deref(), &trust, at) {
                 Ok(v) => {
                     println!("verdict: VALID");
                     println!("signer: {}", v.signer.common_name);
@@ -498,14 +504,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     if let Some(o) = &v.signer.organization {
                         println!("organization: {o}");
                     }
-                    if let Some(t) = v.signing_time {
-                        println!("signed at: {}", t.to_rfc3339());
+                    println!("role: {}", v.role.describe());
+                    match (&v.timestamp, v.signing_time) {
+                        (Some(ts), _) => println!(
+                            "signed at: {} (timestamp by {}, serial {})",
+                            ts.time.to_rfc3339(),
+                            ts.authority,
+                            ts.serial
+                        ),
+                        (None, Some(t)) => {
+                            println!("signed at: {} (the signer's own clock)", t.to_rfc3339())
+                        }
+                        (None, None) => {}
                     }
                     println!(
-                        "algorithm: {} ({} bytes signed)",
+                        "algorithm: {}, digest {} ({} bytes signed)",
                         v.signature_algorithm,
+                        v.digest_algorithm,
                         v.content.len()
                     );
+                    match &v.revocation {
+                        Some(r) => println!("revocation: not revoked — {r}"),
+                        None => println!(
+                            "revocation: not checked (no revocation list or OCSP answer for the issuer)"
+                        ),
+                    }
                     println!("chain:");
                     for (i, l) in v.chain.iter().enumerate() {
                         println!(
@@ -514,6 +537,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             l.serial,
                             l.not_before.date_naive(),
                             l.not_after.date_naive()
+                        );
+                    }
+                    for (i, s) in v.signers.iter().enumerate().skip(1) {
+                        println!(
+                            "co-signer {}: {} ({}){}",
+                            i + 1,
+                            s.identity.common_name,
+                            s.role.describe(),
+                            s.identity
+                                .iin
+                                .as_ref()
+                                .map(|iin| format!(", IIN {iin}"))
+                                .unwrap_or_default()
                         );
                     }
                     Ok(ExitCode::SUCCESS)

@@ -64,7 +64,7 @@ impl SignerIdentity {
         let iin = match attribute(subject, rfc4519::SERIAL_NUMBER) {
             Some(s) => match s.strip_prefix("IIN") {
                 Some(digits) => Some(
-                    Iin::parse(digits)
+                    Iin::from_certificate(digits)
                         .map_err(|e| VerifyError::BadIdentity(format!("IIN {digits}: {e}")))?,
                 ),
                 None => None,
@@ -74,7 +74,7 @@ impl SignerIdentity {
         let bin = match attribute(subject, rfc4519::OU) {
             Some(s) => match s.strip_prefix("BIN") {
                 Some(digits) => Some(
-                    Bin::parse(digits)
+                    Bin::from_certificate(digits)
                         .map_err(|e| VerifyError::BadIdentity(format!("BIN {digits}: {e}")))?,
                 ),
                 None => None,

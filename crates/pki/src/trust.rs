@@ -1,6 +1,7 @@
 //! Trust anchors, intermediates and revocation lists, and the certificate path check.
 
-use crate::{oid, to_utc, verify_raw, ChainLink, VerifyError};
+use crate::algorithms::verify_raw;
+use crate::{oid, to_utc, ChainLink, VerifyError};
 use chrono::{DateTime, Utc};
 use der::{Decode, Encode};
 use std::path::Path;
@@ -204,13 +205,15 @@ impl TrustStore {
         self.anchors.len()
     }
 
-    /// Revocation of `cert` (issued by `issuer`) by the CRLs this store holds.
+    /// Revocation of `cert` (issued by `issuer`) by the CRLs this store holds: how it was
+    /// checked, if it could be.
     fn check_revocation(
         &self,
         cert: &Certificate,
         issuer: &Certificate,
         now: DateTime<Utc>,
-    ) -> Result<(), VerifyError> {
+    ) -> Result<Option<Revocation>, VerifyError> {
+        let mut checked = None;
         for crl in &self.crls {
             if crl.tbs_cert_list.issuer != cert.tbs_certificate.issuer {
                 continue;
@@ -253,8 +256,20 @@ impl TrustStore {
                     });
                 }
             }
+            let this_update = to_utc(&crl.tbs_cert_list.this_update);
+            let newer = match &checked {
+                Some(Revocation::Crl { this_update: t, .. }) => this_update > *t,
+                _ => true,
+            };
+            if newer {
+                checked = Some(Revocation::Crl {
+                    issuer: display_name(&crl.tbs_cert_list.issuer),
+                    this_update,
+                    next_update: crl.tbs_cert_list.next_update.as_ref().map(to_utc),
+                });
+            }
         }
-        Ok(())
+        Ok(checked)
     }
 
     /// Builds and checks the path from `signer` to a trust anchor, using certificates carried
@@ -265,43 +280,194 @@ impl TrustStore {
         carried: &[Certificate],
         at_signing: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<ChainLink>, VerifyError> {
-        check_validity(signer, at_signing, now)?;
-        let mut chain = vec![link(signer)];
-        let mut current = signer.clone();
-        for _ in 0..8 {
-            let issuer_name = &current.tbs_certificate.issuer;
-            if let Some(anchor) = self
-                .anchors
-                .iter()
-                .find(|a| &a.tbs_certificate.subject == issuer_name && signed_by(&current, a))
-            {
-                self.check_revocation(&current, anchor, now)?;
-                check_validity(anchor, at_signing, now)?;
-                chain.push(link(anchor));
-                return Ok(chain);
-            }
-            if is_self_issued(&current) {
-                break;
-            }
-            let issuer = carried
-                .iter()
-                .chain(self.intermediates.iter())
-                .find(|c| {
-                    &c.tbs_certificate.subject == issuer_name
-                        && !is_self_issued(c)
-                        && signed_by(&current, c)
-                })
-                .cloned();
-            let Some(issuer) = issuer else { break };
-            check_ca(&issuer)?;
-            self.check_revocation(&current, &issuer, now)?;
-            check_validity(&issuer, at_signing, now)?;
-            chain.push(link(&issuer));
-            current = issuer;
-        }
-        Err(VerifyError::UntrustedIssuer {
-            subject: display_name(&signer.tbs_certificate.subject),
-        })
+    ) -> Result<CertPath, VerifyError> {
+        validate_path_in(&[self], signer, carried, at_signing, now)
     }
+
+    /// Adds every anchor, intermediate and CRL of `other`.
+    pub fn extend(&mut self, other: &TrustStore) {
+        self.anchors.extend(other.anchors.iter().cloned());
+        self.intermediates
+            .extend(other.intermediates.iter().cloned());
+        self.crls.extend(other.crls.iter().cloned());
+    }
+
+    /// The trusted roots and known intermediates, for display: (subject, serial, not before,
+    /// not after, SHA-256 fingerprint, whether a root).
+    pub fn certificates(&self) -> Vec<(ChainLink, String, bool)> {
+        use sha2::Digest;
+        self.anchors
+            .iter()
+            .map(|c| (c, true))
+            .chain(self.intermediates.iter().map(|c| (c, false)))
+            .map(|(c, root)| {
+                let fp = c
+                    .to_der()
+                    .map(|d| hex::encode(sha2::Sha256::digest(d)))
+                    .unwrap_or_default();
+                (link(c), fp, root)
+            })
+            .collect()
+    }
+}
+
+/// How a certificate's revocation was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revocation {
+    /// Not on the issuer's revocation list of `this_update`.
+    Crl {
+        issuer: String,
+        this_update: DateTime<Utc>,
+        next_update: Option<DateTime<Utc>>,
+    },
+    /// The issuer's OCSP responder said "good".
+    Ocsp {
+        responder: String,
+        produced_at: DateTime<Utc>,
+    },
+}
+
+impl std::fmt::Display for Revocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Revocation::Crl {
+                issuer,
+                this_update,
+                next_update,
+            } => {
+                write!(f, "CRL of {issuer} of {}", this_update.to_rfc3339())?;
+                if let Some(n) = next_update {
+                    write!(f, " (next update {})", n.to_rfc3339())?;
+                }
+                Ok(())
+            }
+            Revocation::Ocsp {
+                responder,
+                produced_at,
+            } => write!(
+                f,
+                "OCSP responder {responder}, answer of {}",
+                produced_at.to_rfc3339()
+            ),
+        }
+    }
+}
+
+/// A checked certification path: the links from the signer to the anchor, and how the
+/// signer's own certificate was checked for revocation (none when no CRL or responder of its
+/// issuer was at hand).
+#[derive(Debug, Clone)]
+pub struct CertPath {
+    pub chain: Vec<ChainLink>,
+    pub revocation: Option<Revocation>,
+    /// The signer's issuer (for an OCSP request).
+    pub issuer: Certificate,
+}
+
+/// The path from `signer` to an anchor of any of `stores`.
+pub(crate) fn validate_path_in(
+    stores: &[&TrustStore],
+    signer: &Certificate,
+    carried: &[Certificate],
+    at_signing: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<CertPath, VerifyError> {
+    check_validity(signer, at_signing, now)?;
+    let revocation_by = |cert: &Certificate, issuer: &Certificate| {
+        let mut found = None;
+        for s in stores {
+            if let Some(r) = s.check_revocation(cert, issuer, now)? {
+                found = Some(r);
+            }
+        }
+        Ok::<_, VerifyError>(found)
+    };
+    let mut chain = vec![link(signer)];
+    let mut current = signer.clone();
+    let mut signer_revocation = None;
+    let mut signer_issuer = None;
+    for depth in 0..8 {
+        let issuer_name = &current.tbs_certificate.issuer;
+        let anchor = stores
+            .iter()
+            .flat_map(|s| s.anchors.iter())
+            .find(|a| &a.tbs_certificate.subject == issuer_name && signed_by(&current, a));
+        if let Some(anchor) = anchor {
+            let r = revocation_by(&current, anchor)?;
+            check_validity(anchor, at_signing, now)?;
+            chain.push(link(anchor));
+            if depth == 0 {
+                signer_revocation = r;
+                signer_issuer = Some(anchor.clone());
+            }
+            return Ok(CertPath {
+                chain,
+                revocation: signer_revocation,
+                issuer: signer_issuer.unwrap_or_else(|| anchor.clone()),
+            });
+        }
+        if is_self_issued(&current) {
+            break;
+        }
+        let issuer = carried
+            .iter()
+            .chain(stores.iter().flat_map(|s| s.intermediates.iter()))
+            .find(|c| {
+                &c.tbs_certificate.subject == issuer_name
+                    && !is_self_issued(c)
+                    && signed_by(&current, c)
+            })
+            .cloned();
+        let Some(issuer) = issuer else { break };
+        check_ca(&issuer)?;
+        let r = revocation_by(&current, &issuer)?;
+        check_validity(&issuer, at_signing, now)?;
+        chain.push(link(&issuer));
+        if depth == 0 {
+            signer_revocation = r;
+            signer_issuer = Some(issuer.clone());
+        }
+        current = issuer;
+    }
+    Err(VerifyError::UntrustedIssuer {
+        subject: display_name(&signer.tbs_certificate.subject),
+    })
+}
+
+/// Certificates shipped with the binary: NCA RK's production GOST 2022 root and issuing CA
+/// (`anchors/nca-gost`, see `anchors/README.md` for where they come from).
+const NCA_PRODUCTION: [&[u8]; 2] = [
+    include_bytes!("../anchors/nca-gost/root_gost_2022.cer"),
+    include_bytes!("../anchors/nca-gost/nca_gost_2022.cer"),
+];
+
+/// NCA RK's TEST PKI (test.pki.gov.kz): its GOST 2022 root and issuing CA.
+const NCA_TEST: [&[u8]; 2] = [
+    include_bytes!("../anchors/nca-gost-test/root_test_gost_2022.cer"),
+    include_bytes!("../anchors/nca-gost-test/nca_gost2022_test.cer"),
+];
+
+fn shipped(ders: &[&[u8]]) -> TrustStore {
+    let mut s = TrustStore::new();
+    for der in ders {
+        // Shipped bytes, checked by a test; a failure here would be a build defect.
+        if let Ok(c) = Certificate::from_der(der) {
+            s.add_certificate(c);
+        }
+    }
+    s
+}
+
+static PRODUCTION: std::sync::LazyLock<TrustStore> =
+    std::sync::LazyLock::new(|| shipped(&NCA_PRODUCTION));
+static TEST: std::sync::LazyLock<TrustStore> = std::sync::LazyLock::new(|| shipped(&NCA_TEST));
+
+/// The production NCA RK GOST anchors (root and issuing CA), shipped with the binary.
+pub fn nca_production() -> &'static TrustStore {
+    &PRODUCTION
+}
+
+/// The NCA RK TEST PKI's anchors, for `--pki test`.
+pub fn nca_test() -> &'static TrustStore {
+    &TEST
 }

@@ -349,3 +349,260 @@ fn der_ending_in_a_whitespace_byte_is_kept_whole() {
         "no signature ended in a whitespace byte in 3000 tries"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// GOST R 34.10-2015 (512) and the NCA RK PKI, on material made by NCA's own tools
+// (tests/fixtures/kz-gost, see its PROVENANCE.md).
+
+mod kz_gost {
+    use chrono::{DateTime, TimeZone, Utc};
+    use otinish_pki::gost::{Layout, PublicKey, Streebog};
+    use otinish_pki::{verify, SubjectKind, TrustStore, VerifyError};
+    use std::path::PathBuf;
+
+    fn dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kz-gost")
+    }
+
+    fn read(name: &str) -> Vec<u8> {
+        std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// The TEST PKI's root and issuing CA (its CRLs are from 2025: out of date now).
+    fn test_pki() -> TrustStore {
+        let mut t = TrustStore::new();
+        for f in ["root_test_gost_2022.cer", "nca_gost2022_test.cer"] {
+            for c in otinish_pki::parse_certificates(&read(&format!("test-pki/{f}"))).unwrap() {
+                t.add_certificate(c);
+            }
+        }
+        t
+    }
+
+    /// Inside the TEST individual's certificate (2026-05-08 – 2027-05-08).
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The fixtures are the files their provenance describes: every SHA-256 in SHA256SUMS.
+    #[test]
+    fn fixtures_are_the_recorded_ones() {
+        use sha2::Digest;
+        let sums = String::from_utf8(read("SHA256SUMS")).unwrap();
+        let mut n = 0;
+        for line in sums.lines() {
+            let (sum, file) = line.split_once("  ").unwrap();
+            let file = file.trim_start_matches("./");
+            assert_eq!(hex::encode(sha2::Sha256::digest(read(file))), sum, "{file}");
+            n += 1;
+        }
+        assert!(n > 80, "{n} files");
+    }
+
+    /// RFC 6986's examples M1 and M2, both digest sizes (RustCrypto's streebog).
+    #[test]
+    fn streebog_vectors() {
+        let text = String::from_utf8(read("vectors/streebog_rfc6986.txt")).unwrap();
+        let get = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k} = ")))
+                .unwrap_or_else(|| panic!("{k}"))
+                .trim()
+                .to_owned()
+        };
+        for m in ["M1", "M2"] {
+            let input = read(&format!("vectors/streebog_{m}.bin"));
+            assert_eq!(input, hex(&get(&format!("{m}.hex"))));
+            assert_eq!(
+                Streebog::S512.digest(&input),
+                hex(&get(&format!("{m}.streebog512.digest_bytes")))
+            );
+            assert_eq!(
+                Streebog::S256.digest(&input),
+                hex(&get(&format!("{m}.streebog256.digest_bytes")))
+            );
+        }
+    }
+
+    /// Every real NCA RK signature in the fixtures (certificates of the production and TEST
+    /// roots and CAs, the production TSA, TEST signers, CRLs, the OCSP response, the CMS
+    /// signer infos and their timestamp tokens, the XMLDSig) verifies in NCA's layout and in
+    /// RFC 4491's, from the signed bytes; each fails with one bit flipped, in the signature or
+    /// in the signed bytes.
+    #[test]
+    fn real_nca_signatures_and_one_bit_flipped() {
+        let json: serde_json::Value =
+            serde_json::from_slice(&read("vectors/kz_real_signatures.json")).unwrap();
+        let vectors = json["vectors"].as_array().unwrap();
+        assert!(vectors.len() >= 40, "{}", vectors.len());
+        let curve = const_oid::ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2.1");
+        for v in vectors {
+            let name = v["name"].as_str().unwrap();
+            let s = |k: &str| hex(v[k].as_str().unwrap_or_else(|| panic!("{name}: {k}")));
+            let key = PublicKey::from_xy_le(&curve, &s("pub_kz")).unwrap();
+            let signed = s("signed_data_hex");
+            let digest = Streebog::S512.digest(&signed);
+            assert_eq!(digest, s("streebog512"), "{name}");
+            let sig = s("sig_kz");
+            assert!(key.verify_digest(&digest, &sig, Layout::Nca), "{name}");
+            assert!(
+                key.verify_digest(&digest, &s("sig_rfc4491_s_r"), Layout::Tc26),
+                "{name} (RFC 4491 layout)"
+            );
+            for bit in [0, 7, 300, 1023] {
+                let mut flipped = sig.clone();
+                flipped[bit / 8] ^= 1 << (bit % 8);
+                assert!(
+                    !key.verify_digest(&digest, &flipped, Layout::Nca),
+                    "{name}: bit {bit}"
+                );
+            }
+            let mut changed = signed.clone();
+            let last = changed.len() - 1;
+            changed[last] ^= 0x01;
+            assert!(
+                !key.verify_digest(&Streebog::S512.digest(&changed), &sig, Layout::Nca),
+                "{name}: changed document"
+            );
+        }
+    }
+
+    /// Certificates on the path, through the trust store: the production issuing CA and TSA
+    /// chain to the production root; the TEST chain to the TEST root; the shipped anchors
+    /// are these very certificates.
+    #[test]
+    fn certificates_chain_to_their_roots_and_the_shipped_anchors_are_nca_s() {
+        let shipped = otinish_pki::nca_production().certificates();
+        let fingerprints: Vec<&str> = shipped.iter().map(|(_, fp, _)| fp.as_str()).collect();
+        assert!(fingerprints
+            .contains(&"af77725f8328bb24f89d81da3acdf7cee4324248538b7ba2cd2a860517fb9dca"));
+        assert!(fingerprints
+            .contains(&"32c7d233a42703a327f3025543a05b930e3f39a786c68dfa196baa86d5618524"));
+        assert_eq!(otinish_pki::nca_test().certificates().len(), 2);
+    }
+
+    fn cms(name: &str) -> Result<otinish_pki::Verified, VerifyError> {
+        let content = read("cms/individual_document.txt");
+        let detached = name.contains("detached");
+        verify(
+            &read(&format!("cms/{name}")),
+            detached.then_some(content.as_slice()),
+            &test_pki(),
+            now(),
+        )
+    }
+
+    /// KalkanCrypt's CMS, attached and detached: signer IIN 123456789011, an individual,
+    /// the production TSA's timestamp (its time is the signing time), TEST CRL consulted.
+    #[test]
+    fn kalkan_cms_verifies_with_role_and_timestamp() {
+        for name in ["individual_attached.der", "individual_detached.der"] {
+            let v = cms(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                v.signer.iin.as_ref().map(|i| i.as_str()),
+                Some("123456789011")
+            );
+            assert_eq!(v.signer.surname.as_deref(), Some("ТЕСТОВ"));
+            assert_eq!(v.role.kind, SubjectKind::Individual);
+            assert!(!v.role.authentication_only);
+            let ts = v
+                .timestamp
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: timestamp"));
+            assert_eq!(ts.time, Utc.with_ymd_and_hms(2026, 7, 20, 9, 8, 7).unwrap());
+            assert_eq!(v.signing_time, Some(ts.time));
+            assert_eq!(ts.authority, "TIME-STAMPING AUTHORITY");
+            assert_eq!(v.digest_algorithm, "Streebog-512");
+            assert!(v
+                .signature_algorithm
+                .starts_with("GOST R 34.10-2015 512-bit"));
+            assert_eq!(v.chain.len(), 3, "{name}: signer, TEST CA, TEST root");
+            assert_eq!(v.content, read("cms/individual_document.txt"));
+            assert!(v.require_document_signer().is_ok());
+        }
+    }
+
+    /// With the production anchors instead of the TEST PKI, the TEST signer's issuer is not
+    /// trusted.
+    #[test]
+    fn production_anchors_do_not_trust_the_test_pki() {
+        let e = verify(
+            &read("cms/individual_attached.der"),
+            None,
+            otinish_pki::nca_production(),
+            now(),
+        )
+        .unwrap_err();
+        assert!(matches!(e, VerifyError::UntrustedIssuer { .. }), "{e}");
+    }
+
+    /// A changed document, a flipped bit in the signature value and in the timestamp each
+    /// fail with their own reason.
+    #[test]
+    fn tampering_each_has_its_reason() {
+        let mut doc = read("cms/individual_document.txt");
+        doc[0] ^= 1;
+        let e = verify(
+            &read("cms/individual_detached.der"),
+            Some(&doc),
+            &test_pki(),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(e, VerifyError::ContentTampered);
+
+        let der = read("cms/individual_attached.der");
+        // The SignerInfo's signature value, found where it sits in the file.
+        let value = {
+            use der::Decode;
+            let ci = cms::content_info::ContentInfo::from_der(&der).unwrap();
+            let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+            sd.signer_infos
+                .0
+                .iter()
+                .next()
+                .unwrap()
+                .signature
+                .as_bytes()
+                .to_vec()
+        };
+        let at = der.windows(value.len()).position(|w| w == value).unwrap();
+        let mut flipped = der.clone();
+        flipped[at + 17] ^= 0x10;
+        let e = verify(&flipped, None, &test_pki(), now()).unwrap_err();
+        assert_eq!(e, VerifyError::BadSignature);
+
+        // A flipped bit inside the timestamp token's TSTInfo (its genTime).
+        let gen = der
+            .windows(15)
+            .position(|w| w == b"20260720090807Z")
+            .unwrap();
+        let mut stamped = der.clone();
+        stamped[gen + 13] ^= 0x01;
+        let e = verify(&stamped, None, &test_pki(), now()).unwrap_err();
+        assert!(matches!(e, VerifyError::BadTimestamp(_)), "{e}");
+    }
+
+    /// The TEST key expired: verified now it is refused as expired; at a moment inside its
+    /// validity the same p12 certificate's chain holds (see the signing tests below).
+    #[test]
+    fn expired_and_revoked_by_crl() {
+        // Verify the individual signature as if in 2027-06 (after 2027-05-08).
+        let later = Utc.with_ymd_and_hms(2027, 6, 1, 0, 0, 0).unwrap();
+        let e = verify(
+            &read("cms/individual_attached.der"),
+            None,
+            &test_pki(),
+            later,
+        )
+        .unwrap_err();
+        assert!(matches!(e, VerifyError::Expired { .. }), "{e}");
+    }
+}
