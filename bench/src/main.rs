@@ -30,12 +30,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Makes N signers under a bench CA whose root goes into the server's trust folder.
+    /// Makes N signers under a bench CA whose root goes into the server's trust folder:
+    /// GOST R 34.10-2015 512-bit keys as NCA RK issues them (the realistic case), or ECDSA
+    /// P-256 (`--algorithm ecdsa`) for comparison.
     Prepare {
         #[arg(long)]
         data_dir: PathBuf,
         #[arg(long, default_value_t = 1000)]
         signers: usize,
+        #[arg(long, default_value = "gost")]
+        algorithm: String,
     },
     /// Signed e-appeal submissions per second through the JSON API.
     Intake {
@@ -124,7 +128,11 @@ enum Cmd {
 #[tokio::main]
 async fn main() -> Result<()> {
     match Cli::parse().command {
-        Cmd::Prepare { data_dir, signers } => prepare(&data_dir, signers),
+        Cmd::Prepare {
+            data_dir,
+            signers,
+            algorithm,
+        } => prepare(&data_dir, signers, &algorithm),
         Cmd::Intake {
             url,
             data_dir,
@@ -188,14 +196,29 @@ fn iin(i: usize) -> String {
     String::new()
 }
 
-fn prepare(data_dir: &Path, n: usize) -> Result<()> {
+fn prepare(data_dir: &Path, n: usize, algorithm: &str) -> Result<()> {
     let now = Utc::now();
-    let ca = LocalCa::generate("Otinish Bench CA", now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let e = |e: otinish_pki::sign::SignError| anyhow::anyhow!("{e}");
+    enum Ca {
+        Gost(otinish_pki::gost_ca::GostCa),
+        Ecdsa(LocalCa),
+    }
+    let ca = match algorithm {
+        "gost" => {
+            Ca::Gost(otinish_pki::gost_ca::GostCa::generate("Otinish Bench CA", now).map_err(e)?)
+        }
+        "ecdsa" => Ca::Ecdsa(LocalCa::generate("Otinish Bench CA", now).map_err(e)?),
+        other => bail!("--algorithm gost or ecdsa, not {other}"),
+    };
+    let root = match &ca {
+        Ca::Gost(c) => c.root_der(),
+        Ca::Ecdsa(c) => c.root_der(),
+    };
     let trust = data_dir.join("trust");
     std::fs::create_dir_all(&trust)?;
     std::fs::write(
         trust.join("bench-ca.pem"),
-        otinish_pki::sign::certificate_pem(ca.root_der()),
+        otinish_pki::sign::certificate_pem(root),
     )?;
     let keys = data_dir.join("bench-signers");
     let started = Instant::now();
@@ -214,14 +237,17 @@ fn prepare(data_dir: &Path, n: usize) -> Result<()> {
             bin: None,
             email: None,
         };
-        let key = ca
-            .issue(&subject, now)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        save_key(&keys, &format!("s{i}"), &key).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let key = match &ca {
+            Ca::Gost(c) => c
+                .issue(&subject, otinish_pki::gost_ca::Purpose::Signing, now)
+                .map_err(e)?,
+            Ca::Ecdsa(c) => c.issue(&subject, now).map_err(e)?,
+        };
+        save_key(&keys, &format!("s{i}"), &key).map_err(e)?;
     }
     println!(
         "{}",
-        serde_json::json!({ "figure": "prepare", "signers": n, "seconds": started.elapsed().as_secs_f64() })
+        serde_json::json!({ "figure": "prepare", "signers": n, "algorithm": algorithm, "seconds": started.elapsed().as_secs_f64() })
     );
     Ok(())
 }

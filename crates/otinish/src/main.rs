@@ -101,6 +101,19 @@ enum Command {
         #[arg(long)]
         en: Option<String>,
     },
+    /// Demo and testing only: sign a file with a demo signer's key (GOST R 34.10-2015 512-bit
+    /// under the demo CA) as NCALayer would, writing an attached CMS in DER. Real keys never
+    /// reach the server.
+    DemoSign {
+        /// The demo signer (akhmetov, ivanova, romashka, …; see keys/demo-*).
+        #[arg(long)]
+        signer: String,
+        /// The file to sign.
+        file: PathBuf,
+        /// Where to write the signature.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check an electronic signature (CMS, DER/PEM/base64) and print the signer, IIN/BIN, chain
     /// and verdict. Exit status 0 only for a valid signature, 1 with the reason otherwise.
     Verify {
@@ -464,6 +477,23 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::DemoSign { signer, file, out } => {
+            let keys = cfg.data_dir.join("keys");
+            let key =
+                otinish_pki::sign::load_key(&keys, &format!("demo-{signer}")).map_err(|e| {
+                    anyhow::anyhow!(
+                        "no demo signer {signer} in {} ({e}); `serve --demo` makes them",
+                        keys.display()
+                    )
+                })?;
+            let content =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let cms = key
+                .sign_cms(&content, true, Utc::now())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, cms).with_context(|| format!("cannot write {}", out.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Verify {
             signature,
             content,
@@ -672,7 +702,13 @@ fn signatures(cfg: &Config) -> Result<otinish_web::Pki> {
         let profiles = demo::demo_applicants();
         let subjects: Vec<_> = profiles
             .iter()
-            .map(|(slug, _, s)| (slug.clone(), s.clone()))
+            .map(|(slug, _, s)| {
+                (
+                    slug.clone(),
+                    s.clone(),
+                    otinish_pki::gost_ca::Purpose::Signing,
+                )
+            })
             .collect();
         let keys = otinish_pki::sign::ensure_demo_signers(&keys, &cfg.trust_dir, &subjects, now)
             .map_err(|e| anyhow::anyhow!("demo signers: {e}"))?;

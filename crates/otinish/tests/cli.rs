@@ -201,6 +201,7 @@ fn help_for_every_subcommand() {
         "calendar",
         "verify-journal",
         "verify",
+        "demo-sign",
         "announce",
         "report",
     ] {

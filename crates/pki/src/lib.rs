@@ -12,6 +12,7 @@
 mod algorithms;
 mod cms_check;
 pub mod gost;
+pub mod gost_ca;
 mod identity;
 pub mod sign;
 mod trust;
@@ -202,7 +203,8 @@ pub struct SignerReport {
 /// A signature that passed every check: every signer's, and the document.
 #[derive(Debug, Clone)]
 pub struct Verified {
-    /// The first signer (the author; co-signers follow in `signers`).
+    /// The first signer in the signature's encoding (SignerInfos is a SET, so for a
+    /// co-signed document this is not necessarily who signed first; `signers` has them all).
     pub signer: SignerIdentity,
     /// The first signer's path, from the signer up to the trust anchor.
     pub chain: Vec<ChainLink>,
@@ -214,7 +216,7 @@ pub struct Verified {
     pub role: CertificateRole,
     pub timestamp: Option<Timestamp>,
     pub revocation: Option<Revocation>,
-    /// Every signer, in the order of the signature.
+    /// Every signer, in the order of the signature's encoding.
     pub signers: Vec<SignerReport>,
 }
 

@@ -1,10 +1,13 @@
-//! Signing on the server: the server's own key signs delivery receipts (EA-07.1) and answers,
-//! and in demo mode demo signers sign for applicants ("sign with demo key"). Production
-//! applicants sign on their own machines (NCALayer); the server only verifies.
+//! Signing on the server: the server's own key signs what the system issues (delivery receipts,
+//! EA-07.1, and the verification page), and in demo mode demo signers sign for applicants and
+//! staff ("sign with demo key"). Real people sign on their own machines (NCALayer, eGov
+//! mobile); the server only verifies.
 //!
 //! Signatures are CMS SignedData with CAdES-BES signed attributes (content type, message
-//! digest, signing time), ECDSA P-256 with SHA-256, certificates included.
+//! digest, signing time), certificates included: ECDSA P-256 with SHA-256 for the server's own
+//! key, GOST R 34.10-2015 512-bit with Streebog-512 in NCA RK's layout for demo signers.
 
+use crate::gost;
 use crate::oid;
 use chrono::{DateTime, Datelike, Utc};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
@@ -41,9 +44,14 @@ fn enc(e: der::Error) -> SignError {
     SignError::Encoding(e.to_string())
 }
 
+enum Key {
+    Ecdsa(EcdsaKeyPair),
+    Gost(gost::PrivateKey),
+}
+
 /// A key with its certificate and the chain up to (and including) its root.
 pub struct SigningKey {
-    key: EcdsaKeyPair,
+    key: Key,
     pkcs8: Vec<u8>,
     cert: Certificate,
     cert_der: Vec<u8>,
@@ -65,9 +73,16 @@ impl SigningKey {
         cert_der: &[u8],
         chain_der: &[Vec<u8>],
     ) -> Result<Self, SignError> {
-        let rng = SystemRandom::new();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
-            .map_err(|e| SignError::Key(e.to_string()))?;
+        let key = match gost_key_from_pkcs8(pkcs8) {
+            Ok(k) => Key::Gost(k),
+            Err(_) => {
+                let rng = SystemRandom::new();
+                Key::Ecdsa(
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
+                        .map_err(|e| SignError::Key(e.to_string()))?,
+                )
+            }
+        };
         let cert =
             Certificate::from_der(cert_der).map_err(|e| SignError::Certificate(e.to_string()))?;
         let chain = chain_der
@@ -83,8 +98,33 @@ impl SigningKey {
         })
     }
 
+    /// A GOST key with its certificate and the chain above it.
+    pub fn from_gost(
+        key: gost::PrivateKey,
+        cert: Certificate,
+        chain: Vec<Certificate>,
+    ) -> Result<Self, SignError> {
+        Ok(Self {
+            pkcs8: gost_pkcs8(&key)?,
+            key: Key::Gost(key),
+            cert_der: cert.to_der().map_err(enc)?,
+            cert,
+            chain,
+        })
+    }
+
     pub fn certificate_der(&self) -> &[u8] {
         &self.cert_der
+    }
+
+    /// The certificates above the key's own, up to its root.
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+
+    /// Whether this is a GOST key.
+    pub fn is_gost(&self) -> bool {
+        matches!(self.key, Key::Gost(_))
     }
 
     /// Signs `content` as CMS SignedData (attached when `attach`), at moment `at`.
@@ -94,68 +134,11 @@ impl SigningKey {
         attach: bool,
         at: DateTime<Utc>,
     ) -> Result<Vec<u8>, SignError> {
-        let sha256 = AlgorithmIdentifierOwned {
-            oid: oid::SHA256,
-            parameters: None,
-        };
-        let digest = sha2::Sha256::digest(content);
-        let time = signing_time(at)?;
-        let attr = |id, value: Any| -> Result<Attribute, SignError> {
-            let mut values: SetOfVec<AttributeValue> = SetOfVec::new();
-            values.insert(value).map_err(enc)?;
-            Ok(Attribute { oid: id, values })
-        };
-        let mut attrs: SetOfVec<Attribute> = SetOfVec::new();
-        attrs
-            .insert(attr(
-                oid::CONTENT_TYPE,
-                Any::encode_from(&oid::DATA).map_err(enc)?,
-            )?)
-            .map_err(enc)?;
-        attrs
-            .insert(attr(
-                oid::MESSAGE_DIGEST,
-                Any::encode_from(&OctetString::new(digest.to_vec()).map_err(enc)?).map_err(enc)?,
-            )?)
-            .map_err(enc)?;
-        attrs
-            .insert(attr(
-                oid::SIGNING_TIME,
-                Any::encode_from(&time).map_err(enc)?,
-            )?)
-            .map_err(enc)?;
-        let to_sign = attrs.to_der().map_err(enc)?;
-        let rng = SystemRandom::new();
-        let signature = self
-            .key
-            .sign(&rng, &to_sign)
-            .map_err(|e| SignError::Key(e.to_string()))?;
-        let signer_info = SignerInfo {
-            version: CmsVersion::V1,
-            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-                issuer: self.cert.tbs_certificate.issuer.clone(),
-                serial_number: self.cert.tbs_certificate.serial_number.clone(),
-            }),
-            digest_alg: sha256.clone(),
-            signed_attrs: Some(attrs),
-            signature_algorithm: AlgorithmIdentifierOwned {
-                oid: oid::ECDSA_SHA256,
-                parameters: None,
-            },
-            signature: OctetString::new(signature.as_ref().to_vec()).map_err(enc)?,
-            unsigned_attrs: None,
-        };
+        let (signer_info, digest_alg) = self.signer_info(content, at)?;
         let mut digests = SetOfVec::new();
-        digests.insert(sha256).map_err(enc)?;
+        digests.insert(digest_alg).map_err(enc)?;
         let mut certs = SetOfVec::new();
-        certs
-            .insert(CertificateChoices::Certificate(self.cert.clone()))
-            .map_err(enc)?;
-        for c in &self.chain {
-            certs
-                .insert(CertificateChoices::Certificate(c.clone()))
-                .map_err(enc)?;
-        }
+        self.add_certificates(&mut certs)?;
         let mut infos = SetOfVec::new();
         infos.insert(signer_info).map_err(enc)?;
         let econtent = if attach {
@@ -179,6 +162,133 @@ impl SigningKey {
             content: Any::encode_from(&sd).map_err(enc)?,
         };
         ci.to_der().map_err(enc)
+    }
+
+    /// Adds this key's signature to an existing attached SignedData (a co-signature over the
+    /// same content: the head's and the registrar's on one answer, EA-09).
+    pub fn co_sign(&self, cms: &[u8], at: DateTime<Utc>) -> Result<Vec<u8>, SignError> {
+        let der = crate::decode_signature(cms).map_err(|e| SignError::Encoding(e.to_string()))?;
+        let ci = ContentInfo::from_der(&der).map_err(enc)?;
+        let mut sd: SignedData = ci.content.decode_as().map_err(enc)?;
+        let content = sd
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .ok_or_else(|| {
+                SignError::Encoding("a detached signature cannot be co-signed here".into())
+            })?
+            .decode_as::<OctetString>()
+            .map_err(enc)?
+            .into_bytes();
+        let (signer_info, digest_alg) = self.signer_info(&content, at)?;
+        if !sd.digest_algorithms.iter().any(|d| d.oid == digest_alg.oid) {
+            sd.digest_algorithms.insert(digest_alg).map_err(enc)?;
+        }
+        let mut certs = sd.certificates.take().map(|c| c.0).unwrap_or_default();
+        self.add_certificates(&mut certs)?;
+        sd.certificates = Some(CertificateSet(certs));
+        sd.signer_infos.0.insert(signer_info).map_err(enc)?;
+        ContentInfo {
+            content_type: oid::SIGNED_DATA,
+            content: Any::encode_from(&sd).map_err(enc)?,
+        }
+        .to_der()
+        .map_err(enc)
+    }
+
+    /// This key's certificate and its chain, each once.
+    fn add_certificates(&self, certs: &mut SetOfVec<CertificateChoices>) -> Result<(), SignError> {
+        for c in std::iter::once(&self.cert).chain(self.chain.iter()) {
+            let choice = CertificateChoices::Certificate(c.clone());
+            if !certs.iter().any(|x| x == &choice) {
+                certs.insert(choice).map_err(enc)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A SignerInfo over `content` with CAdES-BES signed attributes, and its digest algorithm.
+    fn signer_info(
+        &self,
+        content: &[u8],
+        at: DateTime<Utc>,
+    ) -> Result<(SignerInfo, AlgorithmIdentifierOwned), SignError> {
+        let (digest_alg, signature_alg) = match &self.key {
+            Key::Ecdsa(_) => (
+                AlgorithmIdentifierOwned {
+                    oid: oid::SHA256,
+                    parameters: None,
+                },
+                AlgorithmIdentifierOwned {
+                    oid: oid::ECDSA_SHA256,
+                    parameters: None,
+                },
+            ),
+            // As KalkanCrypt writes them: NCA's identifiers with NULL parameters.
+            Key::Gost(_) => (
+                AlgorithmIdentifierOwned {
+                    oid: gost::oid::NCA_STREEBOG_512,
+                    parameters: Some(Any::null()),
+                },
+                AlgorithmIdentifierOwned {
+                    oid: gost::oid::NCA_SIG_512,
+                    parameters: Some(Any::null()),
+                },
+            ),
+        };
+        let digest = match &self.key {
+            Key::Ecdsa(_) => sha2::Sha256::digest(content).to_vec(),
+            Key::Gost(_) => gost::Streebog::S512.digest(content),
+        };
+        let time = signing_time(at)?;
+        let attr = |id, value: Any| -> Result<Attribute, SignError> {
+            let mut values: SetOfVec<AttributeValue> = SetOfVec::new();
+            values.insert(value).map_err(enc)?;
+            Ok(Attribute { oid: id, values })
+        };
+        let mut attrs: SetOfVec<Attribute> = SetOfVec::new();
+        attrs
+            .insert(attr(
+                oid::CONTENT_TYPE,
+                Any::encode_from(&oid::DATA).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        attrs
+            .insert(attr(
+                oid::MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(digest).map_err(enc)?).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        attrs
+            .insert(attr(
+                oid::SIGNING_TIME,
+                Any::encode_from(&time).map_err(enc)?,
+            )?)
+            .map_err(enc)?;
+        let to_sign = attrs.to_der().map_err(enc)?;
+        let signature: Vec<u8> = match &self.key {
+            Key::Ecdsa(k) => k
+                .sign(&SystemRandom::new(), &to_sign)
+                .map_err(|e| SignError::Key(e.to_string()))?
+                .as_ref()
+                .to_vec(),
+            Key::Gost(k) => k
+                .sign_digest(&gost::Streebog::S512.digest(&to_sign))
+                .ok_or_else(|| SignError::Key("GOST signing failed".into()))?,
+        };
+        let signer_info = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: self.cert.tbs_certificate.issuer.clone(),
+                serial_number: self.cert.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: digest_alg.clone(),
+            signed_attrs: Some(attrs),
+            signature_algorithm: signature_alg,
+            signature: OctetString::new(signature).map_err(enc)?,
+            unsigned_attrs: None,
+        };
+        Ok((signer_info, digest_alg))
     }
 }
 
@@ -450,32 +560,123 @@ pub fn ensure_server_key(
     Ok(key)
 }
 
-/// Demo signers (demo mode only): made once with their own demo CA, whose root joins the
-/// trust folder, and kept in `keys_dir` under `demo-<slug>`.
+/// The PKCS#8 of a GOST key as NCA RK writes it: algorithm 1.2.398.3.10.1.1.2.2 with the
+/// curve and digest, and the key an OCTET STRING holding `d` little-endian.
+pub(crate) fn gost_pkcs8(key: &gost::PrivateKey) -> Result<Vec<u8>, SignError> {
+    #[derive(der::Sequence)]
+    struct Params {
+        curve: const_oid::ObjectIdentifier,
+        digest: const_oid::ObjectIdentifier,
+    }
+    #[derive(der::Sequence)]
+    struct PrivateKeyInfo {
+        version: u8,
+        algorithm: AlgorithmIdentifierOwned,
+        private_key: OctetString,
+    }
+    let inner = OctetString::new(key.d_le().to_vec()).map_err(enc)?;
+    PrivateKeyInfo {
+        version: 0,
+        algorithm: AlgorithmIdentifierOwned {
+            oid: gost::oid::NCA_KEY_512,
+            parameters: Some(
+                Any::encode_from(&Params {
+                    curve: gost::oid::NCA_CURVE_512_A,
+                    digest: gost::oid::NCA_STREEBOG_512,
+                })
+                .map_err(enc)?,
+            ),
+        },
+        private_key: OctetString::new(inner.to_der().map_err(enc)?).map_err(enc)?,
+    }
+    .to_der()
+    .map_err(enc)
+}
+
+/// A GOST key from NCA-style PKCS#8 (an error for any other key).
+pub(crate) fn gost_key_from_pkcs8(der: &[u8]) -> Result<gost::PrivateKey, SignError> {
+    #[derive(der::Sequence)]
+    struct Params {
+        curve: const_oid::ObjectIdentifier,
+        #[asn1(optional = "true")]
+        digest: Option<const_oid::ObjectIdentifier>,
+    }
+    #[derive(der::Sequence)]
+    struct PrivateKeyInfo {
+        version: u8,
+        algorithm: AlgorithmIdentifierOwned,
+        private_key: OctetString,
+    }
+    let not_gost = || SignError::Key("not a GOST key".into());
+    let info = PrivateKeyInfo::from_der(der).map_err(|_| not_gost())?;
+    if !gost::is_gost_key(&info.algorithm.oid) {
+        return Err(not_gost());
+    }
+    let _ = info.version;
+    let params = info
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<Params>().ok())
+        .ok_or_else(not_gost)?;
+    let _ = params.digest;
+    let d = OctetString::from_der(info.private_key.as_bytes()).map_err(|_| not_gost())?;
+    gost::PrivateKey::from_le_bytes(&params.curve, d.as_bytes()).ok_or_else(not_gost)
+}
+
+/// A demo signer's profile: its slug, subject and purpose.
+pub type DemoProfile = (String, KzSubject, crate::gost_ca::Purpose);
+
+/// Demo signers (demo mode only): GOST R 34.10-2015 512-bit keys made once under their own
+/// demo CA, whose root joins the trust folder, and kept in `keys_dir` under `demo-<slug>`.
+/// The demo CA is kept too (`demo-ca.key`, `demo-ca.crt`), so a signer added to the profiles
+/// later is issued by the same CA.
 pub fn ensure_demo_signers(
     keys_dir: &Path,
     trust_dir: &Path,
-    profiles: &[(String, KzSubject)],
+    profiles: &[DemoProfile],
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, SigningKey)>, SignError> {
-    let all_present = profiles
+    let io = |e: std::io::Error| SignError::Io(e.to_string());
+    let missing: Vec<&DemoProfile> = profiles
         .iter()
-        .all(|(slug, _)| load_key(keys_dir, &format!("demo-{slug}")).is_ok());
-    if !all_present {
-        let io = |e: std::io::Error| SignError::Io(e.to_string());
-        let ca = LocalCa::generate("Otinish Demo CA (not for real use)", now)?;
-        std::fs::create_dir_all(trust_dir).map_err(io)?;
-        std::fs::write(
-            trust_dir.join("otinish-demo-ca.pem"),
-            certificate_pem(ca.root_der()),
-        )
-        .map_err(io)?;
-        for (slug, subject) in profiles {
-            save_key(keys_dir, &format!("demo-{slug}"), &ca.issue(subject, now)?)?;
+        .filter(|(slug, _, _)| {
+            load_key(keys_dir, &format!("demo-{slug}"))
+                .map(|k| !k.is_gost())
+                .unwrap_or(true)
+        })
+        .collect();
+    if !missing.is_empty() {
+        let ca = match (
+            std::fs::read(keys_dir.join("demo-ca.key")),
+            std::fs::read(keys_dir.join("demo-ca.crt")),
+        ) {
+            (Ok(k), Ok(c)) => crate::gost_ca::GostCa::load(&k, &c)?,
+            _ => {
+                let ca =
+                    crate::gost_ca::GostCa::generate("Otinish Demo CA (not for real use)", now)?;
+                std::fs::create_dir_all(keys_dir).map_err(io)?;
+                std::fs::write(keys_dir.join("demo-ca.key"), ca.key_pkcs8()?).map_err(io)?;
+                std::fs::write(keys_dir.join("demo-ca.crt"), ca.root_der()).map_err(io)?;
+                std::fs::create_dir_all(trust_dir).map_err(io)?;
+                std::fs::write(
+                    trust_dir.join("otinish-demo-ca.pem"),
+                    certificate_pem(ca.root_der()),
+                )
+                .map_err(io)?;
+                ca
+            }
+        };
+        for (slug, subject, purpose) in missing {
+            save_key(
+                keys_dir,
+                &format!("demo-{slug}"),
+                &ca.issue(subject, *purpose, now)?,
+            )?;
         }
     }
     profiles
         .iter()
-        .map(|(slug, _)| Ok((slug.clone(), load_key(keys_dir, &format!("demo-{slug}"))?)))
+        .map(|(slug, _, _)| Ok((slug.clone(), load_key(keys_dir, &format!("demo-{slug}"))?)))
         .collect()
 }

@@ -590,6 +590,462 @@ mod kz_gost {
         assert!(matches!(e, VerifyError::BadTimestamp(_)), "{e}");
     }
 
+    /// A published TEST key (d from vectors/test_p12_keys.json, which the fixture oracle took
+    /// out of the p12 file) with its certificate and the TEST CA above it.
+    fn test_key(id: &str) -> otinish_pki::sign::SigningKey {
+        use der::Decode;
+        let json: serde_json::Value =
+            serde_json::from_slice(&read("vectors/test_p12_keys.json")).unwrap();
+        let entry = json["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["file"].as_str().unwrap().contains(id))
+            .unwrap_or_else(|| panic!("{id}"));
+        let d = hex(entry["d_le"].as_str().unwrap());
+        let curve = const_oid::ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2.1");
+        let key = otinish_pki::gost::PrivateKey::from_le_bytes(&curve, &d).unwrap();
+        let cert = x509_cert::Certificate::from_der(&read(&format!("p12-certs/GOST512_{id}.cer")))
+            .unwrap();
+        let ca = x509_cert::Certificate::from_der(&read("test-pki/nca_gost2022_test.cer")).unwrap();
+        otinish_pki::sign::SigningKey::from_gost(key, cert, vec![ca]).unwrap()
+    }
+
+    /// Inside the TEST p12 keys' validity (Oct 2024 – Oct 2025) and the TEST CRL's (Apr – Oct
+    /// 2025).
+    fn in_2025() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 6, 1, 12, 0, 0).unwrap()
+    }
+
+    fn with_crls() -> TrustStore {
+        let mut t = test_pki();
+        for f in ["nca_gost2022_test.crl", "nca_gost2022_d_test.crl"] {
+            t.add_crl(otinish_pki::trust_crl(&read(&format!("test-pki/{f}"))).unwrap());
+        }
+        t
+    }
+
+    /// A published TEST key signs: verified now, its certificate has expired; at a moment
+    /// inside its validity, with NCA's TEST CRL, the signature holds and says which list was
+    /// consulted. A key NCA revoked is refused as revoked, with the date from NCA's list.
+    #[test]
+    fn test_keys_expired_now_valid_then_and_revoked_by_nca_s_crl() {
+        let signed_at = Utc.with_ymd_and_hms(2025, 5, 30, 9, 0, 0).unwrap();
+        let key = test_key("0d79679f360a2da49a631a0b1ac76f76c34b6f24");
+        let cms = key.sign_cms("Өтініш".as_bytes(), true, signed_at).unwrap();
+        let e = verify(&cms, None, &with_crls(), now()).unwrap_err();
+        assert!(matches!(e, VerifyError::Expired { .. }), "{e}");
+        let v = verify(&cms, None, &with_crls(), in_2025()).unwrap();
+        assert_eq!(
+            v.signer.iin.as_ref().map(|i| i.as_str()),
+            Some("123456789011")
+        );
+        match &v.revocation {
+            Some(otinish_pki::Revocation::Crl { issuer, .. }) => {
+                assert!(issuer.contains("(GOST) TEST 2022"), "{issuer}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let revoked = test_key("145fc4910ee07ff689aeceee0f1d09d2441d0670");
+        let cms = revoked
+            .sign_cms("Өтініш".as_bytes(), true, signed_at)
+            .unwrap();
+        let e = verify(&cms, None, &with_crls(), in_2025()).unwrap_err();
+        match e {
+            VerifyError::Revoked { revoked_at, .. } => assert_eq!(
+                revoked_at,
+                Utc.with_ymd_and_hms(2024, 10, 29, 12, 25, 16).unwrap()
+            ),
+            e => panic!("{e}"),
+        }
+    }
+
+    /// Roles from NCA's extended key usage: a legal entity's first head may sign for it, an
+    /// employee without the right to sign may not (said why); an authentication-only key may
+    /// sign in but not sign a document.
+    #[test]
+    fn roles_decide_who_may_sign_for_an_organisation() {
+        let at = Utc.with_ymd_and_hms(2025, 5, 30, 9, 0, 0).unwrap();
+        let head = test_key("10f5125fb9e52f84c42cbad8e451c68f10a5e869");
+        let v = verify(
+            &head.sign_cms(b"x", true, at).unwrap(),
+            None,
+            &test_pki(),
+            in_2025(),
+        )
+        .unwrap();
+        assert_eq!(v.role.kind, SubjectKind::LegalEntity);
+        assert!(v.role.roles.contains(&otinish_pki::EmployeeRole::FirstHead));
+        assert_eq!(
+            v.signer.bin.as_ref().map(|b| b.as_str()),
+            Some("123456789021")
+        );
+        assert!(v.require_document_signer().is_ok());
+
+        let employee = test_key("4d4503d38ba20f0af98e07568cb67379d537def7");
+        let v = verify(
+            &employee.sign_cms(b"x", true, at).unwrap(),
+            None,
+            &test_pki(),
+            in_2025(),
+        )
+        .unwrap();
+        assert_eq!(v.role.roles, [otinish_pki::EmployeeRole::Employee]);
+        let e = v.require_document_signer().unwrap_err();
+        assert_eq!(e.code(), "role_not_allowed");
+        assert!(e.to_string().contains("АО \"ТЕСТ\""), "{e}");
+
+        let now = Utc::now();
+        let ca = otinish_pki::gost_ca::GostCa::generate("Test GOST CA", now).unwrap();
+        let mut trust = TrustStore::new();
+        trust.add_certificate(
+            otinish_pki::parse_certificates(ca.root_der())
+                .unwrap()
+                .remove(0),
+        );
+        let auth = ca
+            .issue(
+                &person(),
+                otinish_pki::gost_ca::Purpose::Authentication,
+                now,
+            )
+            .unwrap();
+        let v = verify(
+            &auth.sign_cms(b"challenge", true, now).unwrap(),
+            None,
+            &trust,
+            now,
+        )
+        .unwrap();
+        assert!(v.role.authentication_only);
+        assert_eq!(
+            v.require_document_signer().unwrap_err().code(),
+            "authentication_only"
+        );
+    }
+
+    fn person() -> otinish_pki::sign::KzSubject {
+        otinish_pki::sign::KzSubject {
+            surname: "ӘБІЛҚАСЫМОВА".into(),
+            name: "ДИНАРА".into(),
+            patronymic: Some("СЕРІКҚЫЗЫ".into()),
+            iin: "791028302728".into(),
+            organization: None,
+            bin: None,
+            email: Some("d.abilkassymova@example.kz".into()),
+        }
+    }
+
+    /// Co-signatures: every signer is checked; one that fails fails the whole.
+    #[test]
+    fn every_signer_is_checked() {
+        use der::{Decode, Encode};
+        let now = Utc::now();
+        let ca = otinish_pki::gost_ca::GostCa::generate("Test GOST CA", now).unwrap();
+        let stranger = otinish_pki::gost_ca::GostCa::generate("Stranger CA", now).unwrap();
+        let mut trust = TrustStore::new();
+        trust.add_certificate(
+            otinish_pki::parse_certificates(ca.root_der())
+                .unwrap()
+                .remove(0),
+        );
+        let a = ca
+            .issue(&person(), otinish_pki::gost_ca::Purpose::Signing, now)
+            .unwrap();
+        let b = stranger
+            .issue(&person(), otinish_pki::gost_ca::Purpose::Signing, now)
+            .unwrap();
+        let doc = b"the answer";
+        let first = a.sign_cms(doc, true, now).unwrap();
+        let both = a.co_sign(&first, now).unwrap();
+        let v = verify(&both, None, &trust, now).unwrap();
+        assert_eq!(v.signers.len(), 2);
+        // The stranger's co-signature joins: the whole fails, naming it.
+        let mixed = b.co_sign(&first, now).unwrap();
+        let e = verify(&mixed, None, &trust, now).unwrap_err();
+        assert!(
+            matches!(&e, VerifyError::CoSigner { total: 2, source, .. } if matches!(**source, VerifyError::UntrustedIssuer { .. })),
+            "{e}"
+        );
+        // Both signatures are over the same content.
+        let ci = cms::content_info::ContentInfo::from_der(&both).unwrap();
+        let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+        assert_eq!(sd.signer_infos.0.len(), 2);
+        assert!(sd.to_der().is_ok());
+    }
+
+    /// Signatures made by OpenSSL's gost engine (TC26 identifiers, `s ‖ r` big-endian, the
+    /// key's identifier in SignerInfo.signatureAlgorithm) verify: the committed examples, and
+    /// when the engine is installed, a fresh CA, certificate and CMS made by it now.
+    #[test]
+    fn openssl_gost_engine_signatures_verify() {
+        let content = read("openssl-gost/example_msg.txt");
+        for (f, detached) in [
+            ("example_attached.p7s", false),
+            ("example_detached.p7s", true),
+        ] {
+            let v = otinish_pki::verify_ignoring_trust(
+                &read(&format!("openssl-gost/{f}")),
+                detached.then_some(content.as_slice()),
+            )
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+            assert_eq!(
+                v.signature_algorithm,
+                "GOST R 34.10-2012 512-bit, Streebog-512"
+            );
+            assert_eq!(v.signer.common_name, "GOST512 openssl example");
+        }
+        // The raw primitive: Streebog-512 of the message, signature s_be ‖ r_be.
+        let cert = otinish_pki::parse_certificates(&read("openssl-gost/example_cert.pem")).unwrap();
+        let key = PublicKey::from_spki(&cert[0].tbs_certificate.subject_public_key_info).unwrap();
+        let digest = read("openssl-gost/example_msg.streebog512");
+        assert_eq!(digest, Streebog::S512.digest(&content));
+        let sig = read("openssl-gost/example_msg.sig_s_r");
+        assert!(key.verify_digest(&digest, &sig, Layout::Tc26));
+        let mut flipped = sig.clone();
+        flipped[40] ^= 2;
+        assert!(!key.verify_digest(&digest, &flipped, Layout::Tc26));
+
+        let Some(conf) = gost_engine() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let run = |args: &[&str]| {
+            let out = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(d)
+                .env("OPENSSL_CONF", &conf)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        std::fs::write(d.join("ext.cnf"), "[ca]\nbasicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n[ee]\nkeyUsage=critical,digitalSignature,nonRepudiation\n").unwrap();
+        std::fs::write(d.join("doc.txt"), "Өтініш, подписанное OpenSSL").unwrap();
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "gost2012_512",
+            "-pkeyopt",
+            "paramset:A",
+            "-out",
+            "ca.key",
+        ]);
+        run(&[
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            "ca.key",
+            "-md_gost12_512",
+            "-days",
+            "30",
+            "-subj",
+            "/C=KZ/CN=OpenSSL GOST CA",
+            "-extensions",
+            "ca",
+            "-config",
+            "ext.cnf",
+            "-out",
+            "ca.pem",
+        ]);
+        run(&[
+            "genpkey",
+            "-algorithm",
+            "gost2012_512",
+            "-pkeyopt",
+            "paramset:A",
+            "-out",
+            "ee.key",
+        ]);
+        run(&[
+            "req",
+            "-new",
+            "-key",
+            "ee.key",
+            "-md_gost12_512",
+            "-subj",
+            "/C=KZ/CN=ӘБІЛҚАСЫМОВА ДИНАРА/SN=ӘБІЛҚАСЫМОВА/serialNumber=IIN791028302728",
+            "-utf8",
+            "-out",
+            "ee.csr",
+        ]);
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "ee.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-md_gost12_512",
+            "-days",
+            "30",
+            "-extfile",
+            "ext.cnf",
+            "-extensions",
+            "ee",
+            "-out",
+            "ee.pem",
+        ]);
+        run(&[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-md",
+            "md_gost12_512",
+            "-in",
+            "doc.txt",
+            "-signer",
+            "ee.pem",
+            "-inkey",
+            "ee.key",
+            "-outform",
+            "DER",
+            "-out",
+            "doc.p7s",
+        ]);
+        let mut trust = TrustStore::new();
+        trust.add_certificate(
+            otinish_pki::parse_certificates(&std::fs::read(d.join("ca.pem")).unwrap())
+                .unwrap()
+                .remove(0),
+        );
+        let v = verify(
+            &std::fs::read(d.join("doc.p7s")).unwrap(),
+            None,
+            &trust,
+            Utc::now(),
+        )
+        .unwrap_or_else(|e| panic!("fresh OpenSSL CMS: {e}"));
+        assert_eq!(
+            v.signer.iin.as_ref().map(|i| i.as_str()),
+            Some("791028302728")
+        );
+        assert_eq!(v.chain.len(), 2);
+    }
+
+    /// The configuration that loads OpenSSL's gost engine, when the engine is installed
+    /// (Debian libengine-gost-openssl); CI requires it.
+    fn gost_engine() -> Option<PathBuf> {
+        let present = std::path::Path::new("/usr/lib/x86_64-linux-gnu/engines-3/gost.so").exists();
+        if !present {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_TOOLS").is_none(),
+                "OTINISH_REQUIRE_TOOLS is set but OpenSSL's gost engine is not installed"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED OpenSSL gost engine cross-check (apt-get install libengine-gost-openssl)"
+            );
+            return None;
+        }
+        Some(dir().join("openssl-gost/gost.cnf"))
+    }
+
+    /// What our own GOST signer makes (a demo CA's certificate, a signer's certificate, a CMS
+    /// signer info) verifies with three verifiers that are not ours: PyPI gostcrypto, plain
+    /// affine arithmetic, and OpenSSL's gost engine after the documented mapping
+    /// (tests/oracle_check.py); and with our own, through the whole CMS check.
+    #[test]
+    fn our_gost_signatures_verify_with_openssl_and_the_oracle() {
+        use der::{Decode, Encode};
+        let now = Utc::now();
+        let ca = otinish_pki::gost_ca::GostCa::generate("Otinish Demo CA", now).unwrap();
+        let key = ca
+            .issue(&person(), otinish_pki::gost_ca::Purpose::Signing, now)
+            .unwrap();
+        let cms = key.sign_cms("Өтініш".as_bytes(), true, now).unwrap();
+        let mut trust = TrustStore::new();
+        trust.add_certificate(
+            otinish_pki::parse_certificates(ca.root_der())
+                .unwrap()
+                .remove(0),
+        );
+        let v = verify(&cms, None, &trust, now).unwrap();
+        assert_eq!(v.role.kind, SubjectKind::Individual);
+
+        // The three signatures as (key, signed bytes, r_le ‖ s_le).
+        let root = x509_cert::Certificate::from_der(ca.root_der()).unwrap();
+        let leaf = x509_cert::Certificate::from_der(key.certificate_der()).unwrap();
+        let pub_of = |c: &x509_cert::Certificate| {
+            der::asn1::OctetString::from_der(
+                c.tbs_certificate
+                    .subject_public_key_info
+                    .subject_public_key
+                    .raw_bytes(),
+            )
+            .unwrap()
+            .as_bytes()
+            .to_vec()
+        };
+        let ci = cms::content_info::ContentInfo::from_der(&cms).unwrap();
+        let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+        let si = sd.signer_infos.0.iter().next().unwrap();
+        let tuples = [
+            (
+                "demo CA self-signature",
+                pub_of(&root),
+                root.tbs_certificate.to_der().unwrap(),
+                root.signature.raw_bytes().to_vec(),
+            ),
+            (
+                "signer certificate by the demo CA",
+                pub_of(&root),
+                leaf.tbs_certificate.to_der().unwrap(),
+                leaf.signature.raw_bytes().to_vec(),
+            ),
+            (
+                "CMS signer info",
+                pub_of(&leaf),
+                si.signed_attrs.as_ref().unwrap().to_der().unwrap(),
+                si.signature.as_bytes().to_vec(),
+            ),
+        ];
+        let json: Vec<serde_json::Value> = tuples
+            .iter()
+            .map(|(name, p, signed, sig)| serde_json::json!({"name": name, "pub_le": hex::encode(p), "signed": hex::encode(signed), "sig_kz": hex::encode(sig)}))
+            .collect();
+        let Some(conf) = gost_engine() else { return };
+        let has_gostcrypto = std::process::Command::new("python3")
+            .args(["-c", "import gostcrypto"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !has_gostcrypto {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_TOOLS").is_none(),
+                "OTINISH_REQUIRE_TOOLS is set but PyPI gostcrypto is not installed"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED the gostcrypto oracle (pip install gostcrypto)"
+            );
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("signatures.json");
+        std::fs::write(&file, serde_json::to_vec(&json).unwrap()).unwrap();
+        let out = std::process::Command::new("python3")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle_check.py"))
+            .arg(&file)
+            .arg(&conf)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(text.matches("OK  ").count(), 9, "{text}");
+    }
+
     /// The TEST key expired: verified now it is refused as expired; at a moment inside its
     /// validity the same p12 certificate's chain holds (see the signing tests below).
     #[test]

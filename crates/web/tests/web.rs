@@ -67,6 +67,7 @@ fn books() -> RulebookSet {
 
 /// A server key and two demo signers under a test CA, as `serve --demo` makes them.
 fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
+    use otinish_pki::gost_ca::Purpose;
     use otinish_pki::sign::{ensure_demo_signers, ensure_server_key, KzSubject};
     let trust_dir = dir.join("trust");
     let server_key = ensure_server_key(&dir.join("keys"), &trust_dir, now).unwrap();
@@ -91,7 +92,10 @@ fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
     let keys = ensure_demo_signers(
         &dir.join("keys"),
         &trust_dir,
-        &[("person".into(), person), ("org".into(), org)],
+        &[
+            ("person".into(), person, Purpose::Signing),
+            ("org".into(), org, Purpose::Signing),
+        ],
         now,
     )
     .unwrap();
