@@ -642,6 +642,7 @@ fn appeal_row(i: usize, body_id: i64) -> Result<NewAppeal> {
         signature: vec![0x30; 1500],
         signer_serial: "01".into(),
         signed_at: Some(now),
+        signature_check: None,
         idempotency_key: format!("row-{i}"),
         size_bytes: 2048,
         attachments: vec![],

@@ -15,6 +15,7 @@
 //!   check-in, record (VC-09 … VC-18).
 //! * [`video`] — video appeals: the recording's real container and duration, the secret code,
 //!   the receipt's Code 128 barcode (VA).
+//! * [`signature`] — what was established about an applicant's signature (EA-06).
 //! * [`repo`] — the repository traits the store implements.
 
 #[macro_use]
@@ -33,6 +34,7 @@ pub mod repo;
 pub mod report;
 pub mod rulebook;
 pub mod search;
+pub mod signature;
 pub mod video;
 pub mod vks;
 

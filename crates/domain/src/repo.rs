@@ -418,6 +418,8 @@ pub struct NewAppeal {
     pub signature: Vec<u8>,
     pub signer_serial: String,
     pub signed_at: Option<DateTime<Utc>>,
+    /// What the signature's check established (none for channels without one).
+    pub signature_check: Option<crate::signature::SignatureCheck>,
     pub idempotency_key: String,
     pub size_bytes: i64,
     pub attachments: Vec<NewAttachment>,
@@ -443,6 +445,44 @@ pub struct AppealRecord {
     pub signed_at: Option<DateTime<Utc>>,
     pub size_bytes: i64,
     pub hidden_by_applicant: bool,
+    pub signature_check: Option<crate::signature::SignatureCheck>,
+}
+
+/// A revocation list fetched from a distribution point, kept for every node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedCrl {
+    pub url: String,
+    pub der: Vec<u8>,
+    pub this_update: DateTime<Utc>,
+    pub next_update: Option<DateTime<Utc>>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// An appeal whose signature's revocation is still to be checked.
+#[derive(Debug, Clone)]
+pub struct PendingSignatureCheck {
+    pub card_id: i64,
+    pub signature: Vec<u8>,
+    pub check: crate::signature::SignatureCheck,
+}
+
+/// Revocation lists shared by every node, and signatures whose revocation check waits.
+#[async_trait]
+pub trait RevocationRepo: Send + Sync {
+    /// Stores (or replaces) the list fetched from `url`.
+    async fn put_crl(&self, crl: &CachedCrl) -> StoreResult<()>;
+    /// Every stored list.
+    async fn crls(&self) -> StoreResult<Vec<CachedCrl>>;
+    /// Up to `limit` appeals whose revocation check is pending, oldest first.
+    async fn pending_signature_checks(&self, limit: i64)
+        -> StoreResult<Vec<PendingSignatureCheck>>;
+    /// Records a new check of an appeal's signature (journaled).
+    async fn set_signature_check(
+        &self,
+        card_id: i64,
+        check: &crate::signature::SignatureCheck,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
 }
 
 /// A document the server signed, before it is stored.
@@ -1336,6 +1376,7 @@ pub trait Store:
     + CalendarRepo
     + JournalRepo
     + AppealRepo
+    + RevocationRepo
     + NoticeRepo
     + ApplicantAuthRepo
     + AnnouncementRepo

@@ -29,6 +29,20 @@ pub struct GlobalArgs {
     /// [default: <data-dir>/trust].
     #[arg(long = "trust-anchors", env = "OTINISH_TRUST_DIR", global = true)]
     pub trust_dir: Option<PathBuf>,
+    /// National PKI whose roots are trusted besides the trust folder: `production` (NCA RK's
+    /// GOST 2022 root and issuing CA, shipped in the binary), `test` (NCA RK's TEST PKI,
+    /// test.pki.gov.kz) or `none` (the trust folder only) [default: production].
+    #[arg(long, env = "OTINISH_PKI", global = true, value_parser = ["production", "test", "none"])]
+    pub pki: Option<String>,
+    /// How a signer's certificate is checked for revocation: `crl` (lists fetched from the
+    /// certificate's distribution points and cached), `ocsp` (the certificate's responder, with
+    /// a nonce), `both`, or `none` (only the CRLs in the trust folder) [default: both].
+    #[arg(long, env = "OTINISH_REVOCATION", global = true, value_parser = ["crl", "ocsp", "both", "none"])]
+    pub revocation: Option<String>,
+    /// When the revocation list or responder cannot be reached: `refuse` the signature, or
+    /// `accept` it with a mark on the card that is re-checked later [default: refuse].
+    #[arg(long, env = "OTINISH_REVOCATION_UNREACHABLE", global = true, value_parser = ["refuse", "accept"])]
+    pub revocation_unreachable: Option<String>,
     /// Public address of the portal, for QR codes and links [default: http://<listen>].
     #[arg(long, env = "OTINISH_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -89,6 +103,9 @@ pub struct FileConfig {
     pub rulebooks: Option<PathBuf>,
     pub calendar: Option<String>,
     pub trust_dir: Option<PathBuf>,
+    pub pki: Option<String>,
+    pub revocation: Option<String>,
+    pub revocation_unreachable: Option<String>,
     pub log_format: Option<String>,
     pub listen: Option<SocketAddr>,
     pub public_url: Option<String>,
@@ -113,6 +130,9 @@ pub struct Config {
     pub rulebooks: Option<PathBuf>,
     pub calendar: String,
     pub trust_dir: PathBuf,
+    /// The national anchors trusted besides the trust folder.
+    pub pki: Pki,
+    pub revocation: otinish_web::revocation::Policy,
     pub log_format: String,
     pub listen: SocketAddr,
     /// The address people reach the portal at (QR codes, links in emails).
@@ -132,6 +152,24 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// New appeals per applicant per hour (0: no limit).
     pub appeals_per_hour: u32,
+}
+
+/// Which national PKI's roots the binary trusts besides the trust folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pki {
+    Production,
+    Test,
+    None,
+}
+
+impl Pki {
+    pub fn anchors(self) -> Option<&'static otinish_pki::TrustStore> {
+        match self {
+            Pki::Production => Some(otinish_pki::nca_production()),
+            Pki::Test => Some(otinish_pki::nca_test()),
+            Pki::None => None,
+        }
+    }
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -182,7 +220,39 @@ impl Config {
         if max_in_flight == 0 {
             anyhow::bail!("--max-in-flight must be at least 1");
         }
+        let pki = match args.pki.clone().or(file.pki).as_deref() {
+            None | Some("production") => Pki::Production,
+            Some("test") => Pki::Test,
+            Some("none") => Pki::None,
+            Some(other) => anyhow::bail!("pki must be production, test or none, not {other}"),
+        };
+        use otinish_web::revocation::{Mode, OnUnreachable, Policy};
+        let revocation = Policy {
+            mode: match args.revocation.clone().or(file.revocation).as_deref() {
+                None | Some("both") => Mode::Both,
+                Some("crl") => Mode::Crl,
+                Some("ocsp") => Mode::Ocsp,
+                Some("none") => Mode::None,
+                Some(other) => {
+                    anyhow::bail!("revocation must be crl, ocsp, both or none, not {other}")
+                }
+            },
+            on_unreachable: match args
+                .revocation_unreachable
+                .clone()
+                .or(file.revocation_unreachable)
+                .as_deref()
+            {
+                None | Some("refuse") => OnUnreachable::Refuse,
+                Some("accept") => OnUnreachable::AcceptMarked,
+                Some(other) => {
+                    anyhow::bail!("revocation_unreachable must be refuse or accept, not {other}")
+                }
+            },
+        };
         Ok(Self {
+            pki,
+            revocation,
             max_in_flight,
             appeals_per_hour: args
                 .appeals_per_hour

@@ -502,8 +502,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             at,
         } => {
             let dir = trust_dir.unwrap_or_else(|| cfg.trust_dir.clone());
-            let mut trust = otinish_pki::TrustStore::from_dir(&dir)
-                .with_context(|| format!("trust anchors in {} (set --trust-dir)", dir.display()))?;
+            let mut trust = trust_store(&cfg, &dir).context("set --trust-dir")?;
             for path in &crl {
                 let bytes = std::fs::read(path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
@@ -521,8 +520,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let at = at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-            match otinish_pki::verify(&sig, content.as_deref(), &trust, at) {
+            let revocation = otinish_web::revocation::Revocation::new(cfg.revocation, None);
+            let checked = match otinish_pki::verify(&sig, content.as_deref(), &trust, at) {
                 Ok(v) => {
+                    let mut how = Vec::new();
+                    let mut refused = None;
+                    for s in &v.signers {
+                        match revocation.check(s, at).await {
+                            Ok(r) => how.push(r),
+                            Err(e) => {
+                                refused = Some(e);
+                                break;
+                            }
+                        }
+                    }
+                    match refused {
+                        Some(e) => Err(e),
+                        None => Ok((v, how)),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            match checked {
+                Ok((v, how)) => {
                     println!("verdict: VALID");
                     println!("signer: {}", v.signer.common_name);
                     if let Some(iin) = &v.signer.iin {
@@ -553,12 +573,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                         v.digest_algorithm,
                         v.content.len()
                     );
-                    match &v.revocation {
-                        Some(r) => println!("revocation: not revoked — {r}"),
-                        None => println!(
-                            "revocation: not checked (no revocation list or OCSP answer for the issuer)"
-                        ),
-                    }
+                    println!(
+                        "revocation: {}",
+                        how.first()
+                            .map(describe_revocation)
+                            .unwrap_or_else(|| "not checked".into())
+                    );
                     println!("chain:");
                     for (i, l) in v.chain.iter().enumerate() {
                         println!(
@@ -605,6 +625,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             serve(cfg, books, base_cal, bench_endpoints, clock).await
         }
+    }
+}
+
+/// How a signer's certificate was checked for revocation, in words.
+fn describe_revocation(r: &otinish_domain::signature::RevocationCheck) -> String {
+    use otinish_domain::signature::RevocationCheck as R;
+    match r {
+        R::Crl {
+            issuer,
+            this_update,
+        } => format!(
+            "not revoked — CRL of {issuer} of {}",
+            this_update.to_rfc3339()
+        ),
+        R::Ocsp {
+            responder,
+            produced_at,
+        } => format!(
+            "not revoked — OCSP responder {responder}, answer of {}",
+            produced_at.to_rfc3339()
+        ),
+        R::NotPublished => {
+            "not checked (the certificate names no revocation list or responder)".into()
+        }
+        R::NotChecked => "not checked (--revocation none)".into(),
+        R::Pending { reason, .. } => format!("could not be checked ({reason})"),
+        R::FoundRevoked { revoked_at, .. } => format!("revoked on {}", revoked_at.to_rfc3339()),
     }
 }
 
@@ -691,8 +738,21 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<u64> {
     Ok(n)
 }
 
+/// What the deployment trusts: its trust folder, and the national PKI's anchors it chose.
+fn trust_store(cfg: &Config, dir: &Path) -> Result<otinish_pki::TrustStore> {
+    let mut trust = otinish_pki::TrustStore::from_dir(dir)
+        .with_context(|| format!("trust anchors in {}", dir.display()))?;
+    if let Some(national) = cfg.pki.anchors() {
+        trust.extend(national);
+    }
+    Ok(trust)
+}
+
 /// The server's signing key, the trust anchors and, in demo mode, the demo signers.
-fn signatures(cfg: &Config) -> Result<otinish_web::Pki> {
+fn signatures(
+    cfg: &Config,
+    store: Option<Arc<dyn otinish_domain::repo::Store>>,
+) -> Result<otinish_web::Pki> {
     let keys = cfg.data_dir.join("keys");
     let now = Utc::now();
     let server_key = otinish_pki::sign::ensure_server_key(&keys, &cfg.trust_dir, now)
@@ -721,13 +781,13 @@ fn signatures(cfg: &Config) -> Result<otinish_web::Pki> {
             });
         }
     }
-    let trust = otinish_pki::TrustStore::from_dir(&cfg.trust_dir)
-        .with_context(|| format!("trust anchors in {}", cfg.trust_dir.display()))?;
-    tracing::info!(anchors = trust.anchors(), dir = %cfg.trust_dir.display(), "trust anchors loaded");
+    let trust = trust_store(cfg, &cfg.trust_dir)?;
+    tracing::info!(anchors = trust.anchors(), dir = %cfg.trust_dir.display(), pki = ?cfg.pki, "trust anchors loaded");
     Ok(otinish_web::Pki {
         trust,
         server_key,
         demo_signers,
+        revocation: otinish_web::revocation::Revocation::new(cfg.revocation, store),
     })
 }
 
@@ -749,7 +809,7 @@ async fn serve(
     }
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
     let cal = base_cal.with_edits(edits)?;
-    let pki = signatures(&cfg)?;
+    let pki = signatures(&cfg, Some(store.clone()))?;
     let app = Arc::new(App {
         store: store.clone(),
         files,
@@ -814,6 +874,29 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = intake_app.complete_interrupted_intake().await {
                 tracing::warn!(error = %e, "completing interrupted intake");
+            }
+        }
+    });
+    // Revocation: lists other nodes fetched are loaded and lists near their next update are
+    // fetched again; signatures accepted while revocation could not be checked are checked
+    // again. Every five minutes.
+    let revocation_app = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let fetched = revocation_app
+                .pki
+                .revocation
+                .refresh(revocation_app.clock.now())
+                .await;
+            if fetched > 0 {
+                tracing::info!(fetched, "revocation lists refreshed");
+            }
+            match revocation_app.recheck_pending_signatures().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(settled = n, "signatures checked again for revocation"),
+                Err(e) => tracing::warn!(error = %e, "signature re-check"),
             }
         }
     });

@@ -312,6 +312,388 @@ fn ea_06_verify_command_prints_signer_chain_and_verdict() {
     );
 }
 
+fn kz_gost(name: &str) -> std::path::PathBuf {
+    pki_fixture("kz-gost").join(name)
+}
+
+/// EA-06: `otinish verify` on NCA RK's own GOST-512 signatures (KalkanCrypt, with the
+/// production TSA's timestamp): with the TEST PKI trusted it exits 0 and prints the IIN, the
+/// role, the timestamp and how revocation went (NCA's servers are not reachable from here:
+/// said so, accepted by choice); with only the production anchors it exits 1, untrusted.
+#[test]
+fn ea_06_verify_nca_gost_signatures() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let test_pki = dir.path().join("test-pki");
+    std::fs::create_dir_all(&test_pki).unwrap_or_default();
+    for f in ["root_test_gost_2022.cer", "nca_gost2022_test.cer"] {
+        std::fs::copy(kz_gost(&format!("test-pki/{f}")), test_pki.join(f)).unwrap_or_default();
+    }
+    let document = kz_gost("cms/individual_document.txt");
+    for (file, detached) in [
+        ("individual_attached.der", false),
+        ("individual_detached.der", true),
+    ] {
+        let sig = kz_gost(&format!("cms/{file}"));
+        let mut args = vec![
+            "verify".to_owned(),
+            sig.display().to_string(),
+            "--trust-dir".into(),
+            test_pki.display().to_string(),
+            "--revocation-unreachable".into(),
+            "accept".into(),
+        ];
+        if detached {
+            args.extend(["--content".into(), document.display().to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = otinish(dir.path(), &args);
+        let out = stdout(&o);
+        assert!(
+            o.status.success(),
+            "{file}: {out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for want in [
+            "verdict: VALID",
+            "IIN: 123456789011",
+            "role: individual",
+            "signed at: 2026-07-20T09:08:07+00:00 (timestamp by TIME-STAMPING AUTHORITY",
+            "algorithm: GOST R 34.10-2015 512-bit, Streebog-512 (NCA RK)",
+            "revocation: could not be checked (http://test.pki.gov.kz/ocsp/",
+        ] {
+            assert!(out.contains(want), "{file}: no {want:?} in\n{out}");
+        }
+        // By default an unreachable responder refuses.
+        let strict: Vec<&str> = args
+            .iter()
+            .copied()
+            .filter(|a| *a != "--revocation-unreachable" && *a != "accept")
+            .collect();
+        let o = otinish(dir.path(), &strict);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        assert!(
+            stdout(&o).contains("could not be checked"),
+            "{}",
+            stdout(&o)
+        );
+    }
+    // The production anchors (shipped in the binary) do not trust the TEST PKI.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap_or_default();
+    let o = otinish(
+        dir.path(),
+        &[
+            "verify",
+            kz_gost("cms/individual_attached.der")
+                .to_str()
+                .unwrap_or_default(),
+            "--trust-dir",
+            empty.to_str().unwrap_or_default(),
+            "--pki",
+            "production",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("not issued by a trusted certification authority"),
+        "{}",
+        stdout(&o)
+    );
+    // With `--pki test` the shipped TEST anchors are enough.
+    let o = otinish(
+        dir.path(),
+        &[
+            "verify",
+            kz_gost("cms/individual_attached.der")
+                .to_str()
+                .unwrap_or_default(),
+            "--trust-dir",
+            empty.to_str().unwrap_or_default(),
+            "--pki",
+            "test",
+            "--revocation",
+            "none",
+        ],
+    );
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("revocation: not checked (--revocation none)"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A tiny HTTP server for the tests: serves the files of a folder (CRLs) until dropped.
+struct FileServer {
+    port: u16,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl FileServer {
+    async fn start(root: std::path::PathBuf) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let root = root.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = s.read(&mut buf).await.unwrap_or(0);
+                    let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+                    let path = head
+                        .split_whitespace()
+                        .nth(1)
+                        .unwrap_or("/")
+                        .trim_start_matches('/')
+                        .to_owned();
+                    let reply = match std::fs::read(root.join(&path)) {
+                        Ok(body) => {
+                            let mut r = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).into_bytes();
+                            r.extend(body);
+                            r
+                        }
+                        Err(_) => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                    };
+                    let _ = s.write_all(&reply).await;
+                });
+            }
+        });
+        Self { port, _task: task }
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        self._task.abort();
+    }
+}
+
+/// EA-06: revocation the way NCA RK publishes it, against real servers on loopback: an OCSP
+/// responder run by the `openssl ocsp` command and a CRL server, named in the certificates'
+/// Authority Information Access and CRL Distribution Points (made by the `openssl` command).
+/// A good certificate verifies through each; a revoked one is refused through each with its
+/// own reason; with both servers gone the signature is refused, or accepted with the reason
+/// when the deployment so chooses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ea_06_revocation_by_ocsp_and_crl_from_loopback_servers() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path().to_owned();
+    let crl_server = FileServer::start(d.clone()).await;
+    let ocsp_port = free_port();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(&d)
+            .output()
+            .unwrap_or_else(|e| panic!("openssl: {e}"));
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    std::fs::write(
+        d.join("ca.cnf"),
+        format!(
+            "[ca]\ndefault_ca = ca\n[ca]\ndir = .\ndatabase = index.txt\nserial = serial\ncrlnumber = crlnumber\n\
+             new_certs_dir = .\ncertificate = ca.crt\nprivate_key = ca.key\ndefault_md = sha256\npolicy = any\n\
+             default_crl_days = 30\ncopy_extensions = none\nunique_subject = no\n[any]\ncommonName = supplied\n\
+             [v3_ca]\nbasicConstraints = critical,CA:true\nkeyUsage = critical,keyCertSign,cRLSign\n\
+             [v3_sign]\nkeyUsage = critical,digitalSignature,nonRepudiation\n\
+             authorityInfoAccess = OCSP;URI:http://127.0.0.1:{ocsp_port}/\n\
+             crlDistributionPoints = URI:http://127.0.0.1:{}/ca.crl\n",
+            crl_server.port
+        ),
+    )
+    .unwrap_or_default();
+    std::fs::write(d.join("index.txt"), "").unwrap_or_default();
+    std::fs::write(d.join("serial"), "1000\n").unwrap_or_default();
+    std::fs::write(d.join("crlnumber"), "1000\n").unwrap_or_default();
+    std::fs::write(d.join("doc.txt"), "Өтініш").unwrap_or_default();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Loopback CA",
+        "-config",
+        "ca.cnf",
+        "-extensions",
+        "v3_ca",
+    ]);
+    for (name, iin) in [("good", "791028302728"), ("revoked", "850315400124")] {
+        run(&[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-utf8",
+            "-subj",
+            &format!("/CN=ТЕСТ {name}/serialNumber=IIN{iin}"),
+        ]);
+        run(&[
+            "ca",
+            "-batch",
+            "-notext",
+            "-utf8",
+            "-config",
+            "ca.cnf",
+            "-in",
+            &format!("{name}.csr"),
+            "-out",
+            &format!("{name}.crt"),
+            "-extensions",
+            "v3_sign",
+            "-days",
+            "30",
+        ]);
+        run(&[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-in",
+            "doc.txt",
+            "-signer",
+            &format!("{name}.crt"),
+            "-inkey",
+            &format!("{name}.key"),
+            "-outform",
+            "DER",
+            "-out",
+            &format!("{name}.p7s"),
+        ]);
+    }
+    run(&[
+        "ca",
+        "-config",
+        "ca.cnf",
+        "-revoke",
+        "revoked.crt",
+        "-crl_reason",
+        "keyCompromise",
+    ]);
+    run(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl.pem"]);
+    run(&[
+        "crl",
+        "-in",
+        "ca.crl.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "ca.crl",
+    ]);
+    let trust = d.join("trust");
+    std::fs::create_dir_all(&trust).unwrap_or_default();
+    std::fs::copy(d.join("ca.crt"), trust.join("ca.pem")).unwrap_or_default();
+    // The responder serves one connection at a time: it is waited for by what it prints, not
+    // by connecting to it.
+    let responder_log = d.join("ocsp.log");
+    let responder = Killed(
+        std::process::Command::new("openssl")
+            .args([
+                "ocsp",
+                "-index",
+                "index.txt",
+                "-port",
+                &ocsp_port.to_string(),
+                "-rsigner",
+                "ca.crt",
+                "-rkey",
+                "ca.key",
+                "-CA",
+                "ca.crt",
+                "-nmin",
+                "5",
+            ])
+            .current_dir(&d)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&responder_log).unwrap_or_else(|e| panic!("{e}")))
+            .spawn()
+            .unwrap_or_else(|e| panic!("openssl ocsp: {e}")),
+    );
+    for _ in 0..200 {
+        if std::fs::read_to_string(&responder_log)
+            .is_ok_and(|l| l.contains("waiting for OCSP client"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let data = d.join("data");
+    let verify = |name: &str, extra: &[&str]| {
+        let sig = d.join(format!("{name}.p7s"));
+        let mut args = vec![
+            "verify",
+            sig.to_str().unwrap_or_default(),
+            "--trust-dir",
+            trust.to_str().unwrap_or_default(),
+            "--pki",
+            "none",
+        ];
+        args.extend_from_slice(extra);
+        otinish(&data, &args)
+    };
+    let o = verify("good", &["--revocation", "ocsp"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("revocation: not revoked — OCSP responder Loopback CA"),
+        "{}",
+        stdout(&o)
+    );
+    let o = verify("good", &["--revocation", "crl"]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("revocation: not revoked — CRL of Loopback CA"),
+        "{}",
+        stdout(&o)
+    );
+    for mode in ["ocsp", "crl", "both"] {
+        let o = verify("revoked", &["--revocation", mode]);
+        assert_eq!(o.status.code(), Some(1), "{mode}: {}", stdout(&o));
+        assert!(
+            stdout(&o).contains("was revoked on"),
+            "{mode}: {}",
+            stdout(&o)
+        );
+    }
+    // Both servers gone.
+    drop(responder);
+    drop(crl_server);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let o = verify("good", &["--revocation", "both"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("could not be checked"),
+        "{}",
+        stdout(&o)
+    );
+    let o = verify(
+        "good",
+        &["--revocation", "both", "--revocation-unreachable", "accept"],
+    );
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("revocation: could not be checked"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 /// EA-16: an outage is announced from the command line; a bad window is refused.
 #[test]
 fn ea_16_announce_command() {

@@ -243,16 +243,16 @@ fn check_signer(
         signing_time = Some(ts.time);
     }
 
-    let (chain, revocation) = match trust {
+    let (chain, revocation, issuer) = match trust {
         Some(trust) => {
             // The signer may sign: digitalSignature or nonRepudiation.
             trust::check_signing_key_usage(signer)?;
             // Path, validity (at signing time and now), CA flags, revocation.
             let at_signing = signing_time.unwrap_or(now).min(now);
             let path = trust.validate_path(signer, certs, at_signing, now)?;
-            (path.chain, path.revocation)
+            (path.chain, path.revocation, path.issuer.to_der().ok())
         }
-        None => (Vec::new(), None),
+        None => (Vec::new(), None, None),
     };
     Ok(SignerReport {
         identity: SignerIdentity::from_certificate(signer)?,
@@ -264,6 +264,7 @@ fn check_signer(
         digest_algorithm: digest_alg.name(),
         signature_algorithm,
         certificate: signer.to_der().unwrap_or_default(),
+        issuer,
     })
 }
 

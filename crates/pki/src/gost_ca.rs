@@ -189,6 +189,9 @@ pub struct GostCa {
     key_id: Vec<u8>,
     root: Certificate,
     root_der: Vec<u8>,
+    /// Where the certificates it issues say its revocation list and OCSP responder are.
+    crl_url: Option<String>,
+    ocsp_url: Option<String>,
 }
 
 impl GostCa {
@@ -239,7 +242,57 @@ impl GostCa {
             key,
             name,
             key_id: kid,
+            crl_url: None,
+            ocsp_url: None,
         })
+    }
+
+    /// Certificates issued from now on name these as their CRL distribution point and OCSP
+    /// responder (as NCA's name pki.gov.kz's).
+    pub fn publish_at(&mut self, crl_url: Option<String>, ocsp_url: Option<String>) {
+        self.crl_url = crl_url;
+        self.ocsp_url = ocsp_url;
+    }
+
+    /// A revocation list of this CA naming `revoked` (certificate DER, revocation time).
+    pub fn crl(
+        &self,
+        revoked: &[(&[u8], DateTime<Utc>)],
+        this_update: DateTime<Utc>,
+        next_update: DateTime<Utc>,
+    ) -> Result<Vec<u8>, SignError> {
+        use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+        let mut entries = Vec::new();
+        for (der, at) in revoked {
+            let c =
+                Certificate::from_der(der).map_err(|e| SignError::Certificate(e.to_string()))?;
+            entries.push(RevokedCert {
+                serial_number: c.tbs_certificate.serial_number.clone(),
+                revocation_date: time(*at)?,
+                crl_entry_extensions: None,
+            });
+        }
+        let tbs = TbsCertList {
+            version: Version::V2,
+            signature: signature_algorithm(),
+            issuer: self.name.clone(),
+            this_update: time(this_update)?,
+            next_update: Some(time(next_update)?),
+            revoked_certificates: (!entries.is_empty()).then_some(entries),
+            crl_extensions: None,
+        };
+        let der = tbs.to_der().map_err(enc)?;
+        let sig = self
+            .key
+            .sign_digest(&gost::Streebog::S512.digest(&der))
+            .ok_or_else(|| SignError::Key("GOST signing failed".into()))?;
+        CertificateList {
+            tbs_cert_list: tbs,
+            signature_algorithm: signature_algorithm(),
+            signature: BitString::from_bytes(&sig).map_err(enc)?,
+        }
+        .to_der()
+        .map_err(enc)
     }
 
     pub fn root_der(&self) -> &[u8] {
@@ -257,6 +310,8 @@ impl GostCa {
             root_der: root_der.to_vec(),
             root,
             key,
+            crl_url: None,
+            ocsp_url: None,
         })
     }
 
@@ -316,6 +371,40 @@ impl GostCa {
                 )
             }
         };
+        let mut published = Vec::new();
+        if let Some(url) = &self.crl_url {
+            use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+            use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+            let dp = vec![DistributionPoint {
+                distribution_point: Some(DistributionPointName::FullName(vec![
+                    GeneralName::UniformResourceIdentifier(
+                        der::asn1::Ia5String::new(url).map_err(enc)?,
+                    ),
+                ])),
+                reasons: None,
+                crl_issuer: None,
+            }];
+            published.push(extension(
+                const_oid::db::rfc5280::ID_CE_CRL_DISTRIBUTION_POINTS,
+                false,
+                &dp,
+            )?);
+        }
+        if let Some(url) = &self.ocsp_url {
+            use x509_cert::ext::pkix::name::GeneralName;
+            use x509_cert::ext::pkix::{AccessDescription, AuthorityInfoAccessSyntax};
+            let aia = AuthorityInfoAccessSyntax(vec![AccessDescription {
+                access_method: const_oid::db::rfc5280::ID_AD_OCSP,
+                access_location: GeneralName::UniformResourceIdentifier(
+                    der::asn1::Ia5String::new(url).map_err(enc)?,
+                ),
+            }]);
+            published.push(extension(
+                const_oid::db::rfc5280::ID_PE_AUTHORITY_INFO_ACCESS,
+                false,
+                &aia,
+            )?);
+        }
         let tbs = TbsCertificate {
             version: Version::V3,
             serial_number: random_serial()?,
@@ -329,32 +418,39 @@ impl GostCa {
             subject_public_key_info: spki(&public)?,
             issuer_unique_id: None,
             subject_unique_id: None,
-            extensions: Some(vec![
-                extension(
-                    const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
-                    false,
-                    &ExtendedKeyUsage(eku),
-                )?,
-                extension(
-                    const_oid::db::rfc5280::ID_CE_KEY_USAGE,
-                    true,
-                    &KeyUsage(usage),
-                )?,
-                extension(
-                    const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
-                    false,
-                    &SubjectKeyIdentifier(OctetString::new(key_id(&public)).map_err(enc)?),
-                )?,
-                extension(
-                    const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
-                    false,
-                    &AuthorityKeyIdentifier {
-                        key_identifier: Some(OctetString::new(self.key_id.clone()).map_err(enc)?),
-                        authority_cert_issuer: None,
-                        authority_cert_serial_number: None,
-                    },
-                )?,
-            ]),
+            extensions: Some(
+                vec![
+                    extension(
+                        const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE,
+                        false,
+                        &ExtendedKeyUsage(eku),
+                    )?,
+                    extension(
+                        const_oid::db::rfc5280::ID_CE_KEY_USAGE,
+                        true,
+                        &KeyUsage(usage),
+                    )?,
+                    extension(
+                        const_oid::db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
+                        false,
+                        &SubjectKeyIdentifier(OctetString::new(key_id(&public)).map_err(enc)?),
+                    )?,
+                    extension(
+                        const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER,
+                        false,
+                        &AuthorityKeyIdentifier {
+                            key_identifier: Some(
+                                OctetString::new(self.key_id.clone()).map_err(enc)?,
+                            ),
+                            authority_cert_issuer: None,
+                            authority_cert_serial_number: None,
+                        },
+                    )?,
+                ]
+                .into_iter()
+                .chain(published)
+                .collect(),
+            ),
         };
         let cert = sign_tbs(tbs, &self.key)?;
         SigningKey::from_gost(key, cert, vec![self.root.clone()])

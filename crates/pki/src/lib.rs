@@ -14,6 +14,7 @@ mod cms_check;
 pub mod gost;
 pub mod gost_ca;
 mod identity;
+pub mod ocsp;
 pub mod sign;
 mod trust;
 
@@ -22,8 +23,8 @@ mod role;
 pub use identity::SignerIdentity;
 pub use role::{CertificateRole, EmployeeRole, SubjectKind};
 pub use trust::{
-    nca_production, nca_test, parse_certificates, parse_crl as trust_crl, CertPath, Revocation,
-    TrustError, TrustStore,
+    crl_status, nca_production, nca_test, parse_certificates, parse_crl as trust_crl, CertPath,
+    Revocation, TrustError, TrustStore,
 };
 
 use chrono::{DateTime, Utc};
@@ -198,6 +199,9 @@ pub struct SignerReport {
     pub signature_algorithm: &'static str,
     /// The signer's certificate (DER).
     pub certificate: Vec<u8>,
+    /// Its issuer's certificate (DER), when trust was checked: what an OCSP request or a
+    /// fetched CRL is checked against.
+    pub issuer: Option<Vec<u8>>,
 }
 
 /// A signature that passed every check: every signer's, and the document.

@@ -213,63 +213,7 @@ impl TrustStore {
         issuer: &Certificate,
         now: DateTime<Utc>,
     ) -> Result<Option<Revocation>, VerifyError> {
-        let mut checked = None;
-        for crl in &self.crls {
-            if crl.tbs_cert_list.issuer != cert.tbs_certificate.issuer {
-                continue;
-            }
-            let Ok(tbs) = crl.tbs_cert_list.to_der() else {
-                continue;
-            };
-            let genuine = verify_raw(
-                &issuer.tbs_certificate.subject_public_key_info,
-                &crl.signature_algorithm,
-                None,
-                &tbs,
-                crl.signature.raw_bytes(),
-            )
-            .is_ok();
-            if !genuine {
-                continue;
-            }
-            if let Some(next) = &crl.tbs_cert_list.next_update {
-                let next = to_utc(next);
-                if next < now {
-                    return Err(VerifyError::CrlOutdated {
-                        issuer: display_name(&crl.tbs_cert_list.issuer),
-                        next_update: next,
-                    });
-                }
-            }
-            let revoked = crl
-                .tbs_cert_list
-                .revoked_certificates
-                .iter()
-                .flatten()
-                .find(|r| r.serial_number == cert.tbs_certificate.serial_number);
-            if let Some(r) = revoked {
-                let at = to_utc(&r.revocation_date);
-                if at <= now {
-                    return Err(VerifyError::Revoked {
-                        subject: display_name(&cert.tbs_certificate.subject),
-                        revoked_at: at,
-                    });
-                }
-            }
-            let this_update = to_utc(&crl.tbs_cert_list.this_update);
-            let newer = match &checked {
-                Some(Revocation::Crl { this_update: t, .. }) => this_update > *t,
-                _ => true,
-            };
-            if newer {
-                checked = Some(Revocation::Crl {
-                    issuer: display_name(&crl.tbs_cert_list.issuer),
-                    this_update,
-                    next_update: crl.tbs_cert_list.next_update.as_ref().map(to_utc),
-                });
-            }
-        }
-        Ok(checked)
+        crl_status(self.crls.iter(), cert, issuer, now)
     }
 
     /// Builds and checks the path from `signer` to a trust anchor, using certificates carried
@@ -309,6 +253,74 @@ impl TrustStore {
             })
             .collect()
     }
+}
+
+/// Revocation of `cert` (issued by `issuer`) by whichever of `crls` its issuer signed: an
+/// error when a list names it revoked or is out of date; otherwise the newest list that
+/// vouches for it (none when no list of its issuer is among them).
+pub fn crl_status<'a>(
+    crls: impl Iterator<Item = &'a CertificateList>,
+    cert: &Certificate,
+    issuer: &Certificate,
+    now: DateTime<Utc>,
+) -> Result<Option<Revocation>, VerifyError> {
+    let mut checked = None;
+    for crl in crls {
+        if crl.tbs_cert_list.issuer != cert.tbs_certificate.issuer {
+            continue;
+        }
+        let Ok(tbs) = crl.tbs_cert_list.to_der() else {
+            continue;
+        };
+        let genuine = verify_raw(
+            &issuer.tbs_certificate.subject_public_key_info,
+            &crl.signature_algorithm,
+            None,
+            &tbs,
+            crl.signature.raw_bytes(),
+        )
+        .is_ok();
+        if !genuine {
+            continue;
+        }
+        if let Some(next) = &crl.tbs_cert_list.next_update {
+            let next = to_utc(next);
+            if next < now {
+                return Err(VerifyError::CrlOutdated {
+                    issuer: display_name(&crl.tbs_cert_list.issuer),
+                    next_update: next,
+                });
+            }
+        }
+        let revoked = crl
+            .tbs_cert_list
+            .revoked_certificates
+            .iter()
+            .flatten()
+            .find(|r| r.serial_number == cert.tbs_certificate.serial_number);
+        if let Some(r) = revoked {
+            let at = to_utc(&r.revocation_date);
+            if at <= now {
+                return Err(VerifyError::Revoked {
+                    subject: display_name(&cert.tbs_certificate.subject),
+                    revoked_at: at,
+                });
+            }
+        }
+        let this_update = to_utc(&crl.tbs_cert_list.this_update);
+        let newer = match &checked {
+            Some(Revocation::Crl { this_update: t, .. }) => this_update > *t,
+            _ => true,
+        };
+        if newer {
+            checked = Some(Revocation::Crl {
+                issuer: display_name(&crl.tbs_cert_list.issuer),
+                this_update,
+                next_update: crl.tbs_cert_list.next_update.as_ref().map(to_utc),
+            });
+        }
+    }
+    Ok(checked)
 }
 
 /// How a certificate's revocation was checked.

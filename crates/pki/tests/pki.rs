@@ -1046,6 +1046,82 @@ mod kz_gost {
         assert_eq!(text.matches("OK  ").count(), 9, "{text}");
     }
 
+    /// NCA's TEST OCSP responder's real answer: signed by «OCSP RESPONDER», which the TEST CA
+    /// certified for OCSP signing; about serial 0FF06211…, put on hold; with NCA's nonce. The
+    /// answer's signature fails with a bit flipped, and it is not an answer about another
+    /// certificate.
+    #[test]
+    fn nca_ocsp_response_is_checked() {
+        use der::Decode;
+        let resp = read("ocsp/ocsp_response_individual_2015.bin");
+        let ca = x509_cert::Certificate::from_der(&read("test-pki/nca_gost2022_test.cer")).unwrap();
+        let serial = x509_cert::serial_number::SerialNumber::new(&hex(
+            "0ff06211dc82beb00253ffa000f1de84abef454f",
+        ))
+        .unwrap();
+        let at = Utc.with_ymd_and_hms(2022, 9, 2, 17, 0, 0).unwrap();
+        let a = otinish_pki::ocsp::check(&resp, &serial, &ca, None, at).unwrap();
+        assert_eq!(a.responder, "OCSP RESPONDER");
+        assert_eq!(
+            a.produced_at,
+            Utc.with_ymd_and_hms(2022, 9, 2, 16, 58, 34).unwrap()
+        );
+        assert!(
+            matches!(&a.status, otinish_pki::ocsp::OcspStatus::Revoked { reason: Some(r), .. } if r.contains("Hold")),
+            "{:?}",
+            a.status
+        );
+        // Its nonce is NCA's: ours would not match (a replayed answer).
+        let e = otinish_pki::ocsp::check(&resp, &serial, &ca, Some(&[1, 2, 3]), at).unwrap_err();
+        assert!(e.to_string().contains("another nonce"), "{e}");
+        // Another serial: not this certificate's answer.
+        let other = x509_cert::serial_number::SerialNumber::new(&[0x42]).unwrap();
+        assert!(otinish_pki::ocsp::check(&resp, &other, &ca, None, at).is_err());
+        // A day later without a nonce: too old.
+        assert!(otinish_pki::ocsp::check(
+            &resp,
+            &serial,
+            &ca,
+            None,
+            at + chrono::Duration::days(2)
+        )
+        .is_err());
+        // One bit of the answer's signature flipped: the signature value follows the first
+        // occurrence of NCA's signature algorithm (BasicOCSPResponse.signatureAlgorithm; the
+        // response data names none), after the BIT STRING's 4-byte header.
+        let mut flipped = resp.clone();
+        let n = flipped.len();
+        let alg = hex("060a2a830e030a01010203020500");
+        let places: Vec<usize> = flipped
+            .windows(alg.len())
+            .enumerate()
+            .filter(|(_, w)| *w == alg.as_slice())
+            .map(|(i, _)| i)
+            .collect();
+        let sig_at = places[0] + alg.len() + 4 + 30;
+        assert!(sig_at < n);
+        flipped[sig_at] ^= 1;
+        let e = otinish_pki::ocsp::check(&flipped, &serial, &ca, None, at).unwrap_err();
+        assert!(e.to_string().contains("signature"), "{e}");
+    }
+
+    /// The URLs a certificate publishes for its revocation: NCA's CRL, delta CRL and OCSP.
+    #[test]
+    fn revocation_urls_of_an_nca_certificate() {
+        use der::Decode;
+        let c = x509_cert::Certificate::from_der(&read("cms/individual_signer.cer")).unwrap();
+        let (full, delta) = otinish_pki::ocsp::crl_urls(&c);
+        assert_eq!(full, ["http://test.pki.gov.kz/crl/nca_gost2022_test.crl"]);
+        assert_eq!(
+            delta,
+            ["http://test.pki.gov.kz/crl/nca_gost2022_d_test.crl"]
+        );
+        assert_eq!(
+            otinish_pki::ocsp::responder_urls(&c),
+            ["http://test.pki.gov.kz/ocsp/"]
+        );
+    }
+
     /// The TEST key expired: verified now it is refused as expired; at a moment inside its
     /// validity the same p12 certificate's chain holds (see the signing tests below).
     #[test]

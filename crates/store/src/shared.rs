@@ -365,8 +365,9 @@ macro_rules! impl_repos {
                 .map_err(map_err)?;
                 sqlx::query(
                     "INSERT INTO appeal (card_id, applicant_id, content, outgoing_number, outgoing_date, postal_address, \
-                     email, phone, lang, signed_document, signature, signer_serial, signed_at, idempotency_key, size_bytes) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                     email, phone, lang, signed_document, signature, signer_serial, signed_at, idempotency_key, size_bytes, \
+                     signature_check, revocation_pending) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
                 )
                 .bind(card_id)
                 .bind(applicant_id)
@@ -383,6 +384,8 @@ macro_rules! impl_repos {
                 .bind(a.signed_at.map(micros))
                 .bind(&a.idempotency_key)
                 .bind(a.size_bytes)
+                .bind(a.signature_check.as_ref().map(|c| serde_json::to_string(c)).transpose().map_err(|e| StoreError::Backend(e.to_string()))?)
+                .bind(a.signature_check.as_ref().is_some_and(|c| c.revocation.is_pending()))
                 .execute(&mut **tx)
                 .await
                 .map_err(map_err)?;
@@ -1573,7 +1576,13 @@ macro_rules! impl_repos {
             let lang: String = r.try_get("lang")?;
             let date: Option<String> = r.try_get("outgoing_date")?;
             let signed_at: Option<i64> = r.try_get("signed_at")?;
+            let check: Option<String> = r.try_get("signature_check")?;
             Ok(AppealRecord {
+                signature_check: check
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
                 card,
                 applicant_id: r.try_get("applicant_id")?,
                 applicant: serde_json::from_str(&data).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
@@ -1591,6 +1600,93 @@ macro_rules! impl_repos {
                 size_bytes: r.try_get("size_bytes")?,
                 hidden_by_applicant: r.try_get("hidden_by_applicant")?,
             })
+        }
+
+        #[async_trait]
+        impl RevocationRepo for $store {
+            async fn put_crl(&self, c: &CachedCrl) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO crl_cache (url, der, this_update, next_update, fetched_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (url) DO UPDATE SET der = excluded.der, this_update = excluded.this_update, \
+                     next_update = excluded.next_update, fetched_at = excluded.fetched_at",
+                )
+                .bind(&c.url)
+                .bind(&c.der)
+                .bind(micros(c.this_update))
+                .bind(c.next_update.map(micros))
+                .bind(micros(c.fetched_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                self.commit(tx).await
+            }
+
+            async fn crls(&self) -> StoreResult<Vec<CachedCrl>> {
+                let rows = sqlx::query("SELECT url, der, this_update, next_update, fetched_at FROM crl_cache ORDER BY url")
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let next: Option<i64> = r.try_get("next_update")?;
+                        Ok(CachedCrl {
+                            url: r.try_get("url")?,
+                            der: r.try_get("der")?,
+                            this_update: from_micros(r.try_get("this_update")?),
+                            next_update: next.map(from_micros),
+                            fetched_at: from_micros(r.try_get("fetched_at")?),
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn pending_signature_checks(&self, limit: i64) -> StoreResult<Vec<PendingSignatureCheck>> {
+                let rows = sqlx::query(
+                    "SELECT card_id, signature, signature_check FROM appeal WHERE revocation_pending \
+                     ORDER BY card_id LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        let check: String = r.try_get("signature_check")?;
+                        Ok(PendingSignatureCheck {
+                            card_id: r.try_get("card_id")?,
+                            signature: r.try_get("signature")?,
+                            check: serde_json::from_str(&check).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn set_signature_check(
+                &self,
+                card_id: i64,
+                check: &otinish_domain::signature::SignatureCheck,
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                let text = serde_json::to_string(check).map_err(|e| StoreError::Backend(e.to_string()))?;
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "UPDATE appeal SET signature_check = $1, revocation_pending = $2 WHERE card_id = $3",
+                )
+                .bind(&text)
+                .bind(check.revocation.is_pending())
+                .bind(card_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("appeal {card_id}")));
+                }
+                Self::journal_in(&mut tx, &journal).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
         }
 
         #[async_trait]

@@ -793,6 +793,7 @@ fn new_appeal(body_id: i64, key: &str) -> NewAppeal {
         signature: vec![0x30, 0x03, 0x02, 0x01, 0x01],
         signer_serial: "1000".into(),
         signed_at: Some(t("2026-03-02")),
+        signature_check: None,
         idempotency_key: key.into(),
         size_bytes: 100,
         attachments: vec![NewAttachment {
@@ -2881,4 +2882,88 @@ on_both!(
     /// /readyz fails when the database cannot take a write.
     readiness_probe_needs_a_write,
     readiness_needs_a_write
+);
+
+/// Revocation lists fetched from distribution points are kept for every node (replaced when
+/// fetched again); an appeal whose signature's revocation could not be checked is listed
+/// until a later check is recorded, and each check is journaled.
+async fn revocation_lists_and_pending_checks(db: &Db) {
+    use otinish_domain::signature::{RevocationCheck, SignatureCheck};
+    let s = db.store();
+    let crl = |der: u8, at: &str| CachedCrl {
+        url: "http://test.pki.gov.kz/crl/nca_gost2022_test.crl".into(),
+        der: vec![0x30, der],
+        this_update: t(at),
+        next_update: Some(t(at) + chrono::Duration::days(2)),
+        fetched_at: t(at),
+    };
+    s.put_crl(&crl(1, "2026-03-02")).await.unwrap();
+    s.put_crl(&crl(2, "2026-03-03")).await.unwrap();
+    let mut delta = crl(3, "2026-03-03");
+    delta.url = "http://test.pki.gov.kz/crl/nca_gost2022_d_test.crl".into();
+    delta.next_update = None;
+    s.put_crl(&delta).await.unwrap();
+    let all = s.crls().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        all[1],
+        crl(2, "2026-03-03"),
+        "the newer copy replaced the older"
+    );
+    assert_eq!(all[0], delta);
+
+    let body = s
+        .create_body(&new_body("RV", None), j("create_body"))
+        .await
+        .unwrap();
+    let check = |revocation| SignatureCheck {
+        algorithm: "GOST R 34.10-2015 512-bit, Streebog-512 (NCA RK)".into(),
+        roles: vec!["individual".into()],
+        timestamp: Some((t("2026-03-02"), "TIME-STAMPING AUTHORITY".into())),
+        revocation,
+    };
+    let pending = RevocationCheck::Pending {
+        reason: "http://test.pki.gov.kz/ocsp/: no answer within 10 s".into(),
+        since: t("2026-03-02"),
+    };
+    let mut a = new_appeal(body.id, "rv-1");
+    a.signature_check = Some(check(pending.clone()));
+    let (first, _) = s.submit_appeal(&a, j("receive")).await.unwrap();
+    let mut b = new_appeal(body.id, "rv-2");
+    b.signature_check = Some(check(RevocationCheck::NotPublished));
+    let (second, _) = s.submit_appeal(&b, j("receive")).await.unwrap();
+    let waiting = s.pending_signature_checks(10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].card_id, first);
+    assert_eq!(waiting[0].check.revocation, pending);
+    assert_eq!(
+        s.appeal(second).await.unwrap().signature_check,
+        Some(check(RevocationCheck::NotPublished))
+    );
+
+    let (before, _) = s.journal_head().await.unwrap();
+    let done = check(RevocationCheck::Crl {
+        issuer: "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST 2022".into(),
+        this_update: t("2026-03-03"),
+    });
+    s.set_signature_check(first, &done, j("revocation_checked"))
+        .await
+        .unwrap();
+    assert!(s.pending_signature_checks(10).await.unwrap().is_empty());
+    assert_eq!(
+        s.appeal(first).await.unwrap().signature_check,
+        Some(done.clone())
+    );
+    assert_eq!(s.journal_head().await.unwrap().0, before + 1);
+    assert!(matches!(
+        s.set_signature_check(999_999, &done, j("revocation_checked"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+on_both!(
+    /// EA-06: revocation lists shared by the nodes; signatures whose revocation check waits.
+    ea_06_revocation_lists_and_pending_checks,
+    revocation_lists_and_pending_checks
 );

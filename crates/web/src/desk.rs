@@ -335,6 +335,9 @@ async fn card_page(
         if let Some(e) = &a.email {
             facts.push((tr.get("appeal-email"), e.clone()));
         }
+        if let Some(c) = &a.signature_check {
+            facts.extend(signature_facts(app, &tr, c, a.signed_at));
+        }
     }
     if let Some(e) = card.executor_id {
         facts.push((
@@ -851,4 +854,88 @@ pub(crate) async fn card_list_page(
         cards: rows(app, tr, cards).await,
         pager: Pager::new(tr, total, req, "page", ""),
     })
+}
+
+/// EA-06: what the check of the applicant's signature established, in the reader's language:
+/// the algorithm and the certificate's role, when it was signed (by whose clock), and how the
+/// certificate was checked for revocation.
+pub fn signature_facts(
+    app: &App,
+    tr: &Tr,
+    c: &otinish_domain::signature::SignatureCheck,
+    signed_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<(String, String)> {
+    use otinish_domain::signature::RevocationCheck as R;
+    let roles: Vec<String> = c
+        .roles
+        .iter()
+        .map(|r| tr.get(&format!("sigcheck-role-{}", r.replace('_', "-"))))
+        .collect();
+    let mut facts = vec![(
+        tr.get("sigcheck-signature"),
+        if roles.is_empty() {
+            c.algorithm.clone()
+        } else {
+            format!("{}; {}", c.algorithm, roles.join(", "))
+        },
+    )];
+    match (&c.timestamp, signed_at) {
+        (Some((at, authority)), _) => facts.push((
+            tr.get("sigcheck-signed-at"),
+            tr.with(
+                "sigcheck-timestamp",
+                &[
+                    ("at", crate::cabinet::local(app, *at)),
+                    ("authority", authority.clone()),
+                ],
+            ),
+        )),
+        (None, Some(at)) => facts.push((
+            tr.get("sigcheck-signed-at"),
+            tr.with(
+                "sigcheck-own-clock",
+                &[("at", crate::cabinet::local(app, at))],
+            ),
+        )),
+        (None, None) => {}
+    }
+    let revocation = match &c.revocation {
+        R::Crl {
+            issuer,
+            this_update,
+        } => tr.with(
+            c.revocation.key(),
+            &[
+                ("issuer", issuer.clone()),
+                ("at", crate::cabinet::local(app, *this_update)),
+            ],
+        ),
+        R::Ocsp {
+            responder,
+            produced_at,
+        } => tr.with(
+            c.revocation.key(),
+            &[
+                ("responder", responder.clone()),
+                ("at", crate::cabinet::local(app, *produced_at)),
+            ],
+        ),
+        R::Pending { since, .. } => tr.with(
+            c.revocation.key(),
+            &[("since", crate::cabinet::local(app, *since))],
+        ),
+        R::FoundRevoked {
+            revoked_at,
+            found_at,
+        } => tr.with(
+            c.revocation.key(),
+            &[
+                ("at", crate::cabinet::local(app, *revoked_at)),
+                ("found", crate::cabinet::local(app, *found_at)),
+            ],
+        ),
+        R::NotPublished | R::NotChecked => tr.get(c.revocation.key()),
+    };
+    facts.push((tr.get("sigcheck-revocation"), revocation));
+    facts
 }

@@ -19,6 +19,7 @@ use otinish_domain::repo::{
     AppealRecord, CardUpdate, NewAppeal, NewAttachment, NewSignedDocument, StoreError,
     StoredDeadline,
 };
+use otinish_domain::signature::{RevocationCheck, SignatureCheck};
 use otinish_domain::Lang;
 use otinish_pki::{SignerIdentity, VerifyError};
 use serde::{Deserialize, Serialize};
@@ -145,6 +146,25 @@ impl App {
             .collect())
     }
 
+    /// EA-06: the whole check of a person's signature — the PKI's (the signature, the path to
+    /// a trusted root, validity, key usage, the certificate's role, the timestamp), then every
+    /// signer's revocation as the deployment checks it. Returns what it established.
+    pub async fn check_signature(
+        &self,
+        signature: &[u8],
+        content: Option<&[u8]>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(otinish_pki::Verified, SignatureCheck), VerifyError> {
+        let v = otinish_pki::verify(signature, content, &self.pki.trust, now)?;
+        let mut first = None;
+        for s in &v.signers {
+            let r = self.pki.revocation.check(s, now).await?;
+            first.get_or_insert(r);
+        }
+        let check = signature_check(&v, first.unwrap_or(RevocationCheck::NotPublished));
+        Ok((v, check))
+    }
+
     /// A one-time challenge for signing in.
     pub async fn sign_in_challenge(&self) -> Result<String, AppealError> {
         let nonce = format!("otinish-sign-in:{}", crate::context::random_token());
@@ -161,7 +181,9 @@ impl App {
         lang: Lang,
     ) -> Result<(i64, String), AppealError> {
         let now = self.clock.now();
-        let v = otinish_pki::verify(signature, Some(challenge.as_bytes()), &self.pki.trust, now)
+        let (v, _) = self
+            .check_signature(signature, Some(challenge.as_bytes()), now)
+            .await
             .map_err(AppealError::Signature)?;
         self.store
             .use_nonce(challenge, now - chrono::Duration::minutes(10))
@@ -252,16 +274,20 @@ impl App {
         // EA-06: the signature is checked on arrival. A sound signature whose certificate fails
         // (expired, revoked, untrusted…) is received and refused with the reason (EA-07.2,
         // EA-12); anything else is not an appeal at all and is turned away (EA-02).
-        let (v, refusal) = match otinish_pki::verify(signature, None, &self.pki.trust, now) {
-            Ok(v) => (v, None),
+        let (v, check, refusal) = match self.check_signature(signature, None, now).await {
+            Ok((v, check)) => (v, Some(check), None),
             Err(e) if e.is_certificate_problem() => {
                 match otinish_pki::verify_ignoring_trust(signature, None) {
-                    Ok(v) => (v, Some(e)),
+                    Ok(v) => (v, None, Some(e)),
                     Err(_) => return Err(AppealError::Signature(e)),
                 }
             }
             Err(e) => return Err(AppealError::Signature(e)),
         };
+        // An appeal needs a signing key; a legal entity's needs its first head or someone with
+        // the right to sign (said why otherwise). Signing in needs neither.
+        v.require_document_signer()
+            .map_err(AppealError::Signature)?;
         let signer_tax = v
             .signer
             .bin
@@ -393,6 +419,7 @@ impl App {
             signature: otinish_pki::decode_signature(signature).map_err(AppealError::Signature)?,
             signer_serial: v.signer.serial.clone(),
             signed_at: v.signing_time,
+            signature_check: check,
             idempotency_key: idempotency_key.to_owned(),
             size_bytes: i64::try_from(v.content.len()).unwrap_or(i64::MAX),
             attachments,
@@ -448,6 +475,65 @@ impl App {
             tracing::warn!(card = card_id, "completed an intake cut short");
         }
         Ok(cards.len())
+    }
+
+    /// Signatures accepted while their revocation could not be checked (the deployment's
+    /// choice): each is checked again; the result — not revoked, or revoked and since when —
+    /// replaces the mark on the card (journaled) for the staff to see. Those still unreachable
+    /// keep their mark. Returns how many were settled.
+    pub async fn recheck_pending_signatures(&self) -> Result<usize, AppealError> {
+        let now = self.clock.now();
+        let mut settled = 0;
+        for p in self.store.pending_signature_checks(50).await? {
+            let received_at = self.store.card(p.card_id).await?.received_at;
+            // The path as it was when the appeal arrived.
+            let Ok(v) = otinish_pki::verify(&p.signature, None, &self.pki.trust, received_at)
+            else {
+                continue;
+            };
+            let mut result = None;
+            for s in &v.signers {
+                match self.pki.revocation.check(s, now).await {
+                    Ok(RevocationCheck::Pending { .. }) => {
+                        result = None;
+                        break;
+                    }
+                    Ok(r) => {
+                        result.get_or_insert(r);
+                    }
+                    Err(VerifyError::Revoked { revoked_at, .. }) => {
+                        result = Some(RevocationCheck::FoundRevoked {
+                            revoked_at,
+                            found_at: now,
+                        });
+                        break;
+                    }
+                    Err(e) => {
+                        tracing::warn!(card = p.card_id, error = %e, "signature re-check");
+                        result = None;
+                        break;
+                    }
+                }
+            }
+            let Some(r) = result else { continue };
+            let mut check = p.check.clone();
+            check.revocation = r;
+            self.store
+                .set_signature_check(
+                    p.card_id,
+                    &check,
+                    JournalDraft::new(
+                        now,
+                        "system",
+                        format!("card:{}", p.card_id),
+                        "revocation_rechecked",
+                    )
+                    .details(serde_json::to_string(&check.revocation).unwrap_or_default()),
+                )
+                .await?;
+            settled += 1;
+        }
+        Ok(settled)
     }
 
     /// EA-07.2, EA-12: registration is refused because the signature check failed; the
@@ -973,6 +1059,7 @@ impl App {
             signature: a.signature.clone(),
             signer_serial: a.signer_serial.clone(),
             signed_at: a.signed_at,
+            signature_check: a.signature_check.clone(),
             idempotency_key: format!("redirect:{card_id}"),
             size_bytes: 0,
             attachments: files
@@ -1333,4 +1420,24 @@ fn verification_code() -> String {
     (0..20)
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+/// What the PKI's check and the revocation check established, as kept with the appeal.
+pub fn signature_check(v: &otinish_pki::Verified, revocation: RevocationCheck) -> SignatureCheck {
+    use otinish_pki::SubjectKind;
+    let mut roles: Vec<String> = match v.role.kind {
+        SubjectKind::Individual => vec!["individual".into()],
+        SubjectKind::LegalEntity => vec!["legal_entity".into()],
+        SubjectKind::Unstated => vec![],
+    };
+    roles.extend(v.role.roles.iter().map(|r| r.code().to_owned()));
+    if v.role.authentication_only {
+        roles.push("authentication_only".into());
+    }
+    SignatureCheck {
+        algorithm: v.signature_algorithm.to_owned(),
+        roles,
+        timestamp: v.timestamp.as_ref().map(|t| (t.time, t.authority.clone())),
+        revocation,
+    }
 }

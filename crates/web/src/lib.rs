@@ -22,6 +22,7 @@ pub mod pr_pages;
 pub mod reception;
 pub mod reception_pages;
 pub mod reports;
+pub mod revocation;
 pub mod routes;
 pub mod services;
 pub mod shed;
@@ -97,6 +98,9 @@ pub struct Pki {
     pub trust: otinish_pki::TrustStore,
     pub server_key: otinish_pki::sign::SigningKey,
     pub demo_signers: Vec<DemoSigner>,
+    /// Revocation of signers' certificates beyond the trust folder's lists (CRLs fetched from
+    /// distribution points, OCSP).
+    pub revocation: revocation::Revocation,
 }
 
 /// A demo applicant whose key the server holds (demo mode only).

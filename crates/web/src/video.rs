@@ -704,6 +704,7 @@ pub async fn send(
             signature: vec![],
             signer_serial: String::new(),
             signed_at: None,
+            signature_check: None,
             idempotency_key: format!("va:{}", stored.sha256),
             size_bytes: 0,
             attachments: vec![],

@@ -235,8 +235,11 @@ impl App {
     ) -> Result<i64, VksError> {
         let now = self.clock.now();
         let applicant = self.store.applicant(applicant_id).await?;
-        let v = otinish_pki::verify(signature, None, &self.pki.trust, now)
+        let (v, check) = self
+            .check_signature(signature, None, now)
+            .await
             .map_err(VksError::Signature)?;
+        v.require_document_signer().map_err(VksError::Signature)?;
         let signer_tax = v.signer.iin.as_ref().map(|i| i.to_string());
         if signer_tax.as_deref() != Some(applicant.tax_id()) {
             return Err(VksError::NotYourSignature);
@@ -329,6 +332,7 @@ impl App {
                 signature: otinish_pki::decode_signature(signature).map_err(VksError::Signature)?,
                 signer_serial: v.signer.serial.clone(),
                 signed_at: v.signing_time,
+                signature_check: Some(check),
                 // The same signed request sent twice is one booking; another request for the
                 // same time, even by the same person, competes for it.
                 idempotency_key: format!(

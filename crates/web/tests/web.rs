@@ -116,6 +116,7 @@ fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
         trust: otinish_pki::TrustStore::from_dir(&trust_dir).unwrap(),
         server_key,
         demo_signers,
+        revocation: otinish_web::revocation::Revocation::new(Default::default(), None),
     }
 }
 
@@ -167,6 +168,11 @@ async fn reply(r: Response<Body>) -> Reply {
 
 impl TestApp {
     async fn new() -> Self {
+        Self::new_with(|_, _| {}).await
+    }
+
+    /// A test app whose signatures set-up `adjust` changes first (given the data folder).
+    async fn new_with(adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path)) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let s = SqliteStore::open(&dir.path().join("t.db"))
             .await
@@ -212,7 +218,8 @@ impl TestApp {
             )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let pki = test_pki(dir.path(), now);
+        let mut pki = test_pki(dir.path(), now);
+        adjust(&mut pki, dir.path());
         let clock = Arc::new(FixedClock::new(now));
         let app = Arc::new(App {
             store,
@@ -6090,4 +6097,186 @@ async fn an_applicant_files_a_limited_number_of_appeals_an_hour() {
     let later = TestApp::with_clock(t, Utc.with_ymd_and_hms(2026, 3, 19, 7, 0, 1).unwrap());
     let r = file(&later, &jar, &csrf, &mj, "k3").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+}
+
+/// EA-06: an appeal whose signer's revocation list cannot be fetched is accepted — the
+/// deployment chose so — with a mark on the card; once the list can be fetched, the re-check
+/// settles the mark (journaled) and the card says which list vouched; later appeals use the
+/// fetched list at once. The certificates are GOST-512 ones of a CA whose list is served on
+/// loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ea_06_unreachable_revocation_accepted_with_a_mark_then_checked_again() {
+    use otinish_pki::gost_ca::{GostCa, Purpose};
+    use otinish_web::revocation::{Mode, OnUnreachable, Policy, Revocation};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let now = Utc.with_ymd_and_hms(2026, 3, 19, 6, 0, 0).unwrap();
+    // The list's address; nothing listens there yet.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut ca = GostCa::generate("Loopback GOST CA", now - chrono::Duration::days(30)).unwrap();
+    ca.publish_at(Some(format!("http://127.0.0.1:{port}/ca.crl")), None);
+    let subject = |iin: &str| otinish_pki::sign::KzSubject {
+        surname: "АХМЕТОВ".into(),
+        name: "БАУЫРЖАН".into(),
+        patronymic: None,
+        iin: iin.into(),
+        organization: None,
+        bin: None,
+        email: None,
+    };
+    let good = ca
+        .issue(
+            &subject("791028302728"),
+            Purpose::Signing,
+            now - chrono::Duration::days(2),
+        )
+        .unwrap();
+    let root = ca.root_der().to_vec();
+    let t = TestApp::new_with(|pki, _| {
+        pki.trust
+            .add_certificate(otinish_pki::parse_certificates(&root).unwrap().remove(0));
+        pki.revocation = Revocation::new(
+            Policy {
+                mode: Mode::Crl,
+                on_unreachable: OnUnreachable::AcceptMarked,
+            },
+            None,
+        );
+    })
+    .await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let (_, applicant) = t
+        .app
+        .store
+        .applicant_by_tax_id("791028302728")
+        .await
+        .unwrap();
+    let submit = |key: &otinish_pki::sign::SigningKey, idem: &str| {
+        let mut form = serde_json::Map::new();
+        for (k, v) in [
+            ("recipient", mj.to_string()),
+            ("kind", "complaint".into()),
+            ("postal_address", "Астана".into()),
+            ("content", format!("Жалоба {idem}")),
+        ] {
+            form.insert(k.into(), serde_json::Value::String(v));
+        }
+        let doc = App::appeal_document(&applicant, form, &[]);
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(key.sign_cms(doc.as_bytes(), true, now).unwrap())
+    };
+    let b64 = submit(&good, "first");
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "rv-1"),
+                ("signature", b64.as_str()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        between(&r.text, "<main", "</main>")
+    );
+    let id = card_id_of(&r);
+    let a = t.app.store.appeal(id).await.unwrap();
+    let check = a.signature_check.clone().unwrap();
+    assert!(check.revocation.is_pending(), "{check:?}");
+    assert_eq!(check.roles, ["individual"]);
+    assert!(check.algorithm.starts_with("GOST R 34.10-2015 512-bit"));
+    // The card says so, in the registrar's language.
+    let (staff, _) = t.staff("reg-rv", vec![Role::Registrar], "MJ").await;
+    let card = t.get(&format!("/staff/cards/{id}"), &staff).await;
+    assert!(
+        card.text.contains("проверка будет повторена"),
+        "{}",
+        between(&card.text, "<dl", "</dl>")
+    );
+    // Still unreachable: the mark stays.
+    assert_eq!(t.app.recheck_pending_signatures().await.unwrap(), 0);
+
+    // The list is published (not naming this certificate): the re-check settles it.
+    let crl = ca
+        .crl(
+            &[],
+            now - chrono::Duration::hours(1),
+            now + chrono::Duration::days(1),
+        )
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let served = std::sync::Arc::new(std::sync::Mutex::new(crl));
+    let body = served.clone();
+    let server = tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf).await;
+            let crl = body.lock().unwrap().clone();
+            let mut reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                crl.len()
+            )
+            .into_bytes();
+            reply.extend(crl);
+            let _ = s.write_all(&reply).await;
+        }
+    });
+    let (before, _) = t.app.store.journal_head().await.unwrap();
+    assert_eq!(t.app.recheck_pending_signatures().await.unwrap(), 1);
+    let check = t
+        .app
+        .store
+        .appeal(id)
+        .await
+        .unwrap()
+        .signature_check
+        .unwrap();
+    assert!(
+        matches!(&check.revocation, otinish_domain::signature::RevocationCheck::Crl { issuer, .. } if issuer == "Loopback GOST CA"),
+        "{check:?}"
+    );
+    assert_eq!(t.app.store.journal_head().await.unwrap().0, before + 1);
+    let card = t.get(&format!("/staff/cards/{id}"), &staff).await;
+    assert!(
+        card.text
+            .contains("не отозван — список отозванных сертификатов Loopback GOST CA"),
+        "{}",
+        between(&card.text, "<dl", "</dl>")
+    );
+    // A fresh appeal now is checked at once by the fetched list.
+    let b64 = submit(&good, "second");
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "rv-2"),
+                ("signature", b64.as_str()),
+            ],
+            &[],
+        )
+        .await;
+    let second = card_id_of(&r);
+    assert!(!t
+        .app
+        .store
+        .appeal(second)
+        .await
+        .unwrap()
+        .signature_check
+        .unwrap()
+        .revocation
+        .is_pending());
+    server.abort();
 }
