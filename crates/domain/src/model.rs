@@ -134,6 +134,8 @@ pub struct Body {
     pub video_appeal_connected: bool,
     pub contacts: Contacts,
     pub time_zone: String,
+    /// The body's BIN: what its employees' certificates carry (EA-09).
+    pub bin: Option<String>,
 }
 
 /// A new body before it has an id.
@@ -273,6 +275,8 @@ pub struct StaffUser {
     pub roles: Vec<Role>,
     pub active: bool,
     pub lang: Lang,
+    /// The IIN their own signing certificate must carry (EA-09); none: they cannot sign yet.
+    pub iin: Option<String>,
 }
 
 impl StaffUser {

@@ -121,6 +121,13 @@ pub trait BodyRepo: Send + Sync {
     async fn body(&self, id: i64) -> StoreResult<Body>;
     async fn body_by_code(&self, code: &str) -> StoreResult<Body>;
     async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
+    /// Registers (or clears) a body's BIN (journaled); a conflict when another body has it.
+    async fn set_body_bin(
+        &self,
+        body_id: i64,
+        bin: Option<&crate::ids::Bin>,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
     async fn add_official(&self, o: &NewOfficial) -> StoreResult<Official>;
     async fn officials(&self, body_id: i64) -> StoreResult<Vec<Official>>;
     async fn add_absence(
@@ -144,6 +151,14 @@ pub trait StaffRepo: Send + Sync {
     /// The user and their password hash, for sign-in.
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
     async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>>;
+    /// Registers (or clears) the IIN a staff member's signing certificate must carry
+    /// (journaled). A conflict when another staff member has it.
+    async fn set_staff_iin(
+        &self,
+        staff_id: i64,
+        iin: Option<&crate::ids::Iin>,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
     async fn create_session(&self, s: &SessionRecord) -> StoreResult<()>;
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<SessionRecord>;
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
@@ -563,14 +578,29 @@ pub trait AppealRepo: Send + Sync {
     async fn signed_documents(&self, card_id: i64) -> StoreResult<Vec<SignedDocument>>;
     async fn signed_document_by_code(&self, code: &str) -> StoreResult<SignedDocument>;
     /// EA-09: records a signature on the answer by `role` (`head` or `registrar`); journaled.
+    /// Records a signatory's signature of the answer: `signature` is their own CMS over the
+    /// answer document (none where the answer is still signed by the server).
     async fn add_answer_signature(
         &self,
         card_id: i64,
         role: &str,
         staff_id: i64,
         at: DateTime<Utc>,
+        signature: Option<&[u8]>,
         journal: JournalDraft,
     ) -> StoreResult<()>;
+    /// The signatories' own CMS signatures of the answer, by role.
+    async fn answer_signature_documents(&self, card_id: i64)
+        -> StoreResult<Vec<(String, Vec<u8>)>>;
+    /// The answer document as it is signed: the one stored, or `document` with `code` stored
+    /// now if there was none (whoever asks first fixes it). Returns (document, code).
+    async fn answer_draft(
+        &self,
+        card_id: i64,
+        document: &str,
+        code: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<(String, String)>;
     async fn answer_signatures(
         &self,
         card_id: i64,

@@ -69,3 +69,157 @@ pub struct SignatureCheck {
     pub timestamp: Option<(DateTime<Utc>, String)>,
     pub revocation: RevocationCheck,
 }
+
+/// Who signs an answer for the body (EA-09).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signatory {
+    /// The head (or a deputy acting for them): signs for the body.
+    Head,
+    /// The documentation office: certifies the dispatch.
+    Registrar,
+}
+
+/// Why a staff member's signature does not fit them, their body or their role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffSignatureProblem {
+    /// No IIN is registered for the staff member: nobody's key can be theirs yet.
+    NoIinRegistered,
+    /// The body has no BIN registered: its employees' keys cannot be told apart.
+    NoBinRegistered,
+    /// The certificate is another person's.
+    NotTheirKey,
+    /// The certificate is not an employee's of this body (another BIN, or a personal key).
+    NotThisBody,
+    /// Signing for the body needs the first head's role or the right to sign.
+    NoRightToSign,
+    /// A sign-in key cannot sign documents.
+    AuthenticationOnly,
+}
+
+impl StaffSignatureProblem {
+    /// A stable key for translations.
+    pub fn key(self) -> &'static str {
+        match self {
+            StaffSignatureProblem::NoIinRegistered => "staff-sig-no-iin",
+            StaffSignatureProblem::NoBinRegistered => "staff-sig-no-bin",
+            StaffSignatureProblem::NotTheirKey => "staff-sig-not-their-key",
+            StaffSignatureProblem::NotThisBody => "staff-sig-not-this-body",
+            StaffSignatureProblem::NoRightToSign => "staff-sig-no-right-to-sign",
+            StaffSignatureProblem::AuthenticationOnly => "staff-sig-authentication-only",
+        }
+    }
+}
+
+/// EA-09: whether a certificate (its IIN, BIN and NCA role keys, as [`SignatureCheck::roles`])
+/// may sign for `signatory`, the staff member with `staff_iin` of the body with `body_bin`.
+/// The role comes from the product; the certificate must be the person's own, an employee's
+/// of that body, and for the head one that may sign for it.
+pub fn staff_signature_fits(
+    signatory: Signatory,
+    staff_iin: Option<&str>,
+    body_bin: Option<&str>,
+    cert_iin: Option<&str>,
+    cert_bin: Option<&str>,
+    cert_roles: &[String],
+) -> Result<(), StaffSignatureProblem> {
+    let iin = staff_iin.ok_or(StaffSignatureProblem::NoIinRegistered)?;
+    let bin = body_bin.ok_or(StaffSignatureProblem::NoBinRegistered)?;
+    if cert_iin != Some(iin) {
+        return Err(StaffSignatureProblem::NotTheirKey);
+    }
+    if cert_roles.iter().any(|r| r == "authentication_only") {
+        return Err(StaffSignatureProblem::AuthenticationOnly);
+    }
+    if cert_bin != Some(bin) {
+        return Err(StaffSignatureProblem::NotThisBody);
+    }
+    let may_sign = cert_roles
+        .iter()
+        .any(|r| r == "first_head" || r == "right_to_sign");
+    if signatory == Signatory::Head && !may_sign {
+        return Err(StaffSignatureProblem::NoRightToSign);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ea_09_staff_signatures_fit_the_person_the_body_and_the_role() {
+        use Signatory::*;
+        use StaffSignatureProblem::*;
+        let roles = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let head = roles(&["legal_entity", "first_head"]);
+        let employee = roles(&["legal_entity", "employee"]);
+        let ok = |s, r: &[String]| {
+            staff_signature_fits(
+                s,
+                Some("791028302728"),
+                Some("940140000385"),
+                Some("791028302728"),
+                Some("940140000385"),
+                r,
+            )
+        };
+        assert_eq!(ok(Head, &head), Ok(()));
+        assert_eq!(ok(Registrar, &employee), Ok(()));
+        assert_eq!(ok(Head, &employee), Err(NoRightToSign));
+        assert_eq!(
+            ok(
+                Registrar,
+                &roles(&["legal_entity", "employee", "authentication_only"])
+            ),
+            Err(AuthenticationOnly)
+        );
+        let f = |staff, body, cert_iin, cert_bin| {
+            staff_signature_fits(Registrar, staff, body, cert_iin, cert_bin, &employee)
+        };
+        assert_eq!(
+            f(
+                None,
+                Some("940140000385"),
+                Some("791028302728"),
+                Some("940140000385")
+            ),
+            Err(NoIinRegistered)
+        );
+        assert_eq!(
+            f(
+                Some("791028302728"),
+                None,
+                Some("791028302728"),
+                Some("940140000385")
+            ),
+            Err(NoBinRegistered)
+        );
+        assert_eq!(
+            f(
+                Some("791028302728"),
+                Some("940140000385"),
+                Some("850315400124"),
+                Some("940140000385")
+            ),
+            Err(NotTheirKey)
+        );
+        assert_eq!(
+            f(
+                Some("791028302728"),
+                Some("940140000385"),
+                Some("791028302728"),
+                None
+            ),
+            Err(NotThisBody)
+        );
+        assert_eq!(
+            f(
+                Some("791028302728"),
+                Some("940140000385"),
+                Some("791028302728"),
+                Some("123456789021")
+            ),
+            Err(NotThisBody)
+        );
+    }
+}

@@ -43,6 +43,10 @@ pub struct GlobalArgs {
     /// `accept` it with a mark on the card that is re-checked later [default: refuse].
     #[arg(long, env = "OTINISH_REVOCATION_UNREACHABLE", global = true, value_parser = ["refuse", "accept"])]
     pub revocation_unreachable: Option<String>,
+    /// Where the pages reach NCALayer [default: wss://127.0.0.1:13579/]; for tests that stand a
+    /// mock NCALayer in its place.
+    #[arg(long, env = "OTINISH_NCALAYER_URL", global = true, hide = true)]
+    pub ncalayer_url: Option<String>,
     /// Public address of the portal, for QR codes and links [default: http://<listen>].
     #[arg(long, env = "OTINISH_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
@@ -132,6 +136,8 @@ pub struct Config {
     pub trust_dir: PathBuf,
     /// The national anchors trusted besides the trust folder.
     pub pki: Pki,
+    /// Where the pages reach NCALayer (empty: its usual address).
+    pub ncalayer_url: String,
     pub revocation: otinish_web::revocation::Policy,
     pub log_format: String,
     pub listen: SocketAddr,
@@ -252,6 +258,7 @@ impl Config {
         };
         Ok(Self {
             pki,
+            ncalayer_url: args.ncalayer_url.clone().unwrap_or_default(),
             revocation,
             max_in_flight,
             appeals_per_hour: args

@@ -500,7 +500,53 @@ pub async fn load(
     }
     demo_schedules(store, now, cal).await?;
     demo_center_schedules(store, now, cal).await?;
+    ensure_identities(store, now).await?;
     Ok(true)
+}
+
+/// Twelve digits `prefix` + serial + check digit that the checksum of shared/DOMAIN.md
+/// accepts (the first serial that has a check digit).
+fn with_check_digit(prefix: &str, valid: impl Fn(&str) -> bool) -> Option<String> {
+    (0..1000)
+        .flat_map(|serial| (0..10).map(move |c| (serial, c)))
+        .map(|(serial, c)| format!("{prefix}{serial:0w$}{c}", w = 11 - prefix.len()))
+        .find(|s| valid(s))
+}
+
+/// EA-09: the demo's staff sign with their own (demo) keys, so each has an IIN and each body a
+/// BIN. Given to a demo database that lacks them, whenever the demo starts.
+pub async fn ensure_identities(store: &dyn Store, now: DateTime<Utc>) -> Result<()> {
+    let j = |action: &str| JournalDraft::new(now, "demo", "", action);
+    for (i, b) in BODIES.iter().enumerate() {
+        let body = store.body_by_code(b.code).await?;
+        if body.bin.is_none() {
+            // YYMM of registration, 4 (resident legal entity), 0 (head office).
+            let bin = with_check_digit(&format!("9{}0{}40", i % 10, 1 + i % 9), |s| {
+                otinish_domain::ids::Bin::parse(s).is_ok()
+            })
+            .and_then(|s| otinish_domain::ids::Bin::parse(&s).ok())
+            .ok_or_else(|| anyhow::anyhow!("no demo BIN for {}", b.code))?;
+            store
+                .set_body_bin(body.id, Some(&bin), j("set_body_bin"))
+                .await?;
+        }
+    }
+    for (i, (login, ..)) in STAFF.iter().enumerate() {
+        let staff = store.staff_credentials(login).await?.0;
+        if staff.iin.is_none() {
+            // Born in 1980 (month and day from their place in the list), a man of the 20th
+            // century (3).
+            let iin = with_check_digit(&format!("80{:02}{:02}3", 1 + i % 12, 1 + i % 28), |s| {
+                otinish_domain::ids::Iin::parse(s).is_ok()
+            })
+            .and_then(|s| otinish_domain::ids::Iin::parse(&s).ok())
+            .ok_or_else(|| anyhow::anyhow!("no demo IIN for {login}"))?;
+            store
+                .set_staff_iin(staff.id, Some(&iin), j("set_staff_iin"))
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// The "E-appeals" import token of the demo (`OTINISH_E_APPEALS_TOKEN` replaces it).

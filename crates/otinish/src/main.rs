@@ -788,6 +788,9 @@ fn signatures(
         server_key,
         demo_signers,
         revocation: otinish_web::revocation::Revocation::new(cfg.revocation, store),
+        demo_keys: cfg
+            .demo
+            .then(|| (cfg.data_dir.join("keys"), cfg.trust_dir.clone())),
     })
 }
 
@@ -804,8 +807,11 @@ async fn serve(
             .map_err(|e| anyhow::anyhow!("object storage {url}: {e}"))?,
         None => otinish_store::files::FileStore::new(cfg.data_dir.join("files")),
     };
-    if cfg.demo && demo::load(store.as_ref(), clock.now(), &base_cal).await? {
-        tracing::info!("demo data loaded");
+    if cfg.demo {
+        if demo::load(store.as_ref(), clock.now(), &base_cal).await? {
+            tracing::info!("demo data loaded");
+        }
+        demo::ensure_identities(store.as_ref(), clock.now()).await?;
     }
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
     let cal = base_cal.with_edits(edits)?;
@@ -839,6 +845,7 @@ async fn serve(
                 .ok()
                 .filter(|t| !t.is_empty())
                 .or_else(|| cfg.demo.then(|| demo::E_APPEALS_TOKEN.to_owned())),
+            ncalayer_url: cfg.ncalayer_url.clone(),
         },
         metrics: Default::default(),
         started_at: Utc::now(),

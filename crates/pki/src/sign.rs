@@ -292,6 +292,50 @@ impl SigningKey {
     }
 }
 
+/// Joins signatures of the same attached content, each made apart (a head's and a
+/// registrar's, each by NCALayer on their own machine), into one SignedData with every signer
+/// (EA-09): the digest algorithms, certificates and signer infos of all.
+pub fn join_signatures(signatures: &[&[u8]]) -> Result<Vec<u8>, SignError> {
+    let parse = |cms: &[u8]| -> Result<SignedData, SignError> {
+        let der = crate::decode_signature(cms).map_err(|e| SignError::Encoding(e.to_string()))?;
+        let ci = ContentInfo::from_der(&der).map_err(enc)?;
+        ci.content.decode_as().map_err(enc)
+    };
+    let (first, rest) = signatures
+        .split_first()
+        .ok_or_else(|| SignError::Encoding("no signature to join".into()))?;
+    let mut sd = parse(first)?;
+    for other in rest {
+        let o = parse(other)?;
+        if o.encap_content_info != sd.encap_content_info {
+            return Err(SignError::Encoding(
+                "the signatures are not over the same content".into(),
+            ));
+        }
+        for d in o.digest_algorithms.iter() {
+            if !sd.digest_algorithms.iter().any(|x| x == d) {
+                sd.digest_algorithms.insert(d.clone()).map_err(enc)?;
+            }
+        }
+        let mut certs = sd.certificates.take().map(|c| c.0).unwrap_or_default();
+        for c in o.certificates.iter().flat_map(|c| c.0.iter()) {
+            if !certs.iter().any(|x| x == c) {
+                certs.insert(c.clone()).map_err(enc)?;
+            }
+        }
+        sd.certificates = Some(CertificateSet(certs));
+        for si in o.signer_infos.0.iter() {
+            sd.signer_infos.0.insert(si.clone()).map_err(enc)?;
+        }
+    }
+    ContentInfo {
+        content_type: oid::SIGNED_DATA,
+        content: Any::encode_from(&sd).map_err(enc)?,
+    }
+    .to_der()
+    .map_err(enc)
+}
+
 fn signing_time(at: DateTime<Utc>) -> Result<x509_cert::time::Time, SignError> {
     let secs = u64::try_from(at.timestamp())
         .map_err(|_| SignError::Encoding("time before 1970".into()))?;
@@ -627,56 +671,75 @@ pub(crate) fn gost_key_from_pkcs8(der: &[u8]) -> Result<gost::PrivateKey, SignEr
 /// A demo signer's profile: its slug, subject and purpose.
 pub type DemoProfile = (String, KzSubject, crate::gost_ca::Purpose);
 
-/// Demo signers (demo mode only): GOST R 34.10-2015 512-bit keys made once under their own
-/// demo CA, whose root joins the trust folder, and kept in `keys_dir` under `demo-<slug>`.
-/// The demo CA is kept too (`demo-ca.key`, `demo-ca.crt`), so a signer added to the profiles
-/// later is issued by the same CA.
+/// The demo CA kept in `keys_dir` (`demo-ca.key`, `demo-ca.crt`), made on first use with its
+/// root written to the trust folder.
+fn demo_ca(
+    keys_dir: &Path,
+    trust_dir: &Path,
+    now: DateTime<Utc>,
+) -> Result<crate::gost_ca::GostCa, SignError> {
+    let io = |e: std::io::Error| SignError::Io(e.to_string());
+    match (
+        std::fs::read(keys_dir.join("demo-ca.key")),
+        std::fs::read(keys_dir.join("demo-ca.crt")),
+    ) {
+        (Ok(k), Ok(c)) => crate::gost_ca::GostCa::load(&k, &c),
+        _ => {
+            let ca = crate::gost_ca::GostCa::generate("Otinish Demo CA (not for real use)", now)?;
+            std::fs::create_dir_all(keys_dir).map_err(io)?;
+            std::fs::write(keys_dir.join("demo-ca.key"), ca.key_pkcs8()?).map_err(io)?;
+            std::fs::write(keys_dir.join("demo-ca.crt"), ca.root_der()).map_err(io)?;
+            std::fs::create_dir_all(trust_dir).map_err(io)?;
+            std::fs::write(
+                trust_dir.join("otinish-demo-ca.pem"),
+                certificate_pem(ca.root_der()),
+            )
+            .map_err(io)?;
+            Ok(ca)
+        }
+    }
+}
+
+/// A demo key (demo mode only) kept in `keys_dir` as `demo-<slug>`: loaded when it exists for
+/// this subject and purpose, otherwise issued by the demo CA.
+pub fn demo_key(
+    keys_dir: &Path,
+    trust_dir: &Path,
+    slug: &str,
+    subject: &KzSubject,
+    purpose: crate::gost_ca::Purpose,
+    now: DateTime<Utc>,
+) -> Result<SigningKey, SignError> {
+    let name = format!("demo-{slug}");
+    if let Ok(k) = load_key(keys_dir, &name) {
+        let same = crate::SignerIdentity::from_certificate(&k.cert).is_ok_and(|id| {
+            id.iin.as_ref().map(|i| i.as_str()) == Some(subject.iin.as_str())
+                && id.bin.as_ref().map(|b| b.as_str()) == subject.bin.as_deref()
+        });
+        if k.is_gost() && same {
+            return Ok(k);
+        }
+    }
+    let key = demo_ca(keys_dir, trust_dir, now)?.issue(subject, purpose, now)?;
+    save_key(keys_dir, &name, &key)?;
+    Ok(key)
+}
+
+/// Demo signers (demo mode only): GOST R 34.10-2015 512-bit keys under the demo CA, whose
+/// root joins the trust folder, kept in `keys_dir` under `demo-<slug>`.
 pub fn ensure_demo_signers(
     keys_dir: &Path,
     trust_dir: &Path,
     profiles: &[DemoProfile],
     now: DateTime<Utc>,
 ) -> Result<Vec<(String, SigningKey)>, SignError> {
-    let io = |e: std::io::Error| SignError::Io(e.to_string());
-    let missing: Vec<&DemoProfile> = profiles
-        .iter()
-        .filter(|(slug, _, _)| {
-            load_key(keys_dir, &format!("demo-{slug}"))
-                .map(|k| !k.is_gost())
-                .unwrap_or(true)
-        })
-        .collect();
-    if !missing.is_empty() {
-        let ca = match (
-            std::fs::read(keys_dir.join("demo-ca.key")),
-            std::fs::read(keys_dir.join("demo-ca.crt")),
-        ) {
-            (Ok(k), Ok(c)) => crate::gost_ca::GostCa::load(&k, &c)?,
-            _ => {
-                let ca =
-                    crate::gost_ca::GostCa::generate("Otinish Demo CA (not for real use)", now)?;
-                std::fs::create_dir_all(keys_dir).map_err(io)?;
-                std::fs::write(keys_dir.join("demo-ca.key"), ca.key_pkcs8()?).map_err(io)?;
-                std::fs::write(keys_dir.join("demo-ca.crt"), ca.root_der()).map_err(io)?;
-                std::fs::create_dir_all(trust_dir).map_err(io)?;
-                std::fs::write(
-                    trust_dir.join("otinish-demo-ca.pem"),
-                    certificate_pem(ca.root_der()),
-                )
-                .map_err(io)?;
-                ca
-            }
-        };
-        for (slug, subject, purpose) in missing {
-            save_key(
-                keys_dir,
-                &format!("demo-{slug}"),
-                &ca.issue(subject, *purpose, now)?,
-            )?;
-        }
-    }
     profiles
         .iter()
-        .map(|(slug, _, _)| Ok((slug.clone(), load_key(keys_dir, &format!("demo-{slug}"))?)))
+        .map(|(slug, subject, purpose)| {
+            Ok((
+                slug.clone(),
+                demo_key(keys_dir, trust_dir, slug, subject, *purpose, now)?,
+            ))
+        })
         .collect()
 }

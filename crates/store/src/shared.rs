@@ -52,6 +52,7 @@ macro_rules! impl_repos {
                     website: r.try_get("website")?,
                 },
                 time_zone: r.try_get("time_zone")?,
+                bin: r.try_get("bin")?,
             })
         }
 
@@ -82,6 +83,7 @@ macro_rules! impl_repos {
                 roles: roles.split(',').filter_map(Role::parse).collect(),
                 active: r.try_get("active")?,
                 lang: Lang::parse(&lang).unwrap_or_default(),
+                iin: r.try_get("iin")?,
             })
         }
 
@@ -643,6 +645,23 @@ macro_rules! impl_repos {
                 body_row(&row).map_err(map_err)
             }
 
+            async fn set_body_bin(&self, body_id: i64, bin: Option<&otinish_domain::ids::Bin>, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query("UPDATE body SET bin = $1 WHERE id = $2")
+                    .bind(bin.map(|b| b.as_str().to_owned()))
+                    .bind(body_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("body {body_id}")));
+                }
+                let mut j = journal;
+                j.subject = format!("body:{body_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
             async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>> {
                 let rows = sqlx::query("SELECT * FROM body ORDER BY name_ru, id LIMIT $1 OFFSET $2")
                     .bind(i64::from(page.limit))
@@ -843,6 +862,23 @@ macro_rules! impl_repos {
                     .ok_or_else(|| StoreError::NotFound("staff".into()))?;
                 let hash: String = row.try_get("password_hash").map_err(map_err)?;
                 Ok((staff_row(&row).map_err(map_err)?, hash))
+            }
+
+            async fn set_staff_iin(&self, staff_id: i64, iin: Option<&otinish_domain::ids::Iin>, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query("UPDATE staff SET iin = $1 WHERE id = $2")
+                    .bind(iin.map(|i| i.as_str().to_owned()))
+                    .bind(staff_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("staff {staff_id}")));
+                }
+                let mut j = journal;
+                j.subject = format!("staff:{staff_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
             }
 
             async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>> {
@@ -1881,13 +1917,14 @@ macro_rules! impl_repos {
                 signed_document_row(&row).map_err(map_err)
             }
 
-            async fn add_answer_signature(&self, card_id: i64, role: &str, staff_id: i64, at: DateTime<Utc>, journal: JournalDraft) -> StoreResult<()> {
+            async fn add_answer_signature(&self, card_id: i64, role: &str, staff_id: i64, at: DateTime<Utc>, signature: Option<&[u8]>, journal: JournalDraft) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                sqlx::query("INSERT INTO answer_signature (card_id, role, staff_id, signed_at) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO answer_signature (card_id, role, staff_id, signed_at, signature) VALUES ($1, $2, $3, $4, $5)")
                     .bind(card_id)
                     .bind(role)
                     .bind(staff_id)
                     .bind(micros(at))
+                    .bind(signature)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
@@ -1895,6 +1932,46 @@ macro_rules! impl_repos {
                 j.subject = format!("card:{card_id}");
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 self.commit(tx).await
+            }
+
+            async fn answer_signature_documents(&self, card_id: i64) -> StoreResult<Vec<(String, Vec<u8>)>> {
+                let rows = sqlx::query("SELECT role, signature FROM answer_signature WHERE card_id = $1 AND signature IS NOT NULL ORDER BY signed_at")
+                    .bind(card_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| Ok((r.try_get("role")?, r.try_get("signature")?)))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn answer_draft(&self, card_id: i64, document: &str, code: &str, at: DateTime<Utc>) -> StoreResult<(String, String)> {
+                let existing = sqlx::query("SELECT document, code FROM answer_draft WHERE card_id = $1")
+                    .bind(card_id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                if let Some(r) = existing {
+                    return Ok((r.try_get("document").map_err(map_err)?, r.try_get("code").map_err(map_err)?));
+                }
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query("INSERT INTO answer_draft (card_id, document, code, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (card_id) DO NOTHING")
+                    .bind(card_id)
+                    .bind(document)
+                    .bind(code)
+                    .bind(micros(at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let r = sqlx::query("SELECT document, code FROM answer_draft WHERE card_id = $1")
+                    .bind(card_id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                let out = (r.try_get("document").map_err(map_err)?, r.try_get("code").map_err(map_err)?);
+                self.commit(tx).await?;
+                Ok(out)
             }
 
             async fn answer_signatures(&self, card_id: i64) -> StoreResult<Vec<(String, i64, DateTime<Utc>)>> {

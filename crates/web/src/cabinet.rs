@@ -71,6 +71,8 @@ pub fn error_text(tr: Tr, e: &AppealError) -> String {
             .collect::<Vec<_>>()
             .join(" "),
         AppealError::NotAllowed(m) => m.clone(),
+        AppealError::StaffSignature(p) => tr.get(p.key()),
+        AppealError::OwnKeyNeeded => tr.get("staff-sig-own-key"),
         AppealError::Store(_) | AppealError::Internal(_) => tr.get("error-internal"),
     }
 }

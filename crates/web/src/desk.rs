@@ -278,6 +278,10 @@ struct CardPage {
     can_close_out_of_scope: bool,
     /// The procedures the appeal may belong to, with their labels.
     out_of_scope_grounds: Vec<(&'static str, String)>,
+    /// EA-09: the answer document the head and the registrar sign with their own keys.
+    answer_document: String,
+    /// Demo mode: the demo key may sign for the staff member.
+    demo: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -420,6 +424,16 @@ async fn card_page(
         (r == "head" && is(Role::Head))
             || (r == "registrar" && is(Role::Registrar) && !is(Role::Head))
     });
+    let can_sign = card.state == CardState::Decided && registrar_or_head && !already_signed;
+    // The answer as it is signed: fixed by the first signatory who opens the card.
+    let answer_document = if can_sign {
+        app.answer_document(&card)
+            .await
+            .map(|(d, _)| d)
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     let journal_entries = app
         .store
         .journal_for(&format!("card:{id}"))
@@ -500,7 +514,9 @@ async fn card_page(
         can_decide: card.state == CardState::InExecution
             && is(Role::Executor)
             && card.executor_id == Some(user.id),
-        can_sign: card.state == CardState::Decided && registrar_or_head && !already_signed,
+        can_sign,
+        answer_document,
+        demo: app.config.demo,
         can_archive: matches!(
             card.state,
             CardState::Answered
@@ -595,6 +611,8 @@ pub struct ActionForm {
     note: Option<String>,
     ground: Option<String>,
     explanation: Option<String>,
+    /// A staff member's own signature (CMS, base64) of the document the form carries.
+    signature: Option<String>,
 }
 
 /// Every action on a card: the role and body are checked by the service it calls.
@@ -638,7 +656,12 @@ pub async fn action(
             )
             .await
         }
-        "sign" => app.sign_answer(&user, id).await.map(|_| ()),
+        "sign" => {
+            let cms = f.signature.as_deref().filter(|s| !s.trim().is_empty());
+            app.sign_answer(&user, id, cms.map(str::as_bytes))
+                .await
+                .map(|_| ())
+        }
         "register" => app.register_by_hand(&user, id).await,
         "leave" => {
             app.leave_without_consideration(&user, id, f.reason.as_deref().unwrap_or_default())

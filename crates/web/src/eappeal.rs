@@ -52,6 +52,12 @@ pub enum AppealError {
     NotAllowed(String),
     #[error("the sign-in challenge is unknown, used or expired; reload the page")]
     BadChallenge,
+    /// A staff member's signature does not fit them, their body or their role (EA-09).
+    #[error("staff signature: {0:?}")]
+    StaffSignature(otinish_domain::signature::StaffSignatureProblem),
+    /// Outside demo mode a staff member signs with their own key.
+    #[error("sign with your own key (NCALayer or eGov mobile)")]
+    OwnKeyNeeded,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -1175,56 +1181,10 @@ impl App {
         .await
     }
 
-    /// EA-09: the head and the documentation office sign the answer; once both have, the
-    /// answer document is signed by the server, sent to the applicant (EA-07.5) and to every
-    /// applicant of an attached appeal (VA-12).
-    pub async fn sign_answer(&self, user: &StaffUser, card_id: i64) -> Result<bool, AppealError> {
-        let card = self.store.card(card_id).await?;
-        let role = if user.has_role(Role::Head) {
-            "head"
-        } else if user.has_role(Role::Registrar) {
-            "registrar"
-        } else {
-            return Err(AppealError::Forbidden);
-        };
-        Self::authorize(user, &card, &[Role::Head, Role::Registrar])?;
-        if card.state != CardState::Decided {
-            return Err(AppealError::NotAllowed(
-                "only a decided appeal's answer can be signed".into(),
-            ));
-        }
+    /// EA-09: the answer document as it is signed — fixed when a signatory first asks for it,
+    /// so that every signature is over the same bytes — and its verification code.
+    pub async fn answer_document(&self, card: &Card) -> Result<(String, String), AppealError> {
         let now = self.clock.now();
-        let signed = self.store.answer_signatures(card_id).await?;
-        if !signed.iter().any(|(r, _, _)| r == role) {
-            self.store
-                .add_answer_signature(
-                    card_id,
-                    role,
-                    user.id,
-                    now,
-                    JournalDraft::new(
-                        now,
-                        format!("staff:{}", user.id),
-                        "",
-                        format!("sign_answer_{role}"),
-                    ),
-                )
-                .await?;
-        }
-        let signed = self.store.answer_signatures(card_id).await?;
-        let both = ["head", "registrar"]
-            .iter()
-            .all(|r| signed.iter().any(|(s, _, _)| s == r));
-        if !both {
-            return Ok(false);
-        }
-        self.send_answer(user, &card).await?;
-        Ok(true)
-    }
-
-    async fn send_answer(&self, user: &StaffUser, card: &Card) -> Result<(), AppealError> {
-        let now = self.clock.now();
-        let a = self.store.appeal(card.id).await?;
         let body = self.store.body(card.body_id).await?;
         let executor = match card.executor_id {
             Some(id) => self
@@ -1236,25 +1196,193 @@ impl App {
             None => String::new(),
         };
         let code = verification_code();
-        let decision = card.decision.clone().unwrap_or_default();
         let document = serde_json::json!({
             "otinish": "answer/1",
             "appeal": card.id,
             "registration_number": card.reg_number.as_ref().map(|n| n.to_string()),
             "body": body.code,
             "body_name": body.name.ru,
+            "body_bin": body.bin,
             "executor": executor,
-            "decision": decision,
+            "decision": card.decision,
             "answer": card.answer,
-            "executed_at": now.to_rfc3339(),
+            "prepared_at": now.to_rfc3339(),
             "verification_code": code,
         })
         .to_string();
-        let signature = self
+        Ok(self
+            .store
+            .answer_draft(card.id, &document, &code, now)
+            .await?)
+    }
+
+    /// A demo staff member's GOST key under the demo CA (demo mode only): their registered
+    /// IIN, their body's BIN and name, the first head's role for a head.
+    pub fn demo_staff_key(
+        &self,
+        user: &StaffUser,
+        body: &otinish_domain::model::Body,
+    ) -> Result<otinish_pki::sign::SigningKey, AppealError> {
+        use otinish_domain::signature::StaffSignatureProblem;
+        let keys = self
             .pki
-            .server_key
-            .sign_cms(document.as_bytes(), true, now)
+            .demo_keys
+            .as_ref()
+            .filter(|_| self.config.demo)
+            .ok_or(AppealError::OwnKeyNeeded)?;
+        let iin = user.iin.clone().ok_or(AppealError::StaffSignature(
+            StaffSignatureProblem::NoIinRegistered,
+        ))?;
+        let bin = body.bin.clone().ok_or(AppealError::StaffSignature(
+            StaffSignatureProblem::NoBinRegistered,
+        ))?;
+        let (surname, name) = user
+            .full_name
+            .split_once(' ')
+            .unwrap_or((user.full_name.as_str(), ""));
+        let subject = otinish_pki::sign::KzSubject {
+            surname: surname.to_uppercase(),
+            name: name.to_uppercase(),
+            patronymic: None,
+            iin,
+            organization: Some(body.name.ru.clone()),
+            bin: Some(bin),
+            email: None,
+        };
+        let purpose = if user.has_role(Role::Head) {
+            otinish_pki::gost_ca::Purpose::Signing
+        } else {
+            otinish_pki::gost_ca::Purpose::Employee
+        };
+        otinish_pki::sign::demo_key(
+            &keys.0,
+            &keys.1,
+            &format!("staff-{}", user.id),
+            &subject,
+            purpose,
+            self.clock.now(),
+        )
+        .map_err(|e| AppealError::Internal(e.to_string()))
+    }
+
+    /// EA-09: the head and the documentation office each sign the answer with their own key
+    /// (NCALayer, eGov mobile; the demo key in demo mode): the signature must be over the
+    /// answer document, by the staff member's registered IIN, an employee's key of the body's
+    /// BIN, and for the head one that may sign for the body. Once both have signed, the two
+    /// signatures are joined into one signed answer, sent to the applicant (EA-07.5) and to
+    /// every applicant of an attached appeal (VA-12). Returns whether it was sent.
+    pub async fn sign_answer(
+        &self,
+        user: &StaffUser,
+        card_id: i64,
+        signature: Option<&[u8]>,
+    ) -> Result<bool, AppealError> {
+        use otinish_domain::signature::{staff_signature_fits, Signatory};
+        let card = self.store.card(card_id).await?;
+        let (role, signatory) = if user.has_role(Role::Head) {
+            ("head", Signatory::Head)
+        } else if user.has_role(Role::Registrar) {
+            ("registrar", Signatory::Registrar)
+        } else {
+            return Err(AppealError::Forbidden);
+        };
+        Self::authorize(user, &card, &[Role::Head, Role::Registrar])?;
+        if card.state != CardState::Decided {
+            return Err(AppealError::NotAllowed(
+                "only a decided appeal's answer can be signed".into(),
+            ));
+        }
+        let now = self.clock.now();
+        let body = self.store.body(card.body_id).await?;
+        let (document, code) = self.answer_document(&card).await?;
+        let signed = self.store.answer_signatures(card_id).await?;
+        if !signed.iter().any(|(r, _, _)| r == role) {
+            let cms = match signature {
+                Some(s) => otinish_pki::decode_signature(s).map_err(AppealError::Signature)?,
+                None => self
+                    .demo_staff_key(user, &body)?
+                    .sign_cms(document.as_bytes(), true, now)
+                    .map_err(|e| AppealError::Internal(e.to_string()))?,
+            };
+            let (v, check) = self
+                .check_signature(&cms, Some(document.as_bytes()), now)
+                .await
+                .map_err(AppealError::Signature)?;
+            if v.signers.len() != 1 {
+                return Err(AppealError::NotAllowed(
+                    "one signature at a time: sign the answer alone".into(),
+                ));
+            }
+            staff_signature_fits(
+                signatory,
+                user.iin.as_deref(),
+                body.bin.as_deref(),
+                v.signer.iin.as_ref().map(|i| i.as_str()),
+                v.signer.bin.as_ref().map(|b| b.as_str()),
+                &check.roles,
+            )
+            .map_err(AppealError::StaffSignature)?;
+            self.store
+                .add_answer_signature(
+                    card_id,
+                    role,
+                    user.id,
+                    now,
+                    Some(&cms),
+                    JournalDraft::new(
+                        now,
+                        format!("staff:{}", user.id),
+                        "",
+                        format!("sign_answer_{role}"),
+                    )
+                    .details(
+                        serde_json::json!({
+                            "certificate_serial": v.signer.serial,
+                            "algorithm": check.algorithm,
+                            "revocation": check.revocation,
+                        })
+                        .to_string(),
+                    ),
+                )
+                .await?;
+        }
+        let signed = self.store.answer_signature_documents(card_id).await?;
+        let both = ["head", "registrar"]
+            .iter()
+            .all(|r| signed.iter().any(|(s, _)| s == r));
+        if !both {
+            return Ok(false);
+        }
+        let parts: Vec<&[u8]> = signed.iter().map(|(_, s)| s.as_slice()).collect();
+        let joined = otinish_pki::sign::join_signatures(&parts)
             .map_err(|e| AppealError::Internal(e.to_string()))?;
+        self.send_answer(user, &card, document, code, joined)
+            .await?;
+        Ok(true)
+    }
+
+    /// Sends the signed answer: stored with its verification code, the applicant told (EA-07.5),
+    /// and every attached appeal's applicant too (VA-12).
+    async fn send_answer(
+        &self,
+        user: &StaffUser,
+        card: &Card,
+        document: String,
+        code: String,
+        signature: Vec<u8>,
+    ) -> Result<(), AppealError> {
+        let now = self.clock.now();
+        let a = self.store.appeal(card.id).await?;
+        let executor = match card.executor_id {
+            Some(id) => self
+                .store
+                .staff(id)
+                .await
+                .map(|s| s.full_name)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let decision = card.decision.clone().unwrap_or_default();
         let tr = Tr::new(a.lang);
         let args = vec![
             ("appeal", card.id.to_string()),

@@ -90,6 +90,22 @@ pub struct WebConfig {
     pub conference: conference::Conference,
     /// PR-02: the bearer token of the "E-appeals" import endpoint; none closes it.
     pub e_appeals_token: Option<String>,
+    /// Where the pages reach NCALayer: `wss://127.0.0.1:13579/` (tests point it at a mock).
+    pub ncalayer_url: String,
+}
+
+/// Where NCALayer listens on a person's machine.
+pub const NCALAYER_URL: &str = "wss://127.0.0.1:13579/";
+
+impl WebConfig {
+    /// NCALayer's address, the default when none is set.
+    pub fn ncalayer(&self) -> &str {
+        if self.ncalayer_url.is_empty() {
+            NCALAYER_URL
+        } else {
+            &self.ncalayer_url
+        }
+    }
 }
 
 /// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
@@ -101,6 +117,9 @@ pub struct Pki {
     /// Revocation of signers' certificates beyond the trust folder's lists (CRLs fetched from
     /// distribution points, OCSP).
     pub revocation: revocation::Revocation,
+    /// Demo mode only: where demo keys are kept and the trust folder their CA's root goes
+    /// to, so a demo staff member's key can be issued when first needed.
+    pub demo_keys: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// A demo applicant whose key the server holds (demo mode only).
@@ -176,6 +195,13 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// `scheme://host:port` of a URL (what a CSP source names).
+fn state_origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("wss", url));
+    let host = rest.split('/').next().unwrap_or(rest);
+    format!("{scheme}://{host}")
+}
+
 /// The whole router with its layers.
 pub fn router(app: Arc<App>) -> Router {
     let bench = app.config.bench_endpoints;
@@ -186,8 +212,14 @@ pub fn router(app: Arc<App>) -> Router {
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     let state = AppState(app);
-    let csp = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-               connect-src 'self' wss://127.0.0.1:13579; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+    // The pages talk to NCALayer on the person's own machine, and to nothing else outside.
+    let ncalayer = state_origin(state.config.ncalayer());
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+         connect-src 'self' {ncalayer}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    );
+    let csp = HeaderValue::from_str(&csp)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
     routes::table(bench)
         .router(state.clone())
         .fallback(pages::not_found)
@@ -202,7 +234,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(csp),
+            csp,
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,

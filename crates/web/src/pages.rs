@@ -25,6 +25,8 @@ pub struct Layout {
     pub path: String,
     /// EA-16: planned outages and other announcements, in the reader's language.
     pub announcements: Vec<String>,
+    /// Where the pages reach NCALayer.
+    pub ncalayer_url: String,
 }
 
 impl Layout {
@@ -138,6 +140,7 @@ impl Layout {
             }
         }
         Self {
+            ncalayer_url: app.config.ncalayer().to_owned(),
             announcements,
             applicant: ctx.applicant.clone(),
             staff_links,
@@ -186,6 +189,7 @@ pub fn page_error_message(ctx: &Ctx, status: StatusCode, message: String) -> Res
             footer: String::new(),
             path: ctx.path.clone(),
             announcements: vec![],
+            ncalayer_url: crate::NCALAYER_URL.into(),
         },
         message,
     };

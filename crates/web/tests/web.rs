@@ -117,6 +117,7 @@ fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
         server_key,
         demo_signers,
         revocation: otinish_web::revocation::Revocation::new(Default::default(), None),
+        demo_keys: Some((dir.join("keys"), trust_dir.clone())),
     }
 }
 
@@ -1385,7 +1386,49 @@ impl TestApp {
             )
             .await
             .unwrap();
+        self.register_identity(login).await;
         self.login(login).await
+    }
+
+    /// EA-09: the staff member's IIN (a made-up twelve digits, unique per login) and their
+    /// body's BIN, so that they can sign with their (demo) key.
+    async fn register_identity(&self, login: &str) {
+        use std::hash::{Hash, Hasher};
+        let now = self.app.clock.now();
+        let staff = self.app.store.staff_credentials(login).await.unwrap().0;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        login.hash(&mut h);
+        let iin = otinish_domain::ids::Iin::from_certificate(&format!(
+            "{:012}",
+            h.finish() % 1_000_000_000_000
+        ))
+        .unwrap();
+        self.app
+            .store
+            .set_staff_iin(
+                staff.id,
+                Some(&iin),
+                JournalDraft::new(now, "test", "", "set_staff_iin"),
+            )
+            .await
+            .unwrap();
+        if let Some(body_id) = staff.body_id {
+            let body = self.app.store.body(body_id).await.unwrap();
+            if body.bin.is_none() {
+                let bin =
+                    otinish_domain::ids::Bin::from_certificate(&format!("9401400{:05}", body_id))
+                        .unwrap();
+                self.app
+                    .store
+                    .set_body_bin(
+                        body_id,
+                        Some(&bin),
+                        JournalDraft::new(now, "test", "", "set_body_bin"),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     async fn login(&self, login: &str) -> (String, String) {
@@ -1721,15 +1764,109 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         due(t.app.store.deadlines(id).await.unwrap())
     );
 
-    // EA-09: the head and the registrar sign; then the answer goes out.
+    // EA-09: the head and the registrar sign with their own keys; then the answer goes out.
+    // The answer document is what they sign: the card shows it.
+    let page = t.get(&format!("/staff/cards/{id}"), &head).await;
+    let document = t
+        .app
+        .answer_document(&t.app.store.card(id).await.unwrap())
+        .await
+        .unwrap()
+        .0;
+    assert!(
+        page.text.contains("id=\"answer-document\""),
+        "{}",
+        page.text
+    );
+    let head_user = t.app.store.staff_credentials("head").await.unwrap().0;
+    let body = t.app.store.body(mj.id).await.unwrap();
+    let key = |slug: &str, iin: &str, bin: Option<&str>, purpose| {
+        otinish_pki::sign::demo_key(
+            &t._dir.path().join("keys"),
+            &t._dir.path().join("trust"),
+            slug,
+            &otinish_pki::sign::KzSubject {
+                surname: "БАСШЫ".into(),
+                name: "ТЕСТ".into(),
+                patronymic: None,
+                iin: iin.into(),
+                organization: Some(body.name.ru.clone()),
+                bin: bin.map(str::to_owned),
+                email: None,
+            },
+            purpose,
+            t.app.clock.now(),
+        )
+        .unwrap()
+    };
+    let sign_with = |k: otinish_pki::sign::SigningKey| {
+        use base64::Engine;
+        let cms = k
+            .sign_cms(document.as_bytes(), true, t.app.clock.now())
+            .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(cms)
+    };
+    use otinish_pki::gost_ca::Purpose;
+    let head_iin = head_user.iin.clone().unwrap();
+    let bin = body.bin.clone().unwrap();
+    for (k, want) in [
+        // Someone else's key of the same body.
+        (
+            key("t-other", "850315400124", Some(&bin), Purpose::Signing),
+            "ключ принадлежит другому человеку",
+        ),
+        // The head's own personal key: not an employee's of this body.
+        (
+            key("t-personal", &head_iin, None, Purpose::Signing),
+            "не является ключом сотрудника этого органа",
+        ),
+        // The head's employee key without the right to sign.
+        (
+            key("t-employee", &head_iin, Some(&bin), Purpose::Employee),
+            "первый руководитель или лицо с правом подписи",
+        ),
+    ] {
+        let sig = sign_with(k);
+        let r = t
+            .post_form(
+                &format!("/staff/cards/{id}/sign"),
+                &head,
+                &format!(
+                    "csrf={hcsrf}&signature={}",
+                    sig.replace('+', "%2B")
+                        .replace('/', "%2F")
+                        .replace('=', "%3D")
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{want}");
+        assert!(
+            r.text.contains(want),
+            "{want}: {}",
+            between(&r.text, "<main", "</main>")
+        );
+    }
+    assert!(t.app.store.answer_signatures(id).await.unwrap().is_empty());
+    // The head's first-head key of this body: accepted.
+    let sig = sign_with(key("t-head", &head_iin, Some(&bin), Purpose::Signing));
     let r = t
         .post_form(
             &format!("/staff/cards/{id}/sign"),
             &head,
-            &format!("csrf={hcsrf}"),
+            &format!(
+                "csrf={hcsrf}&signature={}",
+                sig.replace('+', "%2B")
+                    .replace('/', "%2F")
+                    .replace('=', "%3D")
+            ),
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        between(&r.text, "<main", "</main>")
+    );
     assert_eq!(
         t.app.store.card(id).await.unwrap().state,
         CardState::Decided,
@@ -1747,6 +1884,42 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         t.app.store.card(id).await.unwrap().state,
         CardState::Answered
     );
+    // The signed answer is one SignedData with both signatures, the head's and the
+    // registrar's (their registered IINs), over the document they were shown.
+    let answer = t
+        .app
+        .store
+        .signed_documents(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kind == "answer")
+        .unwrap();
+    assert_eq!(answer.document, document);
+    let v =
+        otinish_pki::verify(&answer.signature, None, &t.app.pki.trust, t.app.clock.now()).unwrap();
+    let mut iins: Vec<String> = v
+        .signers
+        .iter()
+        .map(|s| s.identity.iin.as_ref().unwrap().to_string())
+        .collect();
+    iins.sort();
+    let registrar_iin = t
+        .app
+        .store
+        .staff_credentials("reg")
+        .await
+        .unwrap()
+        .0
+        .iin
+        .unwrap();
+    let mut want = vec![head_iin.clone(), registrar_iin];
+    want.sort();
+    assert_eq!(iins, want);
+    assert!(v
+        .signers
+        .iter()
+        .all(|s| s.identity.bin.as_ref().map(|b| b.as_str()) == Some(bin.as_str())));
 
     // EA-10: the case goes to the archive.
     let r = t

@@ -889,3 +889,17 @@ sig-signing-certificate-mismatch = the signed attributes name another certificat
 sig-authentication-only = this key is for signing in (authentication) only; sign with your signing key
 sig-role-not-allowed = the signer may not sign for the organisation: the certificate gives neither the first head's role nor the right to sign
 sig-revocation-unknown = it could not be checked whether the certificate is revoked: the revocation list and the OCSP responder are unreachable; try again later
+signin-ncalayer-cancelled = Signing was cancelled: the NCALayer window was closed without choosing a key.
+signin-ncalayer-failed = NCALayer could not sign:
+
+# EA-09: staff sign with their own keys
+staff-sig-no-iin = no IIN is registered for you: an administrator must enter it so that your key can be recognised
+staff-sig-no-bin = no BIN is registered for the body: an administrator must enter it
+staff-sig-not-their-key = the key belongs to someone else: sign with your own key
+staff-sig-not-this-body = the key is not an employee's key of this body (another BIN, or a personal key)
+staff-sig-no-right-to-sign = the answer is signed for the body by its first head or someone with the right to sign: the certificate gives neither
+staff-sig-authentication-only = the key is for signing in only: sign with your signing key
+staff-sig-own-key = sign with your own key (NCALayer or eGov mobile)
+staff-sign-ncalayer = Sign the answer with NCALayer
+staff-sign-demo = Sign with the demo key
+staff-sign-document = The document to sign
