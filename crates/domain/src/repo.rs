@@ -500,6 +500,39 @@ pub trait RevocationRepo: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// A signing by eGov mobile (QR) in progress: what the phone is to sign, and its signature once
+/// sent back. The link's token is kept as a hash; the phone's bearer token is handed out once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MobileSigning {
+    pub id_hash: String,
+    pub auth_token: String,
+    pub link_read: bool,
+    pub description: String,
+    pub document: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub signature: Option<Vec<u8>>,
+    pub signed_at: Option<DateTime<Utc>>,
+}
+
+/// Signings by eGov mobile, shared by every node.
+#[async_trait]
+pub trait MobileSigningRepo: Send + Sync {
+    async fn create_mobile_signing(&self, m: &MobileSigning) -> StoreResult<()>;
+    async fn mobile_signing(&self, id_hash: &str) -> StoreResult<MobileSigning>;
+    /// Marks the link read; `Ok(true)` for the first reader only.
+    async fn read_mobile_link(&self, id_hash: &str) -> StoreResult<bool>;
+    /// Stores the phone's signature once, while the signing has not expired; `Ok(false)` when
+    /// it had expired or was already signed.
+    async fn put_mobile_signature(
+        &self,
+        id_hash: &str,
+        signature: &[u8],
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+    async fn delete_expired_mobile_signings(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+}
+
 /// A document the server signed, before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSignedDocument {
@@ -1407,6 +1440,7 @@ pub trait Store:
     + JournalRepo
     + AppealRepo
     + RevocationRepo
+    + MobileSigningRepo
     + NoticeRepo
     + ApplicantAuthRepo
     + AnnouncementRepo

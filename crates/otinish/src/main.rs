@@ -846,12 +846,13 @@ async fn serve(
                 .filter(|t| !t.is_empty())
                 .or_else(|| cfg.demo.then(|| demo::E_APPEALS_TOKEN.to_owned())),
             ncalayer_url: cfg.ncalayer_url.clone(),
+            operator: Default::default(),
         },
         metrics: Default::default(),
         started_at: Utc::now(),
         announcements: Default::default(),
     });
-    // Background work: expired sessions are removed every hour.
+    // Background work: expired sessions and eGov mobile signings are removed every hour.
     let sweeper = store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -859,6 +860,9 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = sweeper.delete_expired_sessions(Utc::now()).await {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+            if let Err(e) = sweeper.delete_expired_mobile_signings(Utc::now()).await {
+                tracing::warn!(error = %e, "mobile signing sweep failed");
             }
         }
     });

@@ -2967,3 +2967,75 @@ on_both!(
     ea_06_revocation_lists_and_pending_checks,
     revocation_lists_and_pending_checks
 );
+
+/// A signing by eGov mobile: stored, read back, signed once while it lasts, refused once
+/// expired or already signed, swept an hour after expiry.
+async fn mobile_signings(db: &Db) {
+    let s = db.store();
+    let at = t("2026-03-02");
+    let m = MobileSigning {
+        id_hash: "a".repeat(64),
+        auth_token: "b".repeat(64),
+        link_read: false,
+        description: "Вход в Otinish".into(),
+        document: b"otinish-sign-in:123".to_vec(),
+        created_at: at,
+        expires_at: at + chrono::Duration::seconds(180),
+        signature: None,
+        signed_at: None,
+    };
+    s.create_mobile_signing(&m).await.unwrap();
+    assert_eq!(s.mobile_signing(&m.id_hash).await.unwrap(), m);
+    assert!(matches!(
+        s.mobile_signing("nope").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(
+        s.read_mobile_link(&m.id_hash).await.unwrap(),
+        "the first reader"
+    );
+    assert!(
+        !s.read_mobile_link(&m.id_hash).await.unwrap(),
+        "only the first"
+    );
+    let late = at + chrono::Duration::seconds(200);
+    assert!(
+        !s.put_mobile_signature(&m.id_hash, b"cms", late)
+            .await
+            .unwrap(),
+        "expired"
+    );
+    let on_time = at + chrono::Duration::seconds(60);
+    assert!(s
+        .put_mobile_signature(&m.id_hash, b"cms", on_time)
+        .await
+        .unwrap());
+    assert!(
+        !s.put_mobile_signature(&m.id_hash, b"other", on_time)
+            .await
+            .unwrap(),
+        "once"
+    );
+    let got = s.mobile_signing(&m.id_hash).await.unwrap();
+    assert_eq!(
+        (got.signature, got.signed_at),
+        (Some(b"cms".to_vec()), Some(on_time))
+    );
+    assert_eq!(
+        s.delete_expired_mobile_signings(late).await.unwrap(),
+        0,
+        "kept an hour"
+    );
+    assert_eq!(
+        s.delete_expired_mobile_signings(late + chrono::Duration::hours(2))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+on_both!(
+    /// Signing with eGov mobile by QR: the exchange kept for every node.
+    mobile_signing_by_qr,
+    mobile_signings
+);

@@ -15,6 +15,7 @@ pub mod eappeal;
 pub mod error;
 pub mod i18n;
 pub mod metrics;
+pub mod mgov;
 pub mod notify;
 pub mod pages;
 pub mod pr;
@@ -92,6 +93,25 @@ pub struct WebConfig {
     pub e_appeals_token: Option<String>,
     /// Where the pages reach NCALayer: `wss://127.0.0.1:13579/` (tests point it at a mock).
     pub ncalayer_url: String,
+    /// Who runs the deployment, as the eGov mobile app shows it when asked to sign.
+    pub operator: Operator,
+}
+
+/// The organisation that runs the deployment.
+#[derive(Debug, Clone)]
+pub struct Operator {
+    pub name: otinish_domain::Names,
+    /// Its BIN (empty when not set).
+    pub bin: String,
+}
+
+impl Default for Operator {
+    fn default() -> Self {
+        Self {
+            name: otinish_domain::Names::new("Otinish", "Otinish", "Otinish"),
+            bin: String::new(),
+        }
+    }
 }
 
 /// Where NCALayer listens on a person's machine.

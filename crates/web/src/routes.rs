@@ -7,7 +7,7 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, api, api_appeals, auth, cabinet, desk, metrics, pages, pr_pages, reception_pages,
+    access, api, api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages,
     reports, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
@@ -280,6 +280,16 @@ pub fn table(bench: bool) -> Table {
         "/api/v1/auth/signin",
         &[("POST", Session)],
         post(api_appeals::signin),
+    )
+    // Signing with eGov mobile by QR: the page starts and polls; the phone reads the link and
+    // its documents and sends the signature back (each step holds a secret token).
+    .add("/sign/mobile", &[("POST", Session)], post(mgov::start))
+    .add("/sign/mobile/{id}", &[("GET", Secret)], get(mgov::status))
+    .add("/mgov/{id}", &[("GET", Secret)], get(mgov::link))
+    .add(
+        "/mgov/{id}/documents",
+        &[("GET", Secret), ("PUT", Secret)],
+        get(mgov::documents).put(mgov::signed),
     )
     // The applicant's cabinet.
     .add("/cabinet", &[("GET", Applicant)], get(cabinet::cabinet))

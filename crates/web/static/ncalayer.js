@@ -1,12 +1,22 @@
-// Signing through NCALayer, the desktop signer of Kazakhstan's national PKI (NCA RK).
-// NCALayer listens on wss://127.0.0.1:13579 (the page's <meta name="otinish-ncalayer">). The
-// current module is kz.gov.pki.knca.basics, method "sign": a CMS (attached content for the
-// documents here), restricted to keys whose extended key usage fits — the signing one
-// (1.3.6.1.5.5.7.3.4) for documents, the authentication one (1.3.6.1.5.5.7.3.2) for signing
-// in. Older NCALayer versions have only kz.gov.pki.knca.commonUtils, method
-// createCAdESFromBase64: it is used when "basics" is refused. The message shapes follow the
-// public client sigex-kz/ncalayer-js-client. The key never leaves the person's machine; the
-// server only verifies the result.
+// Signing on the person's own side: with NCALayer, the desktop signer of Kazakhstan's national
+// PKI (NCA RK), or with the eGov mobile app by QR code. The key never leaves the person's
+// machine or phone; the server only verifies the result.
+//
+// NCALayer listens on wss://127.0.0.1:13579 (the page's <meta name="otinish-ncalayer">). Its
+// current module is kz.gov.pki.knca.basics, method "sign": a CMS (the content attached here),
+// restricted to keys whose extended key usage fits — the signing one (1.3.6.1.5.5.7.3.4) for
+// documents, the authentication one (1.3.6.1.5.5.7.3.2) for signing in. Older NCALayer
+// versions have only kz.gov.pki.knca.commonUtils, method createCAdESFromBase64: used when
+// "basics" is refused. The message shapes follow the public client sigex-kz/ncalayer-js-client.
+//
+// eGov mobile: the server registers the document (POST /sign/mobile) and answers with the QR
+// code to show; the app reads it, signs on the phone and sends the CMS to the server; the page
+// polls /sign/mobile/<id> and submits its form once the signature is there.
+//
+// A button <button class="js-sign" data-form=… data-kind=… data-via=…> signs: data-kind says
+// what (challenge, document: the form's data-sign; appeal, vks: the form's fields), data-via
+// how (ncalayer, mgov). The form carries the messages (data-missing, data-cancelled,
+// data-failed, data-expired) and a hidden "signature" field.
 (function () {
   "use strict";
 
@@ -54,8 +64,8 @@
     });
   }
 
-  // kz.gov.pki.knca.basics / sign; falls back to commonUtils on an old NCALayer.
-  function sign(base64Data, eku, lang) {
+  // kz.gov.pki.knca.basics / sign; commonUtils on an old NCALayer.
+  function ncalayer(base64Data, eku) {
     return ask({
       module: "kz.gov.pki.knca.basics",
       method: "sign",
@@ -65,7 +75,7 @@
         data: base64Data,
         signingParams: { decode: true, encapsulate: true, digested: false },
         signerParams: { extKeyUsageOids: [eku], chain: [] },
-        locale: lang
+        locale: document.documentElement.lang || "ru"
       }
     }).then(function (reply) {
       if (reply.status === true) {
@@ -90,80 +100,100 @@
     });
   }
 
-  function showError(form, button, e) {
-    var p = form.querySelector(".js-ncalayer-error");
-    if (!p) return;
-    var text = e.kind === "missing" ? button.dataset.missing
-      : e.kind === "cancelled" ? button.dataset.cancelled
-      : (button.dataset.failed || "") + " " + e.message;
-    p.textContent = text;
-    p.hidden = false;
-  }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
-  function lang() { return document.documentElement.lang || "ru"; }
+  // eGov mobile by QR: register, show the code, wait for the phone.
+  async function mgov(form, base64Data, purpose) {
+    var body = new URLSearchParams();
+    body.set("csrf", form.elements.csrf.value);
+    body.set("document", base64Data);
+    body.set("purpose", purpose);
+    var r = await fetch("/sign/mobile", { method: "POST", body: body, credentials: "same-origin" });
+    if (!r.ok) throw failure("failed", "HTTP " + r.status);
+    var started = await r.json();
+    var box = form.querySelector(".js-mgov-qr");
+    if (box) {
+      box.innerHTML = started.qr_svg; // made by the server from its own address
+      box.setAttribute("data-qr", started.qr);
+      box.hidden = false;
+    }
+    var hint = form.querySelector(".js-mgov-hint");
+    if (hint) hint.hidden = false;
+    try {
+      for (;;) {
+        await sleep(1500);
+        var s = await fetch("/sign/mobile/" + encodeURIComponent(started.id), { credentials: "same-origin" });
+        if (!s.ok) throw failure("failed", "HTTP " + s.status);
+        var state = await s.json();
+        if (state.state === "signed") return state.signature;
+        if (state.state === "expired") throw failure("expired");
+      }
+    } finally {
+      if (box) box.hidden = true;
+      if (hint) hint.hidden = true;
+    }
+  }
 
   async function sha256Hex(buffer) {
     var d = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
     return Array.prototype.map.call(d, function (b) { return b.toString(16).padStart(2, "0"); }).join("");
   }
 
-  function signAndSubmit(form, button, document, eku) {
-    var p = form.querySelector(".js-ncalayer-error");
-    if (p) p.hidden = true;
-    sign(toBase64(utf8(document)), eku, lang()).then(function (cms) {
-      form.elements.signature.value = cms;
-      form.submit();
-    }, function (e) { showError(form, button, e); });
+  function fieldsOf(form, skip) {
+    var fields = {};
+    Array.prototype.forEach.call(form.elements, function (el) {
+      if (!el.name || el.readOnly || skip.indexOf(el.name) >= 0) return;
+      if (el.type === "checkbox") fields[el.name] = el.checked;
+      else fields[el.name] = el.value;
+    });
+    return fields;
   }
 
-  // Sign-in: the challenge, with the authentication key.
-  document.querySelectorAll(".js-ncalayer").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var form = document.getElementById(button.dataset.form);
-      signAndSubmit(form, button, form.dataset.sign, button.dataset.eku === "signing" ? SIGNING : AUTHENTICATION);
-    });
-  });
-
-  // A prepared document (a staff member's answer, a record): the form carries it.
-  document.querySelectorAll(".js-ncalayer-document").forEach(function (button) {
-    button.addEventListener("click", function () {
-      var form = document.getElementById(button.dataset.form);
-      signAndSubmit(form, button, form.dataset.sign, SIGNING);
-    });
-  });
-
-  // An appeal: the card's fields and the digests of the attached files.
-  document.querySelectorAll(".js-ncalayer-appeal").forEach(function (button) {
-    button.addEventListener("click", async function () {
-      var form = document.getElementById(button.dataset.form);
-      var fields = {};
-      Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.readOnly || ["csrf", "signature", "idempotency_key", "file", "demo_sign"].indexOf(el.name) >= 0) return;
-        if (el.type === "checkbox") fields[el.name] = el.checked;
-        else fields[el.name] = el.value;
-      });
+  // What a button signs.
+  async function documentOf(form, kind) {
+    if (kind === "appeal") {
+      var fields = fieldsOf(form, ["csrf", "signature", "idempotency_key", "file", "demo_sign"]);
       var files = [];
       var input = form.elements.file;
       for (var i = 0; input && i < input.files.length; i++) {
         var f = input.files[i];
         files.push({ name: f.name, sha256: await sha256Hex(await f.arrayBuffer()), size: f.size });
       }
-      var doc = JSON.stringify({ otinish: "appeal/1", applicant_type: form.dataset.applicantType, form: fields, files: files });
-      signAndSubmit(form, button, doc, SIGNING);
-    });
-  });
+      return JSON.stringify({ otinish: "appeal/1", applicant_type: form.dataset.applicantType, form: fields, files: files });
+    }
+    if (kind === "vks") {
+      return JSON.stringify({ otinish: "vks-request/1", form: fieldsOf(form, ["csrf", "signature", "demo_sign", "body"]) });
+    }
+    return form.dataset.sign;
+  }
 
-  // A request for a VKS reception (VC-02, VC-03): the form's fields.
-  document.querySelectorAll(".js-ncalayer-vks").forEach(function (button) {
-    button.addEventListener("click", function () {
+  function showError(form, e) {
+    var p = form.querySelector(".js-sign-error");
+    if (!p) return;
+    var text = e.kind === "missing" ? form.dataset.missing
+      : e.kind === "cancelled" ? form.dataset.cancelled
+      : e.kind === "expired" ? form.dataset.expired
+      : (form.dataset.failed || "") + " " + e.message;
+    p.textContent = text;
+    p.hidden = false;
+  }
+
+  document.querySelectorAll(".js-sign").forEach(function (button) {
+    button.addEventListener("click", async function () {
       var form = document.getElementById(button.dataset.form);
-      var fields = {};
-      Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.readOnly || ["csrf", "signature", "demo_sign", "body"].indexOf(el.name) >= 0) return;
-        fields[el.name] = el.value;
-      });
-      var doc = JSON.stringify({ otinish: "vks-request/1", form: fields });
-      signAndSubmit(form, button, doc, SIGNING);
+      var p = form.querySelector(".js-sign-error");
+      if (p) p.hidden = true;
+      var kind = button.dataset.kind;
+      try {
+        var data = toBase64(utf8(await documentOf(form, kind)));
+        var cms = button.dataset.via === "mgov"
+          ? await mgov(form, data, button.dataset.purpose || "appeal")
+          : await ncalayer(data, kind === "challenge" ? AUTHENTICATION : SIGNING);
+        form.elements.signature.value = cms;
+        form.submit();
+      } catch (e) {
+        showError(form, e.kind ? e : failure("failed", e.message));
+      }
     });
   });
 })();

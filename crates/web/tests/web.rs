@@ -264,6 +264,22 @@ impl TestApp {
         .await
     }
 
+    async fn put_json(&self, uri: &str, cookies: &str, json: &str) -> Reply {
+        let req = Request::put(uri)
+            .header(header::COOKIE, cookies)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_owned()))
+            .unwrap_or_default();
+        reply(
+            self.router
+                .clone()
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|e| match e {}),
+        )
+        .await
+    }
+
     async fn post_form(&self, uri: &str, cookies: &str, form: &str) -> Reply {
         let req = Request::post(uri)
             .header(header::COOKIE, cookies)
@@ -698,10 +714,10 @@ async fn authorisation_matrix_covers_every_route() {
     for rule in &table {
         let path = resource_path(rule.path);
         for (who, jar, csrf, roles) in &callers {
-            let r = if rule.method == "GET" {
-                t.get(&path, jar).await
-            } else {
-                t.post_form(&path, jar, &format!("csrf={csrf}")).await
+            let r = match rule.method {
+                "GET" => t.get(&path, jar).await,
+                "PUT" => t.put_json(&path, jar, "{}").await,
+                _ => t.post_form(&path, jar, &format!("csrf={csrf}")).await,
             };
             checked += 1;
             let location = r
@@ -6452,4 +6468,183 @@ async fn ea_06_unreachable_revocation_accepted_with_a_mark_then_checked_again() 
         .revocation
         .is_pending());
     server.abort();
+}
+
+fn form_b64(s: &str) -> String {
+    s.replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
+}
+
+async fn mgov_start(t: &TestApp, jar: &str, csrf: &str, doc: &[u8]) -> Reply {
+    use base64::Engine;
+    let doc = base64::engine::general_purpose::STANDARD.encode(doc);
+    t.post_form(
+        "/sign/mobile",
+        jar,
+        &format!("csrf={csrf}&purpose=signin&document={}", form_b64(&doc)),
+    )
+    .await
+}
+
+async fn mgov_poll(t: &TestApp, id: &str) -> serde_json::Value {
+    let r = t.get(&format!("/sign/mobile/{id}"), "").await;
+    serde_json::from_str(&r.text).unwrap()
+}
+
+/// The phone's request with its bearer token.
+async fn phone(t: &TestApp, method: &str, uri: &str, bearer: &str, body: &str) -> Reply {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::AUTHORIZATION, format!("Bearer {bearer}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    reply(
+        t.router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {}),
+    )
+    .await
+}
+
+/// Signing with eGov mobile by QR, with a scripted phone: the page registers the sign-in
+/// challenge and gets the QR text `mobileSign:<link>`; the phone reads the link (description,
+/// expiry, organisation, documents' address and a bearer token, given once), fetches the
+/// document with the token, signs it with its key and sends the CMS back with PUT; the page's
+/// poll hands the signature over and signing in goes through. A link lasts 180 seconds: after
+/// that the phone is turned away and the page told it expired; a wrong token is refused.
+#[tokio::test]
+async fn mgov_sign_in_through_a_scripted_phone() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let t = TestApp::new().await;
+    let page = t.get("/signin", "").await;
+    let csrf = page.cookie("otinish_csrf").unwrap();
+    let jar = format!("otinish_csrf={csrf}");
+    assert!(
+        page.text.contains("id=\"sign-mgov\""),
+        "the button is there"
+    );
+    let challenge = between(&page.text, "name=\"challenge\" value=\"", "\"").to_owned();
+    // Without the page's CSRF token nothing is registered.
+    let r = mgov_start(&t, &jar, &"0".repeat(64), challenge.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = mgov_start(&t, &jar, &csrf, challenge.as_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let started: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let qr = started["qr"].as_str().unwrap();
+    assert!(started["qr_svg"].as_str().unwrap().starts_with("<svg"));
+    let link = qr
+        .strip_prefix("mobileSign:http://otinish.test")
+        .unwrap()
+        .to_owned();
+    let id = started["id"].as_str().unwrap().to_owned();
+    assert_eq!(mgov_poll(&t, &id).await["state"], "waiting");
+
+    // The phone: API 1, the link.
+    let r = t.get(&link, "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let api1: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(api1["description"], "Вход в портал обращений");
+    assert!(api1["expiry_date"].as_str().unwrap().contains("+05:00"));
+    assert_eq!(api1["organisation"]["nameRu"], "Otinish");
+    assert_eq!(api1["document"]["auth_type"], "Token");
+    let token = api1["document"]["auth_token"].as_str().unwrap().to_owned();
+    let docs = api1["document"]["uri"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://otinish.test")
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        t.get(&link, "").await.status,
+        StatusCode::GONE,
+        "the link is read once"
+    );
+    // API 2: the documents, with the bearer token.
+    assert_eq!(
+        phone(&t, "GET", &docs, "wrong", "").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = phone(&t, "GET", &docs, &token, "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let api2: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(api2["signMethod"], "CMS_WITH_DATA");
+    let data = b64
+        .decode(
+            api2["documentsToSign"][0]["document"]["file"]["data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(data, challenge.as_bytes());
+    // The phone signs with its owner's key and sends the CMS back.
+    let key = t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "person")
+        .unwrap();
+    let cms = key.key.sign_cms(&data, true, t.app.clock.now()).unwrap();
+    let mut back = api2.clone();
+    back["documentsToSign"][0]["document"]["file"]["data"] =
+        serde_json::Value::String(b64.encode(&cms));
+    let back = back.to_string();
+    assert_eq!(
+        phone(&t, "PUT", &docs, "wrong", &back).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        phone(&t, "PUT", &docs, &token, &back).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        phone(&t, "PUT", &docs, &token, &back).await.status,
+        StatusCode::CONFLICT,
+        "once"
+    );
+    // The page's poll gets the signature and the form signs in with it.
+    let state = mgov_poll(&t, &id).await;
+    assert_eq!(state["state"], "signed");
+    let signature = state["signature"].as_str().unwrap();
+    let r = t
+        .post_form(
+            "/signin",
+            &jar,
+            &format!(
+                "csrf={csrf}&challenge={challenge}&signature={}",
+                form_b64(signature)
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        between(&r.text, "<main", "</main>")
+    );
+    assert!(r.cookie("otinish_applicant").is_some());
+
+    // Another: left to expire.
+    let r = mgov_start(&t, &jar, &csrf, b"otinish-sign-in:late").await;
+    let started: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    let link = started["qr"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("mobileSign:http://otinish.test")
+        .unwrap()
+        .to_owned();
+    let now = t.app.clock.now();
+    t.clock.set(now + chrono::Duration::seconds(181));
+    assert_eq!(t.get(&link, "").await.status, StatusCode::GONE);
+    assert_eq!(
+        mgov_poll(&t, started["id"].as_str().unwrap()).await["state"],
+        "expired"
+    );
+    t.clock.set(now);
 }

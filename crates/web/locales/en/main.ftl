@@ -903,3 +903,12 @@ staff-sig-own-key = sign with your own key (NCALayer or eGov mobile)
 staff-sign-ncalayer = Sign the answer with NCALayer
 staff-sign-demo = Sign with the demo key
 staff-sign-document = The document to sign
+
+# Signing with eGov mobile by QR
+mgov-sign = Sign with eGov mobile
+mgov-scan = Open eGov mobile (or eGov Business), choose "Sign by QR" and scan the code within 3 minutes. The page goes on by itself when the signature arrives.
+mgov-expired = The QR code has expired (3 minutes): press the button again for a new one.
+mgov-purpose-signin = Signing in to the appeals portal
+mgov-purpose-appeal = Signing an appeal
+mgov-purpose-reception = Signing a request for a reception by videoconference
+mgov-purpose-answer = Signing the answer to an appeal

@@ -903,3 +903,12 @@ staff-sig-own-key = өз кілтіңізбен қол қойыңыз (NCALayer 
 staff-sign-ncalayer = Жауапқа NCALayer арқылы қол қою
 staff-sign-demo = Демо-кілтпен қол қою
 staff-sign-document = Қол қойылатын құжат
+
+# Signing with eGov mobile by QR
+mgov-sign = eGov mobile арқылы қол қою
+mgov-scan = eGov mobile (немесе eGov Business) қосымшасын ашып, «QR бойынша қол қою» таңдаңыз да, кодты 3 минут ішінде сканерлеңіз. Қолтаңба келгенде бет өзі жалғасады.
+mgov-expired = QR-кодтың мерзімі өтті (3 минут): жаңасын алу үшін батырманы қайта басыңыз.
+mgov-purpose-signin = Өтініштер порталына кіру
+mgov-purpose-appeal = Өтінішке қол қою
+mgov-purpose-reception = Бейнебайланыс арқылы қабылдауға өтінімге қол қою
+mgov-purpose-answer = Өтінішке жауапқа қол қою

@@ -903,3 +903,12 @@ staff-sig-own-key = подпишите своим ключом (NCALayer или 
 staff-sign-ncalayer = Подписать ответ через NCALayer
 staff-sign-demo = Подписать демо-ключом
 staff-sign-document = Подписываемый документ
+
+# Signing with eGov mobile by QR
+mgov-sign = Подписать через eGov mobile
+mgov-scan = Откройте eGov mobile (или eGov Business), выберите «Подписать по QR» и отсканируйте код в течение 3 минут. Страница продолжит сама, когда подпись придёт.
+mgov-expired = Срок QR-кода истёк (3 минуты): нажмите кнопку снова, чтобы получить новый.
+mgov-purpose-signin = Вход в портал обращений
+mgov-purpose-appeal = Подписание обращения
+mgov-purpose-reception = Подписание заявки на приём по видеосвязи
+mgov-purpose-answer = Подписание ответа на обращение
