@@ -1192,6 +1192,588 @@ mod browser {
         (c, chromedriver)
     }
 
+    /// What the stand-in NCALayer does with the next request.
+    #[derive(Clone)]
+    enum Nca {
+        /// Not running: connections are closed at once.
+        Down,
+        /// The person closes the window without choosing a key.
+        Cancel,
+        /// Signs with this key (module kz.gov.pki.knca.basics).
+        Sign(std::sync::Arc<otinish_pki::sign::SigningKey>),
+        /// An old NCALayer: refuses "basics", signs through kz.gov.pki.knca.commonUtils.
+        Old(std::sync::Arc<otinish_pki::sign::SigningKey>),
+    }
+
+    /// A stand-in for NCALayer on loopback: a WebSocket server that greets as NCALayer does and
+    /// answers its two signing calls in their real message shapes (shared/DOMAIN.md;
+    /// sigex-kz/ncalayer-js-client), signing with whatever key the test gives it. It records
+    /// every request.
+    struct MockNcaLayer {
+        port: u16,
+        mode: std::sync::Arc<std::sync::Mutex<Nca>>,
+        requests: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for MockNcaLayer {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    /// One WebSocket frame's payload (text), unmasked; `None` at a close or the end.
+    async fn ws_read(s: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+        use tokio::io::AsyncReadExt;
+        let mut h = [0u8; 2];
+        s.read_exact(&mut h).await.ok()?;
+        if h[0] & 0x0f == 8 {
+            return None;
+        }
+        let mut len = u64::from(h[1] & 0x7f);
+        if len == 126 {
+            let mut b = [0u8; 2];
+            s.read_exact(&mut b).await.ok()?;
+            len = u64::from(u16::from_be_bytes(b));
+        } else if len == 127 {
+            let mut b = [0u8; 8];
+            s.read_exact(&mut b).await.ok()?;
+            len = u64::from_be_bytes(b);
+        }
+        let mut mask = [0u8; 4];
+        if h[1] & 0x80 != 0 {
+            s.read_exact(&mut mask).await.ok()?;
+        }
+        let mut data = vec![0u8; usize::try_from(len).ok()?];
+        s.read_exact(&mut data).await.ok()?;
+        for (i, b) in data.iter_mut().enumerate() {
+            *b ^= mask[i % 4];
+        }
+        Some(data)
+    }
+
+    async fn ws_send(s: &mut tokio::net::TcpStream, text: &str) {
+        let b = text.as_bytes();
+        let mut frame = vec![0x81u8];
+        if b.len() < 126 {
+            frame.push(b.len() as u8);
+        } else if b.len() < 65536 {
+            frame.push(126);
+            frame.extend((b.len() as u16).to_be_bytes());
+        } else {
+            frame.push(127);
+            frame.extend((b.len() as u64).to_be_bytes());
+        }
+        frame.extend_from_slice(b);
+        let _ = s.write_all(&frame).await;
+    }
+
+    impl MockNcaLayer {
+        async fn start() -> Self {
+            use base64::Engine;
+            use tokio::io::AsyncReadExt;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let mode = std::sync::Arc::new(std::sync::Mutex::new(Nca::Down));
+            let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let (m, r) = (mode.clone(), requests.clone());
+            let task = tokio::spawn(async move {
+                while let Ok((mut s, _)) = listener.accept().await {
+                    let mode = m.lock().unwrap().clone();
+                    let requests = r.clone();
+                    tokio::spawn(async move {
+                        if matches!(mode, Nca::Down) {
+                            return; // dropped: the page's WebSocket fails
+                        }
+                        // The opening handshake (RFC 6455 §4.2.2).
+                        let mut head = Vec::new();
+                        let mut byte = [0u8; 1];
+                        while !head.ends_with(b"\r\n\r\n") {
+                            if s.read_exact(&mut byte).await.is_err() {
+                                return;
+                            }
+                            head.push(byte[0]);
+                        }
+                        let head = String::from_utf8_lossy(&head).into_owned();
+                        let Some(key) = head.lines().find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("sec-websocket-key")
+                                .then(|| v.trim().to_owned())
+                        }) else {
+                            return;
+                        };
+                        let digest = ring::digest::digest(
+                            &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+                            format!("{key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11").as_bytes(),
+                        );
+                        let accept =
+                            base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+                        let _ = s
+                            .write_all(
+                                format!(
+                                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+                                     Connection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+                                )
+                                .as_bytes(),
+                            )
+                            .await;
+                        ws_send(&mut s, r#"{"result":{"version":"1.4"}}"#).await;
+                        while let Some(msg) = ws_read(&mut s).await {
+                            let Ok(req) = serde_json::from_slice::<serde_json::Value>(&msg) else {
+                                continue;
+                            };
+                            requests.lock().unwrap().push(req.clone());
+                            let module = req["module"].as_str().unwrap_or_default();
+                            let data = if module == "kz.gov.pki.knca.basics" {
+                                req["args"]["data"].as_str()
+                            } else {
+                                req["args"][2].as_str()
+                            }
+                            .and_then(|d| base64::engine::general_purpose::STANDARD.decode(d).ok())
+                            .unwrap_or_default();
+                            let sign = |k: &otinish_pki::sign::SigningKey| {
+                                base64::engine::general_purpose::STANDARD
+                                    .encode(k.sign_cms(&data, true, chrono::Utc::now()).unwrap())
+                            };
+                            let reply = match (&mode, module) {
+                                (Nca::Cancel, _) => serde_json::json!({"status": true, "body": {}}),
+                                (Nca::Sign(k), "kz.gov.pki.knca.basics") => {
+                                    serde_json::json!({"status": true, "body": {"result": [sign(k)]}})
+                                }
+                                (Nca::Old(_), "kz.gov.pki.knca.basics") => serde_json::json!({
+                                    "status": false, "code": "500",
+                                    "message": "module kz.gov.pki.knca.basics not found"
+                                }),
+                                (Nca::Old(k) | Nca::Sign(k), "kz.gov.pki.knca.commonUtils") => {
+                                    serde_json::json!({"code": "200", "responseObject": sign(k)})
+                                }
+                                _ => {
+                                    serde_json::json!({"status": false, "code": "500", "message": "unknown"})
+                                }
+                            };
+                            ws_send(&mut s, &reply.to_string()).await;
+                        }
+                    });
+                }
+            });
+            Self {
+                port,
+                mode,
+                requests,
+                task,
+            }
+        }
+
+        fn set(&self, mode: Nca) {
+            *self.mode.lock().unwrap() = mode;
+        }
+
+        fn requests(&self) -> Vec<serde_json::Value> {
+            self.requests.lock().unwrap().clone()
+        }
+    }
+
+    /// The shown error of a signing form once it appears.
+    async fn sign_error(c: &Client) -> String {
+        for _ in 0..100 {
+            let shown = c
+                .execute(
+                    "const e = document.querySelector('.js-sign-error'); \
+                     return e && !e.hidden ? e.textContent : '';",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            if let Some(t) = shown.as_str().filter(|t| !t.is_empty()) {
+                return t.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no signing error shown: {}", page(c).await);
+    }
+
+    /// A published NCA TEST key (vectors/test_p12_keys.json) with its certificate and the TEST
+    /// CA above it.
+    fn nca_test_key(id: &str) -> otinish_pki::sign::SigningKey {
+        use der::Decode;
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(kz_gost("vectors/test_p12_keys.json")).unwrap())
+                .unwrap();
+        let d = json["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["file"].as_str().unwrap_or_default().contains(id))
+            .and_then(|k| k["d_le"].as_str())
+            .unwrap()
+            .to_owned();
+        let d: Vec<u8> = (0..d.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&d[i..i + 2], 16).unwrap())
+            .collect();
+        let curve = const_oid::ObjectIdentifier::new_unwrap("1.2.398.3.10.1.1.2.2.1");
+        let key = otinish_pki::gost::PrivateKey::from_le_bytes(&curve, &d).unwrap();
+        let cert = x509_cert::Certificate::from_der(
+            &std::fs::read(kz_gost(&format!("p12-certs/GOST512_{id}.cer"))).unwrap(),
+        )
+        .unwrap();
+        let ca = x509_cert::Certificate::from_der(
+            &std::fs::read(kz_gost("test-pki/nca_gost2022_test.cer")).unwrap(),
+        )
+        .unwrap();
+        otinish_pki::sign::SigningKey::from_gost(key, cert, vec![ca]).unwrap()
+    }
+
+    /// EA-06, EA-09 through NCALayer in a browser, against a stand-in NCALayer that speaks its
+    /// protocol: with NCALayer not running, and with the window closed unsigned, the page says
+    /// each in Russian; an applicant holding a published NCA TEST key (GOST-512; the demo's
+    /// clock set inside its validity, the TEST PKI trusted) signs in with the authentication
+    /// usage asked for, and files an appeal through an old NCALayer (the commonUtils fallback);
+    /// the head and the registrar sign the answer each with their own key; the signed answer
+    /// carries both signatures and `otinish verify` accepts it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ea_browser_ncalayer_signing_with_own_keys() {
+        let Some(driver) = chromedriver() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let nca = MockNcaLayer::start().await;
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let ncalayer = format!("ws://127.0.0.1:{}/", nca.port);
+        let _server = server(
+            dir.path(),
+            port,
+            &[
+                "--demo-now",
+                "2025-05-30T10:00:00+05:00",
+                "--pki",
+                "test",
+                "--revocation-unreachable",
+                "accept",
+                "--ncalayer-url",
+                &ncalayer,
+            ],
+        );
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let (c, _driver) = browser(&driver, profile.path()).await;
+
+        // NCALayer not running; then the window closed without a key.
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        c.find(Locator::Id("sign-ncalayer"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let e = sign_error(&c).await;
+        assert!(e.contains("NCALayer не запущен"), "{e}");
+        nca.set(Nca::Cancel);
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        c.find(Locator::Id("sign-ncalayer"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let e = sign_error(&c).await;
+        assert!(e.contains("Подписание отменено"), "{e}");
+        shot(&c, "ncalayer-cancelled").await;
+
+        // The applicant signs in with the TEST individual's key.
+        let person = std::sync::Arc::new(nca_test_key("0d79679f360a2da49a631a0b1ac76f76c34b6f24"));
+        nca.set(Nca::Sign(person.clone()));
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_nav(&c, Locator::Id("sign-ncalayer")).await;
+        let h1 = text(&c, "h1").await;
+        assert!(h1.contains("ТЕСТОВ ТЕСТ"), "{h1}: {}", page(&c).await);
+        let signin = nca.requests().pop().unwrap();
+        assert_eq!(signin["module"], "kz.gov.pki.knca.basics");
+        assert_eq!(signin["method"], "sign");
+        assert_eq!(signin["args"]["format"], "cms");
+        assert_eq!(signin["args"]["signingParams"]["encapsulate"], true);
+        assert_eq!(
+            signin["args"]["signerParams"]["extKeyUsageOids"][0],
+            "1.3.6.1.5.5.7.3.2"
+        );
+
+        // The appeal, through an old NCALayer.
+        nca.set(Nca::Old(person));
+        c.goto(&format!("{base}/cabinet/appeals/new"))
+            .await
+            .unwrap();
+        choose(&c, "recipient", "Министерство юстиции").await;
+        choose(&c, "kind", "Заявление").await;
+        set(&c, "postal_address", "г. Астана, ул. Бейбитшилик 1").await;
+        set(
+            &c,
+            "content",
+            "Прошу разъяснить порядок апостилирования документов",
+        )
+        .await;
+        click_nav(&c, Locator::Id("sign-ncalayer")).await;
+        let url = c.current_url().await.unwrap();
+        assert!(
+            url.path().starts_with("/cabinet/appeals/"),
+            "{}",
+            page(&c).await
+        );
+        let id = url.path().rsplit('/').next().unwrap_or_default().to_owned();
+        let asked: Vec<String> = nca
+            .requests()
+            .iter()
+            .rev()
+            .take(2)
+            .map(|r| r["module"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            asked,
+            ["kz.gov.pki.knca.commonUtils", "kz.gov.pki.knca.basics"]
+        );
+
+        // Sent for execution and answered; then the head and the registrar sign with their own
+        // keys: employees' keys of the body (its BIN), with their registered IINs.
+        staff_login(&c, &base, "registrar.mj").await;
+        act(&c, &format!("{base}/staff/cards/{id}"), "action-send").await;
+        let card = page(&c).await;
+        assert!(
+            card.contains("ГОСТ Р 34.10-2015, 512 бит") && card.contains("физическое лицо"),
+            "{card}"
+        );
+        staff_login(&c, &base, "executor.mj").await;
+        c.goto(&format!("{base}/staff/cards/{id}")).await.unwrap();
+        set(&c, "decision", "explained").await;
+        set(&c, "answer", "Апостиль проставляется в ЦОН.").await;
+        click_nav(&c, Locator::Id("action-decide")).await;
+        let db = format!("sqlite://{}", dir.path().join("otinish.db").display());
+        let staff_key = |login: &'static str, purpose| {
+            let db = db.clone();
+            let keys = dir.path().join("keys");
+            async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+                let (iin, bin, body): (String, String, String) = sqlx::query_as(
+                    "SELECT s.iin, b.bin, b.name_ru FROM staff s JOIN body b ON b.id = s.body_id WHERE s.login = $1",
+                )
+                .bind(login)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+                let ca = otinish_pki::gost_ca::GostCa::load(
+                    &std::fs::read(keys.join("demo-ca.key")).unwrap(),
+                    &std::fs::read(keys.join("demo-ca.crt")).unwrap(),
+                )
+                .unwrap();
+                let at =
+                    |y| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, 1, 1, 0, 0, 0).unwrap();
+                std::sync::Arc::new(
+                    ca.issue_valid(
+                        &otinish_pki::sign::KzSubject {
+                            surname: login.to_uppercase(),
+                            name: "ТЕСТ".into(),
+                            patronymic: None,
+                            iin,
+                            organization: Some(body),
+                            bin: Some(bin),
+                            email: None,
+                        },
+                        purpose,
+                        at(2024),
+                        at(2028),
+                    )
+                    .unwrap(),
+                )
+            }
+        };
+        use otinish_pki::gost_ca::Purpose;
+        for (login, purpose) in [
+            ("head.mj", Purpose::Signing),
+            ("registrar.mj", Purpose::Employee),
+        ] {
+            nca.set(Nca::Sign(staff_key(login, purpose).await));
+            staff_login(&c, &base, login).await;
+            c.goto(&format!("{base}/staff/cards/{id}")).await.unwrap();
+            click_load(&c, Locator::Id("sign-ncalayer")).await;
+            let eku =
+                nca.requests().pop().unwrap()["args"]["signerParams"]["extKeyUsageOids"][0].clone();
+            assert_eq!(eku, "1.3.6.1.5.5.7.3.4");
+        }
+        assert_eq!(
+            text(&c, "#state").await,
+            "Ответ направлен",
+            "{}",
+            page(&c).await
+        );
+        shot(&c, "answer-signed-by-both").await;
+        c.close().await.unwrap();
+
+        // The signed answer, as stored, checked by `otinish verify` as of that day.
+        let answer: Vec<u8> = {
+            use sqlx::Connection;
+            let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+            sqlx::query_scalar(
+                "SELECT signature FROM signed_document WHERE card_id = $1 AND kind = 'answer'",
+            )
+            .bind(id.parse::<i64>().unwrap())
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+        };
+        let file = dir.path().join("answer.p7s");
+        std::fs::write(&file, answer).unwrap();
+        let o = otinish(
+            dir.path(),
+            &[
+                "verify",
+                file.to_str().unwrap(),
+                "--pki",
+                "test",
+                "--revocation",
+                "none",
+                "--at",
+                "2025-05-30T10:05:00+05:00",
+            ],
+        );
+        let out = stdout(&o);
+        assert!(o.status.success(), "{out}");
+        assert!(out.contains("co-signer 2:"), "{out}");
+        assert!(
+            out.contains("first head") || out.contains("employee"),
+            "{out}"
+        );
+    }
+
+    /// The QR text the page shows once eGov mobile signing started.
+    async fn shown_qr(c: &Client) -> String {
+        for _ in 0..100 {
+            let qr = c
+                .execute(
+                    "const e = document.getElementById('mgov-qr'); \
+                     return e && !e.hidden ? (e.getAttribute('data-qr') || '') : '';",
+                    vec![],
+                )
+                .await
+                .unwrap_or_default();
+            if let Some(q) = qr.as_str().filter(|q| !q.is_empty()) {
+                return q.to_owned();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no QR code shown: {}", page(c).await);
+    }
+
+    /// One HTTP/1.0 request of the scripted phone: (status, body).
+    async fn phone_request(
+        port: u16,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        body: &str,
+    ) -> (u16, String) {
+        use tokio::io::AsyncReadExt;
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let auth = bearer
+            .map(|b| format!("Authorization: Bearer {b}\r\n"))
+            .unwrap_or_default();
+        let req = format!(
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default();
+        (status, body)
+    }
+
+    /// Signing in with eGov mobile in a browser, with a scripted phone: the page shows the QR
+    /// code; the phone reads the link, fetches the document with its token, signs it with the
+    /// applicant's key and sends it back; the page goes on into the cabinet by itself.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn ea_browser_mgov_qr_sign_in_with_a_scripted_phone() {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let Some(driver) = chromedriver() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let _server = server(dir.path(), port, &["--public-url", &base]);
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let (c, _driver) = browser(&driver, profile.path()).await;
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        c.find(Locator::Id("sign-mgov"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let qr = shown_qr(&c).await;
+        shot(&c, "mgov-qr").await;
+        let link = qr
+            .strip_prefix(&format!("mobileSign:{base}"))
+            .unwrap_or_else(|| panic!("{qr}"));
+        // The phone.
+        let (status, api1) = phone_request(port, "GET", link, None, "").await;
+        assert_eq!(status, 200, "{api1}");
+        let api1: serde_json::Value = serde_json::from_str(&api1).unwrap();
+        assert_eq!(api1["description"], "Вход в портал обращений");
+        let token = api1["document"]["auth_token"].as_str().unwrap().to_owned();
+        let docs = api1["document"]["uri"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&base)
+            .unwrap()
+            .to_owned();
+        let (status, api2) = phone_request(port, "GET", &docs, Some(&token), "").await;
+        assert_eq!(status, 200, "{api2}");
+        let mut api2: serde_json::Value = serde_json::from_str(&api2).unwrap();
+        let data = b64
+            .decode(
+                api2["documentsToSign"][0]["document"]["file"]["data"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap();
+        assert!(data.starts_with(b"otinish-sign-in:"));
+        let key = otinish_pki::sign::load_key(&dir.path().join("keys"), "demo-ivanova").unwrap();
+        let cms = key.sign_cms(&data, true, chrono::Utc::now()).unwrap();
+        api2["documentsToSign"][0]["document"]["file"]["data"] =
+            serde_json::Value::String(b64.encode(cms));
+        let (status, reply) =
+            phone_request(port, "PUT", &docs, Some(&token), &api2.to_string()).await;
+        assert_eq!(status, 200, "{reply}");
+        // The page goes on by itself.
+        for _ in 0..100 {
+            if c.current_url()
+                .await
+                .map(|u| u.path() == "/cabinet")
+                .unwrap_or(false)
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = c.wait().for_element(Locator::Css("footer")).await;
+        let h1 = text(&c, "h1").await;
+        assert!(h1.contains("ИВАНОВА ЕЛЕНА"), "{h1}: {}", page(&c).await);
+        c.close().await.unwrap();
+    }
+
     /// Opens a staff page and clicks the button `id` on it.
     async fn act(c: &Client, url: &str, id: &str) {
         c.goto(url).await.unwrap();

@@ -206,8 +206,10 @@ impl GostCa {
             serial_number: random_serial()?,
             signature: signature_algorithm(),
             issuer: name.clone(),
+            // Long-lived, as roots are: a demo run as of an earlier day (`--demo-now`) still
+            // trusts it.
             validity: Validity {
-                not_before: time(now - chrono::Duration::days(1))?,
+                not_before: time(now - chrono::Duration::days(365 * 10))?,
                 not_after: time(now + chrono::Duration::days(365 * 30))?,
             },
             subject: name.clone(),

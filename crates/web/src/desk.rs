@@ -894,12 +894,20 @@ pub fn signature_facts(
         .iter()
         .map(|r| tr.get(&format!("sigcheck-role-{}", r.replace('_', "-"))))
         .collect();
+    // GOST's names in the reader's language; other algorithms keep their international names.
+    let algorithm = match c.algorithm.as_str() {
+        a if a.starts_with("GOST R 34.10-2015 512-bit") => tr.get("sigcheck-alg-gost-512-nca"),
+        a if a.starts_with("GOST R 34.10-2012 512-bit") => tr.get("sigcheck-alg-gost-512"),
+        a if a.starts_with("GOST R 34.10-2015 256-bit") => tr.get("sigcheck-alg-gost-256-nca"),
+        a if a.starts_with("GOST R 34.10-2012 256-bit") => tr.get("sigcheck-alg-gost-256"),
+        a => a.to_owned(),
+    };
     let mut facts = vec![(
         tr.get("sigcheck-signature"),
         if roles.is_empty() {
-            c.algorithm.clone()
+            algorithm
         } else {
-            format!("{}; {}", c.algorithm, roles.join(", "))
+            format!("{algorithm}; {}", roles.join(", "))
         },
     )];
     match (&c.timestamp, signed_at) {
