@@ -94,6 +94,8 @@ pub enum StaffSignatureProblem {
     NoRightToSign,
     /// A sign-in key cannot sign documents.
     AuthenticationOnly,
+    /// One signature per signatory: a signature with several signers is not theirs alone.
+    NotAlone,
 }
 
 impl StaffSignatureProblem {
@@ -106,6 +108,7 @@ impl StaffSignatureProblem {
             StaffSignatureProblem::NotThisBody => "staff-sig-not-this-body",
             StaffSignatureProblem::NoRightToSign => "staff-sig-no-right-to-sign",
             StaffSignatureProblem::AuthenticationOnly => "staff-sig-authentication-only",
+            StaffSignatureProblem::NotAlone => "staff-sig-not-alone",
         }
     }
 }

@@ -319,7 +319,9 @@ fn kz_gost(name: &str) -> std::path::PathBuf {
 /// EA-06: `otinish verify` on NCA RK's own GOST-512 signatures (KalkanCrypt, with the
 /// production TSA's timestamp): with the TEST PKI trusted it exits 0 and prints the IIN, the
 /// role, the timestamp and how revocation went (NCA's servers are not reachable from here:
-/// said so, accepted by choice); with only the production anchors it exits 1, untrusted.
+/// said so, accepted by choice); a changed document, a flipped byte, an expired key and a key
+/// NCA revoked each exit 1 with their own reason; with only the production anchors it exits 1,
+/// untrusted.
 #[test]
 fn ea_06_verify_nca_gost_signatures() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -377,6 +379,131 @@ fn ea_06_verify_nca_gost_signatures() {
             stdout(&o)
         );
     }
+    // Each failure with its own reason: a changed document, a flipped byte of the signature,
+    // the key expired (NCA's TEST certificate ends on 2027-05-08).
+    let changed = dir.path().join("changed.txt");
+    let mut text = std::fs::read(&document).unwrap_or_default();
+    text[0] ^= 0x20;
+    std::fs::write(&changed, text).unwrap_or_default();
+    let base = |sig: &std::path::Path| {
+        vec![
+            "verify".to_owned(),
+            sig.display().to_string(),
+            "--trust-dir".into(),
+            test_pki.display().to_string(),
+            "--revocation".into(),
+            "none".into(),
+        ]
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        otinish(dir.path(), &args)
+    };
+    let mut a = base(&kz_gost("cms/individual_detached.der"));
+    a.extend(["--content".into(), changed.display().to_string()]);
+    let o = run(a);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("changed after it was signed"),
+        "{}",
+        stdout(&o)
+    );
+    let der = std::fs::read(kz_gost("cms/individual_attached.der")).unwrap_or_default();
+    let value = {
+        use der::Decode;
+        let ci = cms::content_info::ContentInfo::from_der(&der).unwrap();
+        let sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+        sd.signer_infos
+            .0
+            .iter()
+            .next()
+            .unwrap()
+            .signature
+            .as_bytes()
+            .to_vec()
+    };
+    let at = der
+        .windows(value.len())
+        .position(|w| w == value)
+        .unwrap_or_default();
+    let mut flipped = der.clone();
+    flipped[at + 40] ^= 0x01;
+    let flipped_file = dir.path().join("flipped.der");
+    std::fs::write(&flipped_file, flipped).unwrap_or_default();
+    let o = run(base(&flipped_file));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("does not match the signer's key"),
+        "{}",
+        stdout(&o)
+    );
+    let mut a = base(&kz_gost("cms/individual_attached.der"));
+    a.extend(["--at".into(), "2027-06-01T00:00:00Z".into()]);
+    let o = run(a);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("expired on 2027-05-08"),
+        "{}",
+        stdout(&o)
+    );
+    // NCA's published TEST keys (expired in 2025): one signs; verified now it has expired,
+    // as of June 2025 with NCA's TEST CRL it holds; another, which NCA revoked, is refused
+    // as revoked, with the date from NCA's list.
+    let crl = kz_gost("test-pki/nca_gost2022_test.crl")
+        .display()
+        .to_string();
+    let signed_at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2025, 5, 30, 9, 0, 0).unwrap();
+    for (id, file) in [
+        ("0d79679f360a2da49a631a0b1ac76f76c34b6f24", "good-2025.p7s"),
+        (
+            "145fc4910ee07ff689aeceee0f1d09d2441d0670",
+            "revoked-2025.p7s",
+        ),
+    ] {
+        let cms = browser::nca_test_key(id)
+            .sign_cms("Өтініш".as_bytes(), true, signed_at)
+            .unwrap();
+        std::fs::write(dir.path().join(file), cms).unwrap_or_default();
+    }
+    let good = dir.path().join("good-2025.p7s");
+    let o = run(base(&good));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("expired on 2025-10-29"),
+        "{}",
+        stdout(&o)
+    );
+    let mut a = base(&good);
+    a.extend([
+        "--crl".into(),
+        crl.clone(),
+        "--at".into(),
+        "2025-06-01T12:00:00Z".into(),
+    ]);
+    let o = run(a);
+    assert!(o.status.success(), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(
+            "revocation: not revoked — CRL of ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST) TEST 2022"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let mut a = base(&dir.path().join("revoked-2025.p7s"));
+    a.extend([
+        "--crl".into(),
+        crl,
+        "--at".into(),
+        "2025-06-01T12:00:00Z".into(),
+    ]);
+    let o = run(a);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("was revoked on 2024-10-29"),
+        "{}",
+        stdout(&o)
+    );
+
     // The production anchors (shipped in the binary) do not trust the TEST PKI.
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap_or_default();
@@ -1394,7 +1521,7 @@ mod browser {
 
     /// A published NCA TEST key (vectors/test_p12_keys.json) with its certificate and the TEST
     /// CA above it.
-    fn nca_test_key(id: &str) -> otinish_pki::sign::SigningKey {
+    pub(super) fn nca_test_key(id: &str) -> otinish_pki::sign::SigningKey {
         use der::Decode;
         let json: serde_json::Value =
             serde_json::from_slice(&std::fs::read(kz_gost("vectors/test_p12_keys.json")).unwrap())

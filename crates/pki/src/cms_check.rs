@@ -76,15 +76,9 @@ fn open(
     Ok((sd, content))
 }
 
-pub(crate) fn check(
-    signature: &[u8],
-    detached_content: Option<&[u8]>,
-    trust: Option<&TrustStore>,
-    now: DateTime<Utc>,
-) -> Result<Verified, VerifyError> {
-    let (sd, content) = open(signature, detached_content)?;
-    let certs: Vec<Certificate> = sd
-        .certificates
+/// The certificates a SignedData carries.
+fn carried_certificates(sd: &SignedData) -> Vec<Certificate> {
+    sd.certificates
         .as_ref()
         .map(|set| {
             set.0
@@ -95,7 +89,17 @@ pub(crate) fn check(
                 })
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub(crate) fn check(
+    signature: &[u8],
+    detached_content: Option<&[u8]>,
+    trust: Option<&TrustStore>,
+    now: DateTime<Utc>,
+) -> Result<Verified, VerifyError> {
+    let (sd, content) = open(signature, detached_content)?;
+    let certs = carried_certificates(&sd);
     let total = sd.signer_infos.0.len();
     if total == 0 {
         return Err(VerifyError::NoSigner);
@@ -349,19 +353,7 @@ fn check_timestamp(
             "it stamps another signature (the message imprint differs)".into(),
         ));
     }
-    let certs: Vec<Certificate> = sd
-        .certificates
-        .as_ref()
-        .map(|set| {
-            set.0
-                .iter()
-                .filter_map(|c| match c {
-                    cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let certs = carried_certificates(&sd);
     let si = sd
         .signer_infos
         .0

@@ -7,6 +7,7 @@
 use crate::algorithms::{verify_raw, Hash};
 use crate::role::may_sign_ocsp;
 use crate::trust::display_name;
+use crate::trust::extension;
 use crate::VerifyError;
 use chrono::{DateTime, Utc};
 use const_oid::ObjectIdentifier as Oid;
@@ -266,16 +267,6 @@ pub fn check(
         next_update,
         responder: display_name(&signer.tbs_certificate.subject),
     })
-}
-
-/// The extension `id` of a certificate.
-fn extension(c: &Certificate, id: Oid) -> Option<&[u8]> {
-    c.tbs_certificate
-        .extensions
-        .as_ref()?
-        .iter()
-        .find(|e| e.extn_id == id)
-        .map(|e| e.extn_value.as_bytes())
 }
 
 /// The `http://` URLs of a certificate's OCSP responders (Authority Information Access).

@@ -4,6 +4,7 @@
 //! resources …2.4, employee …2.5), and whether the key only authenticates (TLS client
 //! authentication without non-repudiation: it may sign in, not sign a document).
 
+use crate::trust::extension;
 use const_oid::ObjectIdentifier as Oid;
 use der::Decode;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage};
@@ -74,15 +75,6 @@ pub struct CertificateRole {
     pub roles: Vec<EmployeeRole>,
     /// The key only authenticates (client authentication, no non-repudiation).
     pub authentication_only: bool,
-}
-
-fn extension(c: &Certificate, id: Oid) -> Option<&[u8]> {
-    c.tbs_certificate
-        .extensions
-        .as_ref()?
-        .iter()
-        .find(|e| e.extn_id == id)
-        .map(|e| e.extn_value.as_bytes())
 }
 
 /// The extended key usage of a certificate (empty when it has none).

@@ -53,7 +53,8 @@ pub(crate) fn subject_key_id(c: &Certificate) -> Option<Vec<u8>> {
         .map(|s| s.0.as_bytes().to_vec())
 }
 
-fn extension(c: &Certificate, id: const_oid::ObjectIdentifier) -> Option<&[u8]> {
+/// The value of a certificate's extension `id`.
+pub(crate) fn extension(c: &Certificate, id: const_oid::ObjectIdentifier) -> Option<&[u8]> {
     c.tbs_certificate
         .extensions
         .as_ref()?

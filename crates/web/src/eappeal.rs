@@ -1181,12 +1181,9 @@ impl App {
         .await
     }
 
-    /// EA-09: the answer document as it is signed — fixed when a signatory first asks for it,
-    /// so that every signature is over the same bytes — and its verification code.
-    pub async fn answer_document(&self, card: &Card) -> Result<(String, String), AppealError> {
-        let now = self.clock.now();
-        let body = self.store.body(card.body_id).await?;
-        let executor = match card.executor_id {
+    /// The name of the card's executor (empty when there is none).
+    async fn executor_name(&self, card: &Card) -> String {
+        match card.executor_id {
             Some(id) => self
                 .store
                 .staff(id)
@@ -1194,7 +1191,15 @@ impl App {
                 .map(|s| s.full_name)
                 .unwrap_or_default(),
             None => String::new(),
-        };
+        }
+    }
+
+    /// EA-09: the answer document as it is signed — fixed when a signatory first asks for it,
+    /// so that every signature is over the same bytes — and its verification code.
+    pub async fn answer_document(&self, card: &Card) -> Result<(String, String), AppealError> {
+        let now = self.clock.now();
+        let body = self.store.body(card.body_id).await?;
+        let executor = self.executor_name(card).await;
         let code = verification_code();
         let document = serde_json::json!({
             "otinish": "answer/1",
@@ -1309,8 +1314,8 @@ impl App {
                 .await
                 .map_err(AppealError::Signature)?;
             if v.signers.len() != 1 {
-                return Err(AppealError::NotAllowed(
-                    "one signature at a time: sign the answer alone".into(),
+                return Err(AppealError::StaffSignature(
+                    otinish_domain::signature::StaffSignatureProblem::NotAlone,
                 ));
             }
             staff_signature_fits(
@@ -1373,15 +1378,7 @@ impl App {
     ) -> Result<(), AppealError> {
         let now = self.clock.now();
         let a = self.store.appeal(card.id).await?;
-        let executor = match card.executor_id {
-            Some(id) => self
-                .store
-                .staff(id)
-                .await
-                .map(|s| s.full_name)
-                .unwrap_or_default(),
-            None => String::new(),
-        };
+        let executor = self.executor_name(card).await;
         let decision = card.decision.clone().unwrap_or_default();
         let tr = Tr::new(a.lang);
         let args = vec![
