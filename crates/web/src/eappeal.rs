@@ -1270,6 +1270,48 @@ impl App {
         .map_err(|e| AppealError::Internal(e.to_string()))
     }
 
+    /// EA-09, VC-09, VC-17: a staff member's own signature, checked: the CMS they sent (NCALayer,
+    /// eGov mobile) or, in demo mode without one, their demo key's over `document` (which a
+    /// signature they send must carry). One signer; the staff member's registered IIN, an
+    /// employee's key of the body's BIN, and for the head the right to sign. Returns the CMS,
+    /// what the PKI established and the check as kept.
+    pub async fn staff_signature(
+        &self,
+        user: &StaffUser,
+        body: &otinish_domain::model::Body,
+        signatory: otinish_domain::signature::Signatory,
+        document: Option<&[u8]>,
+        signature: Option<&[u8]>,
+    ) -> Result<(Vec<u8>, otinish_pki::Verified, SignatureCheck), AppealError> {
+        use otinish_domain::signature::{staff_signature_fits, StaffSignatureProblem};
+        let now = self.clock.now();
+        let cms = match (signature, document) {
+            (Some(s), _) => otinish_pki::decode_signature(s).map_err(AppealError::Signature)?,
+            (None, Some(d)) => self
+                .demo_staff_key(user, body)?
+                .sign_cms(d, true, now)
+                .map_err(|e| AppealError::Internal(e.to_string()))?,
+            (None, None) => return Err(AppealError::OwnKeyNeeded),
+        };
+        let (v, check) = self
+            .check_signature(&cms, document, now)
+            .await
+            .map_err(AppealError::Signature)?;
+        if v.signers.len() != 1 {
+            return Err(AppealError::StaffSignature(StaffSignatureProblem::NotAlone));
+        }
+        staff_signature_fits(
+            signatory,
+            user.iin.as_deref(),
+            body.bin.as_deref(),
+            v.signer.iin.as_ref().map(|i| i.as_str()),
+            v.signer.bin.as_ref().map(|b| b.as_str()),
+            &check.roles,
+        )
+        .map_err(AppealError::StaffSignature)?;
+        Ok((cms, v, check))
+    }
+
     /// EA-09: the head and the documentation office each sign the answer with their own key
     /// (NCALayer, eGov mobile; the demo key in demo mode): the signature must be over the
     /// answer document, by the staff member's registered IIN, an employee's key of the body's
@@ -1282,7 +1324,7 @@ impl App {
         card_id: i64,
         signature: Option<&[u8]>,
     ) -> Result<bool, AppealError> {
-        use otinish_domain::signature::{staff_signature_fits, Signatory};
+        use otinish_domain::signature::Signatory;
         let card = self.store.card(card_id).await?;
         let (role, signatory) = if user.has_role(Role::Head) {
             ("head", Signatory::Head)
@@ -1302,31 +1344,9 @@ impl App {
         let (document, code) = self.answer_document(&card).await?;
         let signed = self.store.answer_signatures(card_id).await?;
         if !signed.iter().any(|(r, _, _)| r == role) {
-            let cms = match signature {
-                Some(s) => otinish_pki::decode_signature(s).map_err(AppealError::Signature)?,
-                None => self
-                    .demo_staff_key(user, &body)?
-                    .sign_cms(document.as_bytes(), true, now)
-                    .map_err(|e| AppealError::Internal(e.to_string()))?,
-            };
-            let (v, check) = self
-                .check_signature(&cms, Some(document.as_bytes()), now)
-                .await
-                .map_err(AppealError::Signature)?;
-            if v.signers.len() != 1 {
-                return Err(AppealError::StaffSignature(
-                    otinish_domain::signature::StaffSignatureProblem::NotAlone,
-                ));
-            }
-            staff_signature_fits(
-                signatory,
-                user.iin.as_deref(),
-                body.bin.as_deref(),
-                v.signer.iin.as_ref().map(|i| i.as_str()),
-                v.signer.bin.as_ref().map(|b| b.as_str()),
-                &check.roles,
-            )
-            .map_err(AppealError::StaffSignature)?;
+            let (cms, v, check) = self
+                .staff_signature(user, &body, signatory, Some(document.as_bytes()), signature)
+                .await?;
             self.store
                 .add_answer_signature(
                     card_id,

@@ -25,6 +25,8 @@ use otinish_domain::vks::{check_decision, DecisionError, Hearing, ScheduleState}
 
 #[derive(Debug)]
 pub enum ReceptionError {
+    /// The head's own signature of the step did not pass (VC-09, VC-17).
+    Signature(Box<crate::eappeal::AppealError>),
     Forbidden,
     NotFound,
     /// The step does not apply to the reception as it is (message key).
@@ -55,6 +57,7 @@ impl ReceptionError {
     pub fn text(&self, tr: crate::i18n::Tr) -> String {
         let d = |d: NaiveDate| d.format("%d.%m.%Y").to_string();
         match self {
+            ReceptionError::Signature(e) => crate::cabinet::error_text(tr, e),
             ReceptionError::Forbidden => tr.get("error-forbidden"),
             ReceptionError::NotFound => tr.get("error-not-found"),
             ReceptionError::NotAllowed(key) => tr.get(key),
@@ -333,13 +336,61 @@ impl App {
         Ok(())
     }
 
+    /// The document the head signs to decide a reception (VC-09): what is decided, for which
+    /// request, body and time — the same bytes whenever it is shown.
+    pub fn vks_decision_document(b: &Booking, body_code: &str, appoint: bool) -> String {
+        serde_json::json!({
+            "otinish": "vks-decision/1",
+            "reception": b.id,
+            "appeal": b.card.id,
+            "registration_number": b.card.reg_number.as_ref().map(|n| n.to_string()),
+            "body": body_code,
+            "decision": if appoint { "appoint_reception" } else { "refuse_out_of_competence" },
+            "time": b.slot.starts.to_string(),
+        })
+        .to_string()
+    }
+
+    /// The head's own signature over `document` (VC-09, VC-17): theirs, an employee's key of the
+    /// body with the right to sign; in demo mode their demo key when they send none.
+    async fn head_signature(
+        &self,
+        user: &StaffUser,
+        body_id: i64,
+        document: Option<&[u8]>,
+        signature: Option<&[u8]>,
+    ) -> Result<serde_json::Value, ReceptionError> {
+        use base64::Engine;
+        let body = self.store.body(body_id).await?;
+        let (cms, v, check) = self
+            .staff_signature(
+                user,
+                &body,
+                otinish_domain::signature::Signatory::Head,
+                document,
+                signature,
+            )
+            .await
+            .map_err(|e| ReceptionError::Signature(Box::new(e)))?;
+        Ok(serde_json::json!({
+            "signed_by_iin": v.signer.iin.as_ref().map(|i| i.to_string()),
+            "certificate_serial": v.signer.serial,
+            "algorithm": check.algorithm,
+            "revocation": check.revocation,
+            "document": String::from_utf8_lossy(&v.content),
+            "signature": base64::engine::general_purpose::STANDARD.encode(cms),
+        }))
+    }
+
     /// VC-09, VC-10, VC-11: the head appoints the reception at its time or refuses it as
-    /// outside the competence, under the rulebook of the day the request was received.
+    /// outside the competence, under the rulebook of the day the request was received, and
+    /// signs the decision with their own key (the journal entry keeps the signed document).
     pub async fn vks_decide(
         &self,
         user: &StaffUser,
         id: i64,
         appoint: bool,
+        signature: Option<&[u8]>,
     ) -> Result<(), ReceptionError> {
         let b = self.store.booking(id).await?;
         in_body(user, &b, &[Role::Head])?;
@@ -374,6 +425,10 @@ impl App {
             return Err(ReceptionError::Change(ChangeError::InThePast));
         }
         let body = self.store.body(b.card.body_id).await?;
+        let document = Self::vks_decision_document(&b, &body.code, appoint);
+        let signed = self
+            .head_signature(user, b.card.body_id, Some(document.as_bytes()), signature)
+            .await?;
         let branch = self
             .branch_name(b.branch_id, otinish_domain::Lang::Ru)
             .await;
@@ -434,7 +489,11 @@ impl App {
                 self.journal(
                     user,
                     if appoint { "vks_appoint" } else { "vks_refuse" },
-                    serde_json::json!({ "decision": decision, "rulebook": gov.primary_id() }),
+                    serde_json::json!({
+                        "decision": decision,
+                        "rulebook": gov.primary_id(),
+                        "signed": signed,
+                    }),
                 ),
             )
             .await?;
@@ -664,13 +723,61 @@ impl App {
         Ok(())
     }
 
+    /// The document of a reception record (VC-17): what the head signs, the reception's id and
+    /// the form's fields as typed.
+    pub fn vks_record_document(id: i64, fields: &RecordFields) -> String {
+        serde_json::json!({ "otinish": "vks-record/1", "reception": id, "form": fields })
+            .to_string()
+    }
+
+    /// VC-17 with the head's own signature: the record is read from the signed document (the
+    /// page's NCALayer or eGov mobile signature), or in demo mode made from the typed fields and
+    /// signed with the head's demo key; then recorded as [`App::vks_record`] does.
+    pub async fn vks_record_signed(
+        &self,
+        user: &StaffUser,
+        id: i64,
+        typed: &RecordFields,
+        signature: Option<&[u8]>,
+    ) -> Result<(), ReceptionError> {
+        let b = self.store.booking(id).await?;
+        in_body(user, &b, &[Role::Head])?;
+        let document = match signature {
+            Some(_) => None,
+            None => Some(Self::vks_record_document(id, typed)),
+        };
+        let signed = self
+            .head_signature(
+                user,
+                b.card.body_id,
+                document.as_deref().map(str::as_bytes),
+                signature,
+            )
+            .await?;
+        #[derive(serde::Deserialize)]
+        struct Doc {
+            otinish: String,
+            reception: i64,
+            form: RecordFields,
+        }
+        let doc: Doc = signed["document"]
+            .as_str()
+            .and_then(|d| serde_json::from_str(d).ok())
+            .filter(|d: &Doc| d.otinish == "vks-record/1" && d.reception == id)
+            .ok_or(ReceptionError::NotAllowed("vks-record-not-this"))?;
+        self.vks_record(user, id, &doc.form.record(), Some(signed))
+            .await
+    }
+
     /// VC-17, VC-18: the head records the reception and instructs the units; the card goes
     /// into execution with the first instruction's executor, under the answer term (VC-19).
+    /// `signed` is the head's signature of the record, kept in the journal entry.
     pub async fn vks_record(
         &self,
         user: &StaffUser,
         id: i64,
         record: &ReceptionRecord,
+        signed: Option<serde_json::Value>,
     ) -> Result<(), ReceptionError> {
         let b = self.store.booking(id).await?;
         in_body(user, &b, &[Role::Head])?;
@@ -728,7 +835,7 @@ impl App {
                 self.journal(
                     user,
                     "vks_record",
-                    serde_json::json!({ "instructions": record.instructions.len() }),
+                    serde_json::json!({ "instructions": record.instructions.len(), "signed": signed }),
                 ),
             )
             .await?;
@@ -888,5 +995,48 @@ impl App {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// The fields of a reception record as typed (and as signed in its document).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RecordFields {
+    pub introduction: String,
+    pub question: String,
+    pub clarifications: String,
+    pub discussion: String,
+    pub summary: String,
+    pub decision: String,
+    pub executor: String,
+    pub instruction: String,
+    pub executor2: String,
+    pub instruction2: String,
+}
+
+impl RecordFields {
+    /// The record with its instructions (a row without an executor is no instruction).
+    pub fn record(&self) -> ReceptionRecord {
+        let mut instructions = Vec::new();
+        for (e, t) in [
+            (&self.executor, &self.instruction),
+            (&self.executor2, &self.instruction2),
+        ] {
+            if let Ok(id) = e.trim().parse::<i64>() {
+                instructions.push(otinish_domain::reception::Instruction {
+                    executor_id: id,
+                    text: t.trim().to_owned(),
+                });
+            }
+        }
+        ReceptionRecord {
+            introduction: self.introduction.trim().to_owned(),
+            question: self.question.trim().to_owned(),
+            clarifications: self.clarifications.trim().to_owned(),
+            discussion: self.discussion.trim().to_owned(),
+            summary: self.summary.trim().to_owned(),
+            decision: self.decision.trim().to_owned(),
+            instructions,
+        }
     }
 }

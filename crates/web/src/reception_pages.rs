@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use otinish_domain::model::{Applicant, Role, StaffUser};
-use otinish_domain::reception::{Instruction, ReceptionRecord, ReceptionState};
+use otinish_domain::reception::{ReceptionRecord, ReceptionState};
 use otinish_domain::repo::{Booking, ReceptionFilter};
 use serde::Deserialize;
 
@@ -47,6 +47,11 @@ struct ReceptionPage {
     can_notify_hearing: bool,
     can_record_position: bool,
     can_decide: bool,
+    /// VC-09: what the head signs to appoint, or to refuse.
+    appoint_document: String,
+    refuse_document: String,
+    /// Demo mode: the head's demo key may sign.
+    demo: bool,
     can_reschedule: bool,
     free_slots: Vec<(i64, String)>,
     can_check_equipment: bool,
@@ -81,6 +86,9 @@ pub struct RecordForm {
     pub executor2: String,
     #[serde(default)]
     pub instruction2: String,
+    /// The head's own signature of a decision or a record (VC-09, VC-17).
+    #[serde(default)]
+    signature: String,
     // Other steps' fields.
     #[serde(default)]
     position: String,
@@ -95,28 +103,26 @@ pub struct RecordForm {
 }
 
 impl RecordForm {
-    fn record(&self) -> ReceptionRecord {
-        let mut instructions = Vec::new();
-        for (e, t) in [
-            (&self.executor, &self.instruction),
-            (&self.executor2, &self.instruction2),
-        ] {
-            if let Ok(id) = e.trim().parse::<i64>() {
-                instructions.push(Instruction {
-                    executor_id: id,
-                    text: t.trim().to_owned(),
-                });
-            }
+    fn fields(&self) -> crate::reception::RecordFields {
+        crate::reception::RecordFields {
+            introduction: self.introduction.clone(),
+            question: self.question.clone(),
+            clarifications: self.clarifications.clone(),
+            discussion: self.discussion.clone(),
+            summary: self.summary.clone(),
+            decision: self.decision.clone(),
+            executor: self.executor.clone(),
+            instruction: self.instruction.clone(),
+            executor2: self.executor2.clone(),
+            instruction2: self.instruction2.clone(),
         }
-        ReceptionRecord {
-            introduction: self.introduction.trim().to_owned(),
-            question: self.question.trim().to_owned(),
-            clarifications: self.clarifications.trim().to_owned(),
-            discussion: self.discussion.trim().to_owned(),
-            summary: self.summary.trim().to_owned(),
-            decision: self.decision.trim().to_owned(),
-            instructions,
-        }
+    }
+
+    /// The head's own signature (CMS, base64) sent with the step, if any.
+    fn signature(&self) -> Option<&[u8]> {
+        Some(self.signature.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::as_bytes)
     }
 }
 
@@ -327,10 +333,22 @@ async fn reception_page(
         .now()
         .with_timezone(&cal.zone().offset)
         .naive_local();
+    // VC-09: the documents the head signs to decide.
+    let code = app
+        .store
+        .body(b.card.body_id)
+        .await
+        .map(|body| body.code)
+        .unwrap_or_default();
+    let appoint_document = App::vks_decision_document(&b, &code, true);
+    let refuse_document = App::vks_decision_document(&b, &code, false);
     let page = ReceptionPage {
         t: tr,
         layout: Layout::new(app, ctx),
         id,
+        appoint_document,
+        refuse_document,
+        demo: app.config.demo,
         card_id: b.card.id,
         message: message.as_ref().map(|(m, _)| m.clone()),
         is_error: message.as_ref().is_some_and(|(_, e)| *e),
@@ -430,8 +448,8 @@ pub async fn action(
         "register" => app.vks_register(&user, id).await,
         "hearing" => app.vks_hearing(&user, id, None).await,
         "position" => app.vks_hearing(&user, id, Some(&f.position)).await,
-        "appoint" => app.vks_decide(&user, id, true).await,
-        "refuse" => app.vks_decide(&user, id, false).await,
+        "appoint" => app.vks_decide(&user, id, true, f.signature()).await,
+        "refuse" => app.vks_decide(&user, id, false, f.signature()).await,
         "reschedule" => match f.slot.trim().parse::<i64>() {
             Ok(slot) => app.vks_reschedule(&user, id, slot).await,
             Err(_) => Err(ReceptionError::SlotTaken),
@@ -439,7 +457,10 @@ pub async fn action(
         "equipment" => app.vks_equipment(&user, id, f.ok == "1", &f.note).await,
         "check_in" => app.vks_check_in(&user, id, &f.document).await.map(|_| ()),
         "no_show" => app.vks_no_show(&user, id).await,
-        "record" => app.vks_record(&user, id, &f.record()).await,
+        "record" => {
+            app.vks_record_signed(&user, id, &f.fields(), f.signature())
+                .await
+        }
         _ => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
     };
     match result {

@@ -14,7 +14,7 @@
 // polls /sign/mobile/<id> and submits its form once the signature is there.
 //
 // A button <button class="js-sign" data-form=… data-kind=… data-via=…> signs: data-kind says
-// what (challenge, document: the form's data-sign; appeal, vks: the form's fields), data-via
+// what (challenge, document: the form's data-sign; appeal, vks, record: the form's fields), data-via
 // how (ncalayer, mgov). The form carries the messages (data-missing, data-cancelled,
 // data-failed, data-expired) and a hidden "signature" field.
 (function () {
@@ -160,6 +160,9 @@
         files.push({ name: f.name, sha256: await sha256Hex(await f.arrayBuffer()), size: f.size });
       }
       return JSON.stringify({ otinish: "appeal/1", applicant_type: form.dataset.applicantType, form: fields, files: files });
+    }
+    if (kind === "record") {
+      return JSON.stringify({ otinish: "vks-record/1", reception: Number(form.dataset.reception), form: fieldsOf(form, ["csrf", "signature", "demo_sign"]) });
     }
     if (kind === "vks") {
       return JSON.stringify({ otinish: "vks-request/1", form: fieldsOf(form, ["csrf", "signature", "demo_sign", "body"]) });

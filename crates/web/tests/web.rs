@@ -1495,6 +1495,31 @@ impl TestApp {
     }
 }
 
+/// A staff step of a card whose journal entry keeps the signed document: the signature,
+/// verified, and the entry's details.
+async fn signed_journal_step(
+    t: &TestApp,
+    card: i64,
+    action: &str,
+) -> (otinish_pki::Verified, serde_json::Value) {
+    use base64::Engine;
+    let entry = t
+        .app
+        .store
+        .journal_for(&format!("card:{card}"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.draft.action == action)
+        .unwrap_or_else(|| panic!("no {action} in the journal"));
+    let d: serde_json::Value = serde_json::from_str(&entry.draft.details).unwrap();
+    let cms = base64::engine::general_purpose::STANDARD
+        .decode(d["signed"]["signature"].as_str().unwrap())
+        .unwrap();
+    let v = otinish_pki::verify(&cms, None, &t.app.pki.trust, t.app.clock.now()).unwrap();
+    (v, d)
+}
+
 fn card_id_of(r: &Reply) -> i64 {
     let loc = r
         .headers
@@ -3952,6 +3977,16 @@ async fn vc_07_to_vc_18_reception_from_request_to_answer() {
     );
     let b1 = store.booking(r1).await.unwrap();
     assert_eq!(b1.state, R::Appointed);
+    // The head signed the decision with their own key: the journal entry keeps the document
+    // and the signature, which verifies and is the head's.
+    let (v, d) = signed_journal_step(&t, card1, "vks_appoint").await;
+    let head_iin = store.staff_credentials("head.mj").await.unwrap().0.iin;
+    assert_eq!(v.signer.iin.map(|i| i.to_string()), head_iin);
+    assert!(String::from_utf8_lossy(&v.content).contains("\"decision\":\"appoint_reception\""));
+    assert_eq!(
+        d["signed"]["document"].as_str().unwrap().as_bytes(),
+        v.content.as_slice()
+    );
     assert!(b1
         .room
         .as_deref()
@@ -4229,6 +4264,13 @@ async fn vc_07_to_vc_18_reception_from_request_to_answer() {
     );
     let recorded = post(step(r1, "record"), &head, &head_csrf, &full).await;
     assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.text);
+    // VC-17: the record is signed by the head too; the signed document holds what was typed.
+    let (v, _) = signed_journal_step(&t, card1, "vks_record").await;
+    let content = String::from_utf8_lossy(&v.content).into_owned();
+    assert!(
+        content.contains("vks-record/1") && content.contains("Instruct the land department"),
+        "{content}"
+    );
     let card = store.card(card1).await.unwrap();
     assert_eq!(
         (card.state, card.executor_id),
