@@ -1,5 +1,7 @@
-//! CMS signatures and certificates: any bytes, as an uploaded .p7s, base64 from NCALayer, a
-//! PEM, or a trust-folder certificate or CRL, must parse or be refused, never crash.
+//! CMS signatures and certificates: any bytes, as an uploaded .p7s, base64 from NCALayer or
+//! eGov mobile, a PEM, a trust-folder certificate or CRL, or an OCSP responder's answer, must
+//! parse or be refused, never crash. Seeded with NCA RK's GOST-512 material, so the GOST
+//! arithmetic meets damaged keys and signatures too.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
@@ -14,4 +16,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = otinish_pki::parse_certificates(data);
     let _ = otinish_pki::trust_crl(data);
+    if let Some(issuer) = otinish_pki::parse_certificates(ISSUER)
+        .ok()
+        .and_then(|mut c| c.pop())
+    {
+        let serial = issuer.tbs_certificate.serial_number.clone();
+        let _ = otinish_pki::ocsp::check(data, &serial, &issuer, None, now);
+        let _ = otinish_pki::ocsp::check(data, &serial, &issuer, Some(b"nonce"), now);
+    }
 });
+
+/// NCA RK's TEST issuing CA: the issuer OCSP answers are checked against.
+const ISSUER: &[u8] = include_bytes!("../../crates/pki/anchors/nca-gost-test/nca_gost2022_test.cer");

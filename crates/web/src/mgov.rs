@@ -51,11 +51,46 @@ fn problem(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
+/// Signings one client address may start in a quarter of an hour (each is a row for 3 minutes
+/// and an hour's grace): enough for a person trying again, not for filling the database.
+const STARTS_PER_ADDRESS: i64 = 60;
+
 /// `POST /sign/mobile`: registers a document to sign with eGov mobile (CSRF-checked; open to
-/// anyone, since signing in is one of its uses).
-pub async fn start(State(app): State<AppState>, ctx: Ctx, Form(f): Form<StartForm>) -> Response {
+/// anyone, since signing in is one of its uses; limited per client address).
+pub async fn start(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    crate::video::ClientIp(client): crate::video::ClientIp,
+    Form(f): Form<StartForm>,
+) -> Response {
     if !crate::context::same_token(&ctx.csrf, &f.csrf) {
         return problem(StatusCode::FORBIDDEN, &ctx.tr.get("error-csrf"));
+    }
+    let now = app.clock.now();
+    let key = format!("mgov:{client}");
+    match app
+        .store
+        .failed_attempts(&key, now - chrono::Duration::minutes(15))
+        .await
+    {
+        Ok(n) if n >= STARTS_PER_ADDRESS => {
+            return problem(StatusCode::TOO_MANY_REQUESTS, &ctx.tr.get("mgov-too-many"))
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::error!(error = %e, "mobile signing limit");
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &ctx.tr.get("error-internal"),
+            );
+        }
+    }
+    if let Err(e) = app.store.note_failed_attempt(&key, now).await {
+        tracing::error!(error = %e, "mobile signing limit");
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &ctx.tr.get("error-internal"),
+        );
     }
     let Ok(document) = b64().decode(f.document.trim()) else {
         return problem(StatusCode::BAD_REQUEST, "document: not base64");
@@ -73,7 +108,6 @@ pub async fn start(State(app): State<AppState>, ctx: Ctx, Form(f): Form<StartFor
         "answer" => "mgov-purpose-answer",
         _ => return problem(StatusCode::BAD_REQUEST, "purpose: unknown"),
     };
-    let now = app.clock.now();
     let id = random_token();
     let auth = random_token();
     let m = MobileSigning {

@@ -109,7 +109,11 @@
     body.set("document", base64Data);
     body.set("purpose", purpose);
     var r = await fetch("/sign/mobile", { method: "POST", body: body, credentials: "same-origin" });
-    if (!r.ok) throw failure("failed", "HTTP " + r.status);
+    if (!r.ok) {
+      var said = "";
+      try { said = (await r.json()).error || ""; } catch (e) { said = ""; }
+      throw failure("failed", said || "HTTP " + r.status);
+    }
     var started = await r.json();
     var box = form.querySelector(".js-mgov-qr");
     if (box) {

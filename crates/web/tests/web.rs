@@ -6689,4 +6689,16 @@ async fn mgov_sign_in_through_a_scripted_phone() {
         "expired"
     );
     t.clock.set(now);
+    // One address starts at most 60 in a quarter of an hour; then it is told to wait.
+    let mut refused = None;
+    for i in 0..70 {
+        let r = mgov_start(&t, &jar, &csrf, b"otinish-sign-in:again").await;
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            refused = Some((i, r.text));
+            break;
+        }
+    }
+    let (i, text) = refused.expect("a limit");
+    assert!(i <= 60, "{i}");
+    assert!(text.contains("подождите 15 минут"), "{text}");
 }

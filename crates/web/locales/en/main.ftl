@@ -918,3 +918,4 @@ sigcheck-alg-gost-256 = GOST R 34.10-2012, 256-bit, Streebog-256 digest
 signin-intro = Sign a one-time code with your electronic signature key — with NCALayer on a computer or with the eGov mobile app on a phone. The key never leaves your device.
 staff-sig-not-alone = sign the answer alone: the signature has several signers
 vks-record-not-this = the signed document is not this reception's record
+mgov-too-many = too many eGov mobile signings started from this address: wait 15 minutes
