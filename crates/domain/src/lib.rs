@@ -23,6 +23,7 @@ mod macros;
 pub mod appeal;
 pub mod calendar;
 pub mod deadline;
+pub mod hearing;
 pub mod ids;
 pub mod journal;
 pub mod lang;

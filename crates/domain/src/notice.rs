@@ -19,6 +19,9 @@ string_enum!(
         Redirected = "redirected",
         /// GEN-08: the appeal belongs to another procedure and is closed with that ground.
         OutOfScope = "out_of_scope",
+        /// GEN-09: the intended adverse decision and the day by which to state a position.
+        Hearing = "hearing",
+        /// VC-10: the VKS hearing notice as sent before GEN-09 made it one for every channel.
         VksHearing = "vks_hearing",
         VksAppointed = "vks_appointed",
         VksRefused = "vks_refused",

@@ -533,6 +533,76 @@ pub trait MobileSigningRepo: Send + Sync {
     async fn delete_expired_mobile_signings(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
+/// GEN-09: a hearing as it is written when the applicant is notified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewHearing {
+    pub card_id: i64,
+    /// The intended decision the applicant is told of.
+    pub intended: String,
+    pub notified_at: DateTime<Utc>,
+    /// The local day of the notice.
+    pub notified_on: chrono::NaiveDate,
+    /// The last day for the applicant's position.
+    pub respond_by: chrono::NaiveDate,
+    /// Who sent the notice (`staff:<id>`).
+    pub notified_by: String,
+}
+
+/// GEN-09: what was recorded at a hearing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HearingPosition {
+    pub kind: crate::hearing::PositionKind,
+    /// The position in the applicant's words (none for "no position given").
+    pub text: Option<String>,
+    /// Who recorded it: `staff:<id>` (taken down by staff) or `applicant:<id>` (the cabinet).
+    pub by: String,
+    /// The applicant's CMS over the position, when stated in the cabinet.
+    pub signature: Option<Vec<u8>>,
+    pub at: DateTime<Utc>,
+}
+
+/// GEN-09: a hearing of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HearingRecord {
+    pub id: i64,
+    pub notice: NewHearing,
+    pub position: Option<HearingPosition>,
+}
+
+impl HearingRecord {
+    /// The hearing as the decision check needs it.
+    pub fn hearing(&self) -> crate::hearing::Hearing {
+        crate::hearing::Hearing {
+            intended: self.notice.intended.clone(),
+            notified_on: self.notice.notified_on,
+            respond_by: self.notice.respond_by,
+            position: self.position.as_ref().map(|p| p.kind),
+        }
+    }
+}
+
+/// GEN-09: hearings before adverse decisions, on every channel.
+#[async_trait]
+pub trait HearingRepo: Send + Sync {
+    /// The hearings of a card, oldest first.
+    async fn hearings(&self, card_id: i64) -> StoreResult<Vec<HearingRecord>>;
+    /// Writes the notice of a hearing with the notices to the applicant; `Conflict` when the
+    /// card already has a hearing of that intended decision.
+    async fn notify_hearing(
+        &self,
+        h: &NewHearing,
+        notices: &[crate::notice::NewNotice],
+        journal: JournalDraft,
+    ) -> StoreResult<i64>;
+    /// Records the position (or its absence) once; `Stale` when one is recorded already.
+    async fn record_hearing_position(
+        &self,
+        hearing_id: i64,
+        p: &HearingPosition,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+}
+
 /// A document the server signed, before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSignedDocument {
@@ -841,9 +911,6 @@ pub struct Booking {
     /// The signed request form (VC-03) as JSON.
     pub form: String,
     pub decided_at: Option<DateTime<Utc>>,
-    /// VC-10: when the applicant was notified of the hearing, and their position.
-    pub hearing_notified_on: Option<chrono::NaiveDate>,
-    pub hearing_position: Option<String>,
     /// The conference room's name at the provider.
     pub room: Option<String>,
     /// VC-15: the operator's equipment check.
@@ -863,8 +930,6 @@ pub struct ReceptionUpdate {
     /// Moves the booking to another slot (VC-14); the database refuses a booked one.
     pub slot_id: Option<i64>,
     pub decided_at: Option<DateTime<Utc>>,
-    pub hearing_notified_on: Option<chrono::NaiveDate>,
-    pub hearing_position: Option<String>,
     pub room: Option<String>,
     pub equipment_checked_at: Option<DateTime<Utc>>,
     pub equipment_ok: Option<bool>,
@@ -1441,6 +1506,7 @@ pub trait Store:
     + AppealRepo
     + RevocationRepo
     + MobileSigningRepo
+    + HearingRepo
     + NoticeRepo
     + ApplicantAuthRepo
     + AnnouncementRepo

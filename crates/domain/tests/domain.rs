@@ -669,7 +669,9 @@ mod vks {
     use super::{books, cal, d};
     use chrono::NaiveDateTime;
     use otinish_domain::appeal::SignerFacts;
+    use otinish_domain::hearing::{check_decision, DecisionError, Hearing, PositionKind};
     use otinish_domain::ids::Iin;
+    use otinish_domain::model::AppealKind;
     use otinish_domain::model::{Official, OfficialRank};
     use otinish_domain::vks::*;
     use otinish_domain::{Lang, Names};
@@ -893,33 +895,38 @@ mod vks {
         let new = books.governing(Channel::Vks, d("2021-07-01")).unwrap();
         assert_eq!((old.primary_id(), new.primary_id()), ("VC-2016", "VC-2021"));
         let refuse = "refuse_out_of_competence";
+        let k = AppealKind::Request;
         assert_eq!(
-            check_decision(&old, refuse, None, d("2021-07-02"), &cal),
+            check_decision(&old, k, refuse, &[], d("2021-07-02"), &cal),
             Ok(())
         );
         assert_eq!(
-            check_decision(&old, "appoint_reception", None, d("2021-07-02"), &cal),
+            check_decision(&old, k, "appoint_reception", &[], d("2021-07-02"), &cal),
             Ok(())
         );
         assert_eq!(
-            check_decision(&new, "appoint_reception", None, d("2021-07-02"), &cal),
+            check_decision(&new, k, "appoint_reception", &[], d("2021-07-02"), &cal),
             Ok(())
         );
         assert_eq!(
-            check_decision(&new, refuse, None, d("2021-07-09"), &cal),
+            check_decision(&new, k, refuse, &[], d("2021-07-09"), &cal),
             Err(DecisionError::HearingRequired)
         );
-        let heard = |on: &str, recorded: bool| Hearing {
+        let heard = |on: &str, position: Option<PositionKind>| Hearing {
+            intended: refuse.into(),
             notified_on: d(on),
-            position_recorded: recorded,
+            respond_by: d("2021-07-08"),
+            position,
         };
-        // Notified on Monday 5 Jul; 6 Jul is Capital Day, so 7, 8 and 9 Jul are counted and the
-        // decision can come on Friday 9 Jul.
+        let given = Some(PositionKind::Given);
+        // Notified on Monday 5 Jul; 6 Jul is Capital Day, so 7 and 8 Jul lie between and the
+        // decision can come on Friday 9 Jul (GEN-03 counting).
         assert_eq!(
             check_decision(
                 &new,
+                k,
                 refuse,
-                Some(&heard("2021-07-05", true)),
+                &[heard("2021-07-05", given)],
                 d("2021-07-08"),
                 &cal
             ),
@@ -930,25 +937,40 @@ mod vks {
         assert_eq!(
             check_decision(
                 &new,
+                k,
                 refuse,
-                Some(&heard("2021-07-05", true)),
+                &[heard("2021-07-05", given)],
+                d("2021-07-09"),
+                &cal
+            ),
+            Ok(())
+        );
+        // VC-10 as corrected (GEN-09): silence after the day set does not block the refusal
+        // once it is recorded as such.
+        assert_eq!(
+            check_decision(
+                &new,
+                k,
+                refuse,
+                &[heard("2021-07-05", None)],
+                d("2021-07-09"),
+                &cal
+            ),
+            Err(DecisionError::SilenceNotRecorded)
+        );
+        assert_eq!(
+            check_decision(
+                &new,
+                k,
+                refuse,
+                &[heard("2021-07-05", Some(PositionKind::NoneGiven))],
                 d("2021-07-09"),
                 &cal
             ),
             Ok(())
         );
         assert_eq!(
-            check_decision(
-                &new,
-                refuse,
-                Some(&heard("2021-07-05", false)),
-                d("2021-07-09"),
-                &cal
-            ),
-            Err(DecisionError::PositionNotRecorded)
-        );
-        assert_eq!(
-            check_decision(&new, "satisfied_by_magic", None, d("2021-07-09"), &cal),
+            check_decision(&new, k, "satisfied_by_magic", &[], d("2021-07-09"), &cal),
             Err(DecisionError::NotAllowed)
         );
     }
@@ -1507,5 +1529,213 @@ mod personal {
         // 10 and 30 fill the 12 March place (20 may not come before the 20th); 20 takes the
         // 25 March place; 40 waits for the next schedule.
         assert_eq!(got, [(10, 1), (20, 2), (30, 1)]);
+    }
+}
+
+mod hearing {
+    use super::*;
+    use otinish_domain::hearing::*;
+
+    /// GEN-09: every channel's rules after 1 July 2021 ask for a hearing before a refusal and a
+    /// partial satisfaction, and none before a favourable decision; the rules before it ask
+    /// for none.
+    #[test]
+    fn gen_09_which_decisions_need_a_hearing_on_every_channel() {
+        let books = books();
+        for channel in [
+            Channel::Portal,
+            Channel::Paper,
+            Channel::VideoAppeal,
+            Channel::PersonalReception,
+            Channel::Vks,
+        ] {
+            let gov = books.governing(channel, d("2026-03-02")).unwrap();
+            assert!(required(&gov, "refused"), "{channel}: refused");
+            assert!(
+                required(&gov, "partially_satisfied"),
+                "{channel}: partially satisfied"
+            );
+            assert!(!required(&gov, "satisfied"), "{channel}: satisfied");
+            assert!(!required(&gov, "explained"), "{channel}: explained");
+            let before = books.governing(channel, d("2021-06-30"));
+            if let Ok(before) = before {
+                assert!(!required(&before, "refused"), "{channel} before the APPC");
+            }
+        }
+        let vks = books.governing(Channel::Vks, d("2026-03-02")).unwrap();
+        assert!(required(&vks, "refuse_out_of_competence"));
+        assert!(adverse_decisions(&vks).contains(&"refuse_out_of_competence"));
+    }
+
+    /// GEN-09: the notice comes no later than 3 working days before the decision, counted on
+    /// the calendar (a notice on Friday 6 March 2026: Monday 9 March is a holiday (8 March
+    /// moved), so the decision may be taken from Thursday 12 March, the position is due by
+    /// Wednesday 11 March).
+    #[test]
+    fn gen_09_notice_three_working_days_before_the_decision() {
+        let books = books();
+        let cal = cal();
+        let gov = books.governing(Channel::Portal, d("2026-03-02")).unwrap();
+        let plan = plan_notice(
+            &gov,
+            AppealKind::Statement,
+            "refused",
+            d("2026-03-06"),
+            None,
+            &cal,
+        )
+        .unwrap();
+        assert_eq!(plan.earliest_decision, d("2026-03-12"));
+        assert_eq!(plan.respond_by, d("2026-03-11"));
+        // A later day for the position moves the decision after it.
+        let later = plan_notice(
+            &gov,
+            AppealKind::Statement,
+            "refused",
+            d("2026-03-06"),
+            Some(d("2026-03-16")),
+            &cal,
+        )
+        .unwrap();
+        assert_eq!(later.earliest_decision, d("2026-03-17"));
+        assert_eq!(
+            plan_notice(
+                &gov,
+                AppealKind::Statement,
+                "refused",
+                d("2026-03-06"),
+                Some(d("2026-03-06")),
+                &cal
+            ),
+            Err(HearingError::RespondByOutOfRange {
+                earliest: d("2026-03-07"),
+                latest: d("2026-05-05")
+            })
+        );
+        assert_eq!(
+            plan_notice(
+                &gov,
+                AppealKind::Statement,
+                "satisfied",
+                d("2026-03-06"),
+                None,
+                &cal
+            ),
+            Err(HearingError::NotRequired)
+        );
+    }
+
+    /// GEN-09: no notice, a notice too late, a position awaited, silence not yet recorded: each
+    /// blocks the refusal with its reason; a position recorded, or silence recorded after the
+    /// day set, lets it go ahead. A favourable decision needs none of it.
+    #[test]
+    fn gen_09_decision_waits_for_the_hearing_and_silence_does_not_block_it() {
+        let books = books();
+        let cal = cal();
+        let gov = books.governing(Channel::Paper, d("2026-03-02")).unwrap();
+        let k = AppealKind::Statement;
+        let check =
+            |hs: &[Hearing], day: &str| check_decision(&gov, k, "refused", hs, d(day), &cal);
+        assert_eq!(
+            check(&[], "2026-03-20"),
+            Err(DecisionError::HearingRequired)
+        );
+        assert_eq!(
+            check_decision(&gov, k, "satisfied", &[], d("2026-03-20"), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            check_decision(&gov, k, "appoint_reception", &[], d("2026-03-20"), &cal),
+            Err(DecisionError::NotAllowed)
+        );
+        let mut h = Hearing {
+            intended: "refused".into(),
+            notified_on: d("2026-03-06"),
+            respond_by: d("2026-03-11"),
+            position: None,
+        };
+        assert_eq!(
+            check(std::slice::from_ref(&h), "2026-03-11"),
+            Err(DecisionError::HearingTooRecent {
+                earliest: d("2026-03-12")
+            })
+        );
+        // A hearing of another intended decision does not cover this one.
+        let other = Hearing {
+            intended: "partially_satisfied".into(),
+            position: Some(PositionKind::Given),
+            ..h.clone()
+        };
+        assert_eq!(
+            check(std::slice::from_ref(&other), "2026-03-20"),
+            Err(DecisionError::HearingRequired)
+        );
+        h.respond_by = d("2026-03-13");
+        assert_eq!(
+            check(std::slice::from_ref(&h), "2026-03-12"),
+            Err(DecisionError::AwaitingPosition {
+                respond_by: d("2026-03-13")
+            })
+        );
+        assert_eq!(
+            check(std::slice::from_ref(&h), "2026-03-16"),
+            Err(DecisionError::SilenceNotRecorded)
+        );
+        // Silence is recorded only after the day set.
+        assert_eq!(
+            check_position(Some(&h), PositionKind::NoneGiven, d("2026-03-13")),
+            Err(HearingError::StillOpen {
+                respond_by: d("2026-03-13")
+            })
+        );
+        assert_eq!(
+            check_position(Some(&h), PositionKind::NoneGiven, d("2026-03-14")),
+            Ok(())
+        );
+        assert_eq!(
+            check_position(Some(&h), PositionKind::Given, d("2026-03-07")),
+            Ok(())
+        );
+        assert_eq!(
+            check_position(None, PositionKind::Given, d("2026-03-07")),
+            Err(HearingError::NotNotified)
+        );
+        h.position = Some(PositionKind::NoneGiven);
+        assert_eq!(check(std::slice::from_ref(&h), "2026-03-16"), Ok(()));
+        assert_eq!(
+            check_position(Some(&h), PositionKind::Given, d("2026-03-16")),
+            Err(HearingError::AlreadyRecorded)
+        );
+        // A position given early lets the decision go ahead from the earliest day.
+        h.position = Some(PositionKind::Given);
+        h.respond_by = d("2026-03-20");
+        assert_eq!(check(std::slice::from_ref(&h), "2026-03-12"), Ok(()));
+        assert_eq!(
+            check_new_notice(std::slice::from_ref(&h), "refused"),
+            Err(HearingError::AlreadyNotified)
+        );
+        assert_eq!(
+            check_new_notice(std::slice::from_ref(&h), "partially_satisfied"),
+            Ok(())
+        );
+    }
+
+    /// GEN-09: an appeal received before 1 July 2021 (the law of 2007) is decided without a
+    /// hearing; one received on that day or after needs it.
+    #[test]
+    fn gen_09_from_the_appc_rulebook_on() {
+        let books = books();
+        let cal = cal();
+        let old = books.governing(Channel::Portal, d("2021-06-30")).unwrap();
+        let new = books.governing(Channel::Portal, d("2021-07-01")).unwrap();
+        let k = AppealKind::Statement;
+        assert_eq!(
+            check_decision(&old, k, "refused", &[], d("2021-07-20"), &cal),
+            Ok(())
+        );
+        assert_eq!(
+            check_decision(&new, k, "refused", &[], d("2021-07-20"), &cal),
+            Err(DecisionError::HearingRequired)
+        );
     }
 }

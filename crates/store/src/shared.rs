@@ -1720,6 +1720,112 @@ macro_rules! impl_repos {
             }
         }
 
+        fn hearing_row(r: &DbRow) -> Result<HearingRecord, sqlx::Error> {
+            use otinish_domain::hearing::PositionKind;
+            let kind: Option<String> = r.try_get("position_kind")?;
+            let position = match kind {
+                Some(k) => Some(HearingPosition {
+                    kind: PositionKind::parse(&k).ok_or_else(|| decode_err("position kind", &k))?,
+                    text: r.try_get("position")?,
+                    by: r.try_get::<Option<String>, _>("position_by")?.unwrap_or_default(),
+                    signature: r.try_get("position_signature")?,
+                    at: from_micros(r.try_get::<Option<i64>, _>("position_at")?.unwrap_or_default()),
+                }),
+                None => None,
+            };
+            Ok(HearingRecord {
+                id: r.try_get("id")?,
+                notice: NewHearing {
+                    card_id: r.try_get("card_id")?,
+                    intended: r.try_get("intended_decision")?,
+                    notified_at: from_micros(r.try_get("notified_at")?),
+                    notified_on: day(&r.try_get::<String, _>("notified_on")?)?,
+                    respond_by: day(&r.try_get::<String, _>("respond_by")?)?,
+                    notified_by: r.try_get("notified_by")?,
+                },
+                position,
+            })
+        }
+
+        #[async_trait]
+        impl HearingRepo for $store {
+            async fn hearings(&self, card_id: i64) -> StoreResult<Vec<HearingRecord>> {
+                let rows = sqlx::query("SELECT * FROM hearing WHERE card_id = $1 ORDER BY id")
+                    .bind(card_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                rows.iter().map(hearing_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn notify_hearing(
+                &self,
+                h: &NewHearing,
+                notices: &[NewNotice],
+                journal: JournalDraft,
+            ) -> StoreResult<i64> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let row = sqlx::query(
+                    "INSERT INTO hearing (card_id, intended_decision, notified_at, notified_on, respond_by, notified_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(h.card_id)
+                .bind(&h.intended)
+                .bind(micros(h.notified_at))
+                .bind(h.notified_on.format("%Y-%m-%d").to_string())
+                .bind(h.respond_by.format("%Y-%m-%d").to_string())
+                .bind(&h.notified_by)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let id: i64 = row.try_get("id").map_err(map_err)?;
+                Self::insert_notices(&mut tx, notices, h.notified_at).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{}", h.card_id);
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(id)
+            }
+
+            async fn record_hearing_position(
+                &self,
+                hearing_id: i64,
+                p: &HearingPosition,
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let row = sqlx::query(
+                    "UPDATE hearing SET position_kind = $1, position = $2, position_by = $3, position_signature = $4, \
+                     position_at = $5 WHERE id = $6 AND position_kind IS NULL RETURNING card_id",
+                )
+                .bind(p.kind.as_str())
+                .bind(&p.text)
+                .bind(&p.by)
+                .bind(&p.signature)
+                .bind(micros(p.at))
+                .bind(hearing_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let Some(row) = row else {
+                    let exists = sqlx::query("SELECT id FROM hearing WHERE id = $1")
+                        .bind(hearing_id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    return Err(match exists {
+                        Some(_) => StoreError::Stale(format!("hearing {hearing_id} has a position")),
+                        None => StoreError::NotFound(format!("hearing {hearing_id}")),
+                    });
+                };
+                let card_id: i64 = row.try_get("card_id").map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+        }
+
         #[async_trait]
         impl RevocationRepo for $store {
             async fn put_crl(&self, c: &CachedCrl) -> StoreResult<()> {
@@ -2429,7 +2535,6 @@ macro_rules! impl_repos {
                 let get = || -> Result<_, sqlx::Error> {
                     let state: String = r.try_get("state")?;
                     let arrived: Option<String> = r.try_get("arrived_at")?;
-                    let hearing: Option<String> = r.try_get("hearing_notified_on")?;
                     Ok((
                         r.try_get::<i64, _>("card_id")?,
                         r.try_get::<i64, _>("slot_id")?,
@@ -2439,10 +2544,9 @@ macro_rules! impl_repos {
                             .map(|a| chrono::NaiveDateTime::parse_from_str(a, "%Y-%m-%dT%H:%M:%S"))
                             .transpose()
                             .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                        hearing.as_deref().map(day).transpose()?,
                     ))
                 };
-                let (card_id, slot_id, state, arrived_at, hearing_notified_on) = get().map_err(map_err)?;
+                let (card_id, slot_id, state, arrived_at) = get().map_err(map_err)?;
                 let field = |e: sqlx::Error| map_err(e);
                 Ok(Booking {
                     id: r.try_get("id").map_err(field)?,
@@ -2453,8 +2557,6 @@ macro_rules! impl_repos {
                     state,
                     form: r.try_get("form").map_err(field)?,
                     decided_at: r.try_get::<Option<i64>, _>("decided_at").map_err(field)?.map(from_micros),
-                    hearing_notified_on,
-                    hearing_position: r.try_get("hearing_position").map_err(field)?,
                     room: r.try_get("room").map_err(field)?,
                     equipment_checked_at: r
                         .try_get::<Option<i64>, _>("equipment_checked_at")
@@ -2747,17 +2849,14 @@ macro_rules! impl_repos {
                 }
                 sqlx::query(
                     "UPDATE vks_booking SET state = $1, slot_id = COALESCE($2, slot_id), decided_at = COALESCE($3, decided_at), \
-                     hearing_notified_on = COALESCE($4, hearing_notified_on), hearing_position = COALESCE($5, hearing_position), \
-                     room = COALESCE($6, room), equipment_checked_at = COALESCE($7, equipment_checked_at), \
-                     equipment_ok = COALESCE($8, equipment_ok), equipment_note = COALESCE($9, equipment_note), \
-                     arrived_at = COALESCE($10, arrived_at), id_document = COALESCE($11, id_document), \
-                     record = COALESCE($12, record), cancelled = $13 WHERE id = $14",
+                     room = COALESCE($4, room), equipment_checked_at = COALESCE($5, equipment_checked_at), \
+                     equipment_ok = COALESCE($6, equipment_ok), equipment_note = COALESCE($7, equipment_note), \
+                     arrived_at = COALESCE($8, arrived_at), id_document = COALESCE($9, id_document), \
+                     record = COALESCE($10, record), cancelled = $11 WHERE id = $12",
                 )
                 .bind(to.as_str())
                 .bind(u.slot_id)
                 .bind(u.decided_at.map(micros))
-                .bind(u.hearing_notified_on.map(|d| d.format("%Y-%m-%d").to_string()))
-                .bind(&u.hearing_position)
                 .bind(&u.room)
                 .bind(u.equipment_checked_at.map(micros))
                 .bind(u.equipment_ok)

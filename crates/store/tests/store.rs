@@ -3039,3 +3039,110 @@ on_both!(
     mobile_signing_by_qr,
     mobile_signings
 );
+
+async fn hearings(db: &Db) {
+    use otinish_domain::hearing::PositionKind;
+    use otinish_domain::notice::NoticeChannel;
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("HR", None), j("create_body"))
+        .await
+        .unwrap();
+    let (card, _) = s
+        .submit_appeal(&new_appeal(body.id, "h1"), j("submit"))
+        .await
+        .unwrap();
+    let applicant = s.appeal(card).await.unwrap().applicant_id;
+    assert!(s.hearings(card).await.unwrap().is_empty());
+    let notice_day = NaiveDate::from_ymd_opt(2026, 3, 6).unwrap();
+    let new = NewHearing {
+        card_id: card,
+        intended: "refused".into(),
+        notified_at: t("2026-03-06"),
+        notified_on: notice_day,
+        respond_by: NaiveDate::from_ymd_opt(2026, 3, 11).unwrap(),
+        notified_by: "staff:7".into(),
+    };
+    let mut n = notice(card, applicant, NoticeChannel::Email);
+    n.kind = otinish_domain::notice::NoticeKind::Hearing;
+    let id = s
+        .notify_hearing(&new, &[n], j("hearing_notified"))
+        .await
+        .unwrap();
+    // The notice is written with the hearing, in the same transaction.
+    let notices = s.notices_of_card(card).await.unwrap();
+    assert!(notices
+        .iter()
+        .any(|n| n.kind == otinish_domain::notice::NoticeKind::Hearing));
+    // One hearing per intended decision.
+    assert!(matches!(
+        s.notify_hearing(&new, &[], j("hearing_notified")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let partial = NewHearing {
+        intended: "partially_satisfied".into(),
+        ..new.clone()
+    };
+    let id2 = s
+        .notify_hearing(&partial, &[], j("hearing_notified"))
+        .await
+        .unwrap();
+    let got = s.hearings(card).await.unwrap();
+    assert_eq!(got.len(), 2);
+    assert_eq!((got[0].id, &got[0].notice), (id, &new));
+    assert_eq!(got[0].position, None);
+    assert_eq!(got[1].id, id2);
+    // The applicant's signed position, recorded once.
+    let p = HearingPosition {
+        kind: PositionKind::Given,
+        text: Some("Прошу учесть справку".into()),
+        by: format!("applicant:{applicant}"),
+        signature: Some(vec![0x30, 0x01, 0x00]),
+        at: t("2026-03-09"),
+    };
+    s.record_hearing_position(id, &p, j("hearing_position"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.record_hearing_position(id, &p, j("hearing_position"))
+            .await,
+        Err(StoreError::Stale(_))
+    ));
+    assert!(matches!(
+        s.record_hearing_position(9_999, &p, j("hearing_position"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let silence = HearingPosition {
+        kind: PositionKind::NoneGiven,
+        text: None,
+        by: "staff:7".into(),
+        signature: None,
+        at: t("2026-03-12"),
+    };
+    s.record_hearing_position(id2, &silence, j("hearing_silence"))
+        .await
+        .unwrap();
+    let got = s.hearings(card).await.unwrap();
+    assert_eq!(got[0].position.as_ref(), Some(&p));
+    assert_eq!(got[1].position.as_ref(), Some(&silence));
+    assert_eq!(got[1].hearing().position, Some(PositionKind::NoneGiven));
+    // Every step is in the card's journal.
+    let actions: Vec<String> = s
+        .journal_for(&format!("card:{card}"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.draft.action)
+        .collect();
+    for a in ["hearing_notified", "hearing_position", "hearing_silence"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+on_both!(
+    /// GEN-09: hearings before adverse decisions: one per intended decision, written with the
+    /// applicant's notices; the position (or "no position given") recorded once, journaled.
+    gen_09_hearings_notified_and_positions_recorded,
+    hearings
+);

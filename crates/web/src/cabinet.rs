@@ -73,6 +73,8 @@ pub fn error_text(tr: Tr, e: &AppealError) -> String {
         AppealError::NotAllowed(m) => m.clone(),
         AppealError::StaffSignature(p) => tr.get(p.key()),
         AppealError::OwnKeyNeeded => tr.get("staff-sig-own-key"),
+        AppealError::Hearing(h) => crate::hearing::hearing_error_text(tr, h),
+        AppealError::Decision(d) => crate::hearing::decision_error_text(tr, d),
         AppealError::Store(_) | AppealError::Internal(_) => tr.get("error-internal"),
     }
 }
@@ -853,6 +855,11 @@ struct AppealPage {
     /// A case closed without a signed answer (not accepted, left without consideration,
     /// outside the rules): the decision and what the applicant was told, shown up front.
     outcome: Option<(String, String)>,
+    /// GEN-09: the hearings the body offered before an adverse decision.
+    hearings: Vec<crate::hearing::HearingView>,
+    message: Option<String>,
+    is_error: bool,
+    demo: bool,
 }
 
 /// GEN-04: a card's deadlines as people read them — what, by when, which rule and edition —
@@ -914,15 +921,33 @@ async fn owned_appeal(
         .filter(|a| a.applicant_id == me.id && !a.hidden_by_applicant)
 }
 
+#[derive(Debug, Deserialize, Default)]
+pub struct AppealQuery {
+    done: Option<String>,
+}
+
 pub async fn appeal_page(
     State(app): State<AppState>,
     ctx: Ctx,
     me: ApplicantCtx,
     Path(id): Path<i64>,
+    Query(q): Query<AppealQuery>,
+) -> Response {
+    let message = q.done.map(|_| (ctx.tr.get("hearing-answer-sent"), false));
+    appeal_view(&app, &ctx, &me, id, message, StatusCode::OK).await
+}
+
+async fn appeal_view(
+    app: &App,
+    ctx: &Ctx,
+    me: &ApplicantCtx,
+    id: i64,
+    message: Option<(String, bool)>,
+    status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
-    let Some(a) = owned_appeal(&app, &me, id).await else {
-        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    let Some(a) = owned_appeal(app, me, id).await else {
+        return page_error(ctx, StatusCode::NOT_FOUND, "error-not-found");
     };
     let body = app
         .store
@@ -953,7 +978,7 @@ pub async fn appeal_page(
             summary: if d.kind == "answer" {
                 a.card.answer.clone().unwrap_or_default()
             } else {
-                local(&app, d.created_at)
+                local(app, d.created_at)
             },
             qr: qr_svg(&format!("{base}{}", d.code)),
             kind: d.kind,
@@ -975,11 +1000,16 @@ pub async fn appeal_page(
         )),
         _ => None,
     };
+    let hearings = app.applicant_hearings(&a.card, tr).await;
     let page = AppealPage {
         t: tr,
-        layout: Layout::new(&app, &ctx),
+        layout: Layout::new(app, ctx),
         id,
         outcome,
+        hearings,
+        message: message.as_ref().map(|(m, _)| m.clone()),
+        is_error: message.as_ref().is_some_and(|(_, e)| *e),
+        demo: app.config.demo,
         state: state_text(tr, a.card.state),
         number: a
             .card
@@ -989,7 +1019,7 @@ pub async fn appeal_page(
             .unwrap_or_default(),
         body,
         kind: tr.get(&format!("kind-{}", a.card.kind.as_str())),
-        received: local(&app, a.card.received_at),
+        received: local(app, a.card.received_at),
         content: a.content.clone(),
         files: app
             .store
@@ -1010,7 +1040,7 @@ pub async fn appeal_page(
             .map(|n| NoticeRow {
                 subject: n.subject.clone(),
                 body: n.body.clone(),
-                when: local(&app, n.created_at),
+                when: local(app, n.created_at),
                 channel: tr.get(&format!("channel-{}", n.channel)),
                 status: match &n.last_error {
                     Some(e) if n.status != otinish_domain::notice::NoticeStatus::Delivered => {
@@ -1021,7 +1051,7 @@ pub async fn appeal_page(
             })
             .collect(),
     };
-    render(page)
+    (status, render(page)).into_response()
 }
 
 pub async fn document_download(
@@ -1094,6 +1124,90 @@ pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Re
             }
         },
         _ => page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct HearingAnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    position: String,
+    /// The applicant's CMS (base64) over the position document.
+    #[serde(default)]
+    signature: String,
+    /// Demo mode: sign with the applicant's demo key.
+    #[serde(default)]
+    demo_sign: String,
+}
+
+/// GEN-09: the applicant states their position at a hearing, signed; any error is shown on
+/// the appeal's page with what they typed kept out of the URL.
+pub async fn hearing_answer(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: ApplicantCtx,
+    Path((id, hearing)): Path<(i64, i64)>,
+    Form(f): Form<HearingAnswerForm>,
+) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    if owned_appeal(&app, &me, id).await.is_none() {
+        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    }
+    let signature: Vec<u8> = if f.demo_sign == "1" {
+        if !app.config.demo {
+            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+        }
+        let signer = app
+            .pki
+            .demo_signers
+            .iter()
+            .find(|s| s.tax_id == me.applicant.tax_id());
+        let doc = App::hearing_document(id, hearing, f.position.trim());
+        match signer.map(|s| s.key.sign_cms(doc.as_bytes(), true, app.clock.now())) {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "demo signing failed");
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+            }
+            None => Vec::new(),
+        }
+    } else {
+        f.signature.trim().as_bytes().to_vec()
+    };
+    let result = if signature.is_empty() {
+        Err(AppealError::Invalid(vec![
+            otinish_domain::appeal::FieldProblem {
+                field: "signature",
+                key: "hearing-answer-unsigned",
+            },
+        ]))
+    } else {
+        app.hearing_answer(me.id, id, hearing, &signature).await
+    };
+    match result {
+        Ok(()) => {
+            Redirect::to(&format!("/cabinet/appeals/{id}?done=1#hearing-{hearing}")).into_response()
+        }
+        Err(AppealError::Forbidden) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
+        Err(e @ (AppealError::Store(_) | AppealError::Internal(_))) => {
+            tracing::error!(error = %e, appeal = id, "hearing answer failed");
+            page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        }
+        Err(e) => {
+            let text = error_text(ctx.tr, &e);
+            appeal_view(
+                &app,
+                &ctx,
+                &me,
+                id,
+                Some((text, true)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 

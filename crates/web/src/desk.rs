@@ -245,6 +245,9 @@ struct CardPage {
     t: Tr,
     layout: Layout,
     id: i64,
+    /// GEN-09: the hearings before an adverse decision, and what may be done about them.
+    hearing: crate::hearing::HearingPanel,
+    hearing_action: String,
     message: Option<String>,
     is_error: bool,
     state_label: String,
@@ -466,8 +469,17 @@ async fn card_page(
     } else {
         None
     };
+    // GEN-09: the hearing before an adverse decision. A VKS request's is taken on its
+    // reception's page and a personal reception's on its sign-up's, with their own checks.
+    let mut hearing = app.hearing_panel(user, &card, tr).await;
+    hearing.can_act &= !matches!(
+        card.channel,
+        otinish_domain::model::Channel::Vks | otinish_domain::model::Channel::PersonalReception
+    );
     let page = CardPage {
         t: tr,
+        hearing,
+        hearing_action: format!("/staff/cards/{id}"),
         layout: Layout::new(app, ctx),
         id,
         reception_id,
@@ -539,8 +551,8 @@ async fn card_page(
                     "{} — {} ({}, {})",
                     local(app, n.created_at),
                     n.subject,
-                    n.channel,
-                    n.status
+                    tr.get(&format!("channel-{}", n.channel)),
+                    tr.get(&format!("status-{}", n.status))
                 )
             })
             .collect(),
@@ -613,6 +625,15 @@ pub struct ActionForm {
     explanation: Option<String>,
     /// A staff member's own signature (CMS, base64) of the document the form carries.
     signature: Option<String>,
+    /// GEN-09: a hearing's fields.
+    #[serde(default)]
+    intended: String,
+    #[serde(default)]
+    respond_by: String,
+    #[serde(default)]
+    hearing: String,
+    #[serde(default)]
+    position: String,
 }
 
 /// Every action on a card: the role and body are checked by the service it calls.
@@ -677,6 +698,18 @@ pub async fn action(
             .await
         }
         "archive" => app.archive(&user, id).await,
+        step @ ("hearing-notify" | "hearing-position" | "hearing-silence") => {
+            match crate::hearing::HearingStep::from_form(
+                step,
+                &f.intended,
+                &f.respond_by,
+                &f.hearing,
+                &f.position,
+            ) {
+                Some(s) => app.hearing_step(&user, id, s).await,
+                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+            }
+        }
         "progress" => {
             app.add_progress(&user, id, f.note.as_deref().unwrap_or_default())
                 .await

@@ -58,6 +58,12 @@ pub enum AppealError {
     /// Outside demo mode a staff member signs with their own key.
     #[error("sign with your own key (NCALayer or eGov mobile)")]
     OwnKeyNeeded,
+    /// GEN-09: a step of the hearing does not apply.
+    #[error("hearing: {0}")]
+    Hearing(otinish_domain::hearing::HearingError),
+    /// GEN-09, VC-09: the rules in force do not let the decision be taken (yet).
+    #[error("decision: {0}")]
+    Decision(otinish_domain::hearing::DecisionError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -1148,18 +1154,9 @@ impl App {
         if card.executor_id != Some(user.id) {
             return Err(AppealError::Forbidden);
         }
-        let cal = self.calendar.read().await;
-        let gov = self
-            .rulebooks
-            .governing(card.channel, cal.zone().local_date(card.received_at))
-            .map_err(|e| AppealError::Internal(e.to_string()))?;
-        drop(cal);
-        if !gov.decision_allowed(decision) {
-            return Err(AppealError::Invalid(vec![FieldProblem {
-                field: "decision",
-                key: "appeal-decision-not-allowed",
-            }]));
-        }
+        // GEN-09: the rules of the day of receipt allow the decision, and an adverse one only
+        // after the hearing.
+        self.check_adverse_decision(&card, decision).await?;
         if answer.trim().is_empty() {
             return Err(AppealError::Invalid(vec![FieldProblem {
                 field: "answer",

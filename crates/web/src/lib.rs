@@ -13,6 +13,7 @@ pub mod context;
 pub mod desk;
 pub mod eappeal;
 pub mod error;
+pub mod hearing;
 pub mod i18n;
 pub mod metrics;
 pub mod mgov;

@@ -106,6 +106,7 @@ pub async fn start(
         "appeal" => "mgov-purpose-appeal",
         "reception" => "mgov-purpose-reception",
         "answer" => "mgov-purpose-answer",
+        "hearing" => "mgov-purpose-hearing",
         _ => return problem(StatusCode::BAD_REQUEST, "purpose: unknown"),
     };
     let id = random_token();

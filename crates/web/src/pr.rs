@@ -30,7 +30,20 @@ pub enum PrError {
     Invalid(Vec<FieldProblem>),
     /// The step does not apply now (message key).
     NotAllowed(&'static str),
+    /// GEN-09: the hearing, or the decision it must precede (the common service's error).
+    Hearing(Box<crate::eappeal::AppealError>),
     Store(StoreError),
+}
+
+impl From<crate::eappeal::AppealError> for PrError {
+    fn from(e: crate::eappeal::AppealError) -> Self {
+        use crate::eappeal::AppealError;
+        match e {
+            AppealError::Store(s) => PrError::from(s),
+            AppealError::Forbidden => PrError::Forbidden,
+            other => PrError::Hearing(Box::new(other)),
+        }
+    }
 }
 
 impl From<StoreError> for PrError {
@@ -61,6 +74,7 @@ impl PrError {
                 .collect::<Vec<_>>()
                 .join("; "),
             PrError::NotAllowed(k) => tr.get(k),
+            PrError::Hearing(e) => crate::cabinet::error_text(tr, e),
             PrError::Store(_) => tr.get("error-internal"),
         }
     }
@@ -508,6 +522,8 @@ impl App {
         if reason.is_empty() {
             return Err(problem("reason", "pr-field-required"));
         }
+        // GEN-09: the refusal closes the card as refused, after the hearing.
+        self.check_adverse_decision(&s.card, "refused").await?;
         let lang = self.pr_applicant_lang(&s).await;
         let notices = self.pr_notices(
             &s,
@@ -705,6 +721,10 @@ impl App {
         if outcome.is_some() && text.is_empty() {
             return Err(problem("outcome_text", "pr-field-required"));
         }
+        // GEN-09: a partial satisfaction is decided only after the hearing.
+        if let Some(o) = outcome {
+            self.check_adverse_decision(&s.card, o.as_str()).await?;
+        }
         let lang = self.pr_applicant_lang(&s).await;
         let (token, notices, decision) = match outcome {
             Some(o) => {
@@ -750,6 +770,24 @@ impl App {
             )
             .await?;
         Ok(())
+    }
+
+    /// GEN-09: a step of the hearing before a partial satisfaction, by the head or the
+    /// responsible worker, while the sign-up is open (the service of every channel).
+    pub async fn pr_hearing(
+        &self,
+        user: &StaffUser,
+        id: i64,
+        step: crate::hearing::HearingStep<'_>,
+    ) -> Result<(), PrError> {
+        let s = self.pr_open(user, id).await?;
+        if !(in_body(user, s.card.body_id, &[Role::Head]) || s.responsible_id == Some(user.id)) {
+            return Err(PrError::Forbidden);
+        }
+        if s.state.is_closed() {
+            return Err(PrError::NotAllowed("pr-step-not-allowed"));
+        }
+        Ok(self.hearing_step(user, s.card.id, step).await?)
     }
 
     /// The applicant withdrew the sign-up (told by phone or in writing).

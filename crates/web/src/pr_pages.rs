@@ -698,6 +698,9 @@ struct SignupPage {
     staff: Vec<(i64, String)>,
     outcomes: Vec<(String, String)>,
     has_scan: bool,
+    /// GEN-09: the hearing before a partial satisfaction.
+    hearing: crate::hearing::HearingPanel,
+    hearing_action: String,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -842,7 +845,11 @@ pub async fn signup(
         .map(|(u, _)| (u.id, u.full_name))
         .collect();
     let eligible = otinish_domain::personal::phone_survey_eligible(s.state, s.outcome);
+    let mut hearing = app.hearing_panel(&user, &s.card, tr).await;
+    hearing.can_act &= !s.state.is_closed() && (responsible || in_body(&[Role::Head]));
     let page = SignupPage {
+        hearing,
+        hearing_action: format!("/staff/pr/{id}"),
         t: tr,
         layout: Layout::new(&app, &ctx),
         id,
@@ -913,6 +920,15 @@ pub struct StepForm {
     result: String,
     #[serde(default)]
     rating: String,
+    /// GEN-09: a hearing's fields.
+    #[serde(default)]
+    intended: String,
+    #[serde(default)]
+    respond_by: String,
+    #[serde(default)]
+    hearing: String,
+    #[serde(default)]
+    position: String,
 }
 
 /// Every step of a sign-up; the services check role, body and the rules.
@@ -956,6 +972,18 @@ pub async fn step(
                 .await
         }
         "phone" => app.pr_phone_result(&user, id, &f.result, &f.rating).await,
+        step @ ("hearing-notify" | "hearing-position" | "hearing-silence") => {
+            match crate::hearing::HearingStep::from_form(
+                step,
+                &f.intended,
+                &f.respond_by,
+                &f.hearing,
+                &f.position,
+            ) {
+                Some(s) => app.pr_hearing(&user, id, s).await,
+                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+            }
+        }
         _ => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
     };
     match result {

@@ -10,6 +10,7 @@ use crate::conference::Participant;
 use crate::App;
 use chrono::{NaiveDate, NaiveDateTime};
 use otinish_domain::appeal::FieldProblem;
+use otinish_domain::hearing::DecisionError;
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::model::{CardState, Role, StaffUser};
 use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
@@ -21,12 +22,14 @@ use otinish_domain::repo::{
     Booking, CardMove, CardUpdate, NewTimetable, NewVksMessage, ReceptionFilter, ReceptionUpdate,
     StoreError,
 };
-use otinish_domain::vks::{check_decision, DecisionError, Hearing, ScheduleState};
+use otinish_domain::vks::ScheduleState;
 
 #[derive(Debug)]
 pub enum ReceptionError {
     /// The head's own signature of the step did not pass (VC-09, VC-17).
     Signature(Box<crate::eappeal::AppealError>),
+    /// A step of the hearing (GEN-09, VC-10) did not apply.
+    Hearing(Box<crate::eappeal::AppealError>),
     Forbidden,
     NotFound,
     /// The step does not apply to the reception as it is (message key).
@@ -61,18 +64,8 @@ impl ReceptionError {
             ReceptionError::Forbidden => tr.get("error-forbidden"),
             ReceptionError::NotFound => tr.get("error-not-found"),
             ReceptionError::NotAllowed(key) => tr.get(key),
-            ReceptionError::Decision(DecisionError::NotAllowed) => {
-                tr.get("appeal-decision-not-allowed")
-            }
-            ReceptionError::Decision(DecisionError::HearingRequired) => {
-                tr.get("vks-hearing-required")
-            }
-            ReceptionError::Decision(DecisionError::HearingTooRecent { earliest }) => {
-                tr.with("vks-hearing-too-recent", &[("date", d(*earliest))])
-            }
-            ReceptionError::Decision(DecisionError::PositionNotRecorded) => {
-                tr.get("vks-position-required")
-            }
+            ReceptionError::Hearing(e) => crate::cabinet::error_text(tr, e),
+            ReceptionError::Decision(e) => crate::hearing::decision_error_text(tr, e),
             ReceptionError::Change(ChangeError::TooLate { latest }) => {
                 tr.with("vks-change-too-late", &[("date", d(*latest))])
             }
@@ -93,9 +86,9 @@ impl ReceptionError {
                 .join("; "),
             ReceptionError::SlotTaken => tr.get("vks-slot-taken"),
             ReceptionError::AlreadySent => tr.get("vks-timetable-sent-already"),
-            ReceptionError::Decision(DecisionError::Calendar(_))
-            | ReceptionError::Change(ChangeError::Calendar(_))
-            | ReceptionError::Store(_) => tr.get("error-internal"),
+            ReceptionError::Change(ChangeError::Calendar(_)) | ReceptionError::Store(_) => {
+                tr.get("error-internal")
+            }
         }
     }
 }
@@ -257,83 +250,27 @@ impl App {
         Ok(())
     }
 
-    /// VC-10: notifies the applicant of a hearing before a possible refusal (today), or records
-    /// their position at it.
+    /// GEN-09, VC-10: the hearing before a refusal, while the request waits for the head's
+    /// decision: the reception secretary or the head notifies the applicant, records their
+    /// position or, after the day set, that none was given (the service of every channel).
     pub async fn vks_hearing(
         &self,
         user: &StaffUser,
         id: i64,
-        position: Option<&str>,
+        step: crate::hearing::HearingStep<'_>,
     ) -> Result<(), ReceptionError> {
         let b = self.store.booking(id).await?;
         in_body(user, &b, &[Role::ReceptionSecretary, Role::Head])?;
         if b.state != ReceptionState::Requested {
             return Err(ReceptionError::NotAllowed("vks-step-not-allowed"));
         }
-        let cal = self.calendar.read().await.clone();
-        let today = cal.zone().local_date(self.clock.now());
-        let (update, notices, action) = match position.map(str::trim) {
-            Some("") => {
-                return Err(ReceptionError::Invalid(vec![FieldProblem {
-                    field: "position",
-                    key: "appeal-field-required",
-                }]))
-            }
-            Some(p) => {
-                if b.hearing_notified_on.is_none() {
-                    return Err(ReceptionError::Decision(DecisionError::HearingRequired));
-                }
-                (
-                    ReceptionUpdate {
-                        hearing_position: Some(p.chars().take(4_000).collect()),
-                        ..ReceptionUpdate::default()
-                    },
-                    vec![],
-                    "vks_hearing_position",
-                )
-            }
-            None => {
-                if b.hearing_notified_on.is_some() {
-                    return Err(ReceptionError::NotAllowed("vks-hearing-notified-already"));
-                }
-                let earliest = cal
-                    .add_working_days(today, 3)
-                    .map(|s| s.due)
-                    .unwrap_or(today);
-                let notices = self
-                    .reception_notices(
-                        &b,
-                        NoticeKind::VksHearing,
-                        &[
-                            ("appeal", b.card.id.to_string()),
-                            ("date", earliest.format("%d.%m.%Y").to_string()),
-                        ],
-                        true,
-                    )
-                    .await?;
-                (
-                    ReceptionUpdate {
-                        hearing_notified_on: Some(today),
-                        ..ReceptionUpdate::default()
-                    },
-                    notices,
-                    "vks_hearing_notified",
-                )
-            }
-        };
-        self.store
-            .update_reception(
-                id,
-                b.state,
-                b.state,
-                &update,
-                None,
-                &notices,
-                &[],
-                self.journal(user, action, serde_json::json!({})),
-            )
-            .await?;
-        Ok(())
+        self.hearing_step(user, b.card.id, step)
+            .await
+            .map_err(|e| match e {
+                crate::eappeal::AppealError::Store(s) => ReceptionError::from(s),
+                crate::eappeal::AppealError::Forbidden => ReceptionError::Forbidden,
+                other => ReceptionError::Hearing(Box::new(other)),
+            })
     }
 
     /// The document the head signs to decide a reception (VC-09): what is decided, for which
@@ -405,7 +342,6 @@ impl App {
         let to = step(b.state, action)?;
         let cal = self.calendar.read().await.clone();
         let now = self.clock.now();
-        let today = cal.zone().local_date(now);
         let gov = self
             .rulebooks
             .governing(b.card.channel, cal.zone().local_date(b.card.received_at))
@@ -415,12 +351,13 @@ impl App {
         } else {
             "refuse_out_of_competence"
         };
-        let hearing = b.hearing_notified_on.map(|d| Hearing {
-            notified_on: d,
-            position_recorded: b.hearing_position.is_some(),
-        });
-        check_decision(&gov, decision, hearing.as_ref(), today, &cal)
-            .map_err(ReceptionError::Decision)?;
+        self.check_adverse_decision(&b.card, decision)
+            .await
+            .map_err(|e| match e {
+                crate::eappeal::AppealError::Decision(d) => ReceptionError::Decision(d),
+                crate::eappeal::AppealError::Store(s) => ReceptionError::from(s),
+                other => ReceptionError::Hearing(Box::new(other)),
+            })?;
         if appoint && b.slot.starts <= self.local_now(&cal) {
             return Err(ReceptionError::Change(ChangeError::InThePast));
         }

@@ -44,8 +44,9 @@ struct ReceptionPage {
     instructions: Vec<String>,
     join: Option<String>,
     can_register: bool,
-    can_notify_hearing: bool,
-    can_record_position: bool,
+    /// GEN-09, VC-10: the hearings before a refusal, and what may be done about them.
+    hearing: crate::hearing::HearingPanel,
+    hearing_action: String,
     can_decide: bool,
     /// VC-09: what the head signs to appoint, or to refuse.
     appoint_document: String,
@@ -92,6 +93,12 @@ pub struct RecordForm {
     // Other steps' fields.
     #[serde(default)]
     position: String,
+    #[serde(default)]
+    intended: String,
+    #[serde(default)]
+    respond_by: String,
+    #[serde(default)]
+    hearing: String,
     #[serde(default)]
     slot: String,
     #[serde(default)]
@@ -185,15 +192,6 @@ async fn reception_page(
     ];
     if let Some(d) = b.decided_at {
         facts.push((tr.get("vks-decided-at"), local(d)));
-    }
-    if let Some(d) = b.hearing_notified_on {
-        facts.push((
-            tr.get("vks-hearing-notified"),
-            d.format("%d.%m.%Y").to_string(),
-        ));
-    }
-    if let Some(p) = &b.hearing_position {
-        facts.push((tr.get("vks-hearing-position"), p.clone()));
     }
     if b.state == ReceptionState::Appointed || b.equipment_checked_at.is_some() {
         let due = app
@@ -342,6 +340,14 @@ async fn reception_page(
         .unwrap_or_default();
     let appoint_document = App::vks_decision_document(&b, &code, true);
     let refuse_document = App::vks_decision_document(&b, &code, false);
+    // GEN-09: the hearing panel is the body's; a request that is no longer waiting for the
+    // head's decision takes no new step.
+    let mut hearing = if body_side {
+        app.hearing_panel(user, &b.card, tr).await
+    } else {
+        crate::hearing::HearingPanel::default()
+    };
+    hearing.can_act &= b.state == ReceptionState::Requested;
     let page = ReceptionPage {
         t: tr,
         layout: Layout::new(app, ctx),
@@ -361,15 +367,8 @@ async fn reception_page(
         can_register: body_side
             && b.card.state == otinish_domain::model::CardState::Received
             && (is(Role::ReceptionSecretary) || is(Role::Registrar)),
-        can_notify_hearing: body_side
-            && b.state == ReceptionState::Requested
-            && b.hearing_notified_on.is_none()
-            && (is(Role::ReceptionSecretary) || is(Role::Head)),
-        can_record_position: body_side
-            && b.state == ReceptionState::Requested
-            && b.hearing_notified_on.is_some()
-            && b.hearing_position.is_none()
-            && (is(Role::ReceptionSecretary) || is(Role::Head)),
+        hearing,
+        hearing_action: format!("/staff/receptions/{id}"),
         can_decide: body_side
             && b.state == ReceptionState::Requested
             && card_registered
@@ -446,8 +445,18 @@ pub async fn action(
     }
     let result = match action.as_str() {
         "register" => app.vks_register(&user, id).await,
-        "hearing" => app.vks_hearing(&user, id, None).await,
-        "position" => app.vks_hearing(&user, id, Some(&f.position)).await,
+        step @ ("hearing-notify" | "hearing-position" | "hearing-silence") => {
+            match crate::hearing::HearingStep::from_form(
+                step,
+                &f.intended,
+                &f.respond_by,
+                &f.hearing,
+                &f.position,
+            ) {
+                Some(s) => app.vks_hearing(&user, id, s).await,
+                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+            }
+        }
         "appoint" => app.vks_decide(&user, id, true, f.signature()).await,
         "refuse" => app.vks_decide(&user, id, false, f.signature()).await,
         "reschedule" => match f.slot.trim().parse::<i64>() {

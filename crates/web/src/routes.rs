@@ -309,6 +309,11 @@ pub fn table(bench: bool) -> Table {
         get(cabinet::appeal_page),
     )
     .add(
+        "/cabinet/appeals/{id}/hearings/{hearing}",
+        &[("POST", Applicant)],
+        post(cabinet::hearing_answer),
+    )
+    .add(
         "/cabinet/appeals/{id}/delete",
         &[("POST", Applicant)],
         post(cabinet::delete),

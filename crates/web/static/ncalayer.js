@@ -168,6 +168,9 @@
     if (kind === "record") {
       return JSON.stringify({ otinish: "vks-record/1", reception: Number(form.dataset.reception), form: fieldsOf(form, ["csrf", "signature", "demo_sign"]) });
     }
+    if (kind === "hearing") {
+      return JSON.stringify({ otinish: "hearing-position/1", appeal: Number(form.dataset.appeal), hearing: Number(form.dataset.hearing), position: form.elements.position.value.trim() });
+    }
     if (kind === "vks") {
       return JSON.stringify({ otinish: "vks-request/1", form: fieldsOf(form, ["csrf", "signature", "demo_sign", "body"]) });
     }

@@ -167,6 +167,27 @@ async fn reply(r: Response<Body>) -> Reply {
     }
 }
 
+/// A PostgreSQL database made for one test.
+struct PgDatabase {
+    store: otinish_store::PgStore,
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn drop_it(self) {
+        self.store.pool().close().await;
+        if let Ok(admin) = otinish_store::PgStore::connect(&self.admin_url, 1).await {
+            let _ = sqlx::raw_sql(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(admin.pool())
+            .await;
+        }
+    }
+}
+
 impl TestApp {
     async fn new() -> Self {
         Self::new_with(|_, _| {}).await
@@ -179,7 +200,56 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         s.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-        let store: Arc<dyn Store> = Arc::new(s);
+        Self::on_store(Arc::new(s), dir, adjust).await
+    }
+
+    /// The same app on a fresh PostgreSQL database at `OTINISH_TEST_POSTGRES_URL` (dropped by
+    /// [`PgDatabase::drop_it`]); `None`, said on stderr, when the variable is not set.
+    async fn on_postgres(test: &str) -> Option<(Self, PgDatabase)> {
+        let Ok(url) = std::env::var("OTINISH_TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_POSTGRES").is_none(),
+                "OTINISH_REQUIRE_POSTGRES is set but OTINISH_TEST_POSTGRES_URL is not"
+            );
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED on PostgreSQL: {test} (OTINISH_TEST_POSTGRES_URL is not set)"
+            );
+            return None;
+        };
+        let name = format!(
+            "otinish_w_{}_{}",
+            std::process::id(),
+            Utc::now().timestamp_subsec_micros()
+        );
+        let admin = otinish_store::PgStore::connect(&url, 1)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {url}: {e}"));
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(admin.pool())
+            .await
+            .unwrap_or_else(|e| panic!("create database: {e}"));
+        admin.pool().close().await;
+        let (base, _) = url.rsplit_once('/').unwrap_or((&url, ""));
+        let s = otinish_store::PgStore::connect(&format!("{base}/{name}"), 5)
+            .await
+            .unwrap_or_else(|e| panic!("connect: {e}"));
+        s.migrate().await.unwrap_or_else(|e| panic!("migrate: {e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = PgDatabase {
+            store: s.clone(),
+            admin_url: url.clone(),
+            name,
+        };
+        Some((Self::on_store(Arc::new(s), dir, |_, _| {}).await, db))
+    }
+
+    async fn on_store(
+        store: Arc<dyn Store>,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path),
+    ) -> Self {
         let now = Utc.with_ymd_and_hms(2026, 3, 19, 6, 0, 0).unwrap();
         let j = || JournalDraft::new(now, "test", "", "seed");
         let body = store
@@ -638,6 +708,7 @@ async fn authorisation_matrix_covers_every_route() {
         };
         path.replace("{id}", &id.to_string())
             .replace("{file_id}", "1")
+            .replace("{hearing}", "1")
             .replace("{file}", "receipt.p7s")
             .replace("{action}", "noop")
             .replace("{code}", "MJ")
@@ -4013,25 +4084,63 @@ async fn vc_07_to_vc_18_reception_from_request_to_answer() {
         .unwrap()
         .is_empty());
 
-    // VC-10: under VC-2026 a refusal needs a hearing notified 3 working days before, and the
-    // applicant's position.
+    // VC-10, GEN-09: under VC-2026 a refusal needs a hearing notified 3 working days before;
+    // the applicant's silence after the day set does not block it once it is recorded.
     let refused = post(step(r2, "refuse"), &head, &head_csrf, "").await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text.contains("только после заслушивания"));
-    let hearing = post(step(r2, "hearing"), &sec, &sec_csrf, "").await;
-    assert_eq!(hearing.status, StatusCode::SEE_OTHER);
+    assert!(
+        refused.text.contains("предложите заслушивание"),
+        "{}",
+        refused.text
+    );
+    let page = t.get(&format!("/staff/receptions/{r2}"), &sec).await;
+    assert!(page.text.contains("id=\"action-hearing-notify\""));
+    let hearing = post(
+        step(r2, "hearing-notify"),
+        &sec,
+        &sec_csrf,
+        "&intended=refuse_out_of_competence&respond_by=",
+    )
+    .await;
+    assert_eq!(hearing.status, StatusCode::SEE_OTHER, "{}", hearing.text);
+    let again = post(
+        step(r2, "hearing-notify"),
+        &sec,
+        &sec_csrf,
+        "&intended=refuse_out_of_competence&respond_by=",
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The applicant is told by the cabinet, email and SMS: the intended decision, the day for
+    // the position (26 March) and the first day of the decision (27 March).
+    let told: Vec<_> = store
+        .notices_of_card(card2)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == NoticeKind::Hearing)
+        .collect();
+    assert_eq!(
+        told.iter().map(|n| n.channel).collect::<Vec<_>>(),
+        [
+            NoticeChannel::Cabinet,
+            NoticeChannel::Email,
+            NoticeChannel::Sms
+        ]
+    );
+    assert!(
+        told[0].body.contains("26.03.2026") && told[0].body.contains("27.03.2026"),
+        "{}",
+        told[0].body
+    );
     let too_soon = post(step(r2, "refuse"), &head, &head_csrf, "").await;
     assert_eq!(too_soon.status, StatusCode::UNPROCESSABLE_ENTITY);
     // 20 March, then Nauryz (23-25 March), then 26 and 27 March.
     assert!(too_soon.text.contains("27.03.2026"), "{}", too_soon.text);
-    let position = post(
-        step(r2, "position"),
-        &sec,
-        &sec_csrf,
-        "&position=%D0%9F%D1%80%D0%BE%D1%88%D1%83",
-    )
-    .await;
-    assert_eq!(position.status, StatusCode::SEE_OTHER);
+    // Silence cannot be recorded while the applicant may still answer.
+    let early = post(step(r2, "hearing-silence"), &sec, &sec_csrf, "&hearing=").await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.text.contains("26.03.2026"), "{}", early.text);
 
     // VC-14: the time changes; the applicant gets the change by email and SMS too.
     let moved = post(
@@ -4186,9 +4295,31 @@ async fn vc_07_to_vc_18_reception_from_request_to_answer() {
         StatusCode::FORBIDDEN
     );
 
-    // VC-10: three working days after the notice, the refusal goes through; the slot is free.
+    // VC-10, GEN-09: three working days after the notice, with the day for the position passed
+    // in silence, the silence is recorded and the refusal goes through; the slot is free.
     t.clock.set(local("2026-03-27 11:00"));
     let (head, head_csrf) = t.login("head.mj").await;
+    let (sec, sec_csrf) = t.login("sec.mj").await;
+    let unrecorded = post(step(r2, "refuse"), &head, &head_csrf, "").await;
+    assert_eq!(unrecorded.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unrecorded.text.contains("позиция не представлена"),
+        "{}",
+        unrecorded.text
+    );
+    let page = t.get(&format!("/staff/receptions/{r2}"), &sec).await;
+    assert!(
+        page.text.contains("action-hearing-silence-"),
+        "{}",
+        page.text
+    );
+    let silence = post(step(r2, "hearing-silence"), &sec, &sec_csrf, "&hearing=").await;
+    assert_eq!(silence.status, StatusCode::SEE_OTHER, "{}", silence.text);
+    let hearings = store.hearings(card2).await.unwrap();
+    assert_eq!(
+        hearings[0].position.as_ref().map(|p| p.kind),
+        Some(otinish_domain::hearing::PositionKind::NoneGiven)
+    );
     let refused = post(step(r2, "refuse"), &head, &head_csrf, "").await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER, "{}", refused.text);
     assert_eq!(
@@ -5429,24 +5560,43 @@ async fn pr_01_to_pr_15_personal_reception() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // GEN-09: the refusal closes the card as refused, so the applicant is heard first: without
+    // a hearing it is refused; notified on Thursday 26 March, the position is due by Monday 30
+    // and the refusal may come from Tuesday 31 March.
+    let refuse = format!("csrf={head_csrf}&reason=Вопрос+не+относится+к+компетенции");
+    let r = t
+        .post_form(&format!("/staff/pr/{oral}/refuse"), &head, &refuse)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("предложите заслушивание"), "{}", r.text);
+    let page = t.get(&format!("/staff/pr/{oral}"), &sec).await;
+    assert!(page.text.contains("action-hearing-notify"), "{}", page.text);
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/pr/{oral}/hearing-notify"),
+            &reg,
+            &format!("csrf={reg_csrf}&intended=refused&respond_by="),
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "not the responsible worker"
+    );
     let r = t
         .post_form(
-            &format!("/staff/pr/{oral}/refuse"),
-            &head,
-            &format!("csrf={head_csrf}&reason=Вопрос+не+относится+к+компетенции"),
+            &format!("/staff/pr/{oral}/hearing-notify"),
+            &sec,
+            &format!("csrf={sec_csrf}&intended=refused&respond_by="),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-    assert_eq!(
-        store.pr_signup(oral).await.unwrap().state,
-        SignupState::Refused
-    );
-    assert!(store
-        .notices_of_card(oral)
-        .await
-        .unwrap()
-        .iter()
-        .any(|n| n.kind == NoticeKind::PrRefused));
+    let h = &store.hearings(oral).await.unwrap()[0];
+    assert_eq!(h.notice.respond_by.to_string(), "2026-03-30");
+    let r = t
+        .post_form(&format!("/staff/pr/{oral}/refuse"), &head, &refuse)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("31.03.2026"), "{}", r.text);
 
     // PR-12: a material request binds the unit; its member answers.
     let r = t.post_form(&format!("/staff/pr/{friday}/request"), &sec, &format!("csrf={sec_csrf}&unit=Департамент+регистрации&assignee={unit_id}&text=Сведения&due=2026-03-20")).await;
@@ -5620,6 +5770,44 @@ async fn pr_01_to_pr_15_personal_reception() {
         &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
         &reg_csrf, &unit, &unit_csrf,
     );
+    // GEN-09: the day for the position passed in silence; it is recorded, then the head's
+    // refusal goes through and the applicant is told why.
+    let refuse = format!("csrf={head_csrf}&reason=Вопрос+не+относится+к+компетенции");
+    let r = t
+        .post_form(&format!("/staff/pr/{oral}/refuse"), &head, &refuse)
+        .await;
+    assert!(r.text.contains("позиция не представлена"), "{}", r.text);
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{oral}/hearing-silence"),
+            &sec,
+            &format!("csrf={sec_csrf}&hearing="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .post_form(&format!("/staff/pr/{oral}/refuse"), &head, &refuse)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        store.pr_signup(oral).await.unwrap().state,
+        SignupState::Refused
+    );
+    assert!(store
+        .notices_of_card(oral)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == NoticeKind::PrRefused));
+
+    // GEN-09: a partial satisfaction at the reception needs the hearing too.
+    let partial =
+        format!("csrf={head_csrf}&outcome=partially_satisfied&outcome_text=Частично+удовлетворено");
+    let r = t
+        .post_form(&format!("/staff/pr/{friday}/held"), &head, &partial)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("предложите заслушивание"), "{}", r.text);
     let held =
         format!("csrf={head_csrf}&outcome=consultation&outcome_text=Разъяснён+порядок+регистрации");
     let r = t
@@ -6701,4 +6889,410 @@ async fn mgov_sign_in_through_a_scripted_phone() {
     let (i, text) = refused.expect("a limit");
     assert!(i <= 60, "{i}");
     assert!(text.contains("подождите 15 минут"), "{text}");
+}
+
+/// A card of `channel` taken in as that channel does (a paper letter registered from the
+/// post, a video appeal from a booth): an appeal record with its applicant, received now.
+async fn taken_in(t: &TestApp, channel: Channel, key: &str) -> i64 {
+    use otinish_domain::model::Applicant;
+    use otinish_domain::repo::NewAppeal;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap();
+    let now = t.app.clock.now();
+    let appeal = NewAppeal {
+        card: NewCard {
+            body_id: mj.id,
+            channel,
+            kind: AppealKind::Statement,
+            applicant_id: None,
+            addressee: None,
+            summary: "Прошу выдать справку".into(),
+            received_at: now,
+            rulebook_id: "APPC-2021".into(),
+            collective: false,
+        },
+        applicant: Applicant::Individual {
+            iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+            surname: "АХМЕТОВ".into(),
+            name: "БАУЫРЖАН".into(),
+            patronymic: Some("СЕРІКҰЛЫ".into()),
+            email: otinish_domain::ids::Email::parse("b@example.kz").ok(),
+            phone: None,
+            address: "Коктал".into(),
+            lang: Lang::Ru,
+        },
+        content: "Прошу выдать справку о составе семьи".into(),
+        outgoing_number: None,
+        outgoing_date: None,
+        postal_address: "с. Коктал, ул. Абая 1".into(),
+        email: Some("b@example.kz".into()),
+        phone: None,
+        lang: Lang::Ru,
+        signed_document: String::new(),
+        signature: Vec::new(),
+        signer_serial: String::new(),
+        signed_at: None,
+        signature_check: None,
+        idempotency_key: key.into(),
+        size_bytes: 40,
+        attachments: vec![],
+        deadlines: vec![],
+    };
+    let (id, _) = t
+        .app
+        .store
+        .submit_appeal(
+            &appeal,
+            JournalDraft::new(now, "test", "", format!("receive_{channel}")),
+        )
+        .await
+        .unwrap();
+    id
+}
+
+/// GEN-09 on the channels whose cards the executor decides (the portal, paper, video appeals;
+/// personal reception and VKS are in their own tests): no adverse decision without a hearing;
+/// the notice gives the day for the position and the first day of the decision; the applicant
+/// answers in the cabinet, signed, or staff take the position down, or record silence once the
+/// day has passed; only then, and not before the term, is the decision taken.
+async fn hearing_on_every_channel(t: TestApp) {
+    let store = t.app.store.clone();
+    let mj = store.body_by_code("MJ").await.unwrap();
+    let (reg, reg_csrf) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    t.staff("exec", vec![Role::Executor], "MJ").await;
+    let (head, head_csrf) = t.staff("head", vec![Role::Head], "MJ").await;
+    let exec_id = store.staff_credentials("exec").await.unwrap().0.id;
+    let (exec, exec_csrf) = t.login("exec").await;
+
+    // The portal appeal, signed in the cabinet; a paper one and a video appeal.
+    let (jar, csrf) = t.applicant("person").await;
+    let recipient = mj.id.to_string();
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", &csrf),
+                ("idempotency_key", "gen09"),
+                ("recipient", &recipient),
+                ("kind", "statement"),
+                ("postal_address", "с. Коктал, ул. Абая 1"),
+                ("content", "Прошу выдать справку о составе семьи"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await;
+    let portal = card_id_of(&r);
+    let paper = taken_in(&t, Channel::Paper, "gen09-paper").await;
+    let video = taken_in(&t, Channel::VideoAppeal, "gen09-video").await;
+    let post = |uri: String, jar: &str, form: String| {
+        let jar = jar.to_owned();
+        let t = &t;
+        async move { t.post_form(&uri, &jar, &form).await }
+    };
+    for id in [portal, paper, video] {
+        t.app.register_automatically(id).await.unwrap();
+        let r = post(
+            format!("/staff/cards/{id}/send"),
+            &reg,
+            format!("csrf={reg_csrf}&executor={exec_id}"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        // No adverse decision without the hearing, on any channel.
+        for decision in ["refused", "partially_satisfied"] {
+            let r = post(
+                format!("/staff/cards/{id}/decide"),
+                &exec,
+                format!("csrf={exec_csrf}&decision={decision}&answer=Отказать"),
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{id} {decision}"
+            );
+            assert!(r.text.contains("предложите заслушивание"), "{}", r.text);
+        }
+        let page = t.get(&format!("/staff/cards/{id}"), &exec).await;
+        assert!(page.text.contains("id=\"action-hearing-notify\""));
+        assert!(
+            page.text
+                .contains("<option value=\"partially_satisfied\">удовлетворено частично"),
+            "{}",
+            page.text
+        );
+    }
+    // A registrar does not hear the applicant; the executor and the head do.
+    let r = post(
+        format!("/staff/cards/{portal}/hearing-notify"),
+        &reg,
+        format!("csrf={reg_csrf}&intended=refused&respond_by="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The day for the position is checked and explained.
+    for (day, says) in [
+        ("2026-03-19", "с 20.03.2026 по 18.05.2026"),
+        ("завтра", "Укажите день для позиции датой"),
+    ] {
+        let r = post(
+            format!("/staff/cards/{portal}/hearing-notify"),
+            &exec,
+            format!("csrf={exec_csrf}&intended=refused&respond_by={day}"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains(says), "{says}: {}", r.text);
+    }
+    let r = post(
+        format!("/staff/cards/{portal}/hearing-notify"),
+        &exec,
+        format!("csrf={exec_csrf}&intended=satisfied&respond_by="),
+    )
+    .await;
+    assert!(r.text.contains("заслушивание не требуется"), "{}", r.text);
+
+    // Portal: notified on Thursday 19 March, the position is due by Thursday 26 (Nauryz is
+    // 23-25 March) and the refusal may come from Friday 27.
+    let r = post(
+        format!("/staff/cards/{portal}/hearing-notify"),
+        &exec,
+        format!("csrf={exec_csrf}&intended=refused&respond_by="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let told: Vec<_> = store
+        .notices_of_card(portal)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.kind == otinish_domain::notice::NoticeKind::Hearing)
+        .collect();
+    assert_eq!(
+        told[0].channel,
+        otinish_domain::notice::NoticeChannel::Cabinet
+    );
+    assert!(
+        told[0].body.contains("26.03.2026") && told[0].body.contains("27.03.2026"),
+        "{}",
+        told[0].body
+    );
+    let hid = store.hearings(portal).await.unwrap()[0].id;
+    // The applicant sees it in the cabinet and answers there, signed.
+    let page = t.get(&format!("/cabinet/appeals/{portal}"), &jar).await;
+    assert!(
+        page.text.contains(&format!("id=\"hearing-form-{hid}\""))
+            && page.text.contains("26.03.2026"),
+        "{}",
+        page.text
+    );
+    let answer = |jar: String, csrf: String, text: &'static str| {
+        let t = &t;
+        async move {
+            t.post_form(
+                &format!("/cabinet/appeals/{portal}/hearings/{hid}"),
+                &jar,
+                &format!("csrf={csrf}&demo_sign=1&position={text}"),
+            )
+            .await
+        }
+    };
+    let unsigned = t
+        .post_form(
+            &format!("/cabinet/appeals/{portal}/hearings/{hid}"),
+            &jar,
+            &format!("csrf={csrf}&position=x"),
+        )
+        .await;
+    assert_eq!(unsigned.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (other, other_csrf) = t.applicant("org").await;
+    assert_eq!(
+        answer(other, other_csrf, "x").await.status,
+        StatusCode::NOT_FOUND,
+        "not their appeal"
+    );
+    let r = answer(
+        jar.clone(),
+        csrf.clone(),
+        "%D0%9F%D1%80%D0%BE%D1%88%D1%83+%D1%83%D1%87%D0%B5%D1%81%D1%82%D1%8C+%D1%81%D0%BF%D1%80%D0%B0%D0%B2%D0%BA%D1%83",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let h = &store.hearings(portal).await.unwrap()[0];
+    let p = h.position.as_ref().unwrap();
+    assert_eq!(p.text.as_deref(), Some("Прошу учесть справку"));
+    assert!(p.by.starts_with("applicant:"));
+    let v = otinish_pki::verify(
+        p.signature.as_deref().unwrap(),
+        None,
+        &t.app.pki.trust,
+        t.app.clock.now(),
+    )
+    .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&v.content).unwrap();
+    assert_eq!(
+        (doc["otinish"].as_str(), doc["position"].as_str()),
+        (Some("hearing-position/1"), Some("Прошу учесть справку"))
+    );
+    let again = answer(jar.clone(), csrf.clone(), "x").await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let staff_page = t.get(&format!("/staff/cards/{portal}"), &exec).await;
+    assert!(staff_page.text.contains("Прошу учесть справку"));
+    // Heard, but the notice was today: not before the 27th.
+    let r = post(
+        format!("/staff/cards/{portal}/decide"),
+        &exec,
+        format!("csrf={exec_csrf}&decision=refused&answer=Отказать"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("27.03.2026"), "{}", r.text);
+
+    // Paper: the head announces a partial satisfaction, with a later day for the position.
+    let r = post(
+        format!("/staff/cards/{paper}/hearing-notify"),
+        &head,
+        format!("csrf={head_csrf}&intended=partially_satisfied&respond_by=2026-03-31"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(store
+        .notices_of_card(paper)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.kind == otinish_domain::notice::NoticeKind::Hearing
+            && n.channel == otinish_domain::notice::NoticeChannel::Email
+            && n.body.contains("удовлетворено частично")
+            && n.body.contains("31.03.2026")));
+    // Video appeal: the executor takes the applicant's position down.
+    let r = post(
+        format!("/staff/cards/{video}/hearing-notify"),
+        &exec,
+        format!("csrf={exec_csrf}&intended=refused&respond_by="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = post(
+        format!("/staff/cards/{video}/hearing-position"),
+        &exec,
+        format!("csrf={exec_csrf}&hearing=&position="),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an empty position"
+    );
+    let r = post(
+        format!("/staff/cards/{video}/hearing-position"),
+        &exec,
+        format!("csrf={exec_csrf}&hearing=&position=%D0%9D%D0%B5+%D1%81%D0%BE%D0%B3%D0%BB%D0%B0%D1%81%D0%B5%D0%BD"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(store.hearings(video).await.unwrap()[0]
+        .position
+        .as_ref()
+        .is_some_and(|p| p.by.starts_with("staff:") && p.text.as_deref() == Some("Не согласен")));
+
+    // Friday 27 March: the portal and video refusals go ahead; the paper one waits for its day.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 27, 5, 0, 0).unwrap());
+    let (exec, exec_csrf) = t.login("exec").await;
+    for id in [portal, video] {
+        let r = post(
+            format!("/staff/cards/{id}/decide"),
+            &exec,
+            format!("csrf={exec_csrf}&decision=refused&answer=Отказать"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        assert_eq!(
+            store.card(id).await.unwrap().decision.as_deref(),
+            Some("refused")
+        );
+    }
+    let r = post(
+        format!("/staff/cards/{paper}/decide"),
+        &exec,
+        format!("csrf={exec_csrf}&decision=partially_satisfied&answer=Частично"),
+    )
+    .await;
+    assert!(r.text.contains("31.03.2026"), "{}", r.text);
+    let r = post(
+        format!("/staff/cards/{paper}/hearing-silence"),
+        &exec,
+        format!("csrf={exec_csrf}&hearing="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("31.03.2026"), "{}", r.text);
+
+    // Wednesday 1 April: the day passed in silence; it is recorded, then the decision is taken.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 4, 1, 5, 0, 0).unwrap());
+    let (exec, exec_csrf) = t.login("exec").await;
+    let r = post(
+        format!("/staff/cards/{paper}/decide"),
+        &exec,
+        format!("csrf={exec_csrf}&decision=partially_satisfied&answer=Частично"),
+    )
+    .await;
+    assert!(r.text.contains("позиция не представлена"), "{}", r.text);
+    let page = t.get(&format!("/staff/cards/{paper}"), &exec).await;
+    assert!(
+        page.text.contains("action-hearing-silence-"),
+        "{}",
+        page.text
+    );
+    let r = post(
+        format!("/staff/cards/{paper}/hearing-silence"),
+        &exec,
+        format!("csrf={exec_csrf}&hearing="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = post(
+        format!("/staff/cards/{paper}/decide"),
+        &exec,
+        format!("csrf={exec_csrf}&decision=partially_satisfied&answer=Частично"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let actions: Vec<String> = store
+        .journal_for(&format!("card:{paper}"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.draft.action)
+        .collect();
+    for a in ["hearing_notified", "hearing_no_position", "decide"] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+    // A decided card takes no new hearing.
+    let (head, head_csrf) = t.login("head").await;
+    let r = post(
+        format!("/staff/cards/{paper}/hearing-notify"),
+        &head,
+        format!("csrf={head_csrf}&intended=refused&respond_by="),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+}
+
+#[tokio::test]
+async fn gen_09_hearing_before_adverse_decisions_on_every_channel_sqlite() {
+    hearing_on_every_channel(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn gen_09_hearing_before_adverse_decisions_on_every_channel_postgres() {
+    if let Some((t, db)) =
+        TestApp::on_postgres("gen_09_hearing_before_adverse_decisions_on_every_channel").await
+    {
+        hearing_on_every_channel(t).await;
+        db.drop_it().await;
+    }
 }
