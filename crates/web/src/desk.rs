@@ -626,14 +626,8 @@ pub struct ActionForm {
     /// A staff member's own signature (CMS, base64) of the document the form carries.
     signature: Option<String>,
     /// GEN-09: a hearing's fields.
-    #[serde(default)]
-    intended: String,
-    #[serde(default)]
-    respond_by: String,
-    #[serde(default)]
-    hearing: String,
-    #[serde(default)]
-    position: String,
+    #[serde(flatten)]
+    hearing: crate::hearing::HearingForm,
 }
 
 /// Every action on a card: the role and body are checked by the service it calls.
@@ -698,18 +692,10 @@ pub async fn action(
             .await
         }
         "archive" => app.archive(&user, id).await,
-        step @ ("hearing-notify" | "hearing-position" | "hearing-silence") => {
-            match crate::hearing::HearingStep::from_form(
-                step,
-                &f.intended,
-                &f.respond_by,
-                &f.hearing,
-                &f.position,
-            ) {
-                Some(s) => app.hearing_step(&user, id, s).await,
-                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
-            }
-        }
+        step if step.starts_with("hearing-") => match f.hearing.step(step) {
+            Some(s) => app.hearing_step(&user, id, s).await,
+            None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+        },
         "progress" => {
             app.add_progress(&user, id, f.note.as_deref().unwrap_or_default())
                 .await

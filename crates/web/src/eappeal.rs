@@ -70,6 +70,16 @@ pub enum AppealError {
     Internal(String),
 }
 
+/// The tax number a signature speaks for: the organisation's BIN for a legal entity's key,
+/// else the person's IIN.
+pub(crate) fn signer_tax_id(v: &otinish_pki::Verified) -> Option<String> {
+    v.signer
+        .bin
+        .as_ref()
+        .map(|b| b.to_string())
+        .or_else(|| v.signer.iin.as_ref().map(|i| i.to_string()))
+}
+
 /// What an applicant signs: the card's fields and the digests of the attached files.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignedAppeal {
@@ -201,12 +211,7 @@ impl App {
             .use_nonce(challenge, now - chrono::Duration::minutes(10))
             .await
             .map_err(|_| AppealError::BadChallenge)?;
-        let tax_id = v
-            .signer
-            .bin
-            .as_ref()
-            .map(|b| b.to_string())
-            .or_else(|| v.signer.iin.as_ref().map(|i| i.to_string()));
+        let tax_id = signer_tax_id(&v);
         let previous = match &tax_id {
             Some(t) => self.store.applicant_by_tax_id(t).await.ok(),
             None => None,
@@ -300,12 +305,7 @@ impl App {
         // the right to sign (said why otherwise). Signing in needs neither.
         v.require_document_signer()
             .map_err(AppealError::Signature)?;
-        let signer_tax = v
-            .signer
-            .bin
-            .as_ref()
-            .map(|b| b.to_string())
-            .or_else(|| v.signer.iin.as_ref().map(|i| i.to_string()));
+        let signer_tax = signer_tax_id(&v);
         if signer_tax.as_deref() != Some(applicant.tax_id()) {
             return Err(AppealError::NotYourSignature);
         }

@@ -75,27 +75,34 @@ pub enum HearingStep<'a> {
     NoPosition { hearing: Option<i64> },
 }
 
-impl<'a> HearingStep<'a> {
+/// A hearing's fields as a page's form sends them (flattened into each page's form).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct HearingForm {
+    #[serde(default)]
+    pub intended: String,
+    #[serde(default)]
+    pub respond_by: String,
+    #[serde(default)]
+    pub hearing: String,
+    #[serde(default)]
+    pub position: String,
+}
+
+impl HearingForm {
     /// The step a form's action names (`hearing-notify`, `hearing-position`,
-    /// `hearing-silence`), with its fields.
-    pub fn from_form(
-        action: &str,
-        intended: &'a str,
-        respond_by: &'a str,
-        hearing: &str,
-        position: &'a str,
-    ) -> Option<Self> {
-        let hearing = hearing.trim().parse::<i64>().ok();
+    /// `hearing-silence`), with its fields; `None` for any other action.
+    pub fn step(&self, action: &str) -> Option<HearingStep<'_>> {
+        let hearing = self.hearing.trim().parse::<i64>().ok();
         match action {
-            "hearing-notify" => Some(Self::Notify {
-                intended,
-                respond_by,
+            "hearing-notify" => Some(HearingStep::Notify {
+                intended: &self.intended,
+                respond_by: &self.respond_by,
             }),
-            "hearing-position" => Some(Self::Position {
+            "hearing-position" => Some(HearingStep::Position {
                 hearing,
-                text: position,
+                text: &self.position,
             }),
-            "hearing-silence" => Some(Self::NoPosition { hearing }),
+            "hearing-silence" => Some(HearingStep::NoPosition { hearing }),
             _ => None,
         }
     }
@@ -590,12 +597,7 @@ impl App {
             .map_err(AppealError::Signature)?;
         v.require_document_signer()
             .map_err(AppealError::Signature)?;
-        let signer_tax = v
-            .signer
-            .bin
-            .as_ref()
-            .map(|b| b.to_string())
-            .or_else(|| v.signer.iin.as_ref().map(|i| i.to_string()));
+        let signer_tax = crate::eappeal::signer_tax_id(&v);
         if signer_tax.as_deref() != Some(a.applicant.tax_id()) {
             return Err(AppealError::NotYourSignature);
         }

@@ -921,14 +921,8 @@ pub struct StepForm {
     #[serde(default)]
     rating: String,
     /// GEN-09: a hearing's fields.
-    #[serde(default)]
-    intended: String,
-    #[serde(default)]
-    respond_by: String,
-    #[serde(default)]
-    hearing: String,
-    #[serde(default)]
-    position: String,
+    #[serde(flatten)]
+    hearing: crate::hearing::HearingForm,
 }
 
 /// Every step of a sign-up; the services check role, body and the rules.
@@ -972,18 +966,10 @@ pub async fn step(
                 .await
         }
         "phone" => app.pr_phone_result(&user, id, &f.result, &f.rating).await,
-        step @ ("hearing-notify" | "hearing-position" | "hearing-silence") => {
-            match crate::hearing::HearingStep::from_form(
-                step,
-                &f.intended,
-                &f.respond_by,
-                &f.hearing,
-                &f.position,
-            ) {
-                Some(s) => app.pr_hearing(&user, id, s).await,
-                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
-            }
-        }
+        step if step.starts_with("hearing-") => match f.hearing.step(step) {
+            Some(s) => app.pr_hearing(&user, id, s).await,
+            None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+        },
         _ => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
     };
     match result {

@@ -90,15 +90,10 @@ pub struct RecordForm {
     /// The head's own signature of a decision or a record (VC-09, VC-17).
     #[serde(default)]
     signature: String,
+    /// GEN-09: a hearing's fields.
+    #[serde(flatten)]
+    hearing: crate::hearing::HearingForm,
     // Other steps' fields.
-    #[serde(default)]
-    position: String,
-    #[serde(default)]
-    intended: String,
-    #[serde(default)]
-    respond_by: String,
-    #[serde(default)]
-    hearing: String,
     #[serde(default)]
     slot: String,
     #[serde(default)]
@@ -445,18 +440,10 @@ pub async fn action(
     }
     let result = match action.as_str() {
         "register" => app.vks_register(&user, id).await,
-        step @ ("hearing-notify" | "hearing-position" | "hearing-silence") => {
-            match crate::hearing::HearingStep::from_form(
-                step,
-                &f.intended,
-                &f.respond_by,
-                &f.hearing,
-                &f.position,
-            ) {
-                Some(s) => app.vks_hearing(&user, id, s).await,
-                None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
-            }
-        }
+        step if step.starts_with("hearing-") => match f.hearing.step(step) {
+            Some(s) => app.vks_hearing(&user, id, s).await,
+            None => return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+        },
         "appoint" => app.vks_decide(&user, id, true, f.signature()).await,
         "refuse" => app.vks_decide(&user, id, false, f.signature()).await,
         "reschedule" => match f.slot.trim().parse::<i64>() {
