@@ -110,7 +110,7 @@ pub struct DayEdit {
 }
 
 /// Why a day is not a working day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OffReason {
     Weekend {
@@ -252,7 +252,7 @@ pub struct DayInfo {
 }
 
 /// A day that a term did not count, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedDay {
     pub date: NaiveDate,
     pub reason: OffReason,

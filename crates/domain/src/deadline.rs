@@ -79,14 +79,16 @@ pub struct Deadline {
 }
 
 /// How a deadline was computed, kept so it can be told in words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Explanation {
     pub amount: u32,
     pub unit: Unit,
     pub anchor: Anchor,
     pub anchor_day: NaiveDate,
+    #[serde(default)]
     pub skipped: Vec<SkippedDay>,
     pub extended_until: Option<NaiveDate>,
+    #[serde(default)]
     pub unconfirmed_years: Vec<i32>,
     pub description: crate::lang::Names,
     pub zone: String,
@@ -511,4 +513,86 @@ impl Deadline {
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         now > self.due_at
     }
+}
+
+/// The key of a case's main term: the term of consideration, which the due lists, the
+/// dashboard and form 1-OL count.
+pub const ANSWER: &str = "answer";
+
+/// Where one term of a case stands, for every page and list that shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermState {
+    /// Running, not yet due.
+    Running,
+    /// Past its end while it still binds the case.
+    Overdue,
+    /// Suspended (APPC art. 76).
+    Paused,
+    /// A stage term whose stage is behind the case (registered, forwarded or kept, decided).
+    StagePassed,
+    /// The case is closed.
+    Closed,
+}
+
+/// Whether a term still binds a case in `state`. A stage term is for one step and binds until
+/// that step is behind the case: registration while the case is received, the forwarding of
+/// an appeal outside the competence (redirect) and the VKS decision while it is not yet in
+/// execution. Every other term binds while the case is open.
+pub fn term_binds(key: &str, state: crate::model::CardState) -> bool {
+    use crate::model::CardState as S;
+    if state.is_closed() {
+        return false;
+    }
+    match key {
+        "registration" => state == S::Received,
+        "redirect" | "vks_decision" => matches!(state, S::Received | S::Registered),
+        _ => true,
+    }
+}
+
+/// One rule for every view: where the term `d` of a case in `state` stands at `now`.
+pub fn term_state(
+    d: &crate::repo::StoredDeadline,
+    state: crate::model::CardState,
+    now: DateTime<Utc>,
+) -> TermState {
+    if state.is_closed() {
+        TermState::Closed
+    } else if !term_binds(&d.key, state) {
+        TermState::StagePassed
+    } else if d.paused {
+        TermState::Paused
+    } else if now > d.due_at {
+        TermState::Overdue
+    } else {
+        TermState::Running
+    }
+}
+
+/// The term a case is worked to now, which lists show in their "term" column and which decides
+/// whether the case is overdue: the answer term while the case is open; for an open case with
+/// none, the earliest term that still binds. `None` for a closed case.
+pub fn current_term(
+    state: crate::model::CardState,
+    terms: &[crate::repo::StoredDeadline],
+) -> Option<&crate::repo::StoredDeadline> {
+    if state.is_closed() {
+        return None;
+    }
+    terms.iter().find(|d| d.key == ANSWER).or_else(|| {
+        terms
+            .iter()
+            .filter(|d| term_binds(&d.key, state))
+            .min_by_key(|d| d.due_at)
+    })
+}
+
+/// Whether a case in `state` with `terms` is overdue at `now`: its current term has ended
+/// and is not suspended.
+pub fn is_overdue(
+    state: crate::model::CardState,
+    terms: &[crate::repo::StoredDeadline],
+    now: DateTime<Utc>,
+) -> bool {
+    current_term(state, terms).is_some_and(|d| term_state(d, state, now) == TermState::Overdue)
 }

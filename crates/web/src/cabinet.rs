@@ -332,8 +332,8 @@ pub async fn cabinet(
             .map(|b| b.name.get(tr.lang).to_owned())
             .unwrap_or_default();
         let ds = app.store.deadlines(c.id).await.unwrap_or_default();
-        let answer = ds.iter().find(|d| d.key == "answer").or(ds.first());
-        let open = !c.state.is_closed();
+        // One rule for every view: the case's current term, and whether it is overdue.
+        let answer = otinish_domain::deadline::current_term(c.state, &ds);
         rows.push(AppealRow {
             id: c.id,
             number: c
@@ -347,7 +347,7 @@ pub async fn cabinet(
             due: answer
                 .map(|d| d.due_on.format("%d.%m.%Y").to_string())
                 .unwrap_or_default(),
-            overdue: open && answer.is_some_and(|d| now > d.due_at),
+            overdue: otinish_domain::deadline::is_overdue(c.state, &ds, now),
         });
     }
     let page = CabinetPage {
@@ -849,7 +849,7 @@ struct AppealPage {
     received: String,
     content: String,
     files: Vec<(i64, String)>,
-    deadlines: Vec<(String, bool)>,
+    deadlines: Vec<TermLine>,
     documents: Vec<DocView>,
     notices: Vec<NoticeRow>,
     /// A case closed without a signed answer (not accepted, left without consideration,
@@ -862,30 +862,110 @@ struct AppealPage {
     demo: bool,
 }
 
-/// GEN-04: a card's deadlines as people read them — what, by when, which rule and edition —
-/// each flagged when overdue (never for a closed case).
+/// GEN-04: one term of a case as people read it, in words: what it is, by when, how it is
+/// counted and from what, the days it did not count and why, and where it stands (one rule
+/// for every view, `otinish_domain::deadline::term_state`). No clause IDs or codes.
+#[derive(Debug, Clone)]
+pub struct TermLine {
+    pub text: String,
+    pub counted: String,
+    pub skipped: Vec<String>,
+    pub status: Option<String>,
+    pub overdue: bool,
+}
+
+/// Which plural form a count takes in `lang` (`one`, `few` or `many`).
+fn plural(lang: otinish_domain::Lang, n: u32) -> &'static str {
+    match lang {
+        otinish_domain::Lang::Ru => match (n % 10, n % 100) {
+            (1, r) if r != 11 => "one",
+            (2..=4, r) if !(12..=14).contains(&r) => "few",
+            _ => "many",
+        },
+        otinish_domain::Lang::En if n == 1 => "one",
+        _ => "many",
+    }
+}
+
 pub fn deadline_lines(
     tr: Tr,
     deadlines: &[otinish_domain::repo::StoredDeadline],
-    closed: bool,
+    state: otinish_domain::model::CardState,
     now: chrono::DateTime<chrono::Utc>,
-) -> Vec<(String, bool)> {
+) -> Vec<TermLine> {
+    use otinish_domain::deadline::{term_state, Explanation, TermState};
+    let dmy = |d: chrono::NaiveDate| d.format("%d.%m.%Y").to_string();
     deadlines
         .iter()
         .map(|d| {
-            let what = serde_json::from_str::<serde_json::Value>(&d.explanation)
-                .ok()
-                .and_then(|e| e["description"][tr.lang.code()].as_str().map(str::to_owned))
-                .unwrap_or_else(|| d.key.clone());
-            (
-                format!(
-                    "{what}: {} ({}, {})",
-                    d.due_on.format("%d.%m.%Y"),
-                    d.rule,
-                    d.rulebook
-                ),
-                !closed && now > d.due_at,
-            )
+            let e = serde_json::from_str::<Explanation>(&d.explanation).ok();
+            let what = e
+                .as_ref()
+                .map(|e| e.description.get(tr.lang).to_owned())
+                .filter(|w| !w.is_empty())
+                .unwrap_or_else(|| tr.get("term-unnamed"));
+            let counted = e
+                .as_ref()
+                .map(|e| {
+                    let unit = match e.unit {
+                        otinish_domain::rulebook::Unit::WorkingDays => "working",
+                        otinish_domain::rulebook::Unit::CalendarDays => "calendar",
+                    };
+                    let amount = tr.with(
+                        &format!("term-{unit}-{}", plural(tr.lang, e.amount)),
+                        &[("n", e.amount.to_string())],
+                    );
+                    let anchor = serde_json::to_value(e.anchor)
+                        .ok()
+                        .and_then(|v| v.as_str().map(|s| s.replace('_', "-")))
+                        .unwrap_or_default();
+                    let mut line = if e.amount == 0 {
+                        tr.with("term-same-day", &[("date", dmy(e.anchor_day))])
+                    } else {
+                        tr.with(
+                            &format!("term-from-{anchor}"),
+                            &[("amount", amount), ("date", dmy(e.anchor_day))],
+                        )
+                    };
+                    if let Some(x) = e.extended_until {
+                        line.push_str("; ");
+                        line.push_str(&tr.with("term-extended", &[("date", dmy(x))]));
+                    }
+                    if !e.unconfirmed_years.is_empty() {
+                        let years = e
+                            .unconfirmed_years
+                            .iter()
+                            .map(i32::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        line.push_str(". ");
+                        line.push_str(&tr.with("term-unconfirmed", &[("years", years)]));
+                    }
+                    line
+                })
+                .unwrap_or_default();
+            let skipped = e
+                .as_ref()
+                .map(|e| {
+                    e.skipped
+                        .iter()
+                        .map(|s| format!("{} — {}", dmy(s.date), s.reason.describe(tr.lang)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let st = term_state(d, state, now);
+            TermLine {
+                text: tr.with("term-line", &[("what", what), ("date", dmy(d.due_on))]),
+                counted,
+                skipped,
+                status: match st {
+                    TermState::Running | TermState::Closed => None,
+                    TermState::Overdue => Some(tr.get("term-overdue")),
+                    TermState::Paused => Some(tr.get("term-paused")),
+                    TermState::StagePassed => Some(tr.get("term-stage-passed")),
+                },
+                overdue: st == TermState::Overdue,
+            }
         })
         .collect()
 }
@@ -959,7 +1039,7 @@ async fn appeal_view(
     let deadlines = deadline_lines(
         tr,
         &app.store.deadlines(id).await.unwrap_or_default(),
-        a.card.state.is_closed(),
+        a.card.state,
         now,
     );
     let base = format!("{}/verify/", app.config.public_url.trim_end_matches('/'));

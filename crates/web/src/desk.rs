@@ -84,16 +84,13 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     let all = app.store.deadline_dates(&ids).await.unwrap_or_default();
     for c in cards {
-        let ds: Vec<&otinish_domain::repo::StoredDeadline> = all
+        let ds: Vec<otinish_domain::repo::StoredDeadline> = all
             .iter()
             .filter(|(id, _)| *id == c.id)
-            .map(|(_, d)| d)
+            .map(|(_, d)| d.clone())
             .collect();
-        let next = ds
-            .iter()
-            .filter(|d| d.key == "answer" || d.key == "redirect")
-            .min_by_key(|d| d.due_at)
-            .or(ds.first());
+        // One rule for every view: the case's current term, and whether it is overdue.
+        let next = otinish_domain::deadline::current_term(c.state, &ds);
         let executor = match c.executor_id {
             Some(id) => match names.get(&id) {
                 Some(n) => n.clone(),
@@ -125,7 +122,7 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
             due: next
                 .map(|d| d.due_on.format("%d.%m.%Y").to_string())
                 .unwrap_or_default(),
-            overdue: !c.state.is_closed() && next.is_some_and(|d| now > d.due_at),
+            overdue: otinish_domain::deadline::is_overdue(c.state, &ds, now),
         });
     }
     out
@@ -254,7 +251,7 @@ struct CardPage {
     facts: Vec<(String, String)>,
     content: String,
     files: Vec<(i64, String)>,
-    deadlines: Vec<(String, bool)>,
+    deadlines: Vec<crate::cabinet::TermLine>,
     can_send: bool,
     can_redirect: bool,
     can_decide: bool,
@@ -369,7 +366,7 @@ async fn card_page(
     let deadlines = deadline_lines(
         tr,
         &app.store.deadlines(id).await.unwrap_or_default(),
-        card.state.is_closed(),
+        card.state,
         now,
     );
     let is = |r: Role| user.has_role(r);

@@ -684,7 +684,7 @@ struct SignupPage {
     message: Option<String>,
     state: String,
     facts: Vec<(String, String)>,
-    deadlines: Vec<(String, String)>,
+    deadlines: Vec<crate::cabinet::TermLine>,
     tasks: Vec<(String, String, String, String)>,
     can_register: bool,
     workers: Vec<(i64, String)>,
@@ -798,19 +798,12 @@ pub async fn signup(
             tr.get(&format!("pr-phone-{}", p.replace('_', "-"))),
         ));
     }
-    let deadlines = app
-        .store
-        .deadlines(id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| {
-            (
-                format!("{} ({})", d.key, d.rule),
-                d.due_on.format("%d.%m.%Y").to_string(),
-            )
-        })
-        .collect();
+    let deadlines = crate::cabinet::deadline_lines(
+        tr,
+        &app.store.deadlines(id).await.unwrap_or_default(),
+        s.card.state,
+        app.clock.now(),
+    );
     let tasks = app
         .store
         .pr_tasks(Some(id), None)

@@ -1696,9 +1696,18 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         page.text
     );
     assert!(page.text.contains("scan.pdf"));
+    // EA-14, GEN-04: the terms from the rulebook, in words the applicant can check: what, by
+    // when, how counted and from what, the days not counted and why; no codes.
+    for words in [
+        "Административная процедура (ст. 76 АППК) — до 14.04.2026 включительно",
+        "15 рабочих дней со дня поступления (19.03.2026)",
+        "Наурыз мейрамы",
+    ] {
+        assert!(page.text.contains(words), "{words}: {}", page.text);
+    }
     assert!(
-        page.text.contains("VC-19") && page.text.contains("APPC-2021"),
-        "EA-14: deadlines from the rulebook"
+        !page.text.contains("VC-19") && !page.text.contains("APPC-2021"),
+        "no clause IDs or rulebook codes on a page a person reads"
     );
     let code = between(&page.text, "/verify/", "\"").to_owned();
     assert_eq!(code.len(), 20, "{code}");
@@ -7295,4 +7304,226 @@ async fn gen_09_hearing_before_adverse_decisions_on_every_channel_postgres() {
         hearing_on_every_channel(t).await;
         db.drop_it().await;
     }
+}
+
+/// GEN-04: one rule (`otinish_domain::deadline::current_term`, `term_state`) decides a case's
+/// current term and whether it is overdue, and every view agrees: the inbox, "my cards", due
+/// today, the card page, the dashboard, form 1-OL and the applicant's cabinet. Cards in every
+/// state — received, registered, in execution, decided, answered — each with a registration
+/// term (1 working day), a forwarding term (3 working days) and the answer term (15).
+#[tokio::test]
+async fn gen_04_every_view_agrees_on_the_current_term_and_overdue() {
+    let t = TestApp::new().await;
+    let store = t.app.store.clone();
+    let mj = store.body_by_code("MJ").await.unwrap();
+    let (reg, reg_csrf) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    t.staff("exec", vec![Role::Executor], "MJ").await;
+    t.staff("head", vec![Role::Head], "MJ").await;
+    let exec_id = store.staff_credentials("exec").await.unwrap().0.id;
+    let (jar, csrf) = t.applicant("person").await;
+    let recipient = mj.id.to_string();
+    let mut portal = Vec::new();
+    for key in ["t1", "t2", "t3", "t4"] {
+        let r = t
+            .post_multipart(
+                "/cabinet/appeals",
+                &jar,
+                &[
+                    ("csrf", &csrf),
+                    ("idempotency_key", key),
+                    ("recipient", &recipient),
+                    ("kind", "statement"),
+                    ("postal_address", "с. Коктал"),
+                    ("content", "Прошу выдать справку"),
+                    ("demo_sign", "1"),
+                ],
+                &[],
+            )
+            .await;
+        portal.push(card_id_of(&r));
+    }
+    let [registered, in_execution, decided, answered] = portal[..] else {
+        panic!("four appeals")
+    };
+    let mut terms = store.deadlines(registered).await.unwrap();
+    let keys: Vec<&str> = terms.iter().map(|d| d.key.as_str()).collect();
+    for k in ["redirect", "answer"] {
+        assert!(keys.contains(&k), "{k} in {keys:?}");
+    }
+    // The registration term of one working day (EA-08), as a portal edition sets it.
+    if !keys.contains(&"registration") {
+        let redirect = terms.iter().find(|d| d.key == "redirect").unwrap().clone();
+        terms.push(otinish_domain::repo::StoredDeadline {
+            key: "registration".into(),
+            rule: "EA-08".into(),
+            due_on: chrono::NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            due_at: Utc.with_ymd_and_hms(2026, 3, 20, 18, 59, 59).unwrap(),
+            ..redirect
+        });
+    }
+    for id in &portal {
+        store
+            .replace_deadlines(
+                *id,
+                &terms,
+                JournalDraft::new(t.app.clock.now(), "test", "", "deadlines"),
+            )
+            .await
+            .unwrap();
+    }
+    // A paper letter taken in and not yet registered, with the same terms.
+    let received = taken_in(&t, Channel::Paper, "t5").await;
+    store
+        .replace_deadlines(
+            received,
+            &terms,
+            JournalDraft::new(t.app.clock.now(), "test", "", "deadlines"),
+        )
+        .await
+        .unwrap();
+    let (exec, exec_csrf) = t.login("exec").await;
+    for id in [in_execution, decided, answered] {
+        let r = t
+            .post_form(
+                &format!("/staff/cards/{id}/send"),
+                &reg,
+                &format!("csrf={reg_csrf}&executor={exec_id}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    for id in [decided, answered] {
+        let r = t
+            .post_form(
+                &format!("/staff/cards/{id}/decide"),
+                &exec,
+                &format!("csrf={exec_csrf}&decision=explained&answer=Справку+выдает+ЦОН"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    for login in ["head", "reg"] {
+        let (jar, csrf) = t.login(login).await;
+        let r = t
+            .post_form(
+                &format!("/staff/cards/{answered}/sign"),
+                &jar,
+                &format!("csrf={csrf}"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{login}: {}", r.text);
+    }
+    assert_eq!(
+        store.card(answered).await.unwrap().state,
+        CardState::Answered
+    );
+    let open = [received, registered, in_execution, decided];
+
+    // What each view says: (the lists' overdue rows, due today, the dashboard, 1-OL, the
+    // cabinet's overdue rows).
+    async fn views(t: &TestApp, cards: &[i64]) -> (Vec<i64>, i64, i64, i64, Vec<i64>) {
+        let (reg, _) = t.login("reg").await;
+        let (exec, _) = t.login("exec").await;
+        let (jar, _) = t.applicant("person").await;
+        let overdue_rows = |html: &str| -> Vec<i64> {
+            cards
+                .iter()
+                .copied()
+                .filter(|id| {
+                    html.split("<tr").any(|row| {
+                        row.contains(&format!("/staff/cards/{id}\""))
+                            && row.contains("class=\"overdue\"")
+                    })
+                })
+                .collect()
+        };
+        let mut listed = overdue_rows(&t.get("/staff/inbox", &reg).await.text);
+        let mine = overdue_rows(&t.get("/staff/my", &exec).await.text);
+        for id in mine {
+            if !listed.contains(&id) {
+                listed.push(id);
+            }
+        }
+        listed.sort_unstable();
+        let due = t.get("/staff/due", &reg).await;
+        let due_n = cards
+            .iter()
+            .filter(|id| due.text.contains(&format!("/staff/cards/{id}\"")))
+            .count() as i64;
+        let dash = t.get("/staff/dashboard", &reg).await;
+        let tile: i64 = between(&dash.text, "id=\"overdue\">", "<")
+            .trim()
+            .parse()
+            .unwrap();
+        let report = t
+            .get(
+                "/staff/reports/1-ol?body=MJ&from=2026-01-01&to=2026-12-31&format=json",
+                &reg,
+            )
+            .await;
+        let v: serde_json::Value = serde_json::from_str(&report.text).unwrap();
+        let one_ol = v["total"]["open_overdue"].as_i64().unwrap();
+        let cabinet = t.get("/cabinet", &jar).await.text;
+        let mut cab: Vec<i64> = cards
+            .iter()
+            .copied()
+            .filter(|id| {
+                cabinet.split("<tr").any(|row| {
+                    row.contains(&format!("/cabinet/appeals/{id}\""))
+                        && row.contains("class=\"overdue\"")
+                })
+            })
+            .collect();
+        cab.sort_unstable();
+        (listed, due_n, tile, one_ol, cab)
+    }
+
+    // Tuesday 31 March: the registration (20 March) and forwarding (26 March) terms have
+    // passed, the answer term (14 April) has not. No view calls any card overdue; each list
+    // shows the answer term; the card page says which stage terms are behind the case.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 3, 31, 5, 0, 0).unwrap());
+    let all = [received, registered, in_execution, decided, answered];
+    assert_eq!(views(&t, &all).await, (vec![], 0, 0, 0, vec![]));
+    let (reg, _) = t.login("reg").await;
+    let inbox = t.get("/staff/inbox", &reg).await.text;
+    assert!(
+        !inbox.contains("26.03.2026") && !inbox.contains("20.03.2026"),
+        "no stage term in the term column: {inbox}"
+    );
+    let card = t
+        .get(&format!("/staff/cards/{in_execution}"), &reg)
+        .await
+        .text;
+    assert!(card.contains("этап пройден"), "{card}");
+    assert!(!card.contains("class=\"overdue\""), "{card}");
+    // A registered card whose forwarding term passed: that term is overdue on the card (the
+    // case is not, its answer term runs).
+    let card = t
+        .get(&format!("/staff/cards/{registered}"), &reg)
+        .await
+        .text;
+    assert!(card.contains("просрочен"), "{card}");
+
+    // Wednesday 15 April: the answer term has passed. Every view counts the same four open
+    // cards overdue, and not the one answered in its term.
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 4, 15, 5, 0, 0).unwrap());
+    let (listed, due_n, tile, one_ol, cab) = views(&t, &all).await;
+    let mut want = open.to_vec();
+    want.sort_unstable();
+    assert_eq!(listed, want, "the inbox and my cards");
+    assert_eq!(due_n, 4, "due today");
+    assert_eq!(tile, 4, "the dashboard");
+    assert_eq!(one_ol, 4, "form 1-OL");
+    assert_eq!(
+        cab, want,
+        "the cabinet (the paper letter is the same person's)"
+    );
+    let (reg, _) = t.login("reg").await;
+    let card = t.get(&format!("/staff/cards/{answered}"), &reg).await.text;
+    assert!(
+        !card.contains("class=\"overdue\""),
+        "closed in term: {card}"
+    );
 }
