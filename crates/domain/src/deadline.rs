@@ -202,7 +202,7 @@ pub fn case_deadlines(
         let due_on = extended_until.unwrap_or(span.due);
         out.push(Deadline {
             key: term.key.clone(),
-            rule: term.rule.clone(),
+            rule: term.rule_on(facts.channel).to_owned(),
             rulebook: book.id.clone(),
             due_on,
             due_at: zone.end_of_day(due_on),

@@ -70,6 +70,10 @@ pub struct Term {
     pub key: String,
     /// The clause it implements (RULES.md ID or statute article).
     pub rule: String,
+    /// Where a channel's own clause sets this general term (an e-appeal's answer term is
+    /// EA-14's, a VKS request's VC-19's), that clause by channel; `rule` for the others.
+    #[serde(default)]
+    pub rule_for: std::collections::BTreeMap<Channel, String>,
     pub amount: u32,
     pub unit: Unit,
     pub from: Anchor,
@@ -81,6 +85,13 @@ pub struct Term {
     #[serde(default = "yes")]
     pub per_case: bool,
     pub description: Names,
+}
+
+impl Term {
+    /// The clause that sets this term for a case on `channel`.
+    pub fn rule_on(&self, channel: Channel) -> &str {
+        self.rule_for.get(&channel).unwrap_or(&self.rule)
+    }
 }
 
 fn yes() -> bool {

@@ -452,10 +452,45 @@ fn gen_04_deadlines_with_rules_and_explanations() {
         .iter()
         .find(|x| x.key == "answer")
         .unwrap_or_else(|| panic!("answer term"));
+    // An e-appeal's answer term is EA-14's ("the same terms as paper ones"), not VC-19's; each
+    // channel's clause sets the same APPC term for its cases.
     assert_eq!(
         (answer.rule.as_str(), answer.rulebook.as_str()),
-        ("VC-19", "APPC-2021")
+        ("EA-14", "APPC-2021")
     );
+    for (channel, kind, key, rule) in [
+        (Channel::Vks, AppealKind::Request, "answer", "VC-19"),
+        (
+            Channel::VideoAppeal,
+            AppealKind::Statement,
+            "answer",
+            "VA-14",
+        ),
+        (
+            Channel::VideoAppeal,
+            AppealKind::Statement,
+            "redirect",
+            "VA-10",
+        ),
+        (Channel::Portal, AppealKind::Statement, "redirect", "EA-10"),
+        (
+            Channel::Paper,
+            AppealKind::Statement,
+            "answer",
+            "APPC art. 76",
+        ),
+        (
+            Channel::Paper,
+            AppealKind::Complaint,
+            "answer",
+            "APPC art. 99",
+        ),
+    ] {
+        let f = facts(channel, kind, "2026-03-19");
+        let ds = case_deadlines(&f, &b, &c, d("2026-03-19")).unwrap_or_else(|e| panic!("{e}"));
+        let got = ds.iter().find(|x| x.key == key).map(|x| x.rule.as_str());
+        assert_eq!(got, Some(rule), "{channel} {kind} {key}");
+    }
     // 15 working days from 19 Mar 2026, skipping Nauryz and its moved days off.
     assert_eq!(answer.due_on, d("2026-04-14"));
     assert_eq!(answer.due_at, c.zone().end_of_day(d("2026-04-14")));

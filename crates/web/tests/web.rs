@@ -3099,7 +3099,7 @@ async fn ea_api_sign_in_submit_idempotent_follow() {
         .is_some_and(|c| c.len() == 20));
     assert!(first["deadlines"]
         .as_array()
-        .is_some_and(|d| d.iter().any(|d| d["rule"] == "VC-19")));
+        .is_some_and(|d| d.iter().any(|d| d["rule"] == "EA-14")));
     let (s, again) = t
         .json(
             "POST",
