@@ -415,11 +415,19 @@ async fn card_page(
         })
         .collect();
     let signed = app.store.answer_signatures(id).await.unwrap_or_default();
-    let signatures = signed
-        .iter()
-        .map(|(r, _, at)| format!("{r}: {}", local(app, *at)))
-        .collect::<Vec<_>>()
-        .join("; ");
+    let mut names = StaffNames::default();
+    let mut signatures = Vec::new();
+    for (r, staff_id, at) in &signed {
+        let role = Role::parse(r)
+            .map(|r| r.title(tr.lang).to_owned())
+            .unwrap_or_default();
+        let who = names.of(app, *staff_id).await;
+        signatures.push(tr.with(
+            "staff-signed-by",
+            &[("who", who), ("role", role), ("when", local(app, *at))],
+        ));
+    }
+    let signatures = signatures.join("; ");
     let already_signed = signed.iter().any(|(r, _, _)| {
         (r == "head" && is(Role::Head))
             || (r == "registrar" && is(Role::Registrar) && !is(Role::Head))
@@ -473,6 +481,10 @@ async fn card_page(
         card.channel,
         otinish_domain::model::Channel::Vks | otinish_domain::model::Channel::PersonalReception
     );
+    let mut journal = Vec::with_capacity(journal_entries.len());
+    for e in &journal_entries {
+        journal.push(journal_line(app, tr, &mut names, e).await);
+    }
     let page = CardPage {
         t: tr,
         hearing,
@@ -553,25 +565,61 @@ async fn card_page(
                 )
             })
             .collect(),
-        journal: journal_entries
-            .iter()
-            .map(|e| {
-                format!(
-                    "#{} {} {} {} {}",
-                    e.seq,
-                    local(app, e.draft.at),
-                    e.draft.actor,
-                    e.draft.action,
-                    match (&e.draft.from_state, &e.draft.to_state) {
-                        (Some(f), Some(t)) => format!("{f} → {t}"),
-                        (None, Some(t)) => format!("→ {t}"),
-                        _ => String::new(),
-                    }
-                )
-            })
-            .collect(),
+        journal,
     };
     (status, render(page)).into_response()
+}
+
+/// Staff names by id, each read once per page.
+#[derive(Default)]
+struct StaffNames(std::collections::HashMap<i64, String>);
+
+impl StaffNames {
+    async fn of(&mut self, app: &App, id: i64) -> String {
+        if let Some(n) = self.0.get(&id) {
+            return n.clone();
+        }
+        let n = app
+            .store
+            .staff(id)
+            .await
+            .map(|s| s.full_name)
+            .unwrap_or_default();
+        self.0.insert(id, n.clone());
+        n
+    }
+}
+
+/// A journal entry as a person reads it: when, who (a staff member by name, the applicant,
+/// the system), what was done in words, and the states it moved between.
+async fn journal_line(
+    app: &App,
+    tr: Tr,
+    names: &mut StaffNames,
+    e: &otinish_domain::journal::JournalEntry,
+) -> String {
+    let d = &e.draft;
+    let who = match d.actor.split_once(':') {
+        Some(("staff", id)) => match id.parse::<i64>() {
+            Ok(id) => names.of(app, id).await,
+            Err(_) => tr.get("journal-system"),
+        },
+        Some(("applicant", _)) => tr.get("journal-applicant"),
+        _ => tr.get("journal-system"),
+    };
+    let what = tr
+        .try_get(&format!("journal-{}", d.action.replace('_', "-")))
+        .unwrap_or_else(|| tr.get("journal-other"));
+    let state = |s: &str| CardState::parse(s).map(|s| state_text(tr, s));
+    let moved = match (
+        d.from_state.as_deref().and_then(state),
+        d.to_state.as_deref().and_then(state),
+    ) {
+        (Some(f), Some(t)) => format!(" ({f} → {t})"),
+        (None, Some(t)) => format!(" (→ {t})"),
+        _ => String::new(),
+    };
+    format!("№ {} · {} · {who}: {what}{moved}", e.seq, local(app, d.at))
 }
 
 pub async fn card(

@@ -51,6 +51,11 @@ impl Tr {
         LOCALES.lookup_with_args(&lang_id(self.lang), key, &map)
     }
 
+    /// The text of `key`, or `None` where no language has it.
+    pub fn try_get(&self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&lang_id(self.lang), key)
+    }
+
     /// The name of a competence topic; an unknown key is shown as it is.
     pub fn topic(&self, key: &str) -> String {
         let id = format!("topic-{}", key.replace('_', "-"));

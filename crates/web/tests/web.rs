@@ -2406,7 +2406,8 @@ async fn gen_08_appeal_outside_the_rules_closed_with_that_reason() {
     assert!(
         page.text
             .contains("регулируется уголовно-процессуальным законодательством")
-            && page.text.contains("close_out_of_scope"),
+            && page.text.contains("закрыто: относится к иной процедуре")
+            && !page.text.contains("close_out_of_scope"),
         "{}",
         page.text
     );
@@ -7280,6 +7281,15 @@ async fn hearing_on_every_channel(t: TestApp) {
     for a in ["hearing_notified", "hearing_no_position", "decide"] {
         assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
     }
+    // The card's journal reads in words, with names: who did what.
+    let page = t.get(&format!("/staff/cards/{paper}"), &exec).await.text;
+    for words in [
+        "head full name: заявитель уведомлён о предполагаемом решении и заслушивании",
+        "exec full name: отмечено: позиция не представлена",
+    ] {
+        assert!(page.contains(words), "{words}: {page}");
+    }
+    assert!(!page.contains("hearing_no_position") && !page.contains("staff:"));
     // A decided card takes no new hearing.
     let (head, head_csrf) = t.login("head").await;
     let r = post(
