@@ -696,7 +696,12 @@ pub async fn action(
                 .redirect(&user, id, b, f.reason.as_deref().unwrap_or_default())
                 .await
                 .map(|_| ()),
-            None => Err(AppealError::UnknownBody),
+            None => Err(AppealError::Invalid(vec![
+                otinish_domain::appeal::FieldProblem {
+                    field: "to_body",
+                    key: "appeal-recipient-required",
+                },
+            ])),
         },
         "attach" => match num(&f.main) {
             Some(m) => app.attach_to_main(&user, id, m).await,

@@ -1154,6 +1154,12 @@ impl App {
         if card.executor_id != Some(user.id) {
             return Err(AppealError::Forbidden);
         }
+        if decision.trim().is_empty() {
+            return Err(AppealError::Invalid(vec![FieldProblem {
+                field: "decision",
+                key: "staff-decision-required",
+            }]));
+        }
         // GEN-09: the rules of the day of receipt allow the decision, and an adverse one only
         // after the hearing.
         self.check_adverse_decision(&card, decision).await?;

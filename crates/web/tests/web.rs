@@ -7026,6 +7026,21 @@ async fn hearing_on_every_channel(t: TestApp) {
         }
         let page = t.get(&format!("/staff/cards/{id}"), &exec).await;
         assert!(page.text.contains("id=\"action-hearing-notify\""));
+        // No consequential answer is chosen beforehand: the decision starts empty.
+        assert!(
+            page.text.contains(
+                "<select id=\"decision\" name=\"decision\" required><option value=\"\">—</option>"
+            ),
+            "{}",
+            page.text
+        );
+        let r = post(
+            format!("/staff/cards/{id}/decide"),
+            &exec,
+            format!("csrf={exec_csrf}&decision=&answer=x"),
+        )
+        .await;
+        assert!(r.text.contains("Выберите решение"), "{}", r.text);
         assert!(
             page.text
                 .contains("<option value=\"partially_satisfied\">удовлетворено частично"),

@@ -1026,3 +1026,4 @@ journal-pr-material-answer = materials were provided
 journal-pr-phone-survey = the phone survey was made
 journal-pr-survey = the survey was answered
 journal-pr-participant = a participant was added
+staff-decision-required = Choose the decision.

@@ -1026,3 +1026,4 @@ journal-pr-material-answer = материалдар ұсынылды
 journal-pr-phone-survey = телефон арқылы сауалнама жүргізілді
 journal-pr-survey = сауалнамаға жауап алынды
 journal-pr-participant = қабылдауға қатысушы қосылды
+staff-decision-required = Шешімді таңдаңыз.

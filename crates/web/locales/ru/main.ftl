@@ -1026,3 +1026,4 @@ journal-pr-material-answer = материалы представлены
 journal-pr-phone-survey = проведён телефонный опрос
 journal-pr-survey = получен ответ на опрос
 journal-pr-participant = добавлен участник приёма
+staff-decision-required = Выберите решение.
