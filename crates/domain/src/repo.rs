@@ -253,6 +253,14 @@ pub trait CardRepo: Send + Sync {
         states: &[CardState],
         page: PageRequest,
     ) -> StoreResult<Page<Card>>;
+    /// EA-09: a body's decided cards whose answer `signatory` (`head`, `registrar`) has not
+    /// signed yet, oldest first (the signing queue).
+    async fn to_sign(
+        &self,
+        body_id: i64,
+        signatory: &str,
+        page: PageRequest,
+    ) -> StoreResult<Page<Card>>;
     /// Cards of a body that came by `channel`, in any of `states`, newest first (VC-04: the
     /// reception secretary's inbox of VKS requests).
     async fn channel_inbox(

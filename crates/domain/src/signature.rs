@@ -79,6 +79,40 @@ pub enum Signatory {
     Registrar,
 }
 
+impl Signatory {
+    /// EA-09: who signs an answer, in the order they usually sign: the head for the body, then
+    /// the registrar who certifies the dispatch.
+    pub const ANSWER: [Signatory; 2] = [Signatory::Head, Signatory::Registrar];
+
+    /// The key stored with a signature.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signatory::Head => "head",
+            Signatory::Registrar => "registrar",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ANSWER.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// The staff role that signs as this signatory.
+    pub fn role(self) -> crate::model::Role {
+        match self {
+            Signatory::Head => crate::model::Role::Head,
+            Signatory::Registrar => crate::model::Role::Registrar,
+        }
+    }
+
+    /// EA-09: who still has to sign an answer that `signed` (stored keys) have signed.
+    pub fn missing_from(signed: &[&str]) -> Vec<Signatory> {
+        Self::ANSWER
+            .into_iter()
+            .filter(|s| !signed.contains(&s.as_str()))
+            .collect()
+    }
+}
+
 /// Why a staff member's signature does not fit them, their body or their role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StaffSignatureProblem {

@@ -1132,6 +1132,28 @@ macro_rules! impl_repos {
                 self.newest_in_states("c.body_id = $1", body_id, states, page).await
             }
 
+            async fn to_sign(&self, body_id: i64, signatory: &str, page: PageRequest) -> StoreResult<Page<Card>> {
+                let filter = "c.body_id = $1 AND c.state = 'decided' AND NOT EXISTS \
+                     (SELECT 1 FROM answer_signature s WHERE s.card_id = c.id AND s.role = $2)";
+                let rows = sqlx::query(&format!("{CARD_SELECT} WHERE {filter} ORDER BY c.id LIMIT $3 OFFSET $4"))
+                    .bind(body_id)
+                    .bind(signatory)
+                    .bind(i64::from(page.limit))
+                    .bind(i64::from(page.offset))
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM card c WHERE {filter}"))
+                    .bind(body_id)
+                    .bind(signatory)
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
             async fn channel_inbox(&self, body_id: i64, channel: Channel, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
                 // The channel key comes from the closed enum, never from input.
                 let filter = format!("c.body_id = $1 AND c.channel = '{}'", channel.as_str());

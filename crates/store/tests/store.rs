@@ -3146,3 +3146,73 @@ on_both!(
     gen_09_hearings_notified_and_positions_recorded,
     hearings
 );
+
+async fn signing_queue(db: &Db) {
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("SQ", None), j("create_body"))
+        .await
+        .unwrap();
+    let head = s
+        .create_staff(
+            &NewStaff {
+                login: "head.sq".into(),
+                full_name: "Head".into(),
+                email: None,
+                body_id: Some(body.id),
+                branch_id: None,
+                roles: vec![Role::Head],
+                password_hash: "$argon2id$fake".into(),
+                lang: Lang::Ru,
+            },
+            j("create_staff"),
+        )
+        .await
+        .unwrap();
+    let (decided, _) = s
+        .submit_appeal(&new_appeal(body.id, "sq1"), j("submit"))
+        .await
+        .unwrap();
+    let (open, _) = s
+        .submit_appeal(&new_appeal(body.id, "sq2"), j("submit"))
+        .await
+        .unwrap();
+    let page = || PageRequest::new(Some(10), None);
+    let queue = |role: &'static str| {
+        let s = s.clone();
+        async move {
+            s.to_sign(body.id, role, page())
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(queue("head").await.is_empty(), "nothing decided yet");
+    s.transition_card(
+        decided,
+        CardState::Received,
+        CardState::Decided,
+        &CardUpdate::default(),
+        &[],
+        j("decide"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(queue("head").await, [decided]);
+    assert_eq!(queue("registrar").await, [decided]);
+    s.add_answer_signature(decided, "head", head.id, t("2026-03-03"), None, j("sign"))
+        .await
+        .unwrap();
+    assert!(queue("head").await.is_empty(), "the head has signed");
+    assert_eq!(queue("registrar").await, [decided]);
+    let _ = open;
+}
+
+on_both!(
+    /// EA-09: the signing queue: decided answers the head or the registrar has not signed yet.
+    ea_09_signing_queue,
+    signing_queue
+);

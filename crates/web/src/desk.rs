@@ -416,18 +416,11 @@ async fn card_page(
         .collect();
     let signed = app.store.answer_signatures(id).await.unwrap_or_default();
     let mut names = StaffNames::default();
-    let mut signatures = Vec::new();
-    for (r, staff_id, at) in &signed {
-        let role = Role::parse(r)
-            .map(|r| r.title(tr.lang).to_owned())
-            .unwrap_or_default();
-        let who = names.of(app, *staff_id).await;
-        signatures.push(tr.with(
-            "staff-signed-by",
-            &[("who", who), ("role", role), ("when", local(app, *at))],
-        ));
-    }
-    let signatures = signatures.join("; ");
+    let signatures = if matches!(card.state, CardState::Decided) || !signed.is_empty() {
+        signing_status(app, tr, &mut names, id).await
+    } else {
+        String::new()
+    };
     let already_signed = signed.iter().any(|(r, _, _)| {
         (r == "head" && is(Role::Head))
             || (r == "registrar" && is(Role::Registrar) && !is(Role::Head))
@@ -858,6 +851,87 @@ pub async fn due(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuer
         filters: vec![],
         show_table: !cards.is_empty(),
         cards: rows(&app, tr, &cards).await,
+        pager: Pager::new(tr, page.total, req, "page", ""),
+    })
+}
+
+/// What the answer's signatures say, for the card and the signing queue: who signed (name,
+/// role, when) and who still signs (EA-09).
+async fn signing_status(app: &App, tr: Tr, names: &mut StaffNames, card_id: i64) -> String {
+    use otinish_domain::signature::Signatory;
+    let signed = app
+        .store
+        .answer_signatures(card_id)
+        .await
+        .unwrap_or_default();
+    let mut parts = Vec::new();
+    for (r, staff_id, at) in &signed {
+        let role = Role::parse(r)
+            .map(|r| r.title(tr.lang).to_owned())
+            .unwrap_or_default();
+        let who = names.of(app, *staff_id).await;
+        parts.push(tr.with(
+            "staff-signed-by",
+            &[("who", who), ("role", role), ("when", local(app, *at))],
+        ));
+    }
+    let keys: Vec<&str> = signed.iter().map(|(r, _, _)| r.as_str()).collect();
+    let missing: Vec<String> = Signatory::missing_from(&keys)
+        .into_iter()
+        .map(|s| s.role().title(tr.lang).to_owned())
+        .collect();
+    let mut out = if parts.is_empty() {
+        tr.get("staff-signed-none")
+    } else {
+        tr.with("staff-signed", &[("who", parts.join("; "))])
+    };
+    if !missing.is_empty() {
+        out.push_str(". ");
+        out.push_str(&tr.with("staff-signs-next", &[("who", missing.join(", "))]));
+    }
+    out
+}
+
+/// EA-09: the answers waiting for the user's own signature — the head's, or the registrar's —
+/// oldest first, each saying who has signed and who signs after.
+pub async fn to_sign(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    use otinish_domain::signature::Signatory;
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let signatory = if user.has_role(Role::Head) {
+        Signatory::Head
+    } else {
+        Signatory::Registrar
+    };
+    let Some(body_id) = user.body_id.filter(|_| user.has_role(signatory.role())) else {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    };
+    let tr = ctx.tr;
+    let page_no = page_number(q.page.as_deref());
+    let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
+    let page = match app.store.to_sign(body_id, signatory.as_str(), req).await {
+        Ok(p) => p,
+        Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
+    };
+    let mut cards = rows(&app, tr, &page.items).await;
+    let mut names = StaffNames::default();
+    for row in &mut cards {
+        row.state = signing_status(&app, tr, &mut names, row.id).await;
+    }
+    render(InboxPage {
+        t: tr,
+        layout: Layout::new(&app, &ctx),
+        title: tr.get("staff-to-sign"),
+        search: None,
+        message: cards.is_empty().then(|| tr.get("staff-to-sign-none")),
+        filters: vec![],
+        show_table: !cards.is_empty(),
+        cards,
         pager: Pager::new(tr, page.total, req, "page", ""),
     })
 }

@@ -1375,10 +1375,8 @@ impl App {
                 .await?;
         }
         let signed = self.store.answer_signature_documents(card_id).await?;
-        let both = ["head", "registrar"]
-            .iter()
-            .all(|r| signed.iter().any(|(s, _)| s == r));
-        if !both {
+        let keys: Vec<&str> = signed.iter().map(|(s, _)| s.as_str()).collect();
+        if !otinish_domain::signature::Signatory::missing_from(&keys).is_empty() {
             return Ok(false);
         }
         let parts: Vec<&[u8]> = signed.iter().map(|(_, s)| s.as_slice()).collect();

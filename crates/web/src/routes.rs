@@ -381,6 +381,11 @@ pub fn table(bench: bool) -> Table {
     )
     .add("/staff/due", &[("GET", Staff(WORK_LISTS))], get(desk::due))
     .add(
+        "/staff/to-sign",
+        &[("GET", Staff(REGISTRY))],
+        get(desk::to_sign),
+    )
+    .add(
         "/staff/search",
         &[("GET", Staff(WORK_LISTS))],
         get(desk::search),

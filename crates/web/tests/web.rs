@@ -7552,3 +7552,102 @@ async fn gen_04_every_view_agrees_on_the_current_term_and_overdue() {
         "closed in term: {card}"
     );
 }
+
+/// EA-09: the signing queue. A decided answer waits in the head's and the registrar's "to
+/// sign" lists, each saying who has signed and who signs after; after the head signs it leaves
+/// the head's list and the registrar's says the registrar is next; the card says the same.
+#[tokio::test]
+async fn ea_09_signing_queue_says_who_signs_next() {
+    let t = TestApp::new().await;
+    let store = t.app.store.clone();
+    let mj = store.body_by_code("MJ").await.unwrap();
+    let (reg, reg_csrf) = t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let (exec, exec_csrf) = t.staff("exec", vec![Role::Executor], "MJ").await;
+    let (head, head_csrf) = t.staff("head", vec![Role::Head], "MJ").await;
+    let exec_id = store.staff_credentials("exec").await.unwrap().0.id;
+    let (jar, csrf) = t.applicant("person").await;
+    let recipient = mj.id.to_string();
+    let id = card_id_of(
+        &t.post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", &csrf),
+                ("idempotency_key", "sign-q"),
+                ("recipient", &recipient),
+                ("kind", "statement"),
+                ("postal_address", "с. Коктал"),
+                ("content", "Прошу выдать справку"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await,
+    );
+    assert_eq!(
+        t.get("/staff/to-sign", &exec).await.status,
+        StatusCode::FORBIDDEN,
+        "an executor signs no answer"
+    );
+    let empty = t.get("/staff/to-sign", &head).await;
+    assert!(empty.text.contains("Ответов, ожидающих вашей подписи, нет"));
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/send"),
+            &reg,
+            &format!("csrf={reg_csrf}&executor={exec_id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/decide"),
+            &exec,
+            &format!("csrf={exec_csrf}&decision=explained&answer=Справку+выдает+ЦОН"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    for jar in [&head, &reg] {
+        let q = t.get("/staff/to-sign", jar).await.text;
+        assert!(
+            q.contains(&format!("/staff/cards/{id}\""))
+                && q.contains("Ещё никто не подписал")
+                && q.contains(
+                    "Осталось подписать: Руководитель / заместитель, Регистратор (канцелярия)"
+                ),
+            "{q}"
+        );
+    }
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/sign"),
+            &head,
+            &format!("csrf={head_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let q = t.get("/staff/to-sign", &head).await.text;
+    assert!(!q.contains(&format!("/staff/cards/{id}\"")), "{q}");
+    let q = t.get("/staff/to-sign", &reg).await.text;
+    assert!(
+        q.contains("Подписали: head full name (Руководитель / заместитель")
+            && q.contains("Осталось подписать: Регистратор (канцелярия)"),
+        "{q}"
+    );
+    let card = t.get(&format!("/staff/cards/{id}"), &reg).await.text;
+    assert!(
+        card.contains("Осталось подписать: Регистратор (канцелярия)"),
+        "{card}"
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/cards/{id}/sign"),
+            &reg,
+            &format!("csrf={reg_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(store.card(id).await.unwrap().state, CardState::Answered);
+    let q = t.get("/staff/to-sign", &reg).await.text;
+    assert!(!q.contains(&format!("/staff/cards/{id}\"")), "{q}");
+}

@@ -1027,3 +1027,10 @@ journal-pr-phone-survey = the phone survey was made
 journal-pr-survey = the survey was answered
 journal-pr-participant = a participant was added
 staff-decision-required = Choose the decision.
+
+# EA-09: the signing queue
+staff-to-sign = To sign
+staff-to-sign-none = No answers are waiting for your signature.
+staff-signed = Signed by: { $who }
+staff-signed-none = Nobody has signed yet
+staff-signs-next = Still to sign: { $who }

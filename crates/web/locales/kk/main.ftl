@@ -1027,3 +1027,10 @@ journal-pr-phone-survey = телефон арқылы сауалнама жүр�
 journal-pr-survey = сауалнамаға жауап алынды
 journal-pr-participant = қабылдауға қатысушы қосылды
 staff-decision-required = Шешімді таңдаңыз.
+
+# EA-09: the signing queue
+staff-to-sign = Қол қоюға
+staff-to-sign-none = Сіздің қолыңызды күтіп тұрған жауаптар жоқ.
+staff-signed = Қол қойғандар: { $who }
+staff-signed-none = Әлі ешкім қол қоймады
+staff-signs-next = Қол қоюы қалды: { $who }

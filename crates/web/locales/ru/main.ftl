@@ -1027,3 +1027,10 @@ journal-pr-phone-survey = проведён телефонный опрос
 journal-pr-survey = получен ответ на опрос
 journal-pr-participant = добавлен участник приёма
 staff-decision-required = Выберите решение.
+
+# EA-09: the signing queue
+staff-to-sign = На подпись
+staff-to-sign-none = Ответов, ожидающих вашей подписи, нет.
+staff-signed = Подписали: { $who }
+staff-signed-none = Ещё никто не подписал
+staff-signs-next = Осталось подписать: { $who }
