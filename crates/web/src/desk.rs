@@ -802,6 +802,136 @@ fn list_scope(user: &StaffUser) -> Option<CardScope> {
     }
 }
 
+/// One of the user's own counts on the staff home page: what, how many, where the list is,
+/// and whether it calls for attention.
+#[derive(Debug, Clone)]
+pub struct MyCount {
+    pub id: &'static str,
+    pub label: String,
+    pub n: i64,
+    pub href: &'static str,
+    pub alert: bool,
+}
+
+/// The staff member's own counts: new appeals, due today, overdue, to sign, their open
+/// cards, VKS receptions this week — each only for a role that works with it.
+pub async fn my_counts(app: &App, user: &StaffUser, tr: Tr) -> Vec<MyCount> {
+    use otinish_domain::signature::Signatory;
+    let mut out = Vec::new();
+    let Some(body_id) = user.body_id.filter(|_| user.active) else {
+        return out;
+    };
+    let cal = app.calendar.read().await.clone();
+    let now = app.clock.now();
+    let today = cal.zone().local_date(now);
+    let one = PageRequest::new(Some(1), None);
+    let registry = user.has_role(Role::Registrar) || user.has_role(Role::Head);
+    let mut push = |id, key: &str, n: i64, href, alert| {
+        out.push(MyCount {
+            id,
+            label: tr.get(key),
+            n,
+            href,
+            alert,
+        })
+    };
+    if registry {
+        let n = app
+            .store
+            .inbox(body_id, &[CardState::Received, CardState::Registered], one)
+            .await
+            .map(|p| p.total)
+            .unwrap_or_default();
+        push("count-new", "home-new", n, "/staff/inbox", false);
+    }
+    if let Some(scope) = list_scope(user) {
+        let start = cal.zone().end_of_day(today) - chrono::Duration::days(1)
+            + chrono::Duration::microseconds(1);
+        let end = cal.zone().end_of_day(today) + chrono::Duration::seconds(1);
+        let overdue = app
+            .store
+            .due_cards(scope, start, one)
+            .await
+            .map(|p| p.total)
+            .unwrap_or_default();
+        let through = app
+            .store
+            .due_cards(scope, end, one)
+            .await
+            .map(|p| p.total)
+            .unwrap_or_default();
+        push(
+            "count-due-today",
+            "dash-due-today",
+            through - overdue,
+            "/staff/due",
+            false,
+        );
+        push(
+            "count-overdue",
+            "dash-overdue",
+            overdue,
+            "/staff/due",
+            overdue > 0,
+        );
+    }
+    if user.has_role(Role::Executor) {
+        let open: Vec<CardState> = CardState::ALL
+            .iter()
+            .copied()
+            .filter(|s| !s.is_closed())
+            .collect();
+        let n = app
+            .store
+            .cards_of_executor(user.id, &open, one)
+            .await
+            .map(|p| p.total)
+            .unwrap_or_default();
+        push("count-mine", "home-mine", n, "/staff/my", false);
+    }
+    if registry {
+        let who = if user.has_role(Role::Head) {
+            Signatory::Head
+        } else {
+            Signatory::Registrar
+        };
+        let n = app
+            .store
+            .to_sign(body_id, who.as_str(), one)
+            .await
+            .map(|p| p.total)
+            .unwrap_or_default();
+        push("count-to-sign", "staff-to-sign", n, "/staff/to-sign", n > 0);
+    }
+    if user.has_role(Role::ReceptionSecretary) || user.has_role(Role::Head) {
+        use chrono::Datelike;
+        let monday =
+            today - chrono::Duration::days(i64::from(today.weekday().num_days_from_monday()));
+        let from = monday.and_hms_opt(0, 0, 0).unwrap_or_default();
+        let filter = otinish_domain::repo::ReceptionFilter {
+            body_id: Some(body_id),
+            branch_id: None,
+            from,
+            to: from + chrono::Duration::days(7),
+            states: vec![],
+        };
+        let n = app
+            .store
+            .receptions(&filter)
+            .await
+            .map(|r| r.len() as i64)
+            .unwrap_or_default();
+        push(
+            "count-receptions",
+            "home-receptions-week",
+            n,
+            "/staff/receptions",
+            false,
+        );
+    }
+    out
+}
+
 pub(crate) fn page_number(p: Option<&str>) -> u32 {
     p.and_then(|p| p.parse::<u32>().ok())
         .unwrap_or(1)

@@ -548,6 +548,8 @@ struct StaffPage {
     full_name: String,
     roles: Vec<String>,
     body: String,
+    /// The user's own counts, each a link to its list.
+    counts: Vec<crate::desk::MyCount>,
 }
 
 pub async fn staff_home(State(app): State<AppState>, ctx: Ctx) -> Response {
@@ -573,6 +575,7 @@ pub async fn staff_home(State(app): State<AppState>, ctx: Ctx) -> Response {
             .map(|r| r.title(ctx.tr.lang).to_owned())
             .collect(),
         body,
+        counts: crate::desk::my_counts(&app, user, ctx.tr).await,
     })
 }
 

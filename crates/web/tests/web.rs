@@ -7551,6 +7551,19 @@ async fn gen_04_every_view_agrees_on_the_current_term_and_overdue() {
         !card.contains("class=\"overdue\""),
         "closed in term: {card}"
     );
+    // The staff home page counts the same, each count a link to its list.
+    let home = t.get("/staff", &reg).await.text;
+    let count = |id: &str| -> i64 {
+        between(&home, &format!("id=\"{id}\"><span class=\"tile-n\">"), "<")
+            .parse()
+            .unwrap_or(-1)
+    };
+    assert_eq!(count("count-overdue"), 4, "{home}");
+    assert_eq!(count("count-due-today"), 0, "{home}");
+    assert!(
+        home.contains("href=\"/staff/due\" id=\"count-overdue\""),
+        "{home}"
+    );
 }
 
 /// EA-09: the signing queue. A decided answer waits in the head's and the registrar's "to
@@ -7618,6 +7631,11 @@ async fn ea_09_signing_queue_says_who_signs_next() {
             "{q}"
         );
     }
+    let home = t.get("/staff", &head).await.text;
+    assert!(
+        home.contains("id=\"count-to-sign\"><span class=\"tile-n\">1<"),
+        "{home}"
+    );
     let r = t
         .post_form(
             &format!("/staff/cards/{id}/sign"),

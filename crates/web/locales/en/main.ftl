@@ -1034,3 +1034,8 @@ staff-to-sign-none = No answers are waiting for your signature.
 staff-signed = Signed by: { $who }
 staff-signed-none = Nobody has signed yet
 staff-signs-next = Still to sign: { $who }
+
+# The staff home page
+home-new = new appeals
+home-mine = my cards in progress
+home-receptions-week = VKS receptions this week

@@ -1034,3 +1034,8 @@ staff-to-sign-none = Сіздің қолыңызды күтіп тұрған ж�
 staff-signed = Қол қойғандар: { $who }
 staff-signed-none = Әлі ешкім қол қоймады
 staff-signs-next = Қол қоюы қалды: { $who }
+
+# The staff home page
+home-new = жаңа өтініш
+home-mine = жұмыстағы менің карточкаларым
+home-receptions-week = осы аптадағы БКБ қабылдаулары

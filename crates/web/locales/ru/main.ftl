@@ -1034,3 +1034,8 @@ staff-to-sign-none = Ответов, ожидающих вашей подпис�
 staff-signed = Подписали: { $who }
 staff-signed-none = Ещё никто не подписал
 staff-signs-next = Осталось подписать: { $who }
+
+# The staff home page
+home-new = новых обращений
+home-mine = моих карточек в работе
+home-receptions-week = приёмов по ВКС на этой неделе
