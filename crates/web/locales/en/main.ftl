@@ -1036,6 +1036,6 @@ staff-signed-none = Nobody has signed yet
 staff-signs-next = Still to sign: { $who }
 
 # The staff home page
-home-new = new appeals
-home-mine = my cards in progress
+home-new = New appeals
+home-mine = My cards in progress
 home-receptions-week = VKS receptions this week

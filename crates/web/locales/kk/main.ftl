@@ -1036,6 +1036,6 @@ staff-signed-none = Әлі ешкім қол қоймады
 staff-signs-next = Қол қоюы қалды: { $who }
 
 # The staff home page
-home-new = жаңа өтініш
-home-mine = жұмыстағы менің карточкаларым
-home-receptions-week = осы аптадағы БКБ қабылдаулары
+home-new = Жаңа өтініштер
+home-mine = Жұмыстағы менің карточкаларым
+home-receptions-week = Осы аптадағы БКБ қабылдаулары

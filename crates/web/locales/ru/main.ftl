@@ -1036,6 +1036,6 @@ staff-signed-none = Ещё никто не подписал
 staff-signs-next = Осталось подписать: { $who }
 
 # The staff home page
-home-new = новых обращений
-home-mine = моих карточек в работе
-home-receptions-week = приёмов по ВКС на этой неделе
+home-new = Новые обращения
+home-mine = Мои карточки в работе
+home-receptions-week = Приёмы по ВКС на этой неделе
