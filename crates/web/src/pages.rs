@@ -227,37 +227,33 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-pub async fn ncalayer_js() -> Response {
+/// A script of the site, cached for an hour.
+fn script(text: &'static str) -> Response {
     (
         [
             (CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../static/ncalayer.js"),
+        text,
     )
         .into_response()
+}
+
+pub async fn ncalayer_js() -> Response {
+    script(include_str!("../static/ncalayer.js"))
 }
 
 pub async fn pr_js() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/pr.js"),
-    )
-        .into_response()
+    script(include_str!("../static/pr.js"))
 }
 
 pub async fn booth_js() -> Response {
-    (
-        [
-            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/booth.js"),
-    )
-        .into_response()
+    script(include_str!("../static/booth.js"))
+}
+
+/// The folding menu of narrow screens.
+pub async fn menu_js() -> Response {
+    script(include_str!("../static/menu.js"))
 }
 
 /// A pager: caption and previous/next links that keep the other list's position.

@@ -1039,3 +1039,4 @@ staff-signs-next = Still to sign: { $who }
 home-new = New appeals
 home-mine = My cards in progress
 home-receptions-week = VKS receptions this week
+nav-menu = Menu

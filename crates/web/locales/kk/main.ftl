@@ -1039,3 +1039,4 @@ staff-signs-next = Қол қоюы қалды: { $who }
 home-new = Жаңа өтініштер
 home-mine = Жұмыстағы менің карточкаларым
 home-receptions-week = Осы аптадағы БКБ қабылдаулары
+nav-menu = Мәзір

@@ -1039,3 +1039,4 @@ staff-signs-next = Осталось подписать: { $who }
 home-new = Новые обращения
 home-mine = Мои карточки в работе
 home-receptions-week = Приёмы по ВКС на этой неделе
+nav-menu = Меню

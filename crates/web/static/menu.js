@@ -1,0 +1,14 @@
+// The site menu folds on narrow screens: the button appears only where scripts run, so
+// without them the menu simply stays open.
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (!button || !nav) return;
+  document.documentElement.classList.add("js");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    var open = nav.classList.toggle("open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();
