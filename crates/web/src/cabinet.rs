@@ -1291,16 +1291,37 @@ pub async fn hearing_answer(
     }
 }
 
-/// EA-15: the author removes an appeal from their space (the body's record stays).
+#[derive(Debug, Deserialize, Default)]
+pub struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    /// The applicant confirmed, having read what removal does and does not do.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// EA-15: the author removes an appeal from their space (the body's record stays), once they
+/// have confirmed it; without the confirmation the page says what removal does and does not.
 pub async fn delete(
     State(app): State<AppState>,
     ctx: Ctx,
     me: ApplicantCtx,
     Path(id): Path<i64>,
-    Form(f): Form<DemoSignInForm>,
+    Form(f): Form<DeleteForm>,
 ) -> Response {
     if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
+    }
+    if f.confirm != "1" {
+        return appeal_view(
+            &app,
+            &ctx,
+            &me,
+            id,
+            Some((ctx.tr.get("appeal-delete-explain"), true)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let j = otinish_domain::journal::JournalDraft::new(
         app.clock.now(),

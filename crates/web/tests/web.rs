@@ -2250,11 +2250,25 @@ async fn ea_15_delete_from_cabinet_keeps_the_record() {
         &t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
             .await,
     );
+    // Without the confirmation nothing is removed and the page says what removal does.
     let r = t
         .post_form(
             &format!("/cabinet/appeals/{id}/delete"),
             &jar,
             &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("не отзывается"), "{}", r.text);
+    assert_eq!(
+        t.get(&format!("/cabinet/appeals/{id}"), &jar).await.status,
+        StatusCode::OK
+    );
+    let r = t
+        .post_form(
+            &format!("/cabinet/appeals/{id}/delete"),
+            &jar,
+            &format!("csrf={csrf}&confirm=1"),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -1040,3 +1040,5 @@ home-new = New appeals
 home-mine = My cards in progress
 home-receptions-week = VKS receptions this week
 nav-menu = Menu
+appeal-delete-explain = The appeal disappears from your personal cabinet only. It is not withdrawn: the body goes on considering it and sends the answer, and keeps its record. To withdraw an appeal, write to the body.
+appeal-delete-confirm = Yes, remove it from my cabinet
