@@ -1,4 +1,6 @@
 //! Full-text search over cards: what a user typed, reduced to the terms the store looks up.
+//! The store searches each card's registration number (its parts and bare sequence number), who
+//! applied (IIN/BIN and names) and its summary, and ranks matches in that order.
 //!
 //! The store matches every term as a word prefix (`жер` finds `жерге`, `земл` finds `земля`),
 //! which serves Russian and Kazakh endings alike without a stemmer. Case is ignored.

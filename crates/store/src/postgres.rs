@@ -66,7 +66,10 @@ impl PgStore {
     /// against the card's generated `search` column (GIN index).
     const SEARCH_FROM: &'static str = "card c JOIN body b ON b.id = c.body_id \
          WHERE c.search @@ to_tsquery('simple', $1)";
-    const SEARCH_ORDER: &'static str = "c.id DESC";
+    /// Best match first: a registration number (weight A) weighs most, then who applied (B),
+    /// then the summary (D).
+    const SEARCH_ORDER: &'static str =
+        "ts_rank(c.search, to_tsquery('simple', $1)) DESC, c.id DESC";
 
     /// Every term as a prefix, all required. Terms are letters and digits only
     /// (`SearchQuery`), so they cannot carry query syntax.

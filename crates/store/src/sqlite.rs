@@ -184,7 +184,8 @@ impl SqliteStore {
     /// is walked newest first and stops at the page's end.
     const SEARCH_FROM: &'static str = "card_fts JOIN card c ON c.id = card_fts.rowid \
          JOIN body b ON b.id = c.body_id WHERE card_fts MATCH $1";
-    const SEARCH_ORDER: &'static str = "card_fts.rowid DESC";
+    /// Best match first: a registration number weighs most, then who applied, then the summary.
+    const SEARCH_ORDER: &'static str = "bm25(card_fts, 10.0, 5.0, 1.0), card_fts.rowid DESC";
 
     /// Every term as a quoted prefix; FTS5 joins them with AND. Terms are letters and digits
     /// only (`SearchQuery`), so quoting cannot be broken out of.

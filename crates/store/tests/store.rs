@@ -1569,6 +1569,107 @@ async fn import_due_search(db: &Db) {
         .unwrap();
     assert_eq!(archived.total, COUNT_CAP + 1);
     assert_eq!(archived.items[0].id, many_ids[many_ids.len() - 1]);
+
+    // By registration number, whole or in part, and by who applied: the applicant's IIN and
+    // names, including after the applicant's record changes; a number outranks the words.
+    let akhmetova = Applicant::Individual {
+        iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+        surname: "Ахметова".into(),
+        name: "Жанар".into(),
+        patronymic: None,
+        email: None,
+        phone: None,
+        address: "Астана".into(),
+        lang: Lang::Kk,
+    };
+    let who = s.upsert_applicant(&akhmetova).await.unwrap();
+    let hers = s
+        .create_card(
+            &NewCard {
+                applicant_id: Some(who),
+                summary: "Прошу сообщить 000003 раз".into(),
+                ..new_card(body.id, "2026-03-04")
+            },
+            &[],
+            j("receive"),
+        )
+        .await
+        .unwrap();
+    let hers_no = s
+        .register_card(
+            hers.id,
+            CardState::Received,
+            2026,
+            t("2026-03-04"),
+            None,
+            &[],
+            &no_notices,
+            j("register"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(hers_no.to_string(), "IM-2026-000008");
+    assert_eq!(
+        find("IM-2026-000008", body_scope, 10).await,
+        (vec![hers.id], false)
+    );
+    assert_eq!(find("000008", body_scope, 10).await, (vec![hers.id], false));
+    assert_eq!(
+        find("im 2026 8", body_scope, 10).await,
+        (vec![hers.id], false)
+    );
+    assert_eq!(
+        find("IM-2026-000004", body_scope, 10).await,
+        (vec![ids[2]], false)
+    );
+    // "000003" is card 3's number and also a word in Akhmetova's summary: the number first.
+    assert_eq!(
+        find("000003", body_scope, 10).await,
+        (vec![ids[1], hers.id], false)
+    );
+    assert_eq!(
+        find("791028302728", body_scope, 10).await,
+        (vec![hers.id], false)
+    );
+    assert_eq!(
+        find("7910283", body_scope, 10).await,
+        (vec![hers.id], false)
+    );
+    assert_eq!(
+        find("ахметова жанар", body_scope, 10).await,
+        (vec![hers.id], false)
+    );
+    assert_eq!(
+        find(
+            "ахметова",
+            CardScope {
+                body_id: other.id,
+                executor_id: None
+            },
+            10
+        )
+        .await,
+        (vec![], false)
+    );
+    let renamed = match akhmetova {
+        Applicant::Individual { surname: _, .. } => Applicant::Individual {
+            surname: "Сейтова".into(),
+            iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+            name: "Жанар".into(),
+            patronymic: None,
+            email: None,
+            phone: None,
+            address: "Астана".into(),
+            lang: Lang::Kk,
+        },
+        other => other,
+    };
+    s.upsert_applicant(&renamed).await.unwrap();
+    assert_eq!(find("ахметова", body_scope, 10).await, (vec![], false));
+    assert_eq!(
+        find("сейтова", body_scope, 10).await,
+        (vec![hers.id], false)
+    );
 }
 
 on_both!(

@@ -3229,13 +3229,29 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
             }],
         }
     };
-    let cards = vec![
+    let mut cards = vec![
         card(mj, ex, "Жер учаскесі Ақкөл ауылында", "2026-03-19"),
         card(mj, ex, "Земельный участок в селе", "2026-03-16"),
         card(mj, ex2, "Земельный спор соседей", "2026-03-19"),
         card(mj, ex, "Ремонт дороги", "2026-03-25"),
         card(ast, ex, "Земельный участок в Астане", "2026-03-19"),
     ];
+    let akhmetova = t
+        .app
+        .store
+        .upsert_applicant(&otinish_domain::model::Applicant::Individual {
+            iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+            surname: "Ахметова".into(),
+            name: "Жанар".into(),
+            patronymic: None,
+            email: None,
+            phone: None,
+            address: "Астана".into(),
+            lang: Lang::Kk,
+        })
+        .await
+        .unwrap();
+    cards[3].applicant_id = Some(akhmetova);
     t.app
         .store
         .import_cards(
@@ -3288,6 +3304,22 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
         .get("/staff/search?q=%D0%B6%D0%B5%D1%80", &registrar)
         .await; // жер
     assert!(kk.text.contains("Жер учаскесі Ақкөл ауылында"));
+    // By registration number (whole or its number), by the applicant's IIN and name.
+    for q in [
+        "MJ-2026-000004",
+        "000004",
+        "791028302728",
+        "%D0%B0%D1%85%D0%BC%D0%B5%D1%82%D0%BE%D0%B2%D0%B0%20%D0%B6%D0%B0%D0%BD%D0%B0%D1%80",
+    ] {
+        let r = t.get(&format!("/staff/search?q={q}"), &registrar).await;
+        assert!(r.text.contains("Ремонт дороги"), "{q}: {}", r.text);
+        assert!(!r.text.contains("Земельный"), "{q} finds only its card");
+    }
+    assert!(!t
+        .get("/staff/search?q=791028302728", &operator)
+        .await
+        .text
+        .contains("Ремонт дороги"));
     let none = t
         .get("/staff/search?q=%D0%B3%D0%B0%D0%B7", &registrar)
         .await; // газ
