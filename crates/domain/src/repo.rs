@@ -253,6 +253,15 @@ pub trait CardRepo: Send + Sync {
         states: &[CardState],
         page: PageRequest,
     ) -> StoreResult<Page<Card>>;
+    /// Cards of a body in any of `states` that pass `filter`, in the order `sort`.
+    async fn card_list(
+        &self,
+        body_id: i64,
+        states: &[CardState],
+        filter: &CardFilter,
+        sort: CardSort,
+        page: PageRequest,
+    ) -> StoreResult<Page<Card>>;
     /// EA-09: a body's decided cards whose answer `signatory` (`head`, `registrar`) has not
     /// signed yet, oldest first (the signing queue).
     async fn to_sign(
@@ -360,6 +369,63 @@ pub trait CardRepo: Send + Sync {
         cards: &[ImportCard],
         journal: JournalDraft,
     ) -> StoreResult<Vec<i64>>;
+}
+
+/// What a staff list narrows to, beyond its states; each field left empty allows all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CardFilter {
+    pub kind: Option<AppealKind>,
+    pub channel: Option<Channel>,
+    pub executor_id: Option<i64>,
+    /// Only cards whose answer term ([`crate::deadline::ANSWER`]) runs out before this moment
+    /// and is not suspended: overdue when it is now, due by then otherwise.
+    pub answer_due_before: Option<DateTime<Utc>>,
+}
+
+impl CardFilter {
+    pub fn is_empty(&self) -> bool {
+        *self == CardFilter::default()
+    }
+}
+
+/// The order of a staff list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CardSort {
+    /// Newest received first.
+    #[default]
+    Received,
+    /// Oldest received first.
+    ReceivedOldest,
+    /// Soonest answer term first; cards without one last.
+    Term,
+    /// By state in the order of the case's life, newest first within each.
+    State,
+    /// By executor's name; unassigned cards last.
+    Executor,
+}
+
+impl CardSort {
+    pub const ALL: [CardSort; 5] = [
+        CardSort::Received,
+        CardSort::ReceivedOldest,
+        CardSort::Term,
+        CardSort::State,
+        CardSort::Executor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CardSort::Received => "received",
+            CardSort::ReceivedOldest => "received_oldest",
+            CardSort::Term => "term",
+            CardSort::State => "state",
+            CardSort::Executor => "executor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// Whose cards a list shows: a body's, or one executor's within it.

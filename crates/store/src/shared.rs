@@ -1132,6 +1132,80 @@ macro_rules! impl_repos {
                 self.newest_in_states("c.body_id = $1", body_id, states, page).await
             }
 
+            async fn card_list(
+                &self,
+                body_id: i64,
+                states: &[CardState],
+                filter: &CardFilter,
+                sort: CardSort,
+                page: PageRequest,
+            ) -> StoreResult<Page<Card>> {
+                if states.is_empty() {
+                    return Ok(Page { items: Vec::new(), total: 0, request: page });
+                }
+                if filter.is_empty() && sort == CardSort::Received {
+                    // The common case has its own index-friendly query.
+                    return self.newest_in_states("c.body_id = $1", body_id, states, page).await;
+                }
+                // Every value is bound; the SQL text comes from closed enums and this code only.
+                let push_where = |q: &mut sqlx::QueryBuilder<'_, $db>| {
+                    q.push(" WHERE c.body_id = ").push_bind(body_id);
+                    q.push(format!(" AND c.state IN ({})", state_list(states)));
+                    if let Some(k) = filter.kind {
+                        q.push(" AND c.kind = ").push_bind(k.as_str());
+                    }
+                    if let Some(ch) = filter.channel {
+                        q.push(" AND c.channel = ").push_bind(ch.as_str());
+                    }
+                    if let Some(e) = filter.executor_id {
+                        q.push(" AND c.executor_id = ").push_bind(e);
+                    }
+                    if let Some(until) = filter.answer_due_before {
+                        q.push(" AND d.due_at < ").push_bind(micros(until)).push(" AND NOT d.paused");
+                    }
+                };
+                let from = format!(
+                    " FROM card c JOIN body b ON b.id = c.body_id \
+                     LEFT JOIN card_deadline d ON d.card_id = c.id AND d.key = '{}' \
+                     LEFT JOIN staff s ON s.id = c.executor_id",
+                    otinish_domain::deadline::ANSWER
+                );
+                let order = match sort {
+                    CardSort::Received => "c.id DESC".to_owned(),
+                    CardSort::ReceivedOldest => "c.id".to_owned(),
+                    CardSort::Term => "(d.due_at IS NULL), d.due_at, c.id".to_owned(),
+                    CardSort::State => {
+                        let mut o = String::from("CASE c.state");
+                        for (i, st) in CardState::ALL.iter().enumerate() {
+                            o.push_str(&format!(" WHEN '{}' THEN {i}", st.as_str()));
+                        }
+                        o.push_str(" END, c.id DESC");
+                        o
+                    }
+                    CardSort::Executor => "(s.full_name IS NULL), s.full_name, c.id DESC".to_owned(),
+                };
+                let mut q = sqlx::QueryBuilder::<$db>::new("SELECT c.*, b.code AS body_code");
+                q.push(&from);
+                push_where(&mut q);
+                q.push(format!(" ORDER BY {order} LIMIT "))
+                    .push_bind(i64::from(page.limit))
+                    .push(" OFFSET ")
+                    .push_bind(i64::from(page.offset));
+                let rows = q.build().fetch_all(self.reader()).await.map_err(map_err)?;
+                let mut c = sqlx::QueryBuilder::<$db>::new("SELECT COUNT(*) AS n FROM (SELECT 1");
+                c.push(&from);
+                push_where(&mut c);
+                c.push(format!(" LIMIT {}) AS t", COUNT_CAP + 1));
+                let total: i64 = c
+                    .build()
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(card_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
             async fn to_sign(&self, body_id: i64, signatory: &str, page: PageRequest) -> StoreResult<Page<Card>> {
                 let filter = "c.body_id = $1 AND c.state = 'decided' AND NOT EXISTS \
                      (SELECT 1 FROM answer_signature s WHERE s.card_id = c.id AND s.role = $2)";

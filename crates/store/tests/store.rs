@@ -1670,6 +1670,100 @@ async fn import_due_search(db: &Db) {
         find("сейтова", body_scope, 10).await,
         (vec![hers.id], false)
     );
+
+    // Staff lists filter and sort: by answer term (soonest first, none last), by executor, by
+    // channel, by state; the filter and the order hold across pages.
+    let open = [CardState::Registered, CardState::InExecution];
+    let list = |filter: CardFilter, sort: CardSort, page: PageRequest| {
+        let s = s.clone();
+        async move {
+            let p = s
+                .card_list(body.id, &open, &filter, sort, page)
+                .await
+                .unwrap();
+            (
+                p.items.into_iter().map(|c| c.id).collect::<Vec<_>>(),
+                p.total,
+            )
+        }
+    };
+    let all = PageRequest::new(Some(20), None);
+    let by_term = vec![ids[3], ids[4], ids[0], ids[1], first.id, next.id, hers.id];
+    assert_eq!(
+        list(CardFilter::default(), CardSort::Term, all).await,
+        (by_term.clone(), 7)
+    );
+    assert_eq!(
+        list(
+            CardFilter::default(),
+            CardSort::Term,
+            PageRequest::new(Some(2), Some(2))
+        )
+        .await,
+        (by_term[2..4].to_vec(), 7)
+    );
+    // Due before the 10th: the paused term and the one ending on the 10th itself are not.
+    assert_eq!(
+        list(
+            CardFilter {
+                answer_due_before: Some(t("2026-03-10")),
+                ..CardFilter::default()
+            },
+            CardSort::Term,
+            all
+        )
+        .await,
+        (vec![ids[4]], 1)
+    );
+    assert_eq!(
+        list(
+            CardFilter {
+                executor_id: Some(ex.id),
+                ..CardFilter::default()
+            },
+            CardSort::Executor,
+            all
+        )
+        .await,
+        (vec![ids[3], ids[1], ids[0]], 3)
+    );
+    assert_eq!(
+        list(
+            CardFilter {
+                channel: Some(Channel::Portal),
+                kind: Some(AppealKind::Statement),
+                ..CardFilter::default()
+            },
+            CardSort::ReceivedOldest,
+            all
+        )
+        .await,
+        (vec![first.id, next.id, hers.id], 3)
+    );
+    assert_eq!(
+        list(
+            CardFilter {
+                kind: Some(AppealKind::Complaint),
+                ..CardFilter::default()
+            },
+            CardSort::Term,
+            all
+        )
+        .await,
+        (vec![], 0)
+    );
+    let (by_state, _) = list(CardFilter::default(), CardSort::State, all).await;
+    let mut states = Vec::new();
+    for id in &by_state {
+        states.push(s.card(*id).await.unwrap().state);
+    }
+    let rank = |st: &CardState| CardState::ALL.iter().position(|x| x == st).unwrap();
+    assert!(
+        states.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "{states:?}"
+    );
+    assert_eq!(states.first(), Some(&CardState::Registered));
+    assert_eq!(states.last(), Some(&CardState::InExecution));
 }
 
 on_both!(

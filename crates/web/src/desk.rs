@@ -47,12 +47,45 @@ struct InboxPage {
     show_table: bool,
     cards: Vec<CardRow>,
     pager: Pager,
+    /// The inbox's narrowing and order.
+    list: Option<ListForm>,
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct InboxQuery {
     state: Option<String>,
     page: Option<String>,
+    kind: Option<String>,
+    channel: Option<String>,
+    executor: Option<String>,
+    /// `overdue`, or `week` (the answer is due by the end of this week).
+    due: Option<String>,
+    sort: Option<String>,
+}
+
+/// The inbox's narrowing and order as chosen, each choice a list of (value, label, chosen)
+/// for its select; the first option of each allows all.
+struct ListChoices {
+    kinds: Vec<(String, String, bool)>,
+    channels: Vec<(String, String, bool)>,
+    executors: Vec<(String, String, bool)>,
+    dues: Vec<(String, String, bool)>,
+    sorts: Vec<(String, String, bool)>,
+    /// The choices as query parameters, for the pager and the state tabs (values come from
+    /// the closed lists above, never from the request as typed).
+    query: String,
+}
+
+fn options<T: Copy + PartialEq>(
+    all_label: String,
+    items: impl IntoIterator<Item = (T, String, String)>,
+    chosen: Option<T>,
+) -> Vec<(String, String, bool)> {
+    let mut out = vec![(String::new(), all_label, chosen.is_none())];
+    for (v, key, label) in items {
+        out.push((key, label, chosen == Some(v)));
+    }
+    out
 }
 
 /// VC-20: a card and its applicant's personal data are seen by those who handle the case: the
@@ -165,14 +198,19 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         .find(|(k, _)| *k == chosen)
         .map(|(_, s)| *s)
         .unwrap_or(filters[0].1);
-    let page_no = q
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<u32>().ok())
-        .unwrap_or(1)
-        .clamp(1, 100_000);
+    let chosen = filters
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| *k == chosen)
+        .unwrap_or(filters[0].0);
+    let page_no = page_number(q.page.as_deref());
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
-    let page = match app.store.inbox(body_id, states, req).await {
+    let (filter, sort, choices) = list_choices(&app, tr, body_id, &q).await;
+    let page = match app
+        .store
+        .card_list(body_id, states, &filter, sort, req)
+        .await
+    {
         Ok(p) => p,
         Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
     };
@@ -181,7 +219,7 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         .iter()
         .map(|(k, s)| {
             (
-                k.to_string(),
+                format!("{k}{}", choices.query),
                 s.iter()
                     .map(|s| state_text(tr, *s))
                     .collect::<Vec<_>>()
@@ -190,17 +228,156 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
             )
         })
         .collect();
+    let message = page.items.is_empty().then(|| tr.get("list-empty"));
+    let pager = Pager::new(
+        tr,
+        page.total,
+        req,
+        "page",
+        &format!("&state={chosen}{}", choices.query),
+    );
     render(InboxPage {
         t: tr,
         layout: Layout::new(&app, &ctx),
         title: tr.get("staff-inbox"),
         search: None,
-        message: None,
+        message,
         filters,
-        show_table: true,
+        show_table: !page.items.is_empty(),
         cards,
-        pager: Pager::new(tr, page.total, req, "page", &format!("&state={chosen}")),
+        pager,
+        list: Some(ListForm {
+            state: chosen.to_owned(),
+            choices,
+        }),
     })
+}
+
+/// Reads the inbox's narrowing and order from the query; values not on the lists are ignored.
+async fn list_choices(
+    app: &App,
+    tr: Tr,
+    body_id: i64,
+    q: &InboxQuery,
+) -> (
+    otinish_domain::repo::CardFilter,
+    otinish_domain::repo::CardSort,
+    ListChoices,
+) {
+    use otinish_domain::model::{AppealKind, Channel};
+    use otinish_domain::repo::{CardFilter, CardSort};
+    let pick = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_owned);
+    let kind = pick(&q.kind).and_then(|k| AppealKind::parse(&k));
+    let channel = pick(&q.channel).and_then(|c| Channel::parse(&c));
+    let staff = app
+        .store
+        .executor_loads(body_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(s, _)| s)
+        .collect::<Vec<_>>();
+    let executor = pick(&q.executor)
+        .and_then(|e| e.parse::<i64>().ok())
+        .filter(|e| staff.iter().any(|s| s.id == *e));
+    let due = pick(&q.due).filter(|d| d == "overdue" || d == "week");
+    let sort = pick(&q.sort)
+        .and_then(|s| CardSort::parse(&s))
+        .unwrap_or_default();
+    let answer_due_before = match due.as_deref() {
+        Some(d) => {
+            use chrono::Datelike;
+            let cal = app.calendar.read().await;
+            let zone = cal.zone();
+            let today = zone.local_date(app.clock.now());
+            let last = if d == "week" {
+                today
+                    + chrono::Duration::days(6 - i64::from(today.weekday().num_days_from_monday()))
+            } else {
+                today - chrono::Duration::days(1)
+            };
+            // Terms end at the last moment of their day.
+            Some(zone.end_of_day(last) + chrono::Duration::microseconds(1))
+        }
+        None => None,
+    };
+    let filter = CardFilter {
+        kind,
+        channel,
+        executor_id: executor,
+        answer_due_before,
+    };
+    let mut query = String::new();
+    for (k, v) in [
+        ("kind", kind.map(|k| k.as_str().to_owned())),
+        ("channel", channel.map(|c| c.as_str().to_owned())),
+        ("executor", executor.map(|e| e.to_string())),
+        ("due", due.clone()),
+        (
+            "sort",
+            (sort != CardSort::Received).then(|| sort.as_str().to_owned()),
+        ),
+    ] {
+        if let Some(v) = v {
+            query.push_str(&format!("&{k}={v}"));
+        }
+    }
+    let choices = ListChoices {
+        kinds: options(
+            tr.get("list-any-kind"),
+            AppealKind::ALL.iter().map(|k| {
+                (
+                    *k,
+                    k.as_str().to_owned(),
+                    tr.get(&format!("kind-{}", k.as_str())),
+                )
+            }),
+            kind,
+        ),
+        channels: options(
+            tr.get("list-any-channel"),
+            Channel::ALL.iter().map(|c| {
+                (
+                    *c,
+                    c.as_str().to_owned(),
+                    tr.get(&format!("channel-{}", c.as_str().replace('_', "-"))),
+                )
+            }),
+            channel,
+        ),
+        executors: options(
+            tr.get("list-any-executor"),
+            staff
+                .iter()
+                .map(|s| (s.id, s.id.to_string(), s.full_name.clone())),
+            executor,
+        ),
+        dues: options(
+            tr.get("list-any-term"),
+            ["overdue", "week"]
+                .into_iter()
+                .map(|d| (d, d.to_owned(), tr.get(&format!("list-due-{d}")))),
+            due.as_deref(),
+        ),
+        sorts: CardSort::ALL
+            .iter()
+            .map(|k| {
+                (
+                    k.as_str().to_owned(),
+                    tr.get(&format!("list-sort-{}", k.as_str().replace('_', "-"))),
+                    *k == sort,
+                )
+            })
+            .collect(),
+        query,
+    };
+    (filter, sort, choices)
+}
+
+/// The inbox's form that narrows and orders it, keeping the state tab chosen.
+struct ListForm {
+    state: String,
+    choices: ListChoices,
 }
 
 /// The executor's own cards.
@@ -233,6 +410,7 @@ pub async fn my_cards(State(app): State<AppState>, ctx: Ctx) -> Response {
         show_table: true,
         cards,
         pager: Pager::new(tr, page.total, req, "page", ""),
+        list: None,
     })
 }
 
@@ -982,6 +1160,7 @@ pub async fn due(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuer
         show_table: !cards.is_empty(),
         cards: rows(&app, tr, &cards).await,
         pager: Pager::new(tr, page.total, req, "page", ""),
+        list: None,
     })
 }
 
@@ -1063,6 +1242,7 @@ pub async fn to_sign(
         show_table: !cards.is_empty(),
         cards,
         pager: Pager::new(tr, page.total, req, "page", ""),
+        list: None,
     })
 }
 
@@ -1088,6 +1268,7 @@ pub async fn search(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
             show_table,
             cards,
             pager,
+            list: None,
         });
         if r.status() == StatusCode::OK {
             *r.status_mut() = status;
@@ -1149,6 +1330,7 @@ pub(crate) async fn card_list_page(
         show_table: !cards.is_empty(),
         cards: rows(app, tr, cards).await,
         pager: Pager::new(tr, total, req, "page", ""),
+        list: None,
     })
 }
 

@@ -3304,6 +3304,47 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
         .get("/staff/search?q=%D0%B6%D0%B5%D1%80", &registrar)
         .await; // жер
     assert!(kk.text.contains("Жер учаскесі Ақкөл ауылында"));
+    // The inbox narrows and orders; the choice is in the URL and survives the state tabs.
+    let inbox = |q: String| {
+        let t = &t;
+        let registrar = registrar.clone();
+        async move {
+            t.get(&format!("/staff/inbox?state=in_execution{q}"), &registrar)
+                .await
+        }
+    };
+    let by_term = inbox("&sort=term".into()).await;
+    assert_eq!(by_term.status, StatusCode::OK);
+    order(
+        &by_term.text,
+        &["Земельный участок в селе", "Жер учаскесі", "Ремонт дороги"],
+    );
+    assert!(by_term
+        .text
+        .replace("&#38;", "&")
+        .contains("?state=received&sort=term\""));
+    let theirs = inbox(format!("&executor={ex2}")).await;
+    assert!(theirs.text.contains("Земельный спор"));
+    assert!(!theirs.text.contains("Ремонт дороги"));
+    let overdue = inbox("&due=overdue".into()).await;
+    assert!(overdue.text.contains("Земельный участок в селе"));
+    for not_yet in ["Жер учаскесі", "Земельный спор", "Ремонт дороги"]
+    {
+        assert!(!overdue.text.contains(not_yet), "{not_yet} is not overdue");
+    }
+    let week = inbox("&due=week&sort=term".into()).await;
+    order(
+        &week.text,
+        &["Земельный участок в селе", "Жер учаскесі", "Земельный спор"],
+    );
+    assert!(!week.text.contains("Ремонт дороги"), "due on the 25th");
+    assert!(week.text.contains("<option value=\"week\" selected>"));
+    let none = inbox("&kind=complaint".into()).await;
+    assert!(none.text.contains("Здесь пусто"));
+    let odd = inbox("&kind=%3Cb%3E&executor=999&sort=x&due=soon".into()).await;
+    assert_eq!(odd.status, StatusCode::OK, "unknown choices are ignored");
+    assert!(odd.text.contains("Ремонт дороги") && !odd.text.contains("<b>"));
+
     // By registration number (whole or its number), by the applicant's IIN and name.
     for q in [
         "MJ-2026-000004",
