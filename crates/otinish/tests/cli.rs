@@ -3346,7 +3346,7 @@ mod crash {
             answer
                 .lines()
                 .find_map(|l| l.strip_prefix("location: /cabinet/appeals/"))
-                .and_then(|id| id.trim().parse().ok())
+                .and_then(|id| id.trim().split('?').next()?.parse().ok())
                 .unwrap_or_else(|| panic!("no appeal number in {answer}"))
         }
 

@@ -799,7 +799,7 @@ pub async fn submit(
         sub.idempotency_key.clone()
     };
     match app.submit_appeal(me.id, &signature, sub.files, &key).await {
-        Ok((id, _)) => Redirect::to(&format!("/cabinet/appeals/{id}")).into_response(),
+        Ok((id, _)) => Redirect::to(&format!("/cabinet/appeals/{id}?filed=1")).into_response(),
         Err(AppealError::Invalid(problems)) => {
             form_page(
                 &app,
@@ -857,6 +857,13 @@ struct AppealPage {
     outcome: Option<(String, String)>,
     /// GEN-09: the hearings the body offered before an adverse decision.
     hearings: Vec<crate::hearing::HearingView>,
+    /// Just filed: the confirmation comes first.
+    filed: bool,
+    /// When the answer is due, once the term is set.
+    answer_due: Option<String>,
+    /// The registration number in the heading, or that there is none yet.
+    title: String,
+    filed_body: String,
     message: Option<String>,
     is_error: bool,
     demo: bool,
@@ -1004,6 +1011,8 @@ async fn owned_appeal(
 #[derive(Debug, Deserialize, Default)]
 pub struct AppealQuery {
     done: Option<String>,
+    /// Just filed: the page opens with the confirmation.
+    filed: Option<String>,
 }
 
 pub async fn appeal_page(
@@ -1014,7 +1023,8 @@ pub async fn appeal_page(
     Query(q): Query<AppealQuery>,
 ) -> Response {
     let message = q.done.map(|_| (ctx.tr.get("hearing-answer-sent"), false));
-    appeal_view(&app, &ctx, &me, id, message, StatusCode::OK).await
+    let filed = q.filed.is_some();
+    appeal_view_as(&app, &ctx, &me, id, message, StatusCode::OK, filed).await
 }
 
 async fn appeal_view(
@@ -1024,6 +1034,19 @@ async fn appeal_view(
     id: i64,
     message: Option<(String, bool)>,
     status: StatusCode,
+) -> Response {
+    appeal_view_as(app, ctx, me, id, message, status, false).await
+}
+
+/// The appeal as its author sees it; `filed` opens it with the confirmation of filing.
+async fn appeal_view_as(
+    app: &App,
+    ctx: &Ctx,
+    me: &ApplicantCtx,
+    id: i64,
+    message: Option<(String, bool)>,
+    status: StatusCode,
+    filed: bool,
 ) -> Response {
     let tr = ctx.tr;
     let Some(a) = owned_appeal(app, me, id).await else {
@@ -1036,12 +1059,29 @@ async fn appeal_view(
         .map(|b| b.name.get(tr.lang).to_owned())
         .unwrap_or_default();
     let now = app.clock.now();
-    let deadlines = deadline_lines(
-        tr,
-        &app.store.deadlines(id).await.unwrap_or_default(),
-        a.card.state,
-        now,
-    );
+    let stored = app.store.deadlines(id).await.unwrap_or_default();
+    let deadlines = deadline_lines(tr, &stored, a.card.state, now);
+    // The day the answer is due, for the confirmation of filing.
+    let answer_due = stored
+        .iter()
+        .find(|d| d.key == otinish_domain::deadline::ANSWER)
+        .map(|d| {
+            tr.with(
+                "appeal-filed-due",
+                &[("date", d.due_on.format("%d.%m.%Y").to_string())],
+            )
+        });
+    let number = a
+        .card
+        .reg_number
+        .as_ref()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let title = if number.is_empty() {
+        tr.get("appeal-title-new")
+    } else {
+        tr.with("appeal-title", &[("number", number.clone())])
+    };
     let base = format!("{}/verify/", app.config.public_url.trim_end_matches('/'));
     let documents = app
         .store
@@ -1087,16 +1127,15 @@ async fn appeal_view(
         id,
         outcome,
         hearings,
+        filed,
+        answer_due,
+        title,
+        filed_body: tr.with("appeal-filed-body", &[("body", body.clone())]),
         message: message.as_ref().map(|(m, _)| m.clone()),
         is_error: message.as_ref().is_some_and(|(_, e)| *e),
         demo: app.config.demo,
         state: state_text(tr, a.card.state),
-        number: a
-            .card
-            .reg_number
-            .as_ref()
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
+        number,
         body,
         kind: tr.get(&format!("kind-{}", a.card.kind.as_str())),
         received: local(app, a.card.received_at),
@@ -1122,12 +1161,8 @@ async fn appeal_view(
                 body: n.body.clone(),
                 when: local(app, n.created_at),
                 channel: tr.get(&format!("channel-{}", n.channel)),
-                status: match &n.last_error {
-                    Some(e) if n.status != otinish_domain::notice::NoticeStatus::Delivered => {
-                        format!("{} ({e})", tr.get(&format!("status-{}", n.status)))
-                    }
-                    _ => tr.get(&format!("status-{}", n.status)),
-                },
+                // The transport's own error text is for the staff's log, not the applicant.
+                status: tr.get(&format!("status-{}", n.status)),
             })
             .collect(),
     };
@@ -1349,6 +1384,52 @@ struct VerifyPage {
     t: Tr,
     layout: Layout,
     found: Option<VerifiedView>,
+    /// A code was looked up (a result or "not found" is shown), or the form is blank.
+    looked: bool,
+    code: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct VerifyQuery {
+    code: Option<String>,
+}
+
+/// The form where anyone types the code printed on a receipt or an answer; a code opens the
+/// same page as the document's QR code.
+pub async fn verify_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<VerifyQuery>,
+) -> Response {
+    let code: String = q
+        .code
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Redirect::to(&format!("/verify/{code}")).into_response();
+    }
+    let looked = !code.is_empty();
+    (
+        if looked {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        },
+        render(VerifyPage {
+            t: ctx.tr,
+            layout: Layout::new(&app, &ctx),
+            found: None,
+            looked,
+            code: code.chars().take(64).collect(),
+        }),
+    )
+        .into_response()
 }
 
 /// The public page a receipt's QR code opens: authentic or not, registered when, by which
@@ -1401,6 +1482,8 @@ pub async fn verify_page(
             t: tr,
             layout: Layout::new(&app, &ctx),
             found,
+            looked: true,
+            code: code.chars().take(64).collect(),
         }),
     )
         .into_response()

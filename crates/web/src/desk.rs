@@ -228,7 +228,13 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
             )
         })
         .collect();
-    let message = page.items.is_empty().then(|| tr.get("list-empty"));
+    let message = page.items.is_empty().then(|| {
+        tr.get(if filter.is_empty() {
+            "list-empty"
+        } else {
+            "list-none-match"
+        })
+    });
     let pager = Pager::new(
         tr,
         page.total,
@@ -727,13 +733,26 @@ async fn card_page(
             .unwrap_or_default()
             .iter()
             .map(|n| {
-                format!(
+                let mut line = format!(
                     "{} — {} ({}, {})",
                     local(app, n.created_at),
                     n.subject,
                     tr.get(&format!("channel-{}", n.channel)),
                     tr.get(&format!("status-{}", n.status))
-                )
+                );
+                // Staff see the transport's reason, to pass on to the administrator; the
+                // applicant sees only the state.
+                if let Some(e) = n
+                    .last_error
+                    .as_ref()
+                    .filter(|_| n.status != otinish_domain::notice::NoticeStatus::Delivered)
+                {
+                    line.push_str(&format!(
+                        " — {}",
+                        tr.with("notice-technical-reason", &[("reason", e.clone())])
+                    ));
+                }
+                line
             })
             .collect(),
         journal,

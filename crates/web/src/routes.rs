@@ -221,6 +221,7 @@ pub fn table(bench: bool) -> Table {
         &[("GET", Public)],
         get(pr_pages::poster),
     )
+    .add("/verify", &[("GET", Public)], get(cabinet::verify_form))
     .add(
         "/verify/{code}",
         &[("GET", Public)],

@@ -1597,8 +1597,9 @@ fn card_id_of(r: &Reply) -> i64 {
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    loc.rsplit('/')
+    loc.split('?')
         .next()
+        .and_then(|path| path.rsplit('/').next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
             panic!(
@@ -2246,10 +2247,38 @@ async fn ea_15_delete_from_cabinet_keeps_the_record() {
         ("content", "Предлагаю"),
         ("demo_sign", "1"),
     ];
-    let id = card_id_of(
-        &t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
-            .await,
+    let filed = t
+        .post_multipart("/cabinet/appeals", &jar, &fields, &[])
+        .await;
+    let id = card_id_of(&filed);
+    // The filing is confirmed: the registration number large, the body, what happens next.
+    let location = filed.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let confirmed = t.get(&location, &jar).await;
+    assert!(
+        confirmed.text.contains("Обращение принято"),
+        "{}",
+        confirmed.text
     );
+    let number = t
+        .app
+        .store
+        .card(id)
+        .await
+        .unwrap()
+        .reg_number
+        .map(|n| n.to_string());
+    match number {
+        Some(n) => assert!(confirmed
+            .text
+            .contains(&format!("id=\"filed-number\">{n}<"))),
+        None => assert!(confirmed.text.contains("будет присвоен при регистрации")),
+    }
+    assert!(confirmed.text.contains("Что дальше"));
+    assert!(!t
+        .get(&format!("/cabinet/appeals/{id}"), &jar)
+        .await
+        .text
+        .contains("Обращение принято"));
     // Without the confirmation nothing is removed and the page says what removal does.
     let r = t
         .post_form(
@@ -2741,10 +2770,20 @@ async fn ea_07_notices_are_emailed_over_smtp() {
     // No mailer: the notices fail with a reason and wait for a retry.
     let round = deliver_due(&t.app, None, 10).await.unwrap();
     assert_eq!((round.delivered, round.failed), (0, 2));
+    // The applicant sees that delivery is retried, in their language; the staff see why.
     let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
+    assert!(page.text.contains("не доставлено, повтор"), "{}", page.text);
     assert!(
-        page.text.contains("no SMTP server is configured"),
-        "the delivery log shows why"
+        !page.text.contains("SMTP"),
+        "no transport errors for the applicant"
+    );
+    let (registrar, _) = t.staff("reg.mj", vec![Role::Registrar], "MJ").await;
+    let card = t.get(&format!("/staff/cards/{id}"), &registrar).await;
+    assert!(
+        card.text
+            .contains("техническая причина: no SMTP server is configured"),
+        "the staff's delivery log shows why: {}",
+        card.text
     );
     // With a server, once the retry is due, both emails go out.
     let (url, got) = smtp_server().await;
@@ -3340,7 +3379,7 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
     assert!(!week.text.contains("Ремонт дороги"), "due on the 25th");
     assert!(week.text.contains("<option value=\"week\" selected>"));
     let none = inbox("&kind=complaint".into()).await;
-    assert!(none.text.contains("Здесь пусто"));
+    assert!(none.text.contains("Под выбранный отбор ничего не подходит"));
     let odd = inbox("&kind=%3Cb%3E&executor=999&sort=x&due=soon".into()).await;
     assert_eq!(odd.status, StatusCode::OK, "unknown choices are ignored");
     assert!(odd.text.contains("Ремонт дороги") && !odd.text.contains("<b>"));
@@ -7755,4 +7794,50 @@ async fn ea_09_signing_queue_says_who_signs_next() {
     assert_eq!(store.card(id).await.unwrap().state, CardState::Answered);
     let q = t.get("/staff/to-sign", &reg).await.text;
     assert!(!q.contains(&format!("/staff/cards/{id}\"")), "{q}");
+}
+
+/// The home page leads to every service a person may come for, and each link opens; a
+/// document's code typed by hand opens the same check as its QR code.
+#[tokio::test]
+async fn home_page_leads_to_every_service_and_verify_takes_a_typed_code() {
+    let t = TestApp::new().await;
+    let home = t.get("/?lang=kk", "").await;
+    assert_eq!(home.status, StatusCode::OK);
+    for href in [
+        "/cabinet/appeals/new",
+        "/cabinet/receptions/new",
+        "/vks/timetable",
+        "/reception-centers",
+        "/answer",
+        "/verify",
+        "/cabinet",
+    ] {
+        assert!(
+            home.text.contains(&format!("href=\"{href}\"")),
+            "the home page links {href}"
+        );
+        let r = t.get(href, "").await;
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::SEE_OTHER,
+            "{href} opens: {}",
+            r.status
+        );
+    }
+    assert!(home.text.contains("Құжатты тексеру"));
+
+    let blank = t.get("/verify", "").await;
+    assert_eq!(blank.status, StatusCode::OK);
+    assert!(blank.text.contains("name=\"code\"") && !blank.text.contains("role=\"alert\""));
+    let typed = t.get("/verify?code=+AB12-cd+", "").await;
+    assert_eq!(typed.status, StatusCode::SEE_OTHER);
+    assert_eq!(typed.headers[header::LOCATION], "/verify/AB12-cd");
+    let unknown = t.get("/verify/AB12-cd", "").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(
+        unknown.text.contains("value=\"AB12-cd\""),
+        "the code stays in the form"
+    );
+    let odd = t.get("/verify?code=%3Cscript%3E", "").await;
+    assert_eq!(odd.status, StatusCode::NOT_FOUND);
+    assert!(!odd.text.contains("<script>") && odd.text.contains("role=\"alert\""));
 }
