@@ -113,7 +113,7 @@ pub(crate) fn to_login() -> Response {
 async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
     let now = app.clock.now();
     let mut out = Vec::with_capacity(cards.len());
-    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    let mut names = StaffNames::default();
     let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
     let all = app.store.deadline_dates(&ids).await.unwrap_or_default();
     for c in cards {
@@ -125,19 +125,7 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
         // One rule for every view: the case's current term, and whether it is overdue.
         let next = otinish_domain::deadline::current_term(c.state, &ds);
         let executor = match c.executor_id {
-            Some(id) => match names.get(&id) {
-                Some(n) => n.clone(),
-                None => {
-                    let n = app
-                        .store
-                        .staff(id)
-                        .await
-                        .map(|s| s.full_name)
-                        .unwrap_or_default();
-                    names.insert(id, n.clone());
-                    n
-                }
-            },
+            Some(id) => names.of(app, id).await,
             None => String::new(),
         };
         out.push(CardRow {
@@ -205,7 +193,7 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         .unwrap_or(filters[0].0);
     let page_no = page_number(q.page.as_deref());
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
-    let (filter, sort, choices) = list_choices(&app, tr, body_id, &q).await;
+    let (filter, sort, choices) = list_choices(&app, tr, body_id, &q, None).await;
     let page = match app
         .store
         .card_list(body_id, states, &filter, sort, req)
@@ -253,18 +241,20 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         cards,
         pager,
         list: Some(ListForm {
-            state: chosen.to_owned(),
+            state: Some(chosen.to_owned()),
             choices,
         }),
     })
 }
 
-/// Reads the inbox's narrowing and order from the query; values not on the lists are ignored.
+/// Reads a list's narrowing and order from the query; values not on the lists are ignored.
+/// With `fixed_executor` the list is one executor's and offers no choice of executor.
 async fn list_choices(
     app: &App,
     tr: Tr,
     body_id: i64,
     q: &InboxQuery,
+    fixed_executor: Option<i64>,
 ) -> (
     otinish_domain::repo::CardFilter,
     otinish_domain::repo::CardSort,
@@ -285,7 +275,7 @@ async fn list_choices(
         .collect::<Vec<_>>();
     let executor = pick(&q.executor)
         .and_then(|e| e.parse::<i64>().ok())
-        .filter(|e| staff.iter().any(|s| s.id == *e));
+        .filter(|e| fixed_executor.is_none() && staff.iter().any(|s| s.id == *e));
     let due = pick(&q.due).filter(|d| d == "overdue" || d == "week");
     let sort = pick(&q.sort)
         .and_then(|s| CardSort::parse(&s))
@@ -351,13 +341,17 @@ async fn list_choices(
             }),
             channel,
         ),
-        executors: options(
-            tr.get("list-any-executor"),
-            staff
-                .iter()
-                .map(|s| (s.id, s.id.to_string(), s.full_name.clone())),
-            executor,
-        ),
+        executors: if fixed_executor.is_some() {
+            Vec::new()
+        } else {
+            options(
+                tr.get("list-any-executor"),
+                staff
+                    .iter()
+                    .map(|s| (s.id, s.id.to_string(), s.full_name.clone())),
+                executor,
+            )
+        },
         dues: options(
             tr.get("list-any-term"),
             ["overdue", "week"]
@@ -380,43 +374,71 @@ async fn list_choices(
     (filter, sort, choices)
 }
 
-/// The inbox's form that narrows and orders it, keeping the state tab chosen.
+/// A list's form that narrows and orders it, keeping the inbox's state tab chosen.
 struct ListForm {
-    state: String,
+    state: Option<String>,
     choices: ListChoices,
 }
 
 /// The executor's own cards.
-pub async fn my_cards(State(app): State<AppState>, ctx: Ctx) -> Response {
+pub async fn my_cards(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<InboxQuery>,
+) -> Response {
     let Some(user) = ctx.user.clone() else {
         return to_login();
     };
-    if !user.has_role(Role::Executor) {
+    let Some(body_id) = user.body_id.filter(|_| user.has_role(Role::Executor)) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-    }
+    };
     let tr = ctx.tr;
     let open: Vec<CardState> = CardState::ALL
         .iter()
         .copied()
         .filter(|s| !s.is_closed())
         .collect();
-    let req = PageRequest::new(Some(100), None);
-    let page = match app.store.cards_of_executor(user.id, &open, req).await {
+    let page_no = page_number(q.page.as_deref());
+    let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
+    // The executor's own cards: the same narrowing and order, the executor fixed.
+    let (mut filter, sort, choices) = list_choices(&app, tr, body_id, &q, Some(user.id)).await;
+    filter.executor_id = Some(user.id);
+    let page = match app
+        .store
+        .card_list(body_id, &open, &filter, sort, req)
+        .await
+    {
         Ok(p) => p,
         Err(_) => return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal"),
     };
     let cards = rows(&app, tr, &page.items).await;
+    let message = page.items.is_empty().then(|| {
+        tr.get(
+            if filter.kind.is_none()
+                && filter.channel.is_none()
+                && filter.answer_due_before.is_none()
+            {
+                "list-empty"
+            } else {
+                "list-none-match"
+            },
+        )
+    });
+    let pager = Pager::new(tr, page.total, req, "page", &choices.query);
     render(InboxPage {
         t: tr,
         layout: Layout::new(&app, &ctx),
         title: tr.get("staff-my-cards"),
         search: None,
-        message: None,
+        message,
         filters: vec![],
-        show_table: true,
+        show_table: !page.items.is_empty(),
         cards,
-        pager: Pager::new(tr, page.total, req, "page", ""),
-        list: None,
+        pager,
+        list: Some(ListForm {
+            state: None,
+            choices,
+        }),
     })
 }
 

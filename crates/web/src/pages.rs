@@ -286,7 +286,10 @@ impl Pager {
                 ],
             )
         };
-        let mut nav = String::from("<nav class=\"pager\" aria-label=\"pages\">");
+        let mut nav = format!(
+            "<nav class=\"pager\" aria-label=\"{}\">",
+            tr.get("nav-pages")
+        );
         if page > 1 {
             nav.push_str(&format!(
                 "<a href=\"?{param}={}{other}\" rel=\"prev\">{}</a>",
@@ -308,7 +311,10 @@ impl Pager {
     /// A list that is not counted (a search): page `page`, and whether another follows.
     pub fn open_ended(tr: Tr, page: u32, more: bool, param: &str, other: &str) -> Self {
         let caption = tr.with("page-n", &[("page", page.to_string())]);
-        let mut nav = String::from("<nav class=\"pager\" aria-label=\"pages\">");
+        let mut nav = format!(
+            "<nav class=\"pager\" aria-label=\"{}\">",
+            tr.get("nav-pages")
+        );
         if page > 1 {
             nav.push_str(&format!(
                 "<a href=\"?{param}={}{other}\" rel=\"prev\">{}</a>",

@@ -3384,6 +3384,18 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
     assert_eq!(odd.status, StatusCode::OK, "unknown choices are ignored");
     assert!(odd.text.contains("Ремонт дороги") && !odd.text.contains("<b>"));
 
+    // The executor's own list narrows and orders the same way, with no choice of executor.
+    let mine = t.get("/staff/my?sort=term", &executor).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    order(
+        &mine.text,
+        &["Земельный участок в селе", "Жер учаскесі", "Ремонт дороги"],
+    );
+    assert!(!mine.text.contains("Земельный спор") && !mine.text.contains("name=\"executor\""));
+    let mine_overdue = t.get("/staff/my?due=overdue", &executor).await;
+    assert!(mine_overdue.text.contains("Земельный участок в селе"));
+    assert!(!mine_overdue.text.contains("Ремонт дороги"));
+
     // By registration number (whole or its number), by the applicant's IIN and name.
     for q in [
         "MJ-2026-000004",

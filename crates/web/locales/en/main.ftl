@@ -1086,3 +1086,6 @@ verify-code-hint = The code is printed under the QR code of the receipt or the a
 verify-check = Verify
 notice-technical-reason = technical reason: { $reason }
 list-none-match = Nothing matches the chosen filter.
+nav-pages = Pages
+nav-main = Main menu
+list-states = States

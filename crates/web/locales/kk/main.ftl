@@ -1086,3 +1086,6 @@ verify-code-hint = Код қолхаттың немесе жауаптың QR-к
 verify-check = Тексеру
 notice-technical-reason = техникалық себебі: { $reason }
 list-none-match = Таңдалған іріктеуге ештеңе сәйкес келмейді.
+nav-pages = Беттер
+nav-main = Негізгі мәзір
+list-states = Күйлер

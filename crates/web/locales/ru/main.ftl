@@ -1086,3 +1086,6 @@ verify-code-hint = Код напечатан под QR-кодом расписк
 verify-check = Проверить
 notice-technical-reason = техническая причина: { $reason }
 list-none-match = Под выбранный отбор ничего не подходит.
+nav-pages = Страницы
+nav-main = Основное меню
+list-states = Состояния
