@@ -57,7 +57,9 @@ impl Layout {
         let zone = app
             .calendar
             .try_read()
-            .map(|c| c.zone().name.clone())
+            // The offset, not the zone's database name (`Asia/Almaty`), which is no word of
+            // Kazakh or Russian.
+            .map(|c| format!("UTC{}", c.zone().offset))
             .unwrap_or_default();
         let now = app.clock.now();
         let announcements = app

@@ -107,7 +107,11 @@ fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
             } else {
                 "940140000385".into()
             },
-            label: slug.clone(),
+            label: if slug == "person" {
+                "Ахметов Бауыржан".into()
+            } else {
+                "ТОО «Тест»".into()
+            },
             slug,
             key,
         })
@@ -5668,7 +5672,7 @@ async fn pr_01_to_pr_15_personal_reception() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     let list = t.get("/staff/pr?state=routed", &reg).await;
-    assert!(list.text.contains("ограничено (PR-06)") && !list.text.contains("Smith John"));
+    assert!(list.text.contains("ограничено") && !list.text.contains("Smith John"));
 
     // PR-09: notes, due 5 working days before the first reception (15 April → 8 April).
     for id in [friday, foreign, paper] {
@@ -7852,4 +7856,237 @@ async fn home_page_leads_to_every_service_and_verify_takes_a_typed_code() {
     let odd = t.get("/verify?code=%3Cscript%3E", "").await;
     assert_eq!(odd.status, StatusCode::NOT_FOUND);
     assert!(!odd.text.contains("<script>") && odd.text.contains("role=\"alert\""));
+}
+
+/// The words a person reads on a page: the text between tags and the labels that assistive
+/// technology reads out, without scripts and styles, with the common entities decoded.
+fn visible_text(html: &str) -> String {
+    let mut s = html.to_owned();
+    for (open, close) in [("<script", "</script>"), ("<style", "</style>")] {
+        while let Some(a) = s.find(open) {
+            let b = s[a..]
+                .find(close)
+                .map(|b| a + b + close.len())
+                .unwrap_or(s.len());
+            s.replace_range(a..b, " ");
+        }
+    }
+    let mut out = String::new();
+    let mut rest = s.as_str();
+    while let Some(a) = rest.find('<') {
+        out.push_str(&rest[..a]);
+        out.push(' ');
+        let Some(b) = rest[a..].find('>') else { break };
+        let tag = &rest[a..a + b];
+        for attr in ["aria-label=\"", "placeholder=\"", "title=\"", "alt=\""] {
+            if let Some(i) = tag.find(attr) {
+                let v = &tag[i + attr.len()..];
+                out.push_str(&v[..v.find('"').unwrap_or(v.len())]);
+                out.push(' ');
+            }
+        }
+        rest = &rest[a + b + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&amp;", "&")
+        .replace("&#38;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+}
+
+/// What on a page betrays the machinery: a raw message key, a clause ID, an ISO date, and on
+/// Kazakh and Russian pages, English words.
+fn leaks(text: &str, lang: &str, keys: &std::collections::HashSet<String>) -> Vec<String> {
+    // Latin words a Kazakh or Russian reader expects: names of things that have no other.
+    const LATIN_OK: &[&str] = &[
+        "NCALayer", "eGov", "mobile", "email", "e-mail", "Otinish", "demo", "admin", "OpenSSL",
+        "http", "https", "www", "WebRTC", "Business", "English", "Tab", "Ctrl", "Enter",
+    ];
+    let mut out = Vec::new();
+    for raw in text.split(|c: char| c.is_whitespace() || ",;:()«»\"“”!?[]{}|·—–/".contains(c))
+    {
+        let w = raw.trim_matches(|c: char| c == '.' || c == '\'' || c == '’');
+        if w.is_empty() {
+            continue;
+        }
+        if keys.contains(w) {
+            out.push(format!("message key `{w}`"));
+        }
+        if let Some((pre, num)) = w.split_once('-') {
+            if ["EA", "VC", "VA", "PR", "GEN"].contains(&pre)
+                && num.len() == 2
+                && num.chars().all(|c| c.is_ascii_digit())
+            {
+                out.push(format!("clause ID `{w}`"));
+            }
+        }
+        let b = w.as_bytes();
+        if (0..b.len().saturating_sub(9)).any(|i| {
+            let d = |j: usize| b[i + j].is_ascii_digit();
+            d(0) && d(1)
+                && d(2)
+                && d(3)
+                && b[i + 4] == b'-'
+                && d(5)
+                && d(6)
+                && b[i + 7] == b'-'
+                && d(8)
+                && d(9)
+        }) {
+            out.push(format!("ISO date `{w}`"));
+        }
+        // Capitals only: an acronym or a document's code, not a word.
+        let code = w
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if lang != "en"
+            && !code
+            && w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 3
+            && w.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+            && !LATIN_OK.iter().any(|ok| ok.eq_ignore_ascii_case(w))
+        {
+            out.push(format!("English `{w}`"));
+        }
+    }
+    out
+}
+
+/// Every page a person can reach by following links — anonymous, the applicant, and each staff
+/// role — in Kazakh, Russian and English, shows no raw message keys, no clause IDs, no ISO
+/// dates, and on Kazakh and Russian pages no English.
+#[tokio::test]
+async fn every_reachable_page_speaks_the_readers_language() {
+    let t = TestApp::new().await;
+    let keys: std::collections::HashSet<String> = include_str!("../locales/en/main.ftl")
+        .lines()
+        .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
+        .filter(|k| k.contains('-') && !k.starts_with('#') && !k.contains(' '))
+        .map(str::to_owned)
+        .collect();
+    // An appeal with its card, so that the card pages are reachable.
+    let (applicant, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", "crawl"),
+        ("recipient", mj.as_str()),
+        ("kind", "complaint"),
+        ("postal_address", "Астана, ул. Достык, 1"),
+        (
+            "content",
+            "Прошу проверить начисление платы за вывоз мусора",
+        ),
+        ("demo_sign", "1"),
+    ];
+    card_id_of(
+        &t.post_multipart("/cabinet/appeals", &applicant, &fields, &[])
+            .await,
+    );
+    // Staff with names as people have them, one per role.
+    let mut people = vec![("anonymous".to_owned(), String::new(), "/".to_owned())];
+    people.push(("applicant".into(), applicant, "/cabinet".into()));
+    for (login, name, role) in [
+        ("reg.crawl", "Айгерім Тіркеуова", Role::Registrar),
+        ("ex.crawl", "Бекзат Орындаушиев", Role::Executor),
+        ("head.crawl", "Ерлан Басшыбаев", Role::Head),
+        ("sec.crawl", "Гүлнар Хатшыбаева", Role::ReceptionSecretary),
+        ("op.crawl", "Дәурен Операторов", Role::Operator),
+        ("sb.crawl", "Сәуле Қауіпсізова", Role::SecurityOfficer),
+        ("cc.crawl", "Арман Байланысов", Role::CallCenterOperator),
+        ("go.crawl", "Нұржан Үкіметов", Role::GovernmentOffice),
+        ("adm.crawl", "Әлия Әкімшіева", Role::Admin),
+    ] {
+        let body = t.app.store.body_by_code("MJ").await.unwrap();
+        t.app
+            .store
+            .create_staff(
+                &NewStaff {
+                    login: login.into(),
+                    full_name: name.into(),
+                    email: None,
+                    body_id: Some(body.id),
+                    branch_id: None,
+                    roles: vec![role],
+                    password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                    lang: Lang::Ru,
+                },
+                JournalDraft::new(t.app.clock.now(), "test", "", "create_staff"),
+            )
+            .await
+            .unwrap();
+        let (jar, _) = t.login(login).await;
+        people.push((role.as_str().to_owned(), jar, "/staff".into()));
+    }
+    let skip = [
+        "/static/",
+        "/files/",
+        "/documents/",
+        ".p7s",
+        ".csv",
+        ".pdf",
+        ".xlsx",
+        ".json",
+        "/signout",
+        "/logout",
+        "lang=",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/api/",
+        "/export",
+        "/download",
+        "/recording",
+        "/poster",
+    ];
+    let mut found = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    for (who, jar, start) in &people {
+        for lang in ["kk", "ru", "en"] {
+            let jar = format!("{jar}; otinish_lang={lang}");
+            let mut seen = std::collections::HashSet::new();
+            let mut queue = std::collections::VecDeque::from([start.clone(), "/".to_owned()]);
+            while let Some(path) = queue.pop_front() {
+                if seen.len() >= 80 || !seen.insert(path.clone()) {
+                    continue;
+                }
+                let r = t.get(&path, &jar).await;
+                let html = r
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("text/html"));
+                if r.status != StatusCode::OK || !html {
+                    continue;
+                }
+                pages += 1;
+                for l in leaks(&visible_text(&r.text), lang, &keys) {
+                    found.insert(format!("{lang} {path} ({who}): {l}"));
+                }
+                let mut rest = r.text.as_str();
+                while let Some(i) = rest.find("href=\"") {
+                    rest = &rest[i + 6..];
+                    let href = &rest[..rest.find('"').unwrap_or(0)];
+                    let href = href.replace("&#38;", "&").replace("&amp;", "&");
+                    let href = href.split('#').next().unwrap_or_default().to_owned();
+                    if href.starts_with('/')
+                        && !href.starts_with("//")
+                        && !skip.iter().any(|s| href.contains(s))
+                    {
+                        queue.push_back(href);
+                    }
+                }
+            }
+        }
+    }
+    assert!(pages > 100, "the crawl reached {pages} pages");
+    assert!(
+        found.is_empty(),
+        "{} leaks:\n{}",
+        found.len(),
+        found.into_iter().collect::<Vec<_>>().join("\n")
+    );
 }
