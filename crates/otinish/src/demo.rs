@@ -388,6 +388,14 @@ pub fn demo_logins() -> Vec<String> {
     STAFF.iter().map(|s| s.0.to_owned()).collect()
 }
 
+/// The demo logins with their roles, for the demo banner.
+pub fn demo_staff() -> Vec<(String, Vec<Role>)> {
+    STAFF
+        .iter()
+        .map(|s| (s.0.to_owned(), s.2.to_vec()))
+        .collect()
+}
+
 fn names(n: [&str; 3]) -> Names {
     Names::new(n[0], n[1], n[2])
 }

@@ -1,6 +1,7 @@
 //! `otinish demo --cards N`: a realistic volume of cards for load tests and demonstrations.
 //!
-//! Cards arrive evenly over the three years before `now` at the demo bodies, in Russian and
+//! Cards arrive evenly over a span before `now` (three years for load tests, three months for
+//! the demo server) at the demo bodies, in Russian and
 //! Kazakh, by paper, orally, at personal receptions and through the call centre. Their terms
 //! come from the real deadline engine (rulebooks and calendar); their states follow their age:
 //! most cards past their answer term are answered and archived, a few are overdue, recent ones
@@ -183,16 +184,58 @@ async fn all_staff(store: &dyn Store) -> Result<Vec<otinish_domain::model::Staff
     }
 }
 
+/// An invented person's name (no real official), from fixed lists of given and family names;
+/// `i` picks one.
+fn invented_name(i: usize) -> String {
+    const GIVEN: &[&str] = &[
+        "Айдос",
+        "Гүлназ",
+        "Ерлан",
+        "Дина",
+        "Талғат",
+        "Салтанат",
+        "Нұрбек",
+        "Әсел",
+        "Марат",
+        "Жанар",
+        "Руслан",
+        "Ләззат",
+        "Асқар",
+        "Мөлдір",
+    ];
+    // Family names in the masculine; a woman's (the odd given names) takes "а".
+    const FAMILY: &[&str] = &[
+        "Сейітов",
+        "Оспанов",
+        "Жақыпов",
+        "Тұрсынов",
+        "Бекенов",
+        "Әлиев",
+        "Қасымов",
+        "Нұрланов",
+        "Ахметжанов",
+        "Сәрсенов",
+        "Төлеуов",
+    ];
+    let given = i % GIVEN.len();
+    let family = FAMILY[(i / GIVEN.len() + i) % FAMILY.len()];
+    let ending = if given % 2 == 1 { "а" } else { "" };
+    format!("{} {family}{ending}", GIVEN[given])
+}
+
 /// Gives every body enough executors for the generated flow (`executor.<body>.<k>`, password
-/// as the demo's), as a body of that size would have.
+/// as the demo's), as a body of that size would have, and at least three.
 async fn add_executors(
     store: &dyn Store,
     bodies: &[otinish_domain::model::Body],
     n: usize,
     now: DateTime<Utc>,
+    span: Duration,
 ) -> Result<()> {
-    let per_body_day = n / bodies.len().max(1) / (3 * 250);
-    let wanted = per_body_day.div_ceil(CARDS_PER_EXECUTOR_DAY).clamp(1, 200);
+    // About 250 working days a year; every body has a few executors to choose from.
+    let working_days = (span.num_days().max(1) as usize * 250 / 365).max(1);
+    let per_body_day = n / bodies.len().max(1) / working_days;
+    let wanted = per_body_day.div_ceil(CARDS_PER_EXECUTOR_DAY).clamp(3, 200);
     let staff = all_staff(store).await?;
     let hash = otinish_web::auth::hash_password(crate::demo::DEMO_PASSWORD)
         .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
@@ -207,7 +250,7 @@ async fn add_executors(
                 .create_staff(
                     &otinish_domain::repo::NewStaff {
                         login: login.clone(),
-                        full_name: format!("Орындаушы {} №{}", b.code, k + 1),
+                        full_name: invented_name(b.id as usize * 7 + k),
                         email: None,
                         body_id: Some(b.id),
                         branch_id: None,
@@ -241,11 +284,12 @@ pub async fn cards(
     n: usize,
     seed: u64,
     now: DateTime<Utc>,
+    span: Duration,
 ) -> Result<Generated> {
     let started = Instant::now();
     let bodies = store.bodies(PageRequest::new(Some(500), None)).await?.items;
     anyhow::ensure!(!bodies.is_empty(), "no bodies: load the demo data first");
-    add_executors(store, &bodies, n, now).await?;
+    add_executors(store, &bodies, n, now, span).await?;
     let staff = all_staff(store).await?;
     let executors: HashMap<i64, Vec<i64>> = bodies
         .iter()
@@ -260,7 +304,6 @@ pub async fn cards(
         .collect();
     let zone = cal.zone().clone();
     let today = zone.local_date(now);
-    let span = Duration::days(3 * 365);
     let start = now - span;
     let step = span.num_microseconds().unwrap_or(i64::MAX) / n.max(1) as i64;
     let mut rng = Rng(seed);

@@ -51,6 +51,10 @@ enum Command {
         /// clock moving on from there; for training on a future day and for the browser test.
         #[arg(long, value_name = "RFC3339")]
         demo_now: Option<chrono::DateTime<chrono::FixedOffset>>,
+        /// Demo only: cards to generate when the demo data is first loaded — every state,
+        /// channels other than the portal, some overdue, several executors per body (0: none).
+        #[arg(long, value_name = "N", default_value_t = 900)]
+        demo_cards: usize,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -446,8 +450,16 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(n) = cards {
                 let cal =
                     base_cal.with_edits(store.calendar_edits(base_cal.jurisdiction()).await?)?;
-                let done =
-                    generate::cards(store.as_ref(), &books, &cal, n, seed, Utc::now()).await?;
+                let done = generate::cards(
+                    store.as_ref(),
+                    &books,
+                    &cal,
+                    n,
+                    seed,
+                    Utc::now(),
+                    chrono::Duration::days(3 * 365),
+                )
+                .await?;
                 println!(
                     "{} cards generated in {:.1} s ({:.0} cards/s)",
                     done.cards,
@@ -614,6 +626,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve {
             bench_endpoints,
             demo_now,
+            demo_cards,
             ..
         } => {
             let clock: Arc<dyn otinish_web::Clock> = match demo_now {
@@ -623,7 +636,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }),
                 None => Arc::new(SystemClock),
             };
-            serve(cfg, books, base_cal, bench_endpoints, clock).await
+            serve(cfg, books, base_cal, bench_endpoints, clock, demo_cards).await
         }
     }
 }
@@ -800,6 +813,7 @@ async fn serve(
     base_cal: otinish_domain::calendar::WorkingCalendar,
     bench_endpoints: bool,
     clock: Arc<dyn otinish_web::Clock>,
+    demo_cards: usize,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
     let files = match &cfg.files_url {
@@ -807,14 +821,43 @@ async fn serve(
             .map_err(|e| anyhow::anyhow!("object storage {url}: {e}"))?,
         None => otinish_store::files::FileStore::new(cfg.data_dir.join("files")),
     };
-    if cfg.demo {
-        if demo::load(store.as_ref(), clock.now(), &base_cal).await? {
+    let loaded = if cfg.demo {
+        let loaded = demo::load(store.as_ref(), clock.now(), &base_cal).await?;
+        if loaded {
             tracing::info!("demo data loaded");
         }
         demo::ensure_identities(store.as_ref(), clock.now()).await?;
-    }
+        loaded
+    } else {
+        false
+    };
     let edits = store.calendar_edits(base_cal.jurisdiction()).await?;
     let cal = base_cal.with_edits(edits)?;
+    if loaded && demo_cards > 0 {
+        // Three months of appeals: enough in progress, some answered, a few overdue.
+        let done = generate::cards(
+            store.as_ref(),
+            &books,
+            &cal,
+            demo_cards,
+            1,
+            clock.now(),
+            chrono::Duration::days(90),
+        )
+        .await?;
+        // And a few of this morning's, waiting for the registrar.
+        generate::cards(
+            store.as_ref(),
+            &books,
+            &cal,
+            demo_cards.div_ceil(10),
+            2,
+            clock.now(),
+            chrono::Duration::hours(5),
+        )
+        .await?;
+        tracing::info!(cards = done.cards, "demo cards generated");
+    }
     let pki = signatures(&cfg, Some(store.clone()))?;
     let app = Arc::new(App {
         store: store.clone(),
@@ -830,11 +873,7 @@ async fn serve(
         config: WebConfig {
             demo: cfg.demo,
             secure_cookies: cfg.secure_cookies,
-            demo_logins: if cfg.demo {
-                demo::demo_logins()
-            } else {
-                vec![]
-            },
+            demo_logins: if cfg.demo { demo::demo_staff() } else { vec![] },
             demo_password: demo::DEMO_PASSWORD.into(),
             public_url: cfg.public_url.clone(),
             bench_endpoints,

@@ -1248,7 +1248,14 @@ mod browser {
             Command::new(env!("CARGO_BIN_EXE_otinish"))
                 .arg("--data-dir")
                 .arg(dir)
-                .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                .args([
+                    "serve",
+                    "--demo",
+                    "--demo-cards",
+                    "0",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
                 .args(extra)
                 .env_remove("OTINISH_DATABASE_URL")
                 .env("OTINISH_LOG", "warn")
@@ -2316,6 +2323,8 @@ mod browser {
                 &format!("smtp://127.0.0.1:{smtp_port}"),
                 "serve",
                 "--demo",
+                "--demo-cards",
+                "0",
                 "--listen",
                 &format!("127.0.0.1:{port}"),
             ])
@@ -3030,6 +3039,8 @@ mod two_nodes {
                     &db_url,
                     "serve",
                     "--demo",
+                    "--demo-cards",
+                    "0",
                     "--listen",
                     &format!("127.0.0.1:{port}"),
                 ])
@@ -3248,16 +3259,23 @@ mod crash {
             c.args(["--database-url", u]);
         }
         Killed(
-            c.args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-                // Thousands of appeals from one applicant: no hourly limit here.
-                .args(["--appeals-per-hour", "0"])
-                .args(extra)
-                .env_remove("OTINISH_CONFIG")
-                .env_remove("OTINISH_DATABASE_URL")
-                .env("OTINISH_LOG", "error")
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap(),
+            c.args([
+                "serve",
+                "--demo",
+                "--demo-cards",
+                "0",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            // Thousands of appeals from one applicant: no hourly limit here.
+            .args(["--appeals-per-hour", "0"])
+            .args(extra)
+            .env_remove("OTINISH_CONFIG")
+            .env_remove("OTINISH_DATABASE_URL")
+            .env("OTINISH_LOG", "error")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
         )
     }
 
@@ -3512,6 +3530,7 @@ mod crash {
         let mut node_kills = 0;
         let mut all_at_once = 0;
         for round in 0..kills {
+            let acknowledged_before = acknowledged.lock().unwrap().len();
             let stop = Arc::new(AtomicBool::new(false));
             let tasks: Vec<_> = (0..clients)
                 .map(|c| {
@@ -3542,8 +3561,16 @@ mod crash {
                     })
                 })
                 .collect();
-            // Kill at a random moment between 0.2 and 1.2 s of load: one node, or with several
-            // nodes any non-empty choice of them, all at the same moment.
+            // Kill at a random moment between 0.2 and 1.2 s into the load, once this round has
+            // had an appeal acknowledged (on a busy machine intake may take a while to start
+            // again after a restart; a kill before any appeal flowed would test nothing): one
+            // node, or with several nodes any non-empty choice of them, all at the same moment.
+            let flowing = tokio::time::Instant::now() + Duration::from_secs(30);
+            while acknowledged.lock().unwrap().len() <= acknowledged_before
+                && tokio::time::Instant::now() < flowing
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
             tokio::time::sleep(Duration::from_millis(200 + rng.below(1000))).await;
             let chosen = 1 + rng.below((1 << nodes) - 1);
             let victims: Vec<usize> = (0..nodes).filter(|n| chosen & (1 << n) != 0).collect();
@@ -4104,7 +4131,14 @@ mod crash {
             Command::new(env!("CARGO_BIN_EXE_otinish"))
                 .arg("--data-dir")
                 .arg(dir.path().join("data"))
-                .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                .args([
+                    "serve",
+                    "--demo",
+                    "--demo-cards",
+                    "0",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                ])
                 .args(["--smtp-url", &format!("smtp://127.0.0.1:{smtp_port}")])
                 .env_remove("OTINISH_CONFIG")
                 .env_remove("OTINISH_DATABASE_URL")
@@ -4188,6 +4222,70 @@ mod crash {
         }
     }
 
+    /// The README's demo starts with appeals to look at: three months of cards in every stage
+    /// (received, in execution, answered, archived) spread over several executors of each body
+    /// with invented names, and a banner that says what each login is for.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn demo_server_starts_with_cards_in_every_stage() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut server = Killed(
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .arg("--data-dir")
+                .arg(dir.path())
+                .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env("OTINISH_LOG", "error")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_ready(port, &mut server).await;
+        let (_, page) = get(port, "/staff/login?lang=ru", "").await.unwrap();
+        assert!(
+            page.contains("registrar.mj (Регистратор (канцелярия))"),
+            "the banner names each login's role"
+        );
+        let csrf = cookie(&page, "otinish_csrf");
+        let (status, reply) = post_form(
+            port,
+            "/staff/login",
+            &format!("otinish_csrf={csrf}"),
+            &format!("csrf={csrf}&login=registrar.mj&password=demo"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 303, "{reply}");
+        let staff = format!(
+            "otinish_csrf={}; otinish_session={}",
+            cookie(&reply, "otinish_csrf"),
+            cookie(&reply, "otinish_session")
+        );
+        for state in ["received", "in_execution", "answered", "archived"] {
+            let (status, list) = get(port, &format!("/staff/inbox?state={state}"), &staff)
+                .await
+                .unwrap();
+            assert_eq!(status, 200);
+            assert!(
+                list.contains("href=\"/staff/cards/"),
+                "the demo has cards in {state}"
+            );
+        }
+        let (_, list) = get(port, "/staff/inbox?state=in_execution", &staff)
+            .await
+            .unwrap();
+        let executors = list
+            .split("<select name=\"executor\">")
+            .nth(1)
+            .and_then(|s| s.split("</select>").next())
+            .unwrap_or_default()
+            .matches("<option")
+            .count();
+        assert!(executors > 3, "several executors to choose from: {list}");
+        assert!(!list.contains("Орындаушы MJ"), "invented names, not codes");
+    }
+
     /// Clients that hang up with appeals in flight (a phone losing signal, a load generator
     /// stopping): `OTINISH_CUTOFF_ROUNDS` times (6 by default), 256 connections send a signed
     /// appeal each and are all cut off at a random moment a few milliseconds later, some
@@ -4210,15 +4308,22 @@ mod crash {
             c.args(["--database-url", u]);
         }
         let mut server = Killed(
-            c.args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
-                .args(["--appeals-per-hour", "0"])
-                .env_remove("OTINISH_CONFIG")
-                .env_remove("OTINISH_DATABASE_URL")
-                .env("OTINISH_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(std::fs::File::create(&log).unwrap())
-                .spawn()
-                .unwrap(),
+            c.args([
+                "serve",
+                "--demo",
+                "--demo-cards",
+                "0",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .args(["--appeals-per-hour", "0"])
+            .env_remove("OTINISH_CONFIG")
+            .env_remove("OTINISH_DATABASE_URL")
+            .env("OTINISH_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
         );
         wait_ready(port, &mut server).await;
         let applicant = Applicant::sign_in(port).await;

@@ -77,7 +77,8 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// Logins listed in the demo banner, and their shared password.
-    pub demo_logins: Vec<String>,
+    /// Demo only: each login and its roles, named on the demo banner.
+    pub demo_logins: Vec<(String, Vec<otinish_domain::model::Role>)>,
     pub demo_password: String,
     /// The address people reach the portal at (for QR codes and links in emails).
     pub public_url: String,

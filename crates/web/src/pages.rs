@@ -20,7 +20,8 @@ pub struct Layout {
     /// Links of the staff member's workplace, by role.
     pub staff_links: Vec<(&'static str, String)>,
     pub csrf: String,
-    pub demo_banner: Option<String>,
+    /// Demo mode: the note, and the logins with their roles.
+    pub demo_banner: Option<(String, String)>,
     pub footer: String,
     pub path: String,
     /// EA-16: planned outages and other announcements, in the reader's language.
@@ -45,13 +46,24 @@ impl Layout {
     }
 
     pub fn new(app: &App, ctx: &Ctx) -> Self {
+        // The demo note: a short line, and the logins with their roles folded beneath it.
         let demo_banner = app.config.demo.then(|| {
-            ctx.tr.with(
-                "demo-banner",
-                &[
-                    ("logins", app.config.demo_logins.join(", ")),
-                    ("password", app.config.demo_password.clone()),
-                ],
+            let logins = app
+                .config
+                .demo_logins
+                .iter()
+                .map(|(login, roles)| {
+                    let roles: Vec<&str> = roles.iter().map(|r| r.title(ctx.tr.lang)).collect();
+                    format!("{login} ({})", roles.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            (
+                ctx.tr.with(
+                    "demo-banner",
+                    &[("password", app.config.demo_password.clone())],
+                ),
+                logins,
             )
         });
         let zone = app
