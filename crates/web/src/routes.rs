@@ -210,7 +210,11 @@ pub fn table(bench: bool) -> Table {
         &[("GET", Public)],
         get(reception_pages::public_timetable),
     )
-    .add("/answer", &[("GET", Public)], get(video::answer))
+    .add(
+        "/answer",
+        &[("GET", Public), ("POST", Session)],
+        get(video::answer_form).post(video::answer),
+    )
     .add(
         "/reception-centers",
         &[("GET", Public)],

@@ -817,8 +817,24 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub struct AnswerQuery {
-    code: Option<String>,
+pub struct AnswerForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// VA-13: the form for the receipt's secret code. The code travels only in the form's body,
+/// never in a URL (where browser history, proxies and server logs would keep it).
+pub async fn answer_form(State(app): State<AppState>, ctx: Ctx) -> Response {
+    render(AnswerPage {
+        t: ctx.tr,
+        layout: Layout::new(&app, &ctx),
+        code: String::new(),
+        message: None,
+        facts: vec![],
+        answer: None,
+    })
 }
 
 /// VA-13: the answer looked up by the receipt's secret code (typed or scanned), in the booth or
@@ -826,11 +842,14 @@ pub struct AnswerQuery {
 pub async fn answer(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<AnswerQuery>,
     ClientIp(client): ClientIp,
+    Form(f): Form<AnswerForm>,
 ) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
     let tr = ctx.tr;
-    let typed = q.code.clone().unwrap_or_default();
+    let typed = f.code.clone();
     let page = |message: Option<String>, facts, answer, status: StatusCode| {
         (
             status,

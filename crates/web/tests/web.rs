@@ -4783,6 +4783,10 @@ async fn va_01_to_va_13_booth_to_answer_by_code() {
         StatusCode::GONE
     );
     let page = t.get(&format!("/booth/{token}"), "").await;
+    // A kiosk: no way out to the site, no sign-in for staff or applicants.
+    for away in ["href=\"/\"", "/staff/login", "/signin", "main-nav"] {
+        assert!(!page.text.contains(away), "the booth shows {away}");
+    }
     let csrf = page.cookie("otinish_csrf").unwrap();
     let jar = format!("otinish_csrf={csrf}");
     let fields = |email: &str| {
@@ -4937,13 +4941,23 @@ async fn va_01_to_va_13_booth_to_answer_by_code() {
     );
 
     // VA-13: by the code, the state before the answer, the answer after it.
+    // The code goes in the form's body, never in the URL.
+    let anonymous_csrf = t.get("/answer", "").await.cookie("otinish_csrf").unwrap();
     let lookup = |c: &str| {
-        let uri = format!("/answer?code={}", c.replace(' ', "+"));
+        let body = format!("csrf={anonymous_csrf}&code={}", c.replace(' ', "+"));
+        let jar = format!("otinish_csrf={anonymous_csrf}");
         let t = &t;
-        async move { t.get(&uri, "").await }
+        async move { t.post_form("/answer", &jar, &body).await }
     };
     let before = lookup(&code).await;
     assert_eq!(before.status, StatusCode::OK);
+    let in_url = t
+        .get(&format!("/answer?code={}", code.replace(' ', "+")), "")
+        .await;
+    assert!(
+        in_url.status == StatusCode::OK && !in_url.text.contains("id=\"found\""),
+        "a code in the URL is not looked up"
+    );
     assert!(before.text.contains("id=\"no-answer\""), "{}", before.text);
     let (ex, ex_csrf) = t.staff("ex.vid", vec![Role::Executor], "VID").await;
     let ex_user = store.staff_credentials("ex.vid").await.unwrap().0;
