@@ -4171,22 +4171,7 @@ mod crash {
         };
         assert!(applicant.sees(port, &seen).await);
         // The Ministry's registrar opens the card.
-        let (_, page) = get(port, "/staff/login", "").await.unwrap();
-        let csrf = cookie(&page, "otinish_csrf");
-        let (status, reply) = post_form(
-            port,
-            "/staff/login",
-            &format!("otinish_csrf={csrf}"),
-            &format!("csrf={csrf}&login=registrar.mj&password=demo"),
-        )
-        .await
-        .unwrap();
-        assert_eq!(status, 303, "{reply}");
-        let staff = format!(
-            "otinish_csrf={}; otinish_session={}",
-            cookie(&reply, "otinish_csrf"),
-            cookie(&reply, "otinish_session")
-        );
+        let staff = staff_session(port, "registrar.mj").await;
         let (status, card_page) = get(port, &format!("/staff/cards/{card}"), &staff)
             .await
             .unwrap();
@@ -4222,6 +4207,26 @@ mod crash {
         }
     }
 
+    /// A demo staff member's session (password `demo`), as cookies to send.
+    async fn staff_session(port: u16, login: &str) -> String {
+        let (_, page) = get(port, "/staff/login", "").await.unwrap();
+        let csrf = cookie(&page, "otinish_csrf");
+        let (status, reply) = post_form(
+            port,
+            "/staff/login",
+            &format!("otinish_csrf={csrf}"),
+            &format!("csrf={csrf}&login={login}&password=demo"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status, 303, "{reply}");
+        format!(
+            "otinish_csrf={}; otinish_session={}",
+            cookie(&reply, "otinish_csrf"),
+            cookie(&reply, "otinish_session")
+        )
+    }
+
     /// The README's demo starts with appeals to look at: three months of cards in every stage
     /// (received, in execution, answered, archived) spread over several executors of each body
     /// with invented names, and a banner that says what each login is for.
@@ -4247,21 +4252,7 @@ mod crash {
             page.contains("registrar.mj (Регистратор (канцелярия))"),
             "the banner names each login's role"
         );
-        let csrf = cookie(&page, "otinish_csrf");
-        let (status, reply) = post_form(
-            port,
-            "/staff/login",
-            &format!("otinish_csrf={csrf}"),
-            &format!("csrf={csrf}&login=registrar.mj&password=demo"),
-        )
-        .await
-        .unwrap();
-        assert_eq!(status, 303, "{reply}");
-        let staff = format!(
-            "otinish_csrf={}; otinish_session={}",
-            cookie(&reply, "otinish_csrf"),
-            cookie(&reply, "otinish_session")
-        );
+        let staff = staff_session(port, "registrar.mj").await;
         for state in ["received", "in_execution", "answered", "archived"] {
             let (status, list) = get(port, &format!("/staff/inbox?state={state}"), &staff)
                 .await

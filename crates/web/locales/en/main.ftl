@@ -1091,3 +1091,4 @@ nav-main = Main menu
 list-states = States
 appeal-verify-link = Check that it is authentic
 demo-logins = Accounts and their roles
+list-not-registered = not registered

@@ -1091,3 +1091,4 @@ nav-main = Негізгі мәзір
 list-states = Күйлер
 appeal-verify-link = Түпнұсқалығын тексеру
 demo-logins = Тіркелгілер және олардың рөлдері
+list-not-registered = тіркелмеген

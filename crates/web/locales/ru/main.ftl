@@ -1091,3 +1091,4 @@ nav-main = Основное меню
 list-states = Состояния
 appeal-verify-link = Проверить подлинность
 demo-logins = Учётные записи и их роли
+list-not-registered = не зарегистрировано
