@@ -74,6 +74,8 @@ struct ListChoices {
     /// The choices as query parameters, for the pager and the state tabs (values come from
     /// the closed lists above, never from the request as typed).
     query: String,
+    /// Something narrows the list (an empty list then says nothing matches).
+    narrowed: bool,
 }
 
 fn options<T: Copy + PartialEq>(
@@ -217,10 +219,10 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         })
         .collect();
     let message = page.items.is_empty().then(|| {
-        tr.get(if filter.is_empty() {
-            "list-empty"
-        } else {
+        tr.get(if choices.narrowed {
             "list-none-match"
+        } else {
+            "list-empty"
         })
     });
     let pager = Pager::new(
@@ -370,6 +372,7 @@ async fn list_choices(
             })
             .collect(),
         query,
+        narrowed: kind.is_some() || channel.is_some() || executor.is_some() || due.is_some(),
     };
     (filter, sort, choices)
 }
@@ -413,16 +416,11 @@ pub async fn my_cards(
     };
     let cards = rows(&app, tr, &page.items).await;
     let message = page.items.is_empty().then(|| {
-        tr.get(
-            if filter.kind.is_none()
-                && filter.channel.is_none()
-                && filter.answer_due_before.is_none()
-            {
-                "list-empty"
-            } else {
-                "list-none-match"
-            },
-        )
+        tr.get(if choices.narrowed {
+            "list-none-match"
+        } else {
+            "list-empty"
+        })
     });
     let pager = Pager::new(tr, page.total, req, "page", &choices.query);
     render(InboxPage {
