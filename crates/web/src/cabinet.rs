@@ -1178,6 +1178,9 @@ pub async fn document_download(
     let Some(_) = owned_appeal(&app, &me, id).await else {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     };
+    if let Some(kind) = file.strip_suffix(".pdf") {
+        return document_pdf(&app, &ctx, &me, id, kind).await;
+    }
     let kind = file.trim_end_matches(".p7s");
     let doc = app
         .store
@@ -1199,6 +1202,146 @@ pub async fn document_download(
         )
             .into_response(),
         None => page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found"),
+    }
+}
+
+/// The receipt or the answer as a PDF to keep or print: the same facts as the signed
+/// document, with the address and code that verify it.
+async fn document_pdf(app: &App, ctx: &Ctx, me: &ApplicantCtx, id: i64, kind: &str) -> Response {
+    use crate::pdf::Block;
+    let tr = ctx.tr;
+    let (Some(a), Ok(docs)) = (
+        owned_appeal(app, me, id).await,
+        app.store.signed_documents(id).await,
+    ) else {
+        return page_error(ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    let Some(doc) = docs.into_iter().find(|d| d.kind == kind) else {
+        return page_error(ctx, StatusCode::NOT_FOUND, "error-not-found");
+    };
+    let body = app.store.body(a.card.body_id).await.ok();
+    let number = a.card.reg_number.as_ref().map(|n| n.to_string());
+    let verify_url = format!(
+        "{}/verify/{}",
+        app.config.public_url.trim_end_matches('/'),
+        doc.code
+    );
+    let mut blocks = vec![
+        Block::Note(
+            body.as_ref()
+                .map(|b| b.name.get(tr.lang).to_owned())
+                .unwrap_or_default(),
+        ),
+        Block::Title(tr.get(if kind == "answer" {
+            "pdf-answer-title"
+        } else {
+            "pdf-receipt-title"
+        })),
+        Block::Big(match &number {
+            Some(n) => n.clone(),
+            None => tr.get("appeal-title-new"),
+        }),
+        Block::Field(tr.get("pdf-applicant"), a.applicant.display_name()),
+        Block::Field(
+            tr.get("appeal-kind"),
+            tr.get(&format!("kind-{}", a.card.kind.as_str())),
+        ),
+        Block::Field(tr.get("appeal-received"), local(app, a.card.received_at)),
+    ];
+    if kind == "answer" {
+        blocks.push(Block::Field(
+            tr.get("pdf-answer-date"),
+            local(app, doc.created_at),
+        ));
+        if let Some(d) = a.card.decision.as_deref() {
+            blocks.push(Block::Field(
+                tr.get("staff-decision"),
+                upper_first(&tr.get(&format!("decision-{}", d.replace('_', "-")))),
+            ));
+        }
+        blocks.push(Block::Heading(tr.get("appeal-answer")));
+        blocks.push(Block::Text(a.card.answer.clone().unwrap_or_default()));
+    } else {
+        let due = app
+            .store
+            .deadlines(id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|d| d.key == otinish_domain::deadline::ANSWER);
+        if let Some(d) = due {
+            blocks.push(Block::Field(
+                tr.get("pdf-due"),
+                d.due_on.format("%d.%m.%Y").to_string(),
+            ));
+        }
+        blocks.push(Block::Heading(tr.get("appeal-content")));
+        let mut content: String = a.content.chars().take(1500).collect();
+        if content.len() < a.content.len() {
+            content.push('…');
+        }
+        blocks.push(Block::Text(content));
+        let files = app.store.attachments(id).await.unwrap_or_default();
+        if !files.is_empty() {
+            blocks.push(Block::Field(
+                tr.get("appeal-files"),
+                files
+                    .into_iter()
+                    .map(|f| f.file_name)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ));
+        }
+    }
+    blocks.push(Block::Heading(tr.get("appeal-verify-link")));
+    blocks.push(Block::Qr(verify_url.clone()));
+    blocks.push(Block::Text(tr.with(
+        "pdf-verify",
+        &[("url", verify_url), ("code", doc.code.clone())],
+    )));
+    let title = format!(
+        "{} {}",
+        tr.get(if kind == "answer" {
+            "pdf-answer-title"
+        } else {
+            "pdf-receipt-title"
+        }),
+        number.clone().unwrap_or_default()
+    );
+    let document = crate::pdf::Document {
+        title,
+        lang: tr.lang.code(),
+        blocks,
+    };
+    match crate::pdf::render(&document) {
+        Ok(bytes) => (
+            [
+                (CONTENT_TYPE, "application/pdf".to_owned()),
+                (
+                    CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-{kind}.pdf\"",
+                        number.unwrap_or_else(|| format!("appeal-{id}"))
+                    ),
+                ),
+                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "pdf");
+            page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        }
+    }
+}
+
+/// The text with its first letter capitalised (a value shown on its own, under a label).
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 

@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod mgov;
 pub mod notify;
 pub mod pages;
+pub mod pdf;
 pub mod pr;
 pub mod pr_pages;
 pub mod reception;

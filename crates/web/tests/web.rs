@@ -1745,6 +1745,51 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
     assert_eq!(receipt["appeal"], id);
     assert_eq!(receipt["verification_code"], code.as_str());
 
+    // The receipt as a PDF to keep: read back by poppler's pdftotext (not ours), in Russian
+    // and in Kazakh, with the number, the due day and the verification code; the font is
+    // embedded, so it reads the same on a machine without it.
+    let pdf = t
+        .get(
+            &format!("/cabinet/appeals/{id}/documents/receipt.pdf"),
+            &jar,
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert!(pdf.bytes.len() < 120_000, "{} bytes", pdf.bytes.len());
+    if let Some(text) = read_pdf(&pdf.bytes) {
+        for words in [
+            "Квитанция о приёме обращения",
+            "MJ-2026-000001",
+            "Ответ будет дан не позднее",
+            "14.04.2026",
+            "АХМЕТОВ",
+            code.as_str(),
+        ] {
+            assert!(text.contains(words), "{words}: {text}");
+        }
+    }
+    let kk = t
+        .get(
+            &format!("/cabinet/appeals/{id}/documents/receipt.pdf?lang=kk"),
+            &jar,
+        )
+        .await;
+    if let Some(text) = read_pdf(&kk.bytes) {
+        assert!(
+            text.contains("Өтініштің қабылданғаны туралы түбіртек") && text.contains("14.04.2026"),
+            "{text}"
+        );
+    }
+    assert_eq!(
+        t.get(&format!("/cabinet/appeals/{id}/documents/answer.pdf"), &jar)
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "no answer yet"
+    );
+
     // The public page: authentic, when, by which body — nothing personal.
     let public = t.get(&format!("/verify/{code}"), "").await;
     assert_eq!(public.status, StatusCode::OK);
@@ -2084,6 +2129,21 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         page.text
     );
     assert!(page.text.contains("id=\"doc-answer\""));
+    // The answer as a PDF, read back by pdftotext: the number, the decision, the text.
+    let pdf = t
+        .get(&format!("/cabinet/appeals/{id}/documents/answer.pdf"), &jar)
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    if let Some(text) = read_pdf(&pdf.bytes) {
+        for words in [
+            "Ответ на обращение",
+            "MJ-2026-000001",
+            "Разъяснено",
+            "Справку выдает ЦОН",
+        ] {
+            assert!(text.contains(words), "{words}: {text}");
+        }
+    }
     let notices = t.app.store.notices_of_card(id).await.unwrap();
     let kinds: Vec<_> = notices
         .iter()
@@ -6142,6 +6202,38 @@ async fn pr_01_to_pr_15_personal_reception() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Не удалось сохранить скан"), "{}", r.text);
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it; `None` when the tool is missing
+/// (CI installs it and sets OTINISH_REQUIRE_TOOLS).
+fn read_pdf(bytes: &[u8]) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, bytes).unwrap();
+    let fonts = std::process::Command::new("pdffonts").arg(&path).output();
+    let out = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output();
+    match (out, fonts) {
+        (Ok(o), Ok(f)) if o.status.success() => {
+            let fonts = String::from_utf8_lossy(&f.stdout).into_owned();
+            // name type encoding emb sub uni: the one font is embedded, a subset, with ToUnicode.
+            assert!(
+                fonts.lines().skip(2).all(|l| l.contains("yes yes yes")),
+                "{fonts}"
+            );
+            Some(String::from_utf8_lossy(&o.stdout).into_owned())
+        }
+        other => {
+            assert!(
+                std::env::var_os("OTINISH_REQUIRE_TOOLS").is_none(),
+                "OTINISH_REQUIRE_TOOLS is set but pdftotext could not read the PDF: {other:?}"
+            );
+            eprintln!("SKIPPED the PDF reading: no pdftotext (poppler-utils)");
+            None
+        }
+    }
 }
 
 /// Reads an XLSX file with Python's openpyxl (a spreadsheet reader that is not ours) and
