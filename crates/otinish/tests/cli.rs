@@ -2229,6 +2229,36 @@ mod browser {
         );
         shot(&c, "va-receipt").await;
 
+        // The booth's session ends by itself once the receipt has been left alone (the limit
+        // shortened here to 2 s): the page starts clean, with no trace of the last person.
+        let booth_url = c.current_url().await.unwrap();
+        c.execute(
+            "window.__last_person = true; document.getElementById('booth').dataset.idleReceipt = '2';",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let mut clean = serde_json::Value::Null;
+        for _ in 0..100 {
+            clean = c
+                .execute(
+                    "return window.__last_person !== true && document.readyState === 'complete' \
+                     && document.getElementById('receipt').hidden \
+                     && document.getElementById('receipt-code').textContent === '' \
+                     && document.getElementById('surname').value === '';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(serde_json::Value::Null);
+            if clean == serde_json::Value::Bool(true) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(clean, serde_json::Value::Bool(true), "{}", page(&c).await);
+        assert_eq!(c.current_url().await.unwrap().path(), booth_url.path());
+        assert!(!page(&c).await.contains(&code));
+
         // VA-09: the registrar plays and registers it; the executor answers; both sign.
         staff_login(&c, &base, "registrar.mj").await;
         let card_url = format!("{base}/staff/cards/{number}");

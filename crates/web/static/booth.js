@@ -1,6 +1,8 @@
 // The video appeal booth: records at most 3 minutes (VA-04) with a visible countdown and sends
 // the recording with the form; the server measures the recording itself. Then the receipt
 // (VA-05) is shown and printed; "Another appeal" keeps the addressee for the next part.
+// The session ends with "Finish", or by itself after a few idle minutes (sooner once the
+// receipt is shown): the page starts clean, so the next person sees nothing of the last.
 (function () {
   "use strict";
   document.querySelectorAll("[data-print]").forEach(function (b) {
@@ -109,7 +111,29 @@
       });
   }
 
+  // A clean start: the form emptied and the page loaded afresh (the receipt and its secret
+  // code gone with it).
+  function endSession() {
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    form.reset();
+    location.replace(location.pathname);
+  }
+  var lastActivity = Date.now();
+  ["pointerdown", "keydown", "input", "touchstart"].forEach(function (e) {
+    document.addEventListener(e, function () { lastActivity = Date.now(); }, true);
+  });
+  // The limits are read on every check, from the page (seconds).
+  setInterval(function () {
+    if (recorder && recorder.state === "recording") { lastActivity = Date.now(); return; }
+    var limit = Number(receipt.hidden ? root.dataset.idleForm : root.dataset.idleReceipt);
+    var touched = !receipt.hidden || Array.prototype.some.call(form.elements, function (e) {
+      return (e.type === "text" || e.type === "email" || e.tagName === "TEXTAREA") && e.value;
+    });
+    if (touched && limit > 0 && Date.now() - lastActivity > limit * 1000) endSession();
+  }, 1000);
+
   start.addEventListener("click", begin);
+  document.getElementById("finish").addEventListener("click", endSession);
   stop.addEventListener("click", finish);
   document.getElementById("print").addEventListener("click", function () { window.print(); });
   // VA-04: more than 3 minutes is a new appeal to the same addressee, one touch away.

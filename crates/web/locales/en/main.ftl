@@ -1099,3 +1099,5 @@ pdf-due = The answer is due by
 pdf-answer-date = Date of the answer
 pdf-verify = The document can be verified by its QR code or at { $url } (document code: { $code }). The signed original (.p7s) is kept in your cabinet.
 appeal-download-pdf = Download PDF
+va-finish-session = Finish
+va-idle-hint = If the booth is left idle for a few minutes, it starts again and clears your details and the receipt from the screen.
