@@ -1507,6 +1507,111 @@ mod browser {
         }
     }
 
+    /// axe-core (from the npm registry; CI installs it and sets OTINISH_AXE_JS to its
+    /// axe.min.js) on the page at `path`: no serious or critical accessibility violation.
+    /// Then the same page at 390 px wide must not scroll sideways.
+    async fn page_checks(c: &Client, base: &str, path: &str) {
+        c.goto(&format!("{base}{path}")).await.unwrap();
+        let _ = c.wait().for_element(Locator::Css("footer")).await;
+        match std::env::var_os("OTINISH_AXE_JS") {
+            Some(js) => {
+                let src = std::fs::read_to_string(&js)
+                    .unwrap_or_else(|e| panic!("{}: {e}", Path::new(&js).display()));
+                c.execute(&format!("{src}\nreturn true;"), vec![])
+                    .await
+                    .unwrap();
+                let found = c
+                    .execute(
+                        "return axe.run(document, {resultTypes: ['violations']}).then(r => r.violations\
+                         .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                         .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3)\
+                         .map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n')[1]).join(' | ')));",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    found,
+                    serde_json::json!([]),
+                    "axe-core on {path}: {found:#}"
+                );
+            }
+            None => {
+                assert!(
+                    std::env::var_os("OTINISH_REQUIRE_BROWSER").is_none(),
+                    "OTINISH_REQUIRE_BROWSER is set but OTINISH_AXE_JS (axe-core) is not"
+                );
+                eprintln!("SKIPPED axe-core on {path}: OTINISH_AXE_JS is not set");
+            }
+        }
+        c.set_window_size(390, 844).await.unwrap();
+        c.refresh().await.unwrap();
+        let _ = c.wait().for_element(Locator::Css("footer")).await;
+        let widths = c
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth, \
+                 [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > \
+                 document.documentElement.clientWidth + 1 && !e.closest('.table-wrap')).slice(0, 5)\
+                 .map(e => e.tagName + '.' + e.className + ' ' + (e.id || ''))];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let name = path.trim_matches('/').replace(['/', '?', '=', '&'], "-");
+        shot(c, &format!("390-{name}")).await;
+        c.set_window_size(1280, 1000).await.unwrap();
+        assert!(
+            widths[0].as_i64() <= widths[1].as_i64(),
+            "{path} scrolls sideways at 390 px: {widths}"
+        );
+    }
+
+    /// Fetches a download with the browser's own session and returns its bytes.
+    async fn download(c: &Client, href: &str) -> Vec<u8> {
+        use base64::Engine;
+        let got = c
+            .execute(
+                "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.arrayBuffer())\
+                 .then(b => { let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); return btoa(s); });",
+                vec![href.into()],
+            )
+            .await
+            .unwrap();
+        base64::engine::general_purpose::STANDARD
+            .decode(got.as_str().unwrap_or_default())
+            .unwrap()
+    }
+
+    /// The text of a PDF as poppler's pdftotext reads it, if the tool is here (CI has it).
+    fn pdf_text(bytes: &[u8]) -> Option<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.pdf");
+        std::fs::write(&path, bytes).unwrap();
+        match Command::new("pdftotext").arg(&path).arg("-").output() {
+            Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
+            other => {
+                assert!(
+                    std::env::var_os("OTINISH_REQUIRE_TOOLS").is_none(),
+                    "OTINISH_REQUIRE_TOOLS is set but pdftotext failed: {other:?}"
+                );
+                None
+            }
+        }
+    }
+
+    /// Types `query` into the staff search and returns the page.
+    async fn staff_search(c: &Client, base: &str, query: &str) -> String {
+        c.goto(&format!("{base}/staff/search")).await.unwrap();
+        c.find(Locator::Id("q"))
+            .await
+            .unwrap()
+            .send_keys(query)
+            .await
+            .unwrap();
+        click_nav(c, Locator::Css("form.search button[type=submit]")).await;
+        page(c).await
+    }
+
     /// The shown error of a signing form once it appears.
     async fn sign_error(c: &Client) -> String {
         for _ in 0..100 {
@@ -2412,7 +2517,36 @@ mod browser {
         assert!(
             page(&c).await.contains("Квитанция о доставке") && page(&c).await.contains("scan.pdf")
         );
+        // The confirmation first: the number in large type, the due day, what happens next.
+        assert_eq!(text(&c, "#filed-title").await, "Обращение принято");
+        assert_eq!(text(&c, "#filed-number").await, number);
+        let due = text(&c, "#filed-due").await;
+        assert!(due.starts_with("Ответ — не позднее "), "{due}");
+        let due_day = due
+            .trim_start_matches("Ответ — не позднее ")
+            .trim_end_matches('.');
         shot(&c, "appeal-receipt").await;
+        // The PDF receipt, downloaded with the applicant's session and read by pdftotext.
+        let href = c
+            .find(Locator::Id("filed-pdf"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        let pdf = download(&c, &href).await;
+        assert!(
+            pdf.starts_with(b"%PDF-"),
+            "{}",
+            String::from_utf8_lossy(&pdf)
+        );
+        if let Some(t) = pdf_text(&pdf) {
+            assert!(
+                t.contains(&number) && t.contains(due_day),
+                "{number} {due_day}: {t}"
+            );
+        }
         let second = file_appeal(
             &c,
             &base,
@@ -2422,8 +2556,52 @@ mod browser {
         )
         .await;
 
+        for path in [
+            "/cabinet".to_owned(),
+            "/cabinet/appeals/new".to_owned(),
+            format!("/cabinet/appeals/{first}"),
+        ] {
+            page_checks(&c, &base, &path).await;
+        }
+
         // The registrar sees both registered and sends them for execution.
         staff_login(&c, &base, "registrar.mj").await;
+        // The desk finds the card by part of its number, by the applicant's IIN and name.
+        let tail = number.rsplit('-').next().unwrap_or_default().to_owned();
+        for query in [tail.as_str(), "791028302728", "Ахметов"] {
+            let found = staff_search(&c, &base, query).await;
+            assert!(
+                found.contains(&format!(">{number}</a>")),
+                "{query}: {found}"
+            );
+        }
+        // The inbox sorts by term, and the choice stays in the address.
+        c.goto(&format!("{base}/staff/inbox")).await.unwrap();
+        choose(&c, "sort", "сроку").await;
+        click_nav(&c, Locator::Css("form.list-filter button[type=submit]")).await;
+        let url = c.current_url().await.unwrap();
+        assert!(
+            url.query().unwrap_or_default().contains("sort=term"),
+            "{url}"
+        );
+        assert_eq!(
+            c.find(Locator::Css("select[name=sort] option:checked"))
+                .await
+                .unwrap()
+                .attr("value")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("term")
+        );
+        for path in [
+            "/staff".to_owned(),
+            "/staff/inbox".to_owned(),
+            format!("/staff/search?q={tail}"),
+            format!("/staff/cards/{first}"),
+        ] {
+            page_checks(&c, &base, &path).await;
+        }
         c.goto(&format!("{base}/staff/inbox")).await.unwrap();
         let inbox = page(&c).await;
         assert!(
@@ -2476,13 +2654,27 @@ mod browser {
         click_nav(&c, Locator::Id("action-decide")).await;
         assert_eq!(text(&c, "#state").await, "Решение принято");
 
-        // The head and the registrar sign the answer.
-        for login in ["head.mj", "registrar.mj"] {
+        page_checks(&c, &base, "/staff/my").await;
+
+        // The head and the registrar sign the answer from their "to sign" queues; after the
+        // head, the queue says who signs next.
+        for (login, next) in [("head.mj", "Осталось подписать"), ("registrar.mj", "")]
+        {
             staff_login(&c, &base, login).await;
-            c.goto(&format!("{base}/staff/cards/{first}"))
-                .await
-                .unwrap();
+            c.goto(&format!("{base}/staff/to-sign")).await.unwrap();
+            let queue = page(&c).await;
+            assert!(queue.contains(&number), "{login}: {queue}");
+            if login == "registrar.mj" {
+                assert!(queue.contains("Осталось подписать: Регистратор"), "{queue}");
+            }
+            page_checks(&c, &base, "/staff/to-sign").await;
+            c.goto(&format!("{base}/staff/to-sign")).await.unwrap();
+            click_nav(&c, Locator::LinkText(&number)).await;
             click_nav(&c, Locator::Id("action-sign")).await;
+            if !next.is_empty() {
+                let after = page(&c).await;
+                assert!(after.contains(next), "{after}");
+            }
         }
         assert_eq!(text(&c, "#state").await, "Ответ направлен");
 
@@ -2507,6 +2699,39 @@ mod browser {
             .await
             .unwrap();
         assert!(page(&c).await.contains("направлено по компетенции"));
+        // EA-15: removing it from the cabinet asks first and says it is not withdrawn.
+        c.find(Locator::Css("#delete summary"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert!(
+            text(&c, "#delete").await.contains("не отзывается"),
+            "{}",
+            page(&c).await
+        );
+        click_nav(&c, Locator::Id("delete-confirm")).await;
+        let cabinet = page(&c).await;
+        assert!(
+            !cabinet.contains(&format!("/cabinet/appeals/{second}\""))
+                && cabinet.contains(&format!("/cabinet/appeals/{first}\"")),
+            "{cabinet}"
+        );
+
+        // Anyone's pages, signed out.
+        c.delete_all_cookies().await.unwrap();
+        for path in [
+            "/?lang=ru",
+            "/signin",
+            "/staff/login",
+            "/verify",
+            "/answer",
+            "/vks/timetable",
+            "/reception-centers",
+        ] {
+            page_checks(&c, &base, path).await;
+        }
         c.close().await.unwrap();
 
         // And the emails arrive: receipt, registration, execution and result for the first,
