@@ -687,6 +687,9 @@ pub struct NewSignedDocument {
     pub document: String,
     pub signature: Vec<u8>,
     pub at: DateTime<Utc>,
+    /// An outgoing letter (the answer): the body whose register of outgoing documents gives
+    /// it the next number, and the register's year.
+    pub outgoing: Option<(i64, i32)>,
 }
 
 /// A document the server signed: a delivery receipt or an answer.
@@ -700,6 +703,23 @@ pub struct SignedDocument {
     pub document: String,
     pub signature: Vec<u8>,
     pub created_at: DateTime<Utc>,
+    /// Its outgoing number, if it went out as a letter: the register's year and number.
+    pub outgoing: Option<OutgoingNumber>,
+}
+
+/// The number of an outgoing letter in its body's register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutgoingNumber {
+    pub year: i32,
+    pub seq: i64,
+}
+
+impl OutgoingNumber {
+    /// As written on the letter, with the body's code: `MJ-2026/00012`, distinct from the
+    /// appeal's registration number (`MJ-2026-000012`).
+    pub fn display(&self, body_code: &str) -> String {
+        format!("{body_code}-{}/{:05}", self.year, self.seq)
+    }
 }
 
 #[async_trait]

@@ -205,6 +205,16 @@ macro_rules! impl_repos {
                 document: r.try_get("document")?,
                 signature: r.try_get("signature")?,
                 created_at: from_micros(r.try_get("created_at")?),
+                outgoing: match (
+                    r.try_get::<Option<i64>, _>("out_year")?,
+                    r.try_get::<Option<i64>, _>("out_seq")?,
+                ) {
+                    (Some(year), Some(seq)) => Some(otinish_domain::repo::OutgoingNumber {
+                        year: i32::try_from(year).unwrap_or_default(),
+                        seq,
+                    }),
+                    _ => None,
+                },
             })
         }
 
@@ -2160,9 +2170,24 @@ macro_rules! impl_repos {
             ) -> StoreResult<SignedDocument> {
                 let (card_id, at) = (d.card_id, d.at);
                 let mut tx = self.begin_write().await.map_err(map_err)?;
+                let out = match d.outgoing {
+                    Some((body_id, year)) => {
+                        let seq: i64 = sqlx::query_scalar(
+                            "INSERT INTO out_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
+                             ON CONFLICT (body_id, year) DO UPDATE SET last_seq = out_counter.last_seq + 1 RETURNING last_seq",
+                        )
+                        .bind(body_id)
+                        .bind(i64::from(year))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                        Some((i64::from(year), seq))
+                    }
+                    None => None,
+                };
                 let row = sqlx::query(
-                    "INSERT INTO signed_document (card_id, kind, code, document, signature, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+                    "INSERT INTO signed_document (card_id, kind, code, document, signature, created_at, out_year, out_seq) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
                 )
                 .bind(card_id)
                 .bind(&d.kind)
@@ -2170,6 +2195,8 @@ macro_rules! impl_repos {
                 .bind(&d.document)
                 .bind(&d.signature)
                 .bind(micros(at))
+                .bind(out.map(|o| o.0))
+                .bind(out.map(|o| o.1))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(map_err)?;

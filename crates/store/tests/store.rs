@@ -890,6 +890,7 @@ async fn appeals(db: &Db) {
                 document: "receipt text".into(),
                 signature: b"sig".to_vec(),
                 at: t("2026-03-02"),
+                outgoing: None,
             },
             &n,
             j("receipt"),
@@ -897,6 +898,33 @@ async fn appeals(db: &Db) {
         .await
         .unwrap();
     assert_eq!(s.signed_document_by_code("CODE123").await.unwrap(), doc);
+    assert_eq!(doc.outgoing, None, "a receipt is not an outgoing letter");
+    // Answer letters take the next number of the body's outgoing register, per year.
+    let mut numbers = Vec::new();
+    for (code, year) in [("OUT1", 2026), ("OUT2", 2026), ("OUT3", 2027)] {
+        let d = s
+            .add_signed_document(
+                &NewSignedDocument {
+                    card_id: id,
+                    kind: "answer".into(),
+                    code: code.into(),
+                    document: "answer text".into(),
+                    signature: b"sig".to_vec(),
+                    at: t("2026-03-02"),
+                    outgoing: Some((body.id, year)),
+                },
+                &[],
+                j("answer_signed"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.signed_document_by_code(code).await.unwrap(), d);
+        numbers.push(d.outgoing.map(|o| (o.year, o.seq)));
+    }
+    assert_eq!(
+        numbers,
+        vec![Some((2026, 1)), Some((2026, 2)), Some((2027, 1))]
+    );
     assert!(matches!(
         s.signed_document_by_code("nope").await,
         Err(StoreError::NotFound(_))

@@ -829,6 +829,8 @@ pub async fn submit(
 }
 
 pub struct DocView {
+    /// An answer letter's outgoing number and date, and who signed it.
+    letter: Vec<String>,
     kind: String,
     title: String,
     code: String,
@@ -1083,13 +1085,34 @@ async fn appeal_view_as(
         tr.with("appeal-title", &[("number", number.clone())])
     };
     let base = format!("{}/verify/", app.config.public_url.trim_end_matches('/'));
-    let documents = app
-        .store
-        .signed_documents(id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|d| DocView {
+    let mut documents = Vec::new();
+    for d in app.store.signed_documents(id).await.unwrap_or_default() {
+        let letter = if d.kind == "answer" {
+            let p = letter_particulars(app, tr, &a.card, &d).await;
+            let mut lines = Vec::new();
+            if !p.out_number.is_empty() {
+                lines.push(format!(
+                    "{} {}",
+                    tr.get("letter-outgoing"),
+                    tr.with(
+                        "letter-outgoing-value",
+                        &[("number", p.out_number), ("date", p.out_date)]
+                    )
+                ));
+            }
+            if !p.signatories.is_empty() {
+                lines.push(format!(
+                    "{}: {}",
+                    tr.get("letter-signed-by"),
+                    p.signatories.join("; ")
+                ));
+            }
+            lines
+        } else {
+            Vec::new()
+        };
+        documents.push(DocView {
+            letter,
             title: tr.get(if d.kind == "receipt" {
                 "appeal-receipt"
             } else {
@@ -1103,8 +1126,8 @@ async fn appeal_view_as(
             qr: qr_svg(&format!("{base}{}", d.code)),
             kind: d.kind,
             code: d.code,
-        })
-        .collect();
+        });
+    }
     let outcome = match (a.card.state, a.card.decision.as_deref()) {
         (
             otinish_domain::model::CardState::ClosedOutOfScope
@@ -1249,10 +1272,21 @@ async fn document_pdf(app: &App, ctx: &Ctx, me: &ApplicantCtx, id: i64, kind: &s
         Block::Field(tr.get("appeal-received"), local(app, a.card.received_at)),
     ];
     if kind == "answer" {
-        blocks.push(Block::Field(
-            tr.get("pdf-answer-date"),
-            local(app, doc.created_at),
-        ));
+        let p = letter_particulars(app, tr, &a.card, &doc).await;
+        if !p.out_number.is_empty() {
+            blocks.push(Block::Field(
+                tr.get("letter-outgoing"),
+                tr.with(
+                    "letter-outgoing-value",
+                    &[("number", p.out_number), ("date", p.out_date)],
+                ),
+            ));
+        } else {
+            blocks.push(Block::Field(
+                tr.get("pdf-answer-date"),
+                local(app, doc.created_at),
+            ));
+        }
         if let Some(d) = a.card.decision.as_deref() {
             blocks.push(Block::Field(
                 tr.get("staff-decision"),
@@ -1261,6 +1295,12 @@ async fn document_pdf(app: &App, ctx: &Ctx, me: &ApplicantCtx, id: i64, kind: &s
         }
         blocks.push(Block::Heading(tr.get("appeal-answer")));
         blocks.push(Block::Text(a.card.answer.clone().unwrap_or_default()));
+        if !p.signatories.is_empty() {
+            blocks.push(Block::Field(
+                tr.get("letter-signed-by"),
+                p.signatories.join("\n"),
+            ));
+        }
     } else {
         let due = app
             .store
@@ -1333,6 +1373,61 @@ async fn document_pdf(app: &App, ctx: &Ctx, me: &ApplicantCtx, id: i64, kind: &s
             tracing::error!(error = %e, "pdf");
             page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
         }
+    }
+}
+
+/// What an answer letter carries besides its text: its own outgoing number and date, and who
+/// signed it, each with their position (EA-09).
+pub struct LetterParticulars {
+    pub out_number: String,
+    pub out_date: String,
+    pub signatories: Vec<String>,
+}
+
+pub async fn letter_particulars(
+    app: &App,
+    tr: Tr,
+    card: &otinish_domain::model::Card,
+    doc: &otinish_domain::repo::SignedDocument,
+) -> LetterParticulars {
+    let code = match &card.reg_number {
+        Some(n) => n.body_code.clone(),
+        None => app
+            .store
+            .body(card.body_id)
+            .await
+            .map(|b| b.code)
+            .unwrap_or_default(),
+    };
+    let mut signatories = Vec::new();
+    for (role, staff_id, _) in app
+        .store
+        .answer_signatures(card.id)
+        .await
+        .unwrap_or_default()
+    {
+        let position = otinish_domain::model::Role::parse(&role)
+            .map(|r| r.title(tr.lang).to_owned())
+            .unwrap_or_default();
+        let name = app
+            .store
+            .staff(staff_id)
+            .await
+            .map(|s| s.full_name)
+            .unwrap_or_default();
+        signatories.push(format!("{position} — {name}"));
+    }
+    LetterParticulars {
+        out_number: doc.outgoing.map(|o| o.display(&code)).unwrap_or_default(),
+        out_date: match app.calendar.try_read() {
+            Ok(c) => doc
+                .created_at
+                .with_timezone(&c.zone().offset)
+                .format("%d.%m.%Y")
+                .to_string(),
+            Err(_) => doc.created_at.format("%d.%m.%Y").to_string(),
+        },
+        signatories,
     }
 }
 

@@ -699,6 +699,7 @@ impl App {
                     document: receipt,
                     signature,
                     at: now,
+                    outgoing: None,
                 },
                 &notices,
                 JournalDraft::new(now, "system", "", "receipt_issued"),
@@ -1398,6 +1399,7 @@ impl App {
         signature: Vec<u8>,
     ) -> Result<(), AppealError> {
         let now = self.clock.now();
+        let out_year = chrono::Datelike::year(&self.calendar.read().await.zone().local_date(now));
         let a = self.store.appeal(card.id).await?;
         let executor = self.executor_name(card).await;
         let decision = card.decision.clone().unwrap_or_default();
@@ -1433,6 +1435,8 @@ impl App {
                     document,
                     signature,
                     at: now,
+                    // The letter takes the next number of the body's outgoing register.
+                    outgoing: Some((card.body_id, out_year)),
                 },
                 &[],
                 JournalDraft::new(now, format!("staff:{}", user.id), "", "answer_signed"),

@@ -991,7 +991,6 @@ struct LetterPage {
     body: String,
     body_address: String,
     number: String,
-    date: String,
     addressee: String,
     postal_address: String,
     subject: String,
@@ -1000,6 +999,10 @@ struct LetterPage {
     executor: String,
     verify_url: String,
     qr: String,
+    /// The letter's own outgoing number and date, and who signed it.
+    outgoing_line: String,
+    reply_line: String,
+    signatories: Vec<String>,
 }
 
 /// VA-13, EA-09: the signed answer as a printable letter to the applicant's postal address,
@@ -1047,7 +1050,35 @@ pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
     {
         return crate::access::not_recorded(&ctx, &e);
     }
+    let particulars = crate::cabinet::letter_particulars(&app, tr, &card, answer_doc).await;
+    let received = crate::cabinet::local(&app, card.received_at)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let numbered = |number: String, date: String| {
+        tr.with(
+            "letter-outgoing-value",
+            &[("number", number), ("date", date)],
+        )
+    };
+    let reg = card
+        .reg_number
+        .as_ref()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
     render(LetterPage {
+        outgoing_line: if particulars.out_number.is_empty() {
+            particulars.out_date.clone()
+        } else {
+            format!(
+                "{} {}",
+                tr.get("letter-outgoing"),
+                numbered(particulars.out_number, particulars.out_date)
+            )
+        },
+        reply_line: format!("{} {}", tr.get("letter-in-reply"), numbered(reg, received)),
+        signatories: particulars.signatories,
         t: tr,
         layout: Layout::new(&app, &ctx),
         body: body
@@ -1063,7 +1094,6 @@ pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
             .as_ref()
             .map(|n| n.to_string())
             .unwrap_or_default(),
-        date: local(&app, answer_doc.created_at),
         addressee: a.applicant.display_name(),
         postal_address: a.postal_address.clone(),
         subject: card.summary.clone(),

@@ -2092,6 +2092,34 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .iter()
         .all(|s| s.identity.bin.as_ref().map(|b| b.as_str()) == Some(bin.as_str())));
 
+    // The answer letter has its own outgoing number (the body's register of outgoing letters),
+    // its date, the incoming number it answers, and who signed it with their positions.
+    let letter = t
+        .get(&format!("/staff/cards/{id}/letter"), &registrar)
+        .await;
+    assert_eq!(letter.status, StatusCode::OK);
+    for words in [
+        "Исх. № MJ-2026/00001 от ",
+        "На вх. № MJ-2026-000001 от 19.03.2026",
+        "Руководитель / заместитель — ",
+        "Регистратор (канцелярия) — ",
+    ] {
+        assert!(letter.text.contains(words), "{words}: {}", letter.text);
+    }
+    let answer_doc = t
+        .app
+        .store
+        .signed_documents(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kind == "answer")
+        .unwrap();
+    assert_eq!(
+        answer_doc.outgoing,
+        Some(otinish_domain::repo::OutgoingNumber { year: 2026, seq: 1 })
+    );
+
     // EA-10: the case goes to the archive.
     let r = t
         .post_form(
@@ -2138,8 +2166,10 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         for words in [
             "Ответ на обращение",
             "MJ-2026-000001",
+            "№ MJ-2026/00001 от",
             "Разъяснено",
             "Справку выдает ЦОН",
+            "Руководитель / заместитель — ",
         ] {
             assert!(text.contains(words), "{words}: {text}");
         }

@@ -1109,3 +1109,7 @@ journal-create-staff = staff member added
 journal-import-generated = demonstration cards loaded
 journal-schedule-drafted = schedule drafted
 journal-schedule-slots = reception times in the schedule changed
+letter-outgoing = Outgoing
+letter-outgoing-value = No. { $number } of { $date }
+letter-in-reply = In reply to
+letter-signed-by = Signed by

@@ -1109,3 +1109,7 @@ journal-create-staff = қызметкер қосылды
 journal-import-generated = демонстрациялық карточкалар жүктелді
 journal-schedule-drafted = кесте жобасы жасалды
 journal-schedule-slots = кестедегі қабылдау уақыты өзгертілді
+letter-outgoing = Шығыс
+letter-outgoing-value = { $date } ж. № { $number }
+letter-in-reply = Кіріс хатқа жауап
+letter-signed-by = Қол қойғандар

@@ -1109,3 +1109,7 @@ journal-create-staff = добавлен сотрудник
 journal-import-generated = загружены демонстрационные карточки
 journal-schedule-drafted = составлен проект графика
 journal-schedule-slots = изменено время приёма в графике
+letter-outgoing = Исх.
+letter-outgoing-value = № { $number } от { $date }
+letter-in-reply = На вх.
+letter-signed-by = Подписали
