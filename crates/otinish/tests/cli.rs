@@ -2094,7 +2094,27 @@ mod browser {
         c.goto(&format!("{base}/cabinet/receptions/new?body=MJ"))
             .await
             .unwrap();
-        choose(&c, "slot", "06.04.2027 10:00").await;
+        // The day first, then the time on that day.
+        let narrowed = c
+            .execute(
+                "const d = document.getElementById('slot_day'); d.value = '06.04.2027'; \
+                 d.dispatchEvent(new Event('change')); \
+                 const s = document.getElementById('slot'); \
+                 const shown = [...s.options].filter(o => o.value && !o.hidden); \
+                 const ten = shown.find(o => o.textContent.startsWith('10:00')); \
+                 if (ten) s.value = ten.value; \
+                 return shown.length > 0 && shown.length < s.options.length - 1 && !!ten \
+                   && shown.every(o => /^\\d\\d:\\d\\d /.test(o.textContent));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            narrowed,
+            serde_json::Value::Bool(true),
+            "{}",
+            page(&c).await
+        );
         choose(&c, "branch", "ЦОН №1 г. Астаны").await;
         choose(&c, "lang", "Рус").await;
         for (name, value) in [
@@ -2114,6 +2134,9 @@ mod browser {
             mine.contains("06.04.2027 10:00") && mine.contains("class=\"ok\""),
             "{mine}"
         );
+        for path in ["/cabinet/receptions", "/cabinet/receptions/new?body=MJ"] {
+            page_checks(&c, &base, path).await;
+        }
 
         // VC-04, VC-07: the request is in the secretary's online reception; she registers it.
         staff_login(&c, &base, "secretary.mj").await;
@@ -2126,11 +2149,30 @@ mod browser {
             "VC-20: the secretary sees the IIN"
         );
         click_load(&c, Locator::Id("action-register")).await;
+        let reception_path = reception_url[reception_url.find("/staff").unwrap_or(0)..].to_owned();
+        for path in [
+            "/staff/receptions",
+            "/staff/schedules",
+            reception_path.as_str(),
+        ] {
+            page_checks(&c, &base, path).await;
+        }
         // VC-09, VC-11: the head appoints the reception.
         staff_login(&c, &base, "head.mj").await;
         act(&c, &reception_url, "action-appoint").await;
         assert!(page(&c).await.contains("Назначен"), "{}", page(&c).await);
         shot(&c, "vks-appointed").await;
+        // The applicant's cabinet says it as it now stands: when, where, what to bring.
+        c.delete_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_load(&c, Locator::Id("demo-akhmetov")).await;
+        c.goto(&format!("{base}/cabinet/receptions")).await.unwrap();
+        let state = text(&c, ".reception-state").await;
+        assert!(
+            state.starts_with("Приём назначен на 06.04.2027 в 10:00: ЦОН №1 г. Астаны")
+                && state.contains("удостоверение личности"),
+            "{state}"
+        );
         drop(first);
 
         // On the day: the same data, the demo clock at 09:40 in Astana.
@@ -2154,6 +2196,7 @@ mod browser {
             "{}",
             page(&c).await
         );
+        page_checks(&c, &base, "/staff/vks").await;
         c.goto(&reception_url).await.unwrap();
         c.find(Locator::Id("document"))
             .await
@@ -2284,6 +2327,11 @@ mod browser {
         );
         shot(&c, "va-journal").await;
         click_load(&c, Locator::Id("booth-link")).await;
+        let booth_path = c.current_url().await.unwrap().path().to_owned();
+        page_checks(&c, &base, &booth_path).await;
+        c.goto(&format!("{base}/staff/va")).await.unwrap();
+        page_checks(&c, &base, "/staff/va").await;
+        c.goto(&format!("{base}{booth_path}")).await.unwrap();
 
         // VA-03, VA-04, VA-08: the booth's form and a few seconds of recording.
         for (name, value) in [
@@ -2860,6 +2908,9 @@ mod browser {
             Some("body")
         );
         let signup_url = format!("{base}/staff/pr/{id}");
+        for path in ["/staff/pr/take?source=call_center", "/staff"] {
+            page_checks(&c, &base, path).await;
+        }
 
         // PR-08: the registrar registers it the same day and routes it to the secretary.
         staff_login(&c, &base, "registrar.mj").await;
@@ -2896,6 +2947,9 @@ mod browser {
             page(&c).await
         );
         shot(&c, "pr-distributed").await;
+        for path in [format!("/staff/pr/{id}"), "/staff/pr".to_owned()] {
+            page_checks(&c, &base, &path).await;
+        }
 
         // PR-11: the applicant reads the date and time in the cabinet.
         c.delete_all_cookies().await.unwrap();

@@ -266,6 +266,10 @@ pub async fn booth_js() -> Response {
 }
 
 /// The folding menu of narrow screens.
+pub async fn booking_js() -> Response {
+    script(include_str!("../static/booking.js"))
+}
+
 pub async fn menu_js() -> Response {
     script(include_str!("../static/menu.js"))
 }

@@ -244,6 +244,11 @@ pub fn table(bench: bool) -> Table {
     .add("/static/booth.js", &[("GET", Public)], get(pages::booth_js))
     .add("/static/pr.js", &[("GET", Public)], get(pages::pr_js))
     .add("/static/menu.js", &[("GET", Public)], get(pages::menu_js))
+    .add(
+        "/static/booking.js",
+        &[("GET", Public)],
+        get(pages::booking_js),
+    )
     .add("/healthz", &[("GET", Public)], get(api::healthz))
     .add("/readyz", &[("GET", Public)], get(api::readyz))
     .add("/metrics", &[("GET", Public)], get(metrics::render))

@@ -1285,6 +1285,8 @@ pub async fn book(
 
 struct BookingRow {
     card_id: i64,
+    /// The registration number, or that there is none yet.
+    number: String,
     when: String,
     body: String,
     branch: String,
@@ -1332,16 +1334,43 @@ pub async fn my_receptions(
             .await
             .map(|x| x.name.get(tr.lang).to_owned())
             .unwrap_or_default();
+        let branch = branches.iter().find(|x| x.id == b.branch_id);
+        let branch_name = branch
+            .map(|x| x.name.get(tr.lang).to_owned())
+            .unwrap_or_default();
+        let args = vec![
+            ("date", b.slot.starts.format("%d.%m.%Y").to_string()),
+            ("time", b.slot.starts.format("%H:%M").to_string()),
+            ("branch", branch_name.clone()),
+            (
+                "address",
+                branch
+                    .map(|x| x.address.get(tr.lang).to_owned())
+                    .unwrap_or_default(),
+            ),
+        ];
+        use otinish_domain::reception::ReceptionState as R;
+        // The reception as it stands, in a sentence: what happens next and what to bring.
+        let state = match b.state {
+            R::Requested => tr.with("vks-my-requested", &args),
+            R::Appointed => tr.with("vks-my-appointed", &args),
+            other => tr.get(&format!(
+                "vks-reception-{}",
+                other.as_str().replace('_', "-")
+            )),
+        };
         rows.push(BookingRow {
             card_id: b.card.id,
+            number: b
+                .card
+                .reg_number
+                .as_ref()
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| tr.get("list-not-registered")),
             when: b.slot.starts.format("%d.%m.%Y %H:%M").to_string(),
             body,
-            branch: branches
-                .iter()
-                .find(|x| x.id == b.branch_id)
-                .map(|x| x.name.get(tr.lang).to_owned())
-                .unwrap_or_default(),
-            state: crate::cabinet::state_text(tr, b.card.state),
+            branch: branch_name,
+            state,
             just_booked: q.booked == Some(b.card.id),
         });
     }

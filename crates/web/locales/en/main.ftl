@@ -1113,3 +1113,7 @@ letter-outgoing = Outgoing
 letter-outgoing-value = No. { $number } of { $date }
 letter-in-reply = In reply to
 letter-signed-by = Signed by
+vks-my-requested = Request sent: the body will decide whether to appoint the reception on { $date } at { $time }. The answer comes to your cabinet and by email.
+vks-my-appointed = Reception appointed on { $date } at { $time }: { $branch }, { $address }. Bring your identity card and come 15 minutes early.
+vks-book-day = Day of the reception
+vks-book-time = Time of the reception

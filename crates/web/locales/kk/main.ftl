@@ -1113,3 +1113,7 @@ letter-outgoing = Шығыс
 letter-outgoing-value = { $date } ж. № { $number }
 letter-in-reply = Кіріс хатқа жауап
 letter-signed-by = Қол қойғандар
+vks-my-requested = Өтінім берілді: орган { $date } күні сағат { $time } қабылдауды тағайындау туралы шешім қабылдайды. Жауап кабинетке және электрондық поштаға келеді.
+vks-my-appointed = Қабылдау { $date } күні сағат { $time } тағайындалды: { $branch }, { $address }. Жеке куәлігіңізді алып, 15 минут бұрын келіңіз.
+vks-book-day = Қабылдау күні
+vks-book-time = Қабылдау уақыты

@@ -1113,3 +1113,7 @@ letter-outgoing = Исх.
 letter-outgoing-value = № { $number } от { $date }
 letter-in-reply = На вх.
 letter-signed-by = Подписали
+vks-my-requested = Заявка подана: орган решит, назначить ли приём на { $date } в { $time }. Ответ придёт в кабинет и на электронную почту.
+vks-my-appointed = Приём назначен на { $date } в { $time }: { $branch }, { $address }. Возьмите удостоверение личности и приходите за 15 минут.
+vks-book-day = День приёма
+vks-book-time = Время приёма
