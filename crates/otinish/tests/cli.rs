@@ -2933,6 +2933,13 @@ mod browser {
             .send_keys("Заявитель обращался в акимат дважды; предлагается принять.")
             .await
             .unwrap();
+        // Nothing is proposed until the secretary chooses.
+        c.find(Locator::Id("proposal-date"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         click_load(&c, Locator::Id("action-note")).await;
         act(&c, &format!("{base}/staff/pr"), "action-distribute").await;
         assert!(

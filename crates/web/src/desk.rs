@@ -451,6 +451,8 @@ struct CardPage {
     hearing_action: String,
     message: Option<String>,
     is_error: bool,
+    /// What was typed into the action that was refused, given back in its form.
+    typed: CardTyped,
     state_label: String,
     facts: Vec<(String, String)>,
     content: String,
@@ -493,12 +495,43 @@ pub struct CardQuery {
     done: Option<String>,
 }
 
+/// The typed fields of the card's action forms.
+#[derive(Debug, Default, Clone)]
+struct CardTyped {
+    to_body: String,
+    reason: String,
+    main: String,
+    decision: String,
+    answer: String,
+    note: String,
+    ground: String,
+    explanation: String,
+}
+
+impl From<&ActionForm> for CardTyped {
+    fn from(f: &ActionForm) -> Self {
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        Self {
+            to_body: v(&f.to_body),
+            reason: v(&f.reason),
+            main: v(&f.main),
+            decision: v(&f.decision),
+            answer: v(&f.answer),
+            note: v(&f.note),
+            ground: v(&f.ground),
+            explanation: v(&f.explanation),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn card_page(
     app: &App,
     ctx: &Ctx,
     user: &StaffUser,
     id: i64,
     message: Option<(String, bool)>,
+    typed: CardTyped,
     status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
@@ -696,6 +729,7 @@ async fn card_page(
         recording,
         can_progress: !card.state.is_closed() && (is(Role::Executor) || registrar_or_head),
         progress,
+        typed,
         message: message.as_ref().map(|(m, _)| m.clone()),
         is_error: message.as_ref().is_some_and(|(_, e)| *e),
         state_label: tr.get("appeal-state"),
@@ -842,7 +876,16 @@ pub async fn card(
         return to_login();
     };
     let msg = q.done.is_some().then(|| (ctx.tr.get("staff-done"), false));
-    card_page(&app, &ctx, &user, id, msg, StatusCode::OK).await
+    card_page(
+        &app,
+        &ctx,
+        &user,
+        id,
+        msg,
+        CardTyped::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn card_file(
@@ -974,6 +1017,7 @@ pub async fn action(
                         &user,
                         id,
                         Some((ctx.tr.get("error-internal"), true)),
+                        CardTyped::from(&f),
                         StatusCode::CONFLICT,
                     )
                     .await
@@ -993,6 +1037,7 @@ pub async fn action(
                 &user,
                 id,
                 Some((text, true)),
+                CardTyped::from(&f),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

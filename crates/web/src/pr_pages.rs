@@ -682,6 +682,12 @@ struct SignupPage {
     layout: Layout,
     id: i64,
     message: Option<String>,
+    /// The message is a refusal of the step just tried (shown as an error, input kept).
+    is_error: bool,
+    /// What was typed into the step that was refused.
+    typed: Typed,
+    /// Registering must wait until the sign-up counts as received: from when, in words.
+    register_from: Option<String>,
     state: String,
     facts: Vec<(String, String)>,
     deadlines: Vec<crate::cabinet::TermLine>,
@@ -708,6 +714,38 @@ pub struct DoneQuery {
     done: Option<String>,
 }
 
+/// What a person typed into a step's form, given back when the step is refused.
+#[derive(Debug, Default, Clone)]
+struct Typed {
+    responsible: String,
+    note: String,
+    proposal: String,
+    reason: String,
+    outcome: String,
+    outcome_text: String,
+    unit: String,
+    assignee: String,
+    text: String,
+    due: String,
+}
+
+impl From<&StepForm> for Typed {
+    fn from(f: &StepForm) -> Self {
+        Self {
+            responsible: f.responsible.clone(),
+            note: f.note.clone(),
+            proposal: f.proposal.clone(),
+            reason: f.reason.clone(),
+            outcome: f.outcome.clone(),
+            outcome_text: f.outcome_text.clone(),
+            unit: f.unit.clone(),
+            assignee: f.assignee.clone(),
+            text: f.text.clone(),
+            due: f.due.clone(),
+        }
+    }
+}
+
 pub async fn signup(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -717,8 +755,32 @@ pub async fn signup(
     let Some(user) = ctx.user.clone() else {
         return to_login();
     };
+    let message = q.done.map(|_| (ctx.tr.get("staff-done"), false));
+    signup_view(
+        &app,
+        &ctx,
+        &user,
+        id,
+        message,
+        Typed::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The sign-up with the steps the user may take now; `message` says what just happened (or
+/// why the step was refused, with what was typed kept in `typed`).
+async fn signup_view(
+    app: &App,
+    ctx: &Ctx,
+    user: &StaffUser,
+    id: i64,
+    message: Option<(String, bool)>,
+    typed: Typed,
+    status: StatusCode,
+) -> Response {
     let tr = ctx.tr;
-    let s = match app.pr_open(&user, id).await {
+    let s = match app.pr_open(user, id).await {
         Ok(s) => s,
         Err(e) => return fail(&app, &ctx, e, "open"),
     };
@@ -844,9 +906,17 @@ pub async fn signup(
         hearing,
         hearing_action: format!("/staff/pr/{id}"),
         t: tr,
-        layout: Layout::new(&app, &ctx),
+        layout: Layout::new(app, ctx),
         id,
-        message: q.done.map(|_| tr.get("staff-done")),
+        is_error: message.as_ref().is_some_and(|(_, e)| *e),
+        message: message.map(|(m, _)| m),
+        typed,
+        register_from: (app.clock.now() < s.card.received_at).then(|| {
+            tr.with(
+                "pr-register-from",
+                &[("when", local(app, s.card.received_at))],
+            )
+        }),
         state: state_text(tr, s.state),
         facts,
         deadlines,
@@ -882,7 +952,7 @@ pub async fn signup(
             .collect(),
         has_scan: s.scan_key.is_some(),
     };
-    render(page).into_response()
+    (status, render(page)).into_response()
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -932,14 +1002,29 @@ pub async fn step(
         return r;
     }
     let result = match action.as_str() {
-        "register" => {
-            app.pr_register(&user, id, f.responsible.trim().parse().ok())
-                .await
-        }
-        "note" => {
-            app.pr_note(&user, id, &f.note, f.proposal == "refuse")
-                .await
-        }
+        // Who is responsible is a choice the registrar makes, never a default.
+        "register" => match f.responsible.trim().parse().ok() {
+            Some(r) => app.pr_register(&user, id, Some(r)).await,
+            None => Err(PrError::Invalid(vec![
+                otinish_domain::appeal::FieldProblem {
+                    field: "responsible",
+                    key: "pr-field-required",
+                },
+            ])),
+        },
+        // Whether to propose a date or a refusal is the secretary's choice, never a default.
+        "note" => match f.proposal.as_str() {
+            "set_date" | "refuse" => {
+                app.pr_note(&user, id, &f.note, f.proposal == "refuse")
+                    .await
+            }
+            _ => Err(PrError::Invalid(vec![
+                otinish_domain::appeal::FieldProblem {
+                    field: "proposal",
+                    key: "pr-field-required",
+                },
+            ])),
+        },
         "refuse" => app.pr_confirm_refusal(&user, id, &f.reason).await,
         "clear" => app.pr_clear(&user, id).await,
         "held" => match ReceptionOutcome::parse(&f.outcome) {
@@ -967,6 +1052,20 @@ pub async fn step(
     };
     match result {
         Ok(()) => Redirect::to(&format!("/staff/pr/{id}?done=1")).into_response(),
+        // A refused step comes back to the sign-up with the reason and what was typed.
+        Err(e @ (PrError::Invalid(_) | PrError::NotAllowed(_) | PrError::Hearing(_))) => {
+            let text = e.text(ctx.tr);
+            signup_view(
+                &app,
+                &ctx,
+                &user,
+                id,
+                Some((text, true)),
+                Typed::from(&f),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => fail(&app, &ctx, e, "step"),
     }
 }

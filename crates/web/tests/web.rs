@@ -1886,13 +1886,20 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .post_form(
             &format!("/staff/cards/{id}/decide"),
             &executor,
-            &format!("csrf={ecsrf}&decision=appoint_reception&answer=x"),
+            &format!("csrf={ecsrf}&decision=appoint_reception&answer=Текст+ответа+исполнителя"),
         )
         .await;
     assert_eq!(
         r.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "not an allowed decision for a portal appeal"
+    );
+    // Refused on the card itself, with the reason, and the typed answer is not lost.
+    assert!(
+        r.text.contains("role=\"alert\"")
+            && r.text.contains(">Текст ответа исполнителя</textarea>"),
+        "{}",
+        r.text
     );
     let r = t
         .post_form(
@@ -5640,6 +5647,15 @@ async fn pr_01_to_pr_15_personal_reception() {
         &gov, &gov_csrf, &cc, &cc_csrf, &sec, &sec_csrf, &head, &head_csrf, &so, &so_csrf, &reg,
         &reg_csrf, &unit, &unit_csrf,
     );
+    // Before it counts as received, the sign-up page says so beside a disabled button.
+    let page = t.get(&format!("/staff/pr/{friday}"), &reg).await;
+    assert!(
+        page.text.contains("id=\"action-register\" disabled")
+            && page.text.contains("считается поступившей 26.03.2026 09:00"),
+        "{}",
+        page.text
+    );
+    // No responsible chosen: refused on the same page, nothing pre-chosen.
     let r = t
         .post_form(
             &format!("/staff/pr/{friday}/register"),
@@ -5648,7 +5664,27 @@ async fn pr_01_to_pr_15_personal_reception() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("role=\"alert\"") && r.text.contains("id=\"responsible\""),
+        "{}",
+        r.text
+    );
+    // Too early: the refusal comes back on the sign-up, with the choice kept.
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{friday}/register"),
+            &reg,
+            &format!("csrf={reg_csrf}&responsible={sec_id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("следующего рабочего дня"), "{}", r.text);
+    assert!(
+        r.text
+            .contains(&format!("<option value=\"{sec_id}\" selected>")),
+        "{}",
+        r.text
+    );
     // Thursday 26 March, after Nauryz: registered the day it is taken, routed to the worker.
     t.clock.set(at("2026-03-26T10:00:00+05:00"));
 

@@ -1117,3 +1117,4 @@ vks-my-requested = Request sent: the body will decide whether to appoint the rec
 vks-my-appointed = Reception appointed on { $date } at { $time }: { $branch }, { $address }. Bring your identity card and come 15 minutes early.
 vks-book-day = Day of the reception
 vks-book-time = Time of the reception
+pr-register-from = The sign-up came outside working hours and counts as received at { $when }: it can be registered from then.
