@@ -782,7 +782,7 @@ async fn signup_view(
     let tr = ctx.tr;
     let s = match app.pr_open(user, id).await {
         Ok(s) => s,
-        Err(e) => return fail(&app, &ctx, e, "open"),
+        Err(e) => return fail(app, ctx, e, "open"),
     };
     let mut facts = vec![
         (
@@ -794,8 +794,8 @@ async fn signup_view(
                 .unwrap_or_else(|| "—".into()),
         ),
         (tr.get("pr-f-source"), source_text(tr, s.source)),
-        (tr.get("pr-f-arrived"), local(&app, s.arrived_at)),
-        (tr.get("pr-f-taken"), local(&app, s.card.received_at)),
+        (tr.get("pr-f-arrived"), local(app, s.arrived_at)),
+        (tr.get("pr-f-taken"), local(app, s.card.received_at)),
         (tr.get("pr-f-full_name"), s.full_name.clone()),
         (tr.get("pr-f-iin"), s.iin.clone()),
         (tr.get("pr-f-phone"), s.phone.clone().unwrap_or_default()),
@@ -807,7 +807,7 @@ async fn signup_view(
         (tr.get("pr-f-question"), s.question.clone()),
     ];
     if let Some(at) = s.card.registered_at {
-        facts.push((tr.get("pr-f-registered"), local(&app, at)));
+        facts.push((tr.get("pr-f-registered"), local(app, at)));
     }
     if let Some(r) = s.responsible_id {
         if let Ok(u) = app.store.staff(r).await {
@@ -818,7 +818,7 @@ async fn signup_view(
         facts.push((
             tr.get("pr-f-secrecy"),
             match s.cleared_at {
-                Some(at) => tr.with("pr-cleared-at", &[("at", local(&app, at))]),
+                Some(at) => tr.with("pr-cleared-at", &[("at", local(app, at))]),
                 None => tr.get("pr-not-cleared"),
             },
         ));
@@ -843,7 +843,7 @@ async fn signup_view(
         }
     }
     if let Some(at) = s.notified_at {
-        facts.push((tr.get("pr-f-notified"), local(&app, at)));
+        facts.push((tr.get("pr-f-notified"), local(app, at)));
     }
     if let Some(o) = &s.outcome_text {
         facts.push((tr.get("pr-f-outcome_text"), o.clone()));
@@ -900,7 +900,7 @@ async fn signup_view(
         .map(|(u, _)| (u.id, u.full_name))
         .collect();
     let eligible = otinish_domain::personal::phone_survey_eligible(s.state, s.outcome);
-    let mut hearing = app.hearing_panel(&user, &s.card, tr).await;
+    let mut hearing = app.hearing_panel(user, &s.card, tr).await;
     hearing.can_act &= !s.state.is_closed() && (responsible || in_body(&[Role::Head]));
     let page = SignupPage {
         hearing,
