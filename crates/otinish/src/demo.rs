@@ -758,3 +758,129 @@ pub fn demo_applicants() -> Vec<(String, String, otinish_pki::sign::KzSubject)> 
         ),
     ]
 }
+
+/// Who files, to which body, what, and how far the desk takes it: 0 registered, 1 sent for
+/// execution, 2 decided and waiting for the signatures, 3 answered.
+const PORTAL_APPEALS: &[(&str, &str, &str, &str, u8)] = &[
+    (
+        "akhmetov",
+        "MJ",
+        "request",
+        "Прошу разъяснить, как апостилировать диплом о высшем образовании для работы за рубежом и сколько это займёт времени.",
+        3,
+    ),
+    (
+        "ivanova",
+        "MJ",
+        "complaint",
+        "Жалоба: справку о несудимости, запрошенную в ЦОН Алмалинского района, не выдали в установленный срок.",
+        2,
+    ),
+    (
+        "akhmetov",
+        "AST",
+        "proposal",
+        "Предлагаю установить светофор на пересечении улиц Кенесары и Сарыарка: утром дети переходят дорогу к школе без перехода.",
+        1,
+    ),
+    (
+        "ivanova",
+        "MJ",
+        "statement",
+        "Неке туралы куәліктің көшірмесін алу тәртібін түсіндіруіңізді сұраймын: түпнұсқасы жоғалып кетті.",
+        1,
+    ),
+    (
+        "akhmetov",
+        "MJ",
+        "statement",
+        "Прошу сообщить, в какой срок будет рассмотрено моё заявление о восстановлении документа об образовании.",
+        0,
+    ),
+];
+
+/// A few portal appeals filed the way a citizen files them (signed with the demo applicants'
+/// keys, through the same intake) and taken through the desk's own steps, so that the cabinet,
+/// the inbox and the "to sign" queues show each stage from the first start.
+pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
+    use otinish_web::eappeal::AppealError;
+    let staff = |login: &'static str| async move {
+        app.store
+            .staff_credentials(login)
+            .await
+            .map(|(u, _)| u)
+            .with_context(|| format!("demo staff {login}"))
+    };
+    let failed = |what: &'static str| move |e: AppealError| anyhow::anyhow!("demo {what}: {e}");
+    let mut filed = 0;
+    for (i, (slug, body, kind, content, stage)) in PORTAL_APPEALS.iter().enumerate() {
+        let Some(signer) = app.pki.demo_signers.iter().find(|s| s.slug == *slug) else {
+            continue;
+        };
+        let now = app.clock.now();
+        let challenge = app.sign_in_challenge().await.map_err(failed("challenge"))?;
+        let cms = signer.key.sign_cms(challenge.as_bytes(), true, now)?;
+        let (applicant_id, _) = app
+            .sign_in(&challenge, &cms, Lang::Ru)
+            .await
+            .map_err(failed("sign-in"))?;
+        let applicant = app.store.applicant(applicant_id).await?;
+        let body_id = app.store.body_by_code(body).await?.id;
+        let mut form = serde_json::Map::new();
+        for (k, v) in [
+            ("recipient", body_id.to_string()),
+            ("kind", (*kind).to_owned()),
+            ("content", (*content).to_owned()),
+            (
+                "postal_address",
+                "Астана, ул. Бейбітшілік 10, кв. 5".to_owned(),
+            ),
+        ] {
+            form.insert(k.into(), serde_json::Value::String(v));
+        }
+        let doc = otinish_web::App::appeal_document(&applicant, form, &[]);
+        let signature = signer.key.sign_cms(doc.as_bytes(), true, now)?;
+        let (id, _) = app
+            .submit_appeal(
+                applicant_id,
+                &signature,
+                vec![],
+                &format!("demo-portal-{i}"),
+            )
+            .await
+            .map_err(failed("appeal"))?;
+        filed += 1;
+        let (registrar, fallback) = match *body {
+            "AST" => ("registrar.ast", "executor.ast"),
+            _ => ("registrar.mj", "executor.mj"),
+        };
+        if *stage >= 1 {
+            app.send_for_execution(&staff(registrar).await?, id, None)
+                .await
+                .map_err(failed("execution"))?;
+        }
+        if *stage >= 2 {
+            let executor = app.store.card(id).await?.executor_id;
+            let executor = match executor {
+                Some(e) => app.store.staff(e).await?,
+                None => staff(fallback).await?,
+            };
+            app.decide(
+                &executor,
+                id,
+                "explained",
+                "Разъясняем: заявление принимается в ЦОН или на портале; документ выдаётся в течение пяти рабочих дней. Подробности — на сайте министерства.",
+            )
+            .await
+            .map_err(failed("decision"))?;
+        }
+        if *stage >= 3 {
+            for login in ["head.mj", registrar] {
+                app.sign_answer(&staff(login).await?, id, None)
+                    .await
+                    .map_err(failed("signature"))?;
+            }
+        }
+    }
+    Ok(filed)
+}

@@ -891,6 +891,11 @@ async fn serve(
         started_at: Utc::now(),
         announcements: Default::default(),
     });
+    if loaded && demo_cards > 0 {
+        // Portal appeals at each stage, filed and moved on through the service itself.
+        let filed = demo::portal_appeals(&app).await?;
+        tracing::info!(filed, "demo portal appeals filed");
+    }
     // Background work: expired sessions and eGov mobile signings are removed every hour.
     let sweeper = store.clone();
     tokio::spawn(async move {

@@ -4591,6 +4591,34 @@ mod crash {
             .count();
         assert!(executors > 3, "several executors to choose from: {list}");
         assert!(!list.contains("Орындаушы MJ"), "invented names, not codes");
+        // Portal appeals filed and moved on through the service itself: one waits for the
+        // signatures, one is answered and visible to its author.
+        let (_, portal) = get(port, "/staff/inbox?channel=portal", &staff)
+            .await
+            .unwrap();
+        assert!(portal.contains("href=\"/staff/cards/"), "{portal}");
+        let head = staff_session(port, "head.mj").await;
+        let (_, queue) = get(port, "/staff/to-sign", &head).await.unwrap();
+        assert!(
+            queue.contains("MJ-"),
+            "the head has an answer to sign: {queue}"
+        );
+        let (_, answered) = get(port, "/staff/inbox?state=answered&channel=portal", &staff)
+            .await
+            .unwrap();
+        assert!(answered.contains("href=\"/staff/cards/"), "{answered}");
+        let db = format!("sqlite://{}", dir.path().join("otinish.db").display());
+        let n = counts(
+            &db,
+            &[
+                "SELECT COUNT(*) FROM card WHERE channel = 'portal' AND state = 'answered'",
+                "SELECT COUNT(*) FROM card WHERE channel = 'portal' AND state = 'decided'",
+                "SELECT COUNT(*) FROM card WHERE channel = 'portal' AND state = 'in_execution'",
+                "SELECT COUNT(*) FROM signed_document WHERE kind = 'answer' AND out_seq IS NOT NULL",
+            ],
+        )
+        .await;
+        assert!(n.iter().all(|c| *c >= 1), "{n:?}");
     }
 
     /// Clients that hang up with appeals in flight (a phone losing signal, a load generator
