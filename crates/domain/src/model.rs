@@ -478,6 +478,17 @@ pub struct Card {
     pub collective: bool,
 }
 
+impl Card {
+    /// The number people know the case by: its registration number, or the number it was
+    /// received under until it is registered.
+    pub fn reference(&self) -> String {
+        self.reg_number
+            .as_ref()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| self.id.to_string())
+    }
+}
+
 /// A card as it arrives, before the store gives it an id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewCard {

@@ -274,8 +274,14 @@ struct CabinetPage {
     notices: Vec<NoticeRow>,
 }
 
-fn mb(bytes: i64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+/// A size in megabytes, with the unit and decimal comma of the reader's language.
+fn mb(tr: Tr, bytes: i64) -> String {
+    let n = format!("{:.1}", bytes as f64 / 1_048_576.0);
+    let n = match tr.lang {
+        otinish_domain::Lang::En => n,
+        _ => n.replace('.', ","),
+    };
+    tr.with("size-mb", &[("n", n)])
 }
 
 pub fn state_text(tr: Tr, s: CardState) -> String {
@@ -357,10 +363,13 @@ pub async fn cabinet(
         storage: tr.with(
             "cabinet-storage",
             &[
-                ("used", mb(used)),
+                ("used", mb(tr, used)),
                 (
                     "quota",
-                    mb(i64::try_from(app.limits.storage_quota_bytes).unwrap_or(i64::MAX)),
+                    mb(
+                        tr,
+                        i64::try_from(app.limits.storage_quota_bytes).unwrap_or(i64::MAX),
+                    ),
                 ),
             ],
         ),

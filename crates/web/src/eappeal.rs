@@ -887,7 +887,7 @@ impl App {
             Some((
                 NoticeKind::Refused,
                 vec![
-                    ("appeal", card_id.to_string()),
+                    ("appeal", card.reference()),
                     ("reason", reason.trim().to_owned()),
                 ],
             )),
@@ -939,7 +939,7 @@ impl App {
             Some((
                 NoticeKind::OutOfScope,
                 vec![
-                    ("appeal", card_id.to_string()),
+                    ("appeal", card.reference()),
                     ("ground", ground.as_str().to_owned()),
                     ("explanation", explanation.clone()),
                 ],
@@ -985,7 +985,7 @@ impl App {
             },
             Some((
                 NoticeKind::SentForExecution,
-                vec![("appeal", card_id.to_string()), ("executor", name)],
+                vec![("appeal", card.reference()), ("executor", name)],
             )),
             "{}".into(),
         )
@@ -1030,7 +1030,7 @@ impl App {
             Some((
                 NoticeKind::Redirected,
                 vec![
-                    ("appeal", card_id.to_string()),
+                    ("appeal", card.reference()),
                     ("body", target.name.get(a.lang).to_owned()),
                 ],
             )),
@@ -1405,7 +1405,7 @@ impl App {
         let decision = card.decision.clone().unwrap_or_default();
         let tr = Tr::new(a.lang);
         let args = vec![
-            ("appeal", card.id.to_string()),
+            ("appeal", card.reference()),
             (
                 "date",
                 now.with_timezone(&self.calendar.read().await.zone().offset)

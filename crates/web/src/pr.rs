@@ -412,7 +412,7 @@ impl App {
                 lang,
                 NoticeKind::Registered,
                 &[
-                    ("appeal", s.card.id.to_string()),
+                    ("appeal", s.card.reference()),
                     ("number", n.to_string()),
                     ("executor", body.name.get(lang).to_owned()),
                 ],
@@ -530,7 +530,7 @@ impl App {
             lang,
             NoticeKind::PrRefused,
             &[
-                ("appeal", s.card.id.to_string()),
+                ("appeal", s.card.reference()),
                 ("reason", reason.to_owned()),
             ],
         );
@@ -657,7 +657,7 @@ impl App {
                 lang,
                 NoticeKind::PrDateTime,
                 &[
-                    ("appeal", s.card.id.to_string()),
+                    ("appeal", s.card.reference()),
                     ("when", place_when(&slot.slot)),
                     ("official", slot.slot.official_name.clone()),
                     ("position", slot.slot.position.clone()),
@@ -737,7 +737,7 @@ impl App {
                     &s,
                     lang,
                     NoticeKind::PrSurvey,
-                    &[("appeal", s.card.id.to_string()), ("link", link)],
+                    &[("appeal", s.card.reference()), ("link", link)],
                 );
                 (Some(token), n, o.as_str())
             }

@@ -403,7 +403,7 @@ impl App {
                 &b,
                 kind,
                 &[
-                    ("appeal", b.card.id.to_string()),
+                    ("appeal", b.card.reference()),
                     ("when", when(&b)),
                     ("branch", applicant_branch),
                     ("body", body.name.get(a.lang).to_owned()),
@@ -521,7 +521,7 @@ impl App {
                 &b,
                 NoticeKind::VksChanged,
                 &[
-                    ("appeal", b.card.id.to_string()),
+                    ("appeal", b.card.reference()),
                     ("old", when(&b)),
                     ("when", new_when.clone()),
                 ],
@@ -744,7 +744,7 @@ impl App {
             .reception_notices(
                 &b,
                 NoticeKind::SentForExecution,
-                &[("appeal", b.card.id.to_string()), ("executor", lead_name)],
+                &[("appeal", b.card.reference()), ("executor", lead_name)],
                 false,
             )
             .await?;

@@ -8123,6 +8123,20 @@ fn leaks(text: &str, lang: &str, keys: &std::collections::HashSet<String>) -> Ve
         {
             out.push(format!("English `{w}`"));
         }
+        // A Latin abbreviation where the reader's language has its own (MB, not МБ). A
+        // body's code (MJ) is data: the prefix of its registration numbers.
+        const ABBR_OK: &[&str] = &[
+            "MJ", "PDF", "QR", "ID", "URL", "SMS", "XLSX", "CSV", "JSON", "DOCX", "TXT", "PNG",
+            "JPEG", "WebM", "RSA", "ECDSA", "GOST", "CMS", "OCSP", "CRL", "UTC", "API",
+        ];
+        if lang != "en"
+            && code
+            && w.len() >= 2
+            && w.chars().all(|c| c.is_ascii_uppercase())
+            && !ABBR_OK.contains(&w)
+        {
+            out.push(format!("Latin abbreviation `{w}`"));
+        }
     }
     out
 }

@@ -93,12 +93,12 @@ topic-transport = Transport
 topic-land = Land
 
 # E-appeals
-notice-receipt-subject = Appeal No. { $appeal } delivered
-notice-receipt-body = Your appeal No. { $appeal } has been delivered to “{ $body }”. The signed delivery receipt is in your personal cabinet; verification code { $code }.
+notice-receipt-subject = Appeal delivered to “{ $body }”
+notice-receipt-body = Your appeal has been delivered to “{ $body }”. The signed delivery receipt is in your personal cabinet; verification code { $code }.
 notice-refused-subject = Appeal No. { $appeal } not accepted for registration
 notice-refused-body = Appeal No. { $appeal } was not registered: { $reason }.
-notice-registered-subject = Appeal No. { $appeal } registered
-notice-registered-body = Appeal No. { $appeal } is registered as { $number }. Executor: { $executor }.
+notice-registered-subject = Appeal registered: No. { $number }
+notice-registered-body = Your appeal is registered as { $number }. Executor: { $executor }.
 notice-sent-for-execution-subject = Appeal No. { $appeal } sent for execution
 notice-sent-for-execution-body = Appeal No. { $appeal } has been sent for execution. Executor: { $executor }.
 notice-result-subject = Answer to appeal No. { $appeal }
@@ -1118,3 +1118,4 @@ vks-my-appointed = Reception appointed on { $date } at { $time }: { $branch }, {
 vks-book-day = Day of the reception
 vks-book-time = Time of the reception
 pr-register-from = The sign-up came outside working hours and counts as received at { $when }: it can be registered from then.
+size-mb = { $n } MB

@@ -93,12 +93,12 @@ topic-transport = Көлік
 topic-land = Жер қатынастары
 
 # E-appeals
-notice-receipt-subject = № { $appeal } өтініш жеткізілді
-notice-receipt-body = Сіздің № { $appeal } өтінішіңіз «{ $body }» органына жеткізілді. Қол қойылған жеткізу түбіртегі жеке кабинетте; тексеру коды { $code }.
+notice-receipt-subject = Өтініш «{ $body }» органына жеткізілді
+notice-receipt-body = Сіздің өтінішіңіз «{ $body }» органына жеткізілді. Қол қойылған жеткізу түбіртегі жеке кабинетте; тексеру коды { $code }.
 notice-refused-subject = № { $appeal } өтініш тіркеуге қабылданбады
 notice-refused-body = № { $appeal } өтініш тіркелмеді: { $reason }.
-notice-registered-subject = № { $appeal } өтініш тіркелді
-notice-registered-body = № { $appeal } өтініш { $number } нөмірімен тіркелді. Орындаушы: { $executor }.
+notice-registered-subject = Өтініш тіркелді: № { $number }
+notice-registered-body = Сіздің өтінішіңіз { $number } нөмірімен тіркелді. Орындаушы: { $executor }.
 notice-sent-for-execution-subject = № { $appeal } өтініш орындауға жіберілді
 notice-sent-for-execution-body = № { $appeal } өтініш орындауға жіберілді. Орындаушы: { $executor }.
 notice-result-subject = № { $appeal } өтінішке жауап
@@ -1118,3 +1118,4 @@ vks-my-appointed = Қабылдау { $date } күні сағат { $time } та
 vks-book-day = Қабылдау күні
 vks-book-time = Қабылдау уақыты
 pr-register-from = Жазылу жұмыс уақытынан тыс қабылданды және { $when } түсті деп есептеледі: оны осы уақыттан бастап тіркеуге болады.
+size-mb = { $n } МБ

@@ -93,12 +93,12 @@ topic-transport = Транспорт
 topic-land = Земельные отношения
 
 # E-appeals
-notice-receipt-subject = Обращение № { $appeal } доставлено
-notice-receipt-body = Ваше обращение № { $appeal } доставлено в «{ $body }». Квитанция о доставке подписана и доступна в личном кабинете; код проверки { $code }.
+notice-receipt-subject = Обращение доставлено в «{ $body }»
+notice-receipt-body = Ваше обращение доставлено в «{ $body }». Квитанция о доставке подписана и доступна в личном кабинете; код проверки { $code }.
 notice-refused-subject = Обращение № { $appeal } не принято к регистрации
 notice-refused-body = Обращение № { $appeal } не зарегистрировано: { $reason }.
-notice-registered-subject = Обращение № { $appeal } зарегистрировано
-notice-registered-body = Обращение № { $appeal } зарегистрировано под номером { $number }. Исполнитель: { $executor }.
+notice-registered-subject = Обращение зарегистрировано: № { $number }
+notice-registered-body = Ваше обращение зарегистрировано под номером { $number }. Исполнитель: { $executor }.
 notice-sent-for-execution-subject = Обращение № { $appeal } направлено на исполнение
 notice-sent-for-execution-body = Обращение № { $appeal } направлено на исполнение. Исполнитель: { $executor }.
 notice-result-subject = Ответ на обращение № { $appeal }
@@ -1118,3 +1118,4 @@ vks-my-appointed = Приём назначен на { $date } в { $time }: { $b
 vks-book-day = День приёма
 vks-book-time = Время приёма
 pr-register-from = Запись принята вне рабочего времени и считается поступившей { $when }: зарегистрировать её можно с этого момента.
+size-mb = { $n } МБ
