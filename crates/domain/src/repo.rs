@@ -1388,6 +1388,8 @@ pub struct Signup {
     pub surveyed_at: Option<DateTime<Utc>>,
     pub phone_result: Option<String>,
     pub phone_at: Option<DateTime<Utc>>,
+    /// The form the applicant signed, when they signed it themselves (the portal).
+    pub signed_form: Option<String>,
 }
 
 impl Signup {

@@ -2607,6 +2607,7 @@ mod browser {
         for path in [
             "/cabinet".to_owned(),
             "/cabinet/appeals/new".to_owned(),
+            "/cabinet/personal-reception".to_owned(),
             format!("/cabinet/appeals/{first}"),
         ] {
             page_checks(&c, &base, &path).await;

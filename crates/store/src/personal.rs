@@ -6,7 +6,7 @@ macro_rules! impl_personal {
     ($store:ty) => {
         use otinish_domain::personal as pr;
 
-        const PR_SELECT: &str = "SELECT c.*, b.code AS body_code, s.source AS pr_source, s.external_id AS pr_external_id, \
+        const PR_SELECT: &str = "SELECT c.*, b.code AS body_code, s.source AS pr_source, s.external_id AS pr_external_id, s.signed_form AS pr_signed_form, \
             s.full_name AS pr_full_name, s.iin AS pr_iin, s.phone AS pr_phone, s.email AS pr_email, \
             s.citizenship AS pr_citizenship, s.question AS pr_question, s.arrived_at AS pr_arrived_at, \
             s.queued AS pr_queued, s.scan_key AS pr_scan_key, s.taken_by AS pr_taken_by, s.state AS pr_state, \
@@ -66,6 +66,7 @@ macro_rules! impl_personal {
                 surveyed_at: t("pr_surveyed_at")?,
                 phone_result: r.try_get("pr_phone_result")?,
                 phone_at: t("pr_phone_at")?,
+                signed_form: r.try_get("pr_signed_form")?,
             })
         }
 

@@ -182,6 +182,7 @@ impl App {
         lang: Lang,
         external_id: Option<String>,
         scan: Option<&[u8]>,
+        signed: Option<(String, Vec<u8>)>,
     ) -> Result<Taken, PrError> {
         let body = match self.store.body_by_code(body_code.trim()).await {
             Ok(b) => b,
@@ -313,8 +314,8 @@ impl App {
                     queued: taken.queued,
                     scan_key,
                     taken_by: user.map(|u| u.id),
-                    signed_form: None,
-                    signature: None,
+                    signed_form: signed.as_ref().map(|(doc, _)| doc.clone()),
+                    signature: signed.map(|(_, cms)| cms),
                     deadlines,
                     notices,
                 },
@@ -331,6 +332,63 @@ impl App {
             accepted_at: taken.accepted_at,
             queued: taken.queued,
         })
+    }
+
+    /// PR-02 (seed 004: the portal is one of the channels): a signed-in applicant's own
+    /// sign-up, signed with their key. The signature must verify and be the applicant's; the
+    /// signed form names the body, the contacts and the question; name and IIN come from the
+    /// applicant. The signed document and its signature are kept with the sign-up.
+    pub async fn pr_sign_up(
+        &self,
+        applicant_id: i64,
+        signature: &[u8],
+        lang: Lang,
+    ) -> Result<Taken, PrError> {
+        let now = self.clock.now();
+        let applicant = self.store.applicant(applicant_id).await?;
+        let (v, _) = self
+            .check_signature(signature, None, now)
+            .await
+            .map_err(|_| PrError::NotAllowed("pr-signature-invalid"))?;
+        v.require_document_signer()
+            .map_err(|_| PrError::NotAllowed("pr-signature-invalid"))?;
+        if v.signer.iin.as_ref().map(|i| i.to_string()).as_deref() != Some(applicant.tax_id()) {
+            return Err(PrError::NotAllowed("err-not-your-signature"));
+        }
+        let doc: serde_json::Value = serde_json::from_slice(&v.content)
+            .map_err(|_| PrError::NotAllowed("pr-not-a-signup"))?;
+        if doc.get("otinish").and_then(|m| m.as_str()) != Some("pr-signup/1") {
+            return Err(PrError::NotAllowed("pr-not-a-signup"));
+        }
+        let field = |name: &str| {
+            doc.get("form")
+                .and_then(|f| f.get(name))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let form = SignupForm {
+            full_name: applicant.display_name(),
+            iin: applicant.tax_id().to_owned(),
+            phone: field("phone"),
+            email: field("email"),
+            citizenship: field("citizenship"),
+            question: field("question"),
+            confirmed: false,
+            has_scan: false,
+        };
+        let text = String::from_utf8_lossy(&v.content).into_owned();
+        self.pr_take(
+            None,
+            SignupSource::Portal,
+            &field("body"),
+            &form,
+            lang,
+            None,
+            None,
+            Some((text, signature.to_vec())),
+        )
+        .await
     }
 
     /// The sign-up `id` if `user` may open it (PR-06 restricts secrecy-regime cases); each

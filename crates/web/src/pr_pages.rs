@@ -254,6 +254,7 @@ pub async fn take(State(app): State<AppState>, ctx: Ctx, mut mp: Multipart) -> R
             lang,
             None,
             scan.as_deref(),
+            None,
         )
         .await
     {
@@ -806,6 +807,9 @@ async fn signup_view(
         ),
         (tr.get("pr-f-question"), s.question.clone()),
     ];
+    if s.signed_form.is_some() {
+        facts.push((tr.get("pr-f-signed"), tr.get("pr-signed-by-applicant")));
+    }
     if let Some(at) = s.card.registered_at {
         facts.push((tr.get("pr-f-registered"), local(app, at)));
     }
@@ -1883,6 +1887,7 @@ pub async fn import(
                 lang,
                 Some(it.external_id.trim().to_owned()),
                 None,
+                None,
             )
             .await;
         results.push(match r {
@@ -1902,4 +1907,173 @@ pub async fn import(
 /// Whether a sign-up is visible to `user` (used by the card page's links).
 pub fn visible(user: &StaffUser, s: &Signup) -> bool {
     may_see(user, visibility(s))
+}
+
+// ---------------------------------------------------------------- the applicant's own sign-up
+
+#[derive(Template)]
+#[template(path = "pr_portal.html")]
+struct PortalPage {
+    t: Tr,
+    layout: Layout,
+    iin: String,
+    full_name: String,
+    /// (code, name) of the bodies.
+    bodies: Vec<(String, String)>,
+    /// What was typed: body, phone, email, citizenship, question.
+    typed: (String, String, String, String, String),
+    message: Option<String>,
+    is_error: bool,
+    demo: bool,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PortalQuery {
+    done: Option<i64>,
+}
+
+async fn portal_page(
+    app: &App,
+    ctx: &Ctx,
+    me: &crate::cabinet::ApplicantCtx,
+    typed: (String, String, String, String, String),
+    message: Option<(String, bool)>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let bodies = app
+        .store
+        .bodies(otinish_domain::repo::PageRequest::new(Some(500), None))
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    let page = PortalPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        iin: me.applicant.tax_id().to_owned(),
+        full_name: me.applicant.display_name(),
+        bodies,
+        typed,
+        is_error: message.as_ref().is_some_and(|(_, e)| *e),
+        message: message.map(|(m, _)| m),
+        demo: app.config.demo,
+    };
+    (status, render(page)).into_response()
+}
+
+/// PR-02 on the portal: the applicant's sign-up form, signed with their own key.
+pub async fn portal_form(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: crate::cabinet::ApplicantCtx,
+    Query(q): Query<PortalQuery>,
+) -> Response {
+    // Just signed up: said with the sign-up's own facts, and only to its applicant.
+    let mut message = None;
+    if let Some(id) = q.done {
+        if let Ok(s) = app.store.pr_signup(id).await {
+            if s.card.applicant_id == Some(me.id) {
+                message = Some((
+                    ctx.tr.with(
+                        "pr-portal-done",
+                        &[
+                            ("number", id.to_string()),
+                            ("at", local(&app, s.card.received_at)),
+                        ],
+                    ),
+                    false,
+                ));
+            }
+        }
+    }
+    let email = match &me.applicant {
+        otinish_domain::model::Applicant::Individual { email, .. } => {
+            email.as_ref().map(|e| e.to_string()).unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    let typed = (
+        String::new(),
+        String::new(),
+        email,
+        "kz".into(),
+        String::new(),
+    );
+    portal_page(&app, &ctx, &me, typed, message, StatusCode::OK).await
+}
+
+/// Takes the signed sign-up (or, in demo mode, signs it with the applicant's demo key).
+pub async fn portal_submit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    me: crate::cabinet::ApplicantCtx,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    if let Some(r) = check_csrf(&ctx, &get("csrf")) {
+        return r;
+    }
+    let tr = ctx.tr;
+    let typed = (
+        get("body"),
+        get("phone"),
+        get("email"),
+        get("citizenship"),
+        get("question"),
+    );
+    let signature: Vec<u8> = if get("demo_sign") == "1" {
+        if !app.config.demo {
+            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+        }
+        let Some(signer) = app
+            .pki
+            .demo_signers
+            .iter()
+            .find(|s| s.tax_id == me.applicant.tax_id())
+        else {
+            let m = Some((tr.get("appeal-unsigned"), true));
+            return portal_page(&app, &ctx, &me, typed, m, StatusCode::UNPROCESSABLE_ENTITY).await;
+        };
+        let form: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .filter(|(k, _)| !["csrf", "demo_sign", "signature"].contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        let doc = serde_json::json!({"otinish": "pr-signup/1", "form": form}).to_string();
+        match signer.key.sign_cms(doc.as_bytes(), true, app.clock.now()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "demo signing failed");
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+            }
+        }
+    } else if get("signature").trim().is_empty() {
+        let m = Some((tr.get("appeal-unsigned"), true));
+        return portal_page(&app, &ctx, &me, typed, m, StatusCode::UNPROCESSABLE_ENTITY).await;
+    } else {
+        get("signature").into_bytes()
+    };
+    match app.pr_sign_up(me.id, &signature, tr.lang).await {
+        Ok(t) => {
+            Redirect::to(&format!("/cabinet/personal-reception?done={}", t.card_id)).into_response()
+        }
+        Err(PrError::Store(e)) => {
+            tracing::error!(error = %e, "portal sign-up failed");
+            page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        }
+        Err(PrError::Forbidden) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
+        Err(e) => {
+            let m = Some((e.text(tr), true));
+            portal_page(&app, &ctx, &me, typed, m, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }

@@ -345,6 +345,11 @@ pub fn table(bench: bool) -> Table {
         get(vks::my_receptions).post(vks::book),
     )
     .add(
+        "/cabinet/personal-reception",
+        &[("GET", Applicant), ("POST", Applicant)],
+        get(pr_pages::portal_form).post(pr_pages::portal_submit),
+    )
+    .add(
         "/cabinet/receptions/new",
         &[("GET", Applicant)],
         get(vks::booking_form),

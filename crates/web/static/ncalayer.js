@@ -171,6 +171,9 @@
     if (kind === "hearing") {
       return JSON.stringify({ otinish: "hearing-position/1", appeal: Number(form.dataset.appeal), hearing: Number(form.dataset.hearing), position: form.elements.position.value.trim() });
     }
+    if (kind === "pr") {
+      return JSON.stringify({ otinish: "pr-signup/1", form: fieldsOf(form, ["csrf", "signature", "demo_sign"]) });
+    }
     if (kind === "vks") {
       return JSON.stringify({ otinish: "vks-request/1", form: fieldsOf(form, ["csrf", "signature", "demo_sign", "body"]) });
     }

@@ -8276,3 +8276,120 @@ async fn every_reachable_page_speaks_the_readers_language() {
         found.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// PR-02 on the portal: a signed-in applicant signs up for a personal reception with their own
+/// key; a missing question comes back on the form with what was typed; a signature that is
+/// not theirs, or not a signature, is refused; the sign-up reaches the body's list marked as
+/// signed by the applicant; the confirmation is shown only to its applicant.
+#[tokio::test]
+async fn pr_02_portal_sign_up_signed_by_the_applicant() {
+    use base64::Engine;
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let form = t.get("/cabinet/personal-reception", &jar).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.contains("Запись на личный приём к руководителю")
+            && form.text.contains("791028302728"),
+        "{}",
+        form.text
+    );
+    // Nothing asked: back on the form, with the choice and the phone kept.
+    let r = t
+        .post_form(
+            "/cabinet/personal-reception",
+            &jar,
+            &format!(
+                "csrf={csrf}&body=MJ&phone=%2B77011234567&citizenship=kz&question=&demo_sign=1"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("role=\"alert\"")
+            && r.text.contains("Суть вопроса")
+            && r.text.contains("<option value=\"MJ\" selected>")
+            && r.text.contains("value=\"+77011234567\""),
+        "{}",
+        r.text
+    );
+    // Signed by someone else (the organisation's key): refused.
+    let doc =
+        serde_json::json!({"otinish": "pr-signup/1", "form": {"body": "MJ", "question": "Вопрос"}})
+            .to_string();
+    let org = t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "org")
+        .unwrap();
+    let cms = org
+        .key
+        .sign_cms(doc.as_bytes(), true, t.app.clock.now())
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&cms);
+    for (signature, words) in [
+        (b64.as_str(), "подпись принадлежит не тому"),
+        ("bm90IGEgc2lnbmF0dXJl", "Подпись не прошла проверку"),
+    ] {
+        let r = t
+            .post_form(
+                "/cabinet/personal-reception",
+                &jar,
+                &format!(
+                    "csrf={csrf}&body=MJ&question=%D0%92%D0%BE%D0%BF%D1%80%D0%BE%D1%81&signature={}",
+                    signature.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{words}");
+        assert!(
+            r.text.to_lowercase().contains(&words.to_lowercase()),
+            "{words}: {}",
+            r.text
+        );
+    }
+    // Signed with the applicant's own key: taken, and said so.
+    let r = t
+        .post_form(
+            "/cabinet/personal-reception",
+            &jar,
+            &format!(
+                "csrf={csrf}&body=MJ&phone=%2B77011234567&citizenship=kz&question=%D0%9E+%D0%B7%D0%B5%D0%BC%D0%B5%D0%BB%D1%8C%D0%BD%D0%BE%D0%BC+%D1%83%D1%87%D0%B0%D1%81%D1%82%D0%BA%D0%B5&demo_sign=1"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+    let id: i64 = to.rsplit('=').next().unwrap().parse().unwrap();
+    let done = t.get(&to, &jar).await;
+    assert!(
+        done.text.contains(&format!("Запись № {id} принята")),
+        "{}",
+        done.text
+    );
+    let s = t.app.store.pr_signup(id).await.unwrap();
+    assert_eq!(s.source, otinish_domain::personal::SignupSource::Portal);
+    assert_eq!(
+        (s.iin.as_str(), s.question.as_str()),
+        ("791028302728", "О земельном участке")
+    );
+    assert!(s
+        .signed_form
+        .as_deref()
+        .is_some_and(|f| f.contains("pr-signup/1") && f.contains("О земельном участке")));
+    // The body's registrar sees it, signed by the applicant.
+    let (reg, _) = t.staff("portal.reg", vec![Role::Registrar], "MJ").await;
+    let page = t.get(&format!("/staff/pr/{id}"), &reg).await;
+    assert!(
+        page.text
+            .contains("подписано заявителем его ключом ЭЦП на портале"),
+        "{}",
+        page.text
+    );
+    // Another applicant is not told about it.
+    let (other, _) = t.applicant("org").await;
+    let theirs = t.get(&to, &other).await;
+    assert!(!theirs.text.contains("принята"), "{}", theirs.text);
+}
