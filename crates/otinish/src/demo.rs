@@ -882,5 +882,60 @@ pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
             }
         }
     }
+    // A reception by videoconference: booked by a citizen with her key on the first free time
+    // of the ministry's published schedule, registered by the secretary, appointed by the head.
+    if let Some(signer) = app.pki.demo_signers.iter().find(|s| s.slug == "ivanova") {
+        let body = app.store.body_by_code("MJ").await?;
+        let mut slots = app.open_slots(body.id).await?;
+        slots.sort_by_key(|s| s.starts);
+        let branch = app
+            .store
+            .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+            .await?
+            .items
+            .into_iter()
+            .find(|b| b.vks_equipment);
+        if let (Some(slot), Some(branch)) = (slots.first(), branch) {
+            let now = app.clock.now();
+            let challenge = app.sign_in_challenge().await.map_err(failed("challenge"))?;
+            let cms = signer.key.sign_cms(challenge.as_bytes(), true, now)?;
+            let (applicant_id, _) = app
+                .sign_in(&challenge, &cms, Lang::Ru)
+                .await
+                .map_err(failed("sign-in"))?;
+            let mut form = serde_json::Map::new();
+            for (k, v) in [
+                ("slot", slot.id.to_string()),
+                ("branch", branch.id.to_string()),
+                ("address", "Алматы, пр. Абая 52, кв. 14".to_owned()),
+                ("email", "ivanova@demo.example.kz".to_owned()),
+                ("phones", "+77017654321".to_owned()),
+                ("workplace", "ТОО «Дала»".to_owned()),
+                ("position", "бухгалтер".to_owned()),
+                ("lang", "ru".to_owned()),
+                (
+                    "question",
+                    "Прошу разъяснить порядок регистрации прав на квартиру, полученную по наследству."
+                        .to_owned(),
+                ),
+            ] {
+                form.insert(k.into(), serde_json::Value::String(v));
+            }
+            let doc = otinish_web::vks::request_document(&form);
+            let signature = signer.key.sign_cms(doc.as_bytes(), true, now)?;
+            let card_id = app
+                .book_reception(applicant_id, &signature)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo VKS booking: {e:?}"))?;
+            let booking = app.store.booking_of_card(card_id).await?;
+            app.vks_register(&staff("secretary.mj").await?, booking.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo VKS registration: {e:?}"))?;
+            app.vks_decide(&staff("head.mj").await?, booking.id, true, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo VKS appointment: {e:?}"))?;
+            filed += 1;
+        }
+    }
     Ok(filed)
 }

@@ -4616,6 +4616,7 @@ mod crash {
                 "SELECT COUNT(*) FROM card WHERE channel = 'portal' AND state = 'decided'",
                 "SELECT COUNT(*) FROM card WHERE channel = 'portal' AND state = 'in_execution'",
                 "SELECT COUNT(*) FROM signed_document WHERE kind = 'answer' AND out_seq IS NOT NULL",
+                "SELECT COUNT(*) FROM card WHERE channel = 'vks' AND state = 'registered'",
             ],
         )
         .await;
