@@ -12,3 +12,11 @@
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 })();
+// A list's filter folds on narrow screens unless it is in use, so the list comes first.
+(function () {
+  "use strict";
+  var box = document.querySelector(".list-filter-box");
+  if (box && box.dataset.narrowed !== "true" && window.matchMedia("(max-width: 700px)").matches) {
+    box.open = false;
+  }
+})();
