@@ -1245,8 +1245,23 @@ async fn all_bodies(app: &App) -> Vec<otinish_domain::model::Body> {
         .unwrap_or_default()
 }
 
+/// The officials of the bodies that `slots` belong to, for their positions in each language.
+async fn officials_of(app: &App, slots: &[PrSlot]) -> Vec<otinish_domain::model::Official> {
+    let mut bodies: Vec<i64> = slots.iter().map(|s| s.slot.body_id).collect();
+    bodies.sort_unstable();
+    bodies.dedup();
+    let mut out = Vec::new();
+    for b in bodies {
+        out.extend(app.store.officials(b).await.unwrap_or_default());
+    }
+    out
+}
+
+/// The rows of a schedule in `tr`'s language: the body's name and the official's position in
+/// that language where the official is known (the row keeps the Russian as typed).
 fn schedule_rows(
     bodies: &[otinish_domain::model::Body],
+    officials: &[otinish_domain::model::Official],
     tr: Tr,
     slots: &[PrSlot],
 ) -> Vec<ScheduleRow> {
@@ -1262,7 +1277,12 @@ fn schedule_rows(
                 s.id,
                 body,
                 s.slot.official_name.clone(),
-                s.slot.position.clone(),
+                officials
+                    .iter()
+                    .find(|o| Some(o.id) == s.slot.official_id)
+                    .map(|o| o.position.get(tr.lang).to_owned())
+                    .filter(|p| !p.is_empty())
+                    .unwrap_or_else(|| s.slot.position.clone()),
                 place_when(&s.slot),
                 s.slot.minutes,
                 s.slot.location.clone(),
@@ -1299,7 +1319,8 @@ pub async fn schedule(
     }
     let slots = app.store.pr_slots(id).await.unwrap_or_default();
     let bodies = all_bodies(&app).await;
-    let rows = schedule_rows(&bodies, tr, &slots);
+    let officials = officials_of(&app, &slots).await;
+    let rows = schedule_rows(&bodies, &officials, tr, &slots);
     let mut officials = Vec::new();
     for b in bodies
         .iter()
@@ -1455,8 +1476,9 @@ async fn published_rows(app: &App) -> Vec<(PublishedRef, Vec<ScheduleRow>, Vec<S
                 .map(|x| x.code.clone())
                 .unwrap_or_default(),
         };
-        let kk = schedule_rows(&bodies, Tr::new(Lang::Kk), &slots);
-        let ru = schedule_rows(&bodies, Tr::new(Lang::Ru), &slots);
+        let officials = officials_of(app, &slots).await;
+        let kk = schedule_rows(&bodies, &officials, Tr::new(Lang::Kk), &slots);
+        let ru = schedule_rows(&bodies, &officials, Tr::new(Lang::Ru), &slots);
         out.push(((s.id, s.month.format("%m.%Y").to_string(), owner), kk, ru));
     }
     out
@@ -1492,12 +1514,13 @@ pub async fn poster(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
     }
     let slots = app.store.pr_slots(id).await.unwrap_or_default();
     let bodies = all_bodies(&app).await;
+    let officials = officials_of(&app, &slots).await;
     let page = PosterPage {
         kk: Tr::new(Lang::Kk),
         ru: Tr::new(Lang::Ru),
         month: s.month.format("%m.%Y").to_string(),
-        rows_kk: schedule_rows(&bodies, Tr::new(Lang::Kk), &slots),
-        rows_ru: schedule_rows(&bodies, Tr::new(Lang::Ru), &slots),
+        rows_kk: schedule_rows(&bodies, &officials, Tr::new(Lang::Kk), &slots),
+        rows_ru: schedule_rows(&bodies, &officials, Tr::new(Lang::Ru), &slots),
     };
     render(page).into_response()
 }

@@ -5379,7 +5379,7 @@ async fn pr_01_to_pr_15_personal_reception() {
         .add_official(&NewOfficial {
             body_id: mj,
             full_name: "Асқаров Ерлан".into(),
-            position: Names::new("Министр", "Министр", "Minister"),
+            position: Names::new("Әділет министрі", "Министр юстиции", "Minister of Justice"),
             rank: OfficialRank::FirstHead,
             seniority: 0,
         })
@@ -5519,6 +5519,17 @@ async fn pr_01_to_pr_15_personal_reception() {
         poster.text.contains("Азаматтарды жеке қабылдау кестесі")
             && poster.text.contains("График личного приёма граждан")
     );
+    // Each version names the position in its own language.
+    let kk = between(
+        &poster.text,
+        "Азаматтарды жеке қабылдау кестесі",
+        "График личного приёма граждан",
+    );
+    assert!(
+        kk.contains("Әділет министрі") && !kk.contains("Министр юстиции"),
+        "{kk}"
+    );
+    assert!(poster.text.contains("Министр юстиции"));
 
     // PR-02, PR-08, PR-11: the call center at 18:45 on Friday 20 March 2026.
     t.clock.set(at("2026-03-20T18:45:00+05:00"));
