@@ -799,6 +799,23 @@ const PORTAL_APPEALS: &[(&str, &str, &str, &str, u8)] = &[
     ),
 ];
 
+/// Signs the demo applicant in as the portal does (a challenge signed with their key) and
+/// returns their id.
+async fn sign_in_as(app: &otinish_web::App, signer: &otinish_web::DemoSigner) -> Result<i64> {
+    let challenge = app
+        .sign_in_challenge()
+        .await
+        .map_err(|e| anyhow::anyhow!("demo challenge: {e}"))?;
+    let cms = signer
+        .key
+        .sign_cms(challenge.as_bytes(), true, app.clock.now())?;
+    let (id, _) = app
+        .sign_in(&challenge, &cms, Lang::Ru)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo sign-in of {}: {e}", signer.slug))?;
+    Ok(id)
+}
+
 /// A few portal appeals filed the way a citizen files them (signed with the demo applicants'
 /// keys, through the same intake) and taken through the desk's own steps, so that the cabinet,
 /// the inbox and the "to sign" queues show each stage from the first start.
@@ -818,12 +835,7 @@ pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
             continue;
         };
         let now = app.clock.now();
-        let challenge = app.sign_in_challenge().await.map_err(failed("challenge"))?;
-        let cms = signer.key.sign_cms(challenge.as_bytes(), true, now)?;
-        let (applicant_id, _) = app
-            .sign_in(&challenge, &cms, Lang::Ru)
-            .await
-            .map_err(failed("sign-in"))?;
+        let applicant_id = sign_in_as(app, signer).await?;
         let applicant = app.store.applicant(applicant_id).await?;
         let body_id = app.store.body_by_code(body).await?.id;
         let mut form = serde_json::Map::new();
@@ -897,12 +909,7 @@ pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
             .find(|b| b.vks_equipment);
         if let (Some(slot), Some(branch)) = (slots.first(), branch) {
             let now = app.clock.now();
-            let challenge = app.sign_in_challenge().await.map_err(failed("challenge"))?;
-            let cms = signer.key.sign_cms(challenge.as_bytes(), true, now)?;
-            let (applicant_id, _) = app
-                .sign_in(&challenge, &cms, Lang::Ru)
-                .await
-                .map_err(failed("sign-in"))?;
+            let applicant_id = sign_in_as(app, signer).await?;
             let mut form = serde_json::Map::new();
             for (k, v) in [
                 ("slot", slot.id.to_string()),

@@ -760,32 +760,26 @@ pub async fn submit(
         .await;
     }
     let signature: Vec<u8> = if sub.demo_sign {
-        if !app.config.demo {
-            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-        }
-        let Some(signer) = app
-            .pki
-            .demo_signers
-            .iter()
-            .find(|s| s.tax_id == me.applicant.tax_id())
-        else {
-            return form_page(
-                &app,
-                &ctx,
-                &me,
-                &sub.fields,
-                &[],
-                Some(ctx.tr.get("appeal-unsigned")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        };
         let doc = App::appeal_document(&me.applicant, sub.fields.clone(), &sub.files);
-        match signer.key.sign_cms(doc.as_bytes(), true, app.clock.now()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "demo signing failed");
-                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+        match demo_signature(&app, &me.applicant, doc.as_bytes()) {
+            DemoSignature::Signed(s) => s,
+            DemoSignature::NotDemo => {
+                return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden")
+            }
+            DemoSignature::NoKey => {
+                return form_page(
+                    &app,
+                    &ctx,
+                    &me,
+                    &sub.fields,
+                    &[],
+                    Some(ctx.tr.get("appeal-unsigned")),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            DemoSignature::Failed => {
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         }
     } else if sub.signature.trim().is_empty() {
@@ -1381,6 +1375,40 @@ async fn document_pdf(app: &App, ctx: &Ctx, me: &ApplicantCtx, id: i64, kind: &s
         Err(e) => {
             tracing::error!(error = %e, "pdf");
             page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+        }
+    }
+}
+
+/// What came of signing with the signed-in applicant's demo key.
+pub enum DemoSignature {
+    Signed(Vec<u8>),
+    /// Not a demo deployment: the button does not exist here.
+    NotDemo,
+    /// This applicant has no demo key.
+    NoKey,
+    /// Signing failed (logged).
+    Failed,
+}
+
+/// Signs `doc` with the applicant's demo key, as the "sign with the demo key" buttons of the
+/// appeal, the VKS request and the personal-reception sign-up do (demo deployments only).
+pub fn demo_signature(app: &App, applicant: &Applicant, doc: &[u8]) -> DemoSignature {
+    if !app.config.demo {
+        return DemoSignature::NotDemo;
+    }
+    let Some(signer) = app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.tax_id == applicant.tax_id())
+    else {
+        return DemoSignature::NoKey;
+    };
+    match signer.key.sign_cms(doc, true, app.clock.now()) {
+        Ok(s) => DemoSignature::Signed(s),
+        Err(e) => {
+            tracing::error!(error = %e, "demo signing failed");
+            DemoSignature::Failed
         }
     }
 }

@@ -2054,29 +2054,25 @@ pub async fn portal_submit(
         get("question"),
     );
     let signature: Vec<u8> = if get("demo_sign") == "1" {
-        if !app.config.demo {
-            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-        }
-        let Some(signer) = app
-            .pki
-            .demo_signers
-            .iter()
-            .find(|s| s.tax_id == me.applicant.tax_id())
-        else {
-            let m = Some((tr.get("appeal-unsigned"), true));
-            return portal_page(&app, &ctx, &me, typed, m, StatusCode::UNPROCESSABLE_ENTITY).await;
-        };
+        use crate::cabinet::DemoSignature;
         let form: serde_json::Map<String, serde_json::Value> = fields
             .iter()
             .filter(|(k, _)| !["csrf", "demo_sign", "signature"].contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect();
         let doc = serde_json::json!({"otinish": "pr-signup/1", "form": form}).to_string();
-        match signer.key.sign_cms(doc.as_bytes(), true, app.clock.now()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "demo signing failed");
-                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+        match crate::cabinet::demo_signature(&app, &me.applicant, doc.as_bytes()) {
+            DemoSignature::Signed(s) => s,
+            DemoSignature::NotDemo => {
+                return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden")
+            }
+            DemoSignature::NoKey => {
+                let m = Some((tr.get("appeal-unsigned"), true));
+                return portal_page(&app, &ctx, &me, typed, m, StatusCode::UNPROCESSABLE_ENTITY)
+                    .await;
+            }
+            DemoSignature::Failed => {
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         }
     } else if get("signature").trim().is_empty() {

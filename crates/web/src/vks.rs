@@ -1190,40 +1190,33 @@ pub async fn book(
     let tr = ctx.tr;
     let body_code = get("body");
     let signature: Vec<u8> = if get("demo_sign") == "1" {
-        if !app.config.demo {
-            return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
-        }
-        let Some(signer) = app
-            .pki
-            .demo_signers
-            .iter()
-            .find(|s| s.tax_id == me.applicant.tax_id())
-        else {
-            return booking_page(
-                &app,
-                &ctx,
-                &me,
-                Some(&body_code),
-                &fields,
-                &[],
-                Some(tr.get("appeal-unsigned")),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        };
+        use crate::cabinet::DemoSignature;
         let form: serde_json::Map<String, serde_json::Value> = fields
             .iter()
             .filter(|(k, _)| !["csrf", "demo_sign", "signature", "body"].contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
             .collect();
-        match signer
-            .key
-            .sign_cms(request_document(&form).as_bytes(), true, app.clock.now())
-        {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "demo signing failed");
-                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+        let doc = request_document(&form);
+        match crate::cabinet::demo_signature(&app, &me.applicant, doc.as_bytes()) {
+            DemoSignature::Signed(s) => s,
+            DemoSignature::NotDemo => {
+                return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden")
+            }
+            DemoSignature::NoKey => {
+                return booking_page(
+                    &app,
+                    &ctx,
+                    &me,
+                    Some(&body_code),
+                    &fields,
+                    &[],
+                    Some(tr.get("appeal-unsigned")),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            DemoSignature::Failed => {
+                return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
             }
         }
     } else if get("signature").trim().is_empty() {
