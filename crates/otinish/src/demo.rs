@@ -944,5 +944,113 @@ pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
             filed += 1;
         }
     }
+    filed += booth_appeals(app).await?;
+    Ok(filed)
+}
+
+/// A booth appeal of the demo: document, name, form fields, recording, stage.
+type BoothAppeal = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [u8],
+    u8,
+);
+
+/// Video appeals recorded in a booth (VA-02 … VA-08), as the branch operator and the booth
+/// take them: (document, name, form fields, recording, how far the desk took it: 0 received,
+/// 1 registered and in execution). The recordings are test patterns made by ffmpeg
+/// (`assets/make-demo-booth.sh`).
+const BOOTH_APPEALS: &[BoothAppeal] = &[
+    (
+        "id_card",
+        "Бекенова Гүлназ",
+        &[
+            ("applicant_kind", "individual"),
+            ("surname", "Бекенова"),
+            ("name", "Гүлназ"),
+            ("postal_address", "Астана, ул. Сығанақ 14, кв. 7"),
+            ("email", "gulnaz.bekenova@demo.example.kz"),
+            ("body", "MJ"),
+            ("kind", "statement"),
+        ],
+        include_bytes!("../assets/demo-booth-1.webm"),
+        0,
+    ),
+    (
+        "passport",
+        "Тұрсынов Асқар",
+        &[
+            ("applicant_kind", "individual"),
+            ("surname", "Тұрсынов"),
+            ("name", "Асқар"),
+            ("patronymic", "Маратұлы"),
+            ("postal_address", "Астана, пр. Кабанбай батыра 21, кв. 40"),
+            ("email", "askar.tursynov@demo.example.kz"),
+            ("body", "MJ"),
+            ("kind", "request"),
+        ],
+        include_bytes!("../assets/demo-booth-2.webm"),
+        1,
+    ),
+];
+
+async fn booth_appeals(app: &otinish_web::App) -> Result<usize> {
+    let operator = app.store.staff_credentials("operator.con").await?.0;
+    let registrar = app.store.staff_credentials("registrar.mj").await?.0;
+    let tr = otinish_web::i18n::Tr::new(Lang::Ru);
+    let mut filed = 0;
+    for (i, (document, person, fields, recording, stage)) in BOOTH_APPEALS.iter().enumerate() {
+        // Born in the 1990s, a woman or a man of the 20th century (4 or 3).
+        let sex = if person.split(' ').next().is_some_and(|s| s.ends_with('а')) {
+            4
+        } else {
+            3
+        };
+        let iin = with_check_digit(&format!("9{}0{}1{}{sex}", 1 + i, 3 + i, 4 + i), |s| {
+            otinish_domain::ids::Iin::parse(s).is_ok()
+        })
+        .ok_or_else(|| anyhow::anyhow!("no demo IIN for a booth applicant"))?;
+        let entry = otinish_web::video::EntryForm {
+            document_kind: (*document).to_owned(),
+            document_number: format!("0{}4{}7{}1{}", i, i + 2, i + 5, i + 8),
+            iin,
+            full_name: (*person).to_owned(),
+            ..Default::default()
+        };
+        let token = app
+            .open_booth_session(&operator, &entry)
+            .await
+            .map_err(|p| anyhow::anyhow!("demo booth session: {p:?}"))?;
+        let session = app
+            .booth_session(&token)
+            .await
+            .ok_or_else(|| anyhow::anyhow!("demo booth session not found"))?;
+        let form: otinish_domain::video::VideoForm = serde_json::from_value(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).to_owned())))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        )?;
+        let receipt = match app
+            .file_video_appeal(&session, &form, Some(recording.to_vec()), tr)
+            .await
+        {
+            Ok(r) => r,
+            // Filed before (the recording is the same): nothing more to do.
+            Err(e) if e.kind == otinish_web::video::Refusal::Conflict => continue,
+            Err(e) => anyhow::bail!("demo video appeal: {:?}", e.problems),
+        };
+        filed += 1;
+        if *stage >= 1 {
+            app.register_by_hand(&registrar, receipt.card_id)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo video appeal registration: {e}"))?;
+            app.send_for_execution(&registrar, receipt.card_id, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("demo video appeal in execution: {e}"))?;
+        }
+    }
     Ok(filed)
 }

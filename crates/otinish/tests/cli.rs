@@ -4626,6 +4626,12 @@ mod crash {
                 "SELECT COUNT(*) FROM card WHERE channel = 'portal' AND state = 'in_execution'",
                 "SELECT COUNT(*) FROM signed_document WHERE kind = 'answer' AND out_seq IS NOT NULL",
                 "SELECT COUNT(*) FROM card WHERE channel = 'vks' AND state = 'registered'",
+                // Booth recordings: one waiting for the registrar, one with its executor.
+                "SELECT COUNT(*) FROM card WHERE channel = 'video_appeal' AND state = 'received'",
+                "SELECT COUNT(*) FROM card WHERE channel = 'video_appeal' AND state = 'in_execution'",
+                "SELECT COUNT(*) FROM video_appeal",
+                "SELECT COUNT(*) FROM card WHERE channel = 'call_center'",
+                "SELECT COUNT(*) FROM card WHERE channel = 'paper'",
             ],
         )
         .await;

@@ -76,7 +76,7 @@ struct JournalPage {
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct EntryForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
     #[serde(default)]
     pub document_kind: String,
     #[serde(default)]
@@ -430,9 +430,9 @@ pub async fn booth(State(app): State<AppState>, ctx: Ctx, Path(token): Path<Stri
 }
 
 #[derive(Debug, serde::Serialize)]
-struct Problem {
-    field: String,
-    message: String,
+pub struct Problem {
+    pub field: String,
+    pub message: String,
 }
 
 fn refuse(status: StatusCode, problems: Vec<Problem>) -> Response {
@@ -535,223 +535,298 @@ pub async fn send(
     }
     let form: VideoForm =
         serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default();
-    let mut problems: Vec<Problem> = Vec::new();
-    let req = match check_video_form(&form) {
-        Ok(r) => Some(r),
-        Err(p) => {
-            problems.extend(p.iter().map(|x| problem(x.field, tr.get(x.key))));
-            None
-        }
-    };
-    let body = match &req {
-        Some(r) => match app.store.body_by_code(&r.body_code).await {
-            Ok(b) if b.video_appeal_connected => Some(b),
-            _ => {
-                problems.push(problem("body", tr.get("va-body-not-connected")));
-                None
-            }
-        },
-        None => None,
-    };
-    if let (Some(r), Some(b)) = (&req, &body) {
-        if let Some(o) = r.official_id {
-            let ok = app
-                .store
-                .officials(b.id)
-                .await
-                .map(|os| os.iter().any(|x| x.id == o))
-                .unwrap_or(false);
-            if !ok {
-                problems.push(problem("official", tr.get("va-official-unknown")));
-            }
+    match app.file_video_appeal(&entry, &form, recording, tr).await {
+        Ok(r) => Json(serde_json::json!({
+            "ok": true,
+            "number": r.card_id,
+            "sent_at": local(&app, r.sent_at),
+            "code": r.code.to_string(),
+            "due": r.due.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default(),
+            "length": r.length,
+            "barcode": otinish_domain::video::code128_svg(r.code.as_str(), 2, 70).unwrap_or_default(),
+        }))
+        .into_response(),
+        Err(e) => refuse(e.kind.status(), e.problems),
+    }
+}
+
+/// Why a booth's recording was not taken, and what to tell the applicant (field, message).
+#[derive(Debug)]
+pub struct VideoRefused {
+    pub kind: Refusal,
+    pub problems: Vec<Problem>,
+}
+
+/// The kind of refusal, which the page maps to a status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The form or the recording is not acceptable; the messages say why.
+    Invalid,
+    /// The service or the file store is not available now.
+    Unavailable,
+    /// The same recording was sent before.
+    Conflict,
+    Internal,
+}
+
+impl Refusal {
+    fn status(self) -> StatusCode {
+        match self {
+            Refusal::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Conflict => StatusCode::CONFLICT,
+            Refusal::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
-    let inspected = match recording.as_deref() {
-        None | Some([]) => {
-            problems.push(problem("recording", tr.get("va-media-missing")));
-            None
-        }
-        Some(bytes) => match inspect_recording(bytes) {
+}
+
+fn refused<T>(kind: Refusal, problems: Vec<Problem>) -> Result<T, VideoRefused> {
+    Err(VideoRefused { kind, problems })
+}
+
+/// A video appeal taken: what the booth's receipt shows.
+#[derive(Debug)]
+pub struct VideoReceipt {
+    pub card_id: i64,
+    pub sent_at: DateTime<Utc>,
+    /// VA-08: the secret code, shown once.
+    pub code: SecretCode,
+    pub due: Option<chrono::NaiveDate>,
+    /// The recording's length, `m:ss`.
+    pub length: String,
+}
+
+impl App {
+    /// VA-04 … VA-08: files the appeal recorded in a booth session — the form checked, the
+    /// recording read as the container it is (never the client's word) and stored, the card
+    /// written with its terms — and returns the receipt. Nothing is stored when anything is
+    /// refused.
+    pub async fn file_video_appeal(
+        &self,
+        entry: &VaEntry,
+        form: &VideoForm,
+        recording: Option<Vec<u8>>,
+        tr: Tr,
+    ) -> Result<VideoReceipt, VideoRefused> {
+        let problem = |field: &str, message: String| Problem {
+            field: field.to_owned(),
+            message,
+        };
+        let mut problems: Vec<Problem> = Vec::new();
+        let req = match check_video_form(form) {
             Ok(r) => Some(r),
-            Err(e) => {
-                problems.push(problem("recording", media_text(tr, &e)));
+            Err(p) => {
+                problems.extend(p.iter().map(|x| problem(x.field, tr.get(x.key))));
                 None
             }
-        },
-    };
-    let (Some(req), Some(body), Some(rec), Some(bytes), true) =
-        (req, body, inspected, recording, problems.is_empty())
-    else {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, problems);
-    };
-    let Ok(iin) = otinish_domain::ids::Iin::parse(&entry.iin) else {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            vec![problem("", tr.get("va-iin-invalid"))],
-        );
-    };
-    let now = app.clock.now();
-    let cal = app.calendar.read().await.clone();
-    let today = cal.zone().local_date(now);
-    let Ok(gov) = app.rulebooks.governing(Channel::VideoAppeal, today) else {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            vec![problem("", tr.get("va-service-closed"))],
-        );
-    };
-    if !app.rulebooks.channel_open(Channel::VideoAppeal, today) {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            vec![problem("", tr.get("va-service-closed"))],
-        );
-    }
-    let facts = CaseFacts {
-        channel: Channel::VideoAppeal,
-        kind: req.kind,
-        received_at: now,
-        registered_at: None,
-        events: vec![],
-    };
-    let Ok(deadlines) = app.stored_deadlines(&facts, &cal) else {
-        return refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            vec![problem("", tr.get("error-internal"))],
-        );
-    };
-    let due = deadlines
-        .iter()
-        .filter(|d| d.key == "answer")
-        .map(|d| d.due_on)
-        .max();
-    // The recording is stored first; the appeal refers to it. If the appeal cannot be written
-    // the file stays unreferenced (content-addressed, harmless) and the applicant is told.
-    let stored = match app.files.put(&bytes).await {
-        Ok(stored) => stored,
-        Err(e) => {
-            tracing::error!(error = %e, "recording not stored");
-            return refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                vec![problem("", tr.get("err-recording-unavailable"))],
+        };
+        let body = match &req {
+            Some(r) => match self.store.body_by_code(&r.body_code).await {
+                Ok(b) if b.video_appeal_connected => Some(b),
+                _ => {
+                    problems.push(problem("body", tr.get("va-body-not-connected")));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let (Some(r), Some(b)) = (&req, &body) {
+            if let Some(o) = r.official_id {
+                let ok = self
+                    .store
+                    .officials(b.id)
+                    .await
+                    .map(|os| os.iter().any(|x| x.id == o))
+                    .unwrap_or(false);
+                if !ok {
+                    problems.push(problem("official", tr.get("va-official-unknown")));
+                }
+            }
+        }
+        let inspected = match recording.as_deref() {
+            None | Some([]) => {
+                problems.push(problem("recording", tr.get("va-media-missing")));
+                None
+            }
+            Some(bytes) => match inspect_recording(bytes) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    problems.push(problem("recording", media_text(tr, &e)));
+                    None
+                }
+            },
+        };
+        let (Some(req), Some(body), Some(rec), Some(bytes), true) =
+            (req, body, inspected, recording, problems.is_empty())
+        else {
+            return refused(Refusal::Invalid, problems);
+        };
+        let Ok(iin) = otinish_domain::ids::Iin::parse(&entry.iin) else {
+            return refused(
+                Refusal::Invalid,
+                vec![problem("", tr.get("va-iin-invalid"))],
+            );
+        };
+        let now = self.clock.now();
+        let cal = self.calendar.read().await.clone();
+        let today = cal.zone().local_date(now);
+        let Ok(gov) = self.rulebooks.governing(Channel::VideoAppeal, today) else {
+            return refused(
+                Refusal::Unavailable,
+                vec![problem("", tr.get("va-service-closed"))],
+            );
+        };
+        if !self.rulebooks.channel_open(Channel::VideoAppeal, today) {
+            return refused(
+                Refusal::Unavailable,
+                vec![problem("", tr.get("va-service-closed"))],
             );
         }
-    };
-    let mut digits = [0u8; 12];
-    for d in &mut digits {
-        *d = rand::random::<u8>() % 10;
-    }
-    let code = SecretCode::from_digits(digits);
-    let minutes = rec.duration_ms / 60_000;
-    let seconds = (rec.duration_ms / 1000) % 60;
-    let content = tr.with(
-        "va-content",
-        &[("length", format!("{minutes}:{seconds:02}"))],
-    );
-    let details = serde_json::json!({
-        "org_name": req.org_name,
-        "official": req.official_id,
-        "complaint": (req.kind == otinish_domain::model::AppealKind::Complaint).then(|| serde_json::json!({
-            "subject": form.complaint_subject.trim(),
-            "officials": form.complaint_officials.trim(),
-            "motives": form.complaint_motives.trim(),
-            "demands": form.complaint_demands.trim(),
-        })),
-        "codec": rec.video_codec,
-    });
-    let applicant = Applicant::Individual {
-        iin,
-        surname: req.surname.to_uppercase(),
-        name: req.name.to_uppercase(),
-        patronymic: req.patronymic.as_ref().map(|p| p.to_uppercase()),
-        email: Some(req.email.clone()),
-        phone: None,
-        address: req.postal_address.clone(),
-        lang: tr.lang,
-    };
-    let summary = match &req.org_name {
-        Some(o) => format!("{o}: {content}"),
-        None => content.clone(),
-    };
-    let video = NewVideoAppeal {
-        journal_id: entry.id,
-        branch_id: entry.branch_id,
-        recording_key: stored.key,
-        recording_sha256: stored.sha256.clone(),
-        recording_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
-        duration_ms: i64::try_from(rec.duration_ms).unwrap_or(i64::MAX),
-        code_hash: sha256_hex(code.as_str().as_bytes()),
-        details: details.to_string(),
-        appeal: NewAppeal {
-            card: NewCard {
-                body_id: body.id,
-                channel: Channel::VideoAppeal,
-                kind: req.kind,
-                applicant_id: None,
-                addressee: req.official_id.map(|o| o.to_string()),
-                summary: summary.chars().take(200).collect(),
-                received_at: now,
-                rulebook_id: gov.primary_id().to_owned(),
-                collective: false,
-            },
-            applicant,
-            content: summary,
-            outgoing_number: None,
-            outgoing_date: None,
-            postal_address: req.postal_address.clone(),
-            email: Some(req.email.to_string()),
-            phone: None,
-            lang: tr.lang,
-            signed_document: details.to_string(),
-            signature: vec![],
-            signer_serial: String::new(),
-            signed_at: None,
-            signature_check: None,
-            idempotency_key: format!("va:{}", stored.sha256),
-            size_bytes: 0,
-            attachments: vec![],
-            deadlines,
-        },
-    };
-    let (card_id, fresh) = match app
-        .store
-        .submit_video_appeal(
-            &video,
-            JournalDraft::new(now, format!("booth:{}", entry.id), "", "va_received").details(
-                serde_json::json!({ "duration_ms": rec.duration_ms, "sha256": stored.sha256 })
-                    .to_string(),
-            ),
-        )
-        .await
-    {
-        Ok(x) => x,
-        Err(e) => {
-            tracing::error!(error = %e, "video appeal not stored");
-            return refuse(
-                StatusCode::INTERNAL_SERVER_ERROR,
+        let facts = CaseFacts {
+            channel: Channel::VideoAppeal,
+            kind: req.kind,
+            received_at: now,
+            registered_at: None,
+            events: vec![],
+        };
+        let Ok(deadlines) = self.stored_deadlines(&facts, &cal) else {
+            return refused(
+                Refusal::Internal,
                 vec![problem("", tr.get("error-internal"))],
             );
+        };
+        let due = deadlines
+            .iter()
+            .filter(|d| d.key == "answer")
+            .map(|d| d.due_on)
+            .max();
+        // The recording is stored first; the appeal refers to it. If the appeal cannot be written
+        // the file stays unreferenced (content-addressed, harmless) and the applicant is told.
+        let stored = match self.files.put(&bytes).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::error!(error = %e, "recording not stored");
+                return refused(
+                    Refusal::Unavailable,
+                    vec![problem("", tr.get("err-recording-unavailable"))],
+                );
+            }
+        };
+        let mut digits = [0u8; 12];
+        for d in &mut digits {
+            *d = rand::random::<u8>() % 10;
         }
-    };
-    if !fresh {
-        // The same recording again (a repeated press, a retried upload): its receipt with the
-        // code was given the first time; a new code would not work.
-        return refuse(
-            StatusCode::CONFLICT,
-            vec![problem(
-                "recording",
-                tr.with("va-already-sent", &[("number", card_id.to_string())]),
-            )],
+        let code = SecretCode::from_digits(digits);
+        let minutes = rec.duration_ms / 60_000;
+        let seconds = (rec.duration_ms / 1000) % 60;
+        let content = tr.with(
+            "va-content",
+            &[("length", format!("{minutes}:{seconds:02}"))],
         );
+        let details = serde_json::json!({
+            "org_name": req.org_name,
+            "official": req.official_id,
+            "complaint": (req.kind == otinish_domain::model::AppealKind::Complaint).then(|| serde_json::json!({
+                "subject": form.complaint_subject.trim(),
+                "officials": form.complaint_officials.trim(),
+                "motives": form.complaint_motives.trim(),
+                "demands": form.complaint_demands.trim(),
+            })),
+            "codec": rec.video_codec,
+        });
+        let applicant = Applicant::Individual {
+            iin,
+            surname: req.surname.to_uppercase(),
+            name: req.name.to_uppercase(),
+            patronymic: req.patronymic.as_ref().map(|p| p.to_uppercase()),
+            email: Some(req.email.clone()),
+            phone: None,
+            address: req.postal_address.clone(),
+            lang: tr.lang,
+        };
+        let summary = match &req.org_name {
+            Some(o) => format!("{o}: {content}"),
+            None => content.clone(),
+        };
+        let video = NewVideoAppeal {
+            journal_id: entry.id,
+            branch_id: entry.branch_id,
+            recording_key: stored.key,
+            recording_sha256: stored.sha256.clone(),
+            recording_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            duration_ms: i64::try_from(rec.duration_ms).unwrap_or(i64::MAX),
+            code_hash: sha256_hex(code.as_str().as_bytes()),
+            details: details.to_string(),
+            appeal: NewAppeal {
+                card: NewCard {
+                    body_id: body.id,
+                    channel: Channel::VideoAppeal,
+                    kind: req.kind,
+                    applicant_id: None,
+                    addressee: req.official_id.map(|o| o.to_string()),
+                    summary: summary.chars().take(200).collect(),
+                    received_at: now,
+                    rulebook_id: gov.primary_id().to_owned(),
+                    collective: false,
+                },
+                applicant,
+                content: summary,
+                outgoing_number: None,
+                outgoing_date: None,
+                postal_address: req.postal_address.clone(),
+                email: Some(req.email.to_string()),
+                phone: None,
+                lang: tr.lang,
+                signed_document: details.to_string(),
+                signature: vec![],
+                signer_serial: String::new(),
+                signed_at: None,
+                signature_check: None,
+                idempotency_key: format!("va:{}", stored.sha256),
+                size_bytes: 0,
+                attachments: vec![],
+                deadlines,
+            },
+        };
+        let (card_id, fresh) = match self
+            .store
+            .submit_video_appeal(
+                &video,
+                JournalDraft::new(now, format!("booth:{}", entry.id), "", "va_received").details(
+                    serde_json::json!({ "duration_ms": rec.duration_ms, "sha256": stored.sha256 })
+                        .to_string(),
+                ),
+            )
+            .await
+        {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::error!(error = %e, "video appeal not stored");
+                return refused(
+                    Refusal::Internal,
+                    vec![problem("", tr.get("error-internal"))],
+                );
+            }
+        };
+        if !fresh {
+            // The same recording again (a repeated press, a retried upload): its receipt with the
+            // code was given the first time; a new code would not work.
+            return refused(
+                Refusal::Conflict,
+                vec![problem(
+                    "recording",
+                    tr.with("va-already-sent", &[("number", card_id.to_string())]),
+                )],
+            );
+        }
+        Ok(VideoReceipt {
+            card_id,
+            sent_at: now,
+            code,
+            due,
+            length: format!("{minutes}:{seconds:02}"),
+        })
     }
-    Json(serde_json::json!({
-        "ok": true,
-        "number": card_id,
-        "sent_at": local(&app, now),
-        "code": code.to_string(),
-        "due": due.map(|d| d.format("%d.%m.%Y").to_string()).unwrap_or_default(),
-        "length": format!("{minutes}:{seconds:02}"),
-        "barcode": otinish_domain::video::code128_svg(code.as_str(), 2, 70).unwrap_or_default(),
-    }))
-    .into_response()
 }
 
 #[derive(Template)]
