@@ -70,7 +70,7 @@ pub fn error_text(tr: Tr, e: &AppealError) -> String {
             .map(|p| tr.get(p.key))
             .collect::<Vec<_>>()
             .join(" "),
-        AppealError::NotAllowed(m) => m.clone(),
+        AppealError::NotAllowed(k) => tr.get(k),
         AppealError::StaffSignature(p) => tr.get(p.key()),
         AppealError::OwnKeyNeeded => tr.get("staff-sig-own-key"),
         AppealError::Hearing(h) => crate::hearing::hearing_error_text(tr, h),

@@ -553,7 +553,7 @@ async fn card_page(
             card.reg_number
                 .as_ref()
                 .map(|n| n.to_string())
-                .unwrap_or_default(),
+                .unwrap_or_else(|| tr.get("list-not-registered")),
         ),
         (
             tr.get("appeal-kind"),

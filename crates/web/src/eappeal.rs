@@ -48,8 +48,9 @@ pub enum AppealError {
     FilesUnavailable(String),
     #[error("this action is not allowed for your role or body")]
     Forbidden,
-    #[error("{0}")]
-    NotAllowed(String),
+    /// The step is not possible now; the message key says why.
+    #[error("not allowed now: {0}")]
+    NotAllowed(&'static str),
     #[error("the sign-in challenge is unknown, used or expired; reload the page")]
     BadChallenge,
     /// A staff member's signature does not fit them, their body or their role (EA-09).
@@ -562,7 +563,7 @@ impl App {
         let to = card
             .state
             .apply(CardAction::Refuse)
-            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
         let a = self.store.appeal(card_id).await?;
         let tr = Tr::new(a.lang);
         let text = tr.get(&format!("sig-{}", reason.code().replace('_', "-")));
@@ -734,7 +735,7 @@ impl App {
         let to = card
             .state
             .apply(CardAction::Register)
-            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
         let now = self.clock.now();
         let loads = self.store.executor_loads(card.body_id).await?;
         let executor = loads
@@ -814,7 +815,7 @@ impl App {
         let to = card
             .state
             .apply(action)
-            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
         let now = self.clock.now();
         let notices = match (notice, self.store.appeal(card.id).await) {
             (Some((kind, args)), Ok(a)) => self.notices_for(
@@ -851,9 +852,7 @@ impl App {
         let card = self.store.card(card_id).await?;
         Self::authorize(user, &card, &[Role::Registrar, Role::Head])?;
         if card.state != CardState::Received {
-            return Err(AppealError::NotAllowed(
-                "the appeal is registered already".into(),
-            ));
+            return Err(AppealError::NotAllowed("err-registered-already"));
         }
         let a = self.store.appeal(card_id).await?;
         self.register_received(&a).await.map(|_| ())
@@ -966,9 +965,7 @@ impl App {
         };
         if let Some(e) = &executor {
             if e.body_id != Some(card.body_id) || !e.has_role(Role::Executor) {
-                return Err(AppealError::NotAllowed(
-                    "the executor must be an executor of this body".into(),
-                ));
+                return Err(AppealError::NotAllowed("err-executor-of-body"));
             }
         }
         let name = executor
@@ -1004,7 +1001,7 @@ impl App {
         let card = self.store.card(card_id).await?;
         Self::authorize(user, &card, &[Role::Executor, Role::Registrar, Role::Head])?;
         if to_body_id == card.body_id {
-            return Err(AppealError::NotAllowed("choose another body".into()));
+            return Err(AppealError::NotAllowed("err-choose-another-body"));
         }
         if reason.trim().is_empty() {
             return Err(AppealError::Invalid(vec![FieldProblem {
@@ -1111,7 +1108,7 @@ impl App {
         let main = self.store.card(main_id).await?;
         Self::authorize(user, &card, &[Role::Executor, Role::Registrar, Role::Head])?;
         otinish_domain::appeal::check_attach(&main, &card)
-            .map_err(|e| AppealError::NotAllowed(e.to_string()))?;
+            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
         let main_deadlines = self.store.deadlines(main_id).await?;
         self.move_card(
             user,
@@ -1339,9 +1336,7 @@ impl App {
         };
         Self::authorize(user, &card, &[Role::Head, Role::Registrar])?;
         if card.state != CardState::Decided {
-            return Err(AppealError::NotAllowed(
-                "only a decided appeal's answer can be signed".into(),
-            ));
+            return Err(AppealError::NotAllowed("err-sign-only-decided"));
         }
         let now = self.clock.now();
         let body = self.store.body(card.body_id).await?;
@@ -1448,7 +1443,7 @@ impl App {
                 CardState::Decided,
                 CardState::Decided
                     .apply(CardAction::Answer)
-                    .map_err(|e| AppealError::NotAllowed(e.to_string()))?,
+                    .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?,
                 &CardUpdate::default(),
                 &notices,
                 JournalDraft::new(now, format!("staff:{}", user.id), "", "answer"),
@@ -1483,7 +1478,7 @@ impl App {
                         CardState::Attached,
                         CardState::Attached
                             .apply(CardAction::Archive)
-                            .map_err(|e| AppealError::NotAllowed(e.to_string()))?,
+                            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?,
                         &CardUpdate {
                             archived_at: Some(now),
                             ..CardUpdate::default()
@@ -1514,7 +1509,7 @@ impl App {
         let card = self.store.card(card_id).await?;
         Self::authorize(user, &card, &[Role::Executor, Role::Head, Role::Registrar])?;
         if card.state.is_closed() {
-            return Err(AppealError::NotAllowed("the case is closed".into()));
+            return Err(AppealError::NotAllowed("err-case-closed"));
         }
         let note = note.trim();
         if note.is_empty() {

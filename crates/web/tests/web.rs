@@ -8179,10 +8179,12 @@ async fn every_reachable_page_speaks_the_readers_language() {
         ),
         ("demo_sign", "1"),
     ];
-    card_id_of(
+    let card = card_id_of(
         &t.post_multipart("/cabinet/appeals", &applicant, &fields, &[])
             .await,
     );
+    let applicant_csrf = csrf.clone();
+    let mut csrfs = std::collections::HashMap::new();
     // Staff with names as people have them, one per role.
     let mut people = vec![("anonymous".to_owned(), String::new(), "/".to_owned())];
     people.push(("applicant".into(), applicant, "/cabinet".into()));
@@ -8215,7 +8217,8 @@ async fn every_reachable_page_speaks_the_readers_language() {
             )
             .await
             .unwrap();
-        let (jar, _) = t.login(login).await;
+        let (jar, csrf) = t.login(login).await;
+        csrfs.insert(login, (jar.clone(), csrf));
         people.push((role.as_str().to_owned(), jar, "/staff".into()));
     }
     let skip = [
@@ -8280,6 +8283,63 @@ async fn every_reachable_page_speaks_the_readers_language() {
         }
     }
     assert!(pages > 100, "the crawl reached {pages} pages");
+    // Refused steps come back on their own page with the reason in the reader's language:
+    // steps that are not possible now, and forms sent without what they need.
+    let mj_id = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let (reg_jar, reg_csrf) = csrfs["reg.crawl"].clone();
+    let refused: Vec<(String, String, String)> = vec![
+        (
+            format!("/staff/cards/{card}/register"),
+            reg_jar.clone(),
+            format!("csrf={reg_csrf}"),
+        ),
+        (
+            format!("/staff/cards/{card}/redirect"),
+            reg_jar.clone(),
+            format!("csrf={reg_csrf}&to_body={mj_id}&reason=x"),
+        ),
+        (
+            format!("/staff/cards/{card}/sign"),
+            reg_jar.clone(),
+            format!("csrf={reg_csrf}"),
+        ),
+        (
+            format!("/staff/cards/{card}/decide"),
+            reg_jar.clone(),
+            format!("csrf={reg_csrf}&decision=&answer="),
+        ),
+        (
+            "/cabinet/personal-reception".into(),
+            people[1].1.clone(),
+            format!("csrf={applicant_csrf}&body=MJ&question=&demo_sign=1"),
+        ),
+        (
+            "/cabinet/receptions".into(),
+            people[1].1.clone(),
+            format!("csrf={applicant_csrf}&demo_sign=1"),
+        ),
+    ];
+    for lang in ["kk", "ru", "en"] {
+        for (path, jar, form) in &refused {
+            let r = t
+                .post_form(path, &format!("{jar}; otinish_lang={lang}"), form)
+                .await;
+            assert!(
+                r.status.is_client_error(),
+                "{lang} {path}: {} {}",
+                r.status,
+                r.text
+            );
+            assert!(
+                r.text.contains("role=\"alert\""),
+                "{lang} {path}: {}",
+                r.text
+            );
+            for l in leaks(&visible_text(&r.text), lang, &keys) {
+                found.insert(format!("{lang} POST {path}: {l}"));
+            }
+        }
+    }
     assert!(
         found.is_empty(),
         "{} leaks:\n{}",
