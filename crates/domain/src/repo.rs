@@ -151,6 +151,8 @@ pub trait StaffRepo: Send + Sync {
     /// The user and their password hash, for sign-in.
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
     async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>>;
+    /// The staff member whose registered IIN this is (sign-in by key).
+    async fn staff_by_iin(&self, iin: &str) -> StoreResult<StaffUser>;
     /// Registers (or clears) the IIN a staff member's signing certificate must carry
     /// (journaled). A conflict when another staff member has it.
     async fn set_staff_iin(

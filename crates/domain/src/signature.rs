@@ -130,6 +130,8 @@ pub enum StaffSignatureProblem {
     AuthenticationOnly,
     /// One signature per signatory: a signature with several signers is not theirs alone.
     NotAlone,
+    /// Sign-in: the certificate's IIN is no active staff member's.
+    NotStaff,
 }
 
 impl StaffSignatureProblem {
@@ -143,6 +145,7 @@ impl StaffSignatureProblem {
             StaffSignatureProblem::NoRightToSign => "staff-sig-no-right-to-sign",
             StaffSignatureProblem::AuthenticationOnly => "staff-sig-authentication-only",
             StaffSignatureProblem::NotAlone => "staff-sig-not-alone",
+            StaffSignatureProblem::NotStaff => "staff-sig-not-staff",
         }
     }
 }
@@ -179,9 +182,63 @@ pub fn staff_signature_fits(
     Ok(())
 }
 
+/// Staff sign-in by key (no document is signed, so a sign-in-only key serves): the
+/// certificate is the person's own (`cert_iin` is the staff member's registered IIN); for a
+/// body's employee (`body_bin` is `Some`), a key of that body's employee, its BIN in the
+/// certificate. Staff of no body (a branch operator, the call center, the deployment's
+/// administrator) may sign in with a personal key. The role comes from the product.
+pub fn staff_sign_in_fits(
+    staff_iin: Option<&str>,
+    body_bin: Option<Option<&str>>,
+    cert_iin: Option<&str>,
+    cert_bin: Option<&str>,
+) -> Result<(), StaffSignatureProblem> {
+    let iin = staff_iin.ok_or(StaffSignatureProblem::NoIinRegistered)?;
+    if cert_iin != Some(iin) {
+        return Err(StaffSignatureProblem::NotTheirKey);
+    }
+    match body_bin {
+        None => Ok(()),
+        Some(None) => Err(StaffSignatureProblem::NoBinRegistered),
+        Some(Some(bin)) if cert_bin == Some(bin) => Ok(()),
+        Some(Some(_)) => Err(StaffSignatureProblem::NotThisBody),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_sign_in_takes_the_persons_own_key_of_their_body() {
+        use StaffSignatureProblem::*;
+        let (iin, bin) = (Some("791028302728"), Some("940140000385"));
+        assert_eq!(staff_sign_in_fits(iin, Some(bin), iin, bin), Ok(()));
+        // A personal key (no BIN) or another body's key does not sign a body's employee in.
+        assert_eq!(
+            staff_sign_in_fits(iin, Some(bin), iin, None),
+            Err(NotThisBody)
+        );
+        assert_eq!(
+            staff_sign_in_fits(iin, Some(bin), iin, Some("000740000728")),
+            Err(NotThisBody)
+        );
+        assert_eq!(
+            staff_sign_in_fits(iin, Some(None), iin, bin),
+            Err(NoBinRegistered)
+        );
+        // Someone else's key, or a staff member with no IIN registered.
+        assert_eq!(
+            staff_sign_in_fits(iin, Some(bin), Some("800101300018"), bin),
+            Err(NotTheirKey)
+        );
+        assert_eq!(
+            staff_sign_in_fits(None, None, iin, None),
+            Err(NoIinRegistered)
+        );
+        // Staff of no body: a personal key of theirs.
+        assert_eq!(staff_sign_in_fits(iin, None, iin, None), Ok(()));
+    }
 
     #[test]
     fn ea_09_staff_signatures_fit_the_person_the_body_and_the_role() {

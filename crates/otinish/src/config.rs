@@ -124,6 +124,8 @@ pub struct FileConfig {
     pub max_in_flight: Option<usize>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub appeals_per_hour: Option<u32>,
+    /// Staff may sign in with a password (for staff without keys); off unless set, on in demo.
+    pub staff_passwords: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -158,6 +160,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// New appeals per applicant per hour (0: no limit).
     pub appeals_per_hour: u32,
+    /// Staff may sign in with a password besides their key.
+    pub staff_passwords: bool,
 }
 
 /// Which national PKI's roots the binary trusts besides the trust folder.
@@ -321,6 +325,15 @@ impl Config {
                 .clone()
                 .or(file.mail_from)
                 .unwrap_or_else(|| "Otinish <noreply@otinish.local>".into()),
+            staff_passwords: std::env::var("OTINISH_STAFF_PASSWORDS")
+                .ok()
+                .and_then(|v| match v.trim() {
+                    "1" | "true" | "on" => Some(true),
+                    "0" | "false" | "off" => Some(false),
+                    _ => None,
+                })
+                .or(file.staff_passwords)
+                .unwrap_or(demo.or(file.demo).unwrap_or(false)),
             demo: demo.or(file.demo).unwrap_or(false),
             secure_cookies: secure.or(file.secure_cookies).unwrap_or(false),
         })

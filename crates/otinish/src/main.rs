@@ -872,6 +872,7 @@ async fn serve(
         clock,
         config: WebConfig {
             demo: cfg.demo,
+            staff_passwords: cfg.staff_passwords,
             secure_cookies: cfg.secure_cookies,
             demo_logins: if cfg.demo { demo::demo_staff() } else { vec![] },
             demo_password: demo::DEMO_PASSWORD.into(),

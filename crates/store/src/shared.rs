@@ -874,6 +874,16 @@ macro_rules! impl_repos {
                 Ok((staff_row(&row).map_err(map_err)?, hash))
             }
 
+            async fn staff_by_iin(&self, iin: &str) -> StoreResult<StaffUser> {
+                let row = sqlx::query("SELECT * FROM staff WHERE iin = $1")
+                    .bind(iin)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound("staff".into()))?;
+                staff_row(&row).map_err(map_err)
+            }
+
             async fn set_staff_iin(&self, staff_id: i64, iin: Option<&otinish_domain::ids::Iin>, journal: JournalDraft) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let done = sqlx::query("UPDATE staff SET iin = $1 WHERE id = $2")

@@ -1,5 +1,6 @@
-//! Staff sign-in with a password (argon2id), sessions kept in the database, CSRF checks.
-//! Citizens sign in with an electronic signature (the e-appeals capability).
+//! Staff sign-in with their own key (a challenge signed through NCALayer or eGov mobile), or
+//! with a password (argon2id) where the deployment allows it; sessions kept in the database,
+//! CSRF checks. Citizens sign in with an electronic signature (the e-appeals capability).
 
 use crate::context::{same_token, set_cookie, token_hash, Ctx, SESSION_COOKIE};
 use crate::pages::{page_error, render, Layout};
@@ -58,18 +59,46 @@ pub struct LoginPage {
     pub layout: Layout,
     pub error: Option<String>,
     pub login: String,
+    /// The text the staff member's key signs to sign in.
+    pub challenge: String,
+    /// Password sign-in is switched on for this deployment.
+    pub passwords: bool,
+    /// Demo mode: the demo staff's keys sign in on the server.
+    pub demo: bool,
+}
+
+/// The sign-in page, with a fresh challenge for the key.
+async fn login_page(
+    app: &crate::App,
+    ctx: &Ctx,
+    error: Option<String>,
+    login: String,
+    status: StatusCode,
+) -> Response {
+    let challenge = match app.sign_in_challenge().await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create a sign-in challenge");
+            return page_error(ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal");
+        }
+    };
+    let page = LoginPage {
+        t: ctx.tr,
+        layout: Layout::new(app, ctx),
+        error,
+        login,
+        challenge,
+        passwords: app.config.staff_passwords,
+        demo: app.config.demo,
+    };
+    (status, render(page)).into_response()
 }
 
 pub async fn login_form(State(app): State<AppState>, ctx: Ctx) -> Response {
     if ctx.user.is_some() {
         return Redirect::to("/staff").into_response();
     }
-    render(LoginPage {
-        t: ctx.tr,
-        layout: Layout::new(&app, &ctx),
-        error: None,
-        login: String::new(),
-    })
+    login_page(&app, &ctx, None, String::new(), StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -82,6 +111,59 @@ pub struct LoginForm {
     password: String,
 }
 
+/// Whether `client` (and `login`, when given) may try to sign in now; the page to show when
+/// not.
+async fn throttled(app: &crate::App, ctx: &Ctx, client: &str, login: &str) -> Option<Response> {
+    let now = app.clock.now();
+    let since = now - chrono::Duration::minutes(SIGNIN_WINDOW_MINUTES);
+    let pair = format!("signin:{}|{client}", login.to_lowercase());
+    let address = format!("signin:{client}");
+    let by_pair = if login.is_empty() {
+        0
+    } else {
+        app.store.failed_attempts(&pair, since).await.unwrap_or(0)
+    };
+    let by_address = app
+        .store
+        .failed_attempts(&address, since)
+        .await
+        .unwrap_or(0);
+    if by_pair < SIGNIN_LIMIT_PER_LOGIN && by_address < SIGNIN_LIMIT_PER_ADDRESS {
+        return None;
+    }
+    tracing::warn!(%client, "sign-in refused: too many failed attempts");
+    let mut resp = login_page(
+        app,
+        ctx,
+        Some(ctx.tr.with(
+            "login-throttled",
+            &[("minutes", SIGNIN_WINDOW_MINUTES.to_string())],
+        )),
+        login.to_owned(),
+        StatusCode::TOO_MANY_REQUESTS,
+    )
+    .await;
+    resp.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(SIGNIN_WINDOW_MINUTES * 60),
+    );
+    Some(resp)
+}
+
+/// Counts a failed sign-in against the address (and the login, when given).
+async fn note_failure(app: &crate::App, client: &str, login: &str) {
+    let now = app.clock.now();
+    let mut keys = vec![format!("signin:{client}")];
+    if !login.is_empty() {
+        keys.push(format!("signin:{}|{client}", login.to_lowercase()));
+    }
+    for key in keys {
+        if let Err(e) = app.store.note_failed_attempt(&key, now).await {
+            tracing::warn!(error = %e, "cannot count a failed sign-in");
+        }
+    }
+}
+
 pub async fn login(
     State(app): State<AppState>,
     ctx: Ctx,
@@ -92,55 +174,30 @@ pub async fn login(
         return r;
     }
     let login = f.login.trim().to_owned();
-    let fail = |key: &str, status: StatusCode| {
-        let page = LoginPage {
-            t: ctx.tr,
-            layout: Layout::new(&app, &ctx),
-            error: Some(ctx.tr.get(key)),
-            login: login.clone(),
-        };
-        (status, render(page)).into_response()
-    };
+    if !app.config.staff_passwords {
+        return login_page(
+            &app,
+            &ctx,
+            Some(ctx.tr.get("login-passwords-off")),
+            login,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
     if login.is_empty() || f.password.is_empty() {
-        return fail("login-required", StatusCode::UNPROCESSABLE_ENTITY);
+        return login_page(
+            &app,
+            &ctx,
+            Some(ctx.tr.get("login-required")),
+            login,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     // Too many failures: refused before the password is even checked.
-    let now = app.clock.now();
-    let since = now - chrono::Duration::minutes(SIGNIN_WINDOW_MINUTES);
-    let pair = format!("signin:{}|{client}", login.to_lowercase());
-    let address = format!("signin:{client}");
-    let (by_pair, by_address) = (
-        app.store.failed_attempts(&pair, since).await.unwrap_or(0),
-        app.store
-            .failed_attempts(&address, since)
-            .await
-            .unwrap_or(0),
-    );
-    if by_pair >= SIGNIN_LIMIT_PER_LOGIN || by_address >= SIGNIN_LIMIT_PER_ADDRESS {
-        tracing::warn!(%client, "sign-in refused: too many failed attempts");
-        let page = LoginPage {
-            t: ctx.tr,
-            layout: Layout::new(&app, &ctx),
-            error: Some(ctx.tr.with(
-                "login-throttled",
-                &[("minutes", SIGNIN_WINDOW_MINUTES.to_string())],
-            )),
-            login: login.clone(),
-        };
-        let mut resp = (StatusCode::TOO_MANY_REQUESTS, render(page)).into_response();
-        resp.headers_mut().insert(
-            axum::http::header::RETRY_AFTER,
-            axum::http::HeaderValue::from(SIGNIN_WINDOW_MINUTES * 60),
-        );
-        return resp;
+    if let Some(r) = throttled(&app, &ctx, &client, &login).await {
+        return r;
     }
-    let failed = || async {
-        for key in [&pair, &address] {
-            if let Err(e) = app.store.note_failed_attempt(key, now).await {
-                tracing::warn!(error = %e, "cannot count a failed sign-in");
-            }
-        }
-    };
     let creds = app.store.staff_credentials(&login).await;
     let ok = match &creds {
         Ok((user, hash)) => user.active && verify_password(&f.password, hash),
@@ -150,16 +207,172 @@ pub async fn login(
             false
         }
     };
-    let Ok((user, _)) = creds.map_err(|e| tracing::info!(error = %e, "sign-in: unknown login"))
-    else {
-        failed().await;
-        return fail("login-failed", StatusCode::UNAUTHORIZED);
+    let user = match creds {
+        Ok((user, _)) if ok => user,
+        other => {
+            match other {
+                Ok((user, _)) => tracing::info!(staff = user.id, "sign-in: wrong password"),
+                Err(e) => tracing::info!(error = %e, "sign-in: unknown login"),
+            }
+            note_failure(&app, &client, &login).await;
+            return login_page(
+                &app,
+                &ctx,
+                Some(ctx.tr.get("login-failed")),
+                login,
+                StatusCode::UNAUTHORIZED,
+            )
+            .await;
+        }
     };
-    if !ok {
-        tracing::info!(staff = user.id, "sign-in: wrong password");
-        failed().await;
-        return fail("login-failed", StatusCode::UNAUTHORIZED);
+    open_session(&app, &ctx, &user).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KeyLoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    challenge: String,
+    /// The CMS over the challenge (base64), from NCALayer or eGov mobile.
+    #[serde(default)]
+    signature: String,
+    /// Demo mode: the login whose demo key signs the challenge on the server.
+    #[serde(default)]
+    demo_login: String,
+}
+
+/// Sign-in by key: the challenge signed with the staff member's own key. In demo mode a demo
+/// staff member's key may sign it on the server (`demo_login`).
+pub async fn login_key(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    crate::video::ClientIp(client): crate::video::ClientIp,
+    Form(f): Form<KeyLoginForm>,
+) -> Response {
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
     }
+    if let Some(r) = throttled(&app, &ctx, &client, "").await {
+        return r;
+    }
+    let demo_login = f.demo_login.trim();
+    let result = if demo_login.is_empty() {
+        app.staff_sign_in(&f.challenge, f.signature.trim().as_bytes())
+            .await
+    } else if app.config.demo {
+        app.demo_staff_sign_in(demo_login).await
+    } else {
+        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    };
+    match result {
+        Ok(user) => open_session(&app, &ctx, &user).await,
+        Err(e) => {
+            tracing::info!(error = %e, "staff sign-in by key refused");
+            note_failure(&app, &client, "").await;
+            let reason = crate::cabinet::error_text(ctx.tr, &e);
+            login_page(
+                &app,
+                &ctx,
+                Some(ctx.tr.with("signin-failed", &[("reason", reason)])),
+                demo_login.to_owned(),
+                StatusCode::UNAUTHORIZED,
+            )
+            .await
+        }
+    }
+}
+
+impl crate::App {
+    /// Staff sign-in by key: the CMS over a fresh challenge verifies (chain, revocation, time),
+    /// the challenge is used once, the certificate's IIN is an active staff member's, and for
+    /// a body's employee the certificate carries that body's BIN. The role comes from the
+    /// product, not the certificate. Returns the staff member.
+    pub async fn staff_sign_in(
+        &self,
+        challenge: &str,
+        signature: &[u8],
+    ) -> Result<otinish_domain::model::StaffUser, crate::eappeal::AppealError> {
+        use crate::eappeal::AppealError;
+        use otinish_domain::signature::{staff_sign_in_fits, StaffSignatureProblem};
+        let now = self.clock.now();
+        if challenge.is_empty() || signature.is_empty() {
+            return Err(AppealError::BadChallenge);
+        }
+        let cms = otinish_pki::decode_signature(signature).map_err(AppealError::Signature)?;
+        let (v, _) = self
+            .check_signature(&cms, Some(challenge.as_bytes()), now)
+            .await
+            .map_err(AppealError::Signature)?;
+        self.store
+            .use_nonce(challenge, now - chrono::Duration::minutes(10))
+            .await
+            .map_err(|_| AppealError::BadChallenge)?;
+        if v.signers.len() != 1 {
+            return Err(AppealError::StaffSignature(StaffSignatureProblem::NotAlone));
+        }
+        let cert_iin = v.signer.iin.as_ref().map(|i| i.as_str().to_owned());
+        let user = match &cert_iin {
+            Some(iin) => match self.store.staff_by_iin(iin).await {
+                Ok(u) if u.active => u,
+                Ok(_) | Err(otinish_domain::repo::StoreError::NotFound(_)) => {
+                    return Err(AppealError::StaffSignature(StaffSignatureProblem::NotStaff))
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => return Err(AppealError::StaffSignature(StaffSignatureProblem::NotStaff)),
+        };
+        let body_bin = match user.body_id {
+            Some(b) => Some(self.store.body(b).await?.bin.map(|b| b.as_str().to_owned())),
+            None => None,
+        };
+        staff_sign_in_fits(
+            user.iin.as_deref(),
+            body_bin.as_ref().map(|b| b.as_deref()),
+            cert_iin.as_deref(),
+            v.signer.bin.as_ref().map(|b| b.as_str()),
+        )
+        .map_err(AppealError::StaffSignature)?;
+        tracing::info!(staff = user.id, "signed in by key");
+        Ok(user)
+    }
+
+    /// Demo mode: the demo staff member `login` signs a fresh challenge with their demo key on
+    /// the server, and signs in as [`Self::staff_sign_in`] does.
+    pub async fn demo_staff_sign_in(
+        &self,
+        login: &str,
+    ) -> Result<otinish_domain::model::StaffUser, crate::eappeal::AppealError> {
+        use crate::eappeal::AppealError;
+        let user = match self.store.staff_credentials(login).await {
+            Ok((u, _)) => u,
+            Err(otinish_domain::repo::StoreError::NotFound(_)) => {
+                return Err(AppealError::StaffSignature(
+                    otinish_domain::signature::StaffSignatureProblem::NotStaff,
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let body = match user.body_id {
+            Some(b) => Some(self.store.body(b).await?),
+            None => None,
+        };
+        let key = self.demo_person_key(&user, body.as_ref())?;
+        let challenge = self.sign_in_challenge().await?;
+        let cms = key
+            .sign_cms(challenge.as_bytes(), true, self.clock.now())
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        self.staff_sign_in(&challenge, &cms).await
+    }
+}
+
+/// Opens a staff session and sends the browser to the staff home page.
+async fn open_session(
+    app: &crate::App,
+    ctx: &Ctx,
+    user: &otinish_domain::model::StaffUser,
+) -> Response {
+    let now = app.clock.now();
     let token = crate::context::random_token();
     // A new CSRF token with the new session: one planted in the browser before sign-in (by a
     // sibling site setting cookies, say) is worthless afterwards.
@@ -173,7 +386,7 @@ pub async fn login(
     };
     if let Err(e) = app.store.create_session(&rec).await {
         tracing::error!(error = %e, "cannot create session");
-        return page_error(&ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
+        return page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
     }
     tracing::info!(staff = user.id, "signed in");
     let mut resp = Redirect::to("/staff").into_response();

@@ -1229,6 +1229,16 @@ impl App {
         user: &StaffUser,
         body: &otinish_domain::model::Body,
     ) -> Result<otinish_pki::sign::SigningKey, AppealError> {
+        self.demo_person_key(user, Some(body))
+    }
+
+    /// A demo staff member's key (demo mode only): an employee's of their body when they have
+    /// one, else a personal key.
+    pub fn demo_person_key(
+        &self,
+        user: &StaffUser,
+        body: Option<&otinish_domain::model::Body>,
+    ) -> Result<otinish_pki::sign::SigningKey, AppealError> {
         use otinish_domain::signature::StaffSignatureProblem;
         let keys = self
             .pki
@@ -1239,9 +1249,12 @@ impl App {
         let iin = user.iin.clone().ok_or(AppealError::StaffSignature(
             StaffSignatureProblem::NoIinRegistered,
         ))?;
-        let bin = body.bin.clone().ok_or(AppealError::StaffSignature(
-            StaffSignatureProblem::NoBinRegistered,
-        ))?;
+        let bin = match body {
+            Some(b) => Some(b.bin.clone().ok_or(AppealError::StaffSignature(
+                StaffSignatureProblem::NoBinRegistered,
+            ))?),
+            None => None,
+        };
         let (surname, name) = user
             .full_name
             .split_once(' ')
@@ -1251,11 +1264,11 @@ impl App {
             name: name.to_uppercase(),
             patronymic: None,
             iin,
-            organization: Some(body.name.ru.clone()),
-            bin: Some(bin),
+            organization: body.map(|b| b.name.ru.clone()),
+            bin,
             email: None,
         };
-        let purpose = if user.has_role(Role::Head) {
+        let purpose = if user.has_role(Role::Head) || body.is_none() {
             otinish_pki::gost_ca::Purpose::Signing
         } else {
             otinish_pki::gost_ca::Purpose::Employee

@@ -75,6 +75,9 @@ impl Clock for ShiftedClock {
 pub struct WebConfig {
     /// Demo mode: shows the demo banner with the demo logins.
     pub demo: bool,
+    /// Staff may sign in with a password (a deployment switches it on for staff without
+    /// keys); otherwise only with their own key.
+    pub staff_passwords: bool,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// Logins listed in the demo banner, and their shared password.

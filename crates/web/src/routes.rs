@@ -270,6 +270,11 @@ pub fn table(bench: bool) -> Table {
         &[("GET", Session), ("POST", Session)],
         get(auth::login_form).post(auth::login),
     )
+    .add(
+        "/staff/login/key",
+        &[("POST", Session)],
+        post(auth::login_key),
+    )
     .add("/staff/logout", &[("POST", Session)], post(auth::logout))
     .add(
         "/signin",

@@ -199,12 +199,20 @@ impl TestApp {
 
     /// A test app whose signatures set-up `adjust` changes first (given the data folder).
     async fn new_with(adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path)) -> Self {
+        Self::configured(adjust, |_| {}).await
+    }
+
+    /// A test app whose signatures and web settings `adjust` and `config` change first.
+    async fn configured(
+        adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path),
+        config: impl FnOnce(&mut WebConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let s = SqliteStore::open(&dir.path().join("t.db"))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         s.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-        Self::on_store(Arc::new(s), dir, adjust).await
+        Self::on_store(Arc::new(s), dir, adjust, config).await
     }
 
     /// The same app on a fresh PostgreSQL database at `OTINISH_TEST_POSTGRES_URL` (dropped by
@@ -246,13 +254,17 @@ impl TestApp {
             admin_url: url.clone(),
             name,
         };
-        Some((Self::on_store(Arc::new(s), dir, |_, _| {}).await, db))
+        Some((
+            Self::on_store(Arc::new(s), dir, |_, _| {}, |_| {}).await,
+            db,
+        ))
     }
 
     async fn on_store(
         store: Arc<dyn Store>,
         dir: tempfile::TempDir,
         adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path),
+        config: impl FnOnce(&mut WebConfig),
     ) -> Self {
         let now = Utc.with_ymd_and_hms(2026, 3, 19, 6, 0, 0).unwrap();
         let j = || JournalDraft::new(now, "test", "", "seed");
@@ -296,6 +308,13 @@ impl TestApp {
         let mut pki = test_pki(dir.path(), now);
         adjust(&mut pki, dir.path());
         let clock = Arc::new(FixedClock::new(now));
+        let mut web_config = WebConfig {
+            demo: true,
+            staff_passwords: true,
+            public_url: "http://otinish.test".into(),
+            ..WebConfig::default()
+        };
+        config(&mut web_config);
         let app = Arc::new(App {
             store,
             files: otinish_store::files::FileStore::new(dir.path().join("files")),
@@ -306,11 +325,7 @@ impl TestApp {
                 WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}")),
             )),
             clock: clock.clone(),
-            config: WebConfig {
-                demo: true,
-                public_url: "http://otinish.test".into(),
-                ..WebConfig::default()
-            },
+            config: web_config,
             metrics: Default::default(),
             started_at: now,
             announcements: Default::default(),
@@ -8463,4 +8478,138 @@ async fn pr_02_portal_sign_up_signed_by_the_applicant() {
     let (other, _) = t.applicant("org").await;
     let theirs = t.get(&to, &other).await;
     assert!(!theirs.text.contains("принята"), "{}", theirs.text);
+}
+
+/// Staff sign in with their own key: a fresh challenge signed by the key of a registered,
+/// active staff member, for a body's employee one issued to that body's BIN. A used
+/// challenge, someone else's key, a personal key of a body's employee and a key of nobody on
+/// the staff are refused on the same page with the reason; where passwords are switched off,
+/// the password form is gone and a password is refused.
+#[tokio::test]
+async fn staff_sign_in_with_their_own_key() {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let urlencoding = |s: &str| {
+        s.replace('%', "%25")
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D")
+            .replace(':', "%3A")
+    };
+    let t = TestApp::new().await;
+    t.register_identity("registrar").await;
+    let staff = t.app.store.staff_credentials("registrar").await.unwrap().0;
+    let body = t.app.store.body(staff.body_id.unwrap()).await.unwrap();
+    let page = t.get("/staff/login?lang=ru", "").await;
+    let csrf = page.cookie("otinish_csrf").unwrap();
+    let jar = format!("otinish_csrf={csrf}; otinish_lang=ru");
+    let challenge_of = |html: &str| {
+        html.split("name=\"challenge\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        page.text.contains("Вход с электронной цифровой подписью"),
+        "{}",
+        page.text
+    );
+    let send = |challenge: String, cms: Vec<u8>| {
+        let jar = jar.clone();
+        let csrf = csrf.clone();
+        let t = &t;
+        async move {
+            let form = format!(
+                "csrf={csrf}&challenge={}&signature={}",
+                urlencoding(&challenge),
+                urlencoding(&b64(&cms))
+            );
+            t.post_form("/staff/login/key", &jar, &form).await
+        }
+    };
+    let now = t.app.clock.now();
+    let own = t.app.demo_staff_key(&staff, &body).unwrap();
+    let challenge = challenge_of(&page.text);
+    let cms = own.sign_cms(challenge.as_bytes(), true, now).unwrap();
+    let r = send(challenge.clone(), cms.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.headers[header::LOCATION], "/staff");
+    let session = r.cookie("otinish_session").unwrap();
+    let fresh = r.cookie("otinish_csrf").unwrap();
+    let home = t
+        .get(
+            "/staff",
+            &format!("otinish_csrf={fresh}; otinish_session={session}"),
+        )
+        .await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text.contains("Айгерім Тіркеуова"), "{}", home.text);
+    // The same challenge again: used.
+    let r = send(challenge, cms).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("устарел или уже использован"), "{}", r.text);
+    // A citizen's key: nobody on the staff.
+    let page = t.get("/staff/login", &jar).await;
+    let challenge = challenge_of(&page.text);
+    let person = &t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "person")
+        .unwrap()
+        .key;
+    let r = send(
+        challenge.clone(),
+        person.sign_cms(challenge.as_bytes(), true, now).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text.contains("не принадлежит действующему сотруднику")
+            && r.text.contains("role=\"alert\""),
+        "{}",
+        r.text
+    );
+    // The registrar's personal key (no BIN): not a key of the body's employee.
+    let page = t.get("/staff/login", &jar).await;
+    let challenge = challenge_of(&page.text);
+    let personal = t.app.demo_person_key(&staff, None).unwrap();
+    let r = send(
+        challenge.clone(),
+        personal.sign_cms(challenge.as_bytes(), true, now).unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text.contains("БИН") || r.text.contains("орган"),
+        "{}",
+        r.text
+    );
+    // Not a signature at all.
+    let page = t.get("/staff/login", &jar).await;
+    let r = send(challenge_of(&page.text), b"not a signature".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("role=\"alert\""), "{}", r.text);
+
+    // A deployment without passwords: the form is gone and a password does not sign in.
+    let t = TestApp::configured(|_, _| {}, |c| c.staff_passwords = false).await;
+    let page = t.get("/staff/login?lang=ru", "").await;
+    assert!(!page.text.contains("type=\"password\""), "{}", page.text);
+    let csrf = page.cookie("otinish_csrf").unwrap();
+    let r = t
+        .post_form(
+            "/staff/login",
+            &format!("otinish_csrf={csrf}; otinish_lang=ru"),
+            &format!("csrf={csrf}&login=registrar&password=correct+horse"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.cookie("otinish_session").is_none());
+    assert!(
+        r.text.contains("Вход по паролю здесь выключен"),
+        "{}",
+        r.text
+    );
 }
