@@ -907,6 +907,35 @@ pub trait AccessRepo: Send + Sync {
     ) -> StoreResult<Page<AccessEntry>>;
 }
 
+/// The deployment itself: who runs it (as eGov mobile shows when asked to sign), and whether
+/// the database holds the demo data set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    pub name: Names,
+    /// The operator's BIN, when given.
+    pub bin: Option<String>,
+    pub demo: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait DeploymentRepo: Send + Sync {
+    /// The deployment, once set up (by `otinish init` or by the demo loader).
+    async fn deployment(&self) -> StoreResult<Option<Deployment>>;
+    /// Sets a deployment up on an empty database: its record and its first administrator
+    /// (with their IIN, for signing in by key), in one transaction, journaled. A conflict when
+    /// it is set up already or holds bodies or staff.
+    async fn init_deployment(
+        &self,
+        deployment: &Deployment,
+        admin: &NewStaff,
+        admin_iin: &crate::ids::Iin,
+        journal: JournalDraft,
+    ) -> StoreResult<StaffUser>;
+    /// Marks the database as the demo's (the demo loader); nothing when a record exists.
+    async fn mark_demo(&self, deployment: &Deployment, journal: JournalDraft) -> StoreResult<()>;
+}
+
 #[async_trait]
 pub trait AnnouncementRepo: Send + Sync {
     async fn add_announcement(
@@ -1608,6 +1637,7 @@ pub trait Store:
     + NoticeRepo
     + ApplicantAuthRepo
     + AnnouncementRepo
+    + DeploymentRepo
     + AccessRepo
 {
     /// `sqlite` or `postgres`.

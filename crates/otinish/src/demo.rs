@@ -406,6 +406,11 @@ pub async fn load(
     now: DateTime<Utc>,
     cal: &otinish_domain::calendar::WorkingCalendar,
 ) -> Result<bool> {
+    // The mark comes first: a database with any of the demo set never runs as a real
+    // deployment.
+    otinish_app::setup::mark_demo(store, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     match store.body_by_code("MJ").await {
         Ok(_) => return Ok(false),
         Err(StoreError::NotFound(_)) => {}

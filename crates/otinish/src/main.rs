@@ -56,6 +56,38 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 900)]
         demo_cards: usize,
     },
+    /// Set a real deployment up on an empty database: its name, its operator's BIN and the
+    /// first administrator (by IIN; they sign in with their own key). Nothing else is created;
+    /// NCA RK's production roots are built in (`--pki`), and `--trust-from` installs more.
+    Init {
+        /// The deployment's name in Kazakh.
+        #[arg(long)]
+        name_kk: String,
+        /// The deployment's name in Russian.
+        #[arg(long)]
+        name_ru: String,
+        /// The deployment's name in English [default: the Russian name].
+        #[arg(long)]
+        name_en: Option<String>,
+        /// The operator's BIN.
+        #[arg(long)]
+        bin: Option<String>,
+        /// The first administrator's IIN: their key signs them in.
+        #[arg(long)]
+        admin_iin: String,
+        /// The first administrator's full name.
+        #[arg(long)]
+        admin_name: String,
+        /// Their login, shown in the journal [default: admin].
+        #[arg(long)]
+        admin_login: Option<String>,
+        #[arg(long)]
+        admin_email: Option<String>,
+        /// A folder of further trust anchors (roots, intermediates `.pem/.crt/.cer/.der`,
+        /// CRLs `.crl`) to install into the trust folder; each must parse.
+        #[arg(long, value_name = "DIR")]
+        trust_from: Option<PathBuf>,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo data set: bodies, heads and deputies, branches, staff for every role.
@@ -429,6 +461,66 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init {
+            name_kk,
+            name_ru,
+            name_en,
+            bin,
+            admin_iin,
+            admin_name,
+            admin_login,
+            admin_email,
+            trust_from,
+        } => {
+            // The trust anchors are checked before anything is written.
+            let anchors = match &trust_from {
+                Some(dir) => trust_files(dir)?,
+                None => vec![],
+            };
+            let store =
+                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let req = otinish_app::setup::InitRequest {
+                name_kk,
+                name_ru,
+                name_en: name_en.unwrap_or_default(),
+                bin: bin.unwrap_or_default(),
+                admin_iin,
+                admin_name,
+                admin_login: admin_login.unwrap_or_default(),
+                admin_email: admin_email.unwrap_or_default(),
+                admin_lang: None,
+            };
+            let admin = match otinish_app::setup::init(store.as_ref(), &req, Utc::now()).await {
+                Ok(a) => a,
+                Err(otinish_app::Error::Invalid(p)) => {
+                    for p in p {
+                        eprintln!("--{}: {}", p.field.replace('_', "-"), field_problem(p.key));
+                    }
+                    eprintln!("nothing was written");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => anyhow::bail!("{e}"),
+            };
+            std::fs::create_dir_all(&cfg.trust_dir)?;
+            for (name, bytes) in &anchors {
+                std::fs::write(cfg.trust_dir.join(name), bytes)?;
+            }
+            println!(
+                "set up; the administrator {} ({}, IIN {}) signs in at /staff/login with their own key",
+                admin.full_name,
+                admin.login,
+                admin.iin.as_deref().unwrap_or_default()
+            );
+            if !anchors.is_empty() {
+                println!(
+                    "{} trust anchor file(s) installed in {}",
+                    anchors.len(),
+                    cfg.trust_dir.display()
+                );
+            }
+            println!("next: `otinish serve` (without --demo), then the administration pages");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
@@ -438,6 +530,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { cards, seed } => {
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            otinish_app::setup::check_start(store.as_ref(), true)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if demo::load(store.as_ref(), Utc::now(), &base_cal).await? {
                 println!(
                     "demo data loaded; staff logins: {} (password \"{}\")",
@@ -816,6 +911,10 @@ async fn serve(
     demo_cards: usize,
 ) -> Result<ExitCode> {
     let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+    // A real deployment never takes the demo data, nor the demo's database real work.
+    let deployment = otinish_app::setup::check_start(store.as_ref(), cfg.demo)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let files = match &cfg.files_url {
         Some(url) => otinish_store::files::FileStore::s3(url)
             .map_err(|e| anyhow::anyhow!("object storage {url}: {e}"))?,
@@ -886,7 +985,13 @@ async fn serve(
                 .filter(|t| !t.is_empty())
                 .or_else(|| cfg.demo.then(|| demo::E_APPEALS_TOKEN.to_owned())),
             ncalayer_url: cfg.ncalayer_url.clone(),
-            operator: Default::default(),
+            operator: deployment
+                .filter(|d| !d.demo)
+                .map(|d| otinish_web::Operator {
+                    name: d.name,
+                    bin: d.bin.unwrap_or_default(),
+                })
+                .unwrap_or_default(),
         },
         metrics: Default::default(),
         started_at: Utc::now(),
@@ -1032,6 +1137,52 @@ async fn shutdown_signal() {
         () = term => {}
     }
     tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// The trust anchor files of `dir` (certificates and CRLs), each checked to parse; refused
+/// whole when one does not.
+fn trust_files(dir: &Path) -> Result<Vec<(std::ffi::OsString, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase)
+            .unwrap_or_default();
+        let bytes = std::fs::read(&path)?;
+        let parsed = match ext.as_str() {
+            "pem" | "crt" | "cer" | "der" => otinish_pki::parse_certificates(&bytes).map(|_| ()),
+            "crl" => otinish_pki::trust_crl(&bytes).map(|_| ()),
+            _ => continue,
+        };
+        parsed.map_err(|e| {
+            anyhow::anyhow!(
+                "{}: not a certificate or CRL ({e}); nothing was written",
+                path.display()
+            )
+        })?;
+        if let Some(name) = path.file_name() {
+            out.push((name.to_owned(), bytes));
+        }
+    }
+    if out.is_empty() {
+        anyhow::bail!("{} holds no certificate or CRL", dir.display());
+    }
+    Ok(out)
+}
+
+/// A field problem of the set-up, in words.
+fn field_problem(key: &str) -> &'static str {
+    match key {
+        "appeal-field-required" => "required",
+        "appeal-field-too-long" => "too long",
+        "setup-bin-invalid" => "not a BIN (12 digits whose checksum holds)",
+        "setup-iin-invalid" => "not an IIN (12 digits, a birth date, a checksum that holds)",
+        "setup-login-invalid" => "letters, digits, dots, dashes and underscores only, at most 64",
+        "setup-email-invalid" => "not an email address",
+        _ => "not valid",
+    }
 }
 
 #[cfg(test)]

@@ -196,6 +196,7 @@ fn help_for_every_subcommand() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     for sub in [
         "serve",
+        "init",
         "migrate",
         "demo",
         "calendar",
@@ -4632,6 +4633,152 @@ mod crash {
         )
         .await;
         assert!(n.iter().all(|c| *c >= 1), "{n:?}");
+    }
+
+    /// The README's "Running for real": its two commands, run as written (the data folder
+    /// and the address swapped for the test's): `init` on an empty folder, then `serve`
+    /// without the demo — staff sign in with their key, no password form, no demo banner. A
+    /// second `init` changes nothing; `--demo` is refused on the real deployment, a demo
+    /// database without `--demo` and a database never set up are refused, each saying why.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn running_for_real_as_the_readme_says() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("### Running for real")
+            .nth(1)
+            .and_then(|s| s.split("```sh").nth(1))
+            .and_then(|s| s.split("```").next())
+            .expect("the README has a Running for real section with commands");
+        let commands: Vec<Vec<String>> = section
+            .lines()
+            .filter(|l| l.starts_with("otinish "))
+            .map(shell_words)
+            .collect();
+        assert_eq!(commands.len(), 2, "{section}");
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("otinish");
+        let port = free_port();
+        let args = |c: &[String]| -> Vec<String> {
+            c[1..]
+                .iter()
+                .map(|a| match a.as_str() {
+                    "/srv/otinish" => data.display().to_string(),
+                    "0.0.0.0:8080" => format!("127.0.0.1:{port}"),
+                    other => other.to_owned(),
+                })
+                .collect()
+        };
+        let run = |a: &[String]| {
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .args(a)
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env_remove("OTINISH_DEMO")
+                .env_remove("OTINISH_STAFF_PASSWORDS")
+                .env("OTINISH_LOG", "error")
+                .output()
+                .unwrap()
+        };
+        let init = run(&args(&commands[0]));
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&init.stdout).contains("791028302728"),
+            "{init:?}"
+        );
+        // Once only.
+        let again = run(&args(&commands[0]));
+        assert!(!again.status.success());
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("set up already"),
+            "{again:?}"
+        );
+        // The demo may not start on it.
+        let mut demo = args(&commands[1]);
+        demo.push("--demo".into());
+        let refused = run(&demo);
+        assert!(!refused.status.success());
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("real deployment"),
+            "{refused:?}"
+        );
+        let mut server = Killed(
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .args(args(&commands[1]))
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env_remove("OTINISH_DEMO")
+                .env_remove("OTINISH_STAFF_PASSWORDS")
+                .env("OTINISH_LOG", "error")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_ready(port, &mut server).await;
+        let (status, page) = get(port, "/staff/login?lang=ru", "").await.unwrap();
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("action=\"/staff/login/key\"") && page.contains("id=\"sign-ncalayer\""),
+            "{page}"
+        );
+        assert!(
+            !page.contains("type=\"password\""),
+            "no password form: {page}"
+        );
+        assert!(!page.contains("demo-key"), "no demo keys: {page}");
+        assert!(!page.contains("Демонстрационный режим"), "no demo banner");
+        drop(server);
+        // A folder never set up, and a demo folder started without --demo.
+        let empty = tempfile::tempdir().unwrap();
+        let o = crate::otinish(empty.path(), &["serve", "--listen", "127.0.0.1:0"]);
+        assert!(!o.status.success());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("otinish init"),
+            "{o:?}"
+        );
+        let demo_dir = tempfile::tempdir().unwrap();
+        let o = crate::otinish(demo_dir.path(), &["demo"]);
+        assert!(o.status.success(), "{o:?}");
+        let o = crate::otinish(demo_dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+        assert!(!o.status.success());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("demo data set"),
+            "{o:?}"
+        );
+    }
+
+    /// A command line split as a POSIX shell would for the README's commands: words, and
+    /// double-quoted strings as one word.
+    fn shell_words(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut word = String::new();
+        let mut quoted = false;
+        let mut any = false;
+        for c in line.chars() {
+            match c {
+                '"' => {
+                    quoted = !quoted;
+                    any = true;
+                }
+                c if c.is_whitespace() && !quoted => {
+                    if any {
+                        out.push(std::mem::take(&mut word));
+                        any = false;
+                    }
+                }
+                c => {
+                    word.push(c);
+                    any = true;
+                }
+            }
+        }
+        if any {
+            out.push(word);
+        }
+        out
     }
 
     /// Clients that hang up with appeals in flight (a phone losing signal, a load generator

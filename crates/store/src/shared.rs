@@ -2557,6 +2557,111 @@ macro_rules! impl_repos {
         }
 
         #[async_trait]
+        impl DeploymentRepo for $store {
+            async fn deployment(&self) -> StoreResult<Option<Deployment>> {
+                let row = sqlx::query("SELECT * FROM deployment WHERE id = 1")
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                row.map(|r| -> Result<Deployment, sqlx::Error> {
+                    Ok(Deployment {
+                        name: names(&r, "name")?,
+                        bin: r.try_get("bin")?,
+                        demo: r.try_get("demo")?,
+                        created_at: from_micros(r.try_get("created_at")?),
+                    })
+                })
+                .transpose()
+                .map_err(map_err)
+            }
+
+            async fn init_deployment(
+                &self,
+                d: &Deployment,
+                admin: &NewStaff,
+                admin_iin: &otinish_domain::ids::Iin,
+                journal: JournalDraft,
+            ) -> StoreResult<StaffUser> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let held: i64 = sqlx::query(
+                    "SELECT (SELECT COUNT(*) FROM deployment) + (SELECT COUNT(*) FROM staff) \
+                     + (SELECT COUNT(*) FROM body) AS n",
+                )
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get("n"))
+                .map_err(map_err)?;
+                if held > 0 {
+                    return Err(StoreError::Conflict("the database is not empty".into()));
+                }
+                sqlx::query(
+                    "INSERT INTO deployment (id, name_kk, name_ru, name_en, bin, demo, created_at) \
+                     VALUES (1, $1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&d.name.kk)
+                .bind(&d.name.ru)
+                .bind(&d.name.en)
+                .bind(&d.bin)
+                .bind(d.demo)
+                .bind(micros(d.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let roles: Vec<&str> = admin.roles.iter().map(|r| r.as_str()).collect();
+                let row = sqlx::query(
+                    "INSERT INTO staff (login, full_name, email, body_id, branch_id, roles, password_hash, active, lang, iin) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+                )
+                .bind(&admin.login)
+                .bind(&admin.full_name)
+                .bind(&admin.email)
+                .bind(admin.body_id)
+                .bind(admin.branch_id)
+                .bind(roles.join(","))
+                .bind(&admin.password_hash)
+                .bind(true)
+                .bind(admin.lang.code())
+                .bind(admin_iin.as_str())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let user = staff_row(&row).map_err(map_err)?;
+                let mut j = journal.clone();
+                j.subject = "deployment".into();
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("staff:{}", user.id);
+                j.action = "create_staff".into();
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(user)
+            }
+
+            async fn mark_demo(&self, d: &Deployment, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "INSERT INTO deployment (id, name_kk, name_ru, name_en, bin, demo, created_at) \
+                     VALUES (1, $1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&d.name.kk)
+                .bind(&d.name.ru)
+                .bind(&d.name.en)
+                .bind(&d.bin)
+                .bind(true)
+                .bind(micros(d.created_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() > 0 {
+                    let mut j = journal;
+                    j.subject = "deployment".into();
+                    Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                }
+                self.commit(tx).await
+            }
+        }
+
+        #[async_trait]
         impl AnnouncementRepo for $store {
             async fn add_announcement(&self, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, text: &Names, journal: JournalDraft) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;

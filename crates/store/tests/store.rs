@@ -3439,3 +3439,72 @@ on_both!(
     ea_09_signing_queue,
     signing_queue
 );
+
+async fn deployment(db: &Db) {
+    let s = db.store();
+    assert_eq!(s.deployment().await.unwrap(), None);
+    let d = Deployment {
+        name: Names::new("Өтініштер жүйесі", "Система обращений", "Appeals system"),
+        bin: Some("940140000385".into()),
+        demo: false,
+        created_at: t("2026-03-02"),
+    };
+    let admin = NewStaff {
+        login: "admin".into(),
+        full_name: "Әлия Әкімшіева".into(),
+        email: None,
+        body_id: None,
+        branch_id: None,
+        roles: vec![Role::Admin],
+        password_hash: String::new(),
+        lang: Lang::Kk,
+    };
+    let iin = otinish_domain::ids::Iin::parse("791028302728").unwrap();
+    let user = s
+        .init_deployment(&d, &admin, &iin, j("init_deployment"))
+        .await
+        .unwrap();
+    assert_eq!(user.iin.as_deref(), Some("791028302728"));
+    assert_eq!(s.staff_by_iin("791028302728").await.unwrap().id, user.id);
+    assert_eq!(s.deployment().await.unwrap(), Some(d.clone()));
+    // Set up once: a second time, or the demo's mark, changes nothing.
+    assert!(matches!(
+        s.init_deployment(&d, &admin, &iin, j("init_deployment"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let demo = Deployment {
+        demo: true,
+        ..d.clone()
+    };
+    s.mark_demo(&demo, j("mark_demo")).await.unwrap();
+    assert_eq!(s.deployment().await.unwrap(), Some(d));
+    // A database with data is not empty, even without a deployment record.
+    let other = match db {
+        Db::Sqlite(..) => sqlite().await,
+        Db::Pg(..) => match postgres("deployment_other").await {
+            Some(db) => db,
+            None => return,
+        },
+    };
+    let o = other.store();
+    o.create_body(&new_body("MJ", None), j("create_body"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        o.init_deployment(&demo, &admin, &iin, j("init_deployment"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(o.deployment().await.unwrap(), None);
+    o.mark_demo(&demo, j("mark_demo")).await.unwrap();
+    assert!(o.deployment().await.unwrap().unwrap().demo);
+    other.close().await;
+}
+
+on_both!(
+    /// The deployment's record and its first administrator are written together, once, on an
+    /// empty database only; the demo's mark never overwrites a real deployment.
+    deployment_set_up_once_on_an_empty_database,
+    deployment
+);

@@ -1,0 +1,11 @@
+//! The application layer: use cases over the domain's rules and the store's traits, with no
+//! HTTP. The web crate, the command line and the workers call these; none of them decides
+//! what a use case decides.
+//!
+//! The e-appeal, VKS, video and personal-reception use cases still live in the web crate's
+//! `App`; new use cases start here, with the one error type of [`Error`].
+
+pub mod error;
+pub mod setup;
+
+pub use error::Error;
