@@ -5,6 +5,7 @@
 //! The e-appeal, VKS, video and personal-reception use cases still live in the web crate's
 //! `App`; new use cases start here, with the one error type of [`Error`].
 
+pub mod admin;
 pub mod error;
 pub mod setup;
 

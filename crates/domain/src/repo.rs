@@ -118,6 +118,14 @@ pub struct SessionRecord {
 #[async_trait]
 pub trait BodyRepo: Send + Sync {
     async fn create_body(&self, b: &NewBody, journal: JournalDraft) -> StoreResult<Body>;
+    /// A new body with its BIN, in one transaction (journaled); a conflict when its code or
+    /// BIN is another body's, not found when its parent is unknown.
+    async fn add_body(
+        &self,
+        b: &NewBody,
+        bin: Option<&crate::ids::Bin>,
+        journal: JournalDraft,
+    ) -> StoreResult<Body>;
     async fn body(&self, id: i64) -> StoreResult<Body>;
     async fn body_by_code(&self, code: &str) -> StoreResult<Body>;
     async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
@@ -147,6 +155,14 @@ pub trait BranchRepo: Send + Sync {
 #[async_trait]
 pub trait StaffRepo: Send + Sync {
     async fn create_staff(&self, s: &NewStaff, journal: JournalDraft) -> StoreResult<StaffUser>;
+    /// A new staff member with the IIN their key carries, in one transaction (journaled); a
+    /// conflict when the login or the IIN is taken.
+    async fn add_staff(
+        &self,
+        s: &NewStaff,
+        iin: &crate::ids::Iin,
+        journal: JournalDraft,
+    ) -> StoreResult<StaffUser>;
     async fn staff(&self, id: i64) -> StoreResult<StaffUser>;
     /// The user and their password hash, for sign-in.
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;

@@ -265,6 +265,71 @@ macro_rules! impl_repos {
                 Ok(Page { items, total, request: page })
             }
 
+            /// Writes a body (with its BIN, when given) inside `tx`.
+            async fn insert_body(tx: &mut Tx<'_>, b: &NewBody, bin: Option<&str>) -> StoreResult<Body> {
+                let parent_id: Option<i64> = match &b.parent_code {
+                    Some(code) => Some(
+                        sqlx::query("SELECT id FROM body WHERE code = $1")
+                            .bind(code)
+                            .fetch_optional(&mut **tx)
+                            .await
+                            .map_err(map_err)?
+                            .ok_or_else(|| StoreError::NotFound(format!("parent body {code}")))?
+                            .try_get("id")
+                            .map_err(map_err)?,
+                    ),
+                    None => None,
+                };
+                let row = sqlx::query(
+                    "INSERT INTO body (code, name_kk, name_ru, name_en, parent_id, competence, vks_connected, \
+                     video_appeal_connected, phone, email, address_kk, address_ru, address_en, website, time_zone, bin) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *",
+                )
+                .bind(&b.code)
+                .bind(&b.name.kk)
+                .bind(&b.name.ru)
+                .bind(&b.name.en)
+                .bind(parent_id)
+                .bind(serde_json::to_string(&b.competence).unwrap_or_else(|_| "[]".into()))
+                .bind(b.vks_connected)
+                .bind(b.video_appeal_connected)
+                .bind(&b.contacts.phone)
+                .bind(&b.contacts.email)
+                .bind(&b.contacts.address.kk)
+                .bind(&b.contacts.address.ru)
+                .bind(&b.contacts.address.en)
+                .bind(&b.contacts.website)
+                .bind(&b.time_zone)
+                .bind(bin)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                body_row(&row).map_err(map_err)
+            }
+
+            /// Writes a staff member (with their IIN, when given) inside `tx`.
+            async fn insert_staff(tx: &mut Tx<'_>, s: &NewStaff, iin: Option<&str>) -> StoreResult<StaffUser> {
+                let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+                let row = sqlx::query(
+                    "INSERT INTO staff (login, full_name, email, body_id, branch_id, roles, password_hash, active, lang, iin) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+                )
+                .bind(&s.login)
+                .bind(&s.full_name)
+                .bind(&s.email)
+                .bind(s.body_id)
+                .bind(s.branch_id)
+                .bind(roles.join(","))
+                .bind(&s.password_hash)
+                .bind(true)
+                .bind(s.lang.code())
+                .bind(iin)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                staff_row(&row).map_err(map_err)
+            }
+
             /// Appends a journal entry inside `tx`. Taking the head row first serialises
             /// appends (a row lock on PostgreSQL, the write lock on SQLite).
             async fn journal_in(tx: &mut Tx<'_>, d: &JournalDraft) -> Result<JournalEntry, sqlx::Error> {
@@ -590,44 +655,12 @@ macro_rules! impl_repos {
         #[async_trait]
         impl BodyRepo for $store {
             async fn create_body(&self, b: &NewBody, journal: JournalDraft) -> StoreResult<Body> {
+                self.add_body(b, None, journal).await
+            }
+
+            async fn add_body(&self, b: &NewBody, bin: Option<&otinish_domain::ids::Bin>, journal: JournalDraft) -> StoreResult<Body> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let parent_id: Option<i64> = match &b.parent_code {
-                    Some(code) => Some(
-                        sqlx::query("SELECT id FROM body WHERE code = $1")
-                            .bind(code)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(map_err)?
-                            .ok_or_else(|| StoreError::NotFound(format!("parent body {code}")))?
-                            .try_get("id")
-                            .map_err(map_err)?,
-                    ),
-                    None => None,
-                };
-                let row = sqlx::query(
-                    "INSERT INTO body (code, name_kk, name_ru, name_en, parent_id, competence, vks_connected, \
-                     video_appeal_connected, phone, email, address_kk, address_ru, address_en, website, time_zone) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING *",
-                )
-                .bind(&b.code)
-                .bind(&b.name.kk)
-                .bind(&b.name.ru)
-                .bind(&b.name.en)
-                .bind(parent_id)
-                .bind(serde_json::to_string(&b.competence).unwrap_or_else(|_| "[]".into()))
-                .bind(b.vks_connected)
-                .bind(b.video_appeal_connected)
-                .bind(&b.contacts.phone)
-                .bind(&b.contacts.email)
-                .bind(&b.contacts.address.kk)
-                .bind(&b.contacts.address.ru)
-                .bind(&b.contacts.address.en)
-                .bind(&b.contacts.website)
-                .bind(&b.time_zone)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let body = body_row(&row).map_err(map_err)?;
+                let body = Self::insert_body(&mut tx, b, bin.map(|b| b.as_str())).await?;
                 let mut j = journal;
                 j.subject = format!("body:{}", body.id);
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
@@ -827,25 +860,18 @@ macro_rules! impl_repos {
         #[async_trait]
         impl StaffRepo for $store {
             async fn create_staff(&self, s: &NewStaff, journal: JournalDraft) -> StoreResult<StaffUser> {
-                let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let row = sqlx::query(
-                    "INSERT INTO staff (login, full_name, email, body_id, branch_id, roles, password_hash, active, lang) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *",
-                )
-                .bind(&s.login)
-                .bind(&s.full_name)
-                .bind(&s.email)
-                .bind(s.body_id)
-                .bind(s.branch_id)
-                .bind(roles.join(","))
-                .bind(&s.password_hash)
-                .bind(true)
-                .bind(s.lang.code())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let user = staff_row(&row).map_err(map_err)?;
+                let user = Self::insert_staff(&mut tx, s, None).await?;
+                let mut j = journal;
+                j.subject = format!("staff:{}", user.id);
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(user)
+            }
+
+            async fn add_staff(&self, s: &NewStaff, iin: &otinish_domain::ids::Iin, journal: JournalDraft) -> StoreResult<StaffUser> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let user = Self::insert_staff(&mut tx, s, Some(iin.as_str())).await?;
                 let mut j = journal;
                 j.subject = format!("staff:{}", user.id);
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
@@ -2607,25 +2633,7 @@ macro_rules! impl_repos {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                let roles: Vec<&str> = admin.roles.iter().map(|r| r.as_str()).collect();
-                let row = sqlx::query(
-                    "INSERT INTO staff (login, full_name, email, body_id, branch_id, roles, password_hash, active, lang, iin) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
-                )
-                .bind(&admin.login)
-                .bind(&admin.full_name)
-                .bind(&admin.email)
-                .bind(admin.body_id)
-                .bind(admin.branch_id)
-                .bind(roles.join(","))
-                .bind(&admin.password_hash)
-                .bind(true)
-                .bind(admin.lang.code())
-                .bind(admin_iin.as_str())
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let user = staff_row(&row).map_err(map_err)?;
+                let user = Self::insert_staff(&mut tx, admin, Some(admin_iin.as_str())).await?;
                 let mut j = journal.clone();
                 j.subject = "deployment".into();
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;

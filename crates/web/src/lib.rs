@@ -4,6 +4,7 @@
 //! call the domain and the store (through [`services`]), and render.
 
 pub mod access;
+pub mod admin_pages;
 pub mod api;
 pub mod api_appeals;
 pub mod auth;

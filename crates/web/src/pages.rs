@@ -149,6 +149,10 @@ impl Layout {
             if u.body_id.is_some() && u.has_role(Role::SecurityOfficer) {
                 staff_links.push(("/staff/access-log", ctx.tr.get("access-log-title")));
             }
+            if u.has_role(Role::Admin) {
+                staff_links.push(("/staff/admin/bodies", ctx.tr.get("admin-bodies")));
+                staff_links.push(("/staff/admin/staff", ctx.tr.get("admin-staff")));
+            }
             if u.has_role(Role::GovernmentOffice) {
                 staff_links.push(("/staff/pr/schedules", ctx.tr.get("pr-centers-schedule")));
                 staff_links.push(("/staff/pr/report", ctx.tr.get("pr-report-title")));

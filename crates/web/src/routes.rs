@@ -7,8 +7,8 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, api, api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages,
-    reports, video, vks, AppState,
+    access, admin_pages, api, api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages,
+    reception_pages, reports, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -106,6 +106,7 @@ const PR_REPORT: &[Role] = &[
 ];
 const REPORTS: &[Role] = &[Role::Registrar, Role::Head, Role::GovernmentOffice];
 const SECURITY: &[Role] = &[Role::SecurityOfficer];
+const ADMIN: &[Role] = &[Role::Admin];
 
 /// Each method of a route with its rule.
 type MethodRules = Arc<[(&'static str, Access)]>;
@@ -451,6 +452,17 @@ pub fn table(bench: bool) -> Table {
         "/staff/access-log",
         &[("GET", Staff(SECURITY))],
         get(access::log),
+    )
+    // Staff: the administration console (bodies and staff; the scope is the use case's).
+    .add(
+        "/staff/admin/bodies",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_pages::bodies).post(admin_pages::create_body),
+    )
+    .add(
+        "/staff/admin/staff",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_pages::staff).post(admin_pages::add_staff),
     )
     // Staff: receptions by videoconference.
     .add(

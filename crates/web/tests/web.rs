@@ -1496,6 +1496,28 @@ impl TestApp {
         self.login(login).await
     }
 
+    /// A staff member of no body (the deployment's administrator, the call center), signed in.
+    async fn staff_of_no_body(&self, login: &str, roles: Vec<Role>) -> (String, String) {
+        self.app
+            .store
+            .create_staff(
+                &NewStaff {
+                    login: login.into(),
+                    full_name: format!("{login} full name"),
+                    email: None,
+                    body_id: None,
+                    branch_id: None,
+                    roles,
+                    password_hash: otinish_web::auth::hash_password("pw").unwrap(),
+                    lang: Lang::Ru,
+                },
+                JournalDraft::new(self.app.clock.now(), "test", "", "create_staff"),
+            )
+            .await
+            .unwrap();
+        self.login(login).await
+    }
+
     /// EA-09: the staff member's IIN (a made-up twelve digits, unique per login) and their
     /// body's BIN, so that they can sign with their (demo) key.
     async fn register_identity(&self, login: &str) {
@@ -8611,5 +8633,196 @@ async fn staff_sign_in_with_their_own_key() {
         r.text.contains("Вход по паролю здесь выключен"),
         "{}",
         r.text
+    );
+}
+
+/// The administration console: the deployment's administrator creates bodies (BIN checked,
+/// code unique) and adds staff by IIN, who then sign in with their own key; a refused form
+/// comes back with every reason and what was typed; a body's administrator manages only their
+/// body and the bodies below it; nobody else reaches the console.
+#[tokio::test]
+async fn admin_console_creates_bodies_and_staff_within_its_scope() {
+    use base64::Engine;
+    let t = TestApp::new().await;
+    let (root, root_csrf) = t.staff_of_no_body("root.admin", vec![Role::Admin]).await;
+    let page = t.get("/staff/admin/bodies?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Министерство юстиции"), "{}", page.text);
+    // Refused: every reason, the input kept.
+    let r = t
+        .post_form(
+            "/staff/admin/bodies",
+            &root,
+            &format!("csrf={root_csrf}&code=MJ-AST&name_kk=&name_ru=%D0%94%D0%B5%D0%BF&bin=940140000386&parent=MJ"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("role=\"alert\"")
+            && r.text
+                .contains("Наименование на казахском: Заполните это поле.")
+            && r.text.contains("БИН: это не БИН")
+            && r.text.contains("value=\"MJ-AST\"")
+            && r.text.contains("<option value=\"MJ\" selected>"),
+        "{}",
+        r.text
+    );
+    let body_form = |code: &str, parent: &str, bin: &str| {
+        format!(
+            "csrf={root_csrf}&code={code}&name_kk=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0+{code}&name_ru=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0+{code}&bin={bin}&parent={parent}&competence=notary%2C+housing&vks=on"
+        )
+    };
+    let r = t
+        .post_form(
+            "/staff/admin/bodies",
+            &root,
+            &body_form("MJ-AST", "MJ", "940140000385"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let created = t.app.store.body_by_code("MJ-AST").await.unwrap();
+    assert_eq!(created.bin.as_deref(), Some("940140000385"));
+    assert_eq!(created.competence, vec!["notary", "housing"]);
+    assert!(created.vks_connected && !created.video_appeal_connected);
+    let list = t
+        .get(r.headers[header::LOCATION].to_str().unwrap(), &root)
+        .await;
+    assert!(list.text.contains("id=\"created\""), "{}", list.text);
+    // The same code, or the same BIN, again: refused on the form.
+    let r = t
+        .post_form("/staff/admin/bodies", &root, &body_form("MJ-AST", "MJ", ""))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("этот код уже у другого органа"),
+        "{}",
+        r.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/bodies",
+            &root,
+            &body_form("MJ-ALA", "MJ", "940140000385"),
+        )
+        .await;
+    assert!(
+        r.text.contains("этот БИН уже у другого органа"),
+        "{}",
+        r.text
+    );
+    // A top-level body of its own, for the scope below.
+    let r = t
+        .post_form("/staff/admin/bodies", &root, &body_form("AST", "", ""))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+
+    // A staff member by IIN: no IIN, no role, refused; then added, and signs in by key.
+    let r = t
+        .post_form(
+            "/staff/admin/staff",
+            &root,
+            &format!("csrf={root_csrf}&iin=123&full_name=&body=MJ-AST"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("ИИН: это не ИИН")
+            && r.text.contains("Роли: отметьте хотя бы одну роль")
+            && r.text.contains("<option value=\"MJ-AST\" selected>"),
+        "{}",
+        r.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/staff",
+            &root,
+            &format!(
+                "csrf={root_csrf}&iin=881105300560&full_name=%D0%95%D1%80%D0%BB%D0%B0%D0%BD+%D0%96%D0%B0%D0%BD%D0%B1%D0%BE%D0%BB%D0%B0%D1%82%D0%BE%D0%B2&body=MJ-AST&role_registrar=on&role_executor=on&lang=kk"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let added = t.app.store.staff_by_iin("881105300560").await.unwrap();
+    assert_eq!(added.login, "881105300560");
+    assert_eq!(added.body_id, Some(created.id));
+    assert_eq!(added.roles, vec![Role::Executor, Role::Registrar]);
+    let again = t
+        .post_form(
+            "/staff/admin/staff",
+            &root,
+            &format!("csrf={root_csrf}&iin=881105300560&full_name=X&login=other&body=MJ-AST&role_executor=on"),
+        )
+        .await;
+    assert!(
+        again.text.contains("сотрудник с этим ИИН уже есть"),
+        "{}",
+        again.text
+    );
+    let key = t.app.demo_staff_key(&added, &created).unwrap();
+    let login = t.get("/staff/login", "").await;
+    let csrf = login.cookie("otinish_csrf").unwrap();
+    let challenge = login
+        .text
+        .split("name=\"challenge\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let cms = key
+        .sign_cms(challenge.as_bytes(), true, t.app.clock.now())
+        .unwrap();
+    let sig = base64::engine::general_purpose::STANDARD
+        .encode(cms)
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    let r = t
+        .post_form(
+            "/staff/login/key",
+            &format!("otinish_csrf={csrf}"),
+            &format!(
+                "csrf={csrf}&challenge={}&signature={sig}",
+                challenge.replace(':', "%3A")
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+
+    // A body's administrator: MJ and what is below it, nothing else.
+    let (body_admin, ba_csrf) = t.staff("mj.admin", vec![Role::Admin], "MJ").await;
+    let page = t.get("/staff/admin/bodies", &body_admin).await;
+    assert!(
+        page.text.contains(">MJ-AST<") && !page.text.contains(">AST<"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/bodies",
+            &body_admin,
+            &body_form("MJ-KAR", "", "").replace(&root_csrf, &ba_csrf),
+        )
+        .await;
+    assert!(r.text.contains("укажите вышестоящий орган"), "{}", r.text);
+    let r = t
+        .post_form(
+            "/staff/admin/staff",
+            &body_admin,
+            &format!("csrf={ba_csrf}&iin=791028302728&full_name=X&body=AST&role_executor=on"),
+        )
+        .await;
+    assert!(r.text.contains("такого органа нет среди тех"), "{}", r.text);
+    let staff = t.get("/staff/admin/staff?q=881105", &body_admin).await;
+    assert!(staff.text.contains("881105300560"), "{}", staff.text);
+    assert!(!t
+        .get("/staff/admin/staff", &body_admin)
+        .await
+        .text
+        .contains("root.admin"));
+    // Nobody else: a registrar is refused.
+    let reg = t.staff("reg.two", vec![Role::Registrar], "MJ").await.0;
+    assert_eq!(
+        t.get("/staff/admin/bodies", &reg).await.status,
+        StatusCode::FORBIDDEN
     );
 }

@@ -1,0 +1,340 @@
+//! Administration of bodies and staff. The deployment's administrator (an administrator of
+//! no body) manages everything; a body's administrator manages that body and the bodies below
+//! it, and only their staff. Every change is journaled with the administrator as its actor.
+
+use crate::Error;
+use chrono::{DateTime, Utc};
+use otinish_domain::appeal::FieldProblem;
+use otinish_domain::ids::{Bin, Email, Iin};
+use otinish_domain::journal::JournalDraft;
+use otinish_domain::lang::{Lang, Names};
+use otinish_domain::model::{Body, Contacts, NewBody, Role, StaffUser};
+use otinish_domain::repo::{NewStaff, PageRequest, Store, StoreError};
+
+/// What an administrator may manage.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The deployment's administrator: every body, and staff of no body.
+    pub everything: bool,
+    /// The bodies they manage, by code.
+    pub bodies: Vec<Body>,
+}
+
+impl Scope {
+    pub fn has_body(&self, id: i64) -> bool {
+        self.bodies.iter().any(|b| b.id == id)
+    }
+
+    pub fn body_by_code(&self, code: &str) -> Option<&Body> {
+        self.bodies.iter().find(|b| b.code == code)
+    }
+}
+
+/// Every body, page by page.
+async fn all_bodies(store: &dyn Store) -> Result<Vec<Body>, Error> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .bodies(PageRequest::new(Some(500), Some(offset)))
+            .await?;
+        let n = page.items.len() as u32;
+        out.extend(page.items);
+        if n < 500 {
+            return Ok(out);
+        }
+        offset += n;
+    }
+}
+
+/// The administrator's scope; forbidden for anyone else.
+pub async fn scope(store: &dyn Store, user: &StaffUser) -> Result<Scope, Error> {
+    if !user.has_role(Role::Admin) {
+        return Err(Error::Forbidden);
+    }
+    let bodies = all_bodies(store).await?;
+    let Some(root) = user.body_id else {
+        return Ok(Scope {
+            everything: true,
+            bodies,
+        });
+    };
+    // The body and every body below it, however deep.
+    let mut mine = vec![root];
+    let mut i = 0;
+    while i < mine.len() {
+        let parent = mine[i];
+        mine.extend(
+            bodies
+                .iter()
+                .filter(|b| b.parent_id == Some(parent) && !mine.contains(&b.id))
+                .map(|b| b.id)
+                .collect::<Vec<_>>(),
+        );
+        i += 1;
+    }
+    Ok(Scope {
+        everything: false,
+        bodies: bodies
+            .into_iter()
+            .filter(|b| mine.contains(&b.id))
+            .collect(),
+    })
+}
+
+/// The fields of a new body, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct BodyForm {
+    pub code: String,
+    pub name_kk: String,
+    pub name_ru: String,
+    pub name_en: String,
+    pub bin: String,
+    /// The parent body's code; empty for a top-level body.
+    pub parent: String,
+    /// Competence topics, separated by commas.
+    pub competence: String,
+    pub vks: bool,
+    pub video: bool,
+    pub phone: String,
+    pub email: String,
+    pub address_kk: String,
+    pub address_ru: String,
+}
+
+fn problem(field: &'static str, key: &'static str) -> FieldProblem {
+    FieldProblem { field, key }
+}
+
+fn required(v: &str, field: &'static str, max: usize, p: &mut Vec<FieldProblem>) -> String {
+    let v = v.trim();
+    if v.is_empty() {
+        p.push(problem(field, "appeal-field-required"));
+    } else if v.chars().count() > max {
+        p.push(problem(field, "appeal-field-too-long"));
+    }
+    v.to_owned()
+}
+
+fn optional(v: &str) -> Option<String> {
+    Some(v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Creates a body (with its BIN) under a parent the administrator manages; a body's
+/// administrator cannot create a top-level body.
+pub async fn create_body(
+    store: &dyn Store,
+    user: &StaffUser,
+    f: &BodyForm,
+    now: DateTime<Utc>,
+) -> Result<Body, Error> {
+    let scope = scope(store, user).await?;
+    let mut p = Vec::new();
+    let code = f.code.trim().to_uppercase();
+    if code.is_empty() {
+        p.push(problem("code", "appeal-field-required"));
+    } else if code.len() > 16
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+    {
+        p.push(problem("code", "admin-code-invalid"));
+    }
+    let kk = required(&f.name_kk, "name_kk", 300, &mut p);
+    let ru = required(&f.name_ru, "name_ru", 300, &mut p);
+    let en = optional(&f.name_en).unwrap_or_else(|| ru.clone());
+    let bin = match optional(&f.bin) {
+        None => None,
+        Some(v) => match Bin::parse(&v) {
+            Ok(b) => Some(b),
+            Err(_) => {
+                p.push(problem("bin", "setup-bin-invalid"));
+                None
+            }
+        },
+    };
+    let parent = optional(&f.parent).map(|c| c.to_uppercase());
+    match &parent {
+        None if !scope.everything => p.push(problem("parent", "admin-parent-required")),
+        Some(c) if scope.body_by_code(c).is_none() => {
+            p.push(problem("parent", "admin-parent-unknown"))
+        }
+        _ => {}
+    }
+    let competence: Vec<String> = f
+        .competence
+        .split(',')
+        .map(|c| c.trim().to_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if competence
+        .iter()
+        .any(|c| !c.chars().all(|ch| ch.is_alphanumeric() || ch == '_'))
+    {
+        p.push(problem("competence", "admin-competence-invalid"));
+    }
+    let email = optional(&f.email);
+    if email.as_deref().is_some_and(|e| Email::parse(e).is_err()) {
+        p.push(problem("email", "setup-email-invalid"));
+    }
+    if !p.is_empty() {
+        return Err(Error::Invalid(p));
+    }
+    let address_ru = f.address_ru.trim().to_owned();
+    let new = NewBody {
+        code: code.clone(),
+        name: Names::new(&kk, &ru, &en),
+        parent_code: parent,
+        competence,
+        vks_connected: f.vks,
+        video_appeal_connected: f.video,
+        contacts: Contacts {
+            phone: optional(&f.phone),
+            email,
+            address: Names::new(f.address_kk.trim(), &address_ru, &address_ru),
+            website: None,
+        },
+        time_zone: "Asia/Almaty".into(),
+    };
+    store
+        .add_body(
+            &new,
+            bin.as_ref(),
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "create_body"),
+        )
+        .await
+        .map_err(|e| match e {
+            // The code or the BIN is another body's.
+            StoreError::Conflict(m) if m.contains("bin") => {
+                Error::Invalid(vec![problem("bin", "admin-bin-taken")])
+            }
+            StoreError::Conflict(_) => Error::Invalid(vec![problem("code", "admin-code-taken")]),
+            other => other.into(),
+        })
+}
+
+/// The fields of a new staff member, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct StaffForm {
+    pub iin: String,
+    pub full_name: String,
+    /// Defaults to the IIN.
+    pub login: String,
+    pub email: String,
+    /// The body's code; empty for staff of no body (deployment administrator only).
+    pub body: String,
+    pub roles: Vec<String>,
+    pub lang: String,
+}
+
+/// Adds a staff member by IIN (their key signs them in) to a body the administrator
+/// manages, with the roles given; the role comes from here, never from the certificate.
+pub async fn add_staff(
+    store: &dyn Store,
+    user: &StaffUser,
+    f: &StaffForm,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Error> {
+    let scope = scope(store, user).await?;
+    let mut p = Vec::new();
+    let iin = Iin::parse(f.iin.trim());
+    if iin.is_err() {
+        p.push(problem("iin", "setup-iin-invalid"));
+    }
+    let full_name = required(&f.full_name, "full_name", 300, &mut p);
+    let login = optional(&f.login)
+        .unwrap_or_else(|| f.iin.trim().to_owned())
+        .to_lowercase();
+    if login.len() > 64
+        || !login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
+    {
+        p.push(problem("login", "setup-login-invalid"));
+    }
+    let email = optional(&f.email);
+    if email.as_deref().is_some_and(|e| Email::parse(e).is_err()) {
+        p.push(problem("email", "setup-email-invalid"));
+    }
+    let body = match optional(&f.body) {
+        None if scope.everything => None,
+        None => {
+            p.push(problem("body", "admin-body-required"));
+            None
+        }
+        Some(code) => match scope.body_by_code(&code.to_uppercase()) {
+            Some(b) => Some(b.id),
+            None => {
+                p.push(problem("body", "admin-parent-unknown"));
+                None
+            }
+        },
+    };
+    let roles: Vec<Role> = f.roles.iter().filter_map(|r| Role::parse(r)).collect();
+    if roles.is_empty() || roles.len() != f.roles.len() {
+        p.push(problem("roles", "admin-roles-required"));
+    }
+    let lang = Lang::parse(f.lang.trim()).unwrap_or(Lang::Ru);
+    let (true, Ok(iin)) = (p.is_empty(), iin) else {
+        return Err(Error::Invalid(p));
+    };
+    let new = NewStaff {
+        login,
+        full_name,
+        email,
+        body_id: body,
+        branch_id: None,
+        roles,
+        password_hash: String::new(),
+        lang,
+    };
+    store
+        .add_staff(
+            &new,
+            &iin,
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "create_staff"),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) if m.contains("iin") => {
+                Error::Invalid(vec![problem("iin", "admin-iin-taken")])
+            }
+            StoreError::Conflict(_) => Error::Invalid(vec![problem("login", "admin-login-taken")]),
+            other => other.into(),
+        })
+}
+
+/// The staff an administrator manages (of their bodies; the deployment's administrator also
+/// sees staff of no body), whose name, login or IIN contains `q`, sorted by name.
+pub async fn staff_list(
+    store: &dyn Store,
+    user: &StaffUser,
+    q: &str,
+) -> Result<Vec<StaffUser>, Error> {
+    let scope = scope(store, user).await?;
+    let q = q.trim().to_lowercase();
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .staff_list(PageRequest::new(Some(500), Some(offset)))
+            .await?;
+        let n = page.items.len() as u32;
+        out.extend(page.items.into_iter().filter(|s| {
+            let mine = match s.body_id {
+                Some(b) => scope.has_body(b),
+                None => scope.everything,
+            };
+            mine && (q.is_empty()
+                || s.full_name.to_lowercase().contains(&q)
+                || s.login.contains(&q)
+                || s.iin.as_deref().is_some_and(|i| i.contains(&q)))
+        }));
+        if n < 500 {
+            break;
+        }
+        offset += n;
+    }
+    out.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    Ok(out)
+}

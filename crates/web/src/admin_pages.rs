@@ -1,0 +1,510 @@
+//! The administration console's pages: bodies and staff. The use cases (and who may do what)
+//! are the application layer's (`otinish_app::admin`); these pages read the form, show the
+//! lists and put a refused form back with its reasons and what was typed.
+
+use crate::auth::check_csrf;
+use crate::context::Ctx;
+use crate::i18n::Tr;
+use crate::pages::{page_error, render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use otinish_app::admin::{self, BodyForm, StaffForm};
+use otinish_app::Error;
+use otinish_domain::model::{Role, StaffUser};
+use serde::Deserialize;
+
+/// Rows per page of the administration lists.
+const PAGE: usize = 50;
+
+fn to_login() -> Response {
+    Redirect::to("/staff/login").into_response()
+}
+
+/// `s` as a query value: unreserved characters kept, every other byte percent-encoded.
+fn query_value(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A list's page: its rows, and the links to the pages before and after (query kept).
+struct Paged<T> {
+    rows: Vec<T>,
+    caption: String,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+fn paged<T>(tr: Tr, path: &str, q: &str, page: usize, all: Vec<T>) -> Paged<T> {
+    let total = all.len();
+    let pages = total.div_ceil(PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let href = |p: usize| format!("{path}?q={}&page={p}", query_value(q));
+    Paged {
+        caption: tr.with("admin-count", &[("total", total.to_string())]),
+        prev: (page > 1).then(|| href(page - 1)),
+        next: (page < pages).then(|| href(page + 1)),
+        rows: all.into_iter().skip((page - 1) * PAGE).take(PAGE).collect(),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<String>,
+    /// The body or staff member just created (its id), for the confirmation.
+    #[serde(default)]
+    created: Option<String>,
+}
+
+impl ListQuery {
+    fn page(&self) -> usize {
+        self.page
+            .as_deref()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1)
+    }
+}
+
+/// What a refused use case shows: the form's problems with their fields' labels, or a page.
+enum Refused {
+    Form(Vec<String>),
+    Page(Response),
+}
+
+fn refusal(ctx: &Ctx, e: Error, label: impl Fn(&str) -> String) -> Refused {
+    match e {
+        Error::Invalid(p) => Refused::Form(
+            p.iter()
+                .map(|p| format!("{}: {}", label(p.field), ctx.tr.get(p.key)))
+                .collect(),
+        ),
+        Error::Forbidden => {
+            Refused::Page(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"))
+        }
+        Error::NotFound(_) => {
+            Refused::Page(page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"))
+        }
+        e => {
+            tracing::error!(error = %e, "administration failed");
+            Refused::Page(page_error(
+                ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-internal",
+            ))
+        }
+    }
+}
+
+/// A list page that cannot be shown: the error page for `e`.
+fn fail(ctx: &Ctx, e: Error) -> Response {
+    match refusal(ctx, e, |_| String::new()) {
+        Refused::Page(r) => r,
+        Refused::Form(_) => page_error(ctx, StatusCode::BAD_REQUEST, "error-not-found"),
+    }
+}
+
+// ---- Bodies ----
+
+#[derive(Debug, Deserialize, Default)]
+pub struct BodyIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_kk: String,
+    #[serde(default)]
+    name_ru: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    bin: String,
+    #[serde(default)]
+    parent: String,
+    #[serde(default)]
+    competence: String,
+    #[serde(default)]
+    vks: Option<String>,
+    #[serde(default)]
+    video: Option<String>,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    address_kk: String,
+    #[serde(default)]
+    address_ru: String,
+}
+
+impl BodyIn {
+    fn form(&self) -> BodyForm {
+        BodyForm {
+            code: self.code.clone(),
+            name_kk: self.name_kk.clone(),
+            name_ru: self.name_ru.clone(),
+            name_en: self.name_en.clone(),
+            bin: self.bin.clone(),
+            parent: self.parent.clone(),
+            competence: self.competence.clone(),
+            vks: self.vks.is_some(),
+            video: self.video.is_some(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            address_kk: self.address_kk.clone(),
+            address_ru: self.address_ru.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_bodies.html")]
+struct BodiesPage {
+    t: Tr,
+    layout: Layout,
+    q: String,
+    message: Option<String>,
+    /// (code, name, BIN, parent's name, VKS, video)
+    list: Paged<(String, String, String, String, String, String)>,
+    /// Parents to choose from: (code, name).
+    parents: Vec<(String, String)>,
+    /// A top-level body may be created (the deployment's administrator).
+    may_top: bool,
+    problems: Vec<String>,
+    typed: BodyIn,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn bodies_page(
+    app: &crate::App,
+    ctx: &Ctx,
+    user: &StaffUser,
+    q: &ListQuery,
+    typed: BodyIn,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let scope = match admin::scope(app.store.as_ref(), user).await {
+        Ok(s) => s,
+        Err(e) => return fail(ctx, e),
+    };
+    let name_of = |id: Option<i64>| {
+        id.and_then(|id| scope.bodies.iter().find(|b| b.id == id))
+            .map(|b| b.name.get(tr.lang).to_owned())
+            .unwrap_or_default()
+    };
+    let needle = q.q.trim().to_lowercase();
+    let mut rows: Vec<_> = scope
+        .bodies
+        .iter()
+        .filter(|b| {
+            needle.is_empty()
+                || b.code.to_lowercase().contains(&needle)
+                || [&b.name.kk, &b.name.ru, &b.name.en]
+                    .iter()
+                    .any(|n| n.to_lowercase().contains(&needle))
+                || b.bin.as_deref().is_some_and(|x| x.contains(&needle))
+        })
+        .map(|b| {
+            let yes_no = |v: bool| tr.get(if v { "admin-yes" } else { "admin-no" });
+            (
+                b.code.clone(),
+                b.name.get(tr.lang).to_owned(),
+                b.bin.clone().unwrap_or_default(),
+                name_of(b.parent_id),
+                yes_no(b.vks_connected),
+                yes_no(b.video_appeal_connected),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    let message = q
+        .created
+        .as_deref()
+        .and_then(|c| c.parse::<i64>().ok())
+        .and_then(|id| scope.bodies.iter().find(|b| b.id == id))
+        .map(|b| {
+            tr.with(
+                "admin-body-created",
+                &[("name", b.name.get(tr.lang).to_owned())],
+            )
+        });
+    let mut parents: Vec<_> = scope
+        .bodies
+        .iter()
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    parents.sort();
+    let page = BodiesPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        q: q.q.clone(),
+        message,
+        list: paged(tr, "/staff/admin/bodies", &q.q, q.page(), rows),
+        parents,
+        may_top: scope.everything,
+        problems,
+        typed,
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn bodies(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    bodies_page(
+        &app,
+        &ctx,
+        &user,
+        &q,
+        BodyIn::default(),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create_body(State(app): State<AppState>, ctx: Ctx, Form(f): Form<BodyIn>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match admin::create_body(app.store.as_ref(), &user, &f.form(), app.clock.now()).await {
+        Ok(b) => {
+            tracing::info!(body = b.id, staff = user.id, "body created");
+            Redirect::to(&format!("/staff/admin/bodies?created={}", b.id)).into_response()
+        }
+        Err(e) => {
+            let label = |field: &str| ctx.tr.get(&format!("admin-f-{}", field.replace('_', "-")));
+            match refusal(&ctx, e, label) {
+                Refused::Form(problems) => {
+                    bodies_page(
+                        &app,
+                        &ctx,
+                        &user,
+                        &ListQuery::default(),
+                        f,
+                        problems,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                Refused::Page(r) => r,
+            }
+        }
+    }
+}
+
+// ---- Staff ----
+
+#[derive(Debug, Deserialize, Default)]
+pub struct StaffIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    iin: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    lang: String,
+    /// Ticked roles: `role_<key>` = on (a form cannot repeat a key for serde's maps).
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
+}
+
+impl StaffIn {
+    fn roles(&self) -> Vec<String> {
+        let mut r: Vec<String> = self
+            .rest
+            .keys()
+            .filter_map(|k| k.strip_prefix("role_"))
+            .map(str::to_owned)
+            .collect();
+        r.sort();
+        r
+    }
+
+    fn has_role(&self, r: &str) -> bool {
+        self.rest.contains_key(&format!("role_{r}"))
+    }
+
+    fn form(&self) -> StaffForm {
+        StaffForm {
+            iin: self.iin.clone(),
+            full_name: self.full_name.clone(),
+            login: self.login.clone(),
+            email: self.email.clone(),
+            body: self.body.clone(),
+            roles: self.roles(),
+            lang: self.lang.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_staff.html")]
+struct StaffPage {
+    t: Tr,
+    layout: Layout,
+    q: String,
+    message: Option<String>,
+    /// (full name, login (searchable, not shown: an identifier, not a word), IIN, body, roles,
+    /// active)
+    list: Paged<(String, String, String, String, String, String)>,
+    bodies: Vec<(String, String)>,
+    may_no_body: bool,
+    /// (key, title, ticked)
+    roles: Vec<(&'static str, &'static str, bool)>,
+    problems: Vec<String>,
+    typed: StaffIn,
+}
+
+async fn staff_page(
+    app: &crate::App,
+    ctx: &Ctx,
+    user: &StaffUser,
+    q: &ListQuery,
+    typed: StaffIn,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let store = app.store.as_ref();
+    let (scope, staff) = match tokio::try_join!(
+        admin::scope(store, user),
+        admin::staff_list(store, user, &q.q)
+    ) {
+        Ok(x) => x,
+        Err(e) => return fail(ctx, e),
+    };
+    let body_name = |id: Option<i64>| {
+        id.and_then(|id| scope.bodies.iter().find(|b| b.id == id))
+            .map(|b| b.name.get(tr.lang).to_owned())
+            .unwrap_or_default()
+    };
+    let message = q
+        .created
+        .as_deref()
+        .and_then(|c| c.parse::<i64>().ok())
+        .and_then(|id| staff.iter().find(|s| s.id == id))
+        .map(|s| {
+            tr.with(
+                "admin-staff-added",
+                &[
+                    ("name", s.full_name.clone()),
+                    ("iin", s.iin.clone().unwrap_or_default()),
+                ],
+            )
+        });
+    let rows = staff
+        .iter()
+        .map(|s| {
+            (
+                s.full_name.clone(),
+                s.login.clone(),
+                s.iin.clone().unwrap_or_default(),
+                body_name(s.body_id),
+                s.roles
+                    .iter()
+                    .map(|r| r.title(tr.lang))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                tr.get(if s.active { "admin-yes" } else { "admin-no" }),
+            )
+        })
+        .collect();
+    let mut bodies: Vec<_> = scope
+        .bodies
+        .iter()
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    bodies.sort();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.title(tr.lang), typed.has_role(r.as_str())))
+        .collect();
+    let page = StaffPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        q: q.q.clone(),
+        message,
+        list: paged(tr, "/staff/admin/staff", &q.q, q.page(), rows),
+        bodies,
+        may_no_body: scope.everything,
+        roles,
+        problems,
+        typed,
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn staff(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    staff_page(
+        &app,
+        &ctx,
+        &user,
+        &q,
+        StaffIn::default(),
+        vec![],
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn add_staff(State(app): State<AppState>, ctx: Ctx, Form(f): Form<StaffIn>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match admin::add_staff(app.store.as_ref(), &user, &f.form(), app.clock.now()).await {
+        Ok(s) => {
+            tracing::info!(added = s.id, staff = user.id, "staff member added");
+            Redirect::to(&format!("/staff/admin/staff?created={}", s.id)).into_response()
+        }
+        Err(e) => {
+            let label = |field: &str| ctx.tr.get(&format!("admin-f-{}", field.replace('_', "-")));
+            match refusal(&ctx, e, label) {
+                Refused::Form(problems) => {
+                    staff_page(
+                        &app,
+                        &ctx,
+                        &user,
+                        &ListQuery::default(),
+                        f,
+                        problems,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                Refused::Page(r) => r,
+            }
+        }
+    }
+}
