@@ -1199,3 +1199,6 @@ setup-bin-invalid = not a BIN: 12 digits with a checksum that holds
 setup-iin-invalid = not an IIN: 12 digits, a birth date and a checksum that holds
 setup-login-invalid = Latin letters, digits, dots, dashes and underscores only, at most 64
 setup-email-invalid = not an email address
+admin-col-code = Code
+admin-col-vks = VKS receptions
+admin-col-video = Video appeals
