@@ -338,3 +338,47 @@ pub async fn staff_list(
     out.sort_by(|a, b| a.full_name.cmp(&b.full_name));
     Ok(out)
 }
+
+/// Deactivates a staff member (their sessions end at once, their key no longer signs them in)
+/// or reactivates them. Within the administrator's scope; never themselves. Returns the staff
+/// member as they are now.
+pub async fn set_active(
+    store: &dyn Store,
+    user: &StaffUser,
+    staff_id: i64,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Error> {
+    let scope = scope(store, user).await?;
+    let target = store.staff(staff_id).await?;
+    let mine = match target.body_id {
+        Some(b) => scope.has_body(b),
+        None => scope.everything,
+    };
+    if !mine {
+        return Err(Error::Forbidden);
+    }
+    if target.id == user.id {
+        return Err(Error::Refused {
+            key: "admin-not-yourself",
+            detail: "an administrator cannot deactivate themselves".into(),
+        });
+    }
+    store
+        .set_staff_active(
+            staff_id,
+            active,
+            JournalDraft::new(
+                now,
+                format!("staff:{}", user.id),
+                "",
+                if active {
+                    "activate_staff"
+                } else {
+                    "deactivate_staff"
+                },
+            ),
+        )
+        .await?;
+    Ok(store.staff(staff_id).await?)
+}

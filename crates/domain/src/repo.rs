@@ -167,6 +167,14 @@ pub trait StaffRepo: Send + Sync {
     /// The user and their password hash, for sign-in.
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
     async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>>;
+    /// Deactivates (every session of theirs ends in the same transaction) or reactivates a
+    /// staff member, journaled.
+    async fn set_staff_active(
+        &self,
+        staff_id: i64,
+        active: bool,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
     /// The staff member whose registered IIN this is (sign-in by key).
     async fn staff_by_iin(&self, iin: &str) -> StoreResult<StaffUser>;
     /// Registers (or clears) the IIN a staff member's signing certificate must carry

@@ -987,6 +987,30 @@ macro_rules! impl_repos {
                 self.commit(tx).await
             }
 
+            async fn set_staff_active(&self, staff_id: i64, active: bool, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+                    .bind(active)
+                    .bind(staff_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound(format!("staff {staff_id}")));
+                }
+                if !active {
+                    sqlx::query("DELETE FROM staff_session WHERE staff_id = $1")
+                        .bind(staff_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                let mut j = journal;
+                j.subject = format!("staff:{staff_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
             async fn delete_sessions_of(&self, staff_id: i64) -> StoreResult<u64> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let n = sqlx::query("DELETE FROM staff_session WHERE staff_id = $1")

@@ -3508,3 +3508,79 @@ on_both!(
     deployment_set_up_once_on_an_empty_database,
     deployment
 );
+
+async fn staff_activity(db: &Db) {
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("MJ", None), j("create_body"))
+        .await
+        .unwrap();
+    let iin = otinish_domain::ids::Iin::parse("791028302728").unwrap();
+    let staff = s
+        .add_staff(
+            &NewStaff {
+                login: "791028302728".into(),
+                full_name: "Айгерім Тіркеуова".into(),
+                email: None,
+                body_id: Some(body.id),
+                branch_id: None,
+                roles: vec![Role::Registrar],
+                password_hash: String::new(),
+                lang: Lang::Ru,
+            },
+            &iin,
+            j("create_staff"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(staff.iin.as_deref(), Some("791028302728"));
+    // The IIN is one person's.
+    let twin = NewStaff {
+        login: "other".into(),
+        full_name: "Другой".into(),
+        email: None,
+        body_id: Some(body.id),
+        branch_id: None,
+        roles: vec![Role::Executor],
+        password_hash: String::new(),
+        lang: Lang::Ru,
+    };
+    assert!(matches!(
+        s.add_staff(&twin, &iin, j("create_staff")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let now = t("2026-03-02");
+    for token in ["a", "b"] {
+        s.create_session(&SessionRecord {
+            token_hash: token.into(),
+            staff_id: staff.id,
+            csrf_token: "c".into(),
+            created_at: now,
+            expires_at: now + chrono::Duration::hours(8),
+        })
+        .await
+        .unwrap();
+    }
+    s.set_staff_active(staff.id, false, j("deactivate_staff"))
+        .await
+        .unwrap();
+    assert!(!s.staff(staff.id).await.unwrap().active);
+    assert!(s.session("a", now).await.is_err(), "sessions end with it");
+    assert!(s.session("b", now).await.is_err());
+    s.set_staff_active(staff.id, true, j("activate_staff"))
+        .await
+        .unwrap();
+    assert!(s.staff(staff.id).await.unwrap().active);
+    assert!(matches!(
+        s.set_staff_active(staff.id + 100, false, j("deactivate_staff"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+on_both!(
+    /// Staff added with their IIN in one transaction (one IIN, one person); deactivation ends
+    /// every session of theirs in the same transaction.
+    staff_added_by_iin_and_deactivated_with_their_sessions,
+    staff_activity
+);

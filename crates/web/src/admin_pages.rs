@@ -66,6 +66,9 @@ pub struct ListQuery {
     /// The body or staff member just created (its id), for the confirmation.
     #[serde(default)]
     created: Option<String>,
+    /// The staff member just deactivated or reactivated (their id).
+    #[serde(default)]
+    changed: Option<String>,
 }
 
 impl ListQuery {
@@ -370,9 +373,10 @@ struct StaffPage {
     layout: Layout,
     q: String,
     message: Option<String>,
-    /// (full name, login (searchable, not shown: an identifier, not a word), IIN, body, roles,
-    /// active)
-    list: Paged<(String, String, String, String, String, String)>,
+    /// (id, full name, IIN, body, roles, active, is active)
+    list: Paged<(i64, String, String, String, String, String, bool)>,
+    /// The signed-in administrator (not deactivated by themselves).
+    me: i64,
     bodies: Vec<(String, String)>,
     may_no_body: bool,
     /// (key, title, ticked)
@@ -404,11 +408,12 @@ async fn staff_page(
             .map(|b| b.name.get(tr.lang).to_owned())
             .unwrap_or_default()
     };
-    let message = q
-        .created
-        .as_deref()
-        .and_then(|c| c.parse::<i64>().ok())
-        .and_then(|id| staff.iter().find(|s| s.id == id))
+    let find = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|c| c.parse::<i64>().ok())
+            .and_then(|id| staff.iter().find(|s| s.id == id))
+    };
+    let message = find(&q.created)
         .map(|s| {
             tr.with(
                 "admin-staff-added",
@@ -417,13 +422,23 @@ async fn staff_page(
                     ("iin", s.iin.clone().unwrap_or_default()),
                 ],
             )
+        })
+        .or_else(|| {
+            find(&q.changed).map(|s| {
+                let key = if s.active {
+                    "admin-staff-activated"
+                } else {
+                    "admin-staff-deactivated"
+                };
+                tr.with(key, &[("name", s.full_name.clone())])
+            })
         });
     let rows = staff
         .iter()
         .map(|s| {
             (
+                s.id,
                 s.full_name.clone(),
-                s.login.clone(),
                 s.iin.clone().unwrap_or_default(),
                 body_name(s.body_id),
                 s.roles
@@ -432,6 +447,7 @@ async fn staff_page(
                     .collect::<Vec<_>>()
                     .join(", "),
                 tr.get(if s.active { "admin-yes" } else { "admin-no" }),
+                s.active,
             )
         })
         .collect();
@@ -453,6 +469,7 @@ async fn staff_page(
         list: paged(tr, "/staff/admin/staff", &q.q, q.page(), rows),
         bodies,
         may_no_body: scope.everything,
+        me: user.id,
         roles,
         problems,
         typed,
@@ -506,5 +523,54 @@ pub async fn add_staff(State(app): State<AppState>, ctx: Ctx, Form(f): Form<Staf
                 Refused::Page(r) => r,
             }
         }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ActiveIn {
+    #[serde(default)]
+    csrf: String,
+    /// `1` reactivates, anything else deactivates.
+    #[serde(default)]
+    active: String,
+}
+
+/// Deactivates (their sessions end at once) or reactivates a staff member.
+pub async fn set_active(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<ActiveIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let active = f.active == "1";
+    match admin::set_active(app.store.as_ref(), &user, id, active, app.clock.now()).await {
+        Ok(s) => {
+            tracing::info!(
+                target = s.id,
+                active,
+                staff = user.id,
+                "staff activity changed"
+            );
+            Redirect::to(&format!("/staff/admin/staff?changed={}", s.id)).into_response()
+        }
+        Err(Error::Refused { key, .. }) => {
+            staff_page(
+                &app,
+                &ctx,
+                &user,
+                &ListQuery::default(),
+                StaffIn::default(),
+                vec![ctx.tr.get(key)],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => fail(&ctx, e),
     }
 }

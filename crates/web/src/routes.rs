@@ -464,6 +464,11 @@ pub fn table(bench: bool) -> Table {
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_pages::staff).post(admin_pages::add_staff),
     )
+    .add(
+        "/staff/admin/staff/{id}/active",
+        &[("POST", Staff(ADMIN))],
+        post(admin_pages::set_active),
+    )
     // Staff: receptions by videoconference.
     .add(
         "/staff/schedules",

@@ -8826,3 +8826,90 @@ async fn admin_console_creates_bodies_and_staff_within_its_scope() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Deactivating a staff member ends their sessions at once and their key no longer signs them
+/// in; reactivating lets them back. An administrator cannot deactivate themselves, nor staff
+/// outside their scope.
+#[tokio::test]
+async fn admin_deactivates_staff_and_their_sessions_end_at_once() {
+    let t = TestApp::new().await;
+    let (root, root_csrf) = t.staff_of_no_body("root.admin", vec![Role::Admin]).await;
+    let (reg, _) = t.staff("reg.gone", vec![Role::Registrar], "MJ").await;
+    assert_eq!(t.get("/staff/inbox", &reg).await.status, StatusCode::OK);
+    let target = t.app.store.staff_credentials("reg.gone").await.unwrap().0;
+    let page = t.get("/staff/admin/staff?lang=ru", &root).await;
+    assert!(
+        page.text.contains(&format!("id=\"active-{}\"", target.id)),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/active", target.id),
+            &root,
+            &format!("csrf={root_csrf}&active=0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let back = t
+        .get(
+            r.headers[header::LOCATION].to_str().unwrap(),
+            &format!("{root}; otinish_lang=ru"),
+        )
+        .await;
+    assert!(
+        back.text.contains("все его сеансы завершены"),
+        "{}",
+        back.text
+    );
+    // The open session is gone, and the key does not sign them in.
+    let after = t.get("/staff/inbox", &reg).await;
+    assert_eq!(
+        after.status,
+        StatusCode::SEE_OTHER,
+        "signed out, not merely refused"
+    );
+    assert_eq!(after.headers[header::LOCATION], "/staff/login");
+    assert!(!t.app.store.staff(target.id).await.unwrap().active);
+    assert!(matches!(
+        t.app.demo_staff_sign_in("reg.gone").await,
+        Err(otinish_web::eappeal::AppealError::StaffSignature(
+            otinish_domain::signature::StaffSignatureProblem::NotStaff
+        ))
+    ));
+    // Back again.
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/active", target.id),
+            &root,
+            &format!("csrf={root_csrf}&active=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(t.app.demo_staff_sign_in("reg.gone").await.is_ok());
+    // Not themselves; not outside their scope.
+    let me = t.app.store.staff_credentials("root.admin").await.unwrap().0;
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/active", me.id),
+            &format!("{root}; otinish_lang=ru"),
+            &format!("csrf={root_csrf}&active=0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("Нельзя деактивировать самого себя"),
+        "{}",
+        r.text
+    );
+    let (body_admin, ba_csrf) = t.staff("mj.admin", vec![Role::Admin], "MJ").await;
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/active", me.id),
+            &body_admin,
+            &format!("csrf={ba_csrf}&active=0"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(t.app.store.staff(me.id).await.unwrap().active);
+}
