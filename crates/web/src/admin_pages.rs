@@ -86,7 +86,8 @@ enum Refused {
     Page(Response),
 }
 
-fn refusal(ctx: &Ctx, e: Error, label: impl Fn(&str) -> String) -> Refused {
+fn refusal(ctx: &Ctx, e: Error) -> Refused {
+    let label = |field: &str| ctx.tr.get(&format!("admin-f-{}", field.replace('_', "-")));
     match e {
         Error::Invalid(p) => Refused::Form(
             p.iter()
@@ -112,7 +113,7 @@ fn refusal(ctx: &Ctx, e: Error, label: impl Fn(&str) -> String) -> Refused {
 
 /// A list page that cannot be shown: the error page for `e`.
 fn fail(ctx: &Ctx, e: Error) -> Response {
-    match refusal(ctx, e, |_| String::new()) {
+    match refusal(ctx, e) {
         Refused::Page(r) => r,
         Refused::Form(_) => page_error(ctx, StatusCode::BAD_REQUEST, "error-not-found"),
     }
@@ -293,24 +294,21 @@ pub async fn create_body(State(app): State<AppState>, ctx: Ctx, Form(f): Form<Bo
             tracing::info!(body = b.id, staff = user.id, "body created");
             Redirect::to(&format!("/staff/admin/bodies?created={}", b.id)).into_response()
         }
-        Err(e) => {
-            let label = |field: &str| ctx.tr.get(&format!("admin-f-{}", field.replace('_', "-")));
-            match refusal(&ctx, e, label) {
-                Refused::Form(problems) => {
-                    bodies_page(
-                        &app,
-                        &ctx,
-                        &user,
-                        &ListQuery::default(),
-                        f,
-                        problems,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                Refused::Page(r) => r,
+        Err(e) => match refusal(&ctx, e) {
+            Refused::Form(problems) => {
+                bodies_page(
+                    &app,
+                    &ctx,
+                    &user,
+                    &ListQuery::default(),
+                    f,
+                    problems,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
             }
-        }
+            Refused::Page(r) => r,
+        },
     }
 }
 
@@ -505,24 +503,21 @@ pub async fn add_staff(State(app): State<AppState>, ctx: Ctx, Form(f): Form<Staf
             tracing::info!(added = s.id, staff = user.id, "staff member added");
             Redirect::to(&format!("/staff/admin/staff?created={}", s.id)).into_response()
         }
-        Err(e) => {
-            let label = |field: &str| ctx.tr.get(&format!("admin-f-{}", field.replace('_', "-")));
-            match refusal(&ctx, e, label) {
-                Refused::Form(problems) => {
-                    staff_page(
-                        &app,
-                        &ctx,
-                        &user,
-                        &ListQuery::default(),
-                        f,
-                        problems,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                Refused::Page(r) => r,
+        Err(e) => match refusal(&ctx, e) {
+            Refused::Form(problems) => {
+                staff_page(
+                    &app,
+                    &ctx,
+                    &user,
+                    &ListQuery::default(),
+                    f,
+                    problems,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
             }
-        }
+            Refused::Page(r) => r,
+        },
     }
 }
 

@@ -295,19 +295,11 @@ impl crate::App {
     ) -> Result<otinish_domain::model::StaffUser, crate::eappeal::AppealError> {
         use crate::eappeal::AppealError;
         use otinish_domain::signature::{staff_sign_in_fits, StaffSignatureProblem};
-        let now = self.clock.now();
         if challenge.is_empty() || signature.is_empty() {
             return Err(AppealError::BadChallenge);
         }
         let cms = otinish_pki::decode_signature(signature).map_err(AppealError::Signature)?;
-        let (v, _) = self
-            .check_signature(&cms, Some(challenge.as_bytes()), now)
-            .await
-            .map_err(AppealError::Signature)?;
-        self.store
-            .use_nonce(challenge, now - chrono::Duration::minutes(10))
-            .await
-            .map_err(|_| AppealError::BadChallenge)?;
+        let v = self.signed_challenge(challenge, &cms).await?;
         if v.signers.len() != 1 {
             return Err(AppealError::StaffSignature(StaffSignatureProblem::NotAlone));
         }

@@ -195,14 +195,13 @@ impl App {
         Ok(nonce)
     }
 
-    /// Signs in the holder of the key that signed `challenge`: verifies the CMS, checks the
-    /// challenge is fresh and unused, and opens a session. Returns the session token.
-    pub async fn sign_in(
+    /// The signature over a sign-in challenge, verified, and the challenge used up (fresh and
+    /// once only): who signed it. For applicants and staff alike.
+    pub async fn signed_challenge(
         &self,
         challenge: &str,
         signature: &[u8],
-        lang: Lang,
-    ) -> Result<(i64, String), AppealError> {
+    ) -> Result<otinish_pki::Verified, AppealError> {
         let now = self.clock.now();
         let (v, _) = self
             .check_signature(signature, Some(challenge.as_bytes()), now)
@@ -212,6 +211,19 @@ impl App {
             .use_nonce(challenge, now - chrono::Duration::minutes(10))
             .await
             .map_err(|_| AppealError::BadChallenge)?;
+        Ok(v)
+    }
+
+    /// Signs in the holder of the key that signed `challenge`: verifies the CMS, checks the
+    /// challenge is fresh and unused, and opens a session. Returns the session token.
+    pub async fn sign_in(
+        &self,
+        challenge: &str,
+        signature: &[u8],
+        lang: Lang,
+    ) -> Result<(i64, String), AppealError> {
+        let now = self.clock.now();
+        let v = self.signed_challenge(challenge, signature).await?;
         let tax_id = signer_tax_id(&v);
         let previous = match &tax_id {
             Some(t) => self.store.applicant_by_tax_id(t).await.ok(),
