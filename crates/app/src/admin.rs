@@ -304,14 +304,13 @@ pub async fn add_staff(
         })
 }
 
-/// The staff an administrator manages (of their bodies; the deployment's administrator also
-/// sees staff of no body), whose name, login or IIN contains `q`, sorted by name.
+/// The staff of an administrator's `scope` (of their bodies; the deployment's administrator
+/// also sees staff of no body), whose name, login or IIN contains `q`, sorted by name.
 pub async fn staff_list(
     store: &dyn Store,
-    user: &StaffUser,
+    scope: &Scope,
     q: &str,
 ) -> Result<Vec<StaffUser>, Error> {
-    let scope = scope(store, user).await?;
     let q = q.trim().to_lowercase();
     let mut out = Vec::new();
     let mut offset = 0;

@@ -394,11 +394,12 @@ async fn staff_page(
 ) -> Response {
     let tr = ctx.tr;
     let store = app.store.as_ref();
-    let (scope, staff) = match tokio::try_join!(
-        admin::scope(store, user),
-        admin::staff_list(store, user, &q.q)
-    ) {
-        Ok(x) => x,
+    let scope = match admin::scope(store, user).await {
+        Ok(s) => s,
+        Err(e) => return fail(ctx, e),
+    };
+    let staff = match admin::staff_list(store, &scope, &q.q).await {
+        Ok(s) => s,
         Err(e) => return fail(ctx, e),
     };
     let body_name = |id: Option<i64>| {
