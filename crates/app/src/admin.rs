@@ -31,7 +31,7 @@ impl Scope {
 }
 
 /// Every body, page by page.
-async fn all_bodies(store: &dyn Store) -> Result<Vec<Body>, Error> {
+pub(crate) async fn all_bodies(store: &dyn Store) -> Result<Vec<Body>, Error> {
     let mut out = Vec::new();
     let mut offset = 0;
     loop {
@@ -52,12 +52,16 @@ pub async fn scope(store: &dyn Store, user: &StaffUser) -> Result<Scope, Error> 
     if !user.has_role(Role::Admin) {
         return Err(Error::Forbidden);
     }
-    let bodies = all_bodies(store).await?;
+    Ok(scope_in(user, all_bodies(store).await?))
+}
+
+/// The scope of an administrator among `bodies` (every body of the deployment).
+pub(crate) fn scope_in(user: &StaffUser, bodies: Vec<Body>) -> Scope {
     let Some(root) = user.body_id else {
-        return Ok(Scope {
+        return Scope {
             everything: true,
             bodies,
-        });
+        };
     };
     // The body and every body below it, however deep.
     let mut mine = vec![root];
@@ -73,13 +77,13 @@ pub async fn scope(store: &dyn Store, user: &StaffUser) -> Result<Scope, Error> 
         );
         i += 1;
     }
-    Ok(Scope {
+    Scope {
         everything: false,
         bodies: bodies
             .into_iter()
             .filter(|b| mine.contains(&b.id))
             .collect(),
-    })
+    }
 }
 
 /// The fields of a new body, as typed.
@@ -102,7 +106,7 @@ pub struct BodyForm {
     pub address_ru: String,
 }
 
-fn problem(field: &'static str, key: &'static str) -> FieldProblem {
+pub(crate) fn problem(field: &'static str, key: &'static str) -> FieldProblem {
     FieldProblem { field, key }
 }
 
@@ -120,15 +124,14 @@ fn optional(v: &str) -> Option<String> {
     Some(v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// Creates a body (with its BIN) under a parent the administrator manages; a body's
-/// administrator cannot create a top-level body.
-pub async fn create_body(
-    store: &dyn Store,
-    user: &StaffUser,
+/// A body's fields checked: the body to store with its BIN, or every problem at once.
+/// `parent_known(code)` says whether a parent code may be used (one the administrator
+/// manages, or, in an import, a body of the same file).
+pub(crate) fn check_body(
     f: &BodyForm,
-    now: DateTime<Utc>,
-) -> Result<Body, Error> {
-    let scope = scope(store, user).await?;
+    scope: &Scope,
+    parent_known: impl Fn(&str) -> bool,
+) -> Result<(NewBody, Option<Bin>), Vec<FieldProblem>> {
     let mut p = Vec::new();
     let code = f.code.trim().to_uppercase();
     if code.is_empty() {
@@ -156,14 +159,12 @@ pub async fn create_body(
     let parent = optional(&f.parent).map(|c| c.to_uppercase());
     match &parent {
         None if !scope.everything => p.push(problem("parent", "admin-parent-required")),
-        Some(c) if scope.body_by_code(c).is_none() => {
-            p.push(problem("parent", "admin-parent-unknown"))
-        }
+        Some(c) if !parent_known(c) => p.push(problem("parent", "admin-parent-unknown")),
         _ => {}
     }
     let competence: Vec<String> = f
         .competence
-        .split(',')
+        .split([',', ';'])
         .map(|c| c.trim().to_lowercase())
         .filter(|c| !c.is_empty())
         .collect();
@@ -178,11 +179,11 @@ pub async fn create_body(
         p.push(problem("email", "setup-email-invalid"));
     }
     if !p.is_empty() {
-        return Err(Error::Invalid(p));
+        return Err(p);
     }
     let address_ru = f.address_ru.trim().to_owned();
     let new = NewBody {
-        code: code.clone(),
+        code,
         name: Names::new(&kk, &ru, &en),
         parent_code: parent,
         competence,
@@ -196,6 +197,20 @@ pub async fn create_body(
         },
         time_zone: "Asia/Almaty".into(),
     };
+    Ok((new, bin))
+}
+
+/// Creates a body (with its BIN) under a parent the administrator manages; a body's
+/// administrator cannot create a top-level body.
+pub async fn create_body(
+    store: &dyn Store,
+    user: &StaffUser,
+    f: &BodyForm,
+    now: DateTime<Utc>,
+) -> Result<Body, Error> {
+    let scope = scope(store, user).await?;
+    let (new, bin) =
+        check_body(f, &scope, |c| scope.body_by_code(c).is_some()).map_err(Error::Invalid)?;
     store
         .add_body(
             &new,
@@ -227,15 +242,13 @@ pub struct StaffForm {
     pub lang: String,
 }
 
-/// Adds a staff member by IIN (their key signs them in) to a body the administrator
-/// manages, with the roles given; the role comes from here, never from the certificate.
-pub async fn add_staff(
-    store: &dyn Store,
-    user: &StaffUser,
+/// A staff member's fields checked: the member to store with their IIN, or every problem at
+/// once. `body_of(code)` gives the id of a body the administrator manages.
+pub(crate) fn check_staff(
     f: &StaffForm,
-    now: DateTime<Utc>,
-) -> Result<StaffUser, Error> {
-    let scope = scope(store, user).await?;
+    scope: &Scope,
+    body_of: impl Fn(&str) -> Option<i64>,
+) -> Result<(NewStaff, Iin), Vec<FieldProblem>> {
     let mut p = Vec::new();
     let iin = Iin::parse(f.iin.trim());
     if iin.is_err() {
@@ -262,8 +275,8 @@ pub async fn add_staff(
             p.push(problem("body", "admin-body-required"));
             None
         }
-        Some(code) => match scope.body_by_code(&code.to_uppercase()) {
-            Some(b) => Some(b.id),
+        Some(code) => match body_of(&code.to_uppercase()) {
+            Some(id) => Some(id),
             None => {
                 p.push(problem("body", "admin-parent-unknown"));
                 None
@@ -273,10 +286,17 @@ pub async fn add_staff(
     let roles: Vec<Role> = f.roles.iter().filter_map(|r| Role::parse(r)).collect();
     if roles.is_empty() || roles.len() != f.roles.len() {
         p.push(problem("roles", "admin-roles-required"));
+    } else if optional(&f.body).is_none() && body.is_none() && roles.iter().any(|r| r.needs_body())
+    {
+        // A registrar, executor, head, secretary or security officer works in one body.
+        p.push(problem("body", "admin-role-needs-body"));
+    } else if roles.iter().any(|r| r.needs_branch()) {
+        // Branch operators belong to a branch; branches are not managed here yet.
+        p.push(problem("roles", "admin-role-needs-branch"));
     }
     let lang = Lang::parse(f.lang.trim()).unwrap_or(Lang::Ru);
     let (true, Ok(iin)) = (p.is_empty(), iin) else {
-        return Err(Error::Invalid(p));
+        return Err(p);
     };
     let new = NewStaff {
         login,
@@ -288,6 +308,20 @@ pub async fn add_staff(
         password_hash: String::new(),
         lang,
     };
+    Ok((new, iin))
+}
+
+/// Adds a staff member by IIN (their key signs them in) to a body the administrator
+/// manages, with the roles given; the role comes from here, never from the certificate.
+pub async fn add_staff(
+    store: &dyn Store,
+    user: &StaffUser,
+    f: &StaffForm,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Error> {
+    let scope = scope(store, user).await?;
+    let (new, iin) = check_staff(f, &scope, |code| scope.body_by_code(code).map(|b| b.id))
+        .map_err(Error::Invalid)?;
     store
         .add_staff(
             &new,

@@ -6,7 +6,10 @@
 //! `App`; new use cases start here, with the one error type of [`Error`].
 
 pub mod admin;
+pub mod calendar;
+pub mod csv;
 pub mod error;
+pub mod import;
 pub mod setup;
 
 pub use error::Error;

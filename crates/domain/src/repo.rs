@@ -126,6 +126,12 @@ pub trait BodyRepo: Send + Sync {
         bin: Option<&crate::ids::Bin>,
         journal: JournalDraft,
     ) -> StoreResult<Body>;
+    /// New bodies with their BINs, parents before children, each with its journal entry, in
+    /// one transaction: all of them or none (a conflict when a code or BIN is taken).
+    async fn import_bodies(
+        &self,
+        items: &[(NewBody, Option<crate::ids::Bin>, JournalDraft)],
+    ) -> StoreResult<()>;
     async fn body(&self, id: i64) -> StoreResult<Body>;
     async fn body_by_code(&self, code: &str) -> StoreResult<Body>;
     async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
@@ -163,6 +169,12 @@ pub trait StaffRepo: Send + Sync {
         iin: &crate::ids::Iin,
         journal: JournalDraft,
     ) -> StoreResult<StaffUser>;
+    /// New staff members with their IINs, each with its journal entry, in one transaction:
+    /// all of them or none (a conflict when a login or IIN is taken).
+    async fn import_staff(
+        &self,
+        items: &[(NewStaff, crate::ids::Iin, JournalDraft)],
+    ) -> StoreResult<()>;
     async fn staff(&self, id: i64) -> StoreResult<StaffUser>;
     /// The user and their password hash, for sign-in.
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
@@ -988,6 +1000,14 @@ pub trait CalendarRepo: Send + Sync {
         e: &DayEdit,
         journal: JournalDraft,
     ) -> StoreResult<()>;
+    /// Removes the edit of one day (the shipped calendar holds for it again); journaled.
+    /// `Ok(false)` when the day had no edit.
+    async fn remove_calendar_edit(
+        &self,
+        jurisdiction: &str,
+        date: chrono::NaiveDate,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
 }
 
 #[async_trait]

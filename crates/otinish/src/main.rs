@@ -357,11 +357,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 working,
                 reason,
             };
-            let (_, report) = otinish_web::services::edit_calendar_day(
+            let (_, report) = otinish_app::calendar::apply(
                 store.as_ref(),
                 &books,
                 &base_cal,
-                edit,
+                &otinish_app::calendar::DayChange::Set(edit),
                 "cli",
                 Utc::now(),
                 |r| eprintln!("checked {} open cases…", r.open_cases_checked),

@@ -668,6 +668,17 @@ macro_rules! impl_repos {
                 Ok(body)
             }
 
+            async fn import_bodies(&self, items: &[(NewBody, Option<otinish_domain::ids::Bin>, JournalDraft)]) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                for (b, bin, journal) in items {
+                    let body = Self::insert_body(&mut tx, b, bin.as_ref().map(|b| b.as_str())).await?;
+                    let mut j = journal.clone();
+                    j.subject = format!("body:{}", body.id);
+                    Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                }
+                self.commit(tx).await
+            }
+
             async fn body(&self, id: i64) -> StoreResult<Body> {
                 let row = sqlx::query("SELECT * FROM body WHERE id = $1")
                     .bind(id)
@@ -877,6 +888,17 @@ macro_rules! impl_repos {
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 self.commit(tx).await?;
                 Ok(user)
+            }
+
+            async fn import_staff(&self, items: &[(NewStaff, otinish_domain::ids::Iin, JournalDraft)]) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                for (s, iin, journal) in items {
+                    let user = Self::insert_staff(&mut tx, s, Some(iin.as_str())).await?;
+                    let mut j = journal.clone();
+                    j.subject = format!("staff:{}", user.id);
+                    Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                }
+                self.commit(tx).await
             }
 
             async fn staff(&self, id: i64) -> StoreResult<StaffUser> {
@@ -1733,6 +1755,22 @@ macro_rules! impl_repos {
                 .map_err(map_err)?;
                 Self::journal_in(&mut tx, &journal).await.map_err(map_err)?;
                 self.commit(tx).await
+            }
+
+            async fn remove_calendar_edit(&self, jurisdiction: &str, date: chrono::NaiveDate, journal: JournalDraft) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query("DELETE FROM calendar_edit WHERE jurisdiction = $1 AND day = $2")
+                    .bind(jurisdiction)
+                    .bind(date.format("%Y-%m-%d").to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                Self::journal_in(&mut tx, &journal).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
             }
         }
 

@@ -3584,3 +3584,99 @@ on_both!(
     staff_added_by_iin_and_deactivated_with_their_sessions,
     staff_activity
 );
+
+async fn imports(db: &Db) {
+    let s = db.store();
+    let bin = |b: &str| Some(otinish_domain::ids::Bin::parse(b).unwrap());
+    let page = PageRequest::new(Some(10), None);
+    // A parent and its child in one transaction, each journaled.
+    let items = vec![
+        (
+            new_body("ROOT", None),
+            bin("940140000385"),
+            j("import_body"),
+        ),
+        (new_body("CHILD", Some("ROOT")), None, j("import_body")),
+    ];
+    s.import_bodies(&items).await.unwrap();
+    let child = s.body_by_code("CHILD").await.unwrap();
+    let root = s.body_by_code("ROOT").await.unwrap();
+    assert_eq!(child.parent_id, Some(root.id));
+    assert_eq!(root.bin.as_deref(), Some("940140000385"));
+    assert_eq!(
+        s.journal_for(&format!("body:{}", child.id))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A file whose last line conflicts writes none of its lines.
+    let conflicting = vec![
+        (new_body("NEW1", Some("ROOT")), None, j("import_body")),
+        (
+            new_body("NEW2", None),
+            bin("940140000385"),
+            j("import_body"),
+        ),
+    ];
+    assert!(matches!(
+        s.import_bodies(&conflicting).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        s.body_by_code("NEW1").await.is_err(),
+        "nothing half-imported"
+    );
+    assert_eq!(s.bodies(page).await.unwrap().total, 2);
+    // Staff likewise: a taken IIN on the second line leaves the first unwritten too.
+    let staff = |login: &str| NewStaff {
+        login: login.into(),
+        full_name: login.into(),
+        email: None,
+        body_id: Some(root.id),
+        branch_id: None,
+        roles: vec![Role::Executor],
+        password_hash: String::new(),
+        lang: Lang::Kk,
+    };
+    let iin = |i: &str| otinish_domain::ids::Iin::parse(i).unwrap();
+    s.import_staff(&[(staff("one"), iin("791028302728"), j("import_staff"))])
+        .await
+        .unwrap();
+    assert_eq!(s.staff_by_iin("791028302728").await.unwrap().login, "one");
+    let twice = vec![
+        (staff("two"), iin("850102300106"), j("import_staff")),
+        (staff("three"), iin("791028302728"), j("import_staff")),
+    ];
+    assert!(matches!(
+        s.import_staff(&twice).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(s.staff_by_iin("850102300106").await.is_err());
+    assert_eq!(s.staff_list(page).await.unwrap().total, 1);
+    // GEN-02: a day's edit is removed (journaled) and the shipped calendar holds again.
+    let edit = DayEdit {
+        date: NaiveDate::from_ymd_opt(2026, 8, 31).unwrap(),
+        working: true,
+        reason: "decree".into(),
+    };
+    s.put_calendar_edit("KZ", &edit, j("calendar_edit"))
+        .await
+        .unwrap();
+    assert!(s
+        .remove_calendar_edit("KZ", edit.date, j("calendar_edit"))
+        .await
+        .unwrap());
+    assert!(!s
+        .remove_calendar_edit("KZ", edit.date, j("calendar_edit"))
+        .await
+        .unwrap());
+    assert_eq!(s.calendar_edits("KZ").await.unwrap(), vec![]);
+}
+
+on_both!(
+    /// Imports of bodies and staff are written whole or not at all; GEN-02: a calendar edit
+    /// can be removed.
+    imports_are_written_whole_or_not_at_all,
+    imports
+);

@@ -20,7 +20,7 @@ use serde::Deserialize;
 /// Rows per page of the administration lists.
 const PAGE: usize = 50;
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/staff/login").into_response()
 }
 
@@ -69,6 +69,17 @@ pub struct ListQuery {
     /// The staff member just deactivated or reactivated (their id).
     #[serde(default)]
     changed: Option<String>,
+    /// How many lines an import just created.
+    #[serde(default)]
+    imported: Option<String>,
+}
+
+impl ListQuery {
+    /// The confirmation of an import of `key` (with the count).
+    fn imported(&self, tr: Tr, key: &str) -> Option<String> {
+        let n: usize = self.imported.as_deref()?.parse().ok()?;
+        Some(tr.with(key, &[("count", n.to_string())]))
+    }
 }
 
 impl ListQuery {
@@ -112,11 +123,18 @@ fn refusal(ctx: &Ctx, e: Error) -> Refused {
 }
 
 /// A list page that cannot be shown: the error page for `e`.
-fn fail(ctx: &Ctx, e: Error) -> Response {
+pub(crate) fn fail(ctx: &Ctx, e: Error) -> Response {
     match refusal(ctx, e) {
         Refused::Page(r) => r,
         Refused::Form(_) => page_error(ctx, StatusCode::BAD_REQUEST, "error-not-found"),
     }
+}
+
+/// An import file's columns in the reader's language: (title, required).
+fn columns(cols: &[otinish_app::import::Column], tr: Tr) -> Vec<(&'static str, bool)> {
+    cols.iter()
+        .map(|c| (c.title(tr.lang), c.required))
+        .collect()
 }
 
 // ---- Bodies ----
@@ -188,6 +206,9 @@ struct BodiesPage {
     may_top: bool,
     problems: Vec<String>,
     typed: BodyIn,
+    /// The import file's columns in the reader's language: (title, required).
+    import_columns: Vec<(&'static str, bool)>,
+    import_roles: Vec<&'static str>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -245,7 +266,8 @@ async fn bodies_page(
                 "admin-body-created",
                 &[("name", b.name.get(tr.lang).to_owned())],
             )
-        });
+        })
+        .or_else(|| q.imported(tr, "admin-bodies-imported"));
     let mut parents: Vec<_> = scope
         .bodies
         .iter()
@@ -262,6 +284,8 @@ async fn bodies_page(
         may_top: scope.everything,
         problems,
         typed,
+        import_columns: columns(otinish_app::import::BODY_COLUMNS, tr),
+        import_roles: vec![],
     };
     (status, render(page)).into_response()
 }
@@ -381,6 +405,10 @@ struct StaffPage {
     roles: Vec<(&'static str, &'static str, bool)>,
     problems: Vec<String>,
     typed: StaffIn,
+    /// The import file's columns in the reader's language: (title, required).
+    import_columns: Vec<(&'static str, bool)>,
+    /// The roles a staff list may give, by title.
+    import_roles: Vec<&'static str>,
 }
 
 async fn staff_page(
@@ -431,7 +459,8 @@ async fn staff_page(
                 };
                 tr.with(key, &[("name", s.full_name.clone())])
             })
-        });
+        })
+        .or_else(|| q.imported(tr, "admin-staff-imported"));
     let rows = staff
         .iter()
         .map(|s| {
@@ -472,6 +501,8 @@ async fn staff_page(
         roles,
         problems,
         typed,
+        import_columns: columns(otinish_app::import::STAFF_COLUMNS, tr),
+        import_roles: Role::ALL.iter().map(|r| r.title(tr.lang)).collect(),
     };
     (status, render(page)).into_response()
 }

@@ -4,6 +4,8 @@
 //! call the domain and the store (through [`services`]), and render.
 
 pub mod access;
+pub mod admin_calendar;
+pub mod admin_import;
 pub mod admin_pages;
 pub mod api;
 pub mod api_appeals;

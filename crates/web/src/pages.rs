@@ -152,6 +152,9 @@ impl Layout {
             if u.has_role(Role::Admin) {
                 staff_links.push(("/staff/admin/bodies", ctx.tr.get("admin-bodies")));
                 staff_links.push(("/staff/admin/staff", ctx.tr.get("admin-staff")));
+                if u.body_id.is_none() {
+                    staff_links.push(("/staff/admin/calendar", ctx.tr.get("calendar-admin-title")));
+                }
             }
             if u.has_role(Role::GovernmentOffice) {
                 staff_links.push(("/staff/pr/schedules", ctx.tr.get("pr-centers-schedule")));

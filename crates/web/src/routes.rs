@@ -7,8 +7,8 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, admin_pages, api, api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages,
-    reception_pages, reports, video, vks, AppState,
+    access, admin_calendar, admin_import, admin_pages, api, api_appeals, auth, cabinet, desk,
+    metrics, mgov, pages, pr_pages, reception_pages, reports, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -463,6 +463,29 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/staff",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_pages::staff).post(admin_pages::add_staff),
+    )
+    .add(
+        "/staff/admin/bodies/import",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_import::bodies_template)
+            .post(admin_import::bodies)
+            .layer(DefaultBodyLimit::max(
+                otinish_app::import::MAX_BYTES * 2 + 64 * 1024,
+            )),
+    )
+    .add(
+        "/staff/admin/staff/import",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_import::staff_template)
+            .post(admin_import::staff)
+            .layer(DefaultBodyLimit::max(
+                otinish_app::import::MAX_BYTES * 2 + 64 * 1024,
+            )),
+    )
+    .add(
+        "/staff/admin/calendar",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_calendar::show).post(admin_calendar::change),
     )
     .add(
         "/staff/admin/staff/{id}/active",

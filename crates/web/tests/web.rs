@@ -1324,11 +1324,40 @@ async fn gen_04_calendar_edit_recomputes_open_deadlines_only() {
         working: true,
         reason: "Constitution Day abolished".into(),
     };
+    let change = otinish_app::calendar::DayChange::Set(edit);
+    // The preview names the open card's term and how it moves, and writes nothing.
+    let (moves, preview) = otinish_app::calendar::preview(
+        store.as_ref(),
+        &t.app.rulebooks,
+        &base,
+        &change,
+        received,
+        100,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        moves
+            .iter()
+            .map(|m| (
+                m.card_id,
+                m.key.as_str(),
+                m.old_due.to_string(),
+                m.new_due.to_string()
+            ))
+            .collect::<Vec<_>>(),
+        [(ids[0], "answer", "2026-09-15".into(), "2026-09-14".into())]
+    );
+    assert_eq!(
+        store.calendar_edits("KZ").await.map(|e| e.len()).ok(),
+        Some(0)
+    );
     let report = t
         .app
-        .edit_calendar_day(&base, edit, "staff:1")
+        .change_calendar_day(&base, &change, "staff:1")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report, preview, "the preview foretold what was applied");
     assert_eq!(
         (
             report.open_cases_checked,
@@ -1372,6 +1401,24 @@ async fn gen_04_calendar_edit_recomputes_open_deadlines_only() {
         .is_working_day(chrono::NaiveDate::from_ymd_opt(2026, 8, 31).unwrap_or_default()));
     let cal_journal = store.journal_for("calendar:KZ").await.unwrap_or_default();
     assert_eq!(cal_journal.len(), 1);
+    // Removing the edit puts the shipped day back, and the term with it.
+    let removed = otinish_app::calendar::DayChange::Remove(
+        chrono::NaiveDate::from_ymd_opt(2026, 8, 31).unwrap_or_default(),
+    );
+    let report = t
+        .app
+        .change_calendar_day(&base, &removed, "staff:1")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.cases_changed, 1);
+    assert_eq!(
+        answer(store.deadlines(ids[0]).await.unwrap_or_default()),
+        Some("2026-09-15".into())
+    );
+    assert!(matches!(
+        t.app.change_calendar_day(&base, &removed, "staff:1").await,
+        Err(otinish_app::Error::NotFound(_))
+    ));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1577,6 +1624,47 @@ impl TestApp {
             .cookie("otinish_session")
             .unwrap_or_else(|| panic!("{login} not signed in: {}", r.text));
         // Signing in gives a new CSRF token.
+        let csrf = r.cookie("otinish_csrf").unwrap();
+        (
+            format!("otinish_csrf={csrf}; otinish_session={session}"),
+            csrf,
+        )
+    }
+
+    /// Signs a staff member in with their key (the staff sign-in challenge signed by `key`);
+    /// returns the cookie jar and the CSRF token.
+    async fn key_login(&self, key: &otinish_pki::sign::SigningKey) -> (String, String) {
+        use base64::Engine;
+        let login = self.get("/staff/login", "").await;
+        let csrf = login.cookie("otinish_csrf").unwrap();
+        let challenge = login
+            .text
+            .split("name=\"challenge\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_owned();
+        let cms = key
+            .sign_cms(challenge.as_bytes(), true, self.app.clock.now())
+            .unwrap();
+        let sig = base64::engine::general_purpose::STANDARD
+            .encode(cms)
+            .replace('+', "%2B")
+            .replace('/', "%2F")
+            .replace('=', "%3D");
+        let r = self
+            .post_form(
+                "/staff/login/key",
+                &format!("otinish_csrf={csrf}"),
+                &format!(
+                    "csrf={csrf}&challenge={}&signature={sig}",
+                    challenge.replace(':', "%3A")
+                ),
+            )
+            .await;
+        let session = r
+            .cookie("otinish_session")
+            .unwrap_or_else(|| panic!("not signed in by key: {}", r.text));
         let csrf = r.cookie("otinish_csrf").unwrap();
         (
             format!("otinish_csrf={csrf}; otinish_session={session}"),
@@ -8642,7 +8730,6 @@ async fn staff_sign_in_with_their_own_key() {
 /// body and the bodies below it; nobody else reaches the console.
 #[tokio::test]
 async fn admin_console_creates_bodies_and_staff_within_its_scope() {
-    use base64::Engine;
     let t = TestApp::new().await;
     let (root, root_csrf) = t.staff_of_no_body("root.admin", vec![Role::Admin]).await;
     let page = t.get("/staff/admin/bodies?lang=ru", &root).await;
@@ -8759,34 +8846,7 @@ async fn admin_console_creates_bodies_and_staff_within_its_scope() {
         again.text
     );
     let key = t.app.demo_staff_key(&added, &created).unwrap();
-    let login = t.get("/staff/login", "").await;
-    let csrf = login.cookie("otinish_csrf").unwrap();
-    let challenge = login
-        .text
-        .split("name=\"challenge\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_owned();
-    let cms = key
-        .sign_cms(challenge.as_bytes(), true, t.app.clock.now())
-        .unwrap();
-    let sig = base64::engine::general_purpose::STANDARD
-        .encode(cms)
-        .replace('+', "%2B")
-        .replace('/', "%2F")
-        .replace('=', "%3D");
-    let r = t
-        .post_form(
-            "/staff/login/key",
-            &format!("otinish_csrf={csrf}"),
-            &format!(
-                "csrf={csrf}&challenge={}&signature={sig}",
-                challenge.replace(':', "%3A")
-            ),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    t.key_login(&key).await;
 
     // A body's administrator: MJ and what is below it, nothing else.
     let (body_admin, ba_csrf) = t.staff("mj.admin", vec![Role::Admin], "MJ").await;
@@ -8912,4 +8972,321 @@ async fn admin_deactivates_staff_and_their_sessions_end_at_once() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(t.app.store.staff(me.id).await.unwrap().active);
+}
+
+/// The register of bodies and the staff list import from CSV: the file is checked and shown
+/// first (every problem with its line, nothing written), then imported whole on confirmation;
+/// a body's administrator cannot reach another branch of the tree.
+#[tokio::test]
+async fn admin_imports_bodies_and_staff_from_csv_after_a_preview() {
+    let t = TestApp::new().await;
+    let (root, root_csrf) = t.staff_of_no_body("root.admin", vec![Role::Admin]).await;
+    let count = || async {
+        t.app
+            .store
+            .bodies(otinish_domain::repo::PageRequest::new(Some(1), None))
+            .await
+            .unwrap()
+            .total
+    };
+    let before = count().await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap();
+    t.app
+        .store
+        .set_body_bin(
+            mj.id,
+            Some(&otinish_domain::ids::Bin::parse("940140000385").unwrap()),
+            JournalDraft::new(t.app.clock.now(), "test", "", "set_bin"),
+        )
+        .await
+        .unwrap();
+    // The template is a file the import takes as it is.
+    let template = t.get("/staff/admin/bodies/import", &root).await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert!(template.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let r = t
+        .post_multipart(
+            "/staff/admin/bodies/import?lang=ru",
+            &root,
+            &[("csrf", root_csrf.as_str())],
+            &[("bodies.csv", template.text.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("будет создано органов — 1"), "{}", r.text);
+    // Problems: a bad BIN, a duplicate, an unknown parent, each by line; nothing written.
+    let bad = "bin;name_kk;name_ru;parent_bin\n\
+               000740001307;Бір;Один;940140000385\n\
+               000740001308;Екі;Два;\n\
+               000740001307;Үш;Три;\n\
+               860140000010;Төрт;Четыре;990140000018\n";
+    let r = t
+        .post_multipart(
+            "/staff/admin/bodies/import?lang=ru",
+            &root,
+            &[("csrf", root_csrf.as_str())],
+            &[("bodies.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rows: Vec<&str> = r
+        .text
+        .split("<tr>")
+        .skip(2)
+        .map(|row| row.split("</tr>").next().unwrap_or(""))
+        .collect();
+    assert!(
+        rows[0].contains(">3<") && rows[0].contains("это не БИН"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains(">4<") && r.contains("уже есть в одной из предыдущих строк")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains(">5<")
+            && r.contains(">БИН вышестоящего органа<")
+            && r.contains("такого органа нет")),
+        "{rows:?}"
+    );
+    assert!(!r.text.contains("id=\"import-apply\""), "no way to apply");
+    // Applying it anyway (a forged confirmation) imports nothing.
+    let forged = t
+        .post_multipart(
+            "/staff/admin/bodies/import",
+            &root,
+            &[("csrf", root_csrf.as_str()), ("apply", "1"), ("csv", bad)],
+            &[],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count().await, before, "nothing half-imported");
+    // A good file under the Ministry (BIN 940140000385): preview, then confirm.
+    // Headed in Russian, as a spreadsheet saved from the template would be.
+    let good =
+        "БИН;Наименование (каз.);Наименование (рус.);БИН вышестоящего органа;Код;Приём по ВКС\n\
+                000740001307;Астана департаменті;Департамент Астаны;940140000385;MJ-AST2;да\n\
+                000740001409;Есіл бөлімі;Отдел Есиль;000740001307;;нет\n";
+    let r = t
+        .post_multipart(
+            "/staff/admin/bodies/import?lang=ru",
+            &root,
+            &[("csrf", root_csrf.as_str())],
+            &[("bodies.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("Отдел Есиль") && r.text.contains("id=\"import-apply\""));
+    assert_eq!(count().await, before, "a preview writes nothing");
+    let carried = r
+        .text
+        .split("<textarea name=\"csv\" hidden>")
+        .nth(1)
+        .and_then(|s| s.split("</textarea>").next())
+        .unwrap()
+        .replace("&#59;", ";")
+        .replace("&#x3b;", ";");
+    let r = t
+        .post_multipart(
+            "/staff/admin/bodies/import",
+            &root,
+            &[
+                ("csrf", root_csrf.as_str()),
+                ("apply", "1"),
+                ("csv", &carried),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(count().await, before + 2);
+    let list = t
+        .get(
+            &format!("{}&lang=ru", r.headers[header::LOCATION].to_str().unwrap()),
+            &root,
+        )
+        .await;
+    assert!(list.text.contains("Загружено органов: 2."), "{}", list.text);
+    let dept = t.app.store.body_by_code("MJ-AST2").await.unwrap();
+    let unit = t.app.store.body_by_code("000740001409").await.unwrap();
+    assert_eq!(unit.parent_id, Some(dept.id));
+    assert!(dept.vks_connected && !unit.vks_connected);
+
+    // Staff of the new department; its own administrator comes with them.
+    let staff = "iin,full_name,body_bin,roles,lang\n\
+                 870412300129,Ерлан Ахметов,000740001307,Тіркеуші (ҚҚБ);executor,қазақша\n\
+                 881105300560,Дана Әкімова,000740001307,admin,ru\n";
+    let r = t
+        .post_multipart(
+            "/staff/admin/staff/import?lang=kk",
+            &root,
+            &[("csrf", root_csrf.as_str())],
+            &[("staff.csv", staff.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("2 қызметкер қосылады"), "{}", r.text);
+    let r = t
+        .post_multipart(
+            "/staff/admin/staff/import",
+            &root,
+            &[("csrf", root_csrf.as_str()), ("apply", "1"), ("csv", staff)],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let registrar = t.app.store.staff_by_iin("870412300129").await.unwrap();
+    assert_eq!(registrar.body_id, Some(dept.id));
+    assert_eq!(registrar.roles, vec![Role::Registrar, Role::Executor]);
+
+    // The department's administrator: below their body, yes; the Ministry's level, no.
+    let dept_admin = t.app.store.staff_by_iin("881105300560").await.unwrap();
+    let key = t.app.demo_staff_key(&dept_admin, &dept).unwrap();
+    let (jar, csrf) = t.key_login(&key).await;
+    let theirs = "bin;name_kk;name_ru;parent_bin\n000740001508;Бөлім;Отдел;940140000385\n";
+    let r = t
+        .post_multipart(
+            "/staff/admin/bodies/import?lang=ru",
+            &jar,
+            &[("csrf", csrf.as_str())],
+            &[("b.csv", theirs.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text
+        .contains("такого органа нет среди тех, которыми вы управляете"));
+    // No CSRF token, no import; a registrar may not import at all.
+    let r = t
+        .post_multipart(
+            "/staff/admin/bodies/import",
+            &root,
+            &[("apply", "1"), ("csv", good)],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let reg_key = t.app.demo_staff_key(&registrar, &dept).unwrap();
+    let (reg, reg_csrf) = t.key_login(&reg_key).await;
+    let r = t
+        .post_multipart(
+            "/staff/admin/staff/import",
+            &reg,
+            &[("csrf", reg_csrf.as_str())],
+            &[("s.csv", staff.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// GEN-02/GEN-04: the deployment's administrator changes a day of the calendar from the
+/// console; the preview lists the open card whose term moves, from what day to what day, and
+/// writes nothing; applying moves it; a body's administrator may not change the calendar.
+#[tokio::test]
+async fn admin_calendar_change_shows_the_terms_it_moves_before_moving_them() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap();
+    let card = card_id_of(
+        &t.post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "calendar"),
+                ("recipient", mj.id.to_string().as_str()),
+                ("kind", "statement"),
+                ("postal_address", "Астана"),
+                ("content", "Прошу разъяснить"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await,
+    );
+    let due = |ds: Vec<StoredDeadline>| {
+        ds.into_iter()
+            .find(|d| d.key == "answer")
+            .map(|d| d.due_on)
+            .unwrap()
+    };
+    let was = due(t.app.store.deadlines(card).await.unwrap());
+    let (root, root_csrf) = t.staff_of_no_body("root.admin", vec![Role::Admin]).await;
+    let page = t.get("/staff/admin/calendar?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("действует встроенный календарь"));
+    // No source: refused on the form, in the reader's language.
+    let r = t
+        .post_form(
+            "/staff/admin/calendar?lang=ru",
+            &root,
+            &format!("csrf={root_csrf}&date={was}&kind=off&reason="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("укажите постановление"), "{}", r.text);
+    // The due day itself becomes a day off: the preview shows the card and the move.
+    let form =
+        format!("csrf={root_csrf}&date={was}&kind=off&reason=%E2%84%96+77+%D0%BE%D1%82+01.03.2026");
+    let r = t
+        .post_form("/staff/admin/calendar?lang=ru", &root, &form)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let card_row = format!("href=\"/staff/cards/{card}\"");
+    assert!(
+        r.text.contains(&card_row) && r.text.contains(&was.format("%d.%m.%Y").to_string()),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("id=\"calendar-apply\""));
+    assert_eq!(due(t.app.store.deadlines(card).await.unwrap()), was);
+    assert!(t.app.store.calendar_edits("KZ").await.unwrap().is_empty());
+    // A body's administrator: refused.
+    let (mj_admin, mj_csrf) = t.staff("mj.admin", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.get("/staff/admin/calendar", &mj_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post_form(
+            "/staff/admin/calendar",
+            &mj_admin,
+            &format!("csrf={mj_csrf}&date={was}&kind=off&reason=x&confirm=1")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Applied: the term moves past the new day off, the card's history says so.
+    let r = t
+        .post_form("/staff/admin/calendar", &root, &format!("{form}&confirm=1"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let now_due = due(t.app.store.deadlines(card).await.unwrap());
+    assert!(now_due > was, "{now_due} after {was}");
+    let list = t
+        .get(
+            &format!("{}&lang=ru", r.headers[header::LOCATION].to_str().unwrap()),
+            &root,
+        )
+        .await;
+    assert!(
+        list.text.contains("сдвинуты сроки открытых карточек: 1") && list.text.contains("№ 77"),
+        "{}",
+        list.text
+    );
+    let history = t
+        .app
+        .store
+        .journal_for(&format!("card:{card}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        history.last().map(|e| e.draft.action.as_str()),
+        Some("deadlines_recomputed")
+    );
 }

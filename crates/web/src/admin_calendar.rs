@@ -1,0 +1,308 @@
+//! The administration console's calendar: the days changed by decree on top of the shipped
+//! calendar, and a change of one day (a day off, a working day, or back to the shipped
+//! calendar) shown with the open cards whose terms it moves before it is applied. The use
+//! case is `otinish_app::calendar`.
+
+use crate::admin_pages::{fail, to_login};
+use crate::auth::check_csrf;
+use crate::context::Ctx;
+use crate::i18n::Tr;
+use crate::pages::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use otinish_app::calendar::{self, DayChange};
+use otinish_app::Error;
+use otinish_domain::calendar::DayEdit;
+use serde::Deserialize;
+
+/// The most moves a preview lists (the count covers all of them).
+const PREVIEW_ROWS: usize = 200;
+
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct ChangeIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    date: String,
+    /// `off`, `working` or `shipped` (remove the day's edit).
+    #[serde(default)]
+    kind: String,
+    /// The decree (number and date) that makes the change.
+    #[serde(default)]
+    reason: String,
+    /// `1` applies the change previewed.
+    #[serde(default)]
+    confirm: String,
+}
+
+impl ChangeIn {
+    /// The change, or the problems of the form (field, message key).
+    fn change(&self) -> Result<DayChange, Vec<(&'static str, &'static str)>> {
+        let mut p = Vec::new();
+        let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
+            .ok()
+            .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)));
+        if date.is_none() {
+            p.push(("date", "calendar-date-invalid"));
+        }
+        let reason = self.reason.trim();
+        let working = match self.kind.as_str() {
+            "off" => Some(false),
+            "working" => Some(true),
+            "shipped" => None,
+            _ => {
+                p.push(("kind", "calendar-kind-invalid"));
+                None
+            }
+        };
+        if working.is_some() && reason.is_empty() {
+            p.push(("reason", "calendar-reason-required"));
+        } else if reason.chars().count() > 300 {
+            p.push(("reason", "appeal-field-too-long"));
+        }
+        match (date, p.is_empty(), working) {
+            (Some(date), true, Some(working)) => Ok(DayChange::Set(DayEdit {
+                date,
+                working,
+                reason: reason.to_owned(),
+            })),
+            (Some(date), true, None) => Ok(DayChange::Remove(date)),
+            _ => Err(p),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CalendarQuery {
+    #[serde(default)]
+    applied: Option<String>,
+}
+
+/// One move of the preview: (card id, number, term, was, will be).
+type MoveRow = (i64, String, String, String, String);
+
+#[derive(Template)]
+#[template(path = "admin_calendar.html")]
+struct CalendarPage {
+    t: Tr,
+    layout: Layout,
+    message: Option<String>,
+    /// (date, ISO date, what the day is, source)
+    edits: Vec<(String, String, String, String)>,
+    problems: Vec<String>,
+    typed: ChangeIn,
+    /// The preview of the change typed: its summary, its moves, and how many are not listed.
+    preview: Option<(String, Vec<MoveRow>, Option<String>)>,
+}
+
+fn dmy(d: NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+async fn page(
+    app: &crate::App,
+    ctx: &Ctx,
+    message: Option<String>,
+    typed: ChangeIn,
+    problems: Vec<String>,
+    preview: Option<(String, Vec<MoveRow>, Option<String>)>,
+    status: StatusCode,
+) -> Response {
+    let tr = ctx.tr;
+    let jurisdiction = app.calendar.read().await.jurisdiction().to_owned();
+    let edits = match app.store.calendar_edits(&jurisdiction).await {
+        Ok(e) => e,
+        Err(e) => return fail(ctx, e.into()),
+    };
+    let edits = edits
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                dmy(e.date),
+                e.date.to_string(),
+                tr.get(if e.working {
+                    "calendar-kind-working"
+                } else {
+                    "calendar-kind-off"
+                }),
+                e.reason.clone(),
+            )
+        })
+        .collect();
+    let page = CalendarPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        message,
+        edits,
+        problems,
+        typed,
+        preview,
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Err(e) = calendar::editor(&user) {
+        return fail(&ctx, e);
+    }
+    let message = q
+        .applied
+        .as_deref()
+        .and_then(|n| n.parse::<u64>().ok())
+        .map(|n| ctx.tr.with("calendar-applied", &[("count", n.to_string())]));
+    page(
+        &app,
+        &ctx,
+        message,
+        ChangeIn::default(),
+        vec![],
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Previews the change typed, or applies it when confirmed.
+pub async fn change(State(app): State<AppState>, ctx: Ctx, Form(f): Form<ChangeIn>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let actor = match calendar::editor(&user) {
+        Ok(a) => a,
+        Err(e) => return fail(&ctx, e),
+    };
+    let tr = ctx.tr;
+    let label = |field: &str| tr.get(&format!("calendar-f-{field}"));
+    let refused = |problems: Vec<(&str, &str)>| {
+        problems
+            .iter()
+            .map(|(f, k)| format!("{}: {}", label(f), tr.get(k)))
+            .collect::<Vec<_>>()
+    };
+    let change = match f.change() {
+        Ok(c) => c,
+        Err(p) => {
+            let problems = refused(p);
+            return page(
+                &app,
+                &ctx,
+                None,
+                f,
+                problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let base = app.calendar.read().await.clone();
+    if f.confirm == "1" {
+        return match app.change_calendar_day(&base, &change, &actor).await {
+            Ok(report) => {
+                tracing::info!(
+                    date = %change.date(),
+                    cases = report.cases_changed,
+                    staff = user.id,
+                    "calendar changed"
+                );
+                Redirect::to(&format!(
+                    "/staff/admin/calendar?applied={}",
+                    report.cases_changed
+                ))
+                .into_response()
+            }
+            Err(Error::NotFound(_)) => {
+                page(
+                    &app,
+                    &ctx,
+                    None,
+                    f,
+                    refused(vec![("date", "calendar-no-edit")]),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(Error::Invalid(p)) => {
+                let problems = refused(p.iter().map(|p| (p.field, p.key)).collect());
+                page(
+                    &app,
+                    &ctx,
+                    None,
+                    f,
+                    problems,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => fail(&ctx, e),
+        };
+    }
+    let now = app.clock.now();
+    match calendar::preview(
+        app.store.as_ref(),
+        &app.rulebooks,
+        &base,
+        &change,
+        now,
+        PREVIEW_ROWS,
+    )
+    .await
+    {
+        Ok((moves, report)) => {
+            let summary = tr.with(
+                "calendar-preview-summary",
+                &[
+                    ("cases", report.cases_changed.to_string()),
+                    ("checked", report.open_cases_checked.to_string()),
+                    ("date", dmy(change.date())),
+                ],
+            );
+            let rows: Vec<MoveRow> = moves
+                .iter()
+                .map(|m| {
+                    (
+                        m.card_id,
+                        m.number.clone(),
+                        Some(m.what.get(tr.lang).to_owned())
+                            .filter(|w| !w.is_empty())
+                            .unwrap_or_else(|| tr.get("term-unnamed")),
+                        dmy(m.old_due),
+                        dmy(m.new_due),
+                    )
+                })
+                .collect();
+            let more = report.deadlines_changed.saturating_sub(rows.len() as u64);
+            let more = (more > 0)
+                .then(|| tr.with("calendar-preview-more", &[("count", more.to_string())]));
+            page(
+                &app,
+                &ctx,
+                None,
+                f,
+                vec![],
+                Some((summary, rows, more)),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}

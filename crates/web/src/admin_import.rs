@@ -1,0 +1,332 @@
+//! Importing bodies and staff from CSV: upload a file, see the preview (what would be
+//! created, or every problem with its line), then confirm. The plan and the all-or-nothing
+//! apply are the application layer's (`otinish_app::import`); the confirmation carries the
+//! file's text back, and it is planned again before anything is written.
+
+use crate::admin_pages::{fail, to_login};
+use crate::auth::check_csrf;
+use crate::context::Ctx;
+use crate::i18n::Tr;
+use crate::pages::{page_error, render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use otinish_app::import::{self, LineProblem, Plan};
+use otinish_app::Error;
+use otinish_domain::model::StaffUser;
+
+/// What the two kinds of import differ in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Bodies,
+    Staff,
+}
+
+impl Kind {
+    fn path(self) -> &'static str {
+        match self {
+            Kind::Bodies => "/staff/admin/bodies",
+            Kind::Staff => "/staff/admin/staff",
+        }
+    }
+
+    fn key(self, what: &str) -> String {
+        let k = match self {
+            Kind::Bodies => "bodies",
+            Kind::Staff => "staff",
+        };
+        format!("admin-import-{what}-{k}")
+    }
+}
+
+/// The upload or the confirmation, as sent.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    bytes: Vec<u8>,
+    apply: bool,
+}
+
+async fn read_upload(mut mp: Multipart) -> Result<Upload, ()> {
+    let mut u = Upload::default();
+    while let Some(field) = mp.next_field().await.map_err(|_| ())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let bytes = field.bytes().await.map_err(|_| ())?;
+        match name.as_str() {
+            "csrf" => u.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            // The file chosen, or the text the preview carried back.
+            "file" | "csv" if !bytes.is_empty() => u.bytes = bytes.to_vec(),
+            "apply" => u.apply = true,
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// A preview row: its line and up to four cells.
+type Row = (usize, [String; 4]);
+
+#[derive(Template)]
+#[template(path = "admin_import.html")]
+struct PreviewPage {
+    t: Tr,
+    layout: Layout,
+    title: String,
+    back: &'static str,
+    action: String,
+    /// The column titles of `rows`.
+    columns: [String; 4],
+    rows: Vec<Row>,
+    /// (line, column, problem)
+    problems: Vec<(usize, String, String)>,
+    summary: String,
+    apply_label: String,
+    /// The file's text, carried to the confirmation.
+    csv: String,
+}
+
+/// The column a problem is in, as the file's header names it in the reader's language.
+fn column_label(tr: Tr, field: &str) -> String {
+    import::column_title(field, tr.lang)
+        .map(str::to_owned)
+        .unwrap_or_else(|| tr.get("admin-f-file"))
+}
+
+fn problems(tr: Tr, p: &[LineProblem]) -> Vec<(usize, String, String)> {
+    p.iter()
+        .map(|p| (p.line, column_label(tr, p.field), tr.get(p.key)))
+        .collect()
+}
+
+/// The preview of `plan`: its rows, or its problems.
+fn preview<T>(
+    app: &crate::App,
+    ctx: &Ctx,
+    kind: Kind,
+    plan: Plan<T>,
+    bytes: &[u8],
+    columns: [&str; 4],
+    row: impl Fn(&T) -> Row,
+) -> Response {
+    let tr = ctx.tr;
+    let count = [("count", plan.rows.len().to_string())];
+    let summary = if plan.problems.is_empty() {
+        tr.with(&kind.key("ready"), &count)
+    } else {
+        tr.with(
+            "admin-import-problems",
+            &[("count", plan.problems.len().to_string())],
+        )
+    };
+    let status = if plan.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PreviewPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        title: tr.get(&kind.key("title")),
+        back: kind.path(),
+        action: format!("{}/import", kind.path()),
+        columns: columns.map(|c| tr.get(c)),
+        rows: plan.rows.iter().map(row).collect(),
+        problems: problems(tr, &plan.problems),
+        summary,
+        apply_label: tr.with(&kind.key("apply"), &count),
+        csv: if plan.problems.is_empty() {
+            String::from_utf8_lossy(bytes).into_owned()
+        } else {
+            String::new()
+        },
+    };
+    (status, render(page)).into_response()
+}
+
+async fn show_plan(
+    app: &crate::App,
+    ctx: &Ctx,
+    user: &StaffUser,
+    kind: Kind,
+    bytes: &[u8],
+) -> Response {
+    let store = app.store.as_ref();
+    let tr = ctx.tr;
+    match kind {
+        Kind::Bodies => match import::plan_bodies(store, user, bytes).await {
+            Ok(plan) => preview(
+                app,
+                ctx,
+                kind,
+                plan,
+                bytes,
+                [
+                    "admin-col-code",
+                    "admin-f-name",
+                    "admin-f-bin",
+                    "admin-f-parent",
+                ],
+                |p| {
+                    (
+                        p.line,
+                        [
+                            p.body.code.clone(),
+                            p.body.name.get(tr.lang).to_owned(),
+                            p.bin
+                                .as_ref()
+                                .map(|b| b.as_str().to_owned())
+                                .unwrap_or_default(),
+                            p.body.parent_code.clone().unwrap_or_default(),
+                        ],
+                    )
+                },
+            ),
+            Err(e) => fail(ctx, e),
+        },
+        Kind::Staff => match import::plan_staff(store, user, bytes).await {
+            Ok(plan) => preview(
+                app,
+                ctx,
+                kind,
+                plan,
+                bytes,
+                [
+                    "admin-f-full-name",
+                    "admin-f-iin",
+                    "admin-f-login",
+                    "admin-f-roles",
+                ],
+                |p| {
+                    (
+                        p.line,
+                        [
+                            p.staff.full_name.clone(),
+                            p.iin.as_str().to_owned(),
+                            p.staff.login.clone(),
+                            p.staff
+                                .roles
+                                .iter()
+                                .map(|r| r.title(tr.lang))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ],
+                    )
+                },
+            ),
+            Err(e) => fail(ctx, e),
+        },
+    }
+}
+
+async fn upload(app: AppState, ctx: Ctx, kind: Kind, mp: Multipart) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let Ok(up) = read_upload(mp).await else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable");
+    };
+    if let Some(r) = check_csrf(&ctx, &up.csrf) {
+        return r;
+    }
+    if !up.apply {
+        return show_plan(&app, &ctx, &user, kind, &up.bytes).await;
+    }
+    let store = app.store.as_ref();
+    let now = app.clock.now();
+    let done = match kind {
+        Kind::Bodies => import::import_bodies(store, &user, &up.bytes, now).await,
+        Kind::Staff => import::import_staff(store, &user, &up.bytes, now).await,
+    };
+    match done {
+        Ok(n) => {
+            tracing::info!(imported = n, staff = user.id, "import applied");
+            Redirect::to(&format!("{}?imported={n}", kind.path())).into_response()
+        }
+        // The file or the database changed since the preview: show the preview again.
+        Err(Error::Refused { .. }) => show_plan(&app, &ctx, &user, kind, &up.bytes).await,
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+pub async fn bodies(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
+    upload(app, ctx, Kind::Bodies, mp).await
+}
+
+pub async fn staff(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
+    upload(app, ctx, Kind::Staff, mp).await
+}
+
+/// A template to fill in, in the reader's language: the header line and one example line.
+fn template(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub async fn bodies_template(ctx: Ctx) -> Response {
+    let tr = ctx.tr;
+    let yes = tr.get("admin-yes");
+    let no = tr.get("admin-no");
+    template(
+        "bodies.csv",
+        import::template(
+            import::BODY_COLUMNS,
+            tr.lang,
+            &[
+                "000740001307",
+                "Мысал министрлігі",
+                "Министерство примера",
+                "Ministry of Example",
+                "",
+                "education;health",
+                "",
+                &yes,
+                &no,
+                "+7 7172 000000",
+                "kense@example.gov.kz",
+                "Астана, Мәңгілік Ел, 8",
+                "Астана, Мангилик Ел, 8",
+            ],
+        ),
+    )
+}
+
+pub async fn staff_template(ctx: Ctx) -> Response {
+    use otinish_domain::model::Role;
+    let lang = ctx.tr.lang;
+    let roles = [Role::Registrar, Role::Executor]
+        .map(|r| r.title(lang))
+        .join(";");
+    let kazakh = match lang {
+        otinish_domain::lang::Lang::Kk => "қазақша",
+        otinish_domain::lang::Lang::Ru => "казахский",
+        otinish_domain::lang::Lang::En => "Kazakh",
+    };
+    template(
+        "staff.csv",
+        import::template(
+            import::STAFF_COLUMNS,
+            lang,
+            &[
+                "870412300129",
+                "Ахметов Ерлан Серикович",
+                "000740001307",
+                "",
+                &roles,
+                "",
+                "e.akhmetov@example.gov.kz",
+                kazakh,
+            ],
+        ),
+    )
+}
