@@ -96,6 +96,8 @@ pub struct PlannedBody {
     pub line: usize,
     pub body: NewBody,
     pub bin: Option<Bin>,
+    /// The parent's name (a body of the deployment or of the same file).
+    pub parent_name: Option<otinish_domain::lang::Names>,
 }
 
 /// A staff member the import would add, with the line they come from.
@@ -344,10 +346,14 @@ pub async fn plan_bodies(
             address_ru: t.cell(r, "address_ru").to_owned(),
         };
         let code = form.code.trim().to_uppercase();
-        if code_line.get(&code).is_some_and(|l| *l != r.line) {
-            line_problems.push(problem_at(r.line, "code", "import-code-duplicate"));
-        } else if all.iter().any(|b| b.code == code) {
-            line_problems.push(problem_at(r.line, "code", "admin-code-taken"));
+        // A code taken from a BIN already refused says nothing new.
+        let code_from_bin = t.cell(r, "code").is_empty() && !line_problems.is_empty();
+        if !code_from_bin {
+            if code_line.get(&code).is_some_and(|l| *l != r.line) {
+                line_problems.push(problem_at(r.line, "code", "import-code-duplicate"));
+            } else if all.iter().any(|b| b.code == code) {
+                line_problems.push(problem_at(r.line, "code", "admin-code-taken"));
+            }
         }
         let in_file = |c: &str| code_of_bin.values().any(|v| v == c);
         match check_body(&form, &scope, |c| {
@@ -357,6 +363,7 @@ pub async fn plan_bodies(
                 line: r.line,
                 body,
                 bin,
+                parent_name: None,
             }),
             Ok(_) => {}
             Err(p) => line_problems.extend(p.into_iter().map(|p| {
@@ -776,10 +783,15 @@ mod tests {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            again.problems.len(),
-            2000,
-            "BIN and code taken on each line"
+            again
+                .problems
+                .iter()
+                .map(|p| p.key)
+                .collect::<std::collections::HashSet<_>>(),
+            ["admin-bin-taken"].into(),
+            "each line's BIN is taken (its code, the BIN, says nothing more)"
         );
+        assert_eq!(again.problems.len(), 1000);
         assert!(matches!(
             import_bodies(&s, &admin, csv.as_bytes(), now).await,
             Err(Error::Refused {
@@ -819,7 +831,6 @@ mod tests {
             [
                 (3, "bin", "setup-bin-invalid"),
                 (4, "bin", "import-bin-duplicate"),
-                (4, "code", "import-code-duplicate"),
                 (5, "parent_bin", "admin-parent-unknown"),
             ]
         );

@@ -178,7 +178,10 @@ async fn show_plan(
                                 .as_ref()
                                 .map(|b| b.as_str().to_owned())
                                 .unwrap_or_default(),
-                            p.body.parent_code.clone().unwrap_or_default(),
+                            p.parent_name
+                                .as_ref()
+                                .map(|n| n.get(tr.lang).to_owned())
+                                .unwrap_or_default(),
                         ],
                     )
                 },
