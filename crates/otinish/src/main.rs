@@ -47,8 +47,9 @@ enum Command {
         /// Add the benchmarks' echo endpoint (bench/run only).
         #[arg(long, hide = true)]
         bench_endpoints: bool,
-        /// Demo only: run as if it were this moment (e.g. 2027-04-06T09:40:00+05:00), the
-        /// clock moving on from there; for training on a future day and for the browser test.
+        /// Demo or `--pki test` only: run as if it were this moment (e.g.
+        /// 2027-04-06T09:40:00+05:00), the clock moving on from there; for training on a future
+        /// day, and for a staging deployment whose NCA TEST keys have expired.
         #[arg(long, value_name = "RFC3339")]
         demo_now: Option<chrono::DateTime<chrono::FixedOffset>>,
         /// Demo only: cards to generate when the demo data is first loaded — every state,
@@ -489,6 +490,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 admin_login: admin_login.unwrap_or_default(),
                 admin_email: admin_email.unwrap_or_default(),
                 admin_lang: None,
+                test_pki: cfg.pki == config::Pki::Test,
             };
             let admin = match otinish_app::setup::init(store.as_ref(), &req, Utc::now()).await {
                 Ok(a) => a,
@@ -725,7 +727,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             ..
         } => {
             let clock: Arc<dyn otinish_web::Clock> = match demo_now {
-                Some(_) if !cfg.demo => anyhow::bail!("--demo-now works with --demo only"),
+                // A staging deployment on NCA's TEST PKI may run at a past moment: the TEST
+                // keys NCA published have all expired. Production never moves its clock.
+                Some(_) if !cfg.demo && cfg.pki != config::Pki::Test => {
+                    anyhow::bail!("--demo-now works with --demo or --pki test only")
+                }
                 Some(t) => Arc::new(otinish_web::ShiftedClock {
                     offset: t.with_timezone(&Utc) - Utc::now(),
                 }),

@@ -1880,6 +1880,337 @@ mod browser {
         );
     }
 
+    /// A real deployment from an empty database, in a browser, without `--demo`: `otinish init`
+    /// on NCA's TEST PKI names the administrator by the IIN of a published TEST key (the clock
+    /// set inside its validity) and installs the deployment's own staging CA; the administrator
+    /// signs in with that key through NCALayer, imports the register of bodies and the staff
+    /// list from CSV (a bad file first: refused by line, nothing written); a citizen files an
+    /// appeal with their TEST key; the registrar signs in with their own key (issued on the
+    /// body's BIN) and sends the registered appeal for execution; once deactivated they are
+    /// refused at once; a calendar change shows the card's term moving, then moves it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn real_deployment_from_an_empty_database_in_a_browser() {
+        use otinish_pki::gost_ca::{GostCa, Purpose};
+        let Some(driver) = chromedriver() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let at = |y| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, 1, 1, 0, 0, 0).unwrap();
+        // The deployment's own staging CA, trusted through `--trust-from`.
+        let ca = GostCa::generate("Otinish staging CA", at(2024)).unwrap();
+        let trust = dir.path().join("trust-from");
+        std::fs::create_dir_all(&trust).unwrap();
+        std::fs::write(trust.join("staging-ca.cer"), ca.root_der()).unwrap();
+        let otinish_real = |args: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .arg("--data-dir")
+                .arg(&data)
+                .args(["--pki", "test"])
+                .args(args)
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env_remove("OTINISH_DEMO")
+                .env_remove("OTINISH_STAFF_PASSWORDS")
+                .env("OTINISH_LOG", "warn")
+                .output()
+                .unwrap()
+        };
+        let init = otinish_real(&[
+            "init",
+            "--name-kk",
+            "Сынақ министрлігінің өтініштері",
+            "--name-ru",
+            "Обращения в Министерство примера",
+            "--admin-iin",
+            "123456789011",
+            "--admin-name",
+            "ТЕСТОВ ТЕСТ",
+            "--trust-from",
+            trust.to_str().unwrap(),
+        ]);
+        assert!(init.status.success(), "{init:?}");
+
+        let nca = MockNcaLayer::start().await;
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let _server = Killed(
+            Command::new(env!("CARGO_BIN_EXE_otinish"))
+                .arg("--data-dir")
+                .arg(&data)
+                .args([
+                    "--pki",
+                    "test",
+                    "serve",
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                    "--demo-now",
+                    "2025-05-30T10:00:00+05:00",
+                    "--revocation-unreachable",
+                    "accept",
+                    "--ncalayer-url",
+                    &format!("ws://127.0.0.1:{}/", nca.port),
+                ])
+                .env_remove("OTINISH_CONFIG")
+                .env_remove("OTINISH_DATABASE_URL")
+                .env_remove("OTINISH_DEMO")
+                .env_remove("OTINISH_STAFF_PASSWORDS")
+                .env("OTINISH_LOG", "warn")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_http(&format!("127.0.0.1:{port}")).await;
+        let profile = tempfile::tempdir().unwrap();
+        let (c, _driver) = browser(&driver, profile.path()).await;
+        let sign_in_with = |key: std::sync::Arc<otinish_pki::sign::SigningKey>| {
+            let (c, base, nca) = (&c, &base, &nca);
+            async move {
+                c.delete_all_cookies().await.unwrap();
+                nca.set(Nca::Sign(key));
+                c.goto(&format!("{base}/staff/login?lang=ru"))
+                    .await
+                    .unwrap();
+                assert!(
+                    !page(c).await.contains("demo-key"),
+                    "no demo keys without --demo"
+                );
+                c.find(Locator::Id("sign-ncalayer"))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+            }
+        };
+        let until_on = |path: &'static str| {
+            let c = &c;
+            async move {
+                for _ in 0..100 {
+                    if c.current_url()
+                        .await
+                        .map(|u| u.path() == path)
+                        .unwrap_or(false)
+                    {
+                        let _ = c.wait().for_element(Locator::Css("footer")).await;
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                panic!("not on {path}: {}", page(c).await);
+            }
+        };
+
+        // The administrator: a published NCA TEST key (an individual's, IIN 123456789011).
+        let admin_key =
+            std::sync::Arc::new(nca_test_key("0d79679f360a2da49a631a0b1ac76f76c34b6f24"));
+        sign_in_with(admin_key.clone()).await;
+        until_on("/staff").await;
+
+        // The register of bodies: a bad file is refused by line; the good one imports whole.
+        let files = dir.path().join("csv");
+        std::fs::create_dir_all(&files).unwrap();
+        let bad = files.join("bad.csv");
+        std::fs::write(
+            &bad,
+            "БИН;Наименование (каз.);Наименование (рус.);БИН вышестоящего органа\n\
+             940140000385;Мысал министрлігі;Министерство примера;\n\
+             000740001308;Бөлім;Отдел;940140000385\n",
+        )
+        .unwrap();
+        let bodies = files.join("bodies.csv");
+        std::fs::write(
+            &bodies,
+            "БИН;Наименование (каз.);Наименование (рус.);БИН вышестоящего органа;Код;Компетенция\n\
+             000740001307;Астана департаменті;Департамент по Астане;940140000385;MP-AST;notary\n\
+             940140000385;Мысал министрлігі;Министерство примера;;MP;notary;housing\n",
+        )
+        .unwrap();
+        let upload = |path: std::path::PathBuf, to: &'static str| {
+            let (c, base) = (&c, &base);
+            async move {
+                c.goto(&format!("{base}{to}?lang=ru")).await.unwrap();
+                c.find(Locator::Id("import-file"))
+                    .await
+                    .unwrap()
+                    .send_keys(path.to_str().unwrap())
+                    .await
+                    .unwrap();
+                click_load(c, Locator::Id("import-preview")).await;
+                text(c, "#import-summary").await
+            }
+        };
+        let summary = upload(bad, "/staff/admin/bodies").await;
+        assert!(summary.contains("Найдено ошибок: 1"), "{summary}");
+        let problems = text(&c, "#import-problems").await;
+        assert!(
+            problems.contains('3') && problems.contains("это не БИН"),
+            "{problems}"
+        );
+        shot(&c, "real-import-refused").await;
+        let summary = upload(bodies, "/staff/admin/bodies").await;
+        assert!(summary.contains("будет создано органов — 2"), "{summary}");
+        click_load(&c, Locator::Id("import-apply-button")).await;
+        assert_eq!(text(&c, "#created").await, "Загружено органов: 2.");
+
+        // The staff list: the department's registrar and executor.
+        let staff = files.join("staff.csv");
+        std::fs::write(
+            &staff,
+            "ИИН;ФИО;БИН органа;Роли\n\
+             881105300560;Дана Тіркеуова;000740001307;Регистратор (канцелярия)\n\
+             870412300129;Ерлан Орындаушиев;000740001307;Исполнитель\n",
+        )
+        .unwrap();
+        let summary = upload(staff, "/staff/admin/staff").await;
+        assert!(
+            summary.contains("будет добавлено сотрудников — 2"),
+            "{summary}"
+        );
+        click_load(&c, Locator::Id("import-apply-button")).await;
+        assert_eq!(text(&c, "#created").await, "Загружено сотрудников: 2.");
+        shot(&c, "real-staff-imported").await;
+
+        // A citizen with a TEST key files an appeal to the department.
+        c.delete_all_cookies().await.unwrap();
+        let citizen = std::sync::Arc::new(nca_test_key("145fc4910ee07ff689aeceee0f1d09d2441d0670"));
+        nca.set(Nca::Sign(citizen));
+        c.goto(&format!("{base}/signin?lang=ru")).await.unwrap();
+        click_nav(&c, Locator::Id("sign-ncalayer")).await;
+        c.goto(&format!("{base}/cabinet/appeals/new"))
+            .await
+            .unwrap();
+        choose(&c, "recipient", "Департамент по Астане").await;
+        choose(&c, "kind", "Заявление").await;
+        set(&c, "postal_address", "г. Астана, ул. Бейбитшилик 1").await;
+        set(
+            &c,
+            "content",
+            "Прошу разъяснить порядок нотариального заверения",
+        )
+        .await;
+        click_nav(&c, Locator::Id("sign-ncalayer")).await;
+        let url = c.current_url().await.unwrap();
+        assert!(
+            url.path().starts_with("/cabinet/appeals/"),
+            "{}",
+            page(&c).await
+        );
+        let id = url.path().rsplit('/').next().unwrap_or_default().to_owned();
+
+        // The registrar signs in with their own key, issued on the department's BIN.
+        let registrar_key = std::sync::Arc::new(
+            ca.issue_valid(
+                &otinish_pki::sign::KzSubject {
+                    surname: "ТІРКЕУОВА".into(),
+                    name: "ДАНА".into(),
+                    patronymic: None,
+                    iin: "881105300560".into(),
+                    organization: Some("Департамент по Астане".into()),
+                    bin: Some("000740001307".into()),
+                    email: None,
+                },
+                Purpose::Authentication,
+                at(2024),
+                at(2028),
+            )
+            .unwrap(),
+        );
+        sign_in_with(registrar_key.clone()).await;
+        until_on("/staff").await;
+        let registrar_cookies = c.get_all_cookies().await.unwrap();
+        c.goto(&format!("{base}/staff/cards/{id}")).await.unwrap();
+        let card = page(&c).await;
+        assert!(card.contains("MP-AST-"), "registered on arrival: {card}");
+        click_load(&c, Locator::Id("action-send")).await;
+        let state = text(&c, "#state").await;
+        assert!(state.contains("исполнен"), "{state}: {}", page(&c).await);
+
+        // The administrator deactivates the registrar: their session ends, their key is refused.
+        sign_in_with(admin_key.clone()).await;
+        until_on("/staff").await;
+        c.goto(&format!("{base}/staff/admin/staff?q=881105300560&lang=ru"))
+            .await
+            .unwrap();
+        let button = c
+            .find(Locator::Css("form[action$='/active'] button"))
+            .await
+            .unwrap();
+        button.click().await.unwrap();
+        let _ = c.wait().for_element(Locator::Css("#created")).await;
+        assert!(text(&c, "#created").await.contains("деактивирован"));
+        let admin_cookies = c.get_all_cookies().await.unwrap();
+        c.delete_all_cookies().await.unwrap();
+        for cookie in registrar_cookies {
+            c.add_cookie(cookie).await.unwrap();
+        }
+        c.goto(&format!("{base}/staff/cards/{id}")).await.unwrap();
+        assert_eq!(
+            c.current_url().await.unwrap().path(),
+            "/staff/login",
+            "the session ended at once"
+        );
+        sign_in_with(registrar_key).await;
+        until_on("/staff/login/key").await;
+        let e = text(&c, "#login-error").await;
+        assert!(e.contains("не принадлежит действующему сотруднику"), "{e}");
+
+        // A calendar change: the preview names the card and its term, then applying moves it.
+        c.delete_all_cookies().await.unwrap();
+        for cookie in admin_cookies {
+            c.add_cookie(cookie).await.unwrap();
+        }
+        let db = format!("sqlite://{}", data.join("otinish.db").display());
+        let due = || {
+            let db = db.clone();
+            let id = id.clone();
+            async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+                sqlx::query_scalar::<_, String>(
+                    "SELECT due_on FROM card_deadline WHERE card_id = $1 AND key = 'answer'",
+                )
+                .bind(id.parse::<i64>().unwrap())
+                .fetch_one(&mut conn)
+                .await
+                .unwrap()
+            }
+        };
+        let was = due().await;
+        c.goto(&format!("{base}/staff/admin/calendar?lang=ru"))
+            .await
+            .unwrap();
+        set(&c, "date", &was).await;
+        choose(&c, "kind", "выходным").await;
+        set(
+            &c,
+            "reason",
+            "Постановление Правительства № 77 от 20.05.2025",
+        )
+        .await;
+        click_load(&c, Locator::Id("calendar-preview-button")).await;
+        let moves = text(&c, "#calendar-moves").await;
+        let was_dmy = chrono::NaiveDate::parse_from_str(&was, "%Y-%m-%d")
+            .unwrap()
+            .format("%d.%m.%Y")
+            .to_string();
+        assert!(
+            moves.contains("MP-AST-") && moves.contains(&was_dmy),
+            "{moves}"
+        );
+        assert_eq!(due().await, was, "the preview moved nothing");
+        shot(&c, "real-calendar-preview").await;
+        click_load(&c, Locator::Id("calendar-apply-button")).await;
+        assert!(
+            text(&c, "#calendar-applied").await.contains(": 1"),
+            "{}",
+            page(&c).await
+        );
+        let now_due = due().await;
+        assert!(now_due > was, "{now_due} after {was}");
+        c.close().await.unwrap();
+    }
+
     /// The QR text the page shows once eGov mobile signing started.
     async fn shown_qr(c: &Client) -> String {
         for _ in 0..100 {
