@@ -8,7 +8,7 @@ use otinish_domain::appeal::FieldProblem;
 use otinish_domain::ids::{Bin, Email, Iin};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::{Lang, Names};
-use otinish_domain::model::{Body, Contacts, NewBody, Role, StaffUser};
+use otinish_domain::model::{Body, Card, CardState, Contacts, NewBody, Role, StaffUser};
 use otinish_domain::repo::{NewStaff, PageRequest, Store, StoreError};
 
 /// What an administrator may manage.
@@ -414,4 +414,231 @@ pub async fn set_active(
         )
         .await?;
     Ok(store.staff(staff_id).await?)
+}
+
+/// The open cards a staff member holds as executor, and the executors of their body who can
+/// take them over (active, not them), with how many open cards each holds already.
+#[derive(Debug, Clone)]
+pub struct Handover {
+    pub staff: StaffUser,
+    pub cards: Vec<Card>,
+    pub executors: Vec<(StaffUser, i64)>,
+}
+
+fn open_states() -> Vec<CardState> {
+    CardState::ALL
+        .iter()
+        .copied()
+        .filter(|s| !s.is_closed())
+        .collect()
+}
+
+/// What a staff member within the administrator's scope holds, for handing it over (when they
+/// leave, are deactivated or are away).
+pub async fn handover(
+    store: &dyn Store,
+    user: &StaffUser,
+    staff_id: i64,
+) -> Result<Handover, Error> {
+    let scope = scope(store, user).await?;
+    let staff = store.staff(staff_id).await?;
+    let mine = match staff.body_id {
+        Some(b) => scope.has_body(b),
+        None => scope.everything,
+    };
+    if !mine {
+        return Err(Error::Forbidden);
+    }
+    let states = open_states();
+    let mut cards = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store
+            .cards_of_executor(staff_id, &states, PageRequest::new(Some(500), Some(offset)))
+            .await?;
+        let n = page.items.len() as u32;
+        cards.extend(page.items);
+        if n < 500 {
+            break;
+        }
+        offset += n;
+    }
+    let executors = match staff.body_id {
+        Some(b) => store
+            .executor_loads(b)
+            .await?
+            .into_iter()
+            .filter(|(e, _)| e.id != staff_id && e.active && e.has_role(Role::Executor))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(Handover {
+        staff,
+        cards,
+        executors,
+    })
+}
+
+/// Hands every open card of `from` over to the executor `to` of the same body, in one
+/// transaction, each card journaled. Returns how many moved.
+pub async fn reassign(
+    store: &dyn Store,
+    user: &StaffUser,
+    from: i64,
+    to: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let h = handover(store, user, from).await?;
+    if !h.executors.iter().any(|(e, _)| e.id == to) {
+        return Err(Error::Invalid(vec![problem(
+            "executor",
+            "admin-executor-invalid",
+        )]));
+    }
+    let ids: Vec<i64> = h.cards.iter().map(|c| c.id).collect();
+    let moved = store
+        .reassign_cards(
+            from,
+            to,
+            &ids,
+            &open_states(),
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "reassign_executor")
+                .details(format!("{{\"from\":{from},\"to\":{to}}}")),
+        )
+        .await?;
+    Ok(moved.len())
+}
+
+/// A body's fields as they stand, for its edit form.
+pub fn form_of(b: &Body, all: &[Body]) -> BodyForm {
+    BodyForm {
+        code: b.code.clone(),
+        name_kk: b.name.kk.clone(),
+        name_ru: b.name.ru.clone(),
+        name_en: b.name.en.clone(),
+        bin: b.bin.clone().unwrap_or_default(),
+        parent: b
+            .parent_id
+            .and_then(|p| all.iter().find(|x| x.id == p))
+            .map(|p| p.code.clone())
+            .unwrap_or_default(),
+        competence: b.competence.join(", "),
+        vks: b.vks_connected,
+        video: b.video_appeal_connected,
+        phone: b.contacts.phone.clone().unwrap_or_default(),
+        email: b.contacts.email.clone().unwrap_or_default(),
+        address_kk: b.contacts.address.kk.clone(),
+        address_ru: b.contacts.address.ru.clone(),
+    }
+}
+
+/// A body as its edit form shows it: its fields, the parents it may be given (bodies the
+/// administrator manages other than itself and those below it; for a body administrator's own
+/// body, only the parent it has), and whether it may have none.
+#[derive(Debug, Clone)]
+pub struct BodyEdit {
+    pub body: Body,
+    pub form: BodyForm,
+    pub parents: Vec<Body>,
+    pub may_top: bool,
+    /// The administrator's own body: it stays where it is in the tree.
+    pub own: bool,
+}
+
+/// The body with code `code`, ready to edit (forbidden outside the administrator's scope).
+pub async fn body_edit(store: &dyn Store, user: &StaffUser, code: &str) -> Result<BodyEdit, Error> {
+    if !user.has_role(Role::Admin) {
+        return Err(Error::Forbidden);
+    }
+    let all = all_bodies(store).await?;
+    let scope = scope_in(user, all.clone());
+    let Some(body) = all.iter().find(|b| b.code == code).cloned() else {
+        return Err(Error::NotFound(format!("body {code}")));
+    };
+    if !scope.has_body(body.id) {
+        return Err(Error::Forbidden);
+    }
+    let form = form_of(&body, &all);
+    let own_root = !scope.everything && user.body_id == Some(body.id);
+    let (parents, may_top) = if own_root {
+        let parent = all
+            .iter()
+            .filter(|b| Some(b.id) == body.parent_id)
+            .cloned()
+            .collect();
+        (parent, body.parent_id.is_none())
+    } else {
+        // The body and every body below it: none of them can become its parent.
+        let mut below = vec![body.id];
+        let mut i = 0;
+        while i < below.len() {
+            let parent = below[i];
+            below.extend(
+                all.iter()
+                    .filter(|b| b.parent_id == Some(parent))
+                    .map(|b| b.id),
+            );
+            i += 1;
+        }
+        let parents = scope
+            .bodies
+            .iter()
+            .filter(|b| !below.contains(&b.id))
+            .cloned()
+            .collect();
+        (parents, scope.everything)
+    };
+    Ok(BodyEdit {
+        body,
+        form,
+        parents,
+        may_top,
+        own: own_root,
+    })
+}
+
+/// Changes a body the administrator manages. Its code stays (registration numbers carry it);
+/// its parent must be one [`body_edit`] offers; a body's administrator cannot move their own
+/// body elsewhere in the tree.
+pub async fn edit_body(
+    store: &dyn Store,
+    user: &StaffUser,
+    code: &str,
+    f: &BodyForm,
+    now: DateTime<Utc>,
+) -> Result<Body, Error> {
+    let e = body_edit(store, user, code).await?;
+    let mut form = f.clone();
+    form.code = e.body.code.clone();
+    let check_scope = Scope {
+        everything: e.may_top,
+        bodies: e.parents.clone(),
+    };
+    let (new, bin) = check_body(&form, &check_scope, |c| {
+        e.parents.iter().any(|b| b.code == c)
+    })
+    .map_err(|p| {
+        Error::Invalid(
+            p.into_iter()
+                .map(|p| match p.key {
+                    "admin-parent-unknown" | "admin-parent-required" if e.own => {
+                        problem("parent", "admin-parent-own-body")
+                    }
+                    _ => p,
+                })
+                .collect(),
+        )
+    })?;
+    store
+        .update_body(
+            e.body.id,
+            &new,
+            bin.as_ref(),
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "edit_body"),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => Error::Invalid(vec![problem("bin", "admin-bin-taken")]),
+            other => other.into(),
+        })
 }

@@ -6,10 +6,12 @@
 //! `App`; new use cases start here, with the one error type of [`Error`].
 
 pub mod admin;
+pub mod announce;
 pub mod calendar;
 pub mod csv;
 pub mod error;
 pub mod import;
+pub mod sessions;
 pub mod setup;
 
 pub use error::Error;

@@ -106,13 +106,17 @@ pub struct NewStaff {
 }
 
 /// A signed-in staff session as stored (the token itself is kept only as a hash).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionRecord {
     pub token_hash: String,
     pub staff_id: i64,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The client's address when the session was opened.
+    pub client_ip: String,
+    /// The browser's User-Agent when the session was opened (at most 300 characters).
+    pub user_agent: String,
 }
 
 #[async_trait]
@@ -135,6 +139,16 @@ pub trait BodyRepo: Send + Sync {
     async fn body(&self, id: i64) -> StoreResult<Body>;
     async fn body_by_code(&self, code: &str) -> StoreResult<Body>;
     async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
+    /// Replaces what an administrator edits of a body — names, parent (by code), competence,
+    /// connections, contacts — and its BIN, journaled; its code stays. A conflict when another
+    /// body has the BIN, not found when the body or the parent is unknown.
+    async fn update_body(
+        &self,
+        body_id: i64,
+        b: &NewBody,
+        bin: Option<&crate::ids::Bin>,
+        journal: JournalDraft,
+    ) -> StoreResult<Body>;
     /// Registers (or clears) a body's BIN (journaled); a conflict when another body has it.
     async fn set_body_bin(
         &self,
@@ -202,6 +216,20 @@ pub trait StaffRepo: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
     /// Signs a staff member out everywhere: every session of theirs ends. Returns how many.
     async fn delete_sessions_of(&self, staff_id: i64) -> StoreResult<u64>;
+    /// The unexpired sessions of a staff member, newest first.
+    async fn sessions_of(
+        &self,
+        staff_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<SessionRecord>>;
+    /// Ends one session of a staff member (by its token's hash) or, with `None`, every one
+    /// of theirs, journaled in the same transaction. Returns how many ended.
+    async fn end_sessions(
+        &self,
+        staff_id: i64,
+        token_hash: Option<&str>,
+        journal: JournalDraft,
+    ) -> StoreResult<u64>;
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> StoreResult<u64>;
 }
 
@@ -326,6 +354,17 @@ pub trait CardRepo: Send + Sync {
     ) -> StoreResult<Page<Card>>;
     /// The body's active staff and how many open cards each holds.
     async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>>;
+    /// Gives executor `from`'s cards among `card_ids` that are still in one of `states` to
+    /// executor `to`, each with its journal entry (its subject the card), in one transaction.
+    /// Returns the cards moved; one that changed hands or closed meanwhile stays as it is.
+    async fn reassign_cards(
+        &self,
+        from: i64,
+        to: i64,
+        card_ids: &[i64],
+        states: &[CardState],
+        journal: JournalDraft,
+    ) -> StoreResult<Vec<i64>>;
     /// EA-13: cards of the bodies received in `[from, to)`, counted per body by kind, channel,
     /// applicant type, state, decision, collectiveness, attachment, the body forwarded to and
     /// whether the answer term was kept (judged at `now` for open cards). Reads the
@@ -981,6 +1020,14 @@ pub trait AnnouncementRepo: Send + Sync {
         text: &Names,
         journal: JournalDraft,
     ) -> StoreResult<i64>;
+    /// Ends an announcement at `at` (withdrawn, or over sooner than planned), journaled;
+    /// `Ok(false)` when it had ended already or does not exist.
+    async fn end_announcement(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
     /// Announcements whose window contains `now` or starts within `ahead`.
     async fn current_announcements(
         &self,

@@ -384,23 +384,34 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             kk,
             en,
         } => {
-            if from >= to {
-                bail!("--to must be after --from");
-            }
-            if ru.trim().is_empty() || kk.trim().is_empty() {
-                bail!("give the text in Russian (--ru) and Kazakh (--kk)");
-            }
             let store =
                 otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
-            let text = otinish_domain::Names::new(&kk, &ru, en.as_deref().unwrap_or(&ru));
-            let id = store
-                .add_announcement(
-                    from.with_timezone(&Utc),
-                    to.with_timezone(&Utc),
-                    &text,
-                    otinish_domain::journal::JournalDraft::new(Utc::now(), "cli", "", "announce"),
-                )
-                .await?;
+            let new = otinish_app::announce::NewAnnouncement {
+                from: Some(from.with_timezone(&Utc)),
+                to: Some(to.with_timezone(&Utc)),
+                kk,
+                ru,
+                en: en.unwrap_or_default(),
+            };
+            let id = match otinish_app::announce::add(store.as_ref(), "cli", &new, Utc::now()).await
+            {
+                Ok(id) => id,
+                Err(otinish_app::Error::Invalid(p)) => {
+                    for p in p {
+                        let why = match p.key {
+                            "announce-to-before-from" => "--to must be after --from",
+                            "announce-over" => "--to is past: the announcement would never show",
+                            "appeal-field-required" => {
+                                "give the text in Russian (--ru) and Kazakh (--kk)"
+                            }
+                            _ => field_problem(p.key),
+                        };
+                        eprintln!("--{}: {why}", p.field);
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => bail!("{e}"),
+            };
             println!("announcement {id} is shown from {from} to {to}");
             Ok(ExitCode::SUCCESS)
         }

@@ -831,9 +831,9 @@ fn ea_16_announce_command() {
         &[
             "announce",
             "--from",
-            "2026-12-01T02:00:00+05:00",
+            "2036-12-01T02:00:00+05:00",
             "--to",
-            "2026-12-01T04:00:00+05:00",
+            "2036-12-01T04:00:00+05:00",
             "--ru",
             "Плановые работы",
             "--kk",
@@ -847,9 +847,9 @@ fn ea_16_announce_command() {
         &[
             "announce",
             "--from",
-            "2026-12-01T04:00:00+05:00",
+            "2036-12-01T04:00:00+05:00",
             "--to",
-            "2026-12-01T02:00:00+05:00",
+            "2036-12-01T02:00:00+05:00",
             "--ru",
             "x",
             "--kk",
@@ -858,6 +858,23 @@ fn ea_16_announce_command() {
     );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--to must be after --from"));
+    // A window already over would never show.
+    let o = otinish(
+        dir.path(),
+        &[
+            "announce",
+            "--from",
+            "2020-12-01T02:00:00+05:00",
+            "--to",
+            "2020-12-01T04:00:00+05:00",
+            "--ru",
+            "x",
+            "--kk",
+            "y",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("would never show"));
 }
 
 /// EA-13: `otinish report 1-ol` on generated cards: JSON, CSV and XLSX agree; a body that

@@ -87,6 +87,18 @@ macro_rules! impl_repos {
             })
         }
 
+        fn session_row(r: &DbRow) -> Result<SessionRecord, sqlx::Error> {
+            Ok(SessionRecord {
+                token_hash: r.try_get("token_hash")?,
+                staff_id: r.try_get("staff_id")?,
+                csrf_token: r.try_get("csrf_token")?,
+                created_at: from_micros(r.try_get("created_at")?),
+                expires_at: from_micros(r.try_get("expires_at")?),
+                client_ip: r.try_get("client_ip")?,
+                user_agent: r.try_get("user_agent")?,
+            })
+        }
+
         fn decode_err(what: &str, v: &str) -> sqlx::Error {
             sqlx::Error::Decode(format!("unknown {what} `{v}`").into())
         }
@@ -699,6 +711,52 @@ macro_rules! impl_repos {
                 body_row(&row).map_err(map_err)
             }
 
+            async fn update_body(&self, body_id: i64, b: &NewBody, bin: Option<&otinish_domain::ids::Bin>, journal: JournalDraft) -> StoreResult<Body> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let parent_id: Option<i64> = match &b.parent_code {
+                    Some(code) => Some(
+                        sqlx::query("SELECT id FROM body WHERE code = $1")
+                            .bind(code)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(map_err)?
+                            .ok_or_else(|| StoreError::NotFound(format!("parent body {code}")))?
+                            .try_get("id")
+                            .map_err(map_err)?,
+                    ),
+                    None => None,
+                };
+                let row = sqlx::query(
+                    "UPDATE body SET name_kk = $1, name_ru = $2, name_en = $3, parent_id = $4, competence = $5, \
+                     vks_connected = $6, video_appeal_connected = $7, phone = $8, email = $9, address_kk = $10, \
+                     address_ru = $11, address_en = $12, bin = $13 WHERE id = $14 RETURNING *",
+                )
+                .bind(&b.name.kk)
+                .bind(&b.name.ru)
+                .bind(&b.name.en)
+                .bind(parent_id)
+                .bind(serde_json::to_string(&b.competence).unwrap_or_else(|_| "[]".into()))
+                .bind(b.vks_connected)
+                .bind(b.video_appeal_connected)
+                .bind(&b.contacts.phone)
+                .bind(&b.contacts.email)
+                .bind(&b.contacts.address.kk)
+                .bind(&b.contacts.address.ru)
+                .bind(&b.contacts.address.en)
+                .bind(bin.map(|b| b.as_str().to_owned()))
+                .bind(body_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("body {body_id}")))?;
+                let body = body_row(&row).map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("body:{body_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(body)
+            }
+
             async fn set_body_bin(&self, body_id: i64, bin: Option<&otinish_domain::ids::Bin>, journal: JournalDraft) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let done = sqlx::query("UPDATE body SET bin = $1 WHERE id = $2")
@@ -968,14 +1026,16 @@ macro_rules! impl_repos {
             async fn create_session(&self, s: &SessionRecord) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 sqlx::query(
-                    "INSERT INTO staff_session (token_hash, staff_id, csrf_token, created_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO staff_session (token_hash, staff_id, csrf_token, created_at, expires_at, client_ip, user_agent) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(&s.token_hash)
                 .bind(s.staff_id)
                 .bind(&s.csrf_token)
                 .bind(micros(s.created_at))
                 .bind(micros(s.expires_at))
+                .bind(&s.client_ip)
+                .bind(s.user_agent.chars().take(300).collect::<String>())
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
@@ -990,13 +1050,44 @@ macro_rules! impl_repos {
                     .await
                     .map_err(map_err)?
                     .ok_or_else(|| StoreError::NotFound("session".into()))?;
-                Ok(SessionRecord {
-                    token_hash: row.try_get("token_hash").map_err(map_err)?,
-                    staff_id: row.try_get("staff_id").map_err(map_err)?,
-                    csrf_token: row.try_get("csrf_token").map_err(map_err)?,
-                    created_at: from_micros(row.try_get("created_at").map_err(map_err)?),
-                    expires_at: from_micros(row.try_get("expires_at").map_err(map_err)?),
-                })
+                session_row(&row).map_err(map_err)
+            }
+
+            async fn sessions_of(&self, staff_id: i64, now: DateTime<Utc>) -> StoreResult<Vec<SessionRecord>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM staff_session WHERE staff_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash",
+                )
+                .bind(staff_id)
+                .bind(micros(now))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter().map(session_row).collect::<Result<_, _>>().map_err(map_err)
+            }
+
+            async fn end_sessions(&self, staff_id: i64, token_hash: Option<&str>, journal: JournalDraft) -> StoreResult<u64> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let n = match token_hash {
+                    Some(h) => sqlx::query("DELETE FROM staff_session WHERE staff_id = $1 AND token_hash = $2")
+                        .bind(staff_id)
+                        .bind(h)
+                        .execute(&mut *tx)
+                        .await,
+                    None => sqlx::query("DELETE FROM staff_session WHERE staff_id = $1")
+                        .bind(staff_id)
+                        .execute(&mut *tx)
+                        .await,
+                }
+                .map_err(map_err)?
+                .rows_affected();
+                if n == 0 {
+                    return Ok(0);
+                }
+                let mut j = journal;
+                j.subject = format!("staff:{staff_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(n)
             }
 
             async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -1328,6 +1419,31 @@ macro_rules! impl_repos {
 
             async fn cards_of_executor(&self, staff_id: i64, states: &[CardState], page: PageRequest) -> StoreResult<Page<Card>> {
                 self.newest_in_states("c.executor_id = $1", staff_id, states, page).await
+            }
+
+            async fn reassign_cards(&self, from: i64, to: i64, card_ids: &[i64], states: &[CardState], journal: JournalDraft) -> StoreResult<Vec<i64>> {
+                let open = state_list(states);
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let mut moved = Vec::new();
+                for id in card_ids {
+                    let done = sqlx::query(&format!(
+                        "UPDATE card SET executor_id = $1 WHERE id = $2 AND executor_id = $3 AND state IN ({open})"
+                    ))
+                    .bind(to)
+                    .bind(id)
+                    .bind(from)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if done.rows_affected() == 1 {
+                        let mut j = journal.clone();
+                        j.subject = format!("card:{id}");
+                        Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                        moved.push(*id);
+                    }
+                }
+                self.commit(tx).await?;
+                Ok(moved)
             }
 
             async fn executor_loads(&self, body_id: i64) -> StoreResult<Vec<(StaffUser, i64)>> {
@@ -2752,6 +2868,28 @@ macro_rules! impl_repos {
                 Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
                 self.commit(tx).await?;
                 Ok(id)
+            }
+
+            async fn end_announcement(&self, id: i64, at: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                // One not yet begun ends before it begins: its window closes, empty.
+                let done = sqlx::query(
+                    "UPDATE announcement SET starts_at = CASE WHEN starts_at < $1 THEN starts_at ELSE $1 - 1 END, \
+                     ends_at = $1 WHERE id = $2 AND ends_at > $1",
+                )
+                    .bind(micros(at))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let mut j = journal;
+                j.subject = format!("announcement:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
             }
 
             async fn current_announcements(&self, now: DateTime<Utc>, ahead: chrono::Duration) -> StoreResult<Vec<Announcement>> {

@@ -721,6 +721,8 @@ async fn sessions(db: &Db) {
         csrf_token: "c1".into(),
         created_at: t("2026-03-02"),
         expires_at: t("2026-03-03"),
+        client_ip: "10.1.2.3".into(),
+        user_agent: "Mozilla/5.0 Chrome/131".into(),
     };
     s.create_session(&rec)
         .await
@@ -756,6 +758,68 @@ async fn sessions(db: &Db) {
     assert_eq!(s.delete_sessions_of(staff.id).await.ok(), Some(2));
     assert!(s.session("h2", t("2026-03-02")).await.is_err());
     assert_eq!(s.delete_sessions_of(staff.id).await.ok(), Some(0));
+    // Listed newest first with where they were opened; ended one by one or all, journaled.
+    for (h, at) in [("h4", "2026-03-01"), ("h5", "2026-03-02")] {
+        s.create_session(&SessionRecord {
+            token_hash: h.into(),
+            created_at: t(at),
+            ..rec.clone()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let listed = s.sessions_of(staff.id, t("2026-03-02")).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|r| (
+                r.token_hash.as_str(),
+                r.client_ip.as_str(),
+                r.user_agent.as_str()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("h5", "10.1.2.3", "Mozilla/5.0 Chrome/131"),
+            ("h4", "10.1.2.3", "Mozilla/5.0 Chrome/131")
+        ]
+    );
+    assert!(
+        s.sessions_of(staff.id, t("2026-03-04"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "expired"
+    );
+    assert_eq!(
+        s.end_sessions(staff.id + 1, Some("h4"), j("end_session"))
+            .await
+            .ok(),
+        Some(0),
+        "only the staff member's own session"
+    );
+    assert_eq!(
+        s.end_sessions(staff.id, Some("h4"), j("end_session"))
+            .await
+            .ok(),
+        Some(1)
+    );
+    assert!(s.session("h4", t("2026-03-02")).await.is_err());
+    assert!(s.session("h5", t("2026-03-02")).await.is_ok());
+    assert_eq!(
+        s.end_sessions(staff.id, None, j("end_all_sessions"))
+            .await
+            .ok(),
+        Some(1)
+    );
+    let journal = s.journal_for(&format!("staff:{}", staff.id)).await.unwrap();
+    assert_eq!(
+        journal
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .filter(|a| a.starts_with("end_"))
+            .collect::<Vec<_>>(),
+        ["end_session", "end_all_sessions"]
+    );
     assert!(s.ping().await.is_ok());
 }
 
@@ -3557,6 +3621,7 @@ async fn staff_activity(db: &Db) {
             csrf_token: "c".into(),
             created_at: now,
             expires_at: now + chrono::Duration::hours(8),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -3679,4 +3744,74 @@ on_both!(
     /// can be removed.
     imports_are_written_whole_or_not_at_all,
     imports
+);
+
+async fn announcements(db: &Db) {
+    let s = db.store();
+    let text = Names::new("Жұмыстар", "Работы", "Works");
+    let a = s
+        .add_announcement(t("2026-03-10"), t("2026-03-11"), &text, j("announce"))
+        .await
+        .unwrap();
+    let b = s
+        .add_announcement(t("2026-04-01"), t("2026-04-02"), &text, j("announce"))
+        .await
+        .unwrap();
+    let shown = |now: &'static str, days: i64| {
+        let s = s.clone();
+        async move {
+            s.current_announcements(t(now), chrono::Duration::days(days))
+                .await
+                .unwrap()
+                .iter()
+                .map(|x| x.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(shown("2026-03-05", 7).await, [a], "a week ahead");
+    assert_eq!(shown("2026-03-05", 60).await, [a, b]);
+    // Withdrawn before it began: gone from then on, journaled; a second withdrawal changes
+    // nothing.
+    assert!(s
+        .end_announcement(a, t("2026-03-05"), j("withdraw_announcement"))
+        .await
+        .unwrap());
+    assert_eq!(shown("2026-03-05", 60).await, [b]);
+    assert!(!s
+        .end_announcement(a, t("2026-03-05"), j("withdraw_announcement"))
+        .await
+        .unwrap());
+    assert!(!s
+        .end_announcement(b + 100, t("2026-03-05"), j("withdraw_announcement"))
+        .await
+        .unwrap());
+    // Withdrawn while shown: it ends then.
+    assert!(s
+        .end_announcement(
+            b,
+            t("2026-04-01") + chrono::Duration::hours(1),
+            j("withdraw_announcement")
+        )
+        .await
+        .unwrap());
+    assert_eq!(
+        shown("2026-04-01", 1).await,
+        [b],
+        "shown until the hour it was withdrawn"
+    );
+    assert!(shown("2026-04-02", 1).await.is_empty());
+    let journal = s.journal_for(&format!("announcement:{a}")).await.unwrap();
+    assert_eq!(
+        journal
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        ["announce", "withdraw_announcement"]
+    );
+}
+
+on_both!(
+    /// EA-16: announcements show for their window and a week ahead, and are withdrawn early.
+    ea_16_announcements_shown_and_withdrawn,
+    announcements
 );

@@ -336,6 +336,132 @@ pub async fn create_body(State(app): State<AppState>, ctx: Ctx, Form(f): Form<Bo
     }
 }
 
+/// A body's fields as the form shows them.
+fn body_in(f: &BodyForm) -> BodyIn {
+    let on = |v: bool| v.then(|| "on".to_owned());
+    BodyIn {
+        csrf: String::new(),
+        code: f.code.clone(),
+        name_kk: f.name_kk.clone(),
+        name_ru: f.name_ru.clone(),
+        name_en: f.name_en.clone(),
+        bin: f.bin.clone(),
+        parent: f.parent.clone(),
+        competence: f.competence.clone(),
+        vks: on(f.vks),
+        video: on(f.video),
+        phone: f.phone.clone(),
+        email: f.email.clone(),
+        address_kk: f.address_kk.clone(),
+        address_ru: f.address_ru.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_body_edit.html")]
+struct BodyEditPage {
+    t: Tr,
+    layout: Layout,
+    title: String,
+    message: Option<String>,
+    code: String,
+    parents: Vec<(String, String)>,
+    may_top: bool,
+    problems: Vec<String>,
+    typed: BodyIn,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+async fn body_edit_page(
+    app: &crate::App,
+    ctx: &Ctx,
+    code: &str,
+    typed: Option<BodyIn>,
+    problems: Vec<String>,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let tr = ctx.tr;
+    let e = match admin::body_edit(app.store.as_ref(), &user, code).await {
+        Ok(e) => e,
+        Err(e) => return fail(ctx, e),
+    };
+    let mut parents: Vec<_> = e
+        .parents
+        .iter()
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    parents.sort();
+    let page = BodyEditPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        title: tr.with(
+            "admin-edit-body",
+            &[("name", e.body.name.get(tr.lang).to_owned())],
+        ),
+        message,
+        code: e.body.code.clone(),
+        parents,
+        may_top: e.may_top,
+        problems,
+        typed: typed.unwrap_or_else(|| body_in(&e.form)),
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn body(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let message = q.saved.map(|_| ctx.tr.get("admin-body-saved"));
+    body_edit_page(&app, &ctx, &code, None, vec![], message, StatusCode::OK).await
+}
+
+pub async fn edit_body(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Form(f): Form<BodyIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match admin::edit_body(app.store.as_ref(), &user, &code, &f.form(), app.clock.now()).await {
+        Ok(b) => {
+            tracing::info!(body = b.id, staff = user.id, "body edited");
+            Redirect::to(&format!("/staff/admin/bodies/{}?saved=1", b.code)).into_response()
+        }
+        Err(e) => match refusal(&ctx, e) {
+            Refused::Form(problems) => {
+                body_edit_page(
+                    &app,
+                    &ctx,
+                    &code,
+                    Some(f),
+                    problems,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Refused::Page(r) => r,
+        },
+    }
+}
+
 // ---- Staff ----
 
 #[derive(Debug, Deserialize, Default)]
@@ -584,7 +710,17 @@ pub async fn set_active(
                 staff = user.id,
                 "staff activity changed"
             );
-            Redirect::to(&format!("/staff/admin/staff?changed={}", s.id)).into_response()
+            // Deactivated while holding open cards: those are handed over next.
+            let holds = !active
+                && admin::handover(app.store.as_ref(), &user, s.id)
+                    .await
+                    .is_ok_and(|h| !h.cards.is_empty());
+            if holds {
+                Redirect::to(&format!("/staff/admin/staff/{}/cards?deactivated=1", s.id))
+                    .into_response()
+            } else {
+                Redirect::to(&format!("/staff/admin/staff?changed={}", s.id)).into_response()
+            }
         }
         Err(Error::Refused { key, .. }) => {
             staff_page(

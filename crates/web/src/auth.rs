@@ -168,8 +168,10 @@ pub async fn login(
     State(app): State<AppState>,
     ctx: Ctx,
     crate::video::ClientIp(client): crate::video::ClientIp,
+    headers: axum::http::HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    let agent = user_agent(&headers);
     if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
     }
@@ -225,7 +227,7 @@ pub async fn login(
             .await;
         }
     };
-    open_session(&app, &ctx, &user).await
+    open_session(&app, &ctx, &user, &client, &agent).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -248,8 +250,10 @@ pub async fn login_key(
     State(app): State<AppState>,
     ctx: Ctx,
     crate::video::ClientIp(client): crate::video::ClientIp,
+    headers: axum::http::HeaderMap,
     Form(f): Form<KeyLoginForm>,
 ) -> Response {
+    let agent = user_agent(&headers);
     if let Some(r) = check_csrf(&ctx, &f.csrf) {
         return r;
     }
@@ -266,7 +270,7 @@ pub async fn login_key(
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
     match result {
-        Ok(user) => open_session(&app, &ctx, &user).await,
+        Ok(user) => open_session(&app, &ctx, &user, &client, &agent).await,
         Err(e) => {
             tracing::info!(error = %e, "staff sign-in by key refused");
             note_failure(&app, &client, "").await;
@@ -358,11 +362,22 @@ impl crate::App {
     }
 }
 
+/// The browser's User-Agent, as sent (for the list of sessions).
+fn user_agent(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Opens a staff session and sends the browser to the staff home page.
 async fn open_session(
     app: &crate::App,
     ctx: &Ctx,
     user: &otinish_domain::model::StaffUser,
+    client_ip: &str,
+    user_agent: &str,
 ) -> Response {
     let now = app.clock.now();
     let token = crate::context::random_token();
@@ -375,6 +390,8 @@ async fn open_session(
         csrf_token: csrf.clone(),
         created_at: now,
         expires_at: now + chrono::Duration::hours(SESSION_HOURS),
+        client_ip: client_ip.to_owned(),
+        user_agent: user_agent.chars().take(300).collect(),
     };
     if let Err(e) = app.store.create_session(&rec).await {
         tracing::error!(error = %e, "cannot create session");

@@ -4,7 +4,9 @@
 //! call the domain and the store (through [`services`]), and render.
 
 pub mod access;
+pub mod admin_announce;
 pub mod admin_calendar;
+pub mod admin_handover;
 pub mod admin_import;
 pub mod admin_pages;
 pub mod api;
@@ -31,6 +33,7 @@ pub mod reports;
 pub mod revocation;
 pub mod routes;
 pub mod services;
+pub mod sessions_pages;
 pub mod shed;
 pub mod video;
 pub mod vks;
@@ -211,6 +214,12 @@ impl App {
                 Err(e) => tracing::warn!(error = %e, "announcements not refreshed"),
             }
         }
+    }
+
+    /// Drops this process's copy of the announcements (one was just made or withdrawn here),
+    /// so the next page reads them again.
+    pub async fn forget_announcements(&self) {
+        self.announcements.write().await.fetched_at = None;
     }
 }
 

@@ -154,6 +154,7 @@ impl Layout {
                 staff_links.push(("/staff/admin/staff", ctx.tr.get("admin-staff")));
                 if u.body_id.is_none() {
                     staff_links.push(("/staff/admin/calendar", ctx.tr.get("calendar-admin-title")));
+                    staff_links.push(("/staff/admin/announcements", ctx.tr.get("announce-title")));
                 }
             }
             if u.has_role(Role::GovernmentOffice) {

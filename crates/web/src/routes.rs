@@ -7,8 +7,9 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, admin_calendar, admin_import, admin_pages, api, api_appeals, auth, cabinet, desk,
-    metrics, mgov, pages, pr_pages, reception_pages, reports, video, vks, AppState,
+    access, admin_announce, admin_calendar, admin_handover, admin_import, admin_pages, api,
+    api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages, reports,
+    sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -392,6 +393,11 @@ pub fn table(bench: bool) -> Table {
     // Staff: cards and work lists.
     .add("/staff", &[("GET", AnyStaff)], get(pages::staff_home))
     .add(
+        "/staff/sessions",
+        &[("GET", AnyStaff), ("POST", AnyStaff)],
+        get(sessions_pages::mine).post(sessions_pages::end_mine),
+    )
+    .add(
         "/staff/inbox",
         &[("GET", Staff(REGISTRY))],
         get(desk::inbox),
@@ -465,6 +471,11 @@ pub fn table(bench: bool) -> Table {
         get(admin_pages::staff).post(admin_pages::add_staff),
     )
     .add(
+        "/staff/admin/bodies/{code}",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_pages::body).post(admin_pages::edit_body),
+    )
+    .add(
         "/staff/admin/bodies/import",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_import::bodies_template)
@@ -483,9 +494,29 @@ pub fn table(bench: bool) -> Table {
             )),
     )
     .add(
+        "/staff/admin/announcements",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_announce::show).post(admin_announce::add),
+    )
+    .add(
+        "/staff/admin/announcements/{id}/withdraw",
+        &[("POST", Staff(ADMIN))],
+        post(admin_announce::withdraw),
+    )
+    .add(
         "/staff/admin/calendar",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_calendar::show).post(admin_calendar::change),
+    )
+    .add(
+        "/staff/admin/staff/{id}/cards",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_handover::show).post(admin_handover::reassign),
+    )
+    .add(
+        "/staff/admin/staff/{id}/sessions",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(sessions_pages::of_staff).post(sessions_pages::end_of_staff),
     )
     .add(
         "/staff/admin/staff/{id}/active",

@@ -9290,3 +9290,518 @@ async fn admin_calendar_change_shows_the_terms_it_moves_before_moving_them() {
         Some("deadlines_recomputed")
     );
 }
+
+/// Sessions: a staff member sees where they are signed in (this session marked) and ends
+/// another of theirs, which stops working at once; a body's administrator ends every session
+/// of their staff, never of another body's; ending one's own session signs one out.
+#[tokio::test]
+async fn staff_see_and_end_their_sessions_and_admins_end_their_staffs() {
+    let t = TestApp::new().await;
+    let (first, csrf) = t.staff("reg.sessions", vec![Role::Registrar], "MJ").await;
+    let (second, _) = t.login("reg.sessions").await;
+    let me = t
+        .app
+        .store
+        .staff_credentials("reg.sessions")
+        .await
+        .unwrap()
+        .0;
+    let hash_of = |jar: &str| {
+        let token = jar
+            .split("otinish_session=")
+            .nth(1)
+            .and_then(|s| s.split(';').next())
+            .unwrap();
+        otinish_web::context::token_hash(token)
+    };
+    let page = t.get("/staff/sessions?lang=ru", &first).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.text.matches("name=\"session\"").count(),
+        2,
+        "{}",
+        page.text
+    );
+    assert_eq!(page.text.matches("этот сеанс").count(), 1);
+    assert!(
+        page.text.contains("не записан"),
+        "where it was opened: {}",
+        page.text
+    );
+    // The other session ends; it no longer opens anything.
+    let r = t
+        .post_form(
+            "/staff/sessions",
+            &first,
+            &format!("csrf={csrf}&session={}", hash_of(&second)),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        r.headers[header::LOCATION].to_str().unwrap(),
+        "/staff/sessions?ended=1"
+    );
+    let gone = t.get("/staff", &second).await;
+    assert_eq!(
+        gone.status,
+        StatusCode::SEE_OTHER,
+        "the ended session opens nothing"
+    );
+    assert_eq!(t.get("/staff", &first).await.status, StatusCode::OK);
+    // Someone else's session cannot be ended from one's own page.
+    let (other, other_csrf) = t.staff("exec.sessions", vec![Role::Executor], "MJ").await;
+    let r = t
+        .post_form(
+            "/staff/sessions",
+            &other,
+            &format!("csrf={other_csrf}&session={}", hash_of(&first)),
+        )
+        .await;
+    assert_eq!(
+        r.headers[header::LOCATION].to_str().unwrap(),
+        "/staff/sessions?ended=0"
+    );
+    assert_eq!(t.get("/staff", &first).await.status, StatusCode::OK);
+    // Nor through the administration pages without being an administrator of their body.
+    assert_eq!(
+        t.get(&format!("/staff/admin/staff/{}/sessions", me.id), &other)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    t.second_body().await;
+    let (ast_admin, ast_csrf) = t.staff("ast.admin", vec![Role::Admin], "AST").await;
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/sessions", me.id),
+            &ast_admin,
+            &format!("csrf={ast_csrf}&all=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.get("/staff", &first).await.status, StatusCode::OK);
+    // The Ministry's administrator sees them and ends them all, journaled.
+    let (mj_admin, mj_csrf) = t.staff("mj.sessions.admin", vec![Role::Admin], "MJ").await;
+    let list = t
+        .get(
+            &format!("/staff/admin/staff/{}/sessions?lang=ru", me.id),
+            &mj_admin,
+        )
+        .await;
+    assert!(
+        list.text
+            .contains("Где выполнен вход: reg.sessions full name"),
+        "{}",
+        list.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/sessions", me.id),
+            &mj_admin,
+            &format!("csrf={mj_csrf}&all=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(t.get("/staff", &first).await.status, StatusCode::SEE_OTHER);
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("staff:{}", me.id))
+        .await
+        .unwrap();
+    let ends: Vec<_> = journal
+        .iter()
+        .filter(|e| e.draft.action.starts_with("end_"))
+        .map(|e| e.draft.action.as_str())
+        .collect();
+    assert_eq!(ends, ["end_session", "end_all_sessions"]);
+    // Ending one's own sessions signs one out.
+    let (again, again_csrf) = t.login("reg.sessions").await;
+    let r = t
+        .post_form(
+            "/staff/sessions",
+            &again,
+            &format!("csrf={again_csrf}&all=1"),
+        )
+        .await;
+    assert_eq!(
+        r.headers[header::LOCATION].to_str().unwrap(),
+        "/staff/login"
+    );
+    assert_eq!(t.get("/staff", &again).await.status, StatusCode::SEE_OTHER);
+}
+
+/// A deactivated executor's open cards are listed for handing over and handed to another
+/// executor of the body in one action, each card journaled; only an active executor of the
+/// same body may take them, and only an administrator of that body may hand them over.
+#[tokio::test]
+async fn deactivated_executors_cards_are_handed_over_in_one_action() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap();
+    let (registrar, rcsrf) = t.staff("reg.handover", vec![Role::Registrar], "MJ").await;
+    t.staff("leaving.exec", vec![Role::Executor], "MJ").await;
+    t.staff("taking.exec", vec![Role::Executor], "MJ").await;
+    let leaving = t
+        .app
+        .store
+        .staff_credentials("leaving.exec")
+        .await
+        .unwrap()
+        .0;
+    let taking = t
+        .app
+        .store
+        .staff_credentials("taking.exec")
+        .await
+        .unwrap()
+        .0;
+    let mut cards = Vec::new();
+    for key in ["h1", "h2"] {
+        let id = card_id_of(
+            &t.post_multipart(
+                "/cabinet/appeals",
+                &jar,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("idempotency_key", key),
+                    ("recipient", mj.id.to_string().as_str()),
+                    ("kind", "statement"),
+                    ("postal_address", "Астана"),
+                    ("content", "Прошу разъяснить"),
+                    ("demo_sign", "1"),
+                ],
+                &[],
+            )
+            .await,
+        );
+        let r = t
+            .post_form(
+                &format!("/staff/cards/{id}/send"),
+                &registrar,
+                &format!("csrf={rcsrf}&executor={}", leaving.id),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        cards.push(id);
+    }
+    let (admin, acsrf) = t.staff("mj.handover.admin", vec![Role::Admin], "MJ").await;
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/active", leaving.id),
+            &admin,
+            &format!("csrf={acsrf}&active=0"),
+        )
+        .await;
+    let to = r.headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(
+        to,
+        format!("/staff/admin/staff/{}/cards?deactivated=1", leaving.id)
+    );
+    let page = t.get(&format!("{to}&lang=ru"), &admin).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("Сотрудник деактивирован")
+            && page.text.contains("Передать все карточки (2)")
+            && page
+                .text
+                .contains(&format!("href=\"/staff/cards/{}\"", cards[0]))
+            && page
+                .text
+                .contains("taking.exec full name (открытых карточек: 0)")
+            && !page.text.contains("reg.handover full name ("),
+        "only executors of the body, with their load: {}",
+        page.text
+    );
+    // A registrar is not an executor: refused on the form, nothing moved.
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/cards?lang=ru", leaving.id),
+            &admin,
+            &format!(
+                "csrf={acsrf}&executor={}",
+                t.app
+                    .store
+                    .staff_credentials("reg.handover")
+                    .await
+                    .unwrap()
+                    .0
+                    .id
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text
+        .contains("выберите действующего исполнителя того же органа"));
+    // Another body's administrator may not.
+    t.second_body().await;
+    let (ast_admin, ast_csrf) = t
+        .staff("ast.handover.admin", vec![Role::Admin], "AST")
+        .await;
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/cards", leaving.id),
+            &ast_admin,
+            &format!("csrf={ast_csrf}&executor={}", taking.id),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Handed over.
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}/cards", leaving.id),
+            &admin,
+            &format!("csrf={acsrf}&executor={}", taking.id),
+        )
+        .await;
+    assert_eq!(
+        r.headers[header::LOCATION].to_str().unwrap(),
+        format!("/staff/admin/staff/{}/cards?moved=2", leaving.id)
+    );
+    for id in &cards {
+        assert_eq!(
+            t.app.store.card(*id).await.unwrap().executor_id,
+            Some(taking.id)
+        );
+        let history = t
+            .app
+            .store
+            .journal_for(&format!("card:{id}"))
+            .await
+            .unwrap();
+        assert_eq!(
+            history.last().map(|e| e.draft.action.as_str()),
+            Some("reassign_executor")
+        );
+    }
+    let after = t
+        .get(
+            &format!("/staff/admin/staff/{}/cards?lang=ru", leaving.id),
+            &admin,
+        )
+        .await;
+    assert!(
+        after.text.contains("Открытых карточек нет."),
+        "{}",
+        after.text
+    );
+}
+
+/// EA-16 from the console: the deployment's administrator publishes an announcement (shown on
+/// the portal at once, in the reader's language) and withdraws it; a refused form says why; a
+/// body's administrator may not announce for the whole deployment.
+#[tokio::test]
+async fn ea_16_admin_publishes_and_withdraws_announcements() {
+    let t = TestApp::new().await;
+    let (root, csrf) = t.staff_of_no_body("root.announce", vec![Role::Admin]).await;
+    let local = |d: chrono::Duration| {
+        (t.app.clock.now() + d)
+            .with_timezone(&chrono::FixedOffset::east_opt(5 * 3600).unwrap())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string()
+    };
+    let page = t.get("/staff/admin/announcements?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Сейчас объявлений нет"), "{}", page.text);
+    // The end before the start, and no Kazakh text: refused, the input kept.
+    let r = t
+        .post_form(
+            "/staff/admin/announcements?lang=ru",
+            &root,
+            &format!(
+                "csrf={csrf}&from={}&to={}&kk=&ru=%D0%A0%D0%B0%D0%B1%D0%BE%D1%82%D1%8B",
+                local(chrono::Duration::hours(5)),
+                local(chrono::Duration::hours(1))
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("Текст на казахском: Заполните это поле.")
+            && r.text.contains("До: конец должен быть позже начала")
+            && r.text.contains(">Работы</textarea>"),
+        "{}",
+        r.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/announcements",
+            &root,
+            &format!(
+                "csrf={csrf}&from={}&to={}&kk=%D0%96%D2%B1%D0%BC%D1%8B%D1%81%D1%82%D0%B0%D1%80&ru=%D0%9F%D0%BB%D0%B0%D0%BD%D0%BE%D0%B2%D1%8B%D0%B5+%D1%80%D0%B0%D0%B1%D0%BE%D1%82%D1%8B&en=",
+                local(chrono::Duration::zero()),
+                local(chrono::Duration::hours(3))
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(t
+        .get("/", "otinish_lang=ru")
+        .await
+        .text
+        .contains("Плановые работы"));
+    assert!(
+        t.get("/", "otinish_lang=en")
+            .await
+            .text
+            .contains("Плановые работы"),
+        "English defaults to Russian"
+    );
+    let list = t.get("/staff/admin/announcements?lang=kk", &root).await;
+    assert!(list.text.contains("Жұмыстар"), "{}", list.text);
+    let id: i64 = list
+        .text
+        .split("/staff/admin/announcements/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    // A body's administrator: not theirs to announce or withdraw.
+    let (mj_admin, mj_csrf) = t.staff("mj.announce", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/admin/announcements/{id}/withdraw"),
+            &mj_admin,
+            &format!("csrf={mj_csrf}")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/announcements/{id}/withdraw"),
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!t
+        .get("/", "otinish_lang=ru")
+        .await
+        .text
+        .contains("Плановые работы"));
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("announcement:{id}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        journal
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        ["announce", "withdraw_announcement"]
+    );
+}
+
+/// Bodies are edited in the console: names, BIN, parent, competence and connections change
+/// (journaled; the code stays); a body cannot be put below itself; a body's administrator edits
+/// their own body but cannot move it, and cannot reach another branch of the tree.
+#[tokio::test]
+async fn admin_edits_bodies_within_their_scope() {
+    let t = TestApp::new().await;
+    let (root, csrf) = t.staff_of_no_body("root.edit", vec![Role::Admin]).await;
+    let form = |csrf: &str, parent: &str, name_ru: &str| {
+        format!(
+            "csrf={csrf}&name_kk=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0&name_ru={name_ru}&bin=940140000385&parent={parent}&competence=notary%3B+housing&video=on"
+        )
+    };
+    let r = t
+        .post_form(
+            "/staff/admin/bodies",
+            &root,
+            &format!("csrf={csrf}&code=MJ-AST&name_kk=A&name_ru=A&parent=MJ"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = t.get("/staff/admin/bodies/MJ-AST?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("<option value=\"MJ\" selected>"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/MJ-AST",
+            &root,
+            &form(&csrf, "MJ", "Astana"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let b = t.app.store.body_by_code("MJ-AST").await.unwrap();
+    assert_eq!(b.name.ru, "Astana");
+    assert_eq!(b.bin.as_deref(), Some("940140000385"));
+    assert_eq!(b.competence, ["notary", "housing"]);
+    assert!(b.video_appeal_connected && !b.vks_connected);
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("body:{}", b.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        journal.last().map(|e| e.draft.action.as_str()),
+        Some("edit_body")
+    );
+    // The Ministry below its own department: refused, nothing changed.
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/MJ?lang=ru",
+            &root,
+            &form(&csrf, "MJ-AST", "X"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("такого органа нет среди тех"), "{}", r.text);
+    assert_ne!(t.app.store.body_by_code("MJ").await.unwrap().name.ru, "X");
+    // The department's own administrator: edits it, cannot move it.
+    let (dept_admin, dcsrf) = t.staff("ast.dept.admin", vec![Role::Admin], "MJ-AST").await;
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/MJ-AST",
+            &dept_admin,
+            &form(&dcsrf, "MJ", "Astana dept"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(
+        t.app.store.body_by_code("MJ-AST").await.unwrap().name.ru,
+        "Astana dept"
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/MJ-AST?lang=ru",
+            &dept_admin,
+            &form(&dcsrf, "", "Moved"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text
+            .contains("ваш собственный орган остаётся на своём месте"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        t.get("/staff/admin/bodies/MJ", &dept_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post_form(
+            "/staff/admin/bodies/MJ",
+            &dept_admin,
+            &form(&dcsrf, "", "X")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/admin/bodies/NOPE", &root).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

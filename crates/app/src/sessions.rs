@@ -1,0 +1,77 @@
+//! Staff sessions: a staff member sees where they are signed in and ends any of those
+//! sessions; an administrator does the same for the staff within their scope. Ending a
+//! session is journaled with who ended it.
+
+use crate::admin::scope;
+use crate::Error;
+use chrono::{DateTime, Utc};
+use otinish_domain::journal::JournalDraft;
+use otinish_domain::model::{Role, StaffUser};
+use otinish_domain::repo::{SessionRecord, Store};
+
+/// Whether `user` may see and end the sessions of `target`: their own, or, for an
+/// administrator, those of staff within their scope.
+async fn may_manage(store: &dyn Store, user: &StaffUser, target: &StaffUser) -> Result<(), Error> {
+    if user.id == target.id {
+        return Ok(());
+    }
+    if !user.has_role(Role::Admin) {
+        return Err(Error::Forbidden);
+    }
+    let scope = scope(store, user).await?;
+    let mine = match target.body_id {
+        Some(b) => scope.has_body(b),
+        None => scope.everything,
+    };
+    if mine {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The staff member `staff_id` and their unexpired sessions, newest first.
+pub async fn list(
+    store: &dyn Store,
+    user: &StaffUser,
+    staff_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(StaffUser, Vec<SessionRecord>), Error> {
+    let target = store.staff(staff_id).await?;
+    may_manage(store, user, &target).await?;
+    let sessions = store.sessions_of(staff_id, now).await?;
+    Ok((target, sessions))
+}
+
+/// Which sessions to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End<'a> {
+    /// The session whose token has this hash.
+    One(&'a str),
+    /// Every session of the staff member.
+    All,
+}
+
+/// Ends sessions of `staff_id`; returns how many ended (none when the session had already
+/// ended or expired).
+pub async fn end(
+    store: &dyn Store,
+    user: &StaffUser,
+    staff_id: i64,
+    which: End<'_>,
+    now: DateTime<Utc>,
+) -> Result<u64, Error> {
+    let target = store.staff(staff_id).await?;
+    may_manage(store, user, &target).await?;
+    let (hash, action) = match which {
+        End::One(h) => (Some(h), "end_session"),
+        End::All => (None, "end_all_sessions"),
+    };
+    Ok(store
+        .end_sessions(
+            staff_id,
+            hash,
+            JournalDraft::new(now, format!("staff:{}", user.id), "", action),
+        )
+        .await?)
+}
