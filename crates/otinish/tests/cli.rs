@@ -4990,6 +4990,39 @@ mod crash {
     /// database without `--demo` and a database never set up are refused, each saying why.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn running_for_real_as_the_readme_says() {
+        running_for_real(None).await;
+        // A folder never set up, and a demo folder started without --demo.
+        let empty = tempfile::tempdir().unwrap();
+        let o = crate::otinish(empty.path(), &["serve", "--listen", "127.0.0.1:0"]);
+        assert!(!o.status.success());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("otinish init"),
+            "{o:?}"
+        );
+        let demo_dir = tempfile::tempdir().unwrap();
+        let o = crate::otinish(demo_dir.path(), &["demo"]);
+        assert!(o.status.success(), "{o:?}");
+        let o = crate::otinish(demo_dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
+        assert!(!o.status.success());
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("demo data set"),
+            "{o:?}"
+        );
+    }
+
+    /// The same on an empty PostgreSQL database, `--database-url` given before the command
+    /// as the README says.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn running_for_real_as_the_readme_says_on_postgres() {
+        let Some(url) = crate::postgres_database("otinish_readme_real").await else {
+            return;
+        };
+        running_for_real(Some(url.clone())).await;
+        crate::drop_postgres_database(&url).await;
+    }
+
+    /// The README's two commands, run as written (on `database_url` when given).
+    async fn running_for_real(database_url: Option<String>) {
         let readme = include_str!("../../../README.md");
         let section = readme
             .split("### Running for real")
@@ -5007,14 +5040,15 @@ mod crash {
         let data = dir.path().join("otinish");
         let port = free_port();
         let args = |c: &[String]| -> Vec<String> {
-            c[1..]
+            let db = database_url
                 .iter()
-                .map(|a| match a.as_str() {
-                    "/srv/otinish" => data.display().to_string(),
-                    "0.0.0.0:8080" => format!("127.0.0.1:{port}"),
-                    other => other.to_owned(),
-                })
-                .collect()
+                .flat_map(|u| ["--database-url".to_owned(), u.clone()]);
+            db.chain(c[1..].iter().map(|a| match a.as_str() {
+                "/srv/otinish" => data.display().to_string(),
+                "0.0.0.0:8080" => format!("127.0.0.1:{port}"),
+                other => other.to_owned(),
+            }))
+            .collect()
         };
         let run = |a: &[String]| {
             Command::new(env!("CARGO_BIN_EXE_otinish"))
@@ -5079,23 +5113,6 @@ mod crash {
         assert!(!page.contains("demo-key"), "no demo keys: {page}");
         assert!(!page.contains("Демонстрационный режим"), "no demo banner");
         drop(server);
-        // A folder never set up, and a demo folder started without --demo.
-        let empty = tempfile::tempdir().unwrap();
-        let o = crate::otinish(empty.path(), &["serve", "--listen", "127.0.0.1:0"]);
-        assert!(!o.status.success());
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains("otinish init"),
-            "{o:?}"
-        );
-        let demo_dir = tempfile::tempdir().unwrap();
-        let o = crate::otinish(demo_dir.path(), &["demo"]);
-        assert!(o.status.success(), "{o:?}");
-        let o = crate::otinish(demo_dir.path(), &["serve", "--listen", "127.0.0.1:0"]);
-        assert!(!o.status.success());
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains("demo data set"),
-            "{o:?}"
-        );
     }
 
     /// A command line split as a POSIX shell would for the README's commands: words, and
