@@ -233,6 +233,8 @@ pub async fn create_body(
 pub struct StaffForm {
     pub iin: String,
     pub full_name: String,
+    /// Their position in the body (optional).
+    pub position: String,
     /// Defaults to the IIN.
     pub login: String,
     pub email: String,
@@ -249,12 +251,32 @@ pub(crate) fn check_staff(
     scope: &Scope,
     body_of: impl Fn(&str) -> Option<i64>,
 ) -> Result<(NewStaff, Iin), Vec<FieldProblem>> {
-    let mut p = Vec::new();
     let iin = Iin::parse(f.iin.trim());
-    if iin.is_err() {
-        p.push(problem("iin", "setup-iin-invalid"));
+    match (iin, staff_fields(f, scope, body_of)) {
+        (Ok(iin), Ok(s)) => Ok((s, iin)),
+        (iin, rest) => {
+            let mut p = Vec::new();
+            if iin.is_err() {
+                p.push(problem("iin", "setup-iin-invalid"));
+            }
+            p.extend(rest.err().unwrap_or_default());
+            Err(p)
+        }
     }
+}
+
+/// A staff member's fields but their IIN, checked.
+fn staff_fields(
+    f: &StaffForm,
+    scope: &Scope,
+    body_of: impl Fn(&str) -> Option<i64>,
+) -> Result<NewStaff, Vec<FieldProblem>> {
+    let mut p = Vec::new();
     let full_name = required(&f.full_name, "full_name", 300, &mut p);
+    let position = f.position.trim().to_owned();
+    if position.chars().count() > 300 {
+        p.push(problem("position", "appeal-field-too-long"));
+    }
     let login = optional(&f.login)
         .unwrap_or_else(|| f.iin.trim().to_owned())
         .to_lowercase();
@@ -295,20 +317,20 @@ pub(crate) fn check_staff(
         p.push(problem("roles", "admin-role-needs-branch"));
     }
     let lang = Lang::parse(f.lang.trim()).unwrap_or(Lang::Ru);
-    let (true, Ok(iin)) = (p.is_empty(), iin) else {
+    if !p.is_empty() {
         return Err(p);
-    };
-    let new = NewStaff {
+    }
+    Ok(NewStaff {
         login,
         full_name,
+        position,
         email,
         body_id: body,
         branch_id: None,
         roles,
         password_hash: String::new(),
         lang,
-    };
-    Ok((new, iin))
+    })
 }
 
 /// Adds a staff member by IIN (their key signs them in) to a body the administrator
@@ -641,4 +663,89 @@ pub async fn edit_body(
             StoreError::Conflict(_) => Error::Invalid(vec![problem("bin", "admin-bin-taken")]),
             other => other.into(),
         })
+}
+
+/// A staff member as their edit form shows them: their fields, and the bodies they may be
+/// moved to (those the administrator manages).
+#[derive(Debug, Clone)]
+pub struct StaffEdit {
+    pub staff: StaffUser,
+    pub form: StaffForm,
+    pub bodies: Vec<Body>,
+    pub may_no_body: bool,
+}
+
+/// The staff member `staff_id`, ready to edit (forbidden outside the administrator's scope).
+pub async fn staff_edit(
+    store: &dyn Store,
+    user: &StaffUser,
+    staff_id: i64,
+) -> Result<StaffEdit, Error> {
+    let scope = scope(store, user).await?;
+    let staff = store.staff(staff_id).await?;
+    let mine = match staff.body_id {
+        Some(b) => scope.has_body(b),
+        None => scope.everything,
+    };
+    if !mine {
+        return Err(Error::Forbidden);
+    }
+    let form = StaffForm {
+        iin: staff.iin.clone().unwrap_or_default(),
+        full_name: staff.full_name.clone(),
+        position: staff.position.clone(),
+        login: staff.login.clone(),
+        email: staff.email.clone().unwrap_or_default(),
+        body: staff
+            .body_id
+            .and_then(|b| scope.bodies.iter().find(|x| x.id == b))
+            .map(|b| b.code.clone())
+            .unwrap_or_default(),
+        roles: staff.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+        lang: staff.lang.code().to_owned(),
+    };
+    Ok(StaffEdit {
+        staff,
+        form,
+        may_no_body: scope.everything,
+        bodies: scope.bodies,
+    })
+}
+
+/// Changes a staff member within the administrator's scope: name, position, email, body (one
+/// they manage), roles, language. The IIN and login stay. An administrator cannot take the
+/// administrator's role from themselves (no one would be left to give it back).
+pub async fn edit_staff(
+    store: &dyn Store,
+    user: &StaffUser,
+    staff_id: i64,
+    f: &StaffForm,
+    now: DateTime<Utc>,
+) -> Result<StaffUser, Error> {
+    let e = staff_edit(store, user, staff_id).await?;
+    let scope = Scope {
+        everything: e.may_no_body,
+        bodies: e.bodies.clone(),
+    };
+    // The IIN and login are not edited here.
+    let form = StaffForm {
+        iin: e.form.iin.clone(),
+        login: e.form.login.clone(),
+        ..f.clone()
+    };
+    let new = staff_fields(&form, &scope, |code| scope.body_by_code(code).map(|b| b.id))
+        .map_err(Error::Invalid)?;
+    if staff_id == user.id && !new.roles.contains(&Role::Admin) {
+        return Err(Error::Invalid(vec![problem(
+            "roles",
+            "admin-keep-own-admin",
+        )]));
+    }
+    Ok(store
+        .update_staff(
+            staff_id,
+            &new,
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "edit_staff"),
+        )
+        .await?)
 }

@@ -595,6 +595,7 @@ pub async fn plan_staff(
         let form = StaffForm {
             iin: iin.to_owned(),
             full_name: t.cell(r, "full_name").to_owned(),
+            position: t.cell(r, "position").to_owned(),
             login: t.cell(r, "login").to_owned(),
             email: t.cell(r, "email").to_owned(),
             body,

@@ -94,6 +94,7 @@ fn check(req: &InitRequest) -> Result<(Names, Option<Bin>, NewStaff, Iin), Error
             Names::new(&kk, &ru, &en),
             bin,
             NewStaff {
+                position: String::new(),
                 login,
                 full_name,
                 email,

@@ -269,6 +269,8 @@ pub struct StaffUser {
     pub id: i64,
     pub login: String,
     pub full_name: String,
+    /// Their position in the body, as shown to staff (may be empty).
+    pub position: String,
     pub email: Option<String>,
     pub body_id: Option<i64>,
     pub branch_id: Option<i64>,

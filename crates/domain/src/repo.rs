@@ -96,6 +96,8 @@ pub struct NewBranch {
 pub struct NewStaff {
     pub login: String,
     pub full_name: String,
+    /// Their position in the body ("head of the records office"), as shown to staff.
+    pub position: String,
     pub email: Option<String>,
     pub body_id: Option<i64>,
     pub branch_id: Option<i64>,
@@ -193,6 +195,14 @@ pub trait StaffRepo: Send + Sync {
     /// The user and their password hash, for sign-in.
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
     async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>>;
+    /// Changes what an administrator edits of a staff member — full name, position, email,
+    /// body, roles, language (`s`'s login, branch and password are not touched) — journaled.
+    async fn update_staff(
+        &self,
+        staff_id: i64,
+        s: &NewStaff,
+        journal: JournalDraft,
+    ) -> StoreResult<StaffUser>;
     /// Deactivates (every session of theirs ends in the same transaction) or reactivates a
     /// staff member, journaled.
     async fn set_staff_active(

@@ -497,6 +497,7 @@ pub async fn load(
         store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: (*login).into(),
                     full_name: (*name).into(),
                     email: Some(format!("{login}@demo.example.kz")),

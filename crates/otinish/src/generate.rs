@@ -249,6 +249,7 @@ async fn add_executors(
             store
                 .create_staff(
                     &otinish_domain::repo::NewStaff {
+                        position: String::new(),
                         login: login.clone(),
                         full_name: invented_name(b.id as usize * 7 + k),
                         email: None,

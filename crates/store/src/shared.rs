@@ -77,6 +77,7 @@ macro_rules! impl_repos {
                 id: r.try_get("id")?,
                 login: r.try_get("login")?,
                 full_name: r.try_get("full_name")?,
+                position: r.try_get("position")?,
                 email: r.try_get("email")?,
                 body_id: r.try_get("body_id")?,
                 branch_id: r.try_get("branch_id")?,
@@ -323,8 +324,8 @@ macro_rules! impl_repos {
             async fn insert_staff(tx: &mut Tx<'_>, s: &NewStaff, iin: Option<&str>) -> StoreResult<StaffUser> {
                 let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
                 let row = sqlx::query(
-                    "INSERT INTO staff (login, full_name, email, body_id, branch_id, roles, password_hash, active, lang, iin) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+                    "INSERT INTO staff (login, full_name, email, body_id, branch_id, roles, password_hash, active, lang, iin, position) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
                 )
                 .bind(&s.login)
                 .bind(&s.full_name)
@@ -336,6 +337,7 @@ macro_rules! impl_repos {
                 .bind(true)
                 .bind(s.lang.code())
                 .bind(iin)
+                .bind(&s.position)
                 .fetch_one(&mut **tx)
                 .await
                 .map_err(map_err)?;
@@ -928,6 +930,32 @@ macro_rules! impl_repos {
 
         #[async_trait]
         impl StaffRepo for $store {
+            async fn update_staff(&self, staff_id: i64, s: &NewStaff, journal: JournalDraft) -> StoreResult<StaffUser> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+                let row = sqlx::query(
+                    "UPDATE staff SET full_name = $1, position = $2, email = $3, body_id = $4, roles = $5, lang = $6 \
+                     WHERE id = $7 RETURNING *",
+                )
+                .bind(&s.full_name)
+                .bind(&s.position)
+                .bind(&s.email)
+                .bind(s.body_id)
+                .bind(roles.join(","))
+                .bind(s.lang.code())
+                .bind(staff_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("staff {staff_id}")))?;
+                let user = staff_row(&row).map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("staff:{staff_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(user)
+            }
+
             async fn create_staff(&self, s: &NewStaff, journal: JournalDraft) -> StoreResult<StaffUser> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let user = Self::insert_staff(&mut tx, s, None).await?;

@@ -301,6 +301,7 @@ async fn core_model(db: &Db) {
     let staff = s
         .create_staff(
             &NewStaff {
+                position: String::new(),
                 login: "registrar.mj".into(),
                 full_name: "Registrar".into(),
                 email: None,
@@ -702,6 +703,7 @@ async fn sessions(db: &Db) {
     let staff = s
         .create_staff(
             &NewStaff {
+                position: String::new(),
                 login: "admin".into(),
                 full_name: "Admin".into(),
                 email: None,
@@ -1368,6 +1370,7 @@ async fn import_due_search(db: &Db) {
         .await
         .unwrap();
     let staff = |login: &str, body_id: i64| NewStaff {
+        position: String::new(),
         login: login.into(),
         full_name: login.into(),
         email: None,
@@ -1939,6 +1942,7 @@ async fn vks_schedules_and_bookings(db: &Db) {
     let staff = s
         .create_staff(
             &NewStaff {
+                position: String::new(),
                 login: "secretary.vks".into(),
                 full_name: "Secretary".into(),
                 email: None,
@@ -2384,6 +2388,7 @@ async fn video_appeals(db: &Db) {
     let operator = s
         .create_staff(
             &NewStaff {
+                position: String::new(),
                 login: "psc.va".into(),
                 full_name: "Operator".into(),
                 email: None,
@@ -2564,6 +2569,7 @@ async fn personal_reception(db: &Db) {
         .await
         .unwrap();
     let staff = |login: &str, roles: Vec<Role>, body_id: Option<i64>| NewStaff {
+        position: String::new(),
         login: login.into(),
         full_name: login.to_uppercase(),
         email: None,
@@ -2981,6 +2987,7 @@ async fn access_log(db: &Db) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let staff = |login: &'static str, body_id: i64| NewStaff {
+        position: String::new(),
         login: login.into(),
         full_name: format!("Сотрудник {login}"),
         email: None,
@@ -3443,6 +3450,7 @@ async fn signing_queue(db: &Db) {
     let head = s
         .create_staff(
             &NewStaff {
+                position: String::new(),
                 login: "head.sq".into(),
                 full_name: "Head".into(),
                 email: None,
@@ -3514,6 +3522,7 @@ async fn deployment(db: &Db) {
         created_at: t("2026-03-02"),
     };
     let admin = NewStaff {
+        position: String::new(),
         login: "admin".into(),
         full_name: "Әлия Әкімшіева".into(),
         email: None,
@@ -3583,6 +3592,7 @@ async fn staff_activity(db: &Db) {
     let staff = s
         .add_staff(
             &NewStaff {
+                position: String::new(),
                 login: "791028302728".into(),
                 full_name: "Айгерім Тіркеуова".into(),
                 email: None,
@@ -3600,6 +3610,7 @@ async fn staff_activity(db: &Db) {
     assert_eq!(staff.iin.as_deref(), Some("791028302728"));
     // The IIN is one person's.
     let twin = NewStaff {
+        position: String::new(),
         login: "other".into(),
         full_name: "Другой".into(),
         email: None,
@@ -3695,6 +3706,7 @@ async fn imports(db: &Db) {
     assert_eq!(s.bodies(page).await.unwrap().total, 2);
     // Staff likewise: a taken IIN on the second line leaves the first unwritten too.
     let staff = |login: &str| NewStaff {
+        position: String::new(),
         login: login.into(),
         full_name: login.into(),
         email: None,

@@ -310,6 +310,11 @@ pub async fn staff_template(ctx: Ctx) -> Response {
     let roles = [Role::Registrar, Role::Executor]
         .map(|r| r.title(lang))
         .join(";");
+    let position = match lang {
+        otinish_domain::lang::Lang::Kk => "бас маман",
+        otinish_domain::lang::Lang::Ru => "главный специалист",
+        otinish_domain::lang::Lang::En => "chief specialist",
+    };
     let kazakh = match lang {
         otinish_domain::lang::Lang::Kk => "қазақша",
         otinish_domain::lang::Lang::Ru => "казахский",
@@ -323,6 +328,7 @@ pub async fn staff_template(ctx: Ctx) -> Response {
             &[
                 "870412300129",
                 "Ахметов Ерлан Серикович",
+                position,
                 "000740001307",
                 "",
                 &roles,

@@ -473,6 +473,8 @@ pub struct StaffIn {
     #[serde(default)]
     full_name: String,
     #[serde(default)]
+    position: String,
+    #[serde(default)]
     login: String,
     #[serde(default)]
     email: String,
@@ -505,6 +507,7 @@ impl StaffIn {
         StaffForm {
             iin: self.iin.clone(),
             full_name: self.full_name.clone(),
+            position: self.position.clone(),
             login: self.login.clone(),
             email: self.email.clone(),
             body: self.body.clone(),
@@ -670,6 +673,137 @@ pub async fn add_staff(State(app): State<AppState>, ctx: Ctx, Form(f): Form<Staf
                     &ListQuery::default(),
                     f,
                     problems,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Refused::Page(r) => r,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_staff_edit.html")]
+struct StaffEditPage {
+    t: Tr,
+    layout: Layout,
+    title: String,
+    message: Option<String>,
+    id: i64,
+    iin: String,
+    active: String,
+    bodies: Vec<(String, String)>,
+    may_no_body: bool,
+    /// (key, title, ticked)
+    roles: Vec<(&'static str, &'static str, bool)>,
+    problems: Vec<String>,
+    typed: StaffIn,
+}
+
+/// A staff member's fields as the form shows them.
+fn staff_in(f: &StaffForm) -> StaffIn {
+    StaffIn {
+        csrf: String::new(),
+        iin: f.iin.clone(),
+        full_name: f.full_name.clone(),
+        position: f.position.clone(),
+        login: f.login.clone(),
+        email: f.email.clone(),
+        body: f.body.clone(),
+        lang: f.lang.clone(),
+        rest: f
+            .roles
+            .iter()
+            .map(|r| (format!("role_{r}"), "on".to_owned()))
+            .collect(),
+    }
+}
+
+async fn staff_edit_page(
+    app: &crate::App,
+    ctx: &Ctx,
+    id: i64,
+    typed: Option<StaffIn>,
+    problems: Vec<String>,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let tr = ctx.tr;
+    let e = match admin::staff_edit(app.store.as_ref(), &user, id).await {
+        Ok(e) => e,
+        Err(e) => return fail(ctx, e),
+    };
+    let typed = typed.unwrap_or_else(|| staff_in(&e.form));
+    let mut bodies: Vec<_> = e
+        .bodies
+        .iter()
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect();
+    bodies.sort();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| (r.as_str(), r.title(tr.lang), typed.has_role(r.as_str())))
+        .collect();
+    let page = StaffEditPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        title: tr.with("admin-edit-staff", &[("name", e.staff.full_name.clone())]),
+        message,
+        id,
+        iin: e.staff.iin.clone().unwrap_or_default(),
+        active: tr.get(if e.staff.active {
+            "admin-yes"
+        } else {
+            "admin-no"
+        }),
+        bodies,
+        may_no_body: e.may_no_body,
+        roles,
+        problems,
+        typed,
+    };
+    (status, render(page)).into_response()
+}
+
+pub async fn staff_member(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let message = q.saved.map(|_| ctx.tr.get("admin-staff-saved"));
+    staff_edit_page(&app, &ctx, id, None, vec![], message, StatusCode::OK).await
+}
+
+pub async fn edit_staff(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<StaffIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match admin::edit_staff(app.store.as_ref(), &user, id, &f.form(), app.clock.now()).await {
+        Ok(s) => {
+            tracing::info!(edited = s.id, staff = user.id, "staff member edited");
+            Redirect::to(&format!("/staff/admin/staff/{id}?saved=1")).into_response()
+        }
+        Err(e) => match refusal(&ctx, e) {
+            Refused::Form(problems) => {
+                staff_edit_page(
+                    &app,
+                    &ctx,
+                    id,
+                    Some(f),
+                    problems,
+                    None,
                     StatusCode::UNPROCESSABLE_ENTITY,
                 )
                 .await

@@ -509,6 +509,11 @@ pub fn table(bench: bool) -> Table {
         get(admin_calendar::show).post(admin_calendar::change),
     )
     .add(
+        "/staff/admin/staff/{id}",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_pages::staff_member).post(admin_pages::edit_staff),
+    )
+    .add(
         "/staff/admin/staff/{id}/cards",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_handover::show).post(admin_handover::reassign),

@@ -291,6 +291,7 @@ impl TestApp {
         store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: "registrar".into(),
                     full_name: "Айгерім Тіркеуова".into(),
                     email: None,
@@ -615,6 +616,7 @@ async fn authorisation_matrix_covers_every_route() {
             .store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: format!("m.{}", role.as_str()),
                     full_name: format!("{} of the matrix", role.as_str()),
                     email: None,
@@ -1526,6 +1528,7 @@ impl TestApp {
             .store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: login.into(),
                     full_name: format!("{login} full name"),
                     email: None,
@@ -1549,6 +1552,7 @@ impl TestApp {
             .store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: login.into(),
                     full_name: format!("{login} full name"),
                     email: None,
@@ -4263,6 +4267,7 @@ async fn vc_07_to_vc_18_reception_from_request_to_answer() {
         store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: login.into(),
                     full_name: format!("{login} operator"),
                     email: None,
@@ -4942,6 +4947,7 @@ async fn va_01_to_va_13_booth_to_answer_by_code() {
         store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: login.into(),
                     full_name: login.into(),
                     email: None,
@@ -5394,6 +5400,7 @@ async fn va_04_recording_in_object_storage() {
     store
         .create_staff(
             &NewStaff {
+                position: String::new(),
                 login: "psc.s3".into(),
                 full_name: "psc".into(),
                 email: None,
@@ -8329,6 +8336,7 @@ async fn every_reachable_page_speaks_the_readers_language() {
             .store
             .create_staff(
                 &NewStaff {
+                    position: String::new(),
                     login: login.into(),
                     full_name: name.into(),
                     email: None,
@@ -9803,5 +9811,108 @@ async fn admin_edits_bodies_within_their_scope() {
     assert_eq!(
         t.get("/staff/admin/bodies/NOPE", &root).await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// A staff member's name, position, body and roles are changed in the console and apply from
+/// their next page (journaled); an administrator keeps their own role and moves staff only
+/// among the bodies they manage.
+#[tokio::test]
+async fn admin_changes_staff_roles_position_and_body() {
+    let t = TestApp::new().await;
+    let (reg, _) = t.staff("reg.edit", vec![Role::Registrar], "MJ").await;
+    let target = t.app.store.staff_credentials("reg.edit").await.unwrap().0;
+    assert_eq!(t.get("/staff/inbox", &reg).await.status, StatusCode::OK);
+    let (admin, csrf) = t.staff("mj.edit.admin", vec![Role::Admin], "MJ").await;
+    let me = t
+        .app
+        .store
+        .staff_credentials("mj.edit.admin")
+        .await
+        .unwrap()
+        .0;
+    let page = t
+        .get(&format!("/staff/admin/staff/{}?lang=ru", target.id), &admin)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text
+            .contains("name=\"role_registrar\" value=\"on\" checked"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}", target.id),
+            &admin,
+            &format!(
+                "csrf={csrf}&full_name=Reg+Renamed&position=%D0%93%D0%BB%D0%B0%D0%B2%D0%BD%D1%8B%D0%B9+%D1%81%D0%BF%D0%B5%D1%86%D0%B8%D0%B0%D0%BB%D0%B8%D1%81%D1%82&body=MJ&role_executor=on&lang=kk"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let after = t.app.store.staff(target.id).await.unwrap();
+    assert_eq!(
+        (
+            after.full_name.as_str(),
+            after.position.as_str(),
+            after.roles.clone(),
+            after.lang
+        ),
+        (
+            "Reg Renamed",
+            "Главный специалист",
+            vec![Role::Executor],
+            Lang::Kk
+        )
+    );
+    assert_eq!(after.login, target.login, "the login stays");
+    assert_eq!(
+        t.get("/staff/inbox", &reg).await.status,
+        StatusCode::FORBIDDEN,
+        "no longer a registrar, from the next page"
+    );
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("staff:{}", target.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        journal.last().map(|e| e.draft.action.as_str()),
+        Some("edit_staff")
+    );
+    // Not to a body outside their scope; not without the administrator's own role.
+    t.second_body().await;
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}?lang=ru", target.id),
+            &admin,
+            &format!("csrf={csrf}&full_name=X&body=AST&role_executor=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("такого органа нет среди тех"), "{}", r.text);
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}?lang=ru", me.id),
+            &admin,
+            &format!("csrf={csrf}&full_name=Me&body=MJ&role_executor=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text
+            .contains("нельзя снять роль администратора с самого себя"),
+        "{}",
+        r.text
+    );
+    // Another body's administrator cannot even see them.
+    let (ast_admin, _) = t.staff("ast.edit.admin", vec![Role::Admin], "AST").await;
+    assert_eq!(
+        t.get(&format!("/staff/admin/staff/{}", target.id), &ast_admin)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
     );
 }
