@@ -252,7 +252,7 @@ pub(crate) fn check_staff(
     body_of: impl Fn(&str) -> Option<i64>,
 ) -> Result<(NewStaff, Iin), Vec<FieldProblem>> {
     let iin = Iin::parse(f.iin.trim());
-    match (iin, staff_fields(f, scope, body_of)) {
+    match (iin, staff_fields(f, scope, body_of, false)) {
         (Ok(iin), Ok(s)) => Ok((s, iin)),
         (iin, rest) => {
             let mut p = Vec::new();
@@ -265,11 +265,13 @@ pub(crate) fn check_staff(
     }
 }
 
-/// A staff member's fields but their IIN, checked.
+/// A staff member's fields but their IIN, checked. `has_branch`: they belong to a branch
+/// already (a branch operator may stay one).
 fn staff_fields(
     f: &StaffForm,
     scope: &Scope,
     body_of: impl Fn(&str) -> Option<i64>,
+    has_branch: bool,
 ) -> Result<NewStaff, Vec<FieldProblem>> {
     let mut p = Vec::new();
     let full_name = required(&f.full_name, "full_name", 300, &mut p);
@@ -312,7 +314,7 @@ fn staff_fields(
     {
         // A registrar, executor, head, secretary or security officer works in one body.
         p.push(problem("body", "admin-role-needs-body"));
-    } else if roles.iter().any(|r| r.needs_branch()) {
+    } else if !has_branch && roles.iter().any(|r| r.needs_branch()) {
         // Branch operators belong to a branch; branches are not managed here yet.
         p.push(problem("roles", "admin-role-needs-branch"));
     }
@@ -733,8 +735,13 @@ pub async fn edit_staff(
         login: e.form.login.clone(),
         ..f.clone()
     };
-    let new = staff_fields(&form, &scope, |code| scope.body_by_code(code).map(|b| b.id))
-        .map_err(Error::Invalid)?;
+    let new = staff_fields(
+        &form,
+        &scope,
+        |code| scope.body_by_code(code).map(|b| b.id),
+        e.staff.branch_id.is_some(),
+    )
+    .map_err(Error::Invalid)?;
     if staff_id == user.id && !new.roles.contains(&Role::Admin) {
         return Err(Error::Invalid(vec![problem(
             "roles",

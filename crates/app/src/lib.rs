@@ -13,5 +13,6 @@ pub mod error;
 pub mod import;
 pub mod sessions;
 pub mod setup;
+pub mod trust;
 
 pub use error::Error;

@@ -9,6 +9,7 @@ pub mod admin_calendar;
 pub mod admin_handover;
 pub mod admin_import;
 pub mod admin_pages;
+pub mod admin_trust;
 pub mod api;
 pub mod api_appeals;
 pub mod auth;

@@ -155,6 +155,7 @@ impl Layout {
                 if u.body_id.is_none() {
                     staff_links.push(("/staff/admin/calendar", ctx.tr.get("calendar-admin-title")));
                     staff_links.push(("/staff/admin/announcements", ctx.tr.get("announce-title")));
+                    staff_links.push(("/staff/admin/trust", ctx.tr.get("trust-title")));
                 }
             }
             if u.has_role(Role::GovernmentOffice) {

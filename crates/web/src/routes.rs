@@ -7,9 +7,9 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, admin_announce, admin_calendar, admin_handover, admin_import, admin_pages, api,
-    api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages, reports,
-    sessions_pages, video, vks, AppState,
+    access, admin_announce, admin_calendar, admin_handover, admin_import, admin_pages, admin_trust,
+    api, api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages,
+    reports, sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -502,6 +502,11 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/announcements/{id}/withdraw",
         &[("POST", Staff(ADMIN))],
         post(admin_announce::withdraw),
+    )
+    .add(
+        "/staff/admin/trust",
+        &[("GET", Staff(ADMIN))],
+        get(admin_trust::show),
     )
     .add(
         "/staff/admin/calendar",

@@ -9916,3 +9916,43 @@ async fn admin_changes_staff_roles_position_and_body() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The deployment's administrator sees the trusted certificates (validity, fingerprint) and
+/// the revocation lists, a stale one with a warning; nobody else does.
+#[tokio::test]
+async fn admin_sees_trust_anchors_and_stale_revocation_lists() {
+    let t = TestApp::new().await;
+    let (root, _) = t.staff_of_no_body("root.trust", vec![Role::Admin]).await;
+    let now = t.app.clock.now();
+    let page = t.get("/staff/admin/trust?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("корневой") && page.text.contains("class=\"fingerprint\""),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("id=\"trust-stale\""));
+    t.app
+        .store
+        .put_crl(&otinish_domain::repo::CachedCrl {
+            url: "http://crl.example.kz/nca_gost.crl".into(),
+            der: vec![0x30, 0x00],
+            this_update: now - chrono::Duration::days(3),
+            next_update: Some(now - chrono::Duration::days(1)),
+            fetched_at: now - chrono::Duration::days(3),
+        })
+        .await
+        .unwrap();
+    let page = t.get("/staff/admin/trust?lang=ru", &root).await;
+    assert!(
+        page.text.contains("Устаревших списков отзыва: 1")
+            && page.text.contains("http://crl.example.kz/nca_gost.crl"),
+        "{}",
+        page.text
+    );
+    let (mj_admin, _) = t.staff("mj.trust", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.get("/staff/admin/trust", &mj_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
