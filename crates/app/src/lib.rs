@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod csv;
 pub mod error;
 pub mod import;
+pub mod notices;
 pub mod sessions;
 pub mod setup;
 pub mod trust;

@@ -913,6 +913,24 @@ pub trait NoticeRepo: Send + Sync {
     /// due again at once, for any worker. Only notices still being sent are touched; returns
     /// how many were given back.
     async fn release_notices(&self, ids: &[i64]) -> StoreResult<u64>;
+    /// Notices given up for good and not dismissed, newest first.
+    async fn dead_notices(&self, page: PageRequest) -> StoreResult<Page<Notice>>;
+    /// Sends a dead notice again from now (its tries counted afresh), journaled; `Ok(false)`
+    /// when it is not dead (any more) or was dismissed.
+    async fn retry_notice(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
+    /// Dismisses a dead notice from the list (it stays undelivered), journaled; `Ok(false)`
+    /// when it is not dead or was dismissed already.
+    async fn dismiss_notice(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
     /// Records a failed try; `retry_at` is `None` when the notice is given up (dead).
     async fn notice_failed(
         &self,

@@ -2628,6 +2628,65 @@ macro_rules! impl_repos {
                 Ok(released)
             }
 
+            async fn dead_notices(&self, page: PageRequest) -> StoreResult<Page<Notice>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM notice WHERE status = 'dead' AND dismissed_at IS NULL ORDER BY id DESC LIMIT $1 OFFSET $2",
+                )
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notice WHERE status = 'dead' AND dismissed_at IS NULL")
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(notice_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn retry_notice(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "UPDATE notice SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL \
+                     WHERE id = $2 AND status = 'dead' AND dismissed_at IS NULL",
+                )
+                .bind(micros(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let mut j = journal;
+                j.subject = format!("notice:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
+            }
+
+            async fn dismiss_notice(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "UPDATE notice SET dismissed_at = $1 WHERE id = $2 AND status = 'dead' AND dismissed_at IS NULL",
+                )
+                .bind(micros(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let mut j = journal;
+                j.subject = format!("notice:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
+            }
+
             async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 sqlx::query(

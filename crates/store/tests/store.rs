@@ -3827,3 +3827,108 @@ on_both!(
     ea_16_announcements_shown_and_withdrawn,
     announcements
 );
+
+async fn dead_notices(db: &Db) {
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("MJ", None), j("create_body"))
+        .await
+        .unwrap();
+    let (id, _) = s
+        .submit_appeal(&new_appeal(body.id, "k1"), j("submit"))
+        .await
+        .unwrap();
+    let a = s.appeal(id).await.unwrap();
+    s.add_signed_document(
+        &NewSignedDocument {
+            card_id: id,
+            kind: "receipt".into(),
+            code: "DEAD1".into(),
+            document: "receipt text".into(),
+            signature: b"sig".to_vec(),
+            at: t("2026-03-02"),
+            outgoing: None,
+        },
+        &[notice(
+            id,
+            a.applicant_id,
+            otinish_domain::notice::NoticeChannel::Email,
+        )],
+        j("receipt"),
+    )
+    .await
+    .unwrap();
+    let claimed = s
+        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .await
+        .unwrap();
+    let nid = claimed[0].id;
+    assert!(s
+        .dead_notices(PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    // Given up for good: listed; sent again from now, its tries counted afresh.
+    s.notice_failed(nid, "550 no such user", None)
+        .await
+        .unwrap();
+    let dead = s.dead_notices(PageRequest::default()).await.unwrap();
+    assert_eq!((dead.total, dead.items[0].id), (1, nid));
+    assert!(s
+        .retry_notice(nid, t("2026-03-04"), j("retry_notice"))
+        .await
+        .unwrap());
+    assert!(
+        !s.retry_notice(nid, t("2026-03-04"), j("retry_notice"))
+            .await
+            .unwrap(),
+        "no longer dead"
+    );
+    let again = s
+        .claim_notices(t("2026-03-04"), t("2026-03-05"), 10)
+        .await
+        .unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 0));
+    // Dead again, then dismissed: off the list, still undelivered on the card.
+    s.notice_failed(nid, "550 no such user", None)
+        .await
+        .unwrap();
+    assert!(s
+        .dismiss_notice(nid, t("2026-03-05"), j("dismiss_notice"))
+        .await
+        .unwrap());
+    assert!(!s
+        .dismiss_notice(nid, t("2026-03-05"), j("dismiss_notice"))
+        .await
+        .unwrap());
+    assert!(
+        !s.retry_notice(nid, t("2026-03-05"), j("retry_notice"))
+            .await
+            .unwrap(),
+        "a dismissed notice stays as it is"
+    );
+    assert_eq!(
+        s.dead_notices(PageRequest::default()).await.unwrap().total,
+        0
+    );
+    assert_eq!(
+        s.notices_of_card(id).await.unwrap()[0].status,
+        otinish_domain::notice::NoticeStatus::Dead
+    );
+    let journal = s.journal_for(&format!("notice:{nid}")).await.unwrap();
+    assert_eq!(
+        journal
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        ["retry_notice", "dismiss_notice"]
+    );
+}
+
+on_both!(
+    /// GEN-07: notices given up for good are listed for the administrator, sent again or
+    /// dismissed (journaled).
+    gen_07_dead_notices_retried_or_dismissed,
+    dead_notices
+);

@@ -8,6 +8,7 @@ pub mod admin_announce;
 pub mod admin_calendar;
 pub mod admin_handover;
 pub mod admin_import;
+pub mod admin_notices;
 pub mod admin_pages;
 pub mod admin_trust;
 pub mod api;

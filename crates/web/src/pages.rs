@@ -156,6 +156,7 @@ impl Layout {
                     staff_links.push(("/staff/admin/calendar", ctx.tr.get("calendar-admin-title")));
                     staff_links.push(("/staff/admin/announcements", ctx.tr.get("announce-title")));
                     staff_links.push(("/staff/admin/trust", ctx.tr.get("trust-title")));
+                    staff_links.push(("/staff/admin/notices", ctx.tr.get("notices-title")));
                 }
             }
             if u.has_role(Role::GovernmentOffice) {

@@ -7,9 +7,9 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, admin_announce, admin_calendar, admin_handover, admin_import, admin_pages, admin_trust,
-    api, api_appeals, auth, cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages,
-    reports, sessions_pages, video, vks, AppState,
+    access, admin_announce, admin_calendar, admin_handover, admin_import, admin_notices,
+    admin_pages, admin_trust, api, api_appeals, auth, cabinet, desk, metrics, mgov, pages,
+    pr_pages, reception_pages, reports, sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -502,6 +502,21 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/announcements/{id}/withdraw",
         &[("POST", Staff(ADMIN))],
         post(admin_announce::withdraw),
+    )
+    .add(
+        "/staff/admin/notices",
+        &[("GET", Staff(ADMIN))],
+        get(admin_notices::show),
+    )
+    .add(
+        "/staff/admin/notices/{id}/retry",
+        &[("POST", Staff(ADMIN))],
+        post(admin_notices::retry),
+    )
+    .add(
+        "/staff/admin/notices/{id}/dismiss",
+        &[("POST", Staff(ADMIN))],
+        post(admin_notices::dismiss),
     )
     .add(
         "/staff/admin/trust",

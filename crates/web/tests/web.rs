@@ -9956,3 +9956,107 @@ async fn admin_sees_trust_anchors_and_stale_revocation_lists() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// GEN-07: the deployment's administrator sees notices given up for good — the address and
+/// any copy of it in the reason masked — and sends one again or dismisses it; no one else can.
+#[tokio::test]
+async fn admin_sends_dead_notices_again_or_dismisses_them() {
+    let t = TestApp::new().await;
+    let now = t.app.clock.now();
+    let claimed = {
+        let (jar, csrf) = t.applicant("person").await;
+        let mj = t.app.store.body_by_code("MJ").await.unwrap();
+        t.post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "dead"),
+                ("recipient", mj.id.to_string().as_str()),
+                ("kind", "statement"),
+                ("postal_address", "Астана"),
+                ("email", "aigerim@example.kz"),
+                ("content", "Прошу разъяснить"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await;
+        t.app
+            .store
+            .claim_notices(
+                now + chrono::Duration::minutes(1),
+                now + chrono::Duration::minutes(5),
+                50,
+            )
+            .await
+            .unwrap()
+    };
+    let email = claimed
+        .iter()
+        .find(|n| n.address.as_deref() == Some("aigerim@example.kz"))
+        .unwrap_or_else(|| panic!("an email notice: {claimed:?}"));
+    t.app
+        .store
+        .notice_failed(email.id, "550 <aigerim@example.kz>: no such user", None)
+        .await
+        .unwrap();
+    let (root, csrf) = t.staff_of_no_body("root.notices", vec![Role::Admin]).await;
+    let page = t.get("/staff/admin/notices?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("a***@example.kz")
+            && page
+                .text
+                .contains("550 &#60;a***@example.kz&#62;: no such user")
+            && !page.text.contains("aigerim@"),
+        "{}",
+        page.text
+    );
+    let (mj_admin, mj_csrf) = t.staff("mj.notices", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.get("/staff/admin/notices", &mj_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/admin/notices/{}/retry", email.id),
+            &mj_admin,
+            &format!("csrf={mj_csrf}")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/notices/{}/retry", email.id),
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let card_notices = t.app.store.notices_of_card(email.card_id).await.unwrap();
+    let again = card_notices.iter().find(|n| n.id == email.id).unwrap();
+    assert_eq!(
+        (again.status, again.attempts),
+        (otinish_domain::notice::NoticeStatus::Pending, 0)
+    );
+    let page = t.get("/staff/admin/notices?lang=ru", &root).await;
+    assert!(
+        page.text.contains("Все уведомления доставлены"),
+        "{}",
+        page.text
+    );
+    // Sent again twice is refused the second time: it is no longer dead.
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/admin/notices/{}/dismiss", email.id),
+            &root,
+            &format!("csrf={csrf}")
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}
