@@ -8,7 +8,7 @@ use otinish_domain::appeal::FieldProblem;
 use otinish_domain::ids::{Bin, Email, Iin};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::{Lang, Names};
-use otinish_domain::model::{Body, Card, CardState, Contacts, NewBody, Role, StaffUser};
+use otinish_domain::model::{Body, Branch, Card, CardState, Contacts, NewBody, Role, StaffUser};
 use otinish_domain::repo::{NewStaff, PageRequest, Store, StoreError};
 
 /// What an administrator may manage.
@@ -240,6 +240,8 @@ pub struct StaffForm {
     pub email: String,
     /// The body's code; empty for staff of no body (deployment administrator only).
     pub body: String,
+    /// A branch operator's branch, by code.
+    pub branch: String,
     pub roles: Vec<String>,
     pub lang: String,
 }
@@ -250,9 +252,10 @@ pub(crate) fn check_staff(
     f: &StaffForm,
     scope: &Scope,
     body_of: impl Fn(&str) -> Option<i64>,
+    branches: &[Branch],
 ) -> Result<(NewStaff, Iin), Vec<FieldProblem>> {
     let iin = Iin::parse(f.iin.trim());
-    match (iin, staff_fields(f, scope, body_of, false)) {
+    match (iin, staff_fields(f, scope, body_of, branches)) {
         (Ok(iin), Ok(s)) => Ok((s, iin)),
         (iin, rest) => {
             let mut p = Vec::new();
@@ -265,13 +268,13 @@ pub(crate) fn check_staff(
     }
 }
 
-/// A staff member's fields but their IIN, checked. `has_branch`: they belong to a branch
-/// already (a branch operator may stay one).
+/// A staff member's fields but their IIN, checked; `branches`, every branch (a branch
+/// operator's is one of them, given by the deployment's administrator).
 fn staff_fields(
     f: &StaffForm,
     scope: &Scope,
     body_of: impl Fn(&str) -> Option<i64>,
-    has_branch: bool,
+    branches: &[Branch],
 ) -> Result<NewStaff, Vec<FieldProblem>> {
     let mut p = Vec::new();
     let full_name = required(&f.full_name, "full_name", 300, &mut p);
@@ -307,6 +310,16 @@ fn staff_fields(
             }
         },
     };
+    let branch = match optional(&f.branch) {
+        None => None,
+        Some(code) => match branches.iter().find(|b| b.code == code.to_uppercase()) {
+            Some(b) => Some(b.id),
+            None => {
+                p.push(problem("branch", "admin-branch-unknown"));
+                None
+            }
+        },
+    };
     let roles: Vec<Role> = f.roles.iter().filter_map(|r| Role::parse(r)).collect();
     if roles.is_empty() || roles.len() != f.roles.len() {
         p.push(problem("roles", "admin-roles-required"));
@@ -314,9 +327,12 @@ fn staff_fields(
     {
         // A registrar, executor, head, secretary or security officer works in one body.
         p.push(problem("body", "admin-role-needs-body"));
-    } else if !has_branch && roles.iter().any(|r| r.needs_branch()) {
-        // Branch operators belong to a branch; branches are not managed here yet.
-        p.push(problem("roles", "admin-role-needs-branch"));
+    } else if roles.iter().any(|r| r.needs_branch())
+        && (!scope.everything || optional(&f.branch).is_none())
+    {
+        // A branch operator works in a branch, which serves every body: the deployment's
+        // administrator gives it.
+        p.push(problem("branch", "admin-role-needs-branch"));
     }
     let lang = Lang::parse(f.lang.trim()).unwrap_or(Lang::Ru);
     if !p.is_empty() {
@@ -328,7 +344,7 @@ fn staff_fields(
         position,
         email,
         body_id: body,
-        branch_id: None,
+        branch_id: branch.filter(|_| roles.iter().any(|r| r.needs_branch())),
         roles,
         password_hash: String::new(),
         lang,
@@ -344,8 +360,14 @@ pub async fn add_staff(
     now: DateTime<Utc>,
 ) -> Result<StaffUser, Error> {
     let scope = scope(store, user).await?;
-    let (new, iin) = check_staff(f, &scope, |code| scope.body_by_code(code).map(|b| b.id))
-        .map_err(Error::Invalid)?;
+    let branches = crate::branches::all(store).await?;
+    let (new, iin) = check_staff(
+        f,
+        &scope,
+        |code| scope.body_by_code(code).map(|b| b.id),
+        &branches,
+    )
+    .map_err(Error::Invalid)?;
     store
         .add_staff(
             &new,
@@ -675,6 +697,8 @@ pub struct StaffEdit {
     pub form: StaffForm,
     pub bodies: Vec<Body>,
     pub may_no_body: bool,
+    /// Every branch (a branch operator's is one of them).
+    pub branches: Vec<Branch>,
 }
 
 /// The staff member `staff_id`, ready to edit (forbidden outside the administrator's scope).
@@ -692,7 +716,13 @@ pub async fn staff_edit(
     if !mine {
         return Err(Error::Forbidden);
     }
+    let branches = crate::branches::all(store).await?;
     let form = StaffForm {
+        branch: staff
+            .branch_id
+            .and_then(|b| branches.iter().find(|x| x.id == b))
+            .map(|b| b.code.clone())
+            .unwrap_or_default(),
         iin: staff.iin.clone().unwrap_or_default(),
         full_name: staff.full_name.clone(),
         position: staff.position.clone(),
@@ -711,6 +741,7 @@ pub async fn staff_edit(
         form,
         may_no_body: scope.everything,
         bodies: scope.bodies,
+        branches,
     })
 }
 
@@ -739,7 +770,7 @@ pub async fn edit_staff(
         &form,
         &scope,
         |code| scope.body_by_code(code).map(|b| b.id),
-        e.staff.branch_id.is_some(),
+        &e.branches,
     )
     .map_err(Error::Invalid)?;
     if staff_id == user.id && !new.roles.contains(&Role::Admin) {

@@ -555,6 +555,7 @@ pub async fn plan_staff(
         Err(p) => return Ok(Plan::refused(p)),
     };
     let existing = all_staff(store).await?;
+    let branches = crate::branches::all(store).await?;
     let mut iin_line: HashMap<String, usize> = HashMap::new();
     let mut login_line: HashMap<String, usize> = HashMap::new();
     let login_of = |r: &csv::Record| match t.cell(r, "login") {
@@ -599,6 +600,7 @@ pub async fn plan_staff(
             login: t.cell(r, "login").to_owned(),
             email: t.cell(r, "email").to_owned(),
             body,
+            branch: t.cell(r, "branch").to_owned(),
             // Each role by its key, or by its title translated to its key.
             roles: t
                 .cell(r, "roles")
@@ -609,7 +611,12 @@ pub async fn plan_staff(
                 .collect(),
             lang: lang_named(t.cell(r, "lang")).to_owned(),
         };
-        match check_staff(&form, &scope, |code| scope.body_by_code(code).map(|b| b.id)) {
+        match check_staff(
+            &form,
+            &scope,
+            |code| scope.body_by_code(code).map(|b| b.id),
+            &branches,
+        ) {
             Ok((staff, iin)) if line_problems.is_empty() => rows.push(PlannedStaff {
                 line: r.line,
                 staff,

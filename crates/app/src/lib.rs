@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod announce;
+pub mod branches;
 pub mod calendar;
 pub mod csv;
 pub mod error;

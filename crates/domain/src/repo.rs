@@ -171,6 +171,16 @@ pub trait BodyRepo: Send + Sync {
 #[async_trait]
 pub trait BranchRepo: Send + Sync {
     async fn create_branch(&self, b: &NewBranch) -> StoreResult<Branch>;
+    /// A new branch, journaled; a conflict when its code is another branch's.
+    async fn add_branch(&self, b: &NewBranch, journal: JournalDraft) -> StoreResult<Branch>;
+    /// Replaces a branch's names, region, address, equipment, booths and phone (its code
+    /// stays), journaled.
+    async fn update_branch(
+        &self,
+        id: i64,
+        b: &NewBranch,
+        journal: JournalDraft,
+    ) -> StoreResult<Branch>;
     async fn branches(&self, page: PageRequest) -> StoreResult<Page<Branch>>;
 }
 
@@ -196,7 +206,7 @@ pub trait StaffRepo: Send + Sync {
     async fn staff_credentials(&self, login: &str) -> StoreResult<(StaffUser, String)>;
     async fn staff_list(&self, page: PageRequest) -> StoreResult<Page<StaffUser>>;
     /// Changes what an administrator edits of a staff member — full name, position, email,
-    /// body, roles, language (`s`'s login, branch and password are not touched) — journaled.
+    /// body, branch, roles, language (`s`'s login and password are not touched) — journaled.
     async fn update_staff(
         &self,
         staff_id: i64,

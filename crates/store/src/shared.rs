@@ -911,6 +911,69 @@ macro_rules! impl_repos {
                 Ok(branch)
             }
 
+            async fn add_branch(&self, b: &NewBranch, journal: JournalDraft) -> StoreResult<Branch> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let row = sqlx::query(
+                    "INSERT INTO branch (code, name_kk, name_ru, name_en, region_kk, region_ru, region_en, \
+                     address_kk, address_ru, address_en, vks_equipment, booths, phone) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *",
+                )
+                .bind(&b.code)
+                .bind(&b.name.kk)
+                .bind(&b.name.ru)
+                .bind(&b.name.en)
+                .bind(&b.region.kk)
+                .bind(&b.region.ru)
+                .bind(&b.region.en)
+                .bind(&b.address.kk)
+                .bind(&b.address.ru)
+                .bind(&b.address.en)
+                .bind(b.vks_equipment)
+                .bind(i64::from(b.booths))
+                .bind(&b.phone)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let branch = branch_row(&row).map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("branch:{}", branch.id);
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(branch)
+            }
+
+            async fn update_branch(&self, id: i64, b: &NewBranch, journal: JournalDraft) -> StoreResult<Branch> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let row = sqlx::query(
+                    "UPDATE branch SET name_kk = $1, name_ru = $2, name_en = $3, region_kk = $4, region_ru = $5, \
+                     region_en = $6, address_kk = $7, address_ru = $8, address_en = $9, vks_equipment = $10, \
+                     booths = $11, phone = $12 WHERE id = $13 RETURNING *",
+                )
+                .bind(&b.name.kk)
+                .bind(&b.name.ru)
+                .bind(&b.name.en)
+                .bind(&b.region.kk)
+                .bind(&b.region.ru)
+                .bind(&b.region.en)
+                .bind(&b.address.kk)
+                .bind(&b.address.ru)
+                .bind(&b.address.en)
+                .bind(b.vks_equipment)
+                .bind(i64::from(b.booths))
+                .bind(&b.phone)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("branch {id}")))?;
+                let branch = branch_row(&row).map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("branch:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(branch)
+            }
+
             async fn branches(&self, page: PageRequest) -> StoreResult<Page<Branch>> {
                 let rows = sqlx::query("SELECT * FROM branch ORDER BY region_ru, name_ru, id LIMIT $1 OFFSET $2")
                     .bind(i64::from(page.limit))
@@ -934,8 +997,8 @@ macro_rules! impl_repos {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
                 let row = sqlx::query(
-                    "UPDATE staff SET full_name = $1, position = $2, email = $3, body_id = $4, roles = $5, lang = $6 \
-                     WHERE id = $7 RETURNING *",
+                    "UPDATE staff SET full_name = $1, position = $2, email = $3, body_id = $4, roles = $5, lang = $6, \
+                     branch_id = $7 WHERE id = $8 RETURNING *",
                 )
                 .bind(&s.full_name)
                 .bind(&s.position)
@@ -943,6 +1006,7 @@ macro_rules! impl_repos {
                 .bind(s.body_id)
                 .bind(roles.join(","))
                 .bind(s.lang.code())
+                .bind(s.branch_id)
                 .bind(staff_id)
                 .fetch_optional(&mut *tx)
                 .await

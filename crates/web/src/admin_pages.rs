@@ -481,6 +481,8 @@ pub struct StaffIn {
     #[serde(default)]
     body: String,
     #[serde(default)]
+    branch: String,
+    #[serde(default)]
     lang: String,
     /// Ticked roles: `role_<key>` = on (a form cannot repeat a key for serde's maps).
     #[serde(flatten)]
@@ -511,6 +513,7 @@ impl StaffIn {
             login: self.login.clone(),
             email: self.email.clone(),
             body: self.body.clone(),
+            branch: self.branch.clone(),
             roles: self.roles(),
             lang: self.lang.clone(),
         }
@@ -530,6 +533,8 @@ struct StaffPage {
     me: i64,
     bodies: Vec<(String, String)>,
     may_no_body: bool,
+    /// Branches to choose from (the deployment's administrator): (code, name).
+    branches: Vec<(String, String)>,
     /// (key, title, ticked)
     roles: Vec<(&'static str, &'static str, bool)>,
     problems: Vec<String>,
@@ -558,6 +563,14 @@ async fn staff_page(
     let staff = match admin::staff_list(store, &scope, &q.q).await {
         Ok(s) => s,
         Err(e) => return fail(ctx, e),
+    };
+    let branches = if scope.everything {
+        match otinish_app::branches::all(store).await {
+            Ok(b) => branch_options(&b, tr),
+            Err(e) => return fail(ctx, e),
+        }
+    } else {
+        Vec::new()
     };
     let body_name = |id: Option<i64>| {
         id.and_then(|id| scope.bodies.iter().find(|b| b.id == id))
@@ -626,6 +639,7 @@ async fn staff_page(
         list: paged(tr, "/staff/admin/staff", &q.q, q.page(), rows),
         bodies,
         may_no_body: scope.everything,
+        branches,
         me: user.id,
         roles,
         problems,
@@ -694,10 +708,18 @@ struct StaffEditPage {
     active: String,
     bodies: Vec<(String, String)>,
     may_no_body: bool,
+    branches: Vec<(String, String)>,
     /// (key, title, ticked)
     roles: Vec<(&'static str, &'static str, bool)>,
     problems: Vec<String>,
     typed: StaffIn,
+}
+
+/// Branches as a form offers them: (code, name).
+fn branch_options(b: &[otinish_domain::model::Branch], tr: Tr) -> Vec<(String, String)> {
+    b.iter()
+        .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
+        .collect()
 }
 
 /// A staff member's fields as the form shows them.
@@ -710,6 +732,7 @@ fn staff_in(f: &StaffForm) -> StaffIn {
         login: f.login.clone(),
         email: f.email.clone(),
         body: f.body.clone(),
+        branch: f.branch.clone(),
         lang: f.lang.clone(),
         rest: f
             .roles
@@ -761,6 +784,11 @@ async fn staff_edit_page(
         }),
         bodies,
         may_no_body: e.may_no_body,
+        branches: if e.may_no_body {
+            branch_options(&e.branches, tr)
+        } else {
+            Vec::new()
+        },
         roles,
         problems,
         typed,

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod admin_announce;
+pub mod admin_branches;
 pub mod admin_calendar;
 pub mod admin_handover;
 pub mod admin_import;

@@ -153,6 +153,7 @@ impl Layout {
                 staff_links.push(("/staff/admin/bodies", ctx.tr.get("admin-bodies")));
                 staff_links.push(("/staff/admin/staff", ctx.tr.get("admin-staff")));
                 if u.body_id.is_none() {
+                    staff_links.push(("/staff/admin/branches", ctx.tr.get("branch-title")));
                     staff_links.push(("/staff/admin/calendar", ctx.tr.get("calendar-admin-title")));
                     staff_links.push(("/staff/admin/announcements", ctx.tr.get("announce-title")));
                     staff_links.push(("/staff/admin/trust", ctx.tr.get("trust-title")));

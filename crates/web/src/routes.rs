@@ -7,9 +7,9 @@
 
 use crate::context::Ctx;
 use crate::{
-    access, admin_announce, admin_calendar, admin_handover, admin_import, admin_notices,
-    admin_pages, admin_trust, api, api_appeals, auth, cabinet, desk, metrics, mgov, pages,
-    pr_pages, reception_pages, reports, sessions_pages, video, vks, AppState,
+    access, admin_announce, admin_branches, admin_calendar, admin_handover, admin_import,
+    admin_notices, admin_pages, admin_trust, api, api_appeals, auth, cabinet, desk, metrics, mgov,
+    pages, pr_pages, reception_pages, reports, sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -502,6 +502,16 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/announcements/{id}/withdraw",
         &[("POST", Staff(ADMIN))],
         post(admin_announce::withdraw),
+    )
+    .add(
+        "/staff/admin/branches",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_branches::list).post(admin_branches::create),
+    )
+    .add(
+        "/staff/admin/branches/{code}",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_branches::one).post(admin_branches::edit),
     )
     .add(
         "/staff/admin/notices",

@@ -10060,3 +10060,148 @@ async fn admin_sends_dead_notices_again_or_dismisses_them() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Branches (public service centers) are kept by the deployment's administrator: created,
+/// refused with reasons, edited (their code stays); a branch operator is added with their
+/// branch and cannot be added without one; a body's administrator keeps no branch.
+#[tokio::test]
+async fn admin_keeps_branches_and_gives_branch_operators_theirs() {
+    let t = TestApp::new().await;
+    let (root, csrf) = t.staff_of_no_body("root.branches", vec![Role::Admin]).await;
+    let form = |booths: &str| {
+        format!(
+            "csrf={csrf}&code=ast-7&name_kk=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0+%D0%A5%D2%9A%D0%9A%D0%9E&name_ru=%D0%A6%D0%9E%D0%9D+%D0%90%D1%81%D1%82%D0%B0%D0%BD%D1%8B&region_kk=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0&region_ru=%D0%90%D1%81%D1%82%D0%B0%D0%BD%D0%B0&address_kk=%D0%A2%D2%B1%D1%80%D0%B0%D0%BD+1&address_ru=%D0%A2%D1%83%D1%80%D0%B0%D0%BD+1&vks=on&booths={booths}"
+        )
+    };
+    let r = t
+        .post_form("/staff/admin/branches?lang=ru", &root, &form("500"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text
+            .contains("Кабины видеообращений: целое число от 0 до 50"),
+        "{}",
+        r.text
+    );
+    let r = t
+        .post_form("/staff/admin/branches", &root, &form("2"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .post_form("/staff/admin/branches?lang=ru", &root, &form("2"))
+        .await;
+    assert!(
+        r.text.contains("этот код уже у другого филиала"),
+        "{}",
+        r.text
+    );
+    let list = t
+        .get(
+            "/staff/admin/branches?q=%D0%90%D1%81%D1%82%D0%B0%D0%BD&lang=ru",
+            &root,
+        )
+        .await;
+    assert!(
+        list.text.contains(">AST-7<") && list.text.contains("ЦОН Астаны"),
+        "{}",
+        list.text
+    );
+    // Edited: one booth more, the code kept.
+    let r = t
+        .post_form(
+            "/staff/admin/branches/AST-7",
+            &root,
+            &form("3").replace("code=ast-7", "code=OTHER"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let branch = t
+        .app
+        .store
+        .branches(otinish_domain::repo::PageRequest::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|b| b.code == "AST-7")
+        .unwrap();
+    assert_eq!(branch.booths, 3);
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("branch:{}", branch.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        journal
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        ["create_branch", "edit_branch"]
+    );
+    // A branch operator: without a branch refused, with it added.
+    let operator = |branch: &str| {
+        format!("csrf={csrf}&iin=881105300560&full_name=%D0%9E%D0%BF%D0%B5%D1%80%D0%B0%D1%82%D0%BE%D1%80&role_branch_operator=on&branch={branch}")
+    };
+    let r = t
+        .post_form("/staff/admin/staff?lang=ru", &root, &operator(""))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("выберите филиал"), "{}", r.text);
+    let r = t
+        .post_form("/staff/admin/staff", &root, &operator("AST-7"))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let added = t.app.store.staff_by_iin("881105300560").await.unwrap();
+    assert_eq!((added.branch_id, added.body_id), (Some(branch.id), None));
+    // Edited, the operator stays one with their branch (offered on the form), and cannot lose it.
+    let page = t
+        .get(&format!("/staff/admin/staff/{}", added.id), &root)
+        .await;
+    assert!(
+        page.text.contains("<option value=\"AST-7\" selected>"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}", added.id),
+            &root,
+            &format!("csrf={csrf}&full_name=Operator+2&role_branch_operator=on&branch=AST-7"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let edited = t.app.store.staff(added.id).await.unwrap();
+    assert_eq!(
+        (edited.full_name.as_str(), edited.branch_id),
+        ("Operator 2", Some(branch.id))
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/staff/{}?lang=ru", added.id),
+            &root,
+            &format!("csrf={csrf}&full_name=Operator+3&role_branch_operator=on&branch="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        t.app.store.staff(added.id).await.unwrap().branch_id,
+        Some(branch.id)
+    );
+    // Not a body administrator's to keep.
+    let (mj_admin, mj_csrf) = t.staff("mj.branches", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.get("/staff/admin/branches", &mj_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post_form(
+            "/staff/admin/branches",
+            &mj_admin,
+            &form("1").replace(&csrf, &mj_csrf)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -1,0 +1,286 @@
+//! Branches in the administration console: the list (searched), a new branch, and a branch's
+//! edit form. The use case is `otinish_app::branches`.
+
+use crate::admin_pages::{fail, to_login};
+use crate::auth::check_csrf;
+use crate::context::Ctx;
+use crate::i18n::Tr;
+use crate::pages::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use otinish_app::branches::{self, BranchForm};
+use otinish_app::Error;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct BranchIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_kk: String,
+    #[serde(default)]
+    name_ru: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    region_kk: String,
+    #[serde(default)]
+    region_ru: String,
+    #[serde(default)]
+    address_kk: String,
+    #[serde(default)]
+    address_ru: String,
+    #[serde(default)]
+    vks: Option<String>,
+    #[serde(default)]
+    booths: String,
+    #[serde(default)]
+    phone: String,
+}
+
+impl BranchIn {
+    fn form(&self) -> BranchForm {
+        BranchForm {
+            code: self.code.clone(),
+            name_kk: self.name_kk.clone(),
+            name_ru: self.name_ru.clone(),
+            name_en: self.name_en.clone(),
+            region_kk: self.region_kk.clone(),
+            region_ru: self.region_ru.clone(),
+            address_kk: self.address_kk.clone(),
+            address_ru: self.address_ru.clone(),
+            vks: self.vks.is_some(),
+            booths: self.booths.clone(),
+            phone: self.phone.clone(),
+        }
+    }
+
+    fn of(f: &BranchForm) -> Self {
+        Self {
+            csrf: String::new(),
+            code: f.code.clone(),
+            name_kk: f.name_kk.clone(),
+            name_ru: f.name_ru.clone(),
+            name_en: f.name_en.clone(),
+            region_kk: f.region_kk.clone(),
+            region_ru: f.region_ru.clone(),
+            address_kk: f.address_kk.clone(),
+            address_ru: f.address_ru.clone(),
+            vks: f.vks.then(|| "on".to_owned()),
+            booths: f.booths.clone(),
+            phone: f.phone.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct BranchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    created: Option<String>,
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_branches.html")]
+struct BranchesPage {
+    t: Tr,
+    layout: Layout,
+    q: String,
+    message: Option<String>,
+    /// (code, name, region, VKS, booths)
+    rows: Vec<(String, String, String, String, i32)>,
+    problems: Vec<String>,
+    typed: BranchIn,
+    /// The form edits this branch (its code shown, not typed); none: a new branch.
+    editing: Option<String>,
+}
+
+fn problems(tr: Tr, e: Error) -> Result<Vec<String>, Error> {
+    match e {
+        Error::Invalid(p) => Ok(p
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    tr.get(&format!("branch-f-{}", p.field.replace('_', "-"))),
+                    tr.get(p.key)
+                )
+            })
+            .collect()),
+        other => Err(other),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn page(
+    app: &crate::App,
+    ctx: &Ctx,
+    q: &BranchQuery,
+    typed: BranchIn,
+    problems: Vec<String>,
+    editing: Option<String>,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Err(e) = branches::keeper(&user) {
+        return fail(ctx, e);
+    }
+    let tr = ctx.tr;
+    let all = match branches::all(app.store.as_ref()).await {
+        Ok(b) => b,
+        Err(e) => return fail(ctx, e),
+    };
+    let needle = q.q.trim().to_lowercase();
+    let rows = all
+        .iter()
+        .filter(|b| {
+            needle.is_empty()
+                || b.code.to_lowercase().contains(&needle)
+                || [&b.name.kk, &b.name.ru, &b.region.kk, &b.region.ru]
+                    .iter()
+                    .any(|n| n.to_lowercase().contains(&needle))
+        })
+        .map(|b| {
+            (
+                b.code.clone(),
+                b.name.get(tr.lang).to_owned(),
+                b.region.get(tr.lang).to_owned(),
+                tr.get(if b.vks_equipment {
+                    "admin-yes"
+                } else {
+                    "admin-no"
+                }),
+                b.booths,
+            )
+        })
+        .collect();
+    let view = BranchesPage {
+        t: tr,
+        layout: Layout::new(app, ctx),
+        q: q.q.clone(),
+        message,
+        rows,
+        problems,
+        typed,
+        editing,
+    };
+    (status, render(view)).into_response()
+}
+
+pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<BranchQuery>) -> Response {
+    let message = q
+        .created
+        .as_ref()
+        .map(|c| ctx.tr.with("branch-created", &[("code", c.clone())]));
+    page(
+        &app,
+        &ctx,
+        &q,
+        BranchIn::default(),
+        vec![],
+        None,
+        message,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create(State(app): State<AppState>, ctx: Ctx, Form(f): Form<BranchIn>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match branches::create(app.store.as_ref(), &user, &f.form(), app.clock.now()).await {
+        Ok(b) => Redirect::to(&format!("/staff/admin/branches?created={}", b.code)).into_response(),
+        Err(e) => match problems(ctx.tr, e) {
+            Ok(p) => {
+                page(
+                    &app,
+                    &ctx,
+                    &BranchQuery::default(),
+                    f,
+                    p,
+                    None,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => fail(&ctx, e),
+        },
+    }
+}
+
+pub async fn one(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Query(q): Query<BranchQuery>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let b = match branches::by_code(app.store.as_ref(), &user, &code).await {
+        Ok(b) => b,
+        Err(e) => return fail(&ctx, e),
+    };
+    let message = q.saved.map(|_| ctx.tr.get("admin-body-saved"));
+    page(
+        &app,
+        &ctx,
+        &BranchQuery::default(),
+        BranchIn::of(&branches::form_of(&b)),
+        vec![],
+        Some(b.code),
+        message,
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn edit(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<BranchIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match branches::edit(app.store.as_ref(), &user, &code, &f.form(), app.clock.now()).await {
+        Ok(b) => Redirect::to(&format!("/staff/admin/branches/{}?saved=1", b.code)).into_response(),
+        Err(e) => match problems(ctx.tr, e) {
+            Ok(p) => {
+                page(
+                    &app,
+                    &ctx,
+                    &BranchQuery::default(),
+                    f,
+                    p,
+                    Some(code),
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => fail(&ctx, e),
+        },
+    }
+}
