@@ -54,7 +54,7 @@ pub async fn all(store: &dyn Store) -> Result<Vec<Branch>, Error> {
     }
 }
 
-fn check(f: &BranchForm) -> Result<NewBranch, Error> {
+pub(crate) fn check(f: &BranchForm) -> Result<NewBranch, Error> {
     let mut p: Vec<FieldProblem> = Vec::new();
     let code = f.code.trim().to_uppercase();
     if code.is_empty() {

@@ -56,6 +56,7 @@ pub fn column_title(key: &str, lang: Lang) -> Option<&'static str> {
     BODY_COLUMNS
         .iter()
         .chain(STAFF_COLUMNS)
+        .chain(BRANCH_COLUMNS)
         .find(|c| c.key == key)
         .map(|c| c.title(lang))
 }
@@ -1019,4 +1020,153 @@ mod tests {
         let two = s.staff_by_iin(&i2).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(two.login, "eki.head");
     }
+}
+
+// ---- Branches ----
+
+/// The columns of a list of branches. The code, the names, regions and addresses in Kazakh
+/// and Russian are required; the VKS column takes yes or no; booths is a number.
+pub const BRANCH_COLUMNS: &[Column] = &[
+    column("code", ["Коды", "Код", "Code"], true),
+    column(
+        "name_kk",
+        ["Атауы (қазақша)", "Наименование (каз.)", "Name (Kazakh)"],
+        true,
+    ),
+    column(
+        "name_ru",
+        ["Атауы (орысша)", "Наименование (рус.)", "Name (Russian)"],
+        true,
+    ),
+    column(
+        "name_en",
+        [
+            "Атауы (ағылшынша)",
+            "Наименование (англ.)",
+            "Name (English)",
+        ],
+        false,
+    ),
+    column(
+        "region_kk",
+        ["Өңір (қазақша)", "Регион (каз.)", "Region (Kazakh)"],
+        true,
+    ),
+    column(
+        "region_ru",
+        ["Өңір (орысша)", "Регион (рус.)", "Region (Russian)"],
+        true,
+    ),
+    column(
+        "address_kk",
+        ["Мекенжайы (қазақша)", "Адрес (каз.)", "Address (Kazakh)"],
+        true,
+    ),
+    column(
+        "address_ru",
+        ["Мекенжайы (орысша)", "Адрес (рус.)", "Address (Russian)"],
+        true,
+    ),
+    column(
+        "vks",
+        ["БКБ жабдығы", "Оборудование ВКС", "VKS equipment"],
+        false,
+    ),
+    column("booths", ["Кабиналар", "Кабины", "Booths"], false),
+    column("phone", ["Телефоны", "Телефон", "Phone"], false),
+];
+
+/// A branch the import would create, with the line it comes from.
+#[derive(Debug, Clone)]
+pub struct PlannedBranch {
+    pub line: usize,
+    pub branch: otinish_domain::repo::NewBranch,
+}
+
+/// Plans the import of a list of branches by the deployment's administrator.
+pub async fn plan_branches(
+    store: &dyn Store,
+    user: &StaffUser,
+    bytes: &[u8],
+) -> Result<Plan<PlannedBranch>, Error> {
+    crate::branches::keeper(user)?;
+    let t = match sheet(bytes, BRANCH_COLUMNS) {
+        Ok(t) => t,
+        Err(p) => return Ok(Plan::refused(p)),
+    };
+    let existing = crate::branches::all(store).await?;
+    let mut code_line: HashMap<String, usize> = HashMap::new();
+    for r in &t.records {
+        code_line
+            .entry(t.cell(r, "code").to_uppercase())
+            .or_insert(r.line);
+    }
+    let mut problems = Vec::new();
+    let mut rows = Vec::new();
+    for r in &t.records {
+        let code = t.cell(r, "code").to_uppercase();
+        let mut line_problems = Vec::new();
+        if !code.is_empty() && code_line[&code] != r.line {
+            line_problems.push(problem_at(r.line, "code", "import-code-duplicate"));
+        } else if existing.iter().any(|b| b.code == code) {
+            line_problems.push(problem_at(r.line, "code", "branch-code-taken"));
+        }
+        let form = crate::branches::BranchForm {
+            code,
+            name_kk: t.cell(r, "name_kk").to_owned(),
+            name_ru: t.cell(r, "name_ru").to_owned(),
+            name_en: t.cell(r, "name_en").to_owned(),
+            region_kk: t.cell(r, "region_kk").to_owned(),
+            region_ru: t.cell(r, "region_ru").to_owned(),
+            address_kk: t.cell(r, "address_kk").to_owned(),
+            address_ru: t.cell(r, "address_ru").to_owned(),
+            vks: yes(t.cell(r, "vks")),
+            booths: t.cell(r, "booths").to_owned(),
+            phone: t.cell(r, "phone").to_owned(),
+        };
+        match crate::branches::check(&form) {
+            Ok(branch) if line_problems.is_empty() => rows.push(PlannedBranch {
+                line: r.line,
+                branch,
+            }),
+            Ok(_) => {}
+            Err(Error::Invalid(p)) => {
+                line_problems.extend(p.into_iter().map(|p| problem_at(r.line, p.field, p.key)))
+            }
+            Err(e) => return Err(e),
+        }
+        problems.extend(line_problems);
+    }
+    problems.sort_by_key(|p| p.line);
+    Ok(Plan {
+        rows: if problems.is_empty() {
+            rows
+        } else {
+            Vec::new()
+        },
+        problems,
+    })
+}
+
+/// Imports a list of branches: every line, or none.
+pub async fn import_branches(
+    store: &dyn Store,
+    user: &StaffUser,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<usize, Error> {
+    let plan = plan_branches(store, user, bytes).await?;
+    if !plan.problems.is_empty() {
+        return Err(Error::Refused {
+            key: "import-has-problems",
+            detail: format!("{} problems in the file", plan.problems.len()),
+        });
+    }
+    let items: Vec<_> = plan
+        .rows
+        .into_iter()
+        .map(|p| (p.branch, journal(user, now, "import_branch", p.line)))
+        .collect();
+    store.import_branches(&items).await.map_err(conflict)?;
+    Ok(items.len())
 }

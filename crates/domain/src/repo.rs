@@ -173,6 +173,8 @@ pub trait BranchRepo: Send + Sync {
     async fn create_branch(&self, b: &NewBranch) -> StoreResult<Branch>;
     /// A new branch, journaled; a conflict when its code is another branch's.
     async fn add_branch(&self, b: &NewBranch, journal: JournalDraft) -> StoreResult<Branch>;
+    /// New branches, each with its journal entry, in one transaction: all or none.
+    async fn import_branches(&self, items: &[(NewBranch, JournalDraft)]) -> StoreResult<()>;
     /// Replaces a branch's names, region, address, equipment, booths and phone (its code
     /// stays), journaled.
     async fn update_branch(

@@ -3731,6 +3731,42 @@ async fn imports(db: &Db) {
     ));
     assert!(s.staff_by_iin("850102300106").await.is_err());
     assert_eq!(s.staff_list(page).await.unwrap().total, 1);
+    // Branches likewise.
+    let branch = |code: &str| otinish_domain::repo::NewBranch {
+        code: code.into(),
+        name: Names::new("ХҚКО", "ЦОН", "PSC"),
+        region: Names::new("Астана", "Астана", "Astana"),
+        address: Names::new("Тұран 1", "Туран 1", "Turan 1"),
+        vks_equipment: false,
+        booths: 1,
+        phone: None,
+    };
+    s.import_branches(&[
+        (branch("B-1"), j("import_branch")),
+        (branch("B-2"), j("import_branch")),
+    ])
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.import_branches(&[
+            (branch("B-3"), j("import_branch")),
+            (branch("B-1"), j("import_branch"))
+        ])
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let codes: Vec<String> = s
+        .branches(page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|b| b.code)
+        .collect();
+    assert!(
+        codes.contains(&"B-2".to_owned()) && !codes.contains(&"B-3".to_owned()),
+        "{codes:?}"
+    );
     // GEN-02: a day's edit is removed (journaled) and the shipped calendar holds again.
     let edit = DayEdit {
         date: NaiveDate::from_ymd_opt(2026, 8, 31).unwrap(),

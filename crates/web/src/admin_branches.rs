@@ -87,6 +87,9 @@ pub struct BranchQuery {
     created: Option<String>,
     #[serde(default)]
     saved: Option<String>,
+    /// How many lines an import just created.
+    #[serde(default)]
+    imported: Option<String>,
 }
 
 #[derive(Template)]
@@ -102,6 +105,9 @@ struct BranchesPage {
     typed: BranchIn,
     /// The form edits this branch (its code shown, not typed); none: a new branch.
     editing: Option<String>,
+    /// The import file's columns in the reader's language: (title, required).
+    import_columns: Vec<(&'static str, bool)>,
+    import_roles: Vec<&'static str>,
 }
 
 fn problems(tr: Tr, e: Error) -> Result<Vec<String>, Error> {
@@ -175,6 +181,11 @@ async fn page(
         problems,
         typed,
         editing,
+        import_columns: otinish_app::import::BRANCH_COLUMNS
+            .iter()
+            .map(|c| (c.title(tr.lang), c.required))
+            .collect(),
+        import_roles: vec![],
     };
     (status, render(view)).into_response()
 }
@@ -183,7 +194,14 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<BranchQ
     let message = q
         .created
         .as_ref()
-        .map(|c| ctx.tr.with("branch-created", &[("code", c.clone())]));
+        .map(|c| ctx.tr.with("branch-created", &[("code", c.clone())]))
+        .or_else(|| {
+            let n: usize = q.imported.as_deref()?.parse().ok()?;
+            Some(
+                ctx.tr
+                    .with("admin-branches-imported", &[("count", n.to_string())]),
+            )
+        });
     page(
         &app,
         &ctx,

@@ -22,6 +22,7 @@ use otinish_domain::model::StaffUser;
 pub enum Kind {
     Bodies,
     Staff,
+    Branches,
 }
 
 impl Kind {
@@ -29,6 +30,7 @@ impl Kind {
         match self {
             Kind::Bodies => "/staff/admin/bodies",
             Kind::Staff => "/staff/admin/staff",
+            Kind::Branches => "/staff/admin/branches",
         }
     }
 
@@ -36,6 +38,7 @@ impl Kind {
         let k = match self {
             Kind::Bodies => "bodies",
             Kind::Staff => "staff",
+            Kind::Branches => "branches",
         };
         format!("admin-import-{what}-{k}")
     }
@@ -188,6 +191,33 @@ async fn show_plan(
             ),
             Err(e) => fail(ctx, e),
         },
+        Kind::Branches => match import::plan_branches(store, user, bytes).await {
+            Ok(plan) => preview(
+                app,
+                ctx,
+                kind,
+                plan,
+                bytes,
+                [
+                    "admin-col-code",
+                    "branch-f-name",
+                    "branch-f-region",
+                    "branch-f-booths",
+                ],
+                |p| {
+                    (
+                        p.line,
+                        [
+                            p.branch.code.clone(),
+                            p.branch.name.get(tr.lang).to_owned(),
+                            p.branch.region.get(tr.lang).to_owned(),
+                            p.branch.booths.to_string(),
+                        ],
+                    )
+                },
+            ),
+            Err(e) => fail(ctx, e),
+        },
         Kind::Staff => match import::plan_staff(store, user, bytes).await {
             Ok(plan) => preview(
                 app,
@@ -241,6 +271,7 @@ async fn upload(app: AppState, ctx: Ctx, kind: Kind, mp: Multipart) -> Response 
     let done = match kind {
         Kind::Bodies => import::import_bodies(store, &user, &up.bytes, now).await,
         Kind::Staff => import::import_staff(store, &user, &up.bytes, now).await,
+        Kind::Branches => import::import_branches(store, &user, &up.bytes, now).await,
     };
     match done {
         Ok(n) => {
@@ -259,6 +290,35 @@ pub async fn bodies(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Res
 
 pub async fn staff(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
     upload(app, ctx, Kind::Staff, mp).await
+}
+
+pub async fn branches(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
+    upload(app, ctx, Kind::Branches, mp).await
+}
+
+pub async fn branches_template(ctx: Ctx) -> Response {
+    let tr = ctx.tr;
+    let yes = tr.get("admin-yes");
+    template(
+        "branches.csv",
+        import::template(
+            import::BRANCH_COLUMNS,
+            tr.lang,
+            &[
+                "AST-1",
+                "Астана қ. ХҚКО №1",
+                "ЦОН №1 г. Астаны",
+                "PSC No. 1, Astana",
+                "Астана",
+                "Астана",
+                "Астана, Тұран даңғ., 1",
+                "Астана, пр. Туран, 1",
+                &yes,
+                "2",
+                "1414",
+            ],
+        ),
+    )
 }
 
 /// A template to fill in, in the reader's language: the header line and one example line.

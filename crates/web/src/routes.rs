@@ -509,6 +509,15 @@ pub fn table(bench: bool) -> Table {
         get(admin_branches::list).post(admin_branches::create),
     )
     .add(
+        "/staff/admin/branches/import",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_import::branches_template)
+            .post(admin_import::branches)
+            .layer(DefaultBodyLimit::max(
+                otinish_app::import::MAX_BYTES * 2 + 64 * 1024,
+            )),
+    )
+    .add(
         "/staff/admin/branches/{code}",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_branches::one).post(admin_branches::edit),

@@ -10205,3 +10205,82 @@ async fn admin_keeps_branches_and_gives_branch_operators_theirs() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Branches import from CSV as bodies and staff do: a bad line is named and nothing is
+/// written; a correct file, previewed, imports whole.
+#[tokio::test]
+async fn admin_imports_branches_from_csv() {
+    let t = TestApp::new().await;
+    let (root, csrf) = t
+        .staff_of_no_body("root.branch.import", vec![Role::Admin])
+        .await;
+    let count = || async {
+        t.app
+            .store
+            .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+            .await
+            .unwrap()
+            .total
+    };
+    let before = count().await;
+    let template = t.get("/staff/admin/branches/import?lang=kk", &root).await;
+    assert!(
+        template.text.contains("Өңір (қазақша)"),
+        "{}",
+        template.text
+    );
+    let bad = "Код;Наименование (каз.);Наименование (рус.);Регион (каз.);Регион (рус.);Адрес (каз.);Адрес (рус.);Кабины\n\
+               KRG-1;Қарағанды ХҚКО;ЦОН Караганды;Қарағанды;Караганда;Бұқар жырау 1;Бухар жырау 1;2\n\
+               KRG-2;Теміртау ХҚКО;ЦОН Темиртау;Қарағанды;Караганда;Республика 1;Республики 1;много\n\
+               KRG-1;Қарағанды ХҚКО;ЦОН Караганды;Қарағанды;Караганда;Бұқар жырау 1;Бухар жырау 1;2\n";
+    let r = t
+        .post_multipart(
+            "/staff/admin/branches/import?lang=ru",
+            &root,
+            &[("csrf", csrf.as_str())],
+            &[("b.csv", bad.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("целое число от 0 до 50")
+            && r.text
+                .contains("этот код уже есть в одной из предыдущих строк"),
+        "{}",
+        r.text
+    );
+    assert_eq!(count().await, before);
+    let good = "Код;Наименование (каз.);Наименование (рус.);Регион (каз.);Регион (рус.);Адрес (каз.);Адрес (рус.);Кабины\n\
+                KRG-1;Қарағанды ХҚКО;ЦОН Караганды;Қарағанды;Караганда;Бұқар жырау 1;Бухар жырау 1;2\n\
+                KRG-2;Теміртау ХҚКО;ЦОН Темиртау;Қарағанды;Караганда;Республика 1;Республики 1;1\n";
+    let r = t
+        .post_multipart(
+            "/staff/admin/branches/import?lang=ru",
+            &root,
+            &[("csrf", csrf.as_str())],
+            &[("b.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("будет создано филиалов — 2"), "{}", r.text);
+    let r = t
+        .post_multipart(
+            "/staff/admin/branches/import",
+            &root,
+            &[("csrf", csrf.as_str()), ("apply", "1"), ("csv", good)],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(count().await, before + 2);
+    let (mj_admin, mj_csrf) = t.staff("mj.branch.import", vec![Role::Admin], "MJ").await;
+    let r = t
+        .post_multipart(
+            "/staff/admin/branches/import",
+            &mj_admin,
+            &[("csrf", mj_csrf.as_str())],
+            &[("b.csv", good.as_bytes())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
