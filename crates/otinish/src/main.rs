@@ -974,6 +974,19 @@ async fn serve(
         .await?;
         tracing::info!(cards = done.cards, "demo cards generated");
     }
+    // Notices: delivered by a worker with leases and retries (EA-07, GEN-07).
+    let mailer: Option<Arc<dyn otinish_web::notify::Mailer>> = match &cfg.smtp_url {
+        Some(url) => Some(Arc::new(
+            otinish_web::notify::SmtpMailer::new(url, &cfg.mail_from)
+                .map_err(anyhow::Error::msg)?,
+        )),
+        None => {
+            tracing::warn!(
+                "no SMTP server configured (--smtp-url): email notices will wait and show why"
+            );
+            None
+        }
+    };
     let pki = signatures(&cfg, Some(store.clone()))?;
     let app = Arc::new(App {
         store: store.clone(),
@@ -1013,6 +1026,13 @@ async fn serve(
         metrics: Default::default(),
         started_at: Utc::now(),
         announcements: Default::default(),
+        mailer: mailer.clone(),
+        mail_route: cfg.smtp_url.as_deref().map(|u| {
+            (
+                otinish_web::admin_mail::without_credentials(u),
+                cfg.mail_from.clone(),
+            )
+        }),
     });
     if loaded && demo_cards > 0 {
         // Portal appeals at each stage, filed and moved on through the service itself.
@@ -1078,19 +1098,6 @@ async fn serve(
             }
         }
     });
-    // Notices: delivered by a worker with leases and retries (EA-07, GEN-07).
-    let mailer: Option<Arc<dyn otinish_web::notify::Mailer>> = match &cfg.smtp_url {
-        Some(url) => Some(Arc::new(
-            otinish_web::notify::SmtpMailer::new(url, &cfg.mail_from)
-                .map_err(anyhow::Error::msg)?,
-        )),
-        None => {
-            tracing::warn!(
-                "no SMTP server configured (--smtp-url): email notices will wait and show why"
-            );
-            None
-        }
-    };
     // On shutdown the worker stops and gives back what it claimed and has not sent.
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let worker_app = app.clone();

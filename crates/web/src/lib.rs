@@ -9,6 +9,7 @@ pub mod admin_branches;
 pub mod admin_calendar;
 pub mod admin_handover;
 pub mod admin_import;
+pub mod admin_mail;
 pub mod admin_notices;
 pub mod admin_pages;
 pub mod admin_trust;
@@ -183,6 +184,12 @@ pub struct App {
     pub started_at: DateTime<Utc>,
     /// EA-16: announcements, cached for a short while (the database is the source).
     pub announcements: RwLock<AnnouncementCache>,
+    /// Email out (none: no SMTP server configured); the notice worker and the console's test
+    /// message use it.
+    pub mailer: Option<Arc<dyn notify::Mailer>>,
+    /// Where email goes out through, for the console: the server's address without its
+    /// credentials, and the sender.
+    pub mail_route: Option<(String, String)>,
 }
 
 /// Announcements as last read, and when.

@@ -158,6 +158,7 @@ impl Layout {
                     staff_links.push(("/staff/admin/announcements", ctx.tr.get("announce-title")));
                     staff_links.push(("/staff/admin/trust", ctx.tr.get("trust-title")));
                     staff_links.push(("/staff/admin/notices", ctx.tr.get("notices-title")));
+                    staff_links.push(("/staff/admin/mail", ctx.tr.get("mail-title")));
                 }
             }
             if u.has_role(Role::GovernmentOffice) {

@@ -8,8 +8,8 @@
 use crate::context::Ctx;
 use crate::{
     access, admin_announce, admin_branches, admin_calendar, admin_handover, admin_import,
-    admin_notices, admin_pages, admin_trust, api, api_appeals, auth, cabinet, desk, metrics, mgov,
-    pages, pr_pages, reception_pages, reports, sessions_pages, video, vks, AppState,
+    admin_mail, admin_notices, admin_pages, admin_trust, api, api_appeals, auth, cabinet, desk,
+    metrics, mgov, pages, pr_pages, reception_pages, reports, sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -521,6 +521,11 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/branches/{code}",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_branches::one).post(admin_branches::edit),
+    )
+    .add(
+        "/staff/admin/mail",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_mail::show).post(admin_mail::test),
     )
     .add(
         "/staff/admin/notices",

@@ -330,6 +330,8 @@ impl TestApp {
             metrics: Default::default(),
             started_at: now,
             announcements: Default::default(),
+            mailer: None,
+            mail_route: None,
         });
         Self {
             router: otinish_web::router(app.clone()),
@@ -10283,4 +10285,125 @@ async fn admin_imports_branches_from_csv() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// A mailer that keeps what it is given, or refuses everything with a server's answer.
+struct TestMailer {
+    sent: std::sync::Mutex<Vec<(String, String)>>,
+    refuse: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl otinish_web::notify::Mailer for TestMailer {
+    async fn send(&self, _key: &str, to: &str, subject: &str, _body: &str) -> Result<(), String> {
+        if let Some(r) = &self.refuse {
+            return Err(r.clone());
+        }
+        self.sent
+            .lock()
+            .unwrap()
+            .push((to.to_owned(), subject.to_owned()));
+        Ok(())
+    }
+}
+
+/// The deployment's administrator sees which server email goes out through (never its
+/// password) and sends a test message, seeing the server's answer; journaled; no one else may.
+#[tokio::test]
+async fn admin_sends_a_test_message_through_the_mail_server() {
+    let mailer = Arc::new(TestMailer {
+        sent: Default::default(),
+        refuse: None,
+    });
+    let t = TestApp::rebuild(TestApp::new().await, |a| {
+        a.mailer = Some(mailer.clone());
+        a.mail_route = Some((
+            otinish_web::admin_mail::without_credentials("smtps://notices:s3cret@mail.gov.kz:465"),
+            "otinish@mail.gov.kz".into(),
+        ));
+    });
+    let (root, csrf) = t.staff_of_no_body("root.mail", vec![Role::Admin]).await;
+    let page = t.get("/staff/admin/mail?lang=ru", &root).await;
+    assert!(
+        page.text.contains("smtps://mail.gov.kz:465") && !page.text.contains("s3cret"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/mail?lang=ru",
+            &root,
+            &format!("csrf={csrf}&to=nobody"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("это не адрес электронной почты"));
+    let r = t
+        .post_form(
+            "/staff/admin/mail?lang=ru",
+            &root,
+            &format!("csrf={csrf}&to=kense%40mj.gov.kz"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("Сервер принял письмо для kense@mj.gov.kz"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        mailer.sent.lock().unwrap().clone(),
+        [(
+            "kense@mj.gov.kz".to_owned(),
+            "Өтініш: проверочное письмо".to_owned()
+        )]
+    );
+    let journal = t.app.store.journal_for("mail").await.unwrap();
+    assert_eq!(
+        journal.last().map(|e| e.draft.action.as_str()),
+        Some("mail_test")
+    );
+    let (mj_admin, mj_csrf) = t.staff("mj.mail", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.post_form(
+            "/staff/admin/mail",
+            &mj_admin,
+            &format!("csrf={mj_csrf}&to=a%40b.kz")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // A server that refuses: its answer is shown.
+    let t = TestApp::rebuild(t, |a| {
+        a.mailer = Some(Arc::new(TestMailer {
+            sent: Default::default(),
+            refuse: Some("535 authentication failed".into()),
+        }));
+    });
+    let r = t
+        .post_form(
+            "/staff/admin/mail?lang=ru",
+            &root,
+            &format!("csrf={csrf}&to=kense%40mj.gov.kz"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        r.text
+            .contains("Сервер не принял письмо: 535 authentication failed"),
+        "{}",
+        r.text
+    );
+    // None configured: said so.
+    let t = TestApp::rebuild(t, |a| {
+        a.mailer = None;
+        a.mail_route = None;
+    });
+    let page = t.get("/staff/admin/mail?lang=ru", &root).await;
+    assert!(
+        page.text.contains("Почтовый сервер не настроен"),
+        "{}",
+        page.text
+    );
 }

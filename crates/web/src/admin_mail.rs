@@ -1,0 +1,158 @@
+//! The deployment's email, for its administrator: which server notices go out through and
+//! from which sender, and a test message to an address they give — sent at once, the server's
+//! answer shown (the notice worker would only retry and log it). Each test is journaled.
+
+use crate::admin_pages::{fail, to_login};
+use crate::auth::check_csrf;
+use crate::context::Ctx;
+use crate::i18n::Tr;
+use crate::pages::{render, Layout};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use otinish_app::notices;
+use otinish_domain::ids::Email;
+use otinish_domain::journal::JournalDraft;
+use serde::Deserialize;
+
+/// An SMTP URL without the user and password it may carry, nor its query.
+pub fn without_credentials(url: &str) -> String {
+    let url = url.split('?').next().unwrap_or_default();
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct TestIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    to: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_mail.html")]
+struct MailPage {
+    t: Tr,
+    layout: Layout,
+    /// (server, sender), when configured.
+    route: Option<(String, String)>,
+    message: Option<String>,
+    problem: Option<String>,
+    to: String,
+}
+
+fn page(
+    app: &crate::App,
+    ctx: &Ctx,
+    message: Option<String>,
+    problem: Option<String>,
+    to: String,
+    status: StatusCode,
+) -> Response {
+    let view = MailPage {
+        t: ctx.tr,
+        layout: Layout::new(app, ctx),
+        route: app.mail_route.clone(),
+        message,
+        problem,
+        to,
+    };
+    (status, render(view)).into_response()
+}
+
+pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Err(e) = notices::keeper(&user) {
+        return fail(&ctx, e);
+    }
+    page(&app, &ctx, None, None, String::new(), StatusCode::OK)
+}
+
+pub async fn test(State(app): State<AppState>, ctx: Ctx, Form(f): Form<TestIn>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let actor = match notices::keeper(&user) {
+        Ok(a) => a,
+        Err(e) => return fail(&ctx, e),
+    };
+    let tr = ctx.tr;
+    let to = f.to.trim().to_owned();
+    let refused = |key: &str, status| page(&app, &ctx, None, Some(tr.get(key)), to.clone(), status);
+    if Email::parse(&to).is_err() {
+        return refused("setup-email-invalid", StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let Some(mailer) = app.mailer.clone() else {
+        return refused("mail-not-configured", StatusCode::CONFLICT);
+    };
+    let now = app.clock.now();
+    let key = format!("mail-test-{}", now.timestamp_micros());
+    let sent = mailer
+        .send(
+            &key,
+            &to,
+            &tr.get("mail-test-subject"),
+            &tr.with(
+                "mail-test-body",
+                &[("when", crate::cabinet::local(&app, now))],
+            ),
+        )
+        .await;
+    let details = serde_json::json!({ "ok": sent.is_ok() }).to_string();
+    if let Err(e) = app
+        .store
+        .append(JournalDraft::new(now, actor, "mail", "mail_test").details(details))
+        .await
+    {
+        return fail(&ctx, e.into());
+    }
+    match sent {
+        Ok(()) => page(
+            &app,
+            &ctx,
+            Some(tr.with("mail-test-sent", &[("to", to.clone())])),
+            None,
+            String::new(),
+            StatusCode::OK,
+        ),
+        Err(reason) => {
+            tracing::warn!(error = %reason, "test message refused");
+            page(
+                &app,
+                &ctx,
+                None,
+                Some(tr.with("mail-test-failed", &[("reason", reason)])),
+                to.clone(),
+                StatusCode::BAD_GATEWAY,
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_shown() {
+        assert_eq!(
+            without_credentials("smtps://notices:s3cret@mail.gov.kz:465?tls=required"),
+            "smtps://mail.gov.kz:465"
+        );
+        assert_eq!(without_credentials("smtp://relay:25"), "smtp://relay:25");
+    }
+}
