@@ -9,7 +9,7 @@ use otinish_domain::ids::{Bin, Email, Iin};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::{Lang, Names};
 use otinish_domain::model::{Body, Branch, Card, CardState, Contacts, NewBody, Role, StaffUser};
-use otinish_domain::repo::{NewStaff, PageRequest, Store, StoreError};
+use otinish_domain::repo::{NewStaff, Store, StoreError};
 
 /// What an administrator may manage.
 #[derive(Debug, Clone)]
@@ -28,23 +28,20 @@ impl Scope {
     pub fn body_by_code(&self, code: &str) -> Option<&Body> {
         self.bodies.iter().find(|b| b.code == code)
     }
+
+    /// Whether the staff member is the administrator's to manage: of a body in scope, or of
+    /// no body for the deployment's administrator.
+    pub fn has_staff(&self, s: &StaffUser) -> bool {
+        match s.body_id {
+            Some(b) => self.has_body(b),
+            None => self.everything,
+        }
+    }
 }
 
 /// Every body, page by page.
 pub(crate) async fn all_bodies(store: &dyn Store) -> Result<Vec<Body>, Error> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .bodies(PageRequest::new(Some(500), Some(offset)))
-            .await?;
-        let n = page.items.len() as u32;
-        out.extend(page.items);
-        if n < 500 {
-            return Ok(out);
-        }
-        offset += n;
-    }
+    crate::every_page(|p| store.bodies(p)).await
 }
 
 /// The administrator's scope; forbidden for anyone else.
@@ -392,28 +389,17 @@ pub async fn staff_list(
     q: &str,
 ) -> Result<Vec<StaffUser>, Error> {
     let q = q.trim().to_lowercase();
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .staff_list(PageRequest::new(Some(500), Some(offset)))
-            .await?;
-        let n = page.items.len() as u32;
-        out.extend(page.items.into_iter().filter(|s| {
-            let mine = match s.body_id {
-                Some(b) => scope.has_body(b),
-                None => scope.everything,
-            };
-            mine && (q.is_empty()
-                || s.full_name.to_lowercase().contains(&q)
-                || s.login.contains(&q)
-                || s.iin.as_deref().is_some_and(|i| i.contains(&q)))
-        }));
-        if n < 500 {
-            break;
-        }
-        offset += n;
-    }
+    let mut out: Vec<StaffUser> = crate::every_page(|p| store.staff_list(p))
+        .await?
+        .into_iter()
+        .filter(|s| {
+            scope.has_staff(s)
+                && (q.is_empty()
+                    || s.full_name.to_lowercase().contains(&q)
+                    || s.login.contains(&q)
+                    || s.iin.as_deref().is_some_and(|i| i.contains(&q)))
+        })
+        .collect();
     out.sort_by(|a, b| a.full_name.cmp(&b.full_name));
     Ok(out)
 }
@@ -430,11 +416,7 @@ pub async fn set_active(
 ) -> Result<StaffUser, Error> {
     let scope = scope(store, user).await?;
     let target = store.staff(staff_id).await?;
-    let mine = match target.body_id {
-        Some(b) => scope.has_body(b),
-        None => scope.everything,
-    };
-    if !mine {
+    if !scope.has_staff(&target) {
         return Err(Error::Forbidden);
     }
     if target.id == user.id {
@@ -488,27 +470,11 @@ pub async fn handover(
 ) -> Result<Handover, Error> {
     let scope = scope(store, user).await?;
     let staff = store.staff(staff_id).await?;
-    let mine = match staff.body_id {
-        Some(b) => scope.has_body(b),
-        None => scope.everything,
-    };
-    if !mine {
+    if !scope.has_staff(&staff) {
         return Err(Error::Forbidden);
     }
     let states = open_states();
-    let mut cards = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .cards_of_executor(staff_id, &states, PageRequest::new(Some(500), Some(offset)))
-            .await?;
-        let n = page.items.len() as u32;
-        cards.extend(page.items);
-        if n < 500 {
-            break;
-        }
-        offset += n;
-    }
+    let cards = crate::every_page(|p| store.cards_of_executor(staff_id, &states, p)).await?;
     let executors = match staff.body_id {
         Some(b) => store
             .executor_loads(b)
@@ -709,11 +675,7 @@ pub async fn staff_edit(
 ) -> Result<StaffEdit, Error> {
     let scope = scope(store, user).await?;
     let staff = store.staff(staff_id).await?;
-    let mine = match staff.body_id {
-        Some(b) => scope.has_body(b),
-        None => scope.everything,
-    };
-    if !mine {
+    if !scope.has_staff(&staff) {
         return Err(Error::Forbidden);
     }
     let branches = crate::branches::all(store).await?;

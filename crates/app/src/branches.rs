@@ -10,7 +10,7 @@ use otinish_domain::appeal::FieldProblem;
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::Names;
 use otinish_domain::model::{Branch, Role, StaffUser};
-use otinish_domain::repo::{NewBranch, PageRequest, Store, StoreError};
+use otinish_domain::repo::{NewBranch, Store, StoreError};
 
 /// The fields of a branch, as typed.
 #[derive(Debug, Clone, Default)]
@@ -39,19 +39,7 @@ pub fn keeper(user: &StaffUser) -> Result<String, Error> {
 
 /// Every branch, page by page, as listed (by region and name).
 pub async fn all(store: &dyn Store) -> Result<Vec<Branch>, Error> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .branches(PageRequest::new(Some(500), Some(offset)))
-            .await?;
-        let n = page.items.len() as u32;
-        out.extend(page.items);
-        if n < 500 {
-            return Ok(out);
-        }
-        offset += n;
-    }
+    crate::every_page(|p| store.branches(p)).await
 }
 
 pub(crate) fn check(f: &BranchForm) -> Result<NewBranch, Error> {

@@ -11,7 +11,7 @@ use otinish_domain::ids::{Bin, Iin};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::Lang;
 use otinish_domain::model::{Body, NewBody, Role, StaffUser};
-use otinish_domain::repo::{NewStaff, PageRequest, Store, StoreError};
+use otinish_domain::repo::{NewStaff, Store, StoreError};
 use std::collections::HashMap;
 
 /// The largest file an import reads.
@@ -179,6 +179,32 @@ fn sheet(bytes: &[u8], columns: &[Column]) -> Result<Sheet, Vec<LineProblem>> {
         at,
         records: t.records,
     })
+}
+
+/// The plan of `rows` with `problems` (in line order): no rows to write when any.
+fn finished<T>(rows: Vec<T>, mut problems: Vec<LineProblem>) -> Plan<T> {
+    problems.sort_by_key(|p| p.line);
+    Plan {
+        rows: if problems.is_empty() {
+            rows
+        } else {
+            Vec::new()
+        },
+        problems,
+    }
+}
+
+/// The rows of a plan that may be applied; refused when it has problems (the preview shows
+/// them).
+fn applicable<T>(plan: Plan<T>) -> Result<Vec<T>, Error> {
+    if plan.problems.is_empty() {
+        Ok(plan.rows)
+    } else {
+        Err(Error::Refused {
+            key: "import-has-problems",
+            detail: format!("{} problems in the file", plan.problems.len()),
+        })
+    }
 }
 
 fn problem_at(line: usize, field: &'static str, key: &'static str) -> LineProblem {
@@ -415,15 +441,7 @@ pub async fn plan_bodies(
             problems.push(problem_at(p.line, "parent_bin", "import-parent-cycle"));
         }
     }
-    problems.sort_by_key(|p| p.line);
-    Ok(Plan {
-        rows: if problems.is_empty() {
-            ordered
-        } else {
-            Vec::new()
-        },
-        problems,
-    })
+    Ok(finished(ordered, problems))
 }
 
 fn in_file_codes(code_of_bin: &HashMap<String, String>, code: &str) -> bool {
@@ -439,15 +457,7 @@ pub async fn import_bodies(
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
-    let plan = plan_bodies(store, user, bytes).await?;
-    if !plan.problems.is_empty() {
-        return Err(Error::Refused {
-            key: "import-has-problems",
-            detail: format!("{} problems in the file", plan.problems.len()),
-        });
-    }
-    let items: Vec<_> = plan
-        .rows
+    let items: Vec<_> = applicable(plan_bodies(store, user, bytes).await?)?
         .into_iter()
         .map(|p| (p.body, p.bin, journal(user, now, "import_body", p.line)))
         .collect();
@@ -529,19 +539,7 @@ fn lang_named(name: &str) -> &'static str {
 
 /// Every staff member of the deployment (their IINs and logins are unique across all).
 async fn all_staff(store: &dyn Store) -> Result<Vec<StaffUser>, Error> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store
-            .staff_list(PageRequest::new(Some(500), Some(offset)))
-            .await?;
-        let n = page.items.len() as u32;
-        out.extend(page.items);
-        if n < 500 {
-            return Ok(out);
-        }
-        offset += n;
-    }
+    crate::every_page(|p| store.staff_list(p)).await
 }
 
 /// Plans the import of a staff list by an administrator.
@@ -635,15 +633,7 @@ pub async fn plan_staff(
         }
         problems.extend(line_problems);
     }
-    problems.sort_by_key(|p| p.line);
-    Ok(Plan {
-        rows: if problems.is_empty() {
-            rows
-        } else {
-            Vec::new()
-        },
-        problems,
-    })
+    Ok(finished(rows, problems))
 }
 
 /// Imports a staff list: every line, or none.
@@ -653,15 +643,7 @@ pub async fn import_staff(
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
-    let plan = plan_staff(store, user, bytes).await?;
-    if !plan.problems.is_empty() {
-        return Err(Error::Refused {
-            key: "import-has-problems",
-            detail: format!("{} problems in the file", plan.problems.len()),
-        });
-    }
-    let items: Vec<_> = plan
-        .rows
+    let items: Vec<_> = applicable(plan_staff(store, user, bytes).await?)?
         .into_iter()
         .map(|p| (p.staff, p.iin, journal(user, now, "import_staff", p.line)))
         .collect();
@@ -673,7 +655,7 @@ pub async fn import_staff(
 mod tests {
     use super::*;
     use crate::setup::{init, InitRequest};
-    use otinish_domain::repo::{BodyRepo, JournalRepo, StaffRepo};
+    use otinish_domain::repo::{BodyRepo, JournalRepo, PageRequest, StaffRepo};
     use otinish_store::sqlite::SqliteStore;
 
     async fn deployment() -> (SqliteStore, StaffUser, tempfile::TempDir) {
@@ -1137,15 +1119,7 @@ pub async fn plan_branches(
         }
         problems.extend(line_problems);
     }
-    problems.sort_by_key(|p| p.line);
-    Ok(Plan {
-        rows: if problems.is_empty() {
-            rows
-        } else {
-            Vec::new()
-        },
-        problems,
-    })
+    Ok(finished(rows, problems))
 }
 
 /// Imports a list of branches: every line, or none.
@@ -1155,15 +1129,7 @@ pub async fn import_branches(
     bytes: &[u8],
     now: DateTime<Utc>,
 ) -> Result<usize, Error> {
-    let plan = plan_branches(store, user, bytes).await?;
-    if !plan.problems.is_empty() {
-        return Err(Error::Refused {
-            key: "import-has-problems",
-            detail: format!("{} problems in the file", plan.problems.len()),
-        });
-    }
-    let items: Vec<_> = plan
-        .rows
+    let items: Vec<_> = applicable(plan_branches(store, user, bytes).await?)?
         .into_iter()
         .map(|p| (p.branch, journal(user, now, "import_branch", p.line)))
         .collect();

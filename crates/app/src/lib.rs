@@ -18,3 +18,28 @@ pub mod setup;
 pub mod trust;
 
 pub use error::Error;
+
+/// Every item of a paged store listing, read 500 at a time.
+pub(crate) async fn every_page<T, F, Fut>(page: F) -> Result<Vec<T>, Error>
+where
+    F: Fn(otinish_domain::repo::PageRequest) -> Fut,
+    Fut: std::future::Future<
+        Output = Result<otinish_domain::repo::Page<T>, otinish_domain::repo::StoreError>,
+    >,
+{
+    let mut out = Vec::new();
+    let mut offset = 0;
+    loop {
+        let p = page(otinish_domain::repo::PageRequest::new(
+            Some(500),
+            Some(offset),
+        ))
+        .await?;
+        let n = p.items.len() as u32;
+        out.extend(p.items);
+        if n < 500 {
+            return Ok(out);
+        }
+        offset += n;
+    }
+}

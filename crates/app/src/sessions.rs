@@ -19,11 +19,7 @@ async fn may_manage(store: &dyn Store, user: &StaffUser, target: &StaffUser) -> 
         return Err(Error::Forbidden);
     }
     let scope = scope(store, user).await?;
-    let mine = match target.body_id {
-        Some(b) => scope.has_body(b),
-        None => scope.everything,
-    };
-    if mine {
+    if scope.has_staff(target) {
         Ok(())
     } else {
         Err(Error::Forbidden)

@@ -320,7 +320,7 @@ macro_rules! impl_repos {
                 body_row(&row).map_err(map_err)
             }
 
-            /// Writes a staff member (with their IIN, when given) inside `tx`.
+            /// Writes a branch inside `tx`.
             async fn insert_branch(tx: &mut Tx<'_>, b: &NewBranch) -> StoreResult<Branch> {
                 let row = sqlx::query(
                     "INSERT INTO branch (code, name_kk, name_ru, name_en, region_kk, region_ru, region_en, \
@@ -346,6 +346,7 @@ macro_rules! impl_repos {
                 branch_row(&row).map_err(map_err)
             }
 
+            /// Writes a staff member (with their IIN, when given) inside `tx`.
             async fn insert_staff(tx: &mut Tx<'_>, s: &NewStaff, iin: Option<&str>) -> StoreResult<StaffUser> {
                 let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
                 let row = sqlx::query(
@@ -910,28 +911,7 @@ macro_rules! impl_repos {
         impl BranchRepo for $store {
             async fn create_branch(&self, b: &NewBranch) -> StoreResult<Branch> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let row = sqlx::query(
-                    "INSERT INTO branch (code, name_kk, name_ru, name_en, region_kk, region_ru, region_en, \
-                     address_kk, address_ru, address_en, vks_equipment, booths, phone) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *",
-                )
-                .bind(&b.code)
-                .bind(&b.name.kk)
-                .bind(&b.name.ru)
-                .bind(&b.name.en)
-                .bind(&b.region.kk)
-                .bind(&b.region.ru)
-                .bind(&b.region.en)
-                .bind(&b.address.kk)
-                .bind(&b.address.ru)
-                .bind(&b.address.en)
-                .bind(b.vks_equipment)
-                .bind(i64::from(b.booths))
-                .bind(&b.phone)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let branch = branch_row(&row).map_err(map_err)?;
+                let branch = Self::insert_branch(&mut tx, b).await?;
                 self.commit(tx).await?;
                 Ok(branch)
             }
