@@ -51,6 +51,20 @@ const fn column(key: &'static str, titles: [&'static str; 3], required: bool) ->
     }
 }
 
+/// Titles shared by the columns of several files.
+const NAME_KK: [&str; 3] = ["Атауы (қазақша)", "Наименование (каз.)", "Name (Kazakh)"];
+const NAME_RU: [&str; 3] = ["Атауы (орысша)", "Наименование (рус.)", "Name (Russian)"];
+const NAME_EN: [&str; 3] = [
+    "Атауы (ағылшынша)",
+    "Наименование (англ.)",
+    "Name (English)",
+];
+const ADDRESS_KK: [&str; 3] = ["Мекенжайы (қазақша)", "Адрес (каз.)", "Address (Kazakh)"];
+const ADDRESS_RU: [&str; 3] = ["Мекенжайы (орысша)", "Адрес (рус.)", "Address (Russian)"];
+const CODE: [&str; 3] = ["Коды", "Код", "Code"];
+const PHONE: [&str; 3] = ["Телефоны", "Телефон", "Phone"];
+const EMAIL: [&str; 3] = ["Электрондық поштасы", "Электронная почта", "Email"];
+
 /// The title of the column `key` of either kind of file, in `lang`.
 pub fn column_title(key: &str, lang: Lang) -> Option<&'static str> {
     BODY_COLUMNS
@@ -242,25 +256,9 @@ async fn scope_and_all(store: &dyn Store, user: &StaffUser) -> Result<(Scope, Ve
 /// video columns take yes or no.
 pub const BODY_COLUMNS: &[Column] = &[
     column("bin", ["БСН", "БИН", "BIN"], true),
-    column(
-        "name_kk",
-        ["Атауы (қазақша)", "Наименование (каз.)", "Name (Kazakh)"],
-        true,
-    ),
-    column(
-        "name_ru",
-        ["Атауы (орысша)", "Наименование (рус.)", "Name (Russian)"],
-        true,
-    ),
-    column(
-        "name_en",
-        [
-            "Атауы (ағылшынша)",
-            "Наименование (англ.)",
-            "Name (English)",
-        ],
-        false,
-    ),
+    column("name_kk", NAME_KK, true),
+    column("name_ru", NAME_RU, true),
+    column("name_en", NAME_EN, false),
     column(
         "parent_bin",
         [
@@ -275,7 +273,7 @@ pub const BODY_COLUMNS: &[Column] = &[
         ["Құзыреті", "Компетенция", "Competence"],
         false,
     ),
-    column("code", ["Коды", "Код", "Code"], false),
+    column("code", CODE, false),
     column(
         "vks",
         ["БКБ қабылдауы", "Приём по ВКС", "VKS receptions"],
@@ -286,22 +284,10 @@ pub const BODY_COLUMNS: &[Column] = &[
         ["Бейнеөтініштер", "Видеообращения", "Video appeals"],
         false,
     ),
-    column("phone", ["Телефоны", "Телефон", "Phone"], false),
-    column(
-        "email",
-        ["Электрондық поштасы", "Электронная почта", "Email"],
-        false,
-    ),
-    column(
-        "address_kk",
-        ["Мекенжайы (қазақша)", "Адрес (каз.)", "Address (Kazakh)"],
-        false,
-    ),
-    column(
-        "address_ru",
-        ["Мекенжайы (орысша)", "Адрес (рус.)", "Address (Russian)"],
-        false,
-    ),
+    column("phone", PHONE, false),
+    column("email", EMAIL, false),
+    column("address_kk", ADDRESS_KK, false),
+    column("address_ru", ADDRESS_RU, false),
 ];
 
 /// Plans the import of a register of bodies by an administrator.
@@ -499,11 +485,7 @@ pub const STAFF_COLUMNS: &[Column] = &[
     ),
     column("roles", ["Рөлдері", "Роли", "Roles"], true),
     column("login", ["Логині", "Логин", "Login"], false),
-    column(
-        "email",
-        ["Электрондық поштасы", "Электронная почта", "Email"],
-        false,
-    ),
+    column("email", EMAIL, false),
     column(
         "lang",
         [
@@ -1009,26 +991,10 @@ mod tests {
 /// The columns of a list of branches. The code, the names, regions and addresses in Kazakh
 /// and Russian are required; the VKS column takes yes or no; booths is a number.
 pub const BRANCH_COLUMNS: &[Column] = &[
-    column("code", ["Коды", "Код", "Code"], true),
-    column(
-        "name_kk",
-        ["Атауы (қазақша)", "Наименование (каз.)", "Name (Kazakh)"],
-        true,
-    ),
-    column(
-        "name_ru",
-        ["Атауы (орысша)", "Наименование (рус.)", "Name (Russian)"],
-        true,
-    ),
-    column(
-        "name_en",
-        [
-            "Атауы (ағылшынша)",
-            "Наименование (англ.)",
-            "Name (English)",
-        ],
-        false,
-    ),
+    column("code", CODE, true),
+    column("name_kk", NAME_KK, true),
+    column("name_ru", NAME_RU, true),
+    column("name_en", NAME_EN, false),
     column(
         "region_kk",
         ["Өңір (қазақша)", "Регион (каз.)", "Region (Kazakh)"],
@@ -1039,23 +1005,15 @@ pub const BRANCH_COLUMNS: &[Column] = &[
         ["Өңір (орысша)", "Регион (рус.)", "Region (Russian)"],
         true,
     ),
-    column(
-        "address_kk",
-        ["Мекенжайы (қазақша)", "Адрес (каз.)", "Address (Kazakh)"],
-        true,
-    ),
-    column(
-        "address_ru",
-        ["Мекенжайы (орысша)", "Адрес (рус.)", "Address (Russian)"],
-        true,
-    ),
+    column("address_kk", ADDRESS_KK, true),
+    column("address_ru", ADDRESS_RU, true),
     column(
         "vks",
         ["БКБ жабдығы", "Оборудование ВКС", "VKS equipment"],
         false,
     ),
     column("booths", ["Кабиналар", "Кабины", "Booths"], false),
-    column("phone", ["Телефоны", "Телефон", "Phone"], false),
+    column("phone", PHONE, false),
 ];
 
 /// A branch the import would create, with the line it comes from.
