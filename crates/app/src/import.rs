@@ -12,7 +12,7 @@ use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::Lang;
 use otinish_domain::model::{Body, NewBody, Role, StaffUser};
 use otinish_domain::repo::{NewStaff, Store, StoreError};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The largest file an import reads.
 pub const MAX_BYTES: usize = 4 * 1024 * 1024;
@@ -318,6 +318,13 @@ pub async fn plan_bodies(
         }
         code_line.entry(code).or_insert(r.line);
     }
+    // Looked up once per line: the file's codes, and the deployment's bodies by BIN and code.
+    let file_codes: HashSet<String> = code_of_bin.values().cloned().collect();
+    let body_of_bin: HashMap<&str, &Body> = all
+        .iter()
+        .filter_map(|b| Some((b.bin.as_deref()?, b)))
+        .collect();
+    let taken_codes: HashSet<&str> = all.iter().map(|b| b.code.as_str()).collect();
     let mut rows = Vec::new();
     for r in &t.records {
         let bin = t.cell(r, "bin");
@@ -327,7 +334,7 @@ pub async fn plan_bodies(
             line_problems.push(problem_at(r.line, "bin", "appeal-field-required"));
         } else if bin_line[bin] != r.line {
             line_problems.push(problem_at(r.line, "bin", "import-bin-duplicate"));
-        } else if all.iter().any(|b| b.bin.as_deref() == Some(bin)) {
+        } else if body_of_bin.contains_key(bin) {
             line_problems.push(problem_at(r.line, "bin", "admin-bin-taken"));
         }
         let form = BodyForm {
@@ -345,7 +352,7 @@ pub async fn plan_bodies(
                 String::new()
             } else if let Some(code) = code_of_bin.get(parent_bin) {
                 code.clone()
-            } else if let Some(b) = all.iter().find(|b| b.bin.as_deref() == Some(parent_bin)) {
+            } else if let Some(b) = body_of_bin.get(parent_bin) {
                 b.code.clone()
             } else {
                 format!("?{parent_bin}")
@@ -364,13 +371,12 @@ pub async fn plan_bodies(
         if !code_from_bin {
             if code_line.get(&code).is_some_and(|l| *l != r.line) {
                 line_problems.push(problem_at(r.line, "code", "import-code-duplicate"));
-            } else if all.iter().any(|b| b.code == code) {
+            } else if taken_codes.contains(code.as_str()) {
                 line_problems.push(problem_at(r.line, "code", "admin-code-taken"));
             }
         }
-        let in_file = |c: &str| code_of_bin.values().any(|v| v == c);
         match check_body(&form, &scope, |c| {
-            scope.body_by_code(c).is_some() || in_file(c)
+            scope.body_by_code(c).is_some() || file_codes.contains(c)
         }) {
             Ok((body, bin)) if line_problems.is_empty() => rows.push(PlannedBody {
                 line: r.line,
@@ -396,10 +402,9 @@ pub async fn plan_bodies(
     // Parents first: a body whose parent is in the file comes after it. A body still
     // waiting at the end has a circle of parents above it, unless what it waits on is a
     // refused line (which names its own problem).
-    let valid: std::collections::HashSet<String> =
-        rows.iter().map(|p| p.body.code.clone()).collect();
+    let valid: HashSet<String> = rows.iter().map(|p| p.body.code.clone()).collect();
     let mut ordered: Vec<PlannedBody> = Vec::with_capacity(rows.len());
-    let mut placed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut placed: HashSet<String> = HashSet::new();
     let mut left = rows;
     loop {
         let before = left.len();
@@ -407,7 +412,7 @@ pub async fn plan_bodies(
             p.body
                 .parent_code
                 .as_deref()
-                .is_none_or(|c| placed.contains(c) || !in_file_codes(&code_of_bin, c))
+                .is_none_or(|c| placed.contains(c) || !file_codes.contains(c))
         });
         for p in ready {
             placed.insert(p.body.code.clone());
@@ -428,10 +433,6 @@ pub async fn plan_bodies(
         }
     }
     Ok(finished(ordered, problems))
-}
-
-fn in_file_codes(code_of_bin: &HashMap<String, String>, code: &str) -> bool {
-    code_of_bin.values().any(|v| v == code)
 }
 
 /// Imports a register of bodies: every line, or none. Refused when the plan has problems
@@ -536,6 +537,8 @@ pub async fn plan_staff(
         Err(p) => return Ok(Plan::refused(p)),
     };
     let existing = all_staff(store).await?;
+    let taken_iins: HashSet<&str> = existing.iter().filter_map(|s| s.iin.as_deref()).collect();
+    let taken_logins: HashSet<&str> = existing.iter().map(|s| s.login.as_str()).collect();
     let branches = crate::branches::all(store).await?;
     let mut iin_line: HashMap<String, usize> = HashMap::new();
     let mut login_line: HashMap<String, usize> = HashMap::new();
@@ -557,12 +560,12 @@ pub async fn plan_staff(
         let mut line_problems = Vec::new();
         if !iin.is_empty() && iin_line[iin] != r.line {
             line_problems.push(problem_at(r.line, "iin", "import-iin-duplicate"));
-        } else if existing.iter().any(|s| s.iin.as_deref() == Some(iin)) {
+        } else if taken_iins.contains(iin) {
             line_problems.push(problem_at(r.line, "iin", "admin-iin-taken"));
         }
         if login_line[&login] != r.line {
             line_problems.push(problem_at(r.line, "login", "import-login-duplicate"));
-        } else if existing.iter().any(|s| s.login == login) {
+        } else if taken_logins.contains(login.as_str()) {
             line_problems.push(problem_at(r.line, "login", "admin-login-taken"));
         }
         // The body by BIN, else by code.
@@ -1035,6 +1038,7 @@ pub async fn plan_branches(
         Err(p) => return Ok(Plan::refused(p)),
     };
     let existing = crate::branches::all(store).await?;
+    let taken: HashSet<&str> = existing.iter().map(|b| b.code.as_str()).collect();
     let mut code_line: HashMap<String, usize> = HashMap::new();
     for r in &t.records {
         code_line
@@ -1048,7 +1052,7 @@ pub async fn plan_branches(
         let mut line_problems = Vec::new();
         if !code.is_empty() && code_line[&code] != r.line {
             line_problems.push(problem_at(r.line, "code", "import-code-duplicate"));
-        } else if existing.iter().any(|b| b.code == code) {
+        } else if taken.contains(code.as_str()) {
             line_problems.push(problem_at(r.line, "code", "branch-code-taken"));
         }
         let form = crate::branches::BranchForm {
