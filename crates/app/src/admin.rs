@@ -156,6 +156,9 @@ pub(crate) fn check_body(
     let parent = optional(&f.parent).map(|c| c.to_uppercase());
     match &parent {
         None if !scope.everything => p.push(problem("parent", "admin-parent-required")),
+        Some(c) if scope.body_by_code(c).is_some_and(|b| !b.is_open()) => {
+            p.push(problem("parent", "admin-parent-closed"))
+        }
         Some(c) if !parent_known(c) => p.push(problem("parent", "admin-parent-unknown")),
         _ => {}
     }
@@ -299,6 +302,14 @@ fn staff_fields(
             p.push(problem("body", "admin-body-required"));
             None
         }
+        Some(code)
+            if scope
+                .body_by_code(&code.to_uppercase())
+                .is_some_and(|b| !b.is_open()) =>
+        {
+            p.push(problem("body", "admin-body-closed"));
+            None
+        }
         Some(code) => match body_of(&code.to_uppercase()) {
             Some(id) => Some(id),
             None => {
@@ -310,6 +321,10 @@ fn staff_fields(
     let branch = match optional(&f.branch) {
         None => None,
         Some(code) => match branches.iter().find(|b| b.code == code.to_uppercase()) {
+            Some(b) if !b.is_open() => {
+                p.push(problem("branch", "admin-branch-closed"));
+                None
+            }
             Some(b) => Some(b.id),
             None => {
                 p.push(problem("branch", "admin-branch-unknown"));
@@ -595,7 +610,7 @@ pub async fn body_edit(store: &dyn Store, user: &StaffUser, code: &str) -> Resul
         let parents = scope
             .bodies
             .iter()
-            .filter(|b| !below.contains(&b.id))
+            .filter(|b| !below.contains(&b.id) && (b.is_open() || Some(b.id) == body.parent_id))
             .cloned()
             .collect();
         (parents, scope.everything)
@@ -748,4 +763,126 @@ pub async fn edit_staff(
             JournalDraft::new(now, format!("staff:{}", user.id), "", "edit_staff"),
         )
         .await?)
+}
+
+/// What stands in the way of closing a body: its open cards and the bodies below it that
+/// still work.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Closing {
+    pub open_cards: i64,
+    pub open_children: Vec<Body>,
+}
+
+impl Closing {
+    pub fn is_clear(&self) -> bool {
+        self.open_cards == 0 && self.open_children.is_empty()
+    }
+}
+
+/// What closing the body with `code` would meet (forbidden outside the administrator's scope;
+/// a body's administrator cannot close their own body).
+pub async fn closing(
+    store: &dyn Store,
+    user: &StaffUser,
+    code: &str,
+) -> Result<(Body, Closing), Error> {
+    let e = body_edit(store, user, code).await?;
+    if e.own {
+        return Err(Error::Refused {
+            key: "admin-close-own-body",
+            detail: "an administrator cannot close their own body".into(),
+        });
+    }
+    let open_cards = store
+        .inbox(
+            e.body.id,
+            &open_states(),
+            otinish_domain::repo::PageRequest::new(Some(1), None),
+        )
+        .await?
+        .total;
+    let open_children = all_bodies(store)
+        .await?
+        .into_iter()
+        .filter(|b| b.parent_id == Some(e.body.id) && b.is_open())
+        .collect();
+    Ok((
+        e.body,
+        Closing {
+            open_cards,
+            open_children,
+        },
+    ))
+}
+
+/// Closes a body within the administrator's scope: it leaves every list of recipients and
+/// takes no new appeal; its staff are deactivated and signed out; its cards, journal and
+/// reports stay. Refused while it holds open cards (redirect or finish them first) or has
+/// bodies below it that work (close or move them first).
+pub async fn close_body(
+    store: &dyn Store,
+    user: &StaffUser,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Body, Error> {
+    let (body, c) = closing(store, user, code).await?;
+    if !body.is_open() {
+        return Err(Error::Refused {
+            key: "admin-already-closed",
+            detail: format!("body {code} is closed already"),
+        });
+    }
+    if c.open_cards > 0 {
+        return Err(Error::Refused {
+            key: "admin-close-open-cards",
+            detail: format!("body {code} holds {} open cards", c.open_cards),
+        });
+    }
+    if !c.open_children.is_empty() {
+        return Err(Error::Refused {
+            key: "admin-close-open-children",
+            detail: format!("{} bodies below {code} still work", c.open_children.len()),
+        });
+    }
+    store
+        .set_body_closed(
+            body.id,
+            Some(now),
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "close_body"),
+        )
+        .await?;
+    Ok(store.body(body.id).await?)
+}
+
+/// Opens a closed body again (its staff stay deactivated until an administrator reactivates
+/// them). A body below a closed one cannot open before its parent.
+pub async fn reopen_body(
+    store: &dyn Store,
+    user: &StaffUser,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Body, Error> {
+    let e = body_edit(store, user, code).await?;
+    if e.body.is_open() {
+        return Err(Error::Refused {
+            key: "admin-already-open",
+            detail: format!("body {code} works already"),
+        });
+    }
+    if let Some(parent) = e.body.parent_id {
+        if !store.body(parent).await?.is_open() {
+            return Err(Error::Refused {
+                key: "admin-reopen-parent-closed",
+                detail: format!("the body above {code} is closed"),
+            });
+        }
+    }
+    store
+        .set_body_closed(
+            e.body.id,
+            None,
+            JournalDraft::new(now, format!("staff:{}", user.id), "", "reopen_body"),
+        )
+        .await?;
+    Ok(store.body(e.body.id).await?)
 }

@@ -159,3 +159,62 @@ pub async fn edit(
         )
         .await?)
 }
+
+/// Closes a branch: it leaves every list of VKS rooms and booths, takes no booking, and its
+/// operators are deactivated and signed out. Refused while VKS receptions booked there are
+/// still to happen (they must be moved or held first).
+pub async fn close(
+    store: &dyn Store,
+    user: &StaffUser,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Branch, Error> {
+    let actor = keeper(user)?;
+    let branch = by_code(store, user, code).await?;
+    if !branch.is_open() {
+        return Err(Error::Refused {
+            key: "admin-already-closed",
+            detail: format!("branch {code} is closed already"),
+        });
+    }
+    let live = store.live_bookings_at_branch(branch.id).await?;
+    if live > 0 {
+        return Err(Error::Refused {
+            key: "branch-close-live-bookings",
+            detail: format!("{live} VKS receptions are still to happen at branch {code}"),
+        });
+    }
+    store
+        .set_branch_closed(
+            branch.id,
+            Some(now),
+            JournalDraft::new(now, actor, "", "close_branch"),
+        )
+        .await?;
+    by_code(store, user, code).await
+}
+
+/// Opens a closed branch again (its operators stay deactivated until reactivated).
+pub async fn reopen(
+    store: &dyn Store,
+    user: &StaffUser,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Branch, Error> {
+    let actor = keeper(user)?;
+    let branch = by_code(store, user, code).await?;
+    if branch.is_open() {
+        return Err(Error::Refused {
+            key: "admin-already-open",
+            detail: format!("branch {code} works already"),
+        });
+    }
+    store
+        .set_branch_closed(
+            branch.id,
+            None,
+            JournalDraft::new(now, actor, "", "reopen_branch"),
+        )
+        .await?;
+    by_code(store, user, code).await
+}

@@ -10,6 +10,7 @@ pub mod announce;
 pub mod branches;
 pub mod calendar;
 pub mod csv;
+pub mod directory;
 pub mod error;
 pub mod import;
 pub mod notices;

@@ -136,6 +136,15 @@ pub struct Body {
     pub time_zone: String,
     /// The body's BIN: what its employees' certificates carry (EA-09).
     pub bin: Option<String>,
+    /// When the body closed: it takes no new appeal and is no one's recipient any more.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Body {
+    /// Whether the body works: appeals may be addressed to it.
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
 }
 
 /// A new body before it has an id.
@@ -261,6 +270,15 @@ pub struct Branch {
     /// Number of video-appeal booths.
     pub booths: i32,
     pub phone: Option<String>,
+    /// When the branch closed: no booking, booth or operator works there any more.
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+impl Branch {
+    /// Whether the branch works.
+    pub fn is_open(&self) -> bool {
+        self.closed_at.is_none()
+    }
 }
 
 /// A member of staff.

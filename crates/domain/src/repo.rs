@@ -140,7 +140,19 @@ pub trait BodyRepo: Send + Sync {
     ) -> StoreResult<()>;
     async fn body(&self, id: i64) -> StoreResult<Body>;
     async fn body_by_code(&self, code: &str) -> StoreResult<Body>;
+    /// Every body, closed ones included (reports, the console, names of old cards).
     async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
+    /// The bodies that work: what a person chooses a recipient from.
+    async fn open_bodies(&self, page: PageRequest) -> StoreResult<Page<Body>>;
+    /// Closes a body at `at` (its staff are deactivated and signed out in the same
+    /// transaction) or, with `None`, opens it again (its staff stay as they are); journaled.
+    /// Not found when the body is unknown; stale when it already is as asked.
+    async fn set_body_closed(
+        &self,
+        body_id: i64,
+        at: Option<DateTime<Utc>>,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
     /// Replaces what an administrator edits of a body — names, parent (by code), competence,
     /// connections, contacts — and its BIN, journaled; its code stays. A conflict when another
     /// body has the BIN, not found when the body or the parent is unknown.
@@ -183,7 +195,22 @@ pub trait BranchRepo: Send + Sync {
         b: &NewBranch,
         journal: JournalDraft,
     ) -> StoreResult<Branch>;
+    /// Every branch, closed ones included.
     async fn branches(&self, page: PageRequest) -> StoreResult<Page<Branch>>;
+    /// The branches that work: what a person chooses a VKS room or a booth from.
+    async fn open_branches(&self, page: PageRequest) -> StoreResult<Page<Branch>>;
+    /// Closes a branch at `at` (its operators are deactivated and signed out in the same
+    /// transaction) or, with `None`, opens it again; journaled. Not found when the branch is
+    /// unknown; stale when it already is as asked.
+    async fn set_branch_closed(
+        &self,
+        branch_id: i64,
+        at: Option<DateTime<Utc>>,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
+    /// How many VKS receptions booked at the branch are still to happen (requested,
+    /// appointed or checked in).
+    async fn live_bookings_at_branch(&self, branch_id: i64) -> StoreResult<i64>;
 }
 
 #[async_trait]

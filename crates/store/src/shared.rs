@@ -53,6 +53,7 @@ macro_rules! impl_repos {
                 },
                 time_zone: r.try_get("time_zone")?,
                 bin: r.try_get("bin")?,
+                closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
             })
         }
 
@@ -67,7 +68,52 @@ macro_rules! impl_repos {
                 vks_equipment: r.try_get("vks_equipment")?,
                 booths: i32::try_from(booths).unwrap_or(i32::MAX),
                 phone: r.try_get("phone")?,
+                closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(from_micros),
             })
+        }
+
+        /// Closes (`Some`) or opens again (`None`) a row of `body` or `branch`; closing
+        /// deactivates the staff whose `staff_column` points at it and ends their sessions.
+        /// One transaction with its journal entry.
+        async fn set_closed_in(
+            tx: &mut Tx<'_>,
+            table: &'static str,
+            staff_column: &'static str,
+            id: i64,
+            at: Option<DateTime<Utc>>,
+        ) -> StoreResult<()> {
+            let exists = sqlx::query(&format!("SELECT closed_at FROM {table} WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(map_err)?
+                .ok_or_else(|| StoreError::NotFound(format!("{table} {id}")))?;
+            let closed: Option<i64> = exists.try_get("closed_at").map_err(map_err)?;
+            if closed.is_some() == at.is_some() {
+                return Err(StoreError::Stale(format!("{table} {id} is already so")));
+            }
+            sqlx::query(&format!("UPDATE {table} SET closed_at = $1 WHERE id = $2"))
+                .bind(at.map(micros))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+            if at.is_some() {
+                sqlx::query(&format!(
+                    "DELETE FROM staff_session WHERE staff_id IN (SELECT id FROM staff WHERE {staff_column} = $1)"
+                ))
+                .bind(id)
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query(&format!("UPDATE staff SET active = $1 WHERE {staff_column} = $2"))
+                    .bind(false)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+            }
+            Ok(())
         }
 
         fn staff_row(r: &DbRow) -> Result<StaffUser, sqlx::Error> {
@@ -818,6 +864,33 @@ macro_rules! impl_repos {
                 Ok(Page { items, total, request: page })
             }
 
+            async fn open_bodies(&self, page: PageRequest) -> StoreResult<Page<Body>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM body WHERE closed_at IS NULL ORDER BY name_ru, id LIMIT $1 OFFSET $2",
+                )
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM body WHERE closed_at IS NULL")
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(body_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn set_body_closed(&self, body_id: i64, at: Option<DateTime<Utc>>, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                set_closed_in(&mut tx, "body", "body_id", body_id, at).await?;
+                let mut j = journal;
+                j.subject = format!("body:{body_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
             async fn add_official(&self, o: &NewOfficial) -> StoreResult<Official> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let row = sqlx::query(
@@ -983,6 +1056,45 @@ macro_rules! impl_repos {
                     .map_err(map_err)?;
                 let items = rows.iter().map(branch_row).collect::<Result<_, _>>().map_err(map_err)?;
                 Ok(Page { items, total, request: page })
+            }
+
+            async fn open_branches(&self, page: PageRequest) -> StoreResult<Page<Branch>> {
+                let rows = sqlx::query(
+                    "SELECT * FROM branch WHERE closed_at IS NULL ORDER BY region_ru, name_ru, id LIMIT $1 OFFSET $2",
+                )
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM branch WHERE closed_at IS NULL")
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(branch_row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
+            async fn set_branch_closed(&self, branch_id: i64, at: Option<DateTime<Utc>>, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                set_closed_in(&mut tx, "branch", "branch_id", branch_id, at).await?;
+                let mut j = journal;
+                j.subject = format!("branch:{branch_id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
+            async fn live_bookings_at_branch(&self, branch_id: i64) -> StoreResult<i64> {
+                sqlx::query(
+                    "SELECT COUNT(*) AS n FROM vks_booking WHERE branch_id = $1 AND NOT cancelled \
+                     AND state IN ('requested', 'appointed', 'checked_in')",
+                )
+                .bind(branch_id)
+                .fetch_one(self.reader())
+                .await
+                .and_then(|r| r.try_get("n"))
+                .map_err(map_err)
             }
         }
 

@@ -3968,3 +3968,186 @@ on_both!(
     gen_07_dead_notices_retried_or_dismissed,
     dead_notices
 );
+
+async fn closing_bodies_and_branches(db: &Db) {
+    let s = db.store();
+    let gov = s
+        .create_body(&new_body("GOV", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mj = s
+        .create_body(&new_body("MJ", Some("GOV")), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let branch = s
+        .create_branch(&NewBranch {
+            code: "AST-1".into(),
+            name: Names::new("Астана №1", "ЦОН Астана №1", "Astana PSC 1"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 2,
+            phone: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let staff = |login: &str, body_id: Option<i64>, branch_id: Option<i64>, role: Role| NewStaff {
+        position: String::new(),
+        login: login.into(),
+        full_name: login.into(),
+        email: None,
+        body_id,
+        branch_id,
+        roles: vec![role],
+        password_hash: "x".into(),
+        lang: Lang::Ru,
+    };
+    let registrar = s
+        .create_staff(
+            &staff("reg", Some(mj.id), None, Role::Registrar),
+            j("create_staff"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = s
+        .create_staff(
+            &staff("other", Some(gov.id), None, Role::Registrar),
+            j("create_staff"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let operator = s
+        .create_staff(
+            &staff("op", None, Some(branch.id), Role::BranchOperator),
+            j("create_staff"),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (h, id) in [("r", registrar.id), ("o", other.id), ("p", operator.id)] {
+        s.create_session(&SessionRecord {
+            token_hash: h.into(),
+            staff_id: id,
+            csrf_token: "c".into(),
+            created_at: t("2026-03-02"),
+            expires_at: t("2026-03-09"),
+            ..SessionRecord::default()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let open_codes = |p: Page<Body>| p.items.into_iter().map(|b| b.code).collect::<Vec<_>>();
+    assert_eq!(
+        s.open_bodies(PageRequest::default())
+            .await
+            .map(open_codes)
+            .ok(),
+        Some(vec!["GOV".to_string(), "MJ".to_string()])
+    );
+
+    // Closing the body: it leaves the open list (not the full one), its staff are
+    // deactivated and signed out, other bodies' staff are untouched; journaled.
+    s.set_body_closed(mj.id, Some(t("2026-03-05")), j("close_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let closed = s.body(mj.id).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(closed.closed_at, Some(t("2026-03-05")));
+    assert!(!closed.is_open());
+    let open = s.open_bodies(PageRequest::default()).await.unwrap();
+    assert_eq!(
+        (open_codes(open.clone()), open.total),
+        (vec!["GOV".to_string()], 1)
+    );
+    assert_eq!(
+        s.bodies(PageRequest::default()).await.map(|p| p.total).ok(),
+        Some(2)
+    );
+    assert!(!s.staff(registrar.id).await.unwrap().active);
+    assert!(s.session("r", t("2026-03-05")).await.is_err());
+    assert!(s.staff(other.id).await.unwrap().active);
+    assert!(s.session("o", t("2026-03-05")).await.is_ok());
+    assert!(
+        matches!(
+            s.set_body_closed(mj.id, Some(t("2026-03-06")), j("close_body"))
+                .await,
+            Err(StoreError::Stale(_))
+        ),
+        "closed already: the first closing day stays"
+    );
+    assert!(matches!(
+        s.set_body_closed(mj.id + 100, Some(t("2026-03-06")), j("close_body"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Opened again: listed again; its staff stay deactivated.
+    s.set_body_closed(mj.id, None, j("reopen_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.body(mj.id).await.unwrap().is_open());
+    assert_eq!(
+        s.open_bodies(PageRequest::default())
+            .await
+            .map(|p| p.total)
+            .ok(),
+        Some(2)
+    );
+    assert!(!s.staff(registrar.id).await.unwrap().active);
+    let actions: Vec<String> = s
+        .journal_for(&format!("body:{}", mj.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.draft.action)
+        .collect();
+    assert!(
+        actions.ends_with(&["close_body".to_string(), "reopen_body".to_string()]),
+        "{actions:?}"
+    );
+
+    // A branch: the same, for its operators; no bookings are pending there.
+    assert_eq!(s.live_bookings_at_branch(branch.id).await.ok(), Some(0));
+    s.set_branch_closed(branch.id, Some(t("2026-03-05")), j("close_branch"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.open_branches(PageRequest::default())
+            .await
+            .map(|p| p.total)
+            .ok(),
+        Some(0)
+    );
+    assert_eq!(
+        s.branches(PageRequest::default())
+            .await
+            .map(|p| p.items[0].closed_at)
+            .ok(),
+        Some(Some(t("2026-03-05")))
+    );
+    assert!(!s.staff(operator.id).await.unwrap().active);
+    assert!(s.session("p", t("2026-03-05")).await.is_err());
+    s.set_branch_closed(branch.id, None, j("reopen_branch"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.open_branches(PageRequest::default())
+            .await
+            .map(|p| p.total)
+            .ok(),
+        Some(1)
+    );
+    assert_eq!(
+        s.journal_for(&format!("branch:{}", branch.id))
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        ["close_branch", "reopen_branch"]
+    );
+}
+
+on_both!(
+    /// A closed body or branch leaves the open lists, its staff are deactivated and signed out
+    /// in the same transaction, and it can be opened again; each step journaled.
+    bodies_and_branches_close,
+    closing_bodies_and_branches
+);

@@ -90,6 +90,10 @@ pub struct BranchQuery {
     /// How many lines an import just created.
     #[serde(default)]
     imported: Option<String>,
+    #[serde(default)]
+    closed: Option<String>,
+    #[serde(default)]
+    reopened: Option<String>,
 }
 
 #[derive(Template)]
@@ -99,8 +103,10 @@ struct BranchesPage {
     layout: Layout,
     q: String,
     message: Option<String>,
-    /// (code, name, region, VKS, booths)
-    rows: Vec<(String, String, String, String, i32)>,
+    /// (code, name, region, VKS, booths, closed on)
+    rows: Vec<(String, String, String, String, i32, Option<String>)>,
+    /// The branch being edited has closed on this day.
+    closed_on: Option<String>,
     problems: Vec<String>,
     typed: BranchIn,
     /// The form edits this branch (its code shown, not typed); none: a new branch.
@@ -148,6 +154,19 @@ async fn page(
         Ok(b) => b,
         Err(e) => return fail(ctx, e),
     };
+    let zone = app.calendar.read().await.zone().clone();
+    let day = |b: &otinish_domain::model::Branch| {
+        b.closed_at.map(|t| {
+            tr.with(
+                "admin-closed-on",
+                &[("date", zone.local_date(t).format("%d.%m.%Y").to_string())],
+            )
+        })
+    };
+    let closed_on = editing
+        .as_deref()
+        .and_then(|c| all.iter().find(|b| b.code == c))
+        .and_then(day);
     let needle = q.q.trim().to_lowercase();
     let rows = all
         .iter()
@@ -169,6 +188,7 @@ async fn page(
                     "admin-no"
                 }),
                 b.booths,
+                day(b),
             )
         })
         .collect();
@@ -178,6 +198,7 @@ async fn page(
         q: q.q.clone(),
         message,
         rows,
+        closed_on,
         problems,
         typed,
         editing,
@@ -256,7 +277,13 @@ pub async fn one(
         Ok(b) => b,
         Err(e) => return fail(&ctx, e),
     };
-    let message = q.saved.map(|_| ctx.tr.get("admin-body-saved"));
+    let message = if q.closed.is_some() {
+        Some(ctx.tr.get("branch-closed-done"))
+    } else if q.reopened.is_some() {
+        Some(ctx.tr.get("branch-reopened"))
+    } else {
+        q.saved.map(|_| ctx.tr.get("admin-body-saved"))
+    };
     page(
         &app,
         &ctx,
@@ -300,5 +327,75 @@ pub async fn edit(
             }
             Err(e) => fail(&ctx, e),
         },
+    }
+}
+
+/// Closes the branch (POST from its page, with the box "I understand" ticked).
+pub async fn close(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<crate::admin_pages::ConfirmIn>,
+) -> Response {
+    open_or_close(&app, &ctx, &code, f, true).await
+}
+
+/// Opens a closed branch again.
+pub async fn reopen(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    Form(f): Form<crate::admin_pages::ConfirmIn>,
+) -> Response {
+    open_or_close(&app, &ctx, &code, f, false).await
+}
+
+async fn open_or_close(
+    app: &crate::App,
+    ctx: &Ctx,
+    code: &str,
+    f: crate::admin_pages::ConfirmIn,
+    close: bool,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(ctx, &f.csrf) {
+        return r;
+    }
+    let now = app.clock.now();
+    let done = if !close {
+        branches::reopen(app.store.as_ref(), &user, code, now).await
+    } else if !f.confirmed() {
+        Err(Error::Refused {
+            key: "admin-close-confirm-required",
+            detail: "closing was not confirmed".into(),
+        })
+    } else {
+        branches::close(app.store.as_ref(), &user, code, now).await
+    };
+    match done {
+        Ok(b) => {
+            let what = if close { "closed" } else { "reopened" };
+            Redirect::to(&format!("/staff/admin/branches/{}?{what}=1", b.code)).into_response()
+        }
+        Err(Error::Refused { key, .. }) => {
+            let b = match branches::by_code(app.store.as_ref(), &user, code).await {
+                Ok(b) => b,
+                Err(e) => return fail(ctx, e),
+            };
+            page(
+                app,
+                ctx,
+                &BranchQuery::default(),
+                BranchIn::of(&branches::form_of(&b)),
+                vec![ctx.tr.get(key)],
+                Some(b.code),
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => fail(ctx, e),
     }
 }

@@ -111,6 +111,9 @@ fn refusal(ctx: &Ctx, e: Error) -> Refused {
         Error::NotFound(_) => {
             Refused::Page(page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"))
         }
+        // A reason the administrator can act on, shown on the same form.
+        Error::Refused { key, .. } => Refused::Form(vec![ctx.tr.get(key)]),
+        Error::Conflict(_) => Refused::Form(vec![ctx.tr.get("admin-changed-meanwhile")]),
         e => {
             tracing::error!(error = %e, "administration failed");
             Refused::Page(page_error(
@@ -191,6 +194,17 @@ impl BodyIn {
     }
 }
 
+/// A body as the console lists it: (code, name, BIN, parent's name, VKS, video, closed on).
+type BodyRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
 #[derive(Template)]
 #[template(path = "admin_bodies.html")]
 struct BodiesPage {
@@ -198,8 +212,7 @@ struct BodiesPage {
     layout: Layout,
     q: String,
     message: Option<String>,
-    /// (code, name, BIN, parent's name, VKS, video)
-    list: Paged<(String, String, String, String, String, String)>,
+    list: Paged<BodyRow>,
     /// Parents to choose from: (code, name).
     parents: Vec<(String, String)>,
     /// A top-level body may be created (the deployment's administrator).
@@ -231,6 +244,7 @@ async fn bodies_page(
             .map(|b| b.name.get(tr.lang).to_owned())
             .unwrap_or_default()
     };
+    let zone = app.calendar.read().await.zone().clone();
     let needle = q.q.trim().to_lowercase();
     let mut rows: Vec<_> = scope
         .bodies
@@ -252,6 +266,12 @@ async fn bodies_page(
                 name_of(b.parent_id),
                 yes_no(b.vks_connected),
                 yes_no(b.video_appeal_connected),
+                b.closed_at.map(|t| {
+                    tr.with(
+                        "admin-closed-on",
+                        &[("date", zone.local_date(t).format("%d.%m.%Y").to_string())],
+                    )
+                }),
             )
         })
         .collect();
@@ -271,6 +291,7 @@ async fn bodies_page(
     let mut parents: Vec<_> = scope
         .bodies
         .iter()
+        .filter(|b| b.is_open())
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
         .collect();
     parents.sort();
@@ -369,12 +390,22 @@ struct BodyEditPage {
     may_top: bool,
     problems: Vec<String>,
     typed: BodyIn,
+    /// When the body closed (in the reader's words), or `None` while it works.
+    closed_on: Option<String>,
+    /// What stands in the way of closing it (for a body that works), in words.
+    blockers: Vec<String>,
+    /// Whether the administrator may close or reopen it (not their own body).
+    may_close: bool,
 }
 
 #[derive(Debug, Deserialize, Default)]
 pub struct SavedQuery {
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    closed: Option<String>,
+    #[serde(default)]
+    reopened: Option<String>,
 }
 
 async fn body_edit_page(
@@ -400,7 +431,41 @@ async fn body_edit_page(
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
         .collect();
     parents.sort();
+    let mut blockers = Vec::new();
+    if e.body.is_open() && !e.own {
+        match admin::closing(app.store.as_ref(), &user, code).await {
+            Ok((_, c)) => {
+                if c.open_cards > 0 {
+                    blockers.push(tr.with(
+                        "admin-close-blocked-cards",
+                        &[("count", c.open_cards.to_string())],
+                    ));
+                }
+                if !c.open_children.is_empty() {
+                    let names: Vec<&str> = c
+                        .open_children
+                        .iter()
+                        .map(|b| b.name.get(tr.lang))
+                        .collect();
+                    blockers.push(tr.with(
+                        "admin-close-blocked-children",
+                        &[("names", names.join("; "))],
+                    ));
+                }
+            }
+            Err(e) => return fail(ctx, e),
+        }
+    }
+    let zone = app.calendar.read().await.zone().clone();
     let page = BodyEditPage {
+        closed_on: e.body.closed_at.map(|t| {
+            tr.with(
+                "admin-closed-on",
+                &[("date", zone.local_date(t).format("%d.%m.%Y").to_string())],
+            )
+        }),
+        blockers,
+        may_close: !e.own,
         t: tr,
         layout: Layout::new(app, ctx),
         title: tr.with(
@@ -423,8 +488,94 @@ pub async fn body(
     axum::extract::Path(code): axum::extract::Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Response {
-    let message = q.saved.map(|_| ctx.tr.get("admin-body-saved"));
+    let message = if q.closed.is_some() {
+        Some(ctx.tr.get("admin-body-closed-done"))
+    } else if q.reopened.is_some() {
+        Some(ctx.tr.get("admin-body-reopened"))
+    } else {
+        q.saved.map(|_| ctx.tr.get("admin-body-saved"))
+    };
     body_edit_page(&app, &ctx, &code, None, vec![], message, StatusCode::OK).await
+}
+
+/// The confirmation a closing or reopening form sends, with its CSRF token.
+#[derive(Debug, Deserialize, Default)]
+pub struct ConfirmIn {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    /// The box "I understand" (closing only).
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+impl ConfirmIn {
+    /// Whether the box "I understand" was ticked.
+    pub fn confirmed(&self) -> bool {
+        self.confirm.is_some()
+    }
+}
+
+/// Closes the body (POST from its page): refused with the reason on the same page.
+pub async fn close_body(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Form(f): Form<ConfirmIn>,
+) -> Response {
+    body_open_or_close(&app, &ctx, &code, f, true).await
+}
+
+/// Opens a closed body again (POST from its page).
+pub async fn reopen_body(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Form(f): Form<ConfirmIn>,
+) -> Response {
+    body_open_or_close(&app, &ctx, &code, f, false).await
+}
+
+async fn body_open_or_close(
+    app: &crate::App,
+    ctx: &Ctx,
+    code: &str,
+    f: ConfirmIn,
+    close: bool,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(ctx, &f.csrf) {
+        return r;
+    }
+    let done = if !close {
+        admin::reopen_body(app.store.as_ref(), &user, code, app.clock.now()).await
+    } else if !f.confirmed() {
+        Err(Error::Refused {
+            key: "admin-close-confirm-required",
+            detail: "closing was not confirmed".into(),
+        })
+    } else {
+        admin::close_body(app.store.as_ref(), &user, code, app.clock.now()).await
+    };
+    match done {
+        Ok(b) => {
+            tracing::info!(
+                body = b.id,
+                staff = user.id,
+                close,
+                "body closed or reopened"
+            );
+            let what = if close { "closed" } else { "reopened" };
+            Redirect::to(&format!("/staff/admin/bodies/{}?{what}=1", b.code)).into_response()
+        }
+        Err(e) => match refusal(ctx, e) {
+            Refused::Form(problems) => {
+                body_edit_page(app, ctx, code, None, problems, None, StatusCode::CONFLICT).await
+            }
+            Refused::Page(r) => r,
+        },
+    }
 }
 
 pub async fn edit_body(
@@ -624,6 +775,7 @@ async fn staff_page(
     let mut bodies: Vec<_> = scope
         .bodies
         .iter()
+        .filter(|b| b.is_open())
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
         .collect();
     bodies.sort();
@@ -716,8 +868,10 @@ struct StaffEditPage {
 }
 
 /// Branches as a form offers them: (code, name).
+/// The branches a staff member may be given: those that work.
 fn branch_options(b: &[otinish_domain::model::Branch], tr: Tr) -> Vec<(String, String)> {
     b.iter()
+        .filter(|b| b.is_open())
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
         .collect()
 }
@@ -763,6 +917,7 @@ async fn staff_edit_page(
     let mut bodies: Vec<_> = e
         .bodies
         .iter()
+        .filter(|b| b.is_open())
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
         .collect();
     bodies.sort();

@@ -129,7 +129,7 @@ fn lang_of(q: &Option<String>, ctx: &Ctx) -> Lang {
     q.as_deref().and_then(Lang::parse).unwrap_or(ctx.tr.lang)
 }
 
-/// The state bodies (public).
+/// The state bodies that take appeals (public); closed ones are not listed.
 #[utoipa::path(get, path = "/api/v1/bodies", params(PageQuery), responses((status = 200, body = BodyList),
     (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)))]
 pub async fn bodies(
@@ -141,7 +141,7 @@ pub async fn bodies(
     let req = page_of(&q, ctx.tr)?;
     let page = app
         .store
-        .bodies(req)
+        .open_bodies(req)
         .await
         .map_err(|e| ApiError::from_store(ctx.tr, e))?;
     Ok(Json(BodyList {
@@ -187,7 +187,7 @@ pub struct BranchList {
     offset: u32,
 }
 
-/// The State Corporation branches (public service centers).
+/// The State Corporation branches (public service centers) that work; closed ones are not listed.
 #[utoipa::path(get, path = "/api/v1/branches", params(PageQuery), responses((status = 200, body = BranchList),
     (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)))]
 pub async fn branches(
@@ -199,7 +199,7 @@ pub async fn branches(
     let req = page_of(&q, ctx.tr)?;
     let page = app
         .store
-        .branches(req)
+        .open_branches(req)
         .await
         .map_err(|e| ApiError::from_store(ctx.tr, e))?;
     Ok(Json(BranchList {

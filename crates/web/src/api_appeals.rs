@@ -100,6 +100,7 @@ fn appeal_error(ctx: &Ctx, e: AppealError) -> ApiError {
                 AppealError::NotAnAppeal => "not_an_appeal".into(),
                 AppealError::FilesMismatch => "files_mismatch".into(),
                 AppealError::UnknownBody => "unknown_body".into(),
+                AppealError::BodyClosed => "body_closed".into(),
                 AppealError::BadChallenge => "bad_challenge".into(),
                 _ => "not_allowed".into(),
             };

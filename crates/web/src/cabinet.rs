@@ -61,6 +61,7 @@ pub fn error_text(tr: Tr, e: &AppealError) -> String {
         AppealError::NotAnAppeal => tr.get("err-not-an-appeal"),
         AppealError::FilesMismatch => tr.get("err-files-mismatch"),
         AppealError::UnknownBody => tr.get("err-unknown-body"),
+        AppealError::BodyClosed => tr.get("err-body-closed"),
         AppealError::FilesUnavailable(_) => tr.get("err-files-unavailable"),
         AppealError::TooMany(n) => tr.with("err-too-many-appeals", &[("limit", n.to_string())]),
         AppealError::Forbidden => tr.get("err-forbidden"),
@@ -427,11 +428,8 @@ async fn form_page(
     status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
-    let bodies = app
-        .store
-        .bodies(PageRequest::new(Some(500), None))
+    let bodies = otinish_app::directory::open_bodies(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default();
     let body_options: Vec<(String, String)> = bodies
         .iter()

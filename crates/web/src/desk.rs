@@ -624,11 +624,8 @@ async fn card_page(
             )
         })
         .collect();
-    let bodies = app
-        .store
-        .bodies(PageRequest::new(Some(500), None))
+    let bodies = otinish_app::directory::open_bodies(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default()
         .into_iter()
         .filter(|b| b.id != card.body_id)

@@ -40,6 +40,9 @@ pub enum AppealError {
     FilesMismatch,
     #[error("the recipient body does not exist")]
     UnknownBody,
+    /// The recipient body has closed: it takes no new appeal.
+    #[error("the recipient body has closed")]
+    BodyClosed,
     /// The applicant filed as many appeals in the past hour as one may (the limit is given).
     #[error("too many appeals in an hour (at most {0})")]
     TooMany(u32),
@@ -374,11 +377,7 @@ impl App {
             &self.limits,
         )
         .map_err(AppealError::Invalid)?;
-        let body = self
-            .store
-            .body(draft.body_id)
-            .await
-            .map_err(|_| AppealError::UnknownBody)?;
+        let body = recipient(self.store.as_ref(), draft.body_id).await?;
 
         let cal = self.calendar.read().await.clone();
         let received_on = cal.zone().local_date(now);
@@ -1021,11 +1020,7 @@ impl App {
                 key: "appeal-field-required",
             }]));
         }
-        let target = self
-            .store
-            .body(to_body_id)
-            .await
-            .map_err(|_| AppealError::UnknownBody)?;
+        let target = recipient(self.store.as_ref(), to_body_id).await?;
         let a = self.store.appeal(card_id).await?;
         let now = self.clock.now();
         self.move_card(
@@ -1609,5 +1604,20 @@ pub fn signature_check(v: &otinish_pki::Verified, revocation: RevocationCheck) -
         roles,
         timestamp: v.timestamp.as_ref().map(|t| (t.time, t.authority.clone())),
         revocation,
+    }
+}
+
+/// The body an appeal is addressed (or redirected) to, if it takes appeals: unknown and
+/// closed bodies are the person's error; a database that does not answer is not.
+pub(crate) async fn recipient(
+    store: &dyn otinish_domain::repo::Store,
+    body_id: i64,
+) -> Result<otinish_domain::model::Body, AppealError> {
+    match otinish_app::directory::recipient(store, body_id).await {
+        Ok(b) => Ok(b),
+        Err(otinish_app::Error::NotFound(_)) => Err(AppealError::UnknownBody),
+        Err(otinish_app::Error::Refused { .. }) => Err(AppealError::BodyClosed),
+        Err(otinish_app::Error::Unavailable(e)) => Err(AppealError::Store(e)),
+        Err(e) => Err(AppealError::Internal(e.to_string())),
     }
 }

@@ -416,7 +416,10 @@ pub async fn bodies(
     let tr = ctx.tr;
     let lang = tr.lang;
     let (breq, rreq) = (page_req(bodies_page), page_req(branches_page));
-    let (bodies, branches) = match (app.store.bodies(breq).await, app.store.branches(rreq).await) {
+    let (bodies, branches) = match (
+        app.store.open_bodies(breq).await,
+        app.store.open_branches(rreq).await,
+    ) {
         (Ok(b), Ok(r)) => (b, r),
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "listing bodies");

@@ -185,7 +185,8 @@ impl App {
         signed: Option<(String, Vec<u8>)>,
     ) -> Result<Taken, PrError> {
         let body = match self.store.body_by_code(body_code.trim()).await {
-            Ok(b) => b,
+            Ok(b) if b.is_open() => b,
+            Ok(_) => return Err(problem("body", "err-body-closed")),
             Err(StoreError::NotFound(_)) => return Err(problem("body", "pr-body-unknown")),
             Err(e) => return Err(e.into()),
         };

@@ -122,11 +122,8 @@ async fn take_page(
     status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
-    let bodies = app
-        .store
-        .bodies(PageRequest::new(Some(500), None))
+    let bodies = otinish_app::directory::open_bodies(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default()
         .into_iter()
         .filter(|b| source == SignupSource::CallCenter || Some(b.id) == user.body_id)
@@ -1964,11 +1961,8 @@ async fn portal_page(
     status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
-    let bodies = app
-        .store
-        .bodies(otinish_domain::repo::PageRequest::new(Some(500), None))
+    let bodies = otinish_app::directory::open_bodies(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default()
         .into_iter()
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))

@@ -476,6 +476,16 @@ pub fn table(bench: bool) -> Table {
         get(admin_pages::body).post(admin_pages::edit_body),
     )
     .add(
+        "/staff/admin/bodies/{code}/close",
+        &[("POST", Staff(ADMIN))],
+        post(admin_pages::close_body),
+    )
+    .add(
+        "/staff/admin/bodies/{code}/reopen",
+        &[("POST", Staff(ADMIN))],
+        post(admin_pages::reopen_body),
+    )
+    .add(
         "/staff/admin/bodies/import",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_import::bodies_template)
@@ -521,6 +531,16 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/branches/{code}",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_branches::one).post(admin_branches::edit),
+    )
+    .add(
+        "/staff/admin/branches/{code}/close",
+        &[("POST", Staff(ADMIN))],
+        post(admin_branches::close),
+    )
+    .add(
+        "/staff/admin/branches/{code}/reopen",
+        &[("POST", Staff(ADMIN))],
+        post(admin_branches::reopen),
     )
     .add(
         "/staff/admin/mail",

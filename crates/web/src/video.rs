@@ -397,11 +397,8 @@ pub async fn booth(State(app): State<AppState>, ctx: Ctx, Path(token): Path<Stri
         return page_error(&ctx, StatusCode::GONE, "va-session-expired");
     };
     let tr = ctx.tr;
-    let bodies: Vec<_> = app
-        .store
-        .bodies(PageRequest::new(Some(500), None))
+    let bodies: Vec<_> = otinish_app::directory::open_bodies(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default()
         .into_iter()
         .filter(|b| b.video_appeal_connected)
@@ -622,7 +619,7 @@ impl App {
         };
         let body = match &req {
             Some(r) => match self.store.body_by_code(&r.body_code).await {
-                Ok(b) if b.video_appeal_connected => Some(b),
+                Ok(b) if b.video_appeal_connected && b.is_open() => Some(b),
                 _ => {
                     problems.push(problem("body", tr.get("va-body-not-connected")));
                     None

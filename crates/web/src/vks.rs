@@ -266,14 +266,17 @@ impl App {
         if schedule.state != ScheduleState::Published || !slot.vks || slot.starts <= local_now {
             return Err(VksError::SlotClosed);
         }
+        // A body that has closed holds no more receptions, whatever its timetable said.
+        if !self.store.body(schedule.body_id).await?.is_open() {
+            return Err(VksError::SlotClosed);
+        }
         if slot.booked {
             return Err(VksError::SlotTaken);
         }
-        let branch_ok = self
-            .store
-            .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
-            .await?
-            .items
+        // Only a branch that works and has the equipment; every page of them.
+        let branch_ok = otinish_app::directory::open_branches(self.store.as_ref())
+            .await
+            .map_err(|e| VksError::Store(StoreError::Backend(e.to_string())))?
             .iter()
             .any(|b| b.id == req.branch_id && b.vks_equipment);
         if !branch_ok {
@@ -1000,11 +1003,8 @@ async fn booking_page(
     status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
-    let all = app
-        .store
-        .bodies(otinish_domain::repo::PageRequest::new(Some(500), None))
+    let all = otinish_app::directory::open_bodies(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default();
     let vks_bodies: Vec<(String, String)> = all
         .iter()
@@ -1051,11 +1051,8 @@ async fn booking_page(
             )
         })
         .collect();
-    let branches: Vec<(String, String)> = app
-        .store
-        .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
+    let branches: Vec<(String, String)> = otinish_app::directory::open_branches(app.store.as_ref())
         .await
-        .map(|p| p.items)
         .unwrap_or_default()
         .into_iter()
         .filter(|b| b.vks_equipment)

@@ -10407,3 +10407,287 @@ async fn admin_sends_a_test_message_through_the_mail_server() {
         page.text
     );
 }
+
+/// A closed body leaves every list of recipients and takes no new appeal; its staff are signed
+/// out at once. Closing is refused while it holds open cards, for one's own body, and without
+/// the confirmation; reopening lists it again. Branches close and reopen the same way.
+#[tokio::test]
+async fn admin_closes_bodies_and_branches_and_no_one_can_address_them() {
+    let t = TestApp::new().await;
+    let (root, csrf) = t.staff_of_no_body("root.closing", vec![Role::Admin]).await;
+    let ast = t.second_body().await;
+    let (registrar, _) = t.staff("reg.ast", vec![Role::Registrar], "AST").await;
+    assert_eq!(
+        t.get("/staff/inbox", &registrar).await.status,
+        StatusCode::OK
+    );
+
+    // The body's page explains closing; without the box ticked nothing happens.
+    let page = t.get("/staff/admin/bodies/AST?lang=ru", &root).await;
+    assert!(page.text.contains("id=\"closing\""), "{}", page.text);
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/AST/close?lang=ru",
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text.contains("отметьте «Я понимаю последствия закрытия»"),
+        "{}",
+        r.text
+    );
+    assert!(t.app.store.body(ast).await.unwrap().is_open());
+
+    // A body's administrator cannot close their own body, nor one outside their tree.
+    let (mj_admin, mj_csrf) = t.staff("mj.closing", vec![Role::Admin], "MJ").await;
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/MJ/close?lang=ru",
+            &mj_admin,
+            &format!("csrf={mj_csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text
+            .contains("Нельзя закрыть орган, которым вы управляете."),
+        "{}",
+        r.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/AST/close",
+            &mj_admin,
+            &format!("csrf={mj_csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Closed: listed as closed in the console, the registrar is signed out and cannot sign
+    // back in, and the journal has it.
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/AST/close",
+            &root,
+            &format!("csrf={csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let done = t
+        .get(
+            &format!("{}&lang=ru", r.headers[header::LOCATION].to_str().unwrap()),
+            &root,
+        )
+        .await;
+    assert!(
+        done.text.contains("Орган закрыт.") && done.text.contains("id=\"reopen\""),
+        "{}",
+        done.text
+    );
+    let list = t.get("/staff/admin/bodies?q=AST&lang=ru", &root).await;
+    assert!(
+        list.text.contains("class=\"closed\">закрыт "),
+        "{}",
+        list.text
+    );
+    assert_ne!(
+        t.get("/staff/inbox", &registrar).await.status,
+        StatusCode::OK
+    );
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("body:{ast}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        journal.last().map(|e| e.draft.action.as_str()),
+        Some("close_body")
+    );
+
+    // No one can address it: not in the public list, the API, the appeal form or a
+    // redirect, and an appeal sent to it anyway is refused with the reason.
+    let public = t.get("/bodies?lang=ru", "").await;
+    assert!(
+        public.text.contains("Министерство юстиции") && !public.text.contains("Акимат Астаны"),
+        "{}",
+        public.text
+    );
+    let api = t.get("/api/v1/bodies?limit=100", "").await;
+    assert!(!api.text.contains("\"AST\""), "{}", api.text);
+    let (jar, acsrf) = t.applicant("person").await;
+    let form = t.get("/cabinet/appeals/new?lang=ru", &jar).await;
+    assert!(
+        form.text.contains("Министерство юстиции") && !form.text.contains("Акимат Астаны"),
+        "{}",
+        form.text
+    );
+    let file = |to: i64, key: &'static str| {
+        let to = to.to_string();
+        let (jar, acsrf) = (jar.clone(), acsrf.clone());
+        let t = &t;
+        async move {
+            t.post_multipart(
+                "/cabinet/appeals?lang=ru",
+                &jar,
+                &[
+                    ("csrf", acsrf.as_str()),
+                    ("idempotency_key", key),
+                    ("recipient", to.as_str()),
+                    ("kind", "statement"),
+                    ("postal_address", "Астана"),
+                    ("content", "Прошу разъяснить порядок"),
+                    ("demo_sign", "1"),
+                ],
+                &[],
+            )
+            .await
+        }
+    };
+    let refused = file(ast, "to-closed").await;
+    assert_ne!(refused.status, StatusCode::SEE_OTHER);
+    assert!(
+        refused.text.contains("этот государственный орган закрыт"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        t.app
+            .store
+            .inbox(
+                ast,
+                CardState::ALL,
+                otinish_domain::repo::PageRequest::default()
+            )
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    // Nor can a body be created under it or staff added to it.
+    let r = t
+        .post_form(
+            "/staff/admin/bodies?lang=ru",
+            &root,
+            &format!("csrf={csrf}&code=AST-1&name_kk=A&name_ru=A&parent=AST"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("этот орган закрыт: выберите действующий"),
+        "{}",
+        r.text
+    );
+
+    // Opened again: listed again; its staff stay deactivated until reactivated.
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/AST/reopen",
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(t
+        .get("/api/v1/bodies?limit=100", "")
+        .await
+        .text
+        .contains("\"AST\""));
+    let (reg, _) = t.app.store.staff_credentials("reg.ast").await.unwrap();
+    assert!(!reg.active);
+
+    // With an open card it cannot close: the page says why and how many.
+    let filed = file(ast, "to-open").await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.text);
+    let page = t.get("/staff/admin/bodies/AST?lang=ru", &root).await;
+    assert!(
+        page.text.contains("В нём ещё есть незакрытые карточки: 1."),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/bodies/AST/close?lang=ru",
+            &root,
+            &format!("csrf={csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.text.contains("сначала завершите или перенаправьте их"),
+        "{}",
+        r.text
+    );
+    assert!(t.app.store.body(ast).await.unwrap().is_open());
+
+    // A branch: closed, it leaves the public lists; opened again, it is back.
+    let branch = t
+        .app
+        .store
+        .create_branch(&otinish_domain::repo::NewBranch {
+            code: "AST-9".into(),
+            name: Names::new("Астана", "ЦОН Астана", "Astana PSC"),
+            region: Names::new("Астана", "Астана", "Astana"),
+            address: Names::new("Мәңгілік Ел 8", "Мангилик Ел 8", "Mangilik El 8"),
+            vks_equipment: true,
+            booths: 1,
+            phone: None,
+        })
+        .await
+        .unwrap();
+    let code = branch.code.clone();
+    let r = t
+        .post_form(
+            &format!("/staff/admin/branches/{code}/close"),
+            &root,
+            &format!("csrf={csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let api = t.get("/api/v1/branches?limit=100", "").await;
+    assert!(!api.text.contains(&format!("\"{code}\"")), "{}", api.text);
+    let page = t
+        .get(
+            &format!("/staff/admin/branches/{code}?closed=1&lang=ru"),
+            &root,
+        )
+        .await;
+    assert!(
+        page.text.contains("Филиал закрыт.") && page.text.contains("id=\"reopen\""),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/branches/{code}/close?lang=ru"),
+            &root,
+            &format!("csrf={csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("Уже закрыт."), "{}", r.text);
+    let r = t
+        .post_form(
+            &format!("/staff/admin/branches/{code}/reopen"),
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(t
+        .get("/api/v1/branches?limit=100", "")
+        .await
+        .text
+        .contains(&format!("\"{code}\"")));
+    // Branches are the deployment administrator's only.
+    let r = t
+        .post_form(
+            &format!("/staff/admin/branches/{code}/close"),
+            &mj_admin,
+            &format!("csrf={mj_csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
