@@ -663,6 +663,20 @@ pub struct AppealRecord {
     pub signature_check: Option<crate::signature::SignatureCheck>,
 }
 
+/// A certificate the administrator trusted or withdrew from the console (shared by every
+/// node): `der` is the certificate when it was added here; `trusted` false withdraws it,
+/// wherever it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustAnchorRecord {
+    /// SHA-256 of the certificate's DER, lowercase hex.
+    pub fingerprint: String,
+    pub der: Option<Vec<u8>>,
+    pub subject: String,
+    pub trusted: bool,
+    pub changed_at: DateTime<Utc>,
+    pub changed_by: String,
+}
+
 /// A revocation list fetched from a distribution point, kept for every node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedCrl {
@@ -688,6 +702,16 @@ pub trait RevocationRepo: Send + Sync {
     async fn put_crl(&self, crl: &CachedCrl) -> StoreResult<()>;
     /// Every stored list.
     async fn crls(&self) -> StoreResult<Vec<CachedCrl>>;
+    /// Every certificate trusted or withdrawn from the console.
+    async fn trust_anchors(&self) -> StoreResult<Vec<TrustAnchorRecord>>;
+    /// Records that a certificate is trusted (with its DER, when added) or withdrawn,
+    /// replacing what was recorded of it before; journaled in the same transaction. A
+    /// withdrawal keeps the DER recorded earlier, so it can be trusted again.
+    async fn set_trust_anchor(
+        &self,
+        r: &TrustAnchorRecord,
+        journal: JournalDraft,
+    ) -> StoreResult<()>;
     /// Up to `limit` appeals whose revocation check is pending, oldest first.
     async fn pending_signature_checks(&self, limit: i64)
         -> StoreResult<Vec<PendingSignatureCheck>>;

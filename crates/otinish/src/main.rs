@@ -909,7 +909,7 @@ fn signatures(
     let trust = trust_store(cfg, &cfg.trust_dir)?;
     tracing::info!(anchors = trust.anchors(), dir = %cfg.trust_dir.display(), pki = ?cfg.pki, "trust anchors loaded");
     Ok(otinish_web::Pki {
-        trust,
+        trust: otinish_web::Trust::new(trust),
         server_key,
         demo_signers,
         revocation: otinish_web::revocation::Revocation::new(cfg.revocation, store),
@@ -1034,6 +1034,12 @@ async fn serve(
             )
         }),
     });
+    // The certificates trusted or withdrawn from the console, before the first request.
+    let anchors = app
+        .reload_trust()
+        .await
+        .context("reading the trusted certificates")?;
+    tracing::info!(anchors, "trust store in force");
     if loaded && demo_cards > 0 {
         // Portal appeals at each stage, filed and moved on through the service itself.
         let filed = demo::portal_appeals(&app).await?;
@@ -1076,8 +1082,8 @@ async fn serve(
         }
     });
     // Revocation: lists other nodes fetched are loaded and lists near their next update are
-    // fetched again; signatures accepted while revocation could not be checked are checked
-    // again. Every five minutes.
+    // fetched again; certificates trusted or withdrawn on another node are taken; signatures
+    // accepted while revocation could not be checked are checked again. Every five minutes.
     let revocation_app = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
@@ -1090,6 +1096,10 @@ async fn serve(
                 .await;
             if fetched > 0 {
                 tracing::info!(fetched, "revocation lists refreshed");
+            }
+            // Certificates trusted or withdrawn on another node's console.
+            if let Err(e) = revocation_app.reload_trust().await {
+                tracing::warn!(error = %e, "trust anchors not reloaded");
             }
             match revocation_app.recheck_pending_signatures().await {
                 Ok(0) => {}

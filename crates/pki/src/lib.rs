@@ -23,8 +23,9 @@ mod role;
 pub use identity::SignerIdentity;
 pub use role::{CertificateRole, EmployeeRole, SubjectKind};
 pub use trust::{
-    crl_status, nca_production, nca_test, parse_certificates, parse_crl as trust_crl, CertPath,
-    Revocation, TrustError, TrustStore,
+    ca_certificates, crl_status, nca_production, nca_test, parse_certificates,
+    parse_crl as trust_crl, CaCertificate, CaFileError, CertPath, Revocation, TrustError,
+    TrustStore,
 };
 
 use chrono::{DateTime, Utc};

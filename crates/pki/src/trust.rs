@@ -240,20 +240,102 @@ impl TrustStore {
     /// The trusted roots and known intermediates, for display: (subject, serial, not before,
     /// not after, SHA-256 fingerprint, whether a root).
     pub fn certificates(&self) -> Vec<(ChainLink, String, bool)> {
-        use sha2::Digest;
         self.anchors
             .iter()
             .map(|c| (c, true))
             .chain(self.intermediates.iter().map(|c| (c, false)))
-            .map(|(c, root)| {
-                let fp = c
-                    .to_der()
-                    .map(|d| hex::encode(sha2::Sha256::digest(d)))
-                    .unwrap_or_default();
-                (link(c), fp, root)
-            })
+            .map(|(c, root)| (link(c), fingerprint(c), root))
             .collect()
     }
+
+    /// Adds the certificate `der` unless one with its fingerprint is here already.
+    pub fn add_der(&mut self, der: &[u8]) -> Result<(), String> {
+        let c = Certificate::from_der(der).map_err(|e| e.to_string())?;
+        let fp = fingerprint(&c);
+        if !self
+            .anchors
+            .iter()
+            .chain(self.intermediates.iter())
+            .any(|x| fingerprint(x) == fp)
+        {
+            self.add_certificate(c);
+        }
+        Ok(())
+    }
+
+    /// This store without the certificates whose SHA-256 fingerprints (lowercase hex) are
+    /// given: withdrawn anchors and intermediates no longer vouch for anyone.
+    pub fn without(&self, fingerprints: &[String]) -> TrustStore {
+        let keep = |c: &&Certificate| !fingerprints.contains(&fingerprint(c));
+        TrustStore {
+            anchors: self.anchors.iter().filter(keep).cloned().collect(),
+            intermediates: self.intermediates.iter().filter(keep).cloned().collect(),
+            crls: self.crls.clone(),
+        }
+    }
+}
+
+/// A certificate's SHA-256 fingerprint, lowercase hex.
+fn fingerprint(c: &Certificate) -> String {
+    use sha2::Digest;
+    c.to_der()
+        .map(|d| hex::encode(sha2::Sha256::digest(d)))
+        .unwrap_or_default()
+}
+
+/// A certificate authority's certificate read from a file, ready to be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaCertificate {
+    pub der: Vec<u8>,
+    pub link: ChainLink,
+    /// SHA-256 of the DER, lowercase hex.
+    pub fingerprint: String,
+    /// Self-signed: a root; otherwise an intermediate.
+    pub root: bool,
+}
+
+/// Why a file cannot be trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaFileError {
+    #[error("not a certificate: {0}")]
+    NotCertificate(String),
+    #[error("{subject} is not a certificate authority's certificate")]
+    NotCa { subject: String },
+    #[error("{subject} is self-signed but its signature does not verify")]
+    BadSelfSignature { subject: String },
+}
+
+/// Every certificate of a PEM or DER file, each checked to be a certificate authority's
+/// (basic constraints CA; key usage, when present, allowing certificate signing), a self-signed
+/// one's signature verified: the first that is not is named.
+pub fn ca_certificates(bytes: &[u8]) -> Result<Vec<CaCertificate>, CaFileError> {
+    let certs = parse_certificates(bytes).map_err(CaFileError::NotCertificate)?;
+    if certs.is_empty() {
+        return Err(CaFileError::NotCertificate(
+            "no certificate in the file".into(),
+        ));
+    }
+    certs
+        .iter()
+        .map(|c| {
+            let subject = display_name(&c.tbs_certificate.subject);
+            check_ca(c).map_err(|_| CaFileError::NotCa {
+                subject: subject.clone(),
+            })?;
+            let root = is_self_issued(c);
+            if root && !signed_by(c, c) {
+                return Err(CaFileError::BadSelfSignature { subject });
+            }
+            Ok(CaCertificate {
+                der: c
+                    .to_der()
+                    .map_err(|e| CaFileError::NotCertificate(e.to_string()))?,
+                link: link(c),
+                fingerprint: fingerprint(c),
+                root,
+            })
+        })
+        .collect()
 }
 
 /// Revocation of `cert` (issued by `issuer`) by whichever of `crls` its issuer signed: an

@@ -1106,6 +1106,79 @@ mod kz_gost {
     }
 
     /// The URLs a certificate publishes for its revocation: NCA's CRL, delta CRL and OCSP.
+    /// What the console accepts as a trust anchor: NCA's own root and issuing CA (PEM and
+    /// DER, one at a time or as a chain), never a person's certificate, a file of no
+    /// certificate, or a root whose self-signature was tampered with.
+    #[test]
+    fn certificate_authority_files_for_the_console() {
+        use otinish_pki::{ca_certificates, CaFileError};
+        let root = ca_certificates(&read("prod/root_gost_2022.cer")).unwrap();
+        assert_eq!(root.len(), 1);
+        assert!(root[0].root);
+        let issuing = ca_certificates(&read("prod/nca_gost_2022.pem")).unwrap();
+        assert!(!issuing[0].root);
+        // A chain in one PEM file: both, in order, the same fingerprints as one by one.
+        let mut chain = read("prod/root_gost_2022.pem");
+        chain.extend(read("prod/nca_gost_2022.pem"));
+        let both = ca_certificates(&chain).unwrap();
+        assert_eq!(
+            both.iter()
+                .map(|c| c.fingerprint.as_str())
+                .collect::<Vec<_>>(),
+            [
+                root[0].fingerprint.as_str(),
+                issuing[0].fingerprint.as_str()
+            ]
+        );
+        // The fingerprint is SHA-256 of the DER, as `openssl x509 -fingerprint -sha256` says.
+        use sha2::Digest;
+        assert_eq!(
+            root[0].fingerprint,
+            hex_of(&sha2::Sha256::digest(read("prod/root_gost_2022.cer")))
+        );
+        let person = std::fs::read_dir(dir().join("p12-certs"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "cer"))
+            .unwrap();
+        assert!(matches!(
+            ca_certificates(&std::fs::read(person).unwrap()),
+            Err(CaFileError::NotCa { .. })
+        ));
+        assert!(matches!(
+            ca_certificates(b"not a certificate"),
+            Err(CaFileError::NotCertificate(_))
+        ));
+        // The root with one byte of its signature changed.
+        let mut forged = read("prod/root_gost_2022.cer");
+        let last = forged.len() - 1;
+        forged[last] ^= 0x01;
+        assert!(matches!(
+            ca_certificates(&forged),
+            Err(CaFileError::BadSelfSignature { .. })
+        ));
+        // A store without a withdrawn root no longer lists it.
+        let mut t = TrustStore::new();
+        t.add_der(&root[0].der).unwrap();
+        t.add_der(&issuing[0].der).unwrap();
+        t.add_der(&root[0].der).unwrap();
+        assert_eq!(t.certificates().len(), 2, "added once");
+        let without = t.without(std::slice::from_ref(&root[0].fingerprint));
+        assert_eq!(
+            without
+                .certificates()
+                .into_iter()
+                .map(|(_, fp, root)| (fp, root))
+                .collect::<Vec<_>>(),
+            [(issuing[0].fingerprint.clone(), false)]
+        );
+    }
+
+    fn hex_of(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
     #[test]
     fn revocation_urls_of_an_nca_certificate() {
         use der::Decode;

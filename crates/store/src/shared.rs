@@ -2385,6 +2385,53 @@ macro_rules! impl_repos {
                     .map_err(map_err)
             }
 
+            async fn trust_anchors(&self) -> StoreResult<Vec<TrustAnchorRecord>> {
+                let rows = sqlx::query(
+                    "SELECT fingerprint, der, subject, trusted, changed_at, changed_by FROM trust_anchor \
+                     ORDER BY changed_at, fingerprint",
+                )
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(TrustAnchorRecord {
+                            fingerprint: r.try_get("fingerprint")?,
+                            der: r.try_get("der")?,
+                            subject: r.try_get("subject")?,
+                            trusted: r.try_get("trusted")?,
+                            changed_at: from_micros(r.try_get("changed_at")?),
+                            changed_by: r.try_get("changed_by")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn set_trust_anchor(&self, a: &TrustAnchorRecord, journal: JournalDraft) -> StoreResult<()> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO trust_anchor (fingerprint, der, subject, trusted, changed_at, changed_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (fingerprint) DO UPDATE SET der = COALESCE(excluded.der, trust_anchor.der), \
+                     subject = excluded.subject, trusted = excluded.trusted, changed_at = excluded.changed_at, \
+                     changed_by = excluded.changed_by",
+                )
+                .bind(&a.fingerprint)
+                .bind(&a.der)
+                .bind(&a.subject)
+                .bind(a.trusted)
+                .bind(micros(a.changed_at))
+                .bind(&a.changed_by)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("trust:{}", a.fingerprint);
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await
+            }
+
             async fn pending_signature_checks(&self, limit: i64) -> StoreResult<Vec<PendingSignatureCheck>> {
                 let rows = sqlx::query(
                     "SELECT card_id, signature, signature_check FROM appeal WHERE revocation_pending \

@@ -4151,3 +4151,76 @@ on_both!(
     bodies_and_branches_close,
     closing_bodies_and_branches
 );
+
+async fn trust_anchor_records(db: &Db) {
+    let s = db.store();
+    let rec = |fp: &str, der: Option<Vec<u8>>, trusted: bool, day: &str| TrustAnchorRecord {
+        fingerprint: fp.into(),
+        der,
+        subject: format!("CA {fp}"),
+        trusted,
+        changed_at: t(day),
+        changed_by: "staff:1".into(),
+    };
+    assert!(s.trust_anchors().await.unwrap().is_empty());
+    s.set_trust_anchor(
+        &rec("aa", Some(vec![0x30, 0x01]), true, "2026-03-01"),
+        j("trust_certificate"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    s.set_trust_anchor(
+        &rec("bb", None, false, "2026-03-02"),
+        j("withdraw_certificate"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Withdrawn later: the certificate's DER stays, so it can be trusted again.
+    s.set_trust_anchor(
+        &rec("aa", None, false, "2026-03-03"),
+        j("withdraw_certificate"),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let all = s.trust_anchors().await.unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.fingerprint.as_str(), r.der.clone(), r.trusted))
+            .collect::<Vec<_>>(),
+        [("bb", None, false), ("aa", Some(vec![0x30, 0x01]), false)]
+    );
+    s.set_trust_anchor(&rec("aa", None, true, "2026-03-04"), j("trust_certificate"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let aa = s
+        .trust_anchors()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.fingerprint == "aa")
+        .unwrap();
+    assert_eq!(
+        (aa.der, aa.trusted, aa.changed_at),
+        (Some(vec![0x30, 0x01]), true, t("2026-03-04"))
+    );
+    assert_eq!(
+        s.journal_for("trust:aa")
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "trust_certificate",
+            "withdraw_certificate",
+            "trust_certificate"
+        ]
+    );
+}
+
+on_both!(
+    /// Certificates trusted or withdrawn from the console: one row each, journaled, the DER
+    /// kept through a withdrawal.
+    trust_anchors_from_the_console,
+    trust_anchor_records
+);

@@ -1,36 +1,72 @@
 //! The deployment's trust: the roots and intermediates signatures are checked against (NCA's
-//! built in, and the trust folder's), with their validity and fingerprints, the revocation
-//! settings, and the revocation lists fetched for every node with their freshness — a stale
-//! list is shown as a warning. Read-only: anchors are installed with `otinish init
-//! --trust-from` or into the trust folder, and read at start.
+//! built in, the trust folder's, and those added from this page), with their validity and
+//! fingerprints, the revocation settings, and the revocation lists fetched for every node with
+//! their freshness — a stale list is shown as a warning. The deployment's administrator adds a
+//! certificate authority's certificate (uploaded file), withdraws one (it then vouches for no
+//! signature), or trusts a withdrawn one again; this node takes the change at once, the others
+//! at their next reload (five minutes).
 
 use crate::admin_pages::{fail, to_login};
+use crate::auth::check_csrf;
 use crate::context::Ctx;
 use crate::i18n::Tr;
-use crate::pages::{render, Layout};
+use crate::pages::{page_error, render, Layout};
 use crate::revocation::{Mode, OnUnreachable};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
 use otinish_app::trust::{self, Validity};
+use otinish_app::Error;
+use serde::Deserialize;
 
-/// (kind, subject, serial, valid from, valid to, state, fingerprint, is valid)
-type CertRow = (String, String, String, String, String, String, String, bool);
+/// (kind, subject, serial, valid from, valid to, state, fingerprint grouped, is valid,
+/// source, fingerprint)
+type CertRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    bool,
+    String,
+    String,
+);
 /// (address, issued, next update, fetched, is stale)
 type CrlRow = (String, String, String, String, bool);
+/// (subject, fingerprint grouped, withdrawn on, fingerprint)
+type WithdrawnRow = (String, String, String, String);
 
 #[derive(Template)]
 #[template(path = "admin_trust.html")]
 struct TrustPage {
     t: Tr,
     layout: Layout,
+    message: Option<String>,
+    problems: Vec<String>,
     certificates: Vec<CertRow>,
+    withdrawn: Vec<WithdrawnRow>,
     crls: Vec<CrlRow>,
     stale_warning: Option<String>,
+    /// When a revocation list was last fetched successfully, if ever.
+    last_refresh: Option<String>,
     mode: String,
     on_unreachable: String,
+    file_hint: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct TrustQuery {
+    #[serde(default)]
+    added: Option<usize>,
+    #[serde(default)]
+    withdrawn: Option<String>,
+    #[serde(default)]
+    restored: Option<String>,
 }
 
 /// A SHA-256 fingerprint in groups of four, as people compare them.
@@ -42,22 +78,59 @@ fn grouped(hex: &str) -> String {
         .join(" ")
 }
 
-pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
+pub async fn show(State(app): State<AppState>, ctx: Ctx, Query(q): Query<TrustQuery>) -> Response {
+    let tr = ctx.tr;
+    let message = if let Some(n) = q.added {
+        Some(tr.with("trust-added", &[("count", n.to_string())]))
+    } else if q.withdrawn.is_some() {
+        Some(tr.get("trust-withdrawn-done"))
+    } else if q.restored.is_some() {
+        Some(tr.get("trust-restored"))
+    } else {
+        None
+    };
+    page(&app, &ctx, message, vec![], StatusCode::OK).await
+}
+
+async fn page(
+    app: &crate::App,
+    ctx: &Ctx,
+    message: Option<String>,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Response {
     let Some(user) = ctx.user.clone() else {
         return to_login();
     };
     if let Err(e) = trust::viewer(&user) {
-        return fail(&ctx, e);
+        return fail(ctx, e);
     }
     let tr = ctx.tr;
     let now = app.clock.now();
+    let records = match app.store.trust_anchors().await {
+        Ok(r) => r,
+        Err(e) => return fail(ctx, e.into()),
+    };
+    // What another node changed meanwhile is shown (and in force here) at once.
+    app.pki.trust.apply(&records);
     let certificates = app
         .pki
         .trust
+        .get()
         .certificates()
         .into_iter()
         .map(|(c, fp, root)| {
             let v = trust::validity(c.not_before, c.not_after, now);
+            let source = match records
+                .iter()
+                .find(|r| r.fingerprint == fp && r.der.is_some())
+            {
+                Some(r) => tr.with(
+                    "trust-source-console",
+                    &[("date", crate::cabinet::local(app, r.changed_at))],
+                ),
+                None => tr.get("trust-source-base"),
+            };
             (
                 tr.get(if root {
                     "trust-root"
@@ -66,8 +139,8 @@ pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
                 }),
                 c.subject,
                 c.serial,
-                crate::cabinet::local(&app, c.not_before),
-                crate::cabinet::local(&app, c.not_after),
+                crate::cabinet::local(app, c.not_before),
+                crate::cabinet::local(app, c.not_after),
                 tr.get(match v {
                     Validity::NotYet => "trust-not-yet",
                     Validity::Valid => "trust-valid",
@@ -75,23 +148,37 @@ pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
                 }),
                 grouped(&fp),
                 v == Validity::Valid,
+                source,
+                fp,
+            )
+        })
+        .collect();
+    let withdrawn = records
+        .iter()
+        .filter(|r| !r.trusted)
+        .map(|r| {
+            (
+                r.subject.clone(),
+                grouped(&r.fingerprint),
+                crate::cabinet::local(app, r.changed_at),
+                r.fingerprint.clone(),
             )
         })
         .collect();
     let lists = match app.store.crls().await {
         Ok(l) => l,
-        Err(e) => return fail(&ctx, e.into()),
+        Err(e) => return fail(ctx, e.into()),
     };
     let crls: Vec<CrlRow> = lists
         .iter()
         .map(|l| {
             (
                 l.url.clone(),
-                crate::cabinet::local(&app, l.this_update),
+                crate::cabinet::local(app, l.this_update),
                 l.next_update
-                    .map(|n| crate::cabinet::local(&app, n))
+                    .map(|n| crate::cabinet::local(app, n))
                     .unwrap_or_else(|| tr.get("trust-none")),
-                crate::cabinet::local(&app, l.fetched_at),
+                crate::cabinet::local(app, l.fetched_at),
                 trust::stale(l.next_update, now),
             )
         })
@@ -99,12 +186,20 @@ pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
     let policy = app.pki.revocation.policy;
     let page = TrustPage {
         t: tr,
-        layout: Layout::new(&app, &ctx),
+        layout: Layout::new(app, ctx),
+        message,
+        problems,
         stale_warning: match crls.iter().filter(|c| c.4).count() {
             0 => None,
             n => Some(tr.with("trust-stale-warning", &[("count", n.to_string())])),
         },
+        last_refresh: lists
+            .iter()
+            .map(|l| l.fetched_at)
+            .max()
+            .map(|t| crate::cabinet::local(app, t)),
         certificates,
+        withdrawn,
         crls,
         mode: tr.get(match policy.mode {
             Mode::Crl => "trust-mode-crl",
@@ -116,6 +211,131 @@ pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
             OnUnreachable::Refuse => "trust-unreachable-refuse",
             OnUnreachable::AcceptMarked => "trust-unreachable-accept",
         }),
+        file_hint: tr.with(
+            "trust-file-hint",
+            &[("kb", (trust::MAX_FILE_BYTES / 1024).to_string())],
+        ),
     };
-    (StatusCode::OK, render(page)).into_response()
+    (status, render(page)).into_response()
+}
+
+/// The page again with the reason a change was refused, or the error page.
+async fn refused(app: &crate::App, ctx: &Ctx, e: Error) -> Response {
+    let tr = ctx.tr;
+    match e {
+        Error::Invalid(p) => {
+            let problems = p.iter().map(|p| tr.get(p.key)).collect();
+            page(app, ctx, None, problems, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Error::Refused { key, .. } => {
+            page(app, ctx, None, vec![tr.get(key)], StatusCode::CONFLICT).await
+        }
+        other => fail(ctx, other),
+    }
+}
+
+/// Trusts the certificates of an uploaded file (multipart: `csrf`, `file`).
+pub async fn add(State(app): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    let mut csrf = String::new();
+    let mut bytes = Vec::new();
+    loop {
+        match mp.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_owned();
+                let Ok(b) = field.bytes().await else {
+                    return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable");
+                };
+                match name.as_str() {
+                    "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
+                    "file" => bytes = b.to_vec(),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable"),
+        }
+    }
+    if let Some(r) = check_csrf(&ctx, &csrf) {
+        return r;
+    }
+    match trust::add(app.store.as_ref(), &user, &bytes, app.clock.now()).await {
+        Ok(added) => {
+            for c in &added {
+                tracing::info!(staff = user.id, subject = %c.link.subject, fingerprint = %c.fingerprint, "certificate trusted");
+            }
+            if let Err(e) = app.reload_trust().await {
+                tracing::warn!(error = %e, "trust store not rebuilt");
+            }
+            Redirect::to(&format!("/staff/admin/trust?added={}", added.len())).into_response()
+        }
+        Err(e) => refused(&app, &ctx, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CsrfIn {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// Withdraws a certificate in force: it vouches for no signature from now on.
+pub async fn withdraw(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(fingerprint): Path<String>,
+    Form(f): Form<CsrfIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let current = app.pki.trust.get();
+    match trust::withdraw(
+        app.store.as_ref(),
+        &user,
+        &current,
+        &fingerprint,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => {
+            tracing::info!(staff = user.id, %fingerprint, "certificate withdrawn");
+            if let Err(e) = app.reload_trust().await {
+                tracing::warn!(error = %e, "trust store not rebuilt");
+            }
+            Redirect::to("/staff/admin/trust?withdrawn=1").into_response()
+        }
+        Err(e) => refused(&app, &ctx, e).await,
+    }
+}
+
+/// Trusts a withdrawn certificate again.
+pub async fn restore(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(fingerprint): Path<String>,
+    Form(f): Form<CsrfIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    match trust::restore(app.store.as_ref(), &user, &fingerprint, app.clock.now()).await {
+        Ok(()) => {
+            tracing::info!(staff = user.id, %fingerprint, "certificate trusted again");
+            if let Err(e) = app.reload_trust().await {
+                tracing::warn!(error = %e, "trust store not rebuilt");
+            }
+            Redirect::to("/staff/admin/trust?restored=1").into_response()
+        }
+        Err(e) => refused(&app, &ctx, e).await,
+    }
 }

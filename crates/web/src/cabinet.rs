@@ -1716,7 +1716,7 @@ pub async fn verify_page(
     let found = match app.store.signed_document_by_code(&code).await {
         Ok(d) => {
             let authentic =
-                otinish_pki::verify(&d.signature, None, &app.pki.trust, app.clock.now())
+                otinish_pki::verify(&d.signature, None, &app.pki.trust.get(), app.clock.now())
                     .map(|v| v.content == d.document.as_bytes())
                     .unwrap_or(false);
             match (authentic, app.store.card(d.card_id).await) {

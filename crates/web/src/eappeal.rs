@@ -181,7 +181,7 @@ impl App {
         content: Option<&[u8]>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(otinish_pki::Verified, SignatureCheck), VerifyError> {
-        let v = otinish_pki::verify(signature, content, &self.pki.trust, now)?;
+        let v = otinish_pki::verify(signature, content, &self.pki.trust.get(), now)?;
         let mut first = None;
         for s in &v.signers {
             let r = self.pki.revocation.check(s, now).await?;
@@ -490,7 +490,12 @@ impl App {
         for &card_id in &cards {
             let a = self.store.appeal(card_id).await?;
             self.issue_receipt(card_id).await?;
-            match otinish_pki::verify(&a.signature, None, &self.pki.trust, a.card.received_at) {
+            match otinish_pki::verify(
+                &a.signature,
+                None,
+                &self.pki.trust.get(),
+                a.card.received_at,
+            ) {
                 Err(e) if e.is_certificate_problem() => self.refuse_on_arrival(card_id, &e).await?,
                 _ => {
                     self.register_automatically(card_id).await?;
@@ -511,7 +516,7 @@ impl App {
         for p in self.store.pending_signature_checks(50).await? {
             let received_at = self.store.card(p.card_id).await?.received_at;
             // The path as it was when the appeal arrived.
-            let Ok(v) = otinish_pki::verify(&p.signature, None, &self.pki.trust, received_at)
+            let Ok(v) = otinish_pki::verify(&p.signature, None, &self.pki.trust.get(), received_at)
             else {
                 continue;
             };

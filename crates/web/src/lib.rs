@@ -144,10 +144,57 @@ impl WebConfig {
     }
 }
 
+/// The trust store in force and what it is built from: the national PKI's anchors and the
+/// trust folder's (`base`, read at start) with the certificates the administrator trusted or
+/// withdrew from the console (kept in the database). Replaced whole when those change — on
+/// this node at once, on the others at their next reload — so a verification in flight keeps
+/// the store it began with.
+pub struct Trust {
+    base: otinish_pki::TrustStore,
+    current: std::sync::RwLock<Arc<otinish_pki::TrustStore>>,
+}
+
+impl Trust {
+    pub fn new(base: otinish_pki::TrustStore) -> Self {
+        Self {
+            current: std::sync::RwLock::new(Arc::new(base.clone())),
+            base,
+        }
+    }
+
+    /// The store in force now.
+    pub fn get(&self) -> Arc<otinish_pki::TrustStore> {
+        self.current
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
+    /// The national PKI's anchors and the trust folder's, before the console's changes.
+    pub fn base(&self) -> &otinish_pki::TrustStore {
+        &self.base
+    }
+
+    /// Rebuilds the store in force from the base and the console's records.
+    pub fn apply(&self, records: &[otinish_domain::repo::TrustAnchorRecord]) {
+        let next = Arc::new(otinish_app::trust::effective(&self.base, records));
+        match self.current.write() {
+            Ok(mut c) => *c = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    /// Adds a certificate to the base (tests and start-up only).
+    pub fn add_certificate(&mut self, c: x509_cert::Certificate) {
+        self.base.add_certificate(c);
+        self.current = std::sync::RwLock::new(Arc::new(self.base.clone()));
+    }
+}
+
 /// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
 /// demo signers that sign on the server for a newcomer.
 pub struct Pki {
-    pub trust: otinish_pki::TrustStore,
+    pub trust: Trust,
     pub server_key: otinish_pki::sign::SigningKey,
     pub demo_signers: Vec<DemoSigner>,
     /// Revocation of signers' certificates beyond the trust folder's lists (CRLs fetched from
@@ -230,6 +277,15 @@ impl App {
     /// so the next page reads them again.
     pub async fn forget_announcements(&self) {
         self.announcements.write().await.fetched_at = None;
+    }
+
+    /// Rebuilds the trust store in force from the certificates trusted or withdrawn from the
+    /// console (at start, after a change here, and every few minutes for changes made on other
+    /// nodes). Returns how many certificates it holds.
+    pub async fn reload_trust(&self) -> Result<usize, otinish_domain::repo::StoreError> {
+        let records = self.store.trust_anchors().await?;
+        self.pki.trust.apply(&records);
+        Ok(self.pki.trust.get().certificates().len())
     }
 }
 

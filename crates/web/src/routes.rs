@@ -564,8 +564,22 @@ pub fn table(bench: bool) -> Table {
     )
     .add(
         "/staff/admin/trust",
-        &[("GET", Staff(ADMIN))],
-        get(admin_trust::show),
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(admin_trust::show)
+            .post(admin_trust::add)
+            .layer(DefaultBodyLimit::max(
+                otinish_app::trust::MAX_FILE_BYTES + 64 * 1024,
+            )),
+    )
+    .add(
+        "/staff/admin/trust/{fingerprint}/withdraw",
+        &[("POST", Staff(ADMIN))],
+        post(admin_trust::withdraw),
+    )
+    .add(
+        "/staff/admin/trust/{fingerprint}/restore",
+        &[("POST", Staff(ADMIN))],
+        post(admin_trust::restore),
     )
     .add(
         "/staff/admin/calendar",

@@ -117,7 +117,7 @@ fn test_pki(dir: &std::path::Path, now: DateTime<Utc>) -> otinish_web::Pki {
         })
         .collect();
     otinish_web::Pki {
-        trust: otinish_pki::TrustStore::from_dir(&trust_dir).unwrap(),
+        trust: otinish_web::Trust::new(otinish_pki::TrustStore::from_dir(&trust_dir).unwrap()),
         server_key,
         demo_signers,
         revocation: otinish_web::revocation::Revocation::new(Default::default(), None),
@@ -1722,7 +1722,7 @@ async fn signed_journal_step(
     let cms = base64::engine::general_purpose::STANDARD
         .decode(d["signed"]["signature"].as_str().unwrap())
         .unwrap();
-    let v = otinish_pki::verify(&cms, None, &t.app.pki.trust, t.app.clock.now()).unwrap();
+    let v = otinish_pki::verify(&cms, None, &t.app.pki.trust.get(), t.app.clock.now()).unwrap();
     (v, d)
 }
 
@@ -1871,7 +1871,7 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .unwrap_or_else(|e| match e {});
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(p7s.status, StatusCode::OK);
-    let v = otinish_pki::verify(&bytes, None, &t.app.pki.trust, Utc::now()).unwrap();
+    let v = otinish_pki::verify(&bytes, None, &t.app.pki.trust.get(), Utc::now()).unwrap();
     let receipt: serde_json::Value = serde_json::from_slice(&v.content).unwrap();
     assert_eq!(receipt["appeal"], id);
     assert_eq!(receipt["verification_code"], code.as_str());
@@ -2205,8 +2205,13 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
         .find(|d| d.kind == "answer")
         .unwrap();
     assert_eq!(answer.document, document);
-    let v =
-        otinish_pki::verify(&answer.signature, None, &t.app.pki.trust, t.app.clock.now()).unwrap();
+    let v = otinish_pki::verify(
+        &answer.signature,
+        None,
+        &t.app.pki.trust.get(),
+        t.app.clock.now(),
+    )
+    .unwrap();
     let mut iins: Vec<String> = v
         .signers
         .iter()
@@ -7610,7 +7615,7 @@ async fn hearing_on_every_channel(t: TestApp) {
     let v = otinish_pki::verify(
         p.signature.as_deref().unwrap(),
         None,
-        &t.app.pki.trust,
+        &t.app.pki.trust.get(),
         t.app.clock.now(),
     )
     .unwrap();
@@ -10687,6 +10692,186 @@ async fn admin_closes_bodies_and_branches_and_no_one_can_address_them() {
             &format!("/staff/admin/branches/{code}/close"),
             &mj_admin,
             &format!("csrf={mj_csrf}&confirm=on"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// The deployment's administrator trusts NCA's real root and issuing CA from a file, withdraws
+/// a root (signatures under it are refused at once), trusts it again, and cannot withdraw the
+/// last root; files that are not a CA's certificates are refused with the reason. A change made
+/// on another node is taken at the next reload.
+#[tokio::test]
+async fn admin_adds_and_withdraws_trust_anchors() {
+    let t = TestApp::new().await;
+    let (root, csrf) = t.staff_of_no_body("root.anchors", vec![Role::Admin]).await;
+    let nca = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../pki/tests/fixtures/kz-gost/prod")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let upload = |bytes: Vec<u8>, jar: String, csrf: String| {
+        let t = &t;
+        async move {
+            t.post_multipart(
+                "/staff/admin/trust?lang=ru",
+                &jar,
+                &[("csrf", csrf.as_str())],
+                &[("file", bytes.as_slice())],
+            )
+            .await
+        }
+    };
+    // Refused, with the reason, and nothing trusted.
+    let r = upload(b"hello".to_vec(), root.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("В файле нет сертификата (PEM или DER)."),
+        "{}",
+        r.text
+    );
+    let person = t.app.pki.demo_signers[0].key.certificate_der().to_vec();
+    let r = upload(person, root.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text.contains("выдан не удостоверяющему центру"),
+        "{}",
+        r.text
+    );
+    assert!(t.app.store.trust_anchors().await.unwrap().is_empty());
+
+    // NCA's production root and issuing CA, as NCA publishes them, in one PEM chain.
+    let mut chain = nca("root_gost_2022.pem");
+    chain.extend(nca("nca_gost_2022.pem"));
+    let before = t.app.pki.trust.get().certificates().len();
+    let r = upload(chain, root.clone(), csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(t.app.pki.trust.get().certificates().len(), before + 2);
+    let page = t.get("/staff/admin/trust?added=2&lang=ru", &root).await;
+    assert!(
+        page.text.contains("Добавлено доверенных сертификатов: 2.")
+            && page.text.contains("добавлен на этой странице"),
+        "{}",
+        page.text
+    );
+    let journal = t.app.store.journal_after(0, 10_000).await.unwrap();
+    assert_eq!(
+        journal
+            .iter()
+            .filter(|e| e.draft.action == "trust_certificate" && e.draft.actor.starts_with("staff:"))
+            .count(),
+        2
+    );
+
+    // The demo applicant's signature verifies under its root; withdrawn, the root vouches
+    // for nothing at once; trusted again, it verifies again.
+    let signer = &t.app.pki.demo_signers[0].key;
+    let now = t.app.clock.now();
+    let cms = signer.sign_cms(b"test", true, now).unwrap();
+    let v = otinish_pki::verify(&cms, None, &t.app.pki.trust.get(), now).unwrap();
+    let anchor = v.chain.last().unwrap().clone();
+    let fingerprint = t
+        .app
+        .pki
+        .trust
+        .get()
+        .certificates()
+        .into_iter()
+        .find(|(c, _, root)| *root && c.serial == anchor.serial && c.subject == anchor.subject)
+        .map(|(_, fp, _)| fp)
+        .unwrap();
+    let r = t
+        .post_form(
+            &format!("/staff/admin/trust/{fingerprint}/withdraw"),
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(otinish_pki::verify(&cms, None, &t.app.pki.trust.get(), now).is_err());
+    let page = t.get("/staff/admin/trust?lang=ru", &root).await;
+    assert!(
+        page.text.contains("id=\"trust-withdrawn\"")
+            && page.text.contains(&format!("id=\"restore-{fingerprint}\"")),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/trust/{fingerprint}/restore"),
+            &root,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(otinish_pki::verify(&cms, None, &t.app.pki.trust.get(), now).is_ok());
+
+    // Every root withdrawn but one: the last one stays, and the page says why.
+    let roots: Vec<String> = t
+        .app
+        .pki
+        .trust
+        .get()
+        .certificates()
+        .into_iter()
+        .filter(|(_, _, root)| *root)
+        .map(|(_, fp, _)| fp)
+        .collect();
+    assert!(roots.len() >= 2, "{roots:?}");
+    for (i, fp) in roots.iter().enumerate() {
+        let r = t
+            .post_form(
+                &format!("/staff/admin/trust/{fp}/withdraw?lang=ru"),
+                &root,
+                &format!("csrf={csrf}"),
+            )
+            .await;
+        if i + 1 < roots.len() {
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        } else {
+            assert_eq!(r.status, StatusCode::CONFLICT);
+            assert!(
+                r.text
+                    .contains("Это последний доверенный корневой сертификат"),
+                "{}",
+                r.text
+            );
+        }
+    }
+    for fp in &roots[..roots.len() - 1] {
+        t.app
+            .store
+            .set_trust_anchor(
+                &otinish_domain::repo::TrustAnchorRecord {
+                    fingerprint: fp.clone(),
+                    der: None,
+                    subject: String::new(),
+                    trusted: true,
+                    changed_at: now,
+                    changed_by: "another node".into(),
+                },
+                JournalDraft::new(now, "test", "", "trust_certificate"),
+            )
+            .await
+            .unwrap();
+    }
+    // Made on "another node": in force here after the reload.
+    assert!(otinish_pki::verify(&cms, None, &t.app.pki.trust.get(), now).is_err());
+    t.app.reload_trust().await.unwrap();
+    assert!(otinish_pki::verify(&cms, None, &t.app.pki.trust.get(), now).is_ok());
+
+    // A body's administrator has no part in it.
+    let (mj_admin, mj_csrf) = t.staff("mj.anchors", vec![Role::Admin], "MJ").await;
+    let r = upload(nca("root_gost_2022.cer"), mj_admin.clone(), mj_csrf.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .post_form(
+            &format!("/staff/admin/trust/{fingerprint}/withdraw"),
+            &mj_admin,
+            &format!("csrf={mj_csrf}"),
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
