@@ -18,7 +18,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[openapi(
     info(
         title = "Otinish API",
-        description = "Appeals to state bodies: public and applicant API."
+        description = "Appeals to state bodies: the public API, the applicant API, and the staff API (sign-in by key; the administration console)."
     ),
     paths(
         healthz,
@@ -30,7 +30,24 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         crate::api_appeals::signin,
         crate::api_appeals::submit,
         crate::api_appeals::list,
-        crate::api_appeals::get_one
+        crate::api_appeals::get_one,
+        crate::api_admin::challenge,
+        crate::api_admin::signin,
+        crate::api_admin::signout,
+        crate::api_admin::bodies,
+        crate::api_admin::create_body,
+        crate::api_admin::edit_body,
+        crate::api_admin::close_body,
+        crate::api_admin::reopen_body,
+        crate::api_admin::staff,
+        crate::api_admin::add_staff,
+        crate::api_admin::edit_staff,
+        crate::api_admin::deactivate,
+        crate::api_admin::activate,
+        crate::api_admin::import,
+        crate::api_admin::branch_list,
+        crate::api_admin::close_branch,
+        crate::api_admin::reopen_branch
     ),
     components(schemas(BodyDto, BranchDto, BodyList, BranchList, DueDto, SkippedDto, ErrorEnvelope)),
     modifiers(&BearerAuth)

@@ -113,7 +113,12 @@ pub struct LoginForm {
 
 /// Whether `client` (and `login`, when given) may try to sign in now; the page to show when
 /// not.
-async fn throttled(app: &crate::App, ctx: &Ctx, client: &str, login: &str) -> Option<Response> {
+pub(crate) async fn throttled(
+    app: &crate::App,
+    ctx: &Ctx,
+    client: &str,
+    login: &str,
+) -> Option<Response> {
     let now = app.clock.now();
     let since = now - chrono::Duration::minutes(SIGNIN_WINDOW_MINUTES);
     let pair = format!("signin:{}|{client}", login.to_lowercase());
@@ -151,7 +156,7 @@ async fn throttled(app: &crate::App, ctx: &Ctx, client: &str, login: &str) -> Op
 }
 
 /// Counts a failed sign-in against the address (and the login, when given).
-async fn note_failure(app: &crate::App, client: &str, login: &str) {
+pub(crate) async fn note_failure(app: &crate::App, client: &str, login: &str) {
     let now = app.clock.now();
     let mut keys = vec![format!("signin:{client}")];
     if !login.is_empty() {

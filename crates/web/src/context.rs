@@ -82,6 +82,12 @@ pub fn set_cookie(
     }
 }
 
+/// The staff's JSON API (the administration console's and staff sign-in), authenticated by a
+/// bearer token.
+pub fn is_staff_api(path: &str) -> bool {
+    path.starts_with("/api/v1/admin/") || path.starts_with("/api/v1/staff/")
+}
+
 /// Decides the language (`?lang=` > cookie > Accept-Language > Russian), gives every visitor a
 /// CSRF token cookie, and counts the response for /metrics.
 pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -101,12 +107,22 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
         .map(str::to_owned);
     let new_csrf = existing_csrf.is_none();
     let csrf = existing_csrf.unwrap_or_else(random_token);
-    let session_token = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let path = req
         .uri()
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_owned();
+    // The console's API signs staff in by a bearer token only, never by the cookie: a page of
+    // another site cannot make the browser send it, so the API needs no CSRF token.
+    let session_token = if is_staff_api(req.uri().path()) {
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_owned())
+    } else {
+        cookie(headers, SESSION_COOKIE).map(str::to_owned)
+    };
     let method = req.method().clone();
     req.extensions_mut().insert(RequestCtx {
         lang,

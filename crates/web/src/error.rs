@@ -66,6 +66,74 @@ impl ApiError {
         }
     }
 
+    /// No staff session: the console's API wants `Authorization: Bearer <token>`.
+    pub fn unauthorized(tr: Tr) -> Self {
+        Self {
+            status: StatusCode::UNAUTHORIZED,
+            body: ErrorBody {
+                code: "unauthorized".into(),
+                message: tr.get("api-staff-unauthorized"),
+                fields: vec![],
+            },
+        }
+    }
+
+    pub fn forbidden(tr: Tr) -> Self {
+        Self {
+            status: StatusCode::FORBIDDEN,
+            body: ErrorBody {
+                code: "forbidden".into(),
+                message: tr.get("error-forbidden"),
+                fields: vec![],
+            },
+        }
+    }
+
+    /// The application layer's error, as the JSON API answers it: invalid input with each
+    /// field's message (422), forbidden (403), not found (404), a conflict (409), a refusal
+    /// with its reason (409, its code the reason's key), unavailable (503), internal (500,
+    /// the cause logged).
+    pub fn from_app(tr: Tr, e: otinish_app::Error) -> Self {
+        use otinish_app::Error as E;
+        let plain = |status, code: &str, message: String| Self {
+            status,
+            body: ErrorBody {
+                code: code.into(),
+                message,
+                fields: vec![],
+            },
+        };
+        match e {
+            E::Invalid(p) => Self::invalid(tr, p.iter().map(|p| (p.field, p.key)).collect()),
+            E::Forbidden => Self::forbidden(tr),
+            E::NotFound(_) => Self::not_found(tr),
+            E::Conflict(_) => plain(
+                StatusCode::CONFLICT,
+                "conflict",
+                tr.get("admin-changed-meanwhile"),
+            ),
+            E::Refused { key, .. } => {
+                plain(StatusCode::CONFLICT, &key.replace('-', "_"), tr.get(key))
+            }
+            E::Unavailable(e) => {
+                tracing::warn!(error = %e, "unavailable");
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    tr.get("error-internal"),
+                )
+            }
+            E::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    tr.get("error-internal"),
+                )
+            }
+        }
+    }
+
     pub fn from_store(tr: Tr, e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => Self::not_found(tr),

@@ -14,6 +14,7 @@ pub mod admin_notices;
 pub mod admin_pages;
 pub mod admin_trust;
 pub mod api;
+pub mod api_admin;
 pub mod api_appeals;
 pub mod auth;
 pub mod cabinet;

@@ -8,14 +8,15 @@
 use crate::context::Ctx;
 use crate::{
     access, admin_announce, admin_branches, admin_calendar, admin_handover, admin_import,
-    admin_mail, admin_notices, admin_pages, admin_trust, api, api_appeals, auth, cabinet, desk,
-    metrics, mgov, pages, pr_pages, reception_pages, reports, sessions_pages, video, vks, AppState,
+    admin_mail, admin_notices, admin_pages, admin_trust, api, api_admin, api_appeals, auth,
+    cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages, reports, sessions_pages, video,
+    vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use otinish_domain::model::Role;
 use std::sync::Arc;
@@ -172,10 +173,17 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     };
     let (mut parts, body) = req.into_parts();
     let Ok(ctx) = Ctx::from_request_parts(&mut parts, &g.app).await;
+    let api = crate::context::is_staff_api(parts.uri.path());
     let Some(user) = &ctx.user else {
+        if api {
+            return crate::error::ApiError::unauthorized(ctx.tr).into_response();
+        }
         return Redirect::to("/staff/login").into_response();
     };
     if roles.is_some_and(|roles| !roles.iter().any(|r| user.has_role(*r))) {
+        if api {
+            return crate::error::ApiError::forbidden(ctx.tr).into_response();
+        }
         return pages::page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
     parts
@@ -289,6 +297,83 @@ pub fn table(bench: bool) -> Table {
         post(cabinet::signin_demo),
     )
     .add("/signout", &[("POST", Session)], post(cabinet::signout))
+    // The staff's JSON API: sign-in by key, then the administration console's actions, by
+    // bearer token only.
+    .add(
+        "/api/v1/staff/challenge",
+        &[("POST", Session)],
+        post(api_admin::challenge),
+    )
+    .add(
+        "/api/v1/staff/signin",
+        &[("POST", Session)],
+        post(api_admin::signin),
+    )
+    .add(
+        "/api/v1/staff/signout",
+        &[("POST", AnyStaff)],
+        post(api_admin::signout),
+    )
+    .add(
+        "/api/v1/admin/bodies",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(api_admin::bodies).post(api_admin::create_body),
+    )
+    .add(
+        "/api/v1/admin/bodies/{code}",
+        &[("PUT", Staff(ADMIN))],
+        put(api_admin::edit_body),
+    )
+    .add(
+        "/api/v1/admin/bodies/{code}/close",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::close_body),
+    )
+    .add(
+        "/api/v1/admin/bodies/{code}/reopen",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::reopen_body),
+    )
+    .add(
+        "/api/v1/admin/staff",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(api_admin::staff).post(api_admin::add_staff),
+    )
+    .add(
+        "/api/v1/admin/staff/{id}",
+        &[("PUT", Staff(ADMIN))],
+        put(api_admin::edit_staff),
+    )
+    .add(
+        "/api/v1/admin/staff/{id}/deactivate",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::deactivate),
+    )
+    .add(
+        "/api/v1/admin/staff/{id}/activate",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::activate),
+    )
+    .add(
+        "/api/v1/admin/import/{kind}",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::import).layer(DefaultBodyLimit::max(otinish_app::import::MAX_BYTES)),
+    )
+    .add(
+        "/api/v1/admin/branches",
+        &[("GET", Staff(ADMIN))],
+        get(api_admin::branch_list),
+    )
+    .add(
+        "/api/v1/admin/branches/{code}/close",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::close_branch),
+    )
+    .add(
+        "/api/v1/admin/branches/{code}/reopen",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::reopen_branch),
+    )
     .add(
         "/api/v1/auth/challenge",
         &[("POST", Session)],

@@ -1473,3 +1473,6 @@ trust-file-not-ca = A certificate in the file is not a certificate authority's: 
 trust-file-bad-signature = A self-signed certificate in the file does not verify with its own key: the file is damaged or forged.
 trust-file-expired = A certificate in the file has expired.
 trust-last-root = This is the last trusted root: without it no signature would verify. Add its successor first.
+
+# The staff API
+api-staff-unauthorized = Sign in first: POST /api/v1/staff/challenge, sign it with your key, then POST /api/v1/staff/signin; send the token as “Authorization: Bearer …”.
