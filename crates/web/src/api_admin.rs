@@ -69,7 +69,10 @@ pub struct StaffSession {
 /// Signs a staff member in by their key: the certificate's IIN must be an active staff
 /// member's, and for a body's employee the certificate carries the body's BIN.
 #[utoipa::path(post, path = "/api/v1/staff/signin", tag = "staff", request_body = StaffSignIn,
-    responses((status = 200, body = StaffSession), (status = 401, body = ErrorEnvelope),
+    responses((status = 200, body = StaffSession), (status = 401, body = ErrorEnvelope, description = "the signature does not sign this staff member in"),
+        (status = 400, body = ErrorEnvelope, description = "the body is not JSON"),
+        (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"),
+        (status = 422, body = ErrorEnvelope, description = "the body is not of this shape"),
         (status = 429, body = ErrorEnvelope, description = "too many failed sign-ins from this address")))]
 pub async fn signin(
     State(app): State<AppState>,
@@ -277,7 +280,7 @@ async fn one_body(app: &crate::App, b: &Body) -> AdminBodyDto {
 
 /// Creates a body under one the caller administers.
 #[utoipa::path(post, path = "/api/v1/admin/bodies", tag = "admin", request_body = BodyInput,
-    responses((status = 201, body = AdminBodyDto), (status = 422, body = ErrorEnvelope, description = "each field's problem"),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"), (status = 201, body = AdminBodyDto), (status = 422, body = ErrorEnvelope, description = "each field's problem"),
         (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create_body(
@@ -298,7 +301,7 @@ pub async fn create_body(
 /// Changes a body the caller administers (its code stays).
 #[utoipa::path(put, path = "/api/v1/admin/bodies/{code}", tag = "admin", request_body = BodyInput,
     params(("code" = String, Path, description = "the body's code")),
-    responses((status = 200, body = AdminBodyDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"), (status = 200, body = AdminBodyDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn edit_body(
@@ -318,7 +321,7 @@ pub async fn edit_body(
 /// signed out. Refused (409) while it holds open cards or has bodies below it that work.
 #[utoipa::path(post, path = "/api/v1/admin/bodies/{code}/close", tag = "admin",
     params(("code" = String, Path, description = "the body's code")),
-    responses((status = 200, body = AdminBodyDto), (status = 409, body = ErrorEnvelope, description = "the reason it cannot close now"),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = AdminBodyDto), (status = 409, body = ErrorEnvelope, description = "the reason it cannot close now"),
         (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn close_body(
@@ -336,7 +339,7 @@ pub async fn close_body(
 /// Opens a closed body again.
 #[utoipa::path(post, path = "/api/v1/admin/bodies/{code}/reopen", tag = "admin",
     params(("code" = String, Path, description = "the body's code")),
-    responses((status = 200, body = AdminBodyDto), (status = 409, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = AdminBodyDto), (status = 409, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn reopen_body(
     State(app): State<AppState>,
@@ -411,7 +414,7 @@ pub struct StaffList {
 
 /// The staff the caller administers, by name; `q` narrows them.
 #[utoipa::path(get, path = "/api/v1/admin/staff", tag = "admin", params(StaffQuery),
-    responses((status = 200, body = StaffList), (status = 403, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = StaffList), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn staff(
     State(app): State<AppState>,
@@ -494,7 +497,7 @@ impl StaffInput {
 
 /// Adds a staff member by IIN, with their roles, to a body the caller administers.
 #[utoipa::path(post, path = "/api/v1/admin/staff", tag = "admin", request_body = StaffInput,
-    responses((status = 201, body = StaffDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"), (status = 201, body = StaffDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn add_staff(
     State(app): State<AppState>,
@@ -514,7 +517,7 @@ pub async fn add_staff(
 /// Changes a staff member's name, position, email, body, branch, roles and language.
 #[utoipa::path(put, path = "/api/v1/admin/staff/{id}", tag = "admin", request_body = StaffInput,
     params(("id" = i64, Path, description = "the staff member's id")),
-    responses((status = 200, body = StaffDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"), (status = 200, body = StaffDto), (status = 422, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn edit_staff(
@@ -542,7 +545,7 @@ async fn set_active(app: &crate::App, ctx: &Ctx, id: i64, active: bool) -> ApiRe
 /// in. Their open cards stay theirs until handed over (the console's handover page).
 #[utoipa::path(post, path = "/api/v1/admin/staff/{id}/deactivate", tag = "admin",
     params(("id" = i64, Path, description = "the staff member's id")),
-    responses((status = 200, body = StaffDto), (status = 409, body = ErrorEnvelope, description = "not yourself"),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = StaffDto), (status = 409, body = ErrorEnvelope, description = "not yourself"),
         (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn deactivate(
@@ -556,7 +559,7 @@ pub async fn deactivate(
 /// Reactivates a staff member.
 #[utoipa::path(post, path = "/api/v1/admin/staff/{id}/activate", tag = "admin",
     params(("id" = i64, Path, description = "the staff member's id")),
-    responses((status = 200, body = StaffDto), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = StaffDto), (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn activate(
     State(app): State<AppState>,
@@ -599,7 +602,7 @@ pub struct ImportResult {
 #[utoipa::path(post, path = "/api/v1/admin/import/{kind}", tag = "admin",
     params(("kind" = String, Path, description = "bodies, staff or branches"), ImportQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = ImportResult), (status = 422, body = ImportResult, description = "problems; nothing written"),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = ImportResult), (status = 422, body = ImportResult, description = "problems; nothing written"),
         (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope, description = "no such kind"),
         (status = 413, body = ErrorEnvelope, description = "the file is larger than 4 MB")),
     security(("bearer" = [])))]
@@ -711,7 +714,7 @@ pub struct AdminBranchList {
 
 /// Every branch, closed ones included (the deployment's administrator).
 #[utoipa::path(get, path = "/api/v1/admin/branches", tag = "admin",
-    responses((status = 200, body = AdminBranchList), (status = 403, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = AdminBranchList), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn branch_list(State(app): State<AppState>, ctx: Ctx) -> ApiResult<AdminBranchList> {
     let user = caller(&ctx)?;
@@ -727,7 +730,7 @@ pub async fn branch_list(State(app): State<AppState>, ctx: Ctx) -> ApiResult<Adm
 /// Closes a branch (refused, 409, while VKS receptions are still to happen there).
 #[utoipa::path(post, path = "/api/v1/admin/branches/{code}/close", tag = "admin",
     params(("code" = String, Path, description = "the branch's code")),
-    responses((status = 200, body = AdminBranchDto), (status = 409, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = AdminBranchDto), (status = 409, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn close_branch(
     State(app): State<AppState>,
@@ -744,7 +747,7 @@ pub async fn close_branch(
 /// Opens a closed branch again.
 #[utoipa::path(post, path = "/api/v1/admin/branches/{code}/reopen", tag = "admin",
     params(("code" = String, Path, description = "the branch's code")),
-    responses((status = 200, body = AdminBranchDto), (status = 409, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    responses((status = 401, body = ErrorEnvelope, description = "no staff bearer token"), (status = 200, body = AdminBranchDto), (status = 409, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn reopen_branch(
     State(app): State<AppState>,
