@@ -56,6 +56,12 @@ pub struct GlobalArgs {
     /// Sender of email notices [default: Otinish <noreply@otinish.local>].
     #[arg(long, env = "OTINISH_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+    /// HTTP(S) SMS gateway that text notices are POSTed to as JSON {"id","to","text"}.
+    #[arg(long, env = "OTINISH_SMS_URL", global = true)]
+    pub sms_url: Option<String>,
+    /// Bearer token for the SMS gateway (best given in the environment).
+    #[arg(long, env = "OTINISH_SMS_TOKEN", global = true, hide_env_values = true)]
+    pub sms_token: Option<String>,
     /// Log format: text or json [default: text].
     #[arg(long, env = "OTINISH_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -115,6 +121,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
+    pub sms_url: Option<String>,
     pub demo: Option<bool>,
     pub secure_cookies: Option<bool>,
     pub jitsi_url: Option<String>,
@@ -148,6 +155,9 @@ pub struct Config {
     /// SMTP server for email notices; none means notices wait (and say so) until one is set.
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    /// SMS gateway for text notices; none means they wait (and say so) until one is set.
+    pub sms_url: Option<String>,
+    pub sms_token: Option<String>,
     pub demo: bool,
     pub secure_cookies: bool,
     /// The conference provider of VKS receptions.
@@ -325,6 +335,12 @@ impl Config {
                 .clone()
                 .or(file.mail_from)
                 .unwrap_or_else(|| "Otinish <noreply@otinish.local>".into()),
+            sms_url: args
+                .sms_url
+                .clone()
+                .or(file.sms_url)
+                .filter(|u| !u.trim().is_empty()),
+            sms_token: args.sms_token.clone().filter(|t| !t.trim().is_empty()),
             staff_passwords: std::env::var("OTINISH_STAFF_PASSWORDS")
                 .ok()
                 .and_then(|v| match v.trim() {

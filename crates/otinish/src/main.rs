@@ -987,6 +987,13 @@ async fn serve(
             None
         }
     };
+    let sms: Option<Arc<dyn otinish_web::notify::SmsGateway>> = match &cfg.sms_url {
+        Some(url) => Some(Arc::new(
+            otinish_web::notify::HttpSmsGateway::new(url, cfg.sms_token.clone())
+                .map_err(anyhow::Error::msg)?,
+        )),
+        None => None,
+    };
     let pki = signatures(&cfg, Some(store.clone()))?;
     let app = Arc::new(App {
         store: store.clone(),
@@ -1033,6 +1040,11 @@ async fn serve(
                 cfg.mail_from.clone(),
             )
         }),
+        sms,
+        sms_route: cfg
+            .sms_url
+            .as_deref()
+            .map(otinish_web::admin_mail::without_credentials),
     });
     // The certificates trusted or withdrawn from the console, before the first request.
     let anchors = app

@@ -1,6 +1,7 @@
-//! The deployment's email, for its administrator: which server notices go out through and
-//! from which sender, and a test message to an address they give — sent at once, the server's
-//! answer shown (the notice worker would only retry and log it). Each test is journaled.
+//! The deployment's email and SMS, for its administrator: which server notices go out through
+//! and from which sender, which SMS gateway text notices go to, and a test message to an
+//! address or a phone number they give — sent at once, the server's or gateway's answer shown
+//! (the notice worker would only retry and log it). Each test is journaled.
 
 use crate::admin_pages::{fail, to_login};
 use crate::auth::check_csrf;
@@ -18,7 +19,8 @@ use otinish_domain::ids::Email;
 use otinish_domain::journal::JournalDraft;
 use serde::Deserialize;
 
-/// An SMTP URL without the user and password it may carry, nor its query.
+/// A URL (SMTP or the SMS gateway's) without the user and password it may carry, nor its
+/// query (where a gateway's key may be).
 pub fn without_credentials(url: &str) -> String {
     let url = url.split('?').next().unwrap_or_default();
     match url.split_once("://") {
@@ -48,6 +50,19 @@ struct MailPage {
     message: Option<String>,
     problem: Option<String>,
     to: String,
+    /// The SMS gateway, when configured.
+    sms_route: Option<String>,
+    sms_message: Option<String>,
+    sms_problem: Option<String>,
+    phone: String,
+}
+
+/// What the page says after a test: (message, problem, typed address), for email or SMS.
+#[derive(Default)]
+struct Outcome {
+    message: Option<String>,
+    problem: Option<String>,
+    typed: String,
 }
 
 fn page(
@@ -58,13 +73,37 @@ fn page(
     to: String,
     status: StatusCode,
 ) -> Response {
+    full_page(
+        app,
+        ctx,
+        Outcome {
+            message,
+            problem,
+            typed: to,
+        },
+        Outcome::default(),
+        status,
+    )
+}
+
+fn full_page(
+    app: &crate::App,
+    ctx: &Ctx,
+    mail: Outcome,
+    sms: Outcome,
+    status: StatusCode,
+) -> Response {
     let view = MailPage {
         t: ctx.tr,
         layout: Layout::new(app, ctx),
         route: app.mail_route.clone(),
-        message,
-        problem,
-        to,
+        message: mail.message,
+        problem: mail.problem,
+        to: mail.typed,
+        sms_route: app.sms_route.clone(),
+        sms_message: sms.message,
+        sms_problem: sms.problem,
+        phone: sms.typed,
     };
     (status, render(view)).into_response()
 }
@@ -137,6 +176,92 @@ pub async fn test(State(app): State<AppState>, ctx: Ctx, Form(f): Form<TestIn>) 
                 None,
                 Some(tr.with("mail-test-failed", &[("reason", reason)])),
                 to.clone(),
+                StatusCode::BAD_GATEWAY,
+            )
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct SmsTestIn {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Sends a test text message through the SMS gateway to the number given, and shows the
+/// gateway's answer.
+pub async fn sms_test(State(app): State<AppState>, ctx: Ctx, Form(f): Form<SmsTestIn>) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let actor = match notices::keeper(&user) {
+        Ok(a) => a,
+        Err(e) => return fail(&ctx, e),
+    };
+    let tr = ctx.tr;
+    let typed = f.phone.trim().to_owned();
+    let sms_page = |sms: Outcome, status| full_page(&app, &ctx, Outcome::default(), sms, status);
+    let refused = |key: &str, status| {
+        sms_page(
+            Outcome {
+                problem: Some(tr.get(key)),
+                typed: typed.clone(),
+                ..Outcome::default()
+            },
+            status,
+        )
+    };
+    let Ok(phone) = otinish_domain::ids::Phone::parse(&typed) else {
+        return refused("sms-phone-invalid", StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let Some(gateway) = app.sms.clone() else {
+        return refused("sms-not-configured", StatusCode::CONFLICT);
+    };
+    let now = app.clock.now();
+    let key = format!("sms-test-{}", now.timestamp_micros());
+    let text = tr.with(
+        "sms-test-text",
+        &[("when", crate::cabinet::local(&app, now))],
+    );
+    let sent = gateway.send(&key, phone.as_str(), &text).await;
+    let details = serde_json::json!({ "ok": sent.is_ok() }).to_string();
+    if let Err(e) = app
+        .store
+        .append(JournalDraft::new(now, actor, "sms", "sms_test").details(details))
+        .await
+    {
+        return fail(&ctx, e.into());
+    }
+    match sent {
+        Ok(()) => sms_page(
+            Outcome {
+                message: Some(tr.with("sms-test-sent", &[("to", phone.as_str().to_owned())])),
+                ..Outcome::default()
+            },
+            StatusCode::OK,
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "test text message refused");
+            let reason = match e {
+                crate::notify::SmsError::Answered { status, answer } => tr.with(
+                    "sms-gateway-answered",
+                    &[("status", status.to_string()), ("answer", answer)],
+                ),
+                crate::notify::SmsError::Unreachable(detail) => {
+                    tr.with("sms-gateway-unreachable", &[("detail", detail)])
+                }
+            };
+            sms_page(
+                Outcome {
+                    problem: Some(tr.with("sms-test-failed", &[("reason", reason)])),
+                    typed: typed.clone(),
+                    ..Outcome::default()
+                },
                 StatusCode::BAD_GATEWAY,
             )
         }

@@ -238,6 +238,10 @@ pub struct App {
     /// Where email goes out through, for the console: the server's address without its
     /// credentials, and the sender.
     pub mail_route: Option<(String, String)>,
+    /// The SMS gateway text notices go out through, if one is configured.
+    pub sms: Option<Arc<dyn notify::SmsGateway>>,
+    /// Its address as the console shows it (no credentials, no query).
+    pub sms_route: Option<String>,
 }
 
 /// Announcements as last read, and when.

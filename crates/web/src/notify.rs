@@ -58,6 +58,103 @@ impl Mailer for SmtpMailer {
     }
 }
 
+/// Sends one text message (SMS). `key` names the notice for good, so a gateway may tell a
+/// message sent again from a new one.
+#[async_trait]
+pub trait SmsGateway: Send + Sync {
+    async fn send(&self, key: &str, to: &str, text: &str) -> Result<(), SmsError>;
+}
+
+/// Why a gateway did not take a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SmsError {
+    /// It answered, but not with success: its status and the start of its answer.
+    #[error("the SMS gateway answered {status}: {answer}")]
+    Answered { status: u16, answer: String },
+    /// It could not be reached (or did not answer in time).
+    #[error("the SMS gateway did not answer: {0}")]
+    Unreachable(String),
+}
+
+/// An HTTP(S) SMS gateway: each message is POSTed as JSON `{"id","to","text"}` to its URL, with
+/// `Authorization: Bearer <token>` when a token is set; any 2xx answer means it took the
+/// message, anything else is the reason it did not (the notice is tried again later).
+pub struct HttpSmsGateway {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    token: Option<String>,
+}
+
+impl HttpSmsGateway {
+    pub fn new(url: &str, token: Option<String>) -> Result<Self, String> {
+        let url = reqwest::Url::parse(url).map_err(|e| format!("bad SMS gateway URL: {e}"))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!(
+                "bad SMS gateway URL: {} is not http or https",
+                url.scheme()
+            ));
+        }
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(15))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self { client, url, token })
+    }
+}
+
+/// The longest text sent: ten segments of a Cyrillic SMS.
+pub const SMS_MAX_CHARS: usize = 670;
+
+/// A notice as one text message: its subject and body, cut to [`SMS_MAX_CHARS`].
+pub fn sms_text(subject: &str, body: &str) -> String {
+    let full = if body.trim().is_empty() {
+        subject.trim().to_owned()
+    } else {
+        format!("{}\n{}", subject.trim(), body.trim())
+    };
+    if full.chars().count() <= SMS_MAX_CHARS {
+        full
+    } else {
+        let mut cut: String = full.chars().take(SMS_MAX_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[async_trait]
+impl SmsGateway for HttpSmsGateway {
+    async fn send(&self, key: &str, to: &str, text: &str) -> Result<(), SmsError> {
+        let body = serde_json::json!({ "id": key, "to": to, "text": text }).to_string();
+        let mut req = self
+            .client
+            .post(self.url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body);
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(|e| {
+            // The URL may carry a key in its query: never in a reason shown or stored.
+            SmsError::Unreachable(e.without_url().to_string())
+        })?;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let answer: String = resp
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect();
+        Err(SmsError::Answered {
+            status: status.as_u16(),
+            answer: answer.trim().to_owned(),
+        })
+    }
+}
+
 /// How many notices one worker sends at a time.
 pub const CONCURRENT_SENDS: usize = 8;
 
@@ -142,6 +239,16 @@ async fn send_one(
             }
             (NoticeChannel::Email, None, _) => Err("no SMTP server is configured".into()),
             (NoticeChannel::Email, _, None) => Err("no email address".into()),
+            (NoticeChannel::Sms, _, to) => match (app.sms.as_deref(), to) {
+                (Some(g), Some(to)) => {
+                    let key = format!("otinish-notice-{}-{}", n.id, n.created_at.timestamp());
+                    g.send(&key, to, &sms_text(&n.subject, &n.body))
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                (None, _) => Err("no SMS gateway is configured".into()),
+                (_, None) => Err("no phone number".into()),
+            },
             (other, _, _) => Err(format!("no gateway for the {other} channel is configured")),
         }
     };
@@ -163,5 +270,21 @@ async fn send_one(
                 .await?;
             Ok(Sent::Failed)
         }
+    }
+}
+
+#[cfg(test)]
+mod sms_tests {
+    use super::*;
+
+    #[test]
+    fn a_text_notice_is_its_subject_and_body_cut_to_ten_segments() {
+        assert_eq!(sms_text(" Тіркелді ", ""), "Тіркелді");
+        assert_eq!(sms_text("Тіркелді", "MJ-1"), "Тіркелді\nMJ-1");
+        let long = sms_text("Тема", &"ә".repeat(1000));
+        assert_eq!(long.chars().count(), SMS_MAX_CHARS);
+        assert!(long.ends_with('…'));
+        assert!(HttpSmsGateway::new("ftp://gw", None).is_err());
+        assert!(HttpSmsGateway::new("https://sms.example.kz/send", None).is_ok());
     }
 }

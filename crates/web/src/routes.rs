@@ -633,6 +633,11 @@ pub fn table(bench: bool) -> Table {
         get(admin_mail::show).post(admin_mail::test),
     )
     .add(
+        "/staff/admin/sms",
+        &[("POST", Staff(ADMIN))],
+        post(admin_mail::sms_test),
+    )
+    .add(
         "/staff/admin/notices",
         &[("GET", Staff(ADMIN))],
         get(admin_notices::show),

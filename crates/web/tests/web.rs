@@ -332,6 +332,8 @@ impl TestApp {
             announcements: Default::default(),
             mailer: None,
             mail_route: None,
+            sms: None,
+            sms_route: None,
         });
         Self {
             router: otinish_web::router(app.clone()),
@@ -11199,4 +11201,210 @@ async fn console_json_api_with_a_key_signed_bearer_token() {
     assert_eq!(r, StatusCode::NO_CONTENT);
     let (r, _) = call("GET", "/api/v1/admin/bodies", json!(null)).await;
     assert_eq!(r, StatusCode::UNAUTHORIZED);
+}
+
+/// A stand-in SMS gateway on loopback: it keeps each request (its Authorization header and
+/// JSON body) and answers with the status it is told to.
+async fn sms_gateway(
+    status: u16,
+) -> (
+    String,
+    Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>>,
+) {
+    use axum::routing::post;
+    let seen: Arc<std::sync::Mutex<Vec<(String, serde_json::Value)>>> = Arc::default();
+    let keep = seen.clone();
+    let router = axum::Router::new().route(
+        "/send",
+        post(move |headers: axum::http::HeaderMap, body: String| {
+            let keep = keep.clone();
+            async move {
+                let auth = headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                keep.lock()
+                    .unwrap()
+                    .push((auth, serde_json::from_str(&body).unwrap_or_default()));
+                (StatusCode::from_u16(status).unwrap(), "busy")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}/send?key=s3cret"), seen)
+}
+
+/// GEN-07 by SMS: text notices go out through the HTTP gateway (JSON, bearer token) and the
+/// administrator checks the gateway with a test message, its answer shown; a refusal is shown
+/// with the gateway's reason, and a gateway's key in its URL is never shown.
+#[tokio::test]
+async fn gen_07_text_notices_go_out_through_the_sms_gateway() {
+    use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
+    let (url, seen) = sms_gateway(200).await;
+    let gateway =
+        Arc::new(otinish_web::notify::HttpSmsGateway::new(&url, Some("tok-1".into())).unwrap());
+    let t = TestApp::rebuild(TestApp::new().await, |a| {
+        a.sms = Some(gateway.clone());
+        a.sms_route = Some(otinish_web::admin_mail::without_credentials(&url));
+    });
+    let (root, csrf) = t.staff_of_no_body("root.sms", vec![Role::Admin]).await;
+    let page = t.get("/staff/admin/mail?lang=ru", &root).await;
+    assert!(
+        page.text.contains("id=\"sms-route\"") && !page.text.contains("s3cret"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            "/staff/admin/sms?lang=ru",
+            &root,
+            &format!("csrf={csrf}&phone=abc"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Это не номер телефона"), "{}", r.text);
+    let r = t
+        .post_form(
+            "/staff/admin/sms?lang=ru",
+            &root,
+            &format!("csrf={csrf}&phone=%2B77011234567"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("Шлюз принял сообщение для +77011234567"),
+        "{}",
+        r.text
+    );
+    {
+        let got = seen.lock().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "Bearer tok-1");
+        assert_eq!(got[0].1["to"], "+77011234567");
+        assert!(got[0].1["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Өтініш: проверочное сообщение"));
+    }
+
+    // A text notice of a card goes out through the gateway, once.
+    let now = t.app.clock.now();
+    let applicant = t
+        .app
+        .store
+        .upsert_applicant(&otinish_domain::model::Applicant::Individual {
+            iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
+            surname: "Ахметова".into(),
+            name: "Жанар".into(),
+            patronymic: None,
+            email: None,
+            phone: None,
+            address: "Астана".into(),
+            lang: Lang::Kk,
+        })
+        .await
+        .unwrap();
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id;
+    let card = t
+        .app
+        .store
+        .create_card(
+            &NewCard {
+                body_id: mj,
+                channel: Channel::Paper,
+                kind: AppealKind::Statement,
+                applicant_id: Some(applicant),
+                addressee: None,
+                summary: "Прошу разъяснить".into(),
+                received_at: now,
+                rulebook_id: "APPC-2021".into(),
+                collective: false,
+            },
+            &[],
+            JournalDraft::new(now, "test", "", "receive"),
+        )
+        .await
+        .unwrap();
+    let notice = move |_: &otinish_domain::model::RegNumber| {
+        vec![NewNotice {
+            card_id: card.id,
+            applicant_id: applicant,
+            kind: NoticeKind::Registered,
+            channel: NoticeChannel::Sms,
+            address: Some("+77011234567".into()),
+            lang: Lang::Kk,
+            subject: "Өтінішіңіз тіркелді".into(),
+            body: "Тіркеу нөмірі MJ-1".into(),
+        }]
+    };
+    t.app
+        .store
+        .register_card(
+            card.id,
+            CardState::Received,
+            2026,
+            now,
+            None,
+            &[],
+            &notice,
+            JournalDraft::new(now, "test", "", "register"),
+        )
+        .await
+        .unwrap();
+    let round = otinish_web::notify::deliver_due(&t.app, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(round.delivered, 1, "{round:?}");
+    {
+        let got = seen.lock().unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].1["text"], "Өтінішіңіз тіркелді\nТіркеу нөмірі MJ-1");
+        assert!(got[1].1["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("otinish-notice-"));
+    }
+    let sent = t.app.store.notices_of_card(card.id).await.unwrap();
+    assert!(sent.iter().all(|n| n.delivered_at.is_some()), "{sent:?}");
+
+    // A gateway that refuses: the reason is shown, and the notice waits with it.
+    let (busy_url, _) = sms_gateway(503).await;
+    let busy = Arc::new(otinish_web::notify::HttpSmsGateway::new(&busy_url, None).unwrap());
+    let t = TestApp::rebuild(t, |a| a.sms = Some(busy.clone()));
+    let r = t
+        .post_form(
+            "/staff/admin/sms?lang=ru",
+            &root,
+            &format!("csrf={csrf}&phone=%2B77011234567"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY);
+    assert!(
+        r.text
+            .contains("Шлюз не принял сообщение: шлюз ответил 503: busy")
+            && r.text.contains("busy")
+            && !r.text.contains("s3cret"),
+        "{}",
+        r.text
+    );
+    // No gateway: said so, nothing sent.
+    let t = TestApp::rebuild(t, |a| {
+        a.sms = None;
+        a.sms_route = None;
+    });
+    let page = t.get("/staff/admin/mail?lang=ru", &root).await;
+    assert!(page.text.contains("SMS-шлюз не настроен"), "{}", page.text);
+    // Only the deployment's administrator.
+    let (mj_admin, mj_csrf) = t.staff("mj.sms", vec![Role::Admin], "MJ").await;
+    let r = t
+        .post_form(
+            "/staff/admin/sms",
+            &mj_admin,
+            &format!("csrf={mj_csrf}&phone=%2B77011234567"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

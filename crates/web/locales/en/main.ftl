@@ -1402,7 +1402,7 @@ admin-import-title-branches = Import of branches: check before importing
 admin-import-ready-branches = The file is correct: { $count } branches will be created. Nothing is written until you confirm.
 admin-import-apply-branches = Import { $count } branches
 admin-branches-imported = Branches imported: { $count }.
-mail-title = Email
+mail-title = Email and SMS
 mail-server = Server
 mail-sender = Sender
 mail-not-configured = No mail server is configured: email notices wait and say why. Start the server with --smtp-url (and --mail-from).
@@ -1476,3 +1476,17 @@ trust-last-root = This is the last trusted root: without it no signature would v
 
 # The staff API
 api-staff-unauthorized = Sign in first: POST /api/v1/staff/challenge, sign it with your key, then POST /api/v1/staff/signin; send the token as “Authorization: Bearer …”.
+
+# The SMS gateway
+sms-title = SMS
+sms-gateway = Gateway
+sms-not-configured = No SMS gateway is configured: text notices wait and show why. Start the server with --sms-url (and OTINISH_SMS_TOKEN if the gateway wants a token).
+sms-test-intro = Sends a text message at once through the gateway above and shows its answer.
+sms-test-to = Phone number
+sms-test-send = Send a test SMS
+sms-test-text = Otinish: a test message sent { $when }. Text notices reach this number.
+sms-test-sent = The gateway took the message for { $to }: check that it arrived.
+sms-test-failed = The gateway did not take the message: { $reason }
+sms-phone-invalid = This is not a phone number: give it with the country code, e.g. +77011234567.
+sms-gateway-answered = it answered { $status }: { $answer }
+sms-gateway-unreachable = it does not answer ({ $detail })

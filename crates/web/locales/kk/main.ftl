@@ -1402,7 +1402,7 @@ admin-import-title-branches = Филиалдарды жүктеу: жүктер 
 admin-import-ready-branches = Файл дұрыс: { $count } филиал құрылады. Сіз растағанша ештеңе жазылмайды.
 admin-import-apply-branches = Филиалдарды жүктеу ({ $count })
 admin-branches-imported = Жүктелген филиалдар: { $count }.
-mail-title = Электрондық пошта
+mail-title = Электрондық пошта және SMS
 mail-server = Сервер
 mail-sender = Жіберуші
 mail-not-configured = Пошта сервері бапталмаған: email хабарламалары жіберілуін күтеді және себебін көрсетеді. Серверді --smtp-url (және --mail-from) арқылы іске қосыңыз.
@@ -1476,3 +1476,17 @@ trust-last-root = Бұл соңғы сенімді түбірлік сертиф
 
 # Қызметкерлер API-і
 api-staff-unauthorized = Алдымен кіріңіз: POST /api/v1/staff/challenge, алынған кодқа өз кілтіңізбен қол қойыңыз, содан кейін POST /api/v1/staff/signin; токенді «Authorization: Bearer …» тақырыбында жіберіңіз.
+
+# The SMS gateway
+sms-title = SMS
+sms-gateway = Шлюз
+sms-not-configured = SMS шлюзі бапталмаған: SMS хабарламалар жіберілуін күтіп, себебін көрсетеді. Серверді --sms-url параметрімен іске қосыңыз (шлюз токен талап етсе, OTINISH_SMS_TOKEN-мен).
+sms-test-intro = Жоғарыдағы шлюз арқылы SMS-ті бірден жібереді және оның жауабын көрсетеді.
+sms-test-to = Телефон нөмірі
+sms-test-send = Тексеру SMS-ін жіберу
+sms-test-text = Өтініш: тексеру хабарламасы, { $when } жіберілді. SMS хабарламалар осы нөмірге жетеді.
+sms-test-sent = Шлюз { $to } үшін хабарламаны қабылдады: оның келгенін тексеріңіз.
+sms-test-failed = Шлюз хабарламаны қабылдамады: { $reason }
+sms-phone-invalid = Бұл телефон нөмірі емес: оны ел кодымен көрсетіңіз, мысалы +77011234567.
+sms-gateway-answered = шлюз { $status } деп жауап берді: { $answer }
+sms-gateway-unreachable = шлюз жауап бермейді ({ $detail })

@@ -1402,7 +1402,7 @@ admin-import-title-branches = Загрузка филиалов: проверк�
 admin-import-ready-branches = Файл верен: будет создано филиалов — { $count }. Ничего не записывается, пока вы не подтвердите.
 admin-import-apply-branches = Загрузить филиалы ({ $count })
 admin-branches-imported = Загружено филиалов: { $count }.
-mail-title = Электронная почта
+mail-title = Электронная почта и SMS
 mail-server = Сервер
 mail-sender = Отправитель
 mail-not-configured = Почтовый сервер не настроен: уведомления по email ждут отправки и показывают причину. Запустите сервер с --smtp-url (и --mail-from).
@@ -1476,3 +1476,17 @@ trust-last-root = Это последний доверенный корнево�
 
 # API сотрудников
 api-staff-unauthorized = Сначала войдите: POST /api/v1/staff/challenge, подпишите полученный код своим ключом, затем POST /api/v1/staff/signin; передавайте токен в заголовке «Authorization: Bearer …».
+
+# The SMS gateway
+sms-title = SMS
+sms-gateway = Шлюз
+sms-not-configured = SMS-шлюз не настроен: SMS-уведомления ждут отправки и показывают причину. Запустите сервер с --sms-url (и OTINISH_SMS_TOKEN, если шлюз требует токен).
+sms-test-intro = Отправляет SMS сразу через шлюз выше и показывает его ответ.
+sms-test-to = Номер телефона
+sms-test-send = Отправить проверочное SMS
+sms-test-text = Өтініш: проверочное сообщение, отправлено { $when }. SMS-уведомления доходят до этого номера.
+sms-test-sent = Шлюз принял сообщение для { $to }: проверьте, что оно пришло.
+sms-test-failed = Шлюз не принял сообщение: { $reason }
+sms-phone-invalid = Это не номер телефона: укажите его с кодом страны, например +77011234567.
+sms-gateway-answered = шлюз ответил { $status }: { $answer }
+sms-gateway-unreachable = шлюз не отвечает ({ $detail })
