@@ -54,6 +54,44 @@ pub fn editor(user: &StaffUser) -> Result<String, Error> {
     }
 }
 
+/// The change an administrator asks for: `date` as `YYYY-MM-DD`, `kind` `off` (a day off),
+/// `working` (a working day) or `shipped` (remove the day's edit), and the decree that makes
+/// the change (number and date; required unless removing). Every problem at once.
+pub fn day_change(date: &str, kind: &str, reason: &str) -> Result<DayChange, Error> {
+    let problem = |field, key| otinish_domain::appeal::FieldProblem { field, key };
+    let mut p = Vec::new();
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)));
+    if date.is_none() {
+        p.push(problem("date", "calendar-date-invalid"));
+    }
+    let reason = reason.trim();
+    let working = match kind.trim() {
+        "off" => Some(false),
+        "working" => Some(true),
+        "shipped" => None,
+        _ => {
+            p.push(problem("kind", "calendar-kind-invalid"));
+            None
+        }
+    };
+    if working.is_some() && reason.is_empty() {
+        p.push(problem("reason", "calendar-reason-required"));
+    } else if reason.chars().count() > 300 {
+        p.push(problem("reason", "appeal-field-too-long"));
+    }
+    match (date, p.is_empty(), working) {
+        (Some(date), true, Some(working)) => Ok(DayChange::Set(DayEdit {
+            date,
+            working,
+            reason: reason.to_owned(),
+        })),
+        (Some(date), true, None) => Ok(DayChange::Remove(date)),
+        _ => Err(Error::Invalid(p)),
+    }
+}
+
 /// What a calendar change did (or, for a preview, would do).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RecomputeReport {

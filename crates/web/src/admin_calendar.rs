@@ -17,7 +17,6 @@ use axum::Form;
 use chrono::NaiveDate;
 use otinish_app::calendar::{self, DayChange};
 use otinish_app::Error;
-use otinish_domain::calendar::DayEdit;
 use serde::Deserialize;
 
 /// The most moves a preview lists (the count covers all of them).
@@ -43,37 +42,10 @@ pub struct ChangeIn {
 impl ChangeIn {
     /// The change, or the problems of the form (field, message key).
     fn change(&self) -> Result<DayChange, Vec<(&'static str, &'static str)>> {
-        let mut p = Vec::new();
-        let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d")
-            .ok()
-            .filter(|d| (2000..=2100).contains(&chrono::Datelike::year(d)));
-        if date.is_none() {
-            p.push(("date", "calendar-date-invalid"));
-        }
-        let reason = self.reason.trim();
-        let working = match self.kind.as_str() {
-            "off" => Some(false),
-            "working" => Some(true),
-            "shipped" => None,
-            _ => {
-                p.push(("kind", "calendar-kind-invalid"));
-                None
-            }
-        };
-        if working.is_some() && reason.is_empty() {
-            p.push(("reason", "calendar-reason-required"));
-        } else if reason.chars().count() > 300 {
-            p.push(("reason", "appeal-field-too-long"));
-        }
-        match (date, p.is_empty(), working) {
-            (Some(date), true, Some(working)) => Ok(DayChange::Set(DayEdit {
-                date,
-                working,
-                reason: reason.to_owned(),
-            })),
-            (Some(date), true, None) => Ok(DayChange::Remove(date)),
-            _ => Err(p),
-        }
+        calendar::day_change(&self.date, &self.kind, &self.reason).map_err(|e| match e {
+            Error::Invalid(p) => p.iter().map(|p| (p.field, p.key)).collect(),
+            _ => vec![("date", "calendar-date-invalid")],
+        })
     }
 }
 

@@ -47,7 +47,19 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         crate::api_admin::import,
         crate::api_admin::branch_list,
         crate::api_admin::close_branch,
-        crate::api_admin::reopen_branch
+        crate::api_admin::reopen_branch,
+        crate::api_admin::calendar_preview,
+        crate::api_admin::calendar_apply,
+        crate::api_admin::announcements,
+        crate::api_admin::announce,
+        crate::api_admin::withdraw_announcement,
+        crate::api_admin::trust,
+        crate::api_admin::trust_add,
+        crate::api_admin::trust_withdraw,
+        crate::api_admin::trust_restore,
+        crate::api_admin::dead_notices,
+        crate::api_admin::retry_notice,
+        crate::api_admin::dismiss_notice
     ),
     components(schemas(BodyDto, BranchDto, BodyList, BranchList, DueDto, SkippedDto, ErrorEnvelope)),
     modifiers(&BearerAuth)
@@ -127,7 +139,7 @@ pub struct BodyList {
 }
 
 /// The page asked for, refused with the reason when outside the documented bounds.
-fn page_of(q: &PageQuery, tr: crate::i18n::Tr) -> Result<PageRequest, ApiError> {
+pub(crate) fn page_of(q: &PageQuery, tr: crate::i18n::Tr) -> Result<PageRequest, ApiError> {
     let mut bad = Vec::new();
     if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
         bad.push(("limit", "error-limit-range"));

@@ -375,6 +375,58 @@ pub fn table(bench: bool) -> Table {
         post(api_admin::reopen_branch),
     )
     .add(
+        "/api/v1/admin/calendar/preview",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::calendar_preview),
+    )
+    .add(
+        "/api/v1/admin/calendar/apply",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::calendar_apply),
+    )
+    .add(
+        "/api/v1/admin/announcements",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(api_admin::announcements).post(api_admin::announce),
+    )
+    .add(
+        "/api/v1/admin/announcements/{id}/withdraw",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::withdraw_announcement),
+    )
+    .add(
+        "/api/v1/admin/trust",
+        &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
+        get(api_admin::trust)
+            .post(api_admin::trust_add)
+            .layer(DefaultBodyLimit::max(otinish_app::trust::MAX_FILE_BYTES)),
+    )
+    .add(
+        "/api/v1/admin/trust/{fingerprint}/withdraw",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::trust_withdraw),
+    )
+    .add(
+        "/api/v1/admin/trust/{fingerprint}/restore",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::trust_restore),
+    )
+    .add(
+        "/api/v1/admin/notices/dead",
+        &[("GET", Staff(ADMIN))],
+        get(api_admin::dead_notices),
+    )
+    .add(
+        "/api/v1/admin/notices/{id}/retry",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::retry_notice),
+    )
+    .add(
+        "/api/v1/admin/notices/{id}/dismiss",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::dismiss_notice),
+    )
+    .add(
         "/api/v1/auth/challenge",
         &[("POST", Session)],
         post(api_appeals::challenge),

@@ -11408,3 +11408,286 @@ async fn gen_07_text_notices_go_out_through_the_sms_gateway() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
+
+/// The deployment administrator's part of the console's JSON API: a calendar change previewed
+/// (the open card's term that moves) and applied, an announcement published and withdrawn, the
+/// trust store read, a certificate added and withdrawn, and a dead notice sent again.
+#[tokio::test]
+async fn console_json_api_for_the_deployment_administrator() {
+    use base64::Engine;
+    use serde_json::json;
+    let t = TestApp::new().await;
+    let (root_jar, _) = t.staff_of_no_body("root.api", vec![Role::Admin]).await;
+    // Any staff session's token is a bearer token of the API (signing in through the API by
+    // key is `console_json_api_with_a_key_signed_bearer_token`); here the administrator's.
+    let token = root_jar
+        .split("; ")
+        .find_map(|c| c.strip_prefix("otinish_session="))
+        .unwrap()
+        .to_owned();
+    let bearer = format!("Bearer {token}");
+    let auth = [("authorization", bearer.as_str())];
+
+    // An open card with an answer term, filed through the portal.
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let filed = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "api-cal"),
+                ("recipient", mj.as_str()),
+                ("kind", "statement"),
+                ("postal_address", "Астана"),
+                ("email", "aigerim@example.kz"),
+                ("content", "Прошу разъяснить"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await;
+    let card = card_id_of(&filed);
+    let answer = t
+        .app
+        .store
+        .deadlines(card)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.key == "answer")
+        .unwrap();
+    let due = answer.due_on.to_string();
+
+    // The calendar: the due day made a day off moves the term, first shown, then done.
+    let (r, e) = t
+        .json(
+            "POST",
+            "/api/v1/admin/calendar/preview?lang=ru",
+            &auth,
+            json!({"date": "31.12.2026", "kind": "holiday"}),
+        )
+        .await;
+    assert_eq!(r, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["date", "kind"]);
+    let change = json!({"date": due, "kind": "off", "reason": "Постановление № 1 от 01.01.2026"});
+    let (r, p) = t
+        .json(
+            "POST",
+            "/api/v1/admin/calendar/preview",
+            &auth,
+            change.clone(),
+        )
+        .await;
+    assert_eq!(r, StatusCode::OK, "{p}");
+    let mv = p["moves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["card_id"] == card)
+        .unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(mv["old_due"], due);
+    assert_ne!(mv["new_due"], due);
+    assert_eq!(
+        t.app
+            .store
+            .deadlines(card)
+            .await
+            .unwrap()
+            .iter()
+            .find(|d| d.key == "answer")
+            .unwrap()
+            .due_on,
+        answer.due_on,
+        "a preview changes nothing"
+    );
+    let (r, a) = t
+        .json("POST", "/api/v1/admin/calendar/apply", &auth, change)
+        .await;
+    assert_eq!(
+        (r, a["applied"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{a}"
+    );
+    let moved = t
+        .app
+        .store
+        .deadlines(card)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.key == "answer")
+        .unwrap();
+    assert_eq!(moved.due_on.to_string(), mv["new_due"].as_str().unwrap());
+
+    // Announcements.
+    let now = t.app.clock.now();
+    let (r, c) = t
+        .json(
+            "POST",
+            "/api/v1/admin/announcements",
+            &auth,
+            json!({"ends_at": (now + chrono::Duration::hours(2)).to_rfc3339(),
+                   "kk": "Жұмыс уақытша тоқтайды", "ru": "Плановые работы"}),
+        )
+        .await;
+    assert_eq!(r, StatusCode::CREATED, "{c}");
+    let (_, l) = t
+        .json("GET", "/api/v1/admin/announcements", &auth, json!(null))
+        .await;
+    assert_eq!(l["items"][0]["ru"], "Плановые работы");
+    let id = c["id"].as_i64().unwrap();
+    let (r, _) = t
+        .json(
+            "POST",
+            &format!("/api/v1/admin/announcements/{id}/withdraw"),
+            &auth,
+            json!(null),
+        )
+        .await;
+    assert_eq!(r, StatusCode::NO_CONTENT);
+    let (r, e) = t
+        .json(
+            "POST",
+            "/api/v1/admin/announcements",
+            &auth,
+            json!({"kk": "А", "ru": "Б"}),
+        )
+        .await;
+    assert_eq!(r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["error"]["fields"][0]["field"], "ends_at");
+
+    // Trust: NCA's root added as its file, listed as added here, then withdrawn.
+    let root_cer = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../pki/tests/fixtures/kz-gost/prod/root_gost_2022.cer"),
+    )
+    .unwrap();
+    let req = Request::post("/api/v1/admin/trust")
+        .header(header::AUTHORIZATION, bearer.as_str())
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(root_cer))
+        .unwrap();
+    let r = reply(
+        t.router
+            .clone()
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let fp = serde_json::from_str::<serde_json::Value>(&r.text).unwrap()["fingerprints"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tr) = t
+        .json("GET", "/api/v1/admin/trust", &auth, json!(null))
+        .await;
+    assert!(tr["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["fingerprint"] == fp.as_str() && c["added_here"] == true));
+    let (r, _) = t
+        .json(
+            "POST",
+            &format!("/api/v1/admin/trust/{fp}/withdraw"),
+            &auth,
+            json!(null),
+        )
+        .await;
+    assert_eq!(r, StatusCode::NO_CONTENT);
+    let (_, tr) = t
+        .json("GET", "/api/v1/admin/trust", &auth, json!(null))
+        .await;
+    assert_eq!(tr["withdrawn"][0], fp.as_str());
+    let garbage = Request::post("/api/v1/admin/trust?lang=ru")
+        .header(header::AUTHORIZATION, bearer.as_str())
+        .body(Body::from(
+            base64::engine::general_purpose::STANDARD.encode("nope"),
+        ))
+        .unwrap();
+    let r = reply(
+        t.router
+            .clone()
+            .oneshot(garbage)
+            .await
+            .unwrap_or_else(|e| match e {}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("В файле нет сертификата"), "{}", r.text);
+
+    // A notice given up for good: listed masked, sent again.
+    let claimed = t
+        .app
+        .store
+        .claim_notices(
+            now + chrono::Duration::minutes(1),
+            now + chrono::Duration::minutes(5),
+            50,
+        )
+        .await
+        .unwrap();
+    let email = claimed
+        .iter()
+        .find(|n| n.address.as_deref() == Some("aigerim@example.kz"))
+        .unwrap();
+    t.app
+        .store
+        .notice_failed(email.id, "550 <aigerim@example.kz>: no such user", None)
+        .await
+        .unwrap();
+    let (r, d) = t
+        .json("GET", "/api/v1/admin/notices/dead", &auth, json!(null))
+        .await;
+    assert_eq!(r, StatusCode::OK);
+    assert_eq!(d["items"][0]["address"], "a***@example.kz");
+    assert!(!d.to_string().contains("aigerim@"), "{d}");
+    let (r, _) = t
+        .json(
+            "POST",
+            &format!("/api/v1/admin/notices/{}/retry", email.id),
+            &auth,
+            json!(null),
+        )
+        .await;
+    assert_eq!(r, StatusCode::NO_CONTENT);
+    let (_, d) = t
+        .json("GET", "/api/v1/admin/notices/dead", &auth, json!(null))
+        .await;
+    assert_eq!(d["total"], 0);
+
+    // A body's administrator: none of it is theirs.
+    let (mj_jar, _) = t.staff("mj.api2", vec![Role::Admin], "MJ").await;
+    let mj_bearer = format!(
+        "Bearer {}",
+        mj_jar
+            .split("; ")
+            .find_map(|c| c.strip_prefix("otinish_session="))
+            .unwrap()
+    );
+    for (m, uri) in [
+        ("GET", "/api/v1/admin/trust"),
+        ("GET", "/api/v1/admin/announcements"),
+        ("GET", "/api/v1/admin/notices/dead"),
+    ] {
+        let (r, _) = t
+            .json(
+                m,
+                uri,
+                &[("authorization", mj_bearer.as_str())],
+                json!(null),
+            )
+            .await;
+        assert_eq!(r, StatusCode::FORBIDDEN, "{uri}");
+    }
+}
