@@ -666,6 +666,7 @@ fn appeal_row(i: usize, body_id: i64) -> Result<NewAppeal> {
                 explanation: "{}".into(),
             },
         ],
+        admission: None,
     })
 }
 

@@ -40,6 +40,13 @@ impl From<StoreError> for Error {
         match e {
             StoreError::NotFound(what) => Error::NotFound(what),
             StoreError::Conflict(what) | StoreError::Stale(what) => Error::Conflict(what),
+            StoreError::NotAdmitted(r) => Error::Refused {
+                key: match r {
+                    otinish_domain::appeal::AdmissionRefusal::TooMany => "err-too-many-appeals-now",
+                    otinish_domain::appeal::AdmissionRefusal::StorageFull => "appeal-storage-full",
+                },
+                detail: format!("not admitted: {r:?}"),
+            },
             other @ (StoreError::Unavailable | StoreError::Backend(_)) => Error::Unavailable(other),
         }
     }

@@ -4,7 +4,7 @@
 use crate::ids::{Bin, Email, Iin, Phone};
 use crate::lang::Lang;
 use crate::model::{AppealKind, Applicant, Card, CardState};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Limits a deployment may change.
@@ -403,6 +403,50 @@ pub fn rate_allows_submission(filed_in_last_hour: u64, limits: &AppealLimits) ->
     limits.appeals_per_hour == 0 || filed_in_last_hour < u64::from(limits.appeals_per_hour)
 }
 
+/// Why an appeal was not admitted where it is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdmissionRefusal {
+    /// The applicant filed as many appeals in the window as one may.
+    TooMany,
+    /// EA-15: the applicant's space would overflow.
+    StorageFull,
+}
+
+/// The limits a new appeal is admitted under. They are checked inside the transaction that
+/// stores it, on counts taken there, so that concurrent submissions of one applicant cannot
+/// pass them together (the store counts; this decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    /// Appeals filed from this moment on count against `appeals_per_hour` (an hour ago).
+    pub since: DateTime<Utc>,
+    /// 0 sets no limit.
+    pub appeals_per_hour: u32,
+    /// EA-15: the applicant's space.
+    pub storage_quota_bytes: u64,
+}
+
+impl Admission {
+    pub fn new(limits: &AppealLimits, now: DateTime<Utc>) -> Self {
+        Self {
+            since: now - chrono::Duration::hours(1),
+            appeals_per_hour: limits.appeals_per_hour,
+            storage_quota_bytes: limits.storage_quota_bytes,
+        }
+    }
+
+    /// Whether an applicant who filed `recent` appeals since [`Self::since`] and holds
+    /// `stored` bytes may add an appeal of `incoming` bytes (its text and files).
+    pub fn admits(&self, recent: u64, stored: u64, incoming: u64) -> Result<(), AdmissionRefusal> {
+        if self.appeals_per_hour != 0 && recent >= u64::from(self.appeals_per_hour) {
+            return Err(AdmissionRefusal::TooMany);
+        }
+        if stored.saturating_add(incoming) > self.storage_quota_bytes {
+            return Err(AdmissionRefusal::StorageFull);
+        }
+        Ok(())
+    }
+}
+
 /// EA-15: a new submission is blocked while the applicant's space is full.
 pub fn storage_allows_submission(used_bytes: u64, limits: &AppealLimits) -> bool {
     used_bytes < limits.storage_quota_bytes
@@ -446,6 +490,28 @@ pub fn check_attach(main: &Card, repeated: &Card) -> Result<(), RepeatError> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_counts_the_window_and_the_space() {
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 3, 2, 10, 0, 0).unwrap();
+        let limits = AppealLimits {
+            appeals_per_hour: 30,
+            storage_quota_bytes: 1000,
+            ..AppealLimits::default()
+        };
+        let a = Admission::new(&limits, now);
+        assert_eq!(a.since, now - chrono::Duration::hours(1));
+        assert_eq!(a.admits(29, 0, 10), Ok(()));
+        assert_eq!(a.admits(30, 0, 10), Err(AdmissionRefusal::TooMany));
+        assert_eq!(a.admits(0, 990, 10), Ok(()), "exactly full is allowed");
+        assert_eq!(a.admits(0, 990, 11), Err(AdmissionRefusal::StorageFull));
+        let unlimited = Admission {
+            appeals_per_hour: 0,
+            ..a
+        };
+        assert_eq!(unlimited.admits(10_000, 0, 1), Ok(()));
+    }
 
     #[test]
     fn appeals_per_hour_limit() {
@@ -464,8 +530,6 @@ mod tests {
         assert_eq!(clean_file_name("dir/"), "file");
         assert_eq!(clean_file_name(&"я".repeat(300)).chars().count(), 200);
     }
-
-    use super::*;
 
     fn individual() -> SignerFacts {
         SignerFacts {

@@ -26,6 +26,10 @@ pub enum StoreError {
     /// The card was not in the state the transition expected (someone else moved it).
     #[error("the record changed meanwhile: {0}")]
     Stale(String),
+    /// A new appeal over the limits it was to be admitted under, counted in the storing
+    /// transaction: nothing was written.
+    #[error("the appeal is not admitted: {0:?}")]
+    NotAdmitted(crate::appeal::AdmissionRefusal),
     #[error("the database is busy; try again")]
     Unavailable,
     #[error("storage failure: {0}")]
@@ -639,6 +643,9 @@ pub struct NewAppeal {
     pub size_bytes: i64,
     pub attachments: Vec<NewAttachment>,
     pub deadlines: Vec<StoredDeadline>,
+    /// The limits it is admitted under, checked in the transaction that stores it (none: the
+    /// channel has no such limits, or the caller checked them).
+    pub admission: Option<crate::appeal::Admission>,
 }
 
 /// A stored portal appeal.

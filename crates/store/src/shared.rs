@@ -507,6 +507,38 @@ macro_rules! impl_repos {
                     let id: i64 = row.try_get("card_id").map_err(map_err)?;
                     return Ok((id, false));
                 }
+                // The limits, on counts taken here: the applicant's row is locked by the upsert
+                // above (PostgreSQL) or the database by this writer (SQLite), so a concurrent
+                // submission of the same applicant counts this one.
+                if let Some(admission) = &a.admission {
+                    let row = sqlx::query(
+                        "SELECT CAST((SELECT COUNT(*) FROM appeal r JOIN card rc ON rc.id = r.card_id \
+                           WHERE r.applicant_id = $1 AND rc.received_at >= $2) AS BIGINT) AS recent, \
+                         CAST(COALESCE((SELECT SUM(s.size_bytes) FROM appeal s \
+                           WHERE s.applicant_id = $1 AND NOT s.hidden_by_applicant), 0) AS BIGINT) AS content, \
+                         CAST(COALESCE((SELECT SUM(f.size_bytes) FROM attachment f JOIN appeal b ON b.card_id = f.card_id \
+                           WHERE b.applicant_id = $1 AND NOT b.hidden_by_applicant), 0) AS BIGINT) AS files",
+                    )
+                    .bind(applicant_id)
+                    .bind(micros(admission.since))
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                    let count = |name: &str| -> StoreResult<u64> {
+                        let v: i64 = row.try_get(name).map_err(map_err)?;
+                        Ok(u64::try_from(v).unwrap_or(0))
+                    };
+                    let incoming = a
+                        .attachments
+                        .iter()
+                        .map(|f| f.size_bytes)
+                        .chain(std::iter::once(a.size_bytes))
+                        .map(|b| u64::try_from(b).unwrap_or(0))
+                        .sum();
+                    admission
+                        .admits(count("recent")?, count("content")? + count("files")?, incoming)
+                        .map_err(StoreError::NotAdmitted)?;
+                }
                 let c = &a.card;
                 let card_id: i64 = sqlx::query(
                     "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \

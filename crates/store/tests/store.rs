@@ -870,6 +870,7 @@ fn new_appeal(body_id: i64, key: &str) -> NewAppeal {
             storage_key: format!("ab/{}", "ab".repeat(32)),
         }],
         deadlines: vec![deadline("answer", "2026-03-20")],
+        admission: None,
     }
 }
 

@@ -448,6 +448,9 @@ impl App {
             size_bytes: i64::try_from(v.content.len()).unwrap_or(i64::MAX),
             attachments,
             deadlines,
+            // The hourly pace and EA-15's space, checked again where the appeal is stored so
+            // that concurrent submissions cannot pass them together.
+            admission: Some(otinish_domain::appeal::Admission::new(&self.limits, now)),
         };
         let actor = format!("applicant:{}", applicant.tax_id());
         let (card_id, created) = self
@@ -456,7 +459,19 @@ impl App {
                 &new,
                 JournalDraft::new(now, &actor, "", "receive").details("{\"channel\":\"portal\"}"),
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::NotAdmitted(otinish_domain::appeal::AdmissionRefusal::TooMany) => {
+                    AppealError::TooMany(self.limits.appeals_per_hour)
+                }
+                StoreError::NotAdmitted(otinish_domain::appeal::AdmissionRefusal::StorageFull) => {
+                    AppealError::Invalid(vec![FieldProblem {
+                        field: "file",
+                        key: "appeal-storage-full",
+                    }])
+                }
+                other => other.into(),
+            })?;
         if created && refusal.is_none() {
             // A new appeal: receipt and registration from what was just stored, without
             // reading it back.
@@ -1095,6 +1110,7 @@ impl App {
                 })
                 .collect(),
             deadlines,
+            admission: None,
         };
         let (new_id, _) = self
             .store

@@ -783,6 +783,7 @@ impl App {
                 size_bytes: 0,
                 attachments: vec![],
                 deadlines,
+                admission: None,
             },
         };
         let (card_id, fresh) = match self

@@ -344,6 +344,7 @@ impl App {
                 ),
                 attachments: vec![],
                 deadlines,
+                admission: None,
             },
         };
         match self

@@ -7452,6 +7452,7 @@ async fn taken_in(t: &TestApp, channel: Channel, key: &str) -> i64 {
         size_bytes: 40,
         attachments: vec![],
         deadlines: vec![],
+        admission: None,
     };
     let (id, _) = t
         .app
@@ -11690,4 +11691,139 @@ async fn console_json_api_for_the_deployment_administrator() {
             .await;
         assert_eq!(r, StatusCode::FORBIDDEN, "{uri}");
     }
+}
+
+/// Files one appeal of the signed-in applicant `jar` to the Ministry, with a file if given.
+async fn file_one(t: &TestApp, jar: &str, csrf: &str, key: &str, pdf: Option<&[u8]>) -> Reply {
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let files: Vec<(&str, &[u8])> = pdf.map(|p| vec![("scan.pdf", p)]).unwrap_or_default();
+    t.post_multipart(
+        "/cabinet/appeals?lang=ru",
+        jar,
+        &[
+            ("csrf", csrf),
+            ("idempotency_key", key),
+            ("recipient", mj.as_str()),
+            ("kind", "statement"),
+            ("postal_address", "Астана"),
+            ("content", "Прошу разъяснить"),
+            ("demo_sign", "1"),
+        ],
+        &files,
+    )
+    .await
+}
+
+/// The limits hold under concurrency: 60 appeals of one applicant sent at once against a limit
+/// of 30 an hour file exactly 30 (the rest are told why); 14 appeals with a 10 KB file sent at
+/// once against 50 KB of space left never store more than the space. The counts are taken in
+/// the transaction that stores the appeal.
+async fn limits_hold_under_concurrency(t: TestApp, quota: TestApp) {
+    let t = TestApp::rebuild(t, |a| a.limits.appeals_per_hour = 30);
+    let (jar, csrf) = t.applicant("person").await;
+    let keys: Vec<String> = (0..60).map(|i| format!("rush-{i}")).collect();
+    let sent: Vec<StatusCode> =
+        futures_util::future::join_all(keys.iter().map(|k| file_one(&t, &jar, &csrf, k, None)))
+            .await
+            .into_iter()
+            .map(|r| r.status)
+            .collect();
+    let filed = sent.iter().filter(|s| **s == StatusCode::SEE_OTHER).count();
+    let refused = sent
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((filed, refused), (30, 30), "{sent:?}");
+    let (person, _) = t
+        .app
+        .store
+        .applicant_by_tax_id("791028302728")
+        .await
+        .unwrap();
+    let stored = t
+        .app
+        .store
+        .appeals_of_applicant(person, otinish_domain::repo::PageRequest::default())
+        .await
+        .unwrap()
+        .total;
+    assert_eq!(stored, 30);
+
+    // The space: one appeal filed first, then the quota set 50 KB above what it holds.
+    let (jar, csrf) = quota.applicant("person").await;
+    let first = file_one(&quota, &jar, &csrf, "space-first", None).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.text);
+    let (person, _) = quota
+        .app
+        .store
+        .applicant_by_tax_id("791028302728")
+        .await
+        .unwrap();
+    let held = u64::try_from(
+        quota
+            .app
+            .store
+            .applicant_storage_used(person)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let t = TestApp::rebuild(quota, |a| {
+        a.limits.appeals_per_hour = 0;
+        a.limits.storage_quota_bytes = held + 50 * 1024;
+    });
+    let pdfs: Vec<Vec<u8>> = (0..14)
+        .map(|i| {
+            let mut p = format!("%PDF-1.4\n% {i}\n").into_bytes();
+            p.resize(10 * 1024, b' ');
+            p
+        })
+        .collect();
+    let keys: Vec<String> = (0..14).map(|i| format!("space-{i}")).collect();
+    let sent: Vec<Reply> = futures_util::future::join_all(
+        keys.iter()
+            .zip(&pdfs)
+            .map(|(k, p)| file_one(&t, &jar, &csrf, k, Some(p.as_slice()))),
+    )
+    .await;
+    let statuses: Vec<StatusCode> = sent.iter().map(|r| r.status).collect();
+    let filed = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    // Each takes its 10 KB file and its signed text: four fit in 50 KB, a fifth does not.
+    assert_eq!(filed, 4, "{statuses:?}");
+    for r in sent.iter().filter(|r| r.status != StatusCode::SEE_OTHER) {
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("Место в личном кабинете закончилось"),
+            "{}",
+            r.text
+        );
+    }
+    let used = u64::try_from(t.app.store.applicant_storage_used(person).await.unwrap()).unwrap();
+    assert!(
+        used <= held + 50 * 1024,
+        "{used} bytes stored of {}",
+        held + 50 * 1024
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appeal_limits_hold_under_concurrency_sqlite() {
+    limits_hold_under_concurrency(TestApp::new().await, TestApp::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appeal_limits_hold_under_concurrency_postgres() {
+    let Some((t, db)) = TestApp::on_postgres("appeal_limits_hold_under_concurrency").await else {
+        return;
+    };
+    let Some((quota, db2)) = TestApp::on_postgres("appeal_limits_hold_under_concurrency").await
+    else {
+        return;
+    };
+    limits_hold_under_concurrency(t, quota).await;
+    db.drop_it().await;
+    db2.drop_it().await;
 }

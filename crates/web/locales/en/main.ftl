@@ -1490,3 +1490,4 @@ sms-test-failed = The gateway did not take the message: { $reason }
 sms-phone-invalid = This is not a phone number: give it with the country code, e.g. +77011234567.
 sms-gateway-answered = it answered { $status }: { $answer }
 sms-gateway-unreachable = it does not answer ({ $detail })
+err-too-many-appeals-now = You have filed as many appeals in the past hour as one may: try again later.

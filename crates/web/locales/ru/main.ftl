@@ -1490,3 +1490,4 @@ sms-test-failed = Шлюз не принял сообщение: { $reason }
 sms-phone-invalid = Это не номер телефона: укажите его с кодом страны, например +77011234567.
 sms-gateway-answered = шлюз ответил { $status }: { $answer }
 sms-gateway-unreachable = шлюз не отвечает ({ $detail })
+err-too-many-appeals-now = За последний час вы подали столько обращений, сколько можно одному заявителю: повторите позже.
