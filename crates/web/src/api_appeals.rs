@@ -49,11 +49,20 @@ impl FromRequestParts<AppState> for ApiApplicant {
         let Some(token) = token else {
             return Err(unauthorized());
         };
-        let id = app
+        // An unknown or expired token is the caller's to fix; a database that does not
+        // answer is not (it is never turned into a 401).
+        let id = match app
             .store
             .applicant_session(&token_hash(token), app.clock.now())
             .await
-            .map_err(|_| unauthorized())?;
+        {
+            Ok(id) => id,
+            Err(otinish_domain::repo::StoreError::NotFound(_)) => return Err(unauthorized()),
+            Err(e) => {
+                let tr = crate::i18n::Tr::new(otinish_domain::Lang::default());
+                return Err(ApiError::from_store(tr, e).into_response());
+            }
+        };
         Ok(Self { id })
     }
 }

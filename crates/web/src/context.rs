@@ -159,6 +159,9 @@ pub struct Ctx {
     pub applicant: Option<String>,
     pub session_token: Option<String>,
     pub path: String,
+    /// The session could not be looked up because the database did not answer: the caller
+    /// is not "signed out", the service is unavailable.
+    pub store_failed: bool,
 }
 
 /// The staff member a route's guard has already resolved from the session (or none), so the
@@ -184,11 +187,25 @@ impl FromRequestParts<AppState> for Ctx {
                 path: parts.uri.path().to_owned(),
             });
         let mut user = None;
+        let mut store_failed = false;
         if let Some(ResolvedStaff(resolved)) = parts.extensions.get::<ResolvedStaff>() {
             user = resolved.clone();
         } else if let Some(token) = &rc.session_token {
-            if let Ok(s) = app.store.session(&token_hash(token), app.clock.now()).await {
-                user = app.store.staff(s.staff_id).await.ok().filter(|u| u.active);
+            use otinish_domain::repo::StoreError;
+            match app.store.session(&token_hash(token), app.clock.now()).await {
+                Ok(s) => match app.store.staff(s.staff_id).await {
+                    Ok(u) => user = Some(u).filter(|u| u.active),
+                    Err(StoreError::NotFound(_)) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "staff of a session not read");
+                        store_failed = true;
+                    }
+                },
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "session not read");
+                    store_failed = true;
+                }
             }
         }
         let mut applicant = None;
@@ -208,6 +225,7 @@ impl FromRequestParts<AppState> for Ctx {
             applicant,
             session_token: rc.session_token,
             path: rc.path,
+            store_failed,
         })
     }
 }

@@ -213,7 +213,12 @@ impl App {
         self.store
             .use_nonce(challenge, now - chrono::Duration::minutes(10))
             .await
-            .map_err(|_| AppealError::BadChallenge)?;
+            .map_err(|e| match e {
+                StoreError::NotFound(_) | StoreError::Conflict(_) | StoreError::Stale(_) => {
+                    AppealError::BadChallenge
+                }
+                other => AppealError::Store(other),
+            })?;
         Ok(v)
     }
 

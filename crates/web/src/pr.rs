@@ -1158,11 +1158,10 @@ impl App {
             ParticipantKind::parse(kind).ok_or_else(|| problem("kind", "pr-field-required"))?;
         let card_id = card.trim().parse::<i64>().ok();
         if let Some(c) = card_id {
-            let s = self
-                .store
-                .pr_signup(c)
-                .await
-                .map_err(|_| problem("card", "pr-card-unknown"))?;
+            let s = self.store.pr_signup(c).await.map_err(|e| match e {
+                StoreError::NotFound(_) => problem("card", "pr-card-unknown"),
+                other => other.into(),
+            })?;
             if s.card.body_id != body_id {
                 return Err(problem("card", "pr-card-unknown"));
             }

@@ -175,6 +175,17 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
     let Ok(ctx) = Ctx::from_request_parts(&mut parts, &g.app).await;
     let api = crate::context::is_staff_api(parts.uri.path());
     let Some(user) = &ctx.user else {
+        // A database that does not answer is an outage, never "sign in again".
+        if ctx.store_failed {
+            if api {
+                return crate::error::ApiError::from_store(
+                    ctx.tr,
+                    otinish_domain::repo::StoreError::Unavailable,
+                )
+                .into_response();
+            }
+            return pages::page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal");
+        }
         if api {
             return crate::error::ApiError::unauthorized(ctx.tr).into_response();
         }

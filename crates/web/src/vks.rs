@@ -255,11 +255,10 @@ impl App {
         let facts = crate::eappeal::signer_facts(&v.signer);
         let req =
             otinish_domain::vks::check_vks_request(&form, &facts).map_err(VksError::Invalid)?;
-        let slot = self
-            .store
-            .slot(req.slot_id)
-            .await
-            .map_err(|_| VksError::SlotClosed)?;
+        let slot = self.store.slot(req.slot_id).await.map_err(|e| match e {
+            StoreError::NotFound(_) => VksError::SlotClosed,
+            other => other.into(),
+        })?;
         let schedule = self.store.schedule(slot.schedule_id).await?;
         let cal = self.calendar.read().await.clone();
         let local_now = now.with_timezone(&cal.zone().offset).naive_local();

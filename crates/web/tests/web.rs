@@ -11827,3 +11827,80 @@ async fn appeal_limits_hold_under_concurrency_postgres() {
     db.drop_it().await;
     db2.drop_it().await;
 }
+
+/// A database that does not answer is an outage (503), never a 4xx: a signed-in staff member
+/// is not sent to the sign-in page, and a bearer token of the applicant's or the staff's API
+/// is not called unknown.
+#[tokio::test]
+async fn a_database_outage_is_never_answered_as_the_callers_fault() {
+    use base64::Engine;
+    let Some((t, db)) =
+        TestApp::on_postgres("a_database_outage_is_never_answered_as_the_callers_fault").await
+    else {
+        return;
+    };
+    let (staff, _) = t.staff("reg.outage", vec![Role::Registrar], "MJ").await;
+    let (root, _) = t.staff_of_no_body("root.outage", vec![Role::Admin]).await;
+    let staff_bearer = format!(
+        "Bearer {}",
+        root.split("; ")
+            .find_map(|c| c.strip_prefix("otinish_session="))
+            .unwrap()
+    );
+    let key = &t
+        .app
+        .pki
+        .demo_signers
+        .iter()
+        .find(|s| s.slug == "person")
+        .unwrap()
+        .key;
+    let (_, c) = t
+        .json("POST", "/api/v1/auth/challenge", &[], serde_json::json!({}))
+        .await;
+    let challenge = c["challenge"].as_str().unwrap().to_owned();
+    let cms = key
+        .sign_cms(challenge.as_bytes(), true, t.app.clock.now())
+        .unwrap();
+    let (r, s) = t
+        .json(
+            "POST",
+            "/api/v1/auth/signin",
+            &[],
+            serde_json::json!({"challenge": challenge,
+                "signature": base64::engine::general_purpose::STANDARD.encode(cms)}),
+        )
+        .await;
+    assert_eq!(r, StatusCode::OK, "{s}");
+    let applicant_bearer = format!("Bearer {}", s["token"].as_str().unwrap());
+    assert_eq!(t.get("/staff/inbox", &staff).await.status, StatusCode::OK);
+
+    // The database goes away.
+    db.store.pool().close().await;
+    let page = t.get("/staff/inbox", &staff).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{:?}",
+        page.headers
+    );
+    let (r, e) = t
+        .json(
+            "GET",
+            "/api/v1/appeals",
+            &[("authorization", applicant_bearer.as_str())],
+            serde_json::Value::Null,
+        )
+        .await;
+    assert!(r.is_server_error(), "{r} {e}");
+    let (r, e) = t
+        .json(
+            "GET",
+            "/api/v1/admin/bodies",
+            &[("authorization", staff_bearer.as_str())],
+            serde_json::Value::Null,
+        )
+        .await;
+    assert!(r.is_server_error(), "{r} {e}");
+    db.drop_it().await;
+}
