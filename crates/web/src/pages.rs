@@ -289,10 +289,32 @@ pub async fn menu_js() -> Response {
 /// A pager: caption and previous/next links that keep the other list's position.
 pub struct Pager {
     pub caption: String,
+    /// The links, rendered by the `pager.html` template: every part of them escaped there,
+    /// whatever the query it keeps carried (never HTML put together from request data).
     pub nav: String,
 }
 
+#[derive(Template)]
+#[template(path = "pager.html")]
+struct PagerNav {
+    label: String,
+    /// (href, label) of the previous and the next page.
+    prev: Option<(String, String)>,
+    next: Option<(String, String)>,
+}
+
 impl Pager {
+    fn nav(tr: Tr, page: i64, has_next: bool, param: &str, other: &str) -> String {
+        let link = |n: i64, key: &str| (format!("?{param}={n}{other}"), tr.get(key));
+        PagerNav {
+            label: tr.get("nav-pages"),
+            prev: (page > 1).then(|| link(page - 1, "page-prev")),
+            next: has_next.then(|| link(page + 1, "page-next")),
+        }
+        .render()
+        .unwrap_or_default()
+    }
+
     pub fn new(tr: Tr, total: i64, req: PageRequest, param: &str, other: &str) -> Self {
         let limit = i64::from(req.limit);
         let page = i64::from(req.offset) / limit + 1;
@@ -316,51 +338,19 @@ impl Pager {
                 ],
             )
         };
-        let mut nav = format!(
-            "<nav class=\"pager\" aria-label=\"{}\">",
-            tr.get("nav-pages")
-        );
-        if page > 1 {
-            nav.push_str(&format!(
-                "<a href=\"?{param}={}{other}\" rel=\"prev\">{}</a>",
-                page - 1,
-                tr.get("page-prev")
-            ));
+        Self {
+            caption,
+            nav: Self::nav(tr, page, page < pages, param, other),
         }
-        if page < pages {
-            nav.push_str(&format!(
-                "<a href=\"?{param}={}{other}\" rel=\"next\">{}</a>",
-                page + 1,
-                tr.get("page-next")
-            ));
-        }
-        nav.push_str("</nav>");
-        Self { caption, nav }
     }
 
     /// A list that is not counted (a search): page `page`, and whether another follows.
     pub fn open_ended(tr: Tr, page: u32, more: bool, param: &str, other: &str) -> Self {
         let caption = tr.with("page-n", &[("page", page.to_string())]);
-        let mut nav = format!(
-            "<nav class=\"pager\" aria-label=\"{}\">",
-            tr.get("nav-pages")
-        );
-        if page > 1 {
-            nav.push_str(&format!(
-                "<a href=\"?{param}={}{other}\" rel=\"prev\">{}</a>",
-                page - 1,
-                tr.get("page-prev")
-            ));
+        Self {
+            caption,
+            nav: Self::nav(tr, i64::from(page), more, param, other),
         }
-        if more {
-            nav.push_str(&format!(
-                "<a href=\"?{param}={}{other}\" rel=\"next\">{}</a>",
-                page + 1,
-                tr.get("page-next")
-            ));
-        }
-        nav.push_str("</nav>");
-        Self { caption, nav }
     }
 }
 
@@ -625,4 +615,37 @@ pub fn query_escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod pager_tests {
+    use super::*;
+
+    /// Whatever the kept query carries, the pager's links escape it: no markup from a request
+    /// ever reaches the page as markup.
+    #[test]
+    fn pager_links_escape_what_they_keep() {
+        let tr = Tr::new(otinish_domain::Lang::Ru);
+        let hostile = "&q=\"><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">";
+        let p = Pager::new(
+            tr,
+            100,
+            PageRequest::new(Some(10), Some(10)),
+            "page",
+            hostile,
+        );
+        assert!(!p.nav.contains("<meta"), "{}", p.nav);
+        assert!(
+            p.nav.contains("href=\"?page=1&#38;q=&#34;&#62;&#60;meta"),
+            "{}",
+            p.nav
+        );
+        assert!(p.nav.contains("rel=\"prev\"") && p.nav.contains("rel=\"next\""));
+        let last = Pager::open_ended(tr, 1, false, "page", hostile);
+        assert!(
+            !last.nav.contains("<a"),
+            "no link on a single page: {}",
+            last.nav
+        );
+    }
 }
