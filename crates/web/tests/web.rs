@@ -11904,3 +11904,31 @@ async fn a_database_outage_is_never_answered_as_the_callers_fault() {
     assert!(r.is_server_error(), "{r} {e}");
     db.drop_it().await;
 }
+
+/// Personal-data pages, API answers and downloads are never kept by a browser or a proxy
+/// (`Cache-Control: no-store`); only the stylesheet and scripts may be cached.
+#[tokio::test]
+async fn personal_data_is_never_cached() {
+    let t = TestApp::new().await;
+    let (staff, _) = t.staff("reg.cache", vec![Role::Registrar], "MJ").await;
+    let (jar, _) = t.applicant("person").await;
+    let cc = |r: &Reply| {
+        r.headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    for (uri, cookies) in [
+        ("/staff/inbox", staff.as_str()),
+        ("/cabinet", jar.as_str()),
+        ("/api/v1/bodies", ""),
+        ("/staff/login", ""),
+    ] {
+        let r = t.get(uri, cookies).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert_eq!(cc(&r), "no-store", "{uri}");
+    }
+    let css = t.get("/static/style.css", "").await;
+    assert!(cc(&css).starts_with("public"), "{}", cc(&css));
+}
