@@ -386,9 +386,9 @@ async fn open_session(
 ) -> Response {
     let now = app.clock.now();
     let token = crate::context::random_token();
-    // A new CSRF token with the new session: one planted in the browser before sign-in (by a
-    // sibling site setting cookies, say) is worthless afterwards.
-    let csrf = crate::context::random_token();
+    // The session's own CSRF token, derived from it: one planted in the browser (by a sibling
+    // site setting cookies, say) is worthless, before sign-in and after.
+    let csrf = crate::context::session_csrf(&token);
     let rec = SessionRecord {
         token_hash: token_hash(&token),
         staff_id: user.id,

@@ -146,12 +146,11 @@ fn signed_in(app: &App, token: &str) -> Response {
         app.config.secure_cookies,
         8 * 3600,
     );
-    // A new CSRF token with the new session, as for staff: one planted in the browser before
-    // sign-in is worthless afterwards.
+    // The session's own CSRF token, as for staff: one planted in the browser is worthless.
     set_cookie(
         &mut resp,
         crate::context::CSRF_COOKIE,
-        &crate::context::random_token(),
+        &crate::context::session_csrf(token),
         true,
         app.config.secure_cookies,
         24 * 3600,

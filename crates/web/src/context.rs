@@ -48,6 +48,15 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The CSRF token of a session, derived from its secret token: a sibling site can set a
+/// cookie in the browser but cannot read the session's, so it cannot plant a token that
+/// passes. (Distinct from [`token_hash`], which the database keeps.)
+pub fn session_csrf(session_token: &str) -> String {
+    hex::encode(Sha256::digest(
+        [b"otinish-csrf:".as_slice(), session_token.as_bytes()].concat(),
+    ))
+}
+
 fn lang_from_accept(h: &str) -> Option<Lang> {
     h.split(',')
         .filter_map(|part| part.split(';').next())
@@ -105,8 +114,17 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
     let existing_csrf = cookie(headers, CSRF_COOKIE)
         .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_owned);
-    let new_csrf = existing_csrf.is_none();
-    let csrf = existing_csrf.unwrap_or_else(random_token);
+    // Signed in (staff or applicant), the token is the session's own; the cookie only carries
+    // it to the page's scripts and is put back in step when it differs (planted, or older).
+    let bound = cookie(headers, SESSION_COOKIE)
+        .or_else(|| cookie(headers, crate::cabinet::APPLICANT_COOKIE))
+        .map(session_csrf);
+    let new_csrf = match (&bound, &existing_csrf) {
+        (Some(b), Some(e)) => b != e,
+        (_, None) => true,
+        (None, Some(_)) => false,
+    };
+    let csrf = bound.or(existing_csrf).unwrap_or_else(random_token);
     let path = req
         .uri()
         .path_and_query()

@@ -11932,3 +11932,83 @@ async fn personal_data_is_never_cached() {
     let css = t.get("/static/style.css", "").await;
     assert!(cc(&css).starts_with("public"), "{}", cc(&css));
 }
+
+/// The CSRF token is the session's own: a token planted in the browser (a sibling site can set
+/// a cookie) passes neither for staff nor for an applicant, even sent in the form as well;
+/// the session's token does.
+#[tokio::test]
+async fn a_planted_csrf_token_passes_for_no_session() {
+    let t = TestApp::new().await;
+    let planted = "ab".repeat(32);
+    let (staff, csrf) = t.staff("reg.planted", vec![Role::Registrar], "MJ").await;
+    let session = staff
+        .split("; ")
+        .find(|c| c.starts_with("otinish_session="))
+        .unwrap();
+    let r = t
+        .post_form(
+            "/staff/sessions",
+            &format!("otinish_csrf={planted}; {session}"),
+            &format!("csrf={planted}&all=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    // The page puts the session's token in its forms and the cookie back in step.
+    let page = t
+        .get(
+            "/staff/sessions",
+            &format!("otinish_csrf={planted}; {session}"),
+        )
+        .await;
+    assert!(
+        page.text.contains(&format!("value=\"{csrf}\"")),
+        "{}",
+        page.text
+    );
+    assert_eq!(page.cookie("otinish_csrf").as_deref(), Some(csrf.as_str()));
+
+    let (jar, acsrf) = t.applicant("person").await;
+    let applicant = jar
+        .split("; ")
+        .find(|c| c.starts_with("otinish_applicant="))
+        .unwrap();
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = |csrf: &str| {
+        vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("idempotency_key".to_owned(), format!("planted-{csrf}")),
+            ("recipient".to_owned(), mj.clone()),
+            ("kind".to_owned(), "statement".to_owned()),
+            ("postal_address".to_owned(), "Астана".to_owned()),
+            ("content".to_owned(), "Прошу разъяснить".to_owned()),
+            ("demo_sign".to_owned(), "1".to_owned()),
+        ]
+    };
+    let send = |cookies: String, csrf: String| {
+        let t = &t;
+        let f = fields(&csrf);
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            t.post_multipart("/cabinet/appeals", &cookies, &f, &[])
+                .await
+                .status
+        }
+    };
+    assert_eq!(
+        send(
+            format!("otinish_csrf={planted}; {applicant}"),
+            planted.clone()
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            format!("otinish_csrf={planted}; {applicant}"),
+            acsrf.clone()
+        )
+        .await,
+        StatusCode::SEE_OTHER,
+        "the session's token passes whatever the cookie says"
+    );
+}
