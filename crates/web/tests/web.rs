@@ -12012,3 +12012,127 @@ async fn a_planted_csrf_token_passes_for_no_session() {
         "the session's token passes whatever the cookie says"
     );
 }
+
+/// Markup sent in every query parameter the pages read never comes back as markup: every GET
+/// route of the table, called anonymously, as an applicant, as the deployment's administrator
+/// and as a registrar, with the probe in all parameters at once and — where that request is
+/// refused as a whole — in each parameter alone.
+#[tokio::test]
+async fn markup_in_query_parameters_never_comes_back_as_markup() {
+    use otinish_web::routes::rules;
+    let t = TestApp::new().await;
+    let (root, _) = t.staff_of_no_body("root.probe", vec![Role::Admin]).await;
+    let (registrar, _) = t
+        .staff("reg.probe", vec![Role::Registrar, Role::Head], "MJ")
+        .await;
+    let (applicant, _) = t.applicant("person").await;
+    // Every field of the pages' query structures (crates/web/src, `…Query`).
+    const PARAMS: &[&str] = &[
+        "added",
+        "applied",
+        "apply",
+        "at",
+        "body",
+        "booked",
+        "branches_page",
+        "card",
+        "centers",
+        "changed",
+        "channel",
+        "closed",
+        "code",
+        "created",
+        "deactivated",
+        "done",
+        "due",
+        "ended",
+        "executor",
+        "filed",
+        "format",
+        "from",
+        "imported",
+        "kind",
+        "lang",
+        "limit",
+        "moved",
+        "offset",
+        "page",
+        "percent",
+        "placed",
+        "q",
+        "quarter",
+        "queued",
+        "reopened",
+        "restored",
+        "rollup",
+        "saved",
+        "session",
+        "sort",
+        "source",
+        "staff",
+        "state",
+        "to",
+        "waiting",
+        "withdrawn",
+        "working_days",
+        "year",
+        "tab",
+        "date",
+        "month",
+    ];
+    let probe = "%22%3E%3Cx-otinish-probe%3E";
+    let callers = [
+        ("anonymous", ""),
+        ("applicant", applicant.as_str()),
+        ("admin", root.as_str()),
+        ("registrar", registrar.as_str()),
+    ];
+    let mut checked = 0;
+    let mut reflected = Vec::new();
+    // Pages that do show what was typed (a search box) show it escaped: the probe reached them.
+    let mut echoed_escaped = Vec::new();
+    for rule in rules().iter().filter(|r| r.method == "GET") {
+        if rule.path.starts_with("/static") || rule.path.contains("{file") {
+            continue;
+        }
+        let path = rule
+            .path
+            .replace("{id}", "1")
+            .replace("{code}", "MJ")
+            .replace("{token}", "probe")
+            .replace("{hearing}", "1")
+            .replace("{kind}", "bodies")
+            .replace("{fingerprint}", "00");
+        for (who, jar) in callers {
+            let all: Vec<String> = PARAMS.iter().map(|p| format!("{p}={probe}")).collect();
+            let r = t.get(&format!("{path}?{}", all.join("&")), jar).await;
+            checked += 1;
+            let mut replies = vec![("*", r)];
+            if replies[0].1.status == StatusCode::BAD_REQUEST {
+                for p in PARAMS {
+                    let r = t.get(&format!("{path}?{p}={probe}"), jar).await;
+                    checked += 1;
+                    replies.push((p, r));
+                }
+            }
+            for (param, r) in replies {
+                if r.text.contains("<x-otinish-probe>") {
+                    reflected.push(format!("{path} ({param}) as {who}: {}", r.status));
+                }
+                if r.text.contains("&#60;x-otinish-probe&#62;") {
+                    echoed_escaped.push(format!("{path} as {who}"));
+                }
+            }
+        }
+    }
+    assert!(
+        reflected.is_empty(),
+        "markup came back:\n{}",
+        reflected.join("\n")
+    );
+    assert!(checked > 300, "{checked} requests");
+    assert!(
+        echoed_escaped.len() >= 5,
+        "the probe reached few pages: {echoed_escaped:?}"
+    );
+}
