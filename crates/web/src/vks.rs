@@ -884,9 +884,20 @@ pub async fn public_schedule(
     Path(code): Path<String>,
 ) -> Response {
     let tr = ctx.tr;
-    let Ok(body) = app.store.body_by_code(&code).await else {
-        return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
+    let body = match app.store.body_by_code(&code).await {
+        Ok(b) => b,
+        Err(StoreError::NotFound(_)) => {
+            return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "body not read");
+            return page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal");
+        }
     };
+    // A closed body holds no receptions: its old timetable is not offered.
+    if !body.is_open() {
+        return page_error(&ctx, StatusCode::GONE, "err-body-closed");
+    }
     let now = {
         let cal = app.calendar.read().await;
         app.clock

@@ -10565,6 +10565,13 @@ async fn admin_closes_bodies_and_branches_and_no_one_can_address_them() {
     );
     let api = t.get("/api/v1/bodies?limit=100", "").await;
     assert!(!api.text.contains("\"AST\""), "{}", api.text);
+    let schedule = t.get("/bodies/AST/schedule?lang=ru", "").await;
+    assert_eq!(schedule.status, StatusCode::GONE);
+    assert!(
+        schedule.text.contains("этот государственный орган закрыт"),
+        "{}",
+        schedule.text
+    );
     let (jar, acsrf) = t.applicant("person").await;
     let form = t.get("/cabinet/appeals/new?lang=ru", &jar).await;
     assert!(
