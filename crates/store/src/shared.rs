@@ -416,6 +416,33 @@ macro_rules! impl_repos {
                 staff_row(&row).map_err(map_err)
             }
 
+            /// One page of `table` rows matching `filter` (SQL text of this file, never request
+            /// data) in `order`, with the count of all of them.
+            async fn paged<T>(
+                &self,
+                table: &'static str,
+                filter: &'static str,
+                order: &'static str,
+                page: PageRequest,
+                row: fn(&DbRow) -> Result<T, sqlx::Error>,
+            ) -> StoreResult<Page<T>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT * FROM {table} WHERE {filter} ORDER BY {order} LIMIT $1 OFFSET $2"
+                ))
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table} WHERE {filter}"))
+                    .fetch_one(self.reader())
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(map_err)?;
+                let items = rows.iter().map(row).collect::<Result<_, _>>().map_err(map_err)?;
+                Ok(Page { items, total, request: page })
+            }
+
             /// Appends a journal entry inside `tx`. Taking the head row first serialises
             /// appends (a row lock on PostgreSQL, the write lock on SQLite).
             async fn journal_in(tx: &mut Tx<'_>, d: &JournalDraft) -> Result<JournalEntry, sqlx::Error> {
@@ -881,37 +908,11 @@ macro_rules! impl_repos {
             }
 
             async fn bodies(&self, page: PageRequest) -> StoreResult<Page<Body>> {
-                let rows = sqlx::query("SELECT * FROM body ORDER BY name_ru, id LIMIT $1 OFFSET $2")
-                    .bind(i64::from(page.limit))
-                    .bind(i64::from(page.offset))
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(map_err)?;
-                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM body")
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(body_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.paged("body", "TRUE", "name_ru, id", page, body_row).await
             }
 
             async fn open_bodies(&self, page: PageRequest) -> StoreResult<Page<Body>> {
-                let rows = sqlx::query(
-                    "SELECT * FROM body WHERE closed_at IS NULL ORDER BY name_ru, id LIMIT $1 OFFSET $2",
-                )
-                .bind(i64::from(page.limit))
-                .bind(i64::from(page.offset))
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM body WHERE closed_at IS NULL")
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(body_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.paged("body", "closed_at IS NULL", "name_ru, id", page, body_row).await
             }
 
             async fn set_body_closed(&self, body_id: i64, at: Option<DateTime<Utc>>, journal: JournalDraft) -> StoreResult<()> {
@@ -1075,37 +1076,11 @@ macro_rules! impl_repos {
             }
 
             async fn branches(&self, page: PageRequest) -> StoreResult<Page<Branch>> {
-                let rows = sqlx::query("SELECT * FROM branch ORDER BY region_ru, name_ru, id LIMIT $1 OFFSET $2")
-                    .bind(i64::from(page.limit))
-                    .bind(i64::from(page.offset))
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(map_err)?;
-                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM branch")
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(branch_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.paged("branch", "TRUE", "region_ru, name_ru, id", page, branch_row).await
             }
 
             async fn open_branches(&self, page: PageRequest) -> StoreResult<Page<Branch>> {
-                let rows = sqlx::query(
-                    "SELECT * FROM branch WHERE closed_at IS NULL ORDER BY region_ru, name_ru, id LIMIT $1 OFFSET $2",
-                )
-                .bind(i64::from(page.limit))
-                .bind(i64::from(page.offset))
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM branch WHERE closed_at IS NULL")
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(branch_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.paged("branch", "closed_at IS NULL", "region_ru, name_ru, id", page, branch_row).await
             }
 
             async fn set_branch_closed(&self, branch_id: i64, at: Option<DateTime<Utc>>, journal: JournalDraft) -> StoreResult<()> {
@@ -2879,21 +2854,7 @@ macro_rules! impl_repos {
             }
 
             async fn dead_notices(&self, page: PageRequest) -> StoreResult<Page<Notice>> {
-                let rows = sqlx::query(
-                    "SELECT * FROM notice WHERE status = 'dead' AND dismissed_at IS NULL ORDER BY id DESC LIMIT $1 OFFSET $2",
-                )
-                .bind(i64::from(page.limit))
-                .bind(i64::from(page.offset))
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)?;
-                let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notice WHERE status = 'dead' AND dismissed_at IS NULL")
-                    .fetch_one(self.reader())
-                    .await
-                    .and_then(|r| r.try_get("n"))
-                    .map_err(map_err)?;
-                let items = rows.iter().map(notice_row).collect::<Result<_, _>>().map_err(map_err)?;
-                Ok(Page { items, total, request: page })
+                self.paged("notice", "status = 'dead' AND dismissed_at IS NULL", "id DESC", page, notice_row).await
             }
 
             async fn retry_notice(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
