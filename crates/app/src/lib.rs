@@ -11,6 +11,7 @@ pub mod branches;
 pub mod calendar;
 pub mod csv;
 pub mod directory;
+pub mod editions;
 pub mod error;
 pub mod import;
 pub mod notices;

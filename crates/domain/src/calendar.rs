@@ -10,10 +10,14 @@
 //! * a state holiday that falls on a weekend moves its day off to the next working day, and
 //!   several such moves stack (Nauryz 21–22 Mar 2026 on Sat/Sun → 24 and 25 Mar off);
 //! * a religious day off (Orthodox Christmas, the first day of Kurban ait) does not move;
-//! * a transfer makes a weekend day a working day and a weekday a day off.
+//! * a transfer makes a day off a working day (a weekend day, or the weekday a holiday's day
+//!   off moved to, as on Monday 11 May 2020) and a working day a day off;
+//! * a year is *confirmed* only when every transfer in it names the act that made it (its
+//!   number and date) and no day off in it is an estimate; terms that touch an unconfirmed
+//!   year say so wherever they are shown.
 
 use crate::lang::{Lang, Names};
-use chrono::{Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -33,10 +37,9 @@ pub enum CalendarError {
 pub struct CalendarFile {
     pub jurisdiction: String,
     pub name: Names,
-    /// IANA name shown to people, e.g. `Asia/Almaty`.
+    /// The zone's IANA name, e.g. `Asia/Almaty`: every moment becomes a local day through the
+    /// tz database, with the zone's history (Astana was UTC+6 until 1 March 2024).
     pub time_zone: String,
-    /// The zone's offset from UTC, e.g. `+05:00`.
-    pub utc_offset: String,
     /// First and last year the data is complete for (transfers, moving days off).
     pub first_year: i32,
     pub last_year: i32,
@@ -90,14 +93,40 @@ pub struct MovingDay {
     pub basis: String,
 }
 
-/// A government transfer: `work` (a weekend day) is worked, `off` (a weekday) is a day off.
+/// A government transfer: `work`, a day off (a weekend day, or the weekday a holiday's day off
+/// moved to), is worked; `off`, a working day, is a day off.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     pub work: NaiveDate,
     pub off: NaiveDate,
+    /// Where the transfer is known from, in words (the act, or the publication that reported
+    /// it while the act's number is not known).
     #[serde(default)]
     pub basis: String,
+    /// The act that made it: without it the year is not confirmed.
+    #[serde(default)]
+    pub decree: Option<Decree>,
+}
+
+/// A legal act by its number and date (a government decree, a ministry's order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decree {
+    pub number: String,
+    pub date: NaiveDate,
+}
+
+impl Decree {
+    /// "No. 713 of 06.10.2021", in the reader's language.
+    pub fn describe(&self, lang: Lang) -> String {
+        let date = self.date.format("%d.%m.%Y");
+        match lang {
+            Lang::Kk => format!("{date} № {}", self.number),
+            Lang::Ru => format!("№ {} от {date}", self.number),
+            Lang::En => format!("No. {} of {date}", self.number),
+        }
+    }
 }
 
 /// An admin's edit of one day, on top of the shipped data.
@@ -129,6 +158,8 @@ pub enum OffReason {
     Transferred {
         worked_on: Option<NaiveDate>,
         basis: String,
+        #[serde(default)]
+        decree: Option<Decree>,
     },
     Edited {
         reason: String,
@@ -175,10 +206,18 @@ impl OffReason {
                 Lang::Ru => format!("выходной день: {}", name.get(lang)),
                 Lang::En => format!("day off: {}", name.get(lang)),
             },
-            OffReason::Transferred { worked_on, basis } => {
+            OffReason::Transferred {
+                worked_on,
+                basis,
+                decree,
+            } => {
                 let w = worked_on
                     .map(|d| d.format("%d.%m.%Y").to_string())
                     .unwrap_or_default();
+                let basis = match decree {
+                    Some(d) => d.describe(lang),
+                    None => basis.clone(),
+                };
                 match lang {
                     Lang::Kk => format!("ауыстырылған демалыс (жұмыс күні {w}; {basis})"),
                     Lang::Ru => format!("перенесённый выходной (рабочий день {w}; {basis})"),
@@ -268,62 +307,87 @@ pub struct Span {
     pub unconfirmed_years: Vec<i32>,
 }
 
-/// The time zone of a deployment: a name for people and a fixed offset for arithmetic.
-/// (Kazakhstan has one zone, UTC+5, since 2024.)
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The time zone of a deployment: its IANA name, and the tz database's history of its
+/// offsets for arithmetic. A moment is turned into a local day with the offset in force at
+/// that moment: Astana was UTC+6 until 1 March 2024 and is UTC+5 since (GEN-01, GEN-03).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Zone {
-    pub name: String,
-    pub offset: FixedOffset,
+    pub tz: chrono_tz::Tz,
 }
 
 impl Zone {
-    pub fn parse(name: &str, offset: &str) -> Result<Self, CalendarError> {
-        let bad = || CalendarError::Invalid(format!("bad UTC offset `{offset}` (use +05:00)"));
-        let (sign, rest) = match offset.as_bytes().first() {
-            Some(b'+') => (1, &offset[1..]),
-            Some(b'-') => (-1, &offset[1..]),
-            _ => return Err(bad()),
-        };
-        let (h, m) = rest.split_once(':').ok_or_else(bad)?;
-        let h: i32 = h.parse().map_err(|_| bad())?;
-        let m: i32 = m.parse().map_err(|_| bad())?;
-        let secs = sign * (h * 3600 + m * 60);
-        let offset = FixedOffset::east_opt(secs).ok_or_else(bad)?;
-        Ok(Self {
-            name: name.to_owned(),
-            offset,
-        })
+    pub fn parse(name: &str) -> Result<Self, CalendarError> {
+        name.parse::<chrono_tz::Tz>()
+            .map(|tz| Self { tz })
+            .map_err(|_| {
+                CalendarError::Invalid(format!(
+                    "unknown time zone `{name}` (use an IANA name such as Asia/Almaty)"
+                ))
+            })
     }
 
     pub fn almaty() -> Self {
         Self {
-            name: "Asia/Almaty".into(),
-            offset: UTC_PLUS_5,
+            tz: chrono_tz::Asia::Almaty,
         }
+    }
+
+    /// The zone's IANA name.
+    pub fn name(&self) -> &'static str {
+        self.tz.name()
+    }
+
+    /// A moment in this zone.
+    pub fn at(&self, at: chrono::DateTime<Utc>) -> chrono::DateTime<chrono_tz::Tz> {
+        at.with_timezone(&self.tz)
+    }
+
+    /// The local date and time of a moment.
+    pub fn local(&self, at: chrono::DateTime<Utc>) -> NaiveDateTime {
+        self.at(at).naive_local()
     }
 
     /// The local date of a moment.
     pub fn local_date(&self, at: chrono::DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.offset).date_naive()
+        self.local(at).date()
+    }
+
+    /// The moment a local date and time names. A time that occurs twice (clocks set back) is
+    /// its first occurrence; a time that never occurs (clocks set forward) is the moment the
+    /// clocks jumped past it, so a local time always names a moment.
+    pub fn utc(&self, local: NaiveDateTime) -> chrono::DateTime<Utc> {
+        match self.tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+                t.with_timezone(&Utc)
+            }
+            chrono::LocalResult::None => {
+                // In a gap: an hour later is past it (no zone jumps by more than a day).
+                let mut probe = local;
+                for _ in 0..48 {
+                    probe += Duration::minutes(30);
+                    if let Some(t) = self.tz.from_local_datetime(&probe).earliest() {
+                        return t.with_timezone(&Utc);
+                    }
+                }
+                Utc.from_utc_datetime(&local)
+            }
+        }
     }
 
     /// The last moment of a local day (23:59:59), in UTC: GEN-03, a term "ends at the end of
     /// its last working day".
     pub fn end_of_day(&self, day: NaiveDate) -> chrono::DateTime<Utc> {
         let t = NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default();
-        match self.offset.from_local_datetime(&day.and_time(t)) {
+        match self.tz.from_local_datetime(&day.and_time(t)) {
             chrono::LocalResult::Single(dt) => dt.with_timezone(&Utc),
-            // A fixed offset always maps uniquely; keep a sensible value regardless.
-            _ => Utc.from_utc_datetime(&day.and_time(t)),
+            chrono::LocalResult::Ambiguous(_, last) => last.with_timezone(&Utc),
+            // 23:59:59 skipped by a change of clocks: the day ends when the next one begins.
+            chrono::LocalResult::None => {
+                self.utc((day + Duration::days(1)).and_time(NaiveTime::MIN)) - Duration::seconds(1)
+            }
         }
     }
 }
-
-/// Kazakhstan's single zone since 2024; checked when the program is compiled.
-const UTC_PLUS_5: FixedOffset = match FixedOffset::east_opt(5 * 3600) {
-    Some(o) => o,
-    None => panic!("UTC+5 is a valid offset"),
-};
 
 /// A working-day calendar built from a [`CalendarFile`].
 #[derive(Debug, Clone)]
@@ -339,6 +403,9 @@ pub struct WorkingCalendar {
     /// Years whose days off have been expanded into `off`.
     first_year: i32,
     last_year: i32,
+    /// Years inside `first_year..=last_year` whose data is not confirmed: a transfer without
+    /// its act, or a day off whose date is an estimate.
+    unconfirmed: std::collections::BTreeSet<i32>,
 }
 
 /// Years the calendar expands; arithmetic outside stays on weekends and recurring holidays.
@@ -353,7 +420,7 @@ impl WorkingCalendar {
     }
 
     pub fn from_file(file: CalendarFile) -> Result<Self, CalendarError> {
-        let zone = Zone::parse(&file.time_zone, &file.utc_offset)?;
+        let zone = Zone::parse(&file.time_zone)?;
         let mut weekend = [false; 7];
         for w in &file.weekend {
             let wd: Weekday = w
@@ -382,8 +449,20 @@ impl WorkingCalendar {
             weekend,
             off: BTreeMap::new(),
             working_weekend: BTreeMap::new(),
+            unconfirmed: Default::default(),
         };
         cal.expand()?;
+        for t in &cal.file.transfers {
+            if t.decree.is_none() {
+                cal.unconfirmed.insert(t.work.year());
+                cal.unconfirmed.insert(t.off.year());
+            }
+        }
+        for m in &cal.file.moving {
+            if m.basis.trim_start().to_lowercase().starts_with("estimate") {
+                cal.unconfirmed.insert(m.date.year());
+            }
+        }
         Ok(cal)
     }
 
@@ -411,15 +490,12 @@ impl WorkingCalendar {
     }
 
     fn expand(&mut self) -> Result<(), CalendarError> {
-        // 1. Transfers first: a worked weekend day is a working day for the moves below.
+        // 1. Transfers that work a weekend day first: it is a working day for the moves below.
+        // A transfer that works a weekday is a moved day off, known only after the moves.
         for t in &self.file.transfers {
-            if !self.is_weekend(t.work) {
-                return Err(CalendarError::Invalid(format!(
-                    "transfer: {} is not a weekend day",
-                    t.work
-                )));
+            if self.is_weekend(t.work) {
+                self.working_weekend.insert(t.work, t.basis.clone());
             }
-            self.working_weekend.insert(t.work, t.basis.clone());
         }
         // 2. Fixed-date holidays and moving days, by year, with weekend moves stacking.
         let mut moved: Vec<(NaiveDate, Names)> = Vec::new();
@@ -477,13 +553,38 @@ impl WorkingCalendar {
             }
             self.off.insert(d, OffReason::HolidayMoved { name, from });
         }
-        // 3. Transfers' days off.
+        // 3. Transfers' days off. A worked weekday must be a day off that a holiday moved
+        // there (2020: the day off moved to Monday 11 May, from Victory Day on a Saturday, was
+        // transferred to Friday 8 May); the day made a day off must be a working day.
         for t in &self.file.transfers {
+            if !self.is_weekend(t.work) {
+                match self.off.get(&t.work) {
+                    Some(OffReason::HolidayMoved { .. }) => {
+                        self.off.remove(&t.work);
+                    }
+                    _ => {
+                        return Err(CalendarError::Invalid(format!(
+                            "transfer: {} is neither a weekend day nor a day off moved from a \
+                             holiday",
+                            t.work
+                        )))
+                    }
+                }
+            }
+            if self.off.contains_key(&t.off)
+                || (self.is_weekend(t.off) && !self.working_weekend.contains_key(&t.off))
+            {
+                return Err(CalendarError::Invalid(format!(
+                    "transfer: {} is already a day off",
+                    t.off
+                )));
+            }
             self.off.insert(
                 t.off,
                 OffReason::Transferred {
                     worked_on: Some(t.work),
                     basis: t.basis.clone(),
+                    decree: t.decree.clone(),
                 },
             );
         }
@@ -563,9 +664,20 @@ impl WorkingCalendar {
 
     fn note_year(&self, d: NaiveDate, years: &mut Vec<i32>) {
         let y = d.year();
-        if (y < self.first_year || y > self.last_year) && !years.contains(&y) {
+        if !self.year_confirmed(y) && !years.contains(&y) {
             years.push(y);
         }
+    }
+
+    /// Whether the calendar's data for `year` is complete and every transfer in it names its
+    /// act (GEN-02): terms in other years are shown as "not confirmed".
+    pub fn year_confirmed(&self, year: i32) -> bool {
+        (self.first_year..=self.last_year).contains(&year) && !self.unconfirmed.contains(&year)
+    }
+
+    /// The years the data covers that are not confirmed, and why, for the calendar page.
+    pub fn unconfirmed_years(&self) -> Vec<i32> {
+        self.unconfirmed.iter().copied().collect()
     }
 
     /// GEN-03: a term of `n` working days after an event on `event_day`. Counting starts the

@@ -216,7 +216,7 @@ pub fn case_deadlines(
                 extended_until,
                 unconfirmed_years: span.unconfirmed_years,
                 description: term.description.clone(),
-                zone: zone.name.clone(),
+                zone: zone.name().to_owned(),
             },
         });
     }
@@ -251,7 +251,7 @@ pub fn case_deadlines(
                     "Уведомить заявителя о продлении срока",
                     "Tell the applicant the term was extended",
                 ),
-                zone: zone.name.clone(),
+                zone: zone.name().to_owned(),
             },
         });
     }
@@ -337,7 +337,7 @@ pub fn term_before(
             extended_until: None,
             unconfirmed_years: span.unconfirmed_years,
             description: term.description.clone(),
-            zone: zone.name.clone(),
+            zone: zone.name().to_owned(),
         },
     }))
 }
@@ -494,17 +494,17 @@ impl Deadline {
             });
         }
         if !e.unconfirmed_years.is_empty() {
+            let years = e
+                .unconfirmed_years
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
             s.push(' ');
             s.push_str(&match lang {
-                Lang::Kk => format!("{:?} жылдың күнтізбесі расталмаған.", e.unconfirmed_years),
-                Lang::Ru => format!(
-                    "Календарь на {:?} год ещё не утверждён.",
-                    e.unconfirmed_years
-                ),
-                Lang::En => format!(
-                    "The calendar for {:?} is not confirmed yet.",
-                    e.unconfirmed_years
-                ),
+                Lang::Kk => format!("{years} жылғы күнтізбе әлі расталмаған."),
+                Lang::Ru => format!("Календарь на {years} год ещё не подтверждён."),
+                Lang::En => format!("The calendar for {years} is not confirmed yet."),
             });
         }
         s

@@ -1153,6 +1153,24 @@ pub trait CalendarRepo: Send + Sync {
         date: chrono::NaiveDate,
         journal: JournalDraft,
     ) -> StoreResult<bool>;
+    /// The rulebook editions the administrator has confirmed (GEN-01), oldest first.
+    async fn edition_confirmations(&self) -> StoreResult<Vec<EditionConfirmation>>;
+    /// Records that an edition is confirmed; journaled in the same transaction. `Ok(false)`
+    /// when it was confirmed already (the first confirmation stands).
+    async fn confirm_edition(
+        &self,
+        c: &EditionConfirmation,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
+}
+
+/// An administrator's confirmation of a rulebook edition marked "to be confirmed".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditionConfirmation {
+    pub edition: String,
+    pub confirmed_at: DateTime<Utc>,
+    /// Who confirmed it (the staff member's login).
+    pub confirmed_by: String,
 }
 
 #[async_trait]

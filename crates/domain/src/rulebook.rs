@@ -9,6 +9,7 @@ use crate::lang::Names;
 use crate::model::{AppealKind, Channel};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulebookError {
@@ -151,6 +152,17 @@ pub struct Rulebook {
     pub steps: Vec<Step>,
     #[serde(default)]
     pub extension: Option<ExtensionRule>,
+    /// Set when the edition is a reading of the acts rather than a published text (e.g. an
+    /// amendment "in force until" a day, read as restoring the earlier wording): why it must
+    /// be confirmed. Until the deployment's administrator confirms it, staff see the mark on
+    /// every card it governs, and it does not open a channel the last confirmed edition of
+    /// its family had closed (GEN-01).
+    #[serde(default)]
+    pub to_be_confirmed: Option<Names>,
+    /// The effective date is not in the acts themselves but reckoned (ten calendar days after
+    /// the first official publication): approximate.
+    #[serde(default)]
+    pub effective_from_approximate: bool,
 }
 
 impl Rulebook {
@@ -165,7 +177,16 @@ impl Rulebook {
     fn governs(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
     }
+
+    /// Whether the edition still waits for the administrator's confirmation, given the
+    /// editions confirmed so far.
+    pub fn awaits_confirmation(&self, confirmed: &BTreeSet<String>) -> bool {
+        self.to_be_confirmed.is_some() && !confirmed.contains(&self.id)
+    }
 }
+
+/// Editions the deployment's administrator has confirmed (by id).
+pub type Confirmed = BTreeSet<String>;
 
 /// All editions a deployment knows.
 #[derive(Debug, Clone, Default)]
@@ -234,6 +255,16 @@ impl<'a> Governing<'a> {
             .flatten()
             .flat_map(|b| b.steps.iter())
             .filter(|s| s.before_decision.as_deref() == Some(decision))
+            .collect()
+    }
+
+    /// The governing editions that still wait for the administrator's confirmation: staff
+    /// see them marked on the card.
+    pub fn awaiting_confirmation(&self, confirmed: &Confirmed) -> Vec<&'a Rulebook> {
+        [self.channel_book, self.general_book]
+            .into_iter()
+            .flatten()
+            .filter(|b| b.awaits_confirmation(confirmed))
             .collect()
     }
 
@@ -319,10 +350,29 @@ impl RulebookSet {
     }
 
     /// Whether some edition governs `channel` on `day` specifically (e.g. the VKS service
-    /// exists on that day). The general law alone does not open a channel.
-    pub fn channel_open(&self, channel: Channel, day: NaiveDate) -> bool {
+    /// exists on that day). The general law alone does not open a channel, and an edition
+    /// still to be confirmed does not reopen a channel: it is open only if the last confirmed
+    /// edition of its family before it governed the channel too (video appeals, closed by
+    /// VC-2023, stay closed until VC-2026 is confirmed).
+    pub fn channel_open(&self, channel: Channel, day: NaiveDate, confirmed: &Confirmed) -> bool {
+        let Some(book) = self
+            .books
+            .iter()
+            .find(|b| b.governs(channel) && b.in_force_on(day))
+        else {
+            return false;
+        };
+        if !book.awaits_confirmation(confirmed) {
+            return true;
+        }
         self.books
             .iter()
-            .any(|b| b.governs(channel) && b.in_force_on(day))
+            .filter(|p| {
+                p.family == book.family
+                    && p.effective_from < book.effective_from
+                    && !p.awaits_confirmation(confirmed)
+            })
+            .max_by_key(|p| p.effective_from)
+            .is_some_and(|p| p.governs(channel))
     }
 }

@@ -1001,6 +1001,35 @@ const BOOTH_APPEALS: &[BoothAppeal] = &[
     ),
 ];
 
+/// Video appeals reopen in 2026 under VC-2026, an edition to be confirmed (GEN-01): when the
+/// demo data is loaded, the demo's administrator confirms every such edition (journaled), as a
+/// real deployment's does on the console, so the booth can be tried.
+pub async fn confirm_editions(app: &otinish_web::App) -> Result<()> {
+    let admin = app.store.staff_credentials("admin").await?.0;
+    let waiting: Vec<String> = app
+        .rulebooks
+        .all()
+        .iter()
+        .filter(|b| b.awaits_confirmation(&app.confirmed_editions()))
+        .map(|b| b.id.clone())
+        .collect();
+    for id in waiting {
+        otinish_app::editions::confirm(
+            app.store.as_ref(),
+            &app.rulebooks,
+            &admin,
+            &id,
+            app.clock.now(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("demo: confirming {id}: {e}"))?;
+    }
+    app.reload_editions()
+        .await
+        .map_err(|e| anyhow::anyhow!("demo: reading confirmed editions: {e}"))?;
+    Ok(())
+}
+
 async fn booth_appeals(app: &otinish_web::App) -> Result<usize> {
     let operator = app.store.staff_credentials("operator.con").await?.0;
     let registrar = app.store.staff_credentials("registrar.mj").await?.0;

@@ -303,7 +303,7 @@ pub async fn cards(
             (b.id, ids)
         })
         .collect();
-    let zone = cal.zone().clone();
+    let zone = *cal.zone();
     let today = zone.local_date(now);
     let start = now - span;
     let step = span.num_microseconds().unwrap_or(i64::MAX) / n.max(1) as i64;

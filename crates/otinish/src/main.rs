@@ -317,7 +317,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 (None, Some(n), true) => cal.calendar_days_before(from, n)?,
                 _ => bail!("give --working-days N or --calendar-days N"),
             };
-            println!("due: {} (end of day, {})", span.due, cal.zone().name);
+            println!("due: {} (end of day, {})", span.due, cal.zone().name());
             if span.skipped.is_empty() {
                 println!("skipped: none");
             } else {
@@ -1045,6 +1045,7 @@ async fn serve(
             .sms_url
             .as_deref()
             .map(otinish_web::admin_mail::without_credentials),
+        editions_confirmed: Default::default(),
     });
     // The certificates trusted or withdrawn from the console, before the first request.
     let anchors = app
@@ -1052,6 +1053,14 @@ async fn serve(
         .await
         .context("reading the trusted certificates")?;
     tracing::info!(anchors, "trust store in force");
+    let confirmed = app
+        .reload_editions()
+        .await
+        .context("reading the confirmed rulebook editions")?;
+    tracing::info!(confirmed, "rulebook editions confirmed");
+    if loaded {
+        demo::confirm_editions(&app).await?;
+    }
     if loaded && demo_cards > 0 {
         // Portal appeals at each stage, filed and moved on through the service itself.
         let filed = demo::portal_appeals(&app).await?;
@@ -1112,6 +1121,10 @@ async fn serve(
             // Certificates trusted or withdrawn on another node's console.
             if let Err(e) = revocation_app.reload_trust().await {
                 tracing::warn!(error = %e, "trust anchors not reloaded");
+            }
+            // Rulebook editions confirmed on another node's console.
+            if let Err(e) = revocation_app.reload_editions().await {
+                tracing::warn!(error = %e, "confirmed editions not reloaded");
             }
             match revocation_app.recheck_pending_signatures().await {
                 Ok(0) => {}

@@ -2094,6 +2094,48 @@ macro_rules! impl_repos {
                 self.commit(tx).await?;
                 Ok(true)
             }
+
+            async fn edition_confirmations(&self) -> StoreResult<Vec<EditionConfirmation>> {
+                let rows = sqlx::query(
+                    "SELECT edition, confirmed_at, confirmed_by FROM edition_confirmation \
+                     ORDER BY confirmed_at, edition",
+                )
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                rows.iter()
+                    .map(|r| {
+                        Ok(EditionConfirmation {
+                            edition: r.try_get("edition")?,
+                            confirmed_at: from_micros(r.try_get("confirmed_at")?),
+                            confirmed_by: r.try_get("confirmed_by")?,
+                        })
+                    })
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(map_err)
+            }
+
+            async fn confirm_edition(&self, c: &EditionConfirmation, journal: JournalDraft) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = sqlx::query(
+                    "INSERT INTO edition_confirmation (edition, confirmed_at, confirmed_by) \
+                     VALUES ($1, $2, $3) ON CONFLICT (edition) DO NOTHING",
+                )
+                .bind(&c.edition)
+                .bind(micros(c.confirmed_at))
+                .bind(&c.confirmed_by)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let mut j = journal;
+                j.subject = format!("edition:{}", c.edition);
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
+            }
         }
 
         #[async_trait]

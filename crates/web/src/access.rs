@@ -107,7 +107,7 @@ pub async fn log(State(app): State<AppState>, ctx: Ctx, Query(q): Query<LogQuery
             return page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal");
         }
     };
-    let zone = app.calendar.read().await.zone().offset;
+    let zone = app.calendar.read().await.zone().tz;
     let rows = page
         .items
         .iter()

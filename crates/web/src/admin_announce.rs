@@ -63,11 +63,7 @@ struct AnnouncePage {
 /// A datetime-local value in the deployment's zone, as a moment.
 async fn moment(app: &crate::App, v: &str) -> Option<DateTime<Utc>> {
     let local = NaiveDateTime::parse_from_str(v.trim(), "%Y-%m-%dT%H:%M").ok()?;
-    let offset = app.calendar.read().await.zone().offset;
-    local
-        .and_local_timezone(offset)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
+    Some(app.calendar.read().await.zone().utc(local))
 }
 
 async fn page(

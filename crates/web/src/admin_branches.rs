@@ -154,7 +154,7 @@ async fn page(
         Ok(b) => b,
         Err(e) => return fail(ctx, e),
     };
-    let zone = app.calendar.read().await.zone().clone();
+    let zone = *app.calendar.read().await.zone();
     let day = |b: &otinish_domain::model::Branch| {
         b.closed_at.map(|t| {
             tr.with(

@@ -53,6 +53,21 @@ impl ChangeIn {
 pub struct CalendarQuery {
     #[serde(default)]
     applied: Option<String>,
+    /// The edition just confirmed.
+    #[serde(default)]
+    confirmed: Option<String>,
+}
+
+/// One rulebook edition as the console lists it (GEN-01).
+struct EditionRow {
+    id: String,
+    title: String,
+    /// In force from (with "approximately" when the date is reckoned) and until.
+    from: String,
+    to: String,
+    /// Confirmed, awaiting confirmation (and why), or as published.
+    status: String,
+    awaiting: bool,
 }
 
 /// One move of the preview: (card id, number, term, was, will be).
@@ -70,6 +85,9 @@ struct CalendarPage {
     typed: ChangeIn,
     /// The preview of the change typed: its summary, its moves, and how many are not listed.
     preview: Option<(String, Vec<MoveRow>, Option<String>)>,
+    editions: Vec<EditionRow>,
+    /// The years the shipped calendar covers whose transfers do not all name their act.
+    unconfirmed_years: String,
 }
 
 fn dmy(d: NaiveDate) -> String {
@@ -107,6 +125,65 @@ async fn page(
             )
         })
         .collect();
+    let confirmations = match app.store.edition_confirmations().await {
+        Ok(c) => c,
+        Err(e) => return fail(ctx, e.into()),
+    };
+    let editions = app
+        .rulebooks
+        .all()
+        .iter()
+        .map(|b| {
+            let from = if b.effective_from_approximate {
+                tr.with("edition-from-approx", &[("date", dmy(b.effective_from))])
+            } else {
+                dmy(b.effective_from)
+            };
+            let confirmation = confirmations.iter().find(|c| c.edition == b.id);
+            let (status, awaiting) = match (&b.to_be_confirmed, confirmation) {
+                (None, _) => (tr.get("edition-published"), false),
+                (Some(_), Some(c)) => (
+                    tr.with(
+                        "edition-confirmed",
+                        &[
+                            ("date", crate::cabinet::local(app, c.confirmed_at)),
+                            ("who", c.confirmed_by.clone()),
+                        ],
+                    ),
+                    false,
+                ),
+                (Some(why), None) => (
+                    format!("{} {}", tr.get("edition-awaiting"), why.get(tr.lang)),
+                    true,
+                ),
+            };
+            EditionRow {
+                id: b.id.clone(),
+                title: b.title.get(tr.lang).to_owned(),
+                from,
+                to: b.effective_to.map(dmy).unwrap_or_default(),
+                status,
+                awaiting,
+            }
+        })
+        .collect();
+    let unconfirmed_years = app
+        .calendar
+        .read()
+        .await
+        .unconfirmed_years()
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let unconfirmed_years = if unconfirmed_years.is_empty() {
+        tr.get("calendar-years-all-confirmed")
+    } else {
+        tr.with(
+            "calendar-years-unconfirmed",
+            &[("years", unconfirmed_years)],
+        )
+    };
     let page = CalendarPage {
         t: tr,
         layout: Layout::new(app, ctx),
@@ -115,6 +192,8 @@ async fn page(
         problems,
         typed,
         preview,
+        editions,
+        unconfirmed_years,
     };
     (status, render(page)).into_response()
 }
@@ -130,11 +209,23 @@ pub async fn show(
     if let Err(e) = calendar::editor(&user) {
         return fail(&ctx, e);
     }
-    let message = q
+    let applied = q
         .applied
         .as_deref()
         .and_then(|n| n.parse::<u64>().ok())
         .map(|n| ctx.tr.with("calendar-applied", &[("count", n.to_string())]));
+    // Only an edition the deployment knows is named back.
+    let confirmed = q
+        .confirmed
+        .as_deref()
+        .and_then(|id| app.rulebooks.get(id))
+        .map(|b| {
+            ctx.tr.with(
+                "edition-confirmed-now",
+                &[("title", b.title.get(ctx.tr.lang).to_owned())],
+            )
+        });
+    let message = applied.or(confirmed);
     page(
         &app,
         &ctx,
@@ -272,6 +363,53 @@ pub async fn change(State(app): State<AppState>, ctx: Ctx, Form(f): Form<ChangeI
                 vec![],
                 Some((summary, rows, more)),
                 StatusCode::OK,
+            )
+            .await
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct CsrfIn {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// GEN-01: the administrator confirms an edition marked "to be confirmed"; this node takes it
+/// at once, the others at their next reload.
+pub async fn confirm_edition(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(f): Form<CsrfIn>,
+) -> Response {
+    let Some(user) = ctx.user.clone() else {
+        return to_login();
+    };
+    if let Some(r) = check_csrf(&ctx, &f.csrf) {
+        return r;
+    }
+    let now = app.clock.now();
+    match otinish_app::editions::confirm(app.store.as_ref(), &app.rulebooks, &user, &id, now).await
+    {
+        Ok(_) => {
+            if let Err(e) = app.reload_editions().await {
+                tracing::warn!(error = %e, "confirmed editions not reloaded");
+            }
+            tracing::info!(edition = %id, staff = user.id, "rulebook edition confirmed");
+            Redirect::to(&format!("/staff/admin/calendar?confirmed={id}")).into_response()
+        }
+        Err(Error::Refused { key, .. }) => {
+            let problems = vec![ctx.tr.get(key)];
+            page(
+                &app,
+                &ctx,
+                None,
+                ChangeIn::default(),
+                problems,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }

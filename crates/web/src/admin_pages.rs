@@ -244,7 +244,7 @@ async fn bodies_page(
             .map(|b| b.name.get(tr.lang).to_owned())
             .unwrap_or_default()
     };
-    let zone = app.calendar.read().await.zone().clone();
+    let zone = *app.calendar.read().await.zone();
     let needle = q.q.trim().to_lowercase();
     let mut rows: Vec<_> = scope
         .bodies
@@ -456,7 +456,7 @@ async fn body_edit_page(
             Err(e) => return fail(ctx, e),
         }
     }
-    let zone = app.calendar.read().await.zone().clone();
+    let zone = *app.calendar.read().await.zone();
     let page = BodyEditPage {
         closed_on: e.body.closed_at.map(|t| {
             tr.with(

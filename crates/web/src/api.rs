@@ -301,7 +301,7 @@ pub async fn calendar_due(
         working_days: n,
         due: span.due.to_string(),
         due_at: cal.zone().end_of_day(span.due).to_rfc3339(),
-        time_zone: cal.zone().name.clone(),
+        time_zone: cal.zone().name().to_owned(),
         skipped: span
             .skipped
             .iter()

@@ -292,7 +292,7 @@ pub fn state_text(tr: Tr, s: CardState) -> String {
 pub fn local(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
     match app.calendar.try_read() {
         Ok(c) => at
-            .with_timezone(&c.zone().offset)
+            .with_timezone(&c.zone().tz)
             .format("%d.%m.%Y %H:%M")
             .to_string(),
         Err(_) => at.format("%d.%m.%Y %H:%M UTC").to_string(),
@@ -1456,7 +1456,7 @@ pub async fn letter_particulars(
         out_date: match app.calendar.try_read() {
             Ok(c) => doc
                 .created_at
-                .with_timezone(&c.zone().offset)
+                .with_timezone(&c.zone().tz)
                 .format("%d.%m.%Y")
                 .to_string(),
             Err(_) => doc.created_at.format("%d.%m.%Y").to_string(),

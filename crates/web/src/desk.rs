@@ -448,6 +448,8 @@ struct CardPage {
     id: i64,
     /// GEN-09: the hearings before an adverse decision, and what may be done about them.
     hearing: crate::hearing::HearingPanel,
+    /// GEN-01: the governing editions still to be confirmed, each in words.
+    edition_marks: Vec<String>,
     hearing_action: String,
     message: Option<String>,
     is_error: bool,
@@ -631,16 +633,37 @@ async fn card_page(
         .filter(|b| b.id != card.body_id)
         .map(|b| (b.id, b.name.get(tr.lang).to_owned()))
         .collect();
-    let decisions = app
+    let received_on = app
         .calendar
         .try_read()
         .ok()
-        .and_then(|cal| {
-            app.rulebooks
-                .governing(card.channel, cal.zone().local_date(card.received_at))
-                .ok()
-                .map(|g| g.decisions().to_vec())
+        .map(|cal| cal.zone().local_date(card.received_at));
+    let gov = received_on.and_then(|day| app.rulebooks.governing(card.channel, day).ok());
+    // GEN-01: an edition still to be confirmed is named on every card it governs.
+    let edition_marks: Vec<String> = gov
+        .map(|g| {
+            g.awaiting_confirmation(&app.confirmed_editions())
+                .iter()
+                .map(|b| {
+                    tr.with(
+                        "edition-awaits-confirmation",
+                        &[
+                            ("title", b.title.get(tr.lang).to_owned()),
+                            (
+                                "why",
+                                b.to_be_confirmed
+                                    .as_ref()
+                                    .map(|w| w.get(tr.lang).to_owned())
+                                    .unwrap_or_default(),
+                            ),
+                        ],
+                    )
+                })
+                .collect()
         })
+        .unwrap_or_default();
+    let decisions = gov
+        .map(|g| g.decisions().to_vec())
         .unwrap_or_default()
         .into_iter()
         .map(|d| {
@@ -715,6 +738,7 @@ async fn card_page(
     let page = CardPage {
         t: tr,
         hearing,
+        edition_marks,
         hearing_action: format!("/staff/cards/{id}"),
         layout: Layout::new(app, ctx),
         id,

@@ -1449,7 +1449,7 @@ impl App {
             ("appeal", card.reference()),
             (
                 "date",
-                now.with_timezone(&self.calendar.read().await.zone().offset)
+                now.with_timezone(&self.calendar.read().await.zone().tz)
                     .format("%d.%m.%Y")
                     .to_string(),
             ),

@@ -222,6 +222,9 @@ pub struct App {
     pub pki: Pki,
     pub limits: otinish_domain::appeal::AppealLimits,
     pub rulebooks: RulebookSet,
+    /// The editions marked "to be confirmed" that the administrator has confirmed (GEN-01);
+    /// replaced whole at each reload, like the calendar.
+    pub editions_confirmed: std::sync::RwLock<Arc<otinish_domain::rulebook::Confirmed>>,
     /// The calendar with the admin's edits applied; replaced when an admin edits a day.
     /// The calendar in force; replaced whole (never edited in place) so readers take a cheap
     /// `Arc` clone instead of copying its tables.
@@ -282,6 +285,26 @@ impl App {
     /// so the next page reads them again.
     pub async fn forget_announcements(&self) {
         self.announcements.write().await.fetched_at = None;
+    }
+
+    /// The editions confirmed so far (a cheap `Arc` clone).
+    pub fn confirmed_editions(&self) -> Arc<otinish_domain::rulebook::Confirmed> {
+        match self.editions_confirmed.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the editions the administrator has confirmed (at start, after a confirmation
+    /// here, and every few minutes for confirmations made on other nodes).
+    pub async fn reload_editions(&self) -> Result<usize, otinish_app::Error> {
+        let confirmed = otinish_app::editions::confirmed(self.store.as_ref()).await?;
+        let n = confirmed.len();
+        match self.editions_confirmed.write() {
+            Ok(mut c) => *c = Arc::new(confirmed),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(confirmed),
+        }
+        Ok(n)
     }
 
     /// Rebuilds the trust store in force from the certificates trusted or withdrawn from the

@@ -207,7 +207,7 @@ pub async fn link(State(app): State<AppState>, Path(id): Path<String>) -> Respon
     let auth = m.auth_token.clone();
     let expiry = m
         .expires_at
-        .with_timezone(&app.calendar.read().await.zone().offset)
+        .with_timezone(&app.calendar.read().await.zone().tz)
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
     Json(serde_json::json!({
         "description": m.description,

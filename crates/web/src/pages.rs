@@ -66,14 +66,14 @@ impl Layout {
                 logins,
             )
         });
+        let now = app.clock.now();
         let zone = app
             .calendar
             .try_read()
-            // The offset, not the zone's database name (`Asia/Almaty`), which is no word of
-            // Kazakh or Russian.
-            .map(|c| format!("UTC{}", c.zone().offset))
+            // The offset in force now, not the zone's database name (`Asia/Almaty`), which is
+            // no word of Kazakh or Russian.
+            .map(|c| c.zone().at(now).format("UTC%:z").to_string())
             .unwrap_or_default();
-        let now = app.clock.now();
         let announcements = app
             .announcements
             .try_read()
@@ -543,7 +543,7 @@ pub async fn calendar(
                             "calendar-due",
                             &[
                                 ("date", span.due.format("%d.%m.%Y").to_string()),
-                                ("zone", cal.zone().name.clone()),
+                                ("zone", cal.zone().name().to_owned()),
                             ],
                         ));
                         page.skipped = span.explain_skipped(tr.lang);

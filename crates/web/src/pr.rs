@@ -114,20 +114,14 @@ impl App {
     }
 
     fn pr_local_now(&self, cal: &otinish_domain::calendar::WorkingCalendar) -> NaiveDateTime {
-        self.clock
-            .now()
-            .with_timezone(&cal.zone().offset)
-            .naive_local()
+        self.clock.now().with_timezone(&cal.zone().tz).naive_local()
     }
 
     fn pr_utc(
         cal: &otinish_domain::calendar::WorkingCalendar,
         local: NaiveDateTime,
     ) -> DateTime<Utc> {
-        match local.and_local_timezone(cal.zone().offset) {
-            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-            _ => local.and_utc(),
-        }
+        cal.zone().utc(local)
     }
 
     fn pr_journal(&self, who: String, action: &str, details: serde_json::Value) -> JournalDraft {
@@ -692,7 +686,7 @@ impl App {
                     .card
                     .registered_at
                     .unwrap_or(s.card.received_at)
-                    .with_timezone(&cal.zone().offset)
+                    .with_timezone(&cal.zone().tz)
                     .naive_local(),
                 // A reception is given no sooner than the next day: the note is ready and the
                 // applicant has time to come.

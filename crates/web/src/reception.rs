@@ -152,10 +152,7 @@ pub fn when(b: &Booking) -> String {
 
 impl App {
     fn local_now(&self, cal: &otinish_domain::calendar::WorkingCalendar) -> NaiveDateTime {
-        self.clock
-            .now()
-            .with_timezone(&cal.zone().offset)
-            .naive_local()
+        self.clock.now().with_timezone(&cal.zone().tz).naive_local()
     }
 
     /// The reception `id` if `user` may see it; each opening is logged (VC-20).

@@ -161,7 +161,7 @@ async fn reception_page(
         })
         .or(official);
     let local = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&cal.zone().offset)
+        at.with_timezone(&cal.zone().tz)
             .format("%d.%m.%Y %H:%M")
             .to_string()
     };
@@ -321,11 +321,7 @@ async fn reception_page(
         ),
         _ => None,
     };
-    let now = app
-        .clock
-        .now()
-        .with_timezone(&cal.zone().offset)
-        .naive_local();
+    let now = app.clock.now().with_timezone(&cal.zone().tz).naive_local();
     // VC-09: the documents the head signs to decide.
     let code = app
         .store
@@ -622,7 +618,7 @@ async fn desk_page(
         format!(
             "{} — {}",
             m.created_at
-                .with_timezone(&cal.zone().offset)
+                .with_timezone(&cal.zone().tz)
                 .format("%d.%m.%Y %H:%M"),
             m.text
         )

@@ -740,6 +740,11 @@ pub fn table(bench: bool) -> Table {
         get(admin_calendar::show).post(admin_calendar::change),
     )
     .add(
+        "/staff/admin/editions/{id}/confirm",
+        &[("POST", Staff(ADMIN))],
+        post(admin_calendar::confirm_edition),
+    )
+    .add(
         "/staff/admin/staff/{id}",
         &[("GET", Staff(ADMIN)), ("POST", Staff(ADMIN))],
         get(admin_pages::staff_member).post(admin_pages::edit_staff),

@@ -673,11 +673,18 @@ impl App {
                 vec![problem("", tr.get("va-service-closed"))],
             );
         };
-        if !self.rulebooks.channel_open(Channel::VideoAppeal, today) {
-            return refused(
-                Refusal::Unavailable,
-                vec![problem("", tr.get("va-service-closed"))],
-            );
+        let confirmed = self.confirmed_editions();
+        if !self
+            .rulebooks
+            .channel_open(Channel::VideoAppeal, today, &confirmed)
+        {
+            // GEN-01: an edition still to be confirmed reopens no channel.
+            let key = if gov.awaiting_confirmation(&confirmed).is_empty() {
+                "va-service-closed"
+            } else {
+                "va-service-unconfirmed"
+            };
+            return refused(Refusal::Unavailable, vec![problem("", tr.get(key))]);
         }
         let facts = CaseFacts {
             channel: Channel::VideoAppeal,

@@ -261,7 +261,7 @@ impl App {
         })?;
         let schedule = self.store.schedule(slot.schedule_id).await?;
         let cal = self.calendar.read().await.clone();
-        let local_now = now.with_timezone(&cal.zone().offset).naive_local();
+        let local_now = now.with_timezone(&cal.zone().tz).naive_local();
         if schedule.state != ScheduleState::Published || !slot.vks || slot.starts <= local_now {
             return Err(VksError::SlotClosed);
         }
@@ -900,10 +900,7 @@ pub async fn public_schedule(
     }
     let now = {
         let cal = app.calendar.read().await;
-        app.clock
-            .now()
-            .with_timezone(&cal.zone().offset)
-            .naive_local()
+        app.clock.now().with_timezone(&cal.zone().tz).naive_local()
     };
     let officials = app.store.officials(body.id).await.unwrap_or_default();
     let mut schedules = Vec::new();
