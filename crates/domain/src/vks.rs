@@ -161,8 +161,9 @@ pub struct SlotProblem {
 }
 
 /// VC-01, VC-05: every slot lies in the quarter, on a working day, within the working day,
-/// belongs to the body's first head or a deputy, lasts a sensible time, and does not overlap
-/// another slot of the same official.
+/// belongs to the body's first head — or to a deputy on a day the first head is recorded
+/// absent, since a deputy conducts receptions only in the head's absence — lasts a sensible
+/// time, and does not overlap another slot of the same official.
 pub fn check_slots(
     quarter: Quarter,
     slots: &[SlotDraft],
@@ -172,10 +173,13 @@ pub fn check_slots(
     let mut out = Vec::new();
     let day_start = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
     let day_end = chrono::NaiveTime::from_hms_opt(18, 30, 0).unwrap_or_default();
+    let first_head = officials.iter().find(|o| o.rank == OfficialRank::FirstHead);
     for (i, s) in slots.iter().enumerate() {
         let day = s.starts.date();
         let ends = s.starts + Duration::minutes(i64::from(s.minutes));
         let official = officials.iter().find(|o| o.id == s.official_id);
+        let deputy_while_head_present = official.is_some_and(|o| o.rank == OfficialRank::Deputy)
+            && first_head.is_some_and(|h| !h.is_absent_on(day));
         let key = if official.is_none() {
             Some("vks-slot-official-unknown")
         } else if !quarter.contains(day) {
@@ -186,6 +190,8 @@ pub fn check_slots(
             Some("vks-slot-length")
         } else if s.starts.time() < day_start || ends.time() > day_end || ends.date() != day {
             Some("vks-slot-hours")
+        } else if deputy_while_head_present {
+            Some("vks-slot-deputy-head-present")
         } else if slots.iter().enumerate().any(|(j, o)| {
             j != i
                 && o.official_id == s.official_id

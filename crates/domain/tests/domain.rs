@@ -1012,18 +1012,30 @@ mod vks {
         assert_eq!(A::Publish.role(), otinish_domain::model::Role::Operator);
     }
 
-    /// VC-01, VC-05: slots belong to the body's heads, on working days within the quarter and
-    /// the working day, without overlaps.
+    /// VC-01, VC-05: slots belong to the body's first head, or to a deputy on a day the first
+    /// head is recorded absent (never beside a present head), on working days within the quarter
+    /// and the working day, without overlaps.
     #[test]
     fn vc_05_slots_are_checked() {
         let q = Quarter::parse("2026-Q1").unwrap();
-        let officials = [
-            official(1, OfficialRank::FirstHead),
-            official(2, OfficialRank::Deputy),
+        // The first head is away on 17 and 20 March (a business trip, then leave).
+        let mut head = official(1, OfficialRank::FirstHead);
+        head.absences = vec![
+            otinish_domain::model::Absence {
+                from: d("2026-03-17"),
+                to: d("2026-03-17"),
+                reason: "business trip".into(),
+            },
+            otinish_domain::model::Absence {
+                from: d("2026-03-20"),
+                to: d("2026-03-20"),
+                reason: "leave".into(),
+            },
         ];
+        let officials = [head, official(2, OfficialRank::Deputy)];
         let good = [
             slot(1, "2026-03-19 10:00", 30),
-            slot(2, "2026-03-19 10:00", 30),
+            slot(2, "2026-03-20 10:00", 30),
             slot(1, "2026-03-19 10:30", 30),
         ];
         assert_eq!(check_slots(q, &good, &officials, &cal()), vec![]);
@@ -1037,6 +1049,7 @@ mod vks {
             slot(1, "2026-03-18 18:15", 30), // after hours
             slot(2, "2026-03-17 11:00", 60),
             slot(2, "2026-03-17 11:30", 30), // overlaps the one before
+            slot(2, "2026-03-19 11:00", 30), // VC-01: a deputy while the first head is present
         ];
         let keys: Vec<(usize, &str)> = check_slots(q, &bad, &officials, &cal())
             .into_iter()
@@ -1052,6 +1065,7 @@ mod vks {
                 (4, "vks-slot-hours"),
                 (5, "vks-slot-overlap"),
                 (6, "vks-slot-overlap"),
+                (7, "vks-slot-deputy-head-present"),
             ]
         );
     }

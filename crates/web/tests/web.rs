@@ -3802,11 +3802,45 @@ async fn vc_05_schedule_drafted_approved_agreed_published() {
         .await;
     assert_eq!(past.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    // Rows: the first head on 2 Apr, a deputy on 1 May (a holiday), the head overlapping.
+    // VC-01: a deputy's slot beside a present first head is refused; on a day the head is
+    // recorded away (3 Apr, a business trip) the deputy conducts.
+    let beside = t
+        .post_form(
+            &format!("{url}/slots"),
+            &secretary,
+            &format!(
+                "csrf={scsrf}&date_0=2026-04-02&time_0=10:00&minutes_0=30&official_0={}&vks_0=1\
+                 &date_1=2026-04-02&time_1=11:00&minutes_1=30&official_1={}&vks_1=1",
+                head.id, deputy.id
+            ),
+        )
+        .await;
+    assert_eq!(beside.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        beside
+            .text
+            .contains("только в день, когда отмечено отсутствие"),
+        "{}",
+        beside.text
+    );
+    t.app
+        .store
+        .add_absence(
+            head.id,
+            &otinish_domain::model::Absence {
+                from: chrono::NaiveDate::from_ymd_opt(2026, 4, 3).unwrap(),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 4, 3).unwrap(),
+                reason: "командировка".into(),
+            },
+            JournalDraft::new(t.app.clock.now(), "test", "", "absence"),
+        )
+        .await
+        .unwrap();
+    // Rows: the first head on 2 Apr, the deputy on 3 Apr; then a deputy on 1 May (a holiday).
     let rows = |extra: &str| {
         format!(
             "csrf={scsrf}&date_0=2026-04-02&time_0=10:00&minutes_0=30&official_0={}&vks_0=1\
-             &date_1=2026-04-02&time_1=11:00&minutes_1=30&official_1={}&vks_1=1{extra}",
+             &date_1=2026-04-03&time_1=11:00&minutes_1=30&official_1={}&vks_1=1{extra}",
             head.id, deputy.id
         )
     };
@@ -3917,6 +3951,19 @@ async fn vc_05_schedule_drafted_approved_agreed_published() {
         .to_str()
         .unwrap()
         .to_owned();
+    t.app
+        .store
+        .add_absence(
+            head.id,
+            &otinish_domain::model::Absence {
+                from: chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+                to: chrono::NaiveDate::from_ymd_opt(2026, 7, 3).unwrap(),
+                reason: "отпуск".into(),
+            },
+            JournalDraft::new(t.app.clock.now(), "test", "", "absence"),
+        )
+        .await
+        .unwrap();
     let deputies = format!(
         "csrf={scsrf}&date_0=2026-07-02&time_0=10:00&minutes_0=30&official_0={}&vks_0=1",
         deputy.id

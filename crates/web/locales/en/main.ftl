@@ -322,6 +322,7 @@ search-error-too-many = Too many words: at most 8.
 
 ## Reception by videoconference: checks
 vks-slot-official-unknown = Choose the first head or a deputy of this body.
+vks-slot-deputy-head-present = A deputy conducts receptions only on a day the first head is recorded absent: record the absence first, or give the slot to the first head.
 vks-slot-outside-quarter = The reception must fall within the schedule's quarter.
 vks-slot-day-off = This day is not a working day.
 vks-slot-length = A reception lasts from 10 minutes to 4 hours.
