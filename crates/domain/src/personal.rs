@@ -355,6 +355,20 @@ pub fn check_signup(source: SignupSource, f: &SignupForm) -> Vec<FieldProblem> {
     p
 }
 
+/// PR-08: a sign-up is registered on the day it is taken. Whether the registration term was
+/// broken: registered on a later day, or still unregistered after that day. (The PR-11 term
+/// counts from the registration all the same, as the text says.)
+pub fn registration_late(
+    taken_on: NaiveDate,
+    registered_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> bool {
+    match registered_on {
+        Some(r) => r > taken_on,
+        None => today > taken_on,
+    }
+}
+
 /// PR-09: the reference note for a reception on `reception_day` is due 5 working days before.
 pub fn note_due(
     reception_day: NaiveDate,

@@ -1066,10 +1066,11 @@ impl App {
             serde_json::json!({ "to_body": target.code, "reason": reason }).to_string(),
         )
         .await?;
-        // The competent body receives it as a new appeal, with the same signed original.
+        // The competent body receives it as a new appeal, with the same signed original, on
+        // the channel it came by (EA-11, VA-10): a video appeal stays one, answered the same way.
         let cal = self.calendar.read().await.clone();
         let facts = CaseFacts {
-            channel: Channel::Portal,
+            channel: card.channel,
             kind: card.kind,
             received_at: now,
             registered_at: None,
@@ -1080,7 +1081,7 @@ impl App {
         let new = NewAppeal {
             card: NewCard {
                 body_id: target.id,
-                channel: Channel::Portal,
+                channel: card.channel,
                 kind: card.kind,
                 applicant_id: Some(a.applicant_id),
                 addressee: None,
@@ -1125,6 +1126,16 @@ impl App {
                     .details(format!("{{\"from_card\":{card_id}}}")),
             )
             .await?;
+        if card.channel == Channel::VideoAppeal {
+            self.store
+                .transfer_video_appeal(
+                    card_id,
+                    new_id,
+                    JournalDraft::new(now, format!("staff:{}", user.id), "", "video_appeal_moved")
+                        .details(format!("{{\"from_card\":{card_id}}}")),
+                )
+                .await?;
+        }
         self.register_automatically(new_id).await?;
         Ok(new_id)
     }

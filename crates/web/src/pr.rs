@@ -1531,11 +1531,11 @@ impl App {
             let n = page.items.len();
             for s in page.items {
                 let taken_on = cal.zone().local_date(s.card.received_at);
-                let registered_late = s
-                    .card
-                    .registered_at
-                    .map(|r| cal.zone().local_date(r) > taken_on)
-                    .unwrap_or(taken_on < today);
+                let registered_late = otinish_domain::personal::registration_late(
+                    taken_on,
+                    s.card.registered_at.map(|r| cal.zone().local_date(r)),
+                    today,
+                );
                 let notice_due = self
                     .store
                     .deadlines(s.card.id)

@@ -460,11 +460,11 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
             if s.queued {
                 flags.push(tr.get("pr-flag-queued"));
             }
-            let taken_on = cal.zone().local_date(s.card.received_at);
-            let late = match s.card.registered_at {
-                Some(r) => cal.zone().local_date(r) > taken_on,
-                None => today > taken_on,
-            };
+            let late = otinish_domain::personal::registration_late(
+                cal.zone().local_date(s.card.received_at),
+                s.card.registered_at.map(|r| cal.zone().local_date(r)),
+                today,
+            );
             if late {
                 flags.push(tr.get("pr-flag-registration-late"));
             }
@@ -705,6 +705,8 @@ struct SignupPage {
     /// GEN-09: the hearing before a partial satisfaction.
     hearing: crate::hearing::HearingPanel,
     hearing_action: String,
+    /// PR-08: the registration term was broken, in words.
+    registration_late: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -781,6 +783,27 @@ async fn signup_view(
     let s = match app.pr_open(user, id).await {
         Ok(s) => s,
         Err(e) => return fail(app, ctx, e, "open"),
+    };
+    // PR-08: registered on a later day than it was taken (or not yet, that day past): the
+    // registration term is broken, and the sign-up says so.
+    let registration_late = {
+        let cal = app.calendar.read().await.clone();
+        let taken_on = cal.zone().local_date(s.card.received_at);
+        otinish_domain::personal::registration_late(
+            taken_on,
+            s.card.registered_at.map(|r| cal.zone().local_date(r)),
+            cal.zone().local_date(app.clock.now()),
+        )
+        .then(|| {
+            tr.with(
+                if s.card.registered_at.is_some() {
+                    "pr-registration-late"
+                } else {
+                    "pr-registration-overdue"
+                },
+                &[("date", taken_on.format("%d.%m.%Y").to_string())],
+            )
+        })
     };
     let mut facts = vec![
         (
@@ -904,6 +927,7 @@ async fn signup_view(
     let mut hearing = app.hearing_panel(user, &s.card, tr).await;
     hearing.can_act &= !s.state.is_closed() && (responsible || in_body(&[Role::Head]));
     let page = SignupPage {
+        registration_late,
         hearing,
         hearing_action: format!("/staff/pr/{id}"),
         t: tr,

@@ -5521,6 +5521,37 @@ async fn va_01_to_va_13_booth_to_answer_by_code() {
         .unwrap()
         .iter()
         .any(|n| n.kind == otinish_domain::notice::NoticeKind::Redirected));
+    // EA-11, VA-10: the competent body receives it as a video appeal — the recording, the
+    // branch and the applicant's code go with it — so it is answered the same way and the
+    // applicant finds it by the code from the booth.
+    let fourth_code = serde_json::from_str::<serde_json::Value>(&fourth.text).unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let moved = store
+        .cards_of_body(mj.id, PageRequest::new(Some(100), None))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.summary.starts_with("ТОО Дала"))
+        .expect("the competent body has the appeal");
+    assert_eq!(moved.channel, Channel::VideoAppeal);
+    assert_eq!(
+        store.video_appeal(moved.id).await.unwrap().branch_id,
+        with_booths.id
+    );
+    assert!(store.video_appeal(fourth_id).await.is_err());
+    let (mj_reg, _) = t.staff("reg.mj.va", vec![Role::Registrar], "MJ").await;
+    let moved_page = t.get(&format!("/staff/cards/{}", moved.id), &mj_reg).await;
+    assert!(
+        moved_page.text.contains("id=\"recording\""),
+        "{}",
+        moved_page.text
+    );
+    let found = lookup(&fourth_code).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert!(found.text.contains("id=\"found\""), "{}", found.text);
 
     // VA-13: guessing is limited: after ten wrong codes even the right one waits.
     for i in 0..10 {
@@ -6589,6 +6620,80 @@ async fn pr_01_to_pr_15_personal_reception() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("Не удалось сохранить скан"), "{}", r.text);
+
+    // PR-08: a sign-up not registered on the day it was taken says the registration term is
+    // broken — first that it is overdue, then, registered on a later day, that it was late (and
+    // the report counts it); the PR-11 term still counts from the registration.
+    let fields = take(&cc_csrf, "call_center", "Омаров Ерлан", "791028302728", &[]);
+    let f: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = t.post_multipart("/staff/pr/take", &cc, &f, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let late: i64 = between(&loc(&r), "done=", "&").parse().unwrap();
+    let cal = t.app.calendar.read().await.clone();
+    let taken_on = cal
+        .zone()
+        .local_date(store.pr_signup(late).await.unwrap().card.received_at);
+    let later = cal.add_working_days(taken_on, 2).unwrap().due;
+    t.clock
+        .set(cal.zone().utc(later.and_hms_opt(10, 0, 0).unwrap()));
+    let (reg, reg_csrf) = t.login("reg2").await;
+    let page = t.get(&format!("/staff/pr/{late}"), &reg).await;
+    assert!(
+        page.text.contains("id=\"registration-late\"")
+            && page.text.contains("не зарегистрирована в тот же день"),
+        "{}",
+        page.text
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/pr/{late}/register"),
+            &reg,
+            &format!("csrf={reg_csrf}&responsible={sec_id}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = t.get(&format!("/staff/pr/{late}"), &reg).await;
+    assert!(
+        page.text.contains("id=\"registration-late\"")
+            && page.text.contains("зарегистрирована позже"),
+        "{}",
+        page.text
+    );
+    let notice_due = cal.add_working_days(later, 15).unwrap().due;
+    assert_eq!(
+        store
+            .deadlines(late)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.key == "reception_date_notice")
+            .map(|d| d.due_on),
+        Some(notice_due),
+        "PR-11 counts from the registration"
+    );
+    let (gov, _) = t.login("gov").await;
+    use chrono::Datelike;
+    let quarter = (taken_on.month0() / 3) + 1;
+    let csv = t
+        .get(
+            &format!(
+                "/staff/pr/report?year={}&quarter={quarter}&format=csv",
+                taken_on.year()
+            ),
+            &gov,
+        )
+        .await;
+    let registered_late: u32 = csv
+        .text
+        .lines()
+        .find(|l| l.starts_with("MJ,"))
+        .and_then(|l| l.split(',').nth(7))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
+    assert!(registered_late >= 1, "{}", csv.text);
 }
 
 /// The text of a PDF as poppler's `pdftotext` reads it; `None` when the tool is missing
