@@ -970,7 +970,8 @@ pub trait NoticeRepo: Send + Sync {
         page: PageRequest,
     ) -> StoreResult<Page<Notice>>;
     async fn notices_of_card(&self, card_id: i64) -> StoreResult<Vec<Notice>>;
-    /// Claims up to `limit` notices due for delivery (not the cabinet's), leasing them until
+    /// Claims up to `limit` notices due for delivery (not the cabinet's, nor letters, which the
+    /// registrar posts), leasing them until
     /// `lease_until` so no other worker takes them meanwhile.
     async fn claim_notices(
         &self,
@@ -999,6 +1000,17 @@ pub trait NoticeRepo: Send + Sync {
         &self,
         id: i64,
         now: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
+    /// GEN-07: letters waiting to be posted for the cards of `body_id`, oldest first.
+    async fn letters_to_post(&self, body_id: i64, page: PageRequest) -> StoreResult<Page<Notice>>;
+    async fn notice(&self, id: i64) -> StoreResult<Notice>;
+    /// GEN-07: the registrar has printed and posted a letter: it is delivered, journaled on
+    /// its card. `Ok(false)` when it is not a letter waiting to be posted.
+    async fn mark_posted(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
         journal: JournalDraft,
     ) -> StoreResult<bool>;
     /// Records a failed try; `retry_at` is `None` when the notice is given up (dead).

@@ -2841,7 +2841,7 @@ macro_rules! impl_repos {
             async fn claim_notices(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Notice>> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let rows = sqlx::query(&format!(
-                    "SELECT id FROM notice WHERE channel <> 'cabinet' AND \
+                    "SELECT id FROM notice WHERE channel NOT IN ('cabinet', 'post') AND \
                      ((status IN ('pending', 'failed') AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)) \
                      ORDER BY next_attempt_at, id LIMIT $2{}",
                     Self::SKIP_LOCKED
@@ -2893,6 +2893,64 @@ macro_rules! impl_repos {
                 }
                 self.commit(tx).await?;
                 Ok(released)
+            }
+
+            async fn letters_to_post(&self, body_id: i64, page: PageRequest) -> StoreResult<Page<Notice>> {
+                const WHERE: &str = "channel = 'post' AND status = 'pending' \
+                     AND card_id IN (SELECT id FROM card WHERE body_id = $1)";
+                let rows = sqlx::query(&format!(
+                    "SELECT * FROM notice WHERE {WHERE} ORDER BY id LIMIT $2 OFFSET $3"
+                ))
+                .bind(body_id)
+                .bind(i64::from(page.limit))
+                .bind(i64::from(page.offset))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM notice WHERE {WHERE}"))
+                    .bind(body_id)
+                    .fetch_one(self.reader())
+                    .await
+                    .map_err(map_err)?;
+                Ok(Page {
+                    items: rows.iter().map(notice_row).collect::<Result<_, _>>().map_err(map_err)?,
+                    total,
+                    request: page,
+                })
+            }
+
+            async fn notice(&self, id: i64) -> StoreResult<Notice> {
+                sqlx::query("SELECT * FROM notice WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)?
+                    .as_ref()
+                    .map(notice_row)
+                    .transpose()
+                    .map_err(map_err)?
+                    .ok_or_else(|| StoreError::NotFound(format!("notice {id}")))
+            }
+
+            async fn mark_posted(&self, id: i64, at: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let card: Option<i64> = sqlx::query_scalar(
+                    "UPDATE notice SET status = 'delivered', delivered_at = $1 \
+                     WHERE id = $2 AND channel = 'post' AND status = 'pending' RETURNING card_id",
+                )
+                .bind(micros(at))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let Some(card) = card else {
+                    return Ok(false);
+                };
+                let mut j = journal;
+                j.subject = format!("card:{card}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
             }
 
             async fn dead_notices(&self, page: PageRequest) -> StoreResult<Page<Notice>> {

@@ -604,9 +604,7 @@ impl App {
         let tr = Tr::new(a.lang);
         let text = tr.get(&format!("sig-{}", reason.code().replace('_', "-")));
         let notices = self.notices_for(
-            a.applicant_id,
-            &a.applicant,
-            a.email.as_deref(),
+            &a,
             card_id,
             NoticeKind::Refused,
             &[("appeal", card_id.to_string()), ("reason", text)],
@@ -631,16 +629,19 @@ impl App {
         Ok(())
     }
 
+    /// The notices of `kind` about `card_id` to the applicant of appeal `a`: in the cabinet,
+    /// and by email or, with no email, by post (GEN-07).
     pub(crate) fn notices_for(
         &self,
-        applicant_id: i64,
-        applicant: &Applicant,
-        email: Option<&str>,
+        a: &AppealRecord,
         card_id: i64,
         kind: NoticeKind,
         args: &[(&str, String)],
     ) -> Vec<NewNotice> {
-        let lang = applicant.lang();
+        let applicant_id = a.applicant_id;
+        let email = a.email.as_deref();
+        let postal = Some(a.postal_address.as_str());
+        let lang = a.applicant.lang();
         let tr = Tr::new(lang);
         let subject = tr.with(
             &format!("notice-{}-subject", kind.as_str().replace('_', "-")),
@@ -660,13 +661,22 @@ impl App {
             subject: subject.clone(),
             body: body.clone(),
         }];
-        if let Some(e) = email.filter(|e| !e.is_empty()) {
+        // GEN-07: by email where the applicant gave one; otherwise by post to the postal
+        // address they gave — a printable letter in the registrar's "to post" queue.
+        let email = email.map(str::trim).filter(|e| !e.is_empty());
+        let postal = postal.map(str::trim).filter(|p| !p.is_empty());
+        let by = match (email, postal) {
+            (Some(e), _) => Some((NoticeChannel::Email, e)),
+            (None, Some(p)) => Some((NoticeChannel::Post, p)),
+            (None, None) => None,
+        };
+        if let Some((channel, address)) = by {
             out.push(NewNotice {
                 card_id,
                 applicant_id,
                 kind,
-                channel: NoticeChannel::Email,
-                address: Some(e.to_owned()),
+                channel,
+                address: Some(address.to_owned()),
                 lang,
                 subject,
                 body,
@@ -719,14 +729,7 @@ impl App {
             ("body", body.name.get(a.lang).to_owned()),
             ("code", code.clone()),
         ];
-        let notices = self.notices_for(
-            a.applicant_id,
-            &a.applicant,
-            a.email.as_deref(),
-            card_id,
-            NoticeKind::Receipt,
-            &args,
-        );
+        let notices = self.notices_for(a, card_id, NoticeKind::Receipt, &args);
         self.store
             .add_signed_document(
                 &NewSignedDocument {
@@ -795,9 +798,7 @@ impl App {
             .unwrap_or_default();
         let make = |n: &RegNumber| {
             self.notices_for(
-                a.applicant_id,
-                &a.applicant,
-                a.email.as_deref(),
+                a,
                 card_id,
                 NoticeKind::Registered,
                 &[
@@ -854,14 +855,7 @@ impl App {
             .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
         let now = self.clock.now();
         let notices = match (notice, self.store.appeal(card.id).await) {
-            (Some((kind, args)), Ok(a)) => self.notices_for(
-                a.applicant_id,
-                &a.applicant,
-                a.email.as_deref(),
-                card.id,
-                kind,
-                &args,
-            ),
+            (Some((kind, args)), Ok(a)) => self.notices_for(&a, card.id, kind, &args),
             _ => vec![],
         };
         self.store
@@ -1470,14 +1464,7 @@ impl App {
                 tr.get(&format!("decision-{}", decision.replace('_', "-"))),
             ),
         ];
-        let notices = self.notices_for(
-            a.applicant_id,
-            &a.applicant,
-            a.email.as_deref(),
-            card.id,
-            NoticeKind::Result,
-            &args,
-        );
+        let notices = self.notices_for(&a, card.id, NoticeKind::Result, &args);
         self.store
             .add_signed_document(
                 &NewSignedDocument {
@@ -1521,14 +1508,7 @@ impl App {
             .filter(|c| c.main_card_id == Some(card.id))
         {
             if let Ok(oa) = self.store.appeal(other.id).await {
-                let notices = self.notices_for(
-                    oa.applicant_id,
-                    &oa.applicant,
-                    oa.email.as_deref(),
-                    other.id,
-                    NoticeKind::Result,
-                    &args,
-                );
+                let notices = self.notices_for(&oa, other.id, NoticeKind::Result, &args);
                 self.store
                     .transition_card(
                         other.id,

@@ -337,14 +337,8 @@ impl App {
         }
         match self.store.appeal(card.id).await {
             Ok(a) => {
-                let mut out = self.notices_for(
-                    a.applicant_id,
-                    &a.applicant,
-                    a.email.as_deref(),
-                    card.id,
-                    kind,
-                    &args(Tr::new(a.applicant.lang())),
-                );
+                let mut out =
+                    self.notices_for(&a, card.id, kind, &args(Tr::new(a.applicant.lang())));
                 // VC-14: a VKS applicant is also told by SMS.
                 if let (Channel::Vks, Some(phone), Some(first)) = (
                     card.channel,

@@ -30,6 +30,7 @@ pub mod mgov;
 pub mod notify;
 pub mod pages;
 pub mod pdf;
+pub mod post_letters;
 pub mod pr;
 pub mod pr_pages;
 pub mod reception;

@@ -91,6 +91,7 @@ impl Layout {
             if u.body_id.is_some() && [Role::Registrar, Role::Head].iter().any(|r| u.has_role(*r)) {
                 staff_links.push(("/staff/inbox", ctx.tr.get("staff-inbox")));
                 staff_links.push(("/staff/to-sign", ctx.tr.get("staff-to-sign")));
+                staff_links.push(("/staff/post", ctx.tr.get("nav-post")));
             }
             if u.has_role(Role::Executor) {
                 staff_links.push(("/staff/my", ctx.tr.get("staff-my-cards")));

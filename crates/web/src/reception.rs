@@ -182,14 +182,7 @@ impl App {
         sms: bool,
     ) -> Result<Vec<NewNotice>, ReceptionError> {
         let a = self.store.appeal(b.card.id).await?;
-        let mut out = self.notices_for(
-            a.applicant_id,
-            &a.applicant,
-            a.email.as_deref(),
-            b.card.id,
-            kind,
-            args,
-        );
+        let mut out = self.notices_for(&a, b.card.id, kind, args);
         if let (true, Some(phone)) = (sms, a.phone.as_deref().filter(|p| !p.is_empty())) {
             if let Some(first) = out.first().cloned() {
                 out.push(NewNotice {

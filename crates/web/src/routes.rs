@@ -9,8 +9,8 @@ use crate::context::Ctx;
 use crate::{
     access, admin_announce, admin_branches, admin_calendar, admin_handover, admin_import,
     admin_mail, admin_notices, admin_pages, admin_trust, api, api_admin, api_appeals, auth,
-    cabinet, desk, metrics, mgov, pages, pr_pages, reception_pages, reports, sessions_pages, video,
-    vks, AppState,
+    cabinet, desk, metrics, mgov, pages, post_letters, pr_pages, reception_pages, reports,
+    sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
@@ -733,6 +733,21 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/trust/{fingerprint}/restore",
         &[("POST", Staff(ADMIN))],
         post(admin_trust::restore),
+    )
+    .add(
+        "/staff/post",
+        &[("GET", Staff(REGISTRY))],
+        get(post_letters::queue),
+    )
+    .add(
+        "/staff/post/{id}",
+        &[("GET", Staff(REGISTRY))],
+        get(post_letters::letter),
+    )
+    .add(
+        "/staff/post/{id}/sent",
+        &[("POST", Staff(REGISTRY))],
+        post(post_letters::mark_sent),
     )
     .add(
         "/staff/admin/calendar",

@@ -7644,6 +7644,11 @@ async fn mgov_sign_in_through_a_scripted_phone() {
 /// A card of `channel` taken in as that channel does (a paper letter registered from the
 /// post, a video appeal from a booth): an appeal record with its applicant, received now.
 async fn taken_in(t: &TestApp, channel: Channel, key: &str) -> i64 {
+    taken_in_with(t, channel, key, Some("b@example.kz")).await
+}
+
+/// As [`taken_in`], the applicant giving `email` (or none).
+async fn taken_in_with(t: &TestApp, channel: Channel, key: &str, email: Option<&str>) -> i64 {
     use otinish_domain::model::Applicant;
     use otinish_domain::repo::NewAppeal;
     let mj = t.app.store.body_by_code("MJ").await.unwrap();
@@ -7665,7 +7670,7 @@ async fn taken_in(t: &TestApp, channel: Channel, key: &str) -> i64 {
             surname: "АХМЕТОВ".into(),
             name: "БАУЫРЖАН".into(),
             patronymic: Some("СЕРІКҰЛЫ".into()),
-            email: otinish_domain::ids::Email::parse("b@example.kz").ok(),
+            email: email.and_then(|e| otinish_domain::ids::Email::parse(e).ok()),
             phone: None,
             address: "Коктал".into(),
             lang: Lang::Ru,
@@ -7674,7 +7679,7 @@ async fn taken_in(t: &TestApp, channel: Channel, key: &str) -> i64 {
         outgoing_number: None,
         outgoing_date: None,
         postal_address: "с. Коктал, ул. Абая 1".into(),
-        email: Some("b@example.kz".into()),
+        email: email.map(str::to_owned),
         phone: None,
         lang: Lang::Ru,
         signed_document: String::new(),
@@ -12378,4 +12383,143 @@ async fn markup_in_query_parameters_never_comes_back_as_markup() {
         echoed_escaped.len() >= 5,
         "the probe reached few pages: {echoed_escaped:?}"
     );
+}
+
+/// GEN-07: a notice to an applicant who gave a postal address and no email goes by post: a
+/// letter in the applicant's language waits in the registrar's "to post" queue (no worker
+/// takes it), the registrar opens it (recorded as an access to personal data), prints it and
+/// marks it sent, which delivers it and journals it on the card. Another body's registrar and
+/// an executor cannot touch it; a letter is marked sent once.
+#[tokio::test]
+async fn gen_07_notices_without_email_become_letters_to_post() {
+    use otinish_domain::notice::{NoticeChannel, NoticeStatus};
+    let t = TestApp::new().await;
+    let store = t.app.store.clone();
+    // A letter from the post, with a postal address and no email; registered, the applicant
+    // is told — by post.
+    let card = taken_in_with(&t, Channel::Paper, "post-1", None).await;
+    t.app.register_automatically(card).await.unwrap();
+    let notices = store.notices_of_card(card).await.unwrap();
+    assert!(
+        notices.iter().all(|n| n.channel != NoticeChannel::Email),
+        "no email was given"
+    );
+    let letters: Vec<_> = notices
+        .iter()
+        .filter(|n| n.channel == NoticeChannel::Post)
+        .collect();
+    assert!(!letters.is_empty(), "{notices:?}");
+    assert!(letters
+        .iter()
+        .all(|n| n.address.as_deref() == Some("с. Коктал, ул. Абая 1")
+            && n.status == NoticeStatus::Pending));
+    let letter = letters[0].id;
+    // No delivery worker takes a letter: the registrar posts it.
+    let now = t.app.clock.now();
+    let claimed = store
+        .claim_notices(now, now + chrono::Duration::minutes(5), 100)
+        .await
+        .unwrap();
+    assert!(claimed.iter().all(|n| n.channel != NoticeChannel::Post));
+
+    let (reg, reg_csrf) = t.staff("reg.post", vec![Role::Registrar], "MJ").await;
+    let queue = t.get("/staff/post", &reg).await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(
+        queue.text.contains(&format!("id=\"letter-{letter}\"")),
+        "{}",
+        queue.text
+    );
+    let opened = t.get(&format!("/staff/post/{letter}"), &reg).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.text);
+    assert!(
+        opened.text.contains("с. Коктал, ул. Абая 1")
+            && opened.text.contains("АХМЕТОВ")
+            && opened.text.contains("lang=\"ru\"")
+            && opened.text.contains(&letters[0].subject),
+        "{}",
+        opened.text
+    );
+    let mj = store.body_by_code("MJ").await.unwrap().id;
+    let log = store
+        .access_log(
+            mj,
+            &otinish_domain::repo::AccessFilter {
+                staff_id: None,
+                card_id: Some(card),
+            },
+            otinish_domain::repo::PageRequest::new(Some(50), None),
+        )
+        .await
+        .unwrap();
+    assert!(
+        log.items
+            .iter()
+            .any(|e| e.kind == otinish_domain::model::AccessKind::LetterPrinted),
+        "the opening is recorded"
+    );
+    // An executor is not the registry; another body's registrar sees none of it.
+    let (exec, _) = t.staff("exec.post", vec![Role::Executor], "MJ").await;
+    assert_eq!(
+        t.get("/staff/post", &exec).await.status,
+        StatusCode::FORBIDDEN
+    );
+    t.second_body().await;
+    let (other, other_csrf) = t.staff("reg.ast", vec![Role::Registrar], "AST").await;
+    assert!(!t
+        .get("/staff/post", &other)
+        .await
+        .text
+        .contains(&format!("letter-{letter}")));
+    assert_eq!(
+        t.get(&format!("/staff/post/{letter}"), &other).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/post/{letter}/sent"),
+            &other,
+            &format!("csrf={other_csrf}")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Posted: delivered, journaled on the card, gone from the queue; once only.
+    let sent = t
+        .post_form(
+            &format!("/staff/post/{letter}/sent"),
+            &reg,
+            &format!("csrf={reg_csrf}"),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    let n = store.notice(letter).await.unwrap();
+    assert_eq!(n.status, NoticeStatus::Delivered);
+    assert!(n.delivered_at.is_some());
+    assert!(store
+        .journal_for(&format!("card:{card}"))
+        .await
+        .unwrap()
+        .iter()
+        .any(|e| e.draft.action == "letter_posted"));
+    assert!(!t
+        .get("/staff/post", &reg)
+        .await
+        .text
+        .contains(&format!("id=\"letter-{letter}\"")));
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/post/{letter}/sent"),
+            &reg,
+            &format!("csrf={reg_csrf}")
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    // The card's delivery log says it went by post, delivered.
+    let (head, _) = t.staff("head.post", vec![Role::Head], "MJ").await;
+    let page = t.get(&format!("/staff/cards/{card}"), &head).await;
+    assert!(page.text.contains("почта"), "{}", page.text);
 }
