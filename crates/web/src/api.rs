@@ -55,6 +55,8 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         crate::api_admin::withdraw_announcement,
         crate::api_admin::trust,
         crate::api_admin::trust_add,
+        crate::api_admin::editions,
+        crate::api_admin::confirm_edition,
         crate::api_admin::trust_withdraw,
         crate::api_admin::trust_restore,
         crate::api_admin::dead_notices,

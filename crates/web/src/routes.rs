@@ -413,6 +413,16 @@ pub fn table(bench: bool) -> Table {
             .layer(DefaultBodyLimit::max(otinish_app::trust::MAX_FILE_BYTES)),
     )
     .add(
+        "/api/v1/admin/editions",
+        &[("GET", Staff(ADMIN))],
+        get(api_admin::editions),
+    )
+    .add(
+        "/api/v1/admin/editions/{id}/confirm",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::confirm_edition),
+    )
+    .add(
         "/api/v1/admin/trust/{fingerprint}/withdraw",
         &[("POST", Staff(ADMIN))],
         post(api_admin::trust_withdraw),

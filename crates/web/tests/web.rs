@@ -5583,6 +5583,19 @@ async fn va_04_recording_in_object_storage() {
     let store = &t.app.store;
     let now = t.app.clock.now();
     let j = |a: &str| JournalDraft::new(now, "test", "", a);
+    // Video appeals in 2026 rest on VC-2026, confirmed by the administrator (GEN-01).
+    store
+        .confirm_edition(
+            &otinish_domain::repo::EditionConfirmation {
+                edition: "VC-2026".into(),
+                confirmed_at: now,
+                confirmed_by: "root.admin".into(),
+            },
+            j("edition_confirmed"),
+        )
+        .await
+        .unwrap();
+    t.app.reload_editions().await.unwrap();
     let body = NewBody {
         code: "VS3".into(),
         name: Names::new("S3", "S3", "S3"),
@@ -12522,4 +12535,94 @@ async fn gen_07_notices_without_email_become_letters_to_post() {
     let (head, _) = t.staff("head.post", vec![Role::Head], "MJ").await;
     let page = t.get(&format!("/staff/cards/{card}"), &head).await;
     assert!(page.text.contains("почта"), "{}", page.text);
+}
+
+/// GEN-01 through the staff API: the deployment's administrator lists the editions — VC-2026
+/// awaiting confirmation with its reason, reckoned dates marked approximate — and confirms it
+/// once (a published text is a 409, an unknown edition a 404); a body's administrator may not.
+/// Video appeals open at once on this node.
+#[tokio::test]
+async fn gen_01_editions_confirmed_over_the_staff_api() {
+    let t = TestApp::new().await;
+    let (root, _) = t.staff_of_no_body("root.admin", vec![Role::Admin]).await;
+    let list = t.api("GET", "/api/v1/admin/editions", &root, "").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let v: serde_json::Value = serde_json::from_str(&list.text).unwrap();
+    let item = |v: &serde_json::Value, id: &str| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} listed"))
+    };
+    let vc2026 = item(&v, "VC-2026");
+    assert_eq!(vc2026["status"], "awaiting");
+    assert!(vc2026["reason"].as_str().unwrap().contains("213/НҚ"));
+    assert_eq!(item(&v, "VC-2023")["effective_from_approximate"], true);
+    assert_eq!(item(&v, "APPC-2021")["status"], "published");
+    let (body_admin, _) = t.staff("mj.admin", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.api(
+            "POST",
+            "/api/v1/admin/editions/VC-2026/confirm",
+            &body_admin,
+            ""
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.api("POST", "/api/v1/admin/editions/VC-2023/confirm", &root, "")
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        t.api("POST", "/api/v1/admin/editions/NOPE/confirm", &root, "")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let today = t
+        .app
+        .calendar
+        .read()
+        .await
+        .zone()
+        .local_date(t.app.clock.now());
+    assert!(!t.app.rulebooks.channel_open(
+        Channel::VideoAppeal,
+        today,
+        &t.app.confirmed_editions()
+    ));
+    for _ in 0..2 {
+        assert_eq!(
+            t.api("POST", "/api/v1/admin/editions/VC-2026/confirm", &root, "")
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+    }
+    assert!(t
+        .app
+        .rulebooks
+        .channel_open(Channel::VideoAppeal, today, &t.app.confirmed_editions()));
+    let v: serde_json::Value =
+        serde_json::from_str(&t.api("GET", "/api/v1/admin/editions", &root, "").await.text)
+            .unwrap();
+    let vc2026 = item(&v, "VC-2026");
+    assert_eq!(vc2026["status"], "confirmed");
+    assert_eq!(vc2026["confirmed_by"], "root.admin");
+    assert_eq!(
+        t.app
+            .store
+            .journal_for("edition:VC-2026")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -554,3 +554,102 @@ pub async fn dismiss_notice(
 ) -> Response {
     notice_step(&app, &ctx, id, false).await
 }
+
+/// One edition of the rules (GEN-01).
+#[derive(Serialize, ToSchema)]
+pub struct EditionDto {
+    pub id: String,
+    pub title: String,
+    /// `YYYY-MM-DD`.
+    pub effective_from: String,
+    /// The date is reckoned from the publication (ten days after), not printed in the act.
+    pub effective_from_approximate: bool,
+    /// `YYYY-MM-DD`, the first day it is no longer in force.
+    pub effective_to: Option<String>,
+    /// `published` (needs no confirmation), `awaiting` (to be confirmed), `confirmed`.
+    pub status: String,
+    /// Why it must be confirmed, in the caller's language.
+    pub reason: Option<String>,
+    pub confirmed_at: Option<String>,
+    pub confirmed_by: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EditionList {
+    pub items: Vec<EditionDto>,
+}
+
+/// The editions of the rules the deployment knows, with what awaits confirmation.
+#[utoipa::path(get, path = "/api/v1/admin/editions", tag = "admin",
+    responses((status = 200, body = EditionList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn editions(State(app): State<AppState>, ctx: Ctx) -> ApiResult<EditionList> {
+    let user = caller(&ctx)?;
+    otinish_app::calendar::editor(&user).map_err(app_err(&ctx))?;
+    let confirmations = app
+        .store
+        .edition_confirmations()
+        .await
+        .map_err(|e| app_err(&ctx)(e.into()))?;
+    let lang = ctx.tr.lang;
+    let items = app
+        .rulebooks
+        .all()
+        .iter()
+        .map(|b| {
+            let c = confirmations.iter().find(|c| c.edition == b.id);
+            let status = match (&b.to_be_confirmed, c) {
+                (None, _) => "published",
+                (Some(_), Some(_)) => "confirmed",
+                (Some(_), None) => "awaiting",
+            };
+            EditionDto {
+                id: b.id.clone(),
+                title: b.title.get(lang).to_owned(),
+                effective_from: b.effective_from.to_string(),
+                effective_from_approximate: b.effective_from_approximate,
+                effective_to: b.effective_to.map(|d| d.to_string()),
+                status: status.into(),
+                reason: b.to_be_confirmed.as_ref().map(|r| r.get(lang).to_owned()),
+                confirmed_at: c.map(|c| c.confirmed_at.to_rfc3339()),
+                confirmed_by: c.map(|c| c.confirmed_by.clone()),
+            }
+        })
+        .collect();
+    Ok(Json(EditionList { items }))
+}
+
+/// Confirms an edition marked "to be confirmed" (GEN-01): it then governs as published and
+/// may reopen a channel. 409 for a published text; confirming twice is no change.
+#[utoipa::path(post, path = "/api/v1/admin/editions/{id}/confirm", tag = "admin",
+    params(("id" = String, Path, description = "the edition's id, e.g. VC-2026")),
+    responses((status = 204, description = "confirmed (or already)"), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn confirm_edition(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match caller(&ctx) {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    match otinish_app::editions::confirm(
+        app.store.as_ref(),
+        &app.rulebooks,
+        &user,
+        &id,
+        app.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => {
+            if let Err(e) = app.reload_editions().await {
+                tracing::warn!(error = %e, "confirmed editions not reloaded");
+            }
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => ApiError::from_app(ctx.tr, e).into_response(),
+    }
+}
