@@ -483,6 +483,8 @@ struct CalendarPage {
     days_error: Option<String>,
     due: Option<String>,
     skipped: Vec<String>,
+    /// The years the term touches whose calendar is not confirmed (GEN-02), in words.
+    unconfirmed: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -532,6 +534,7 @@ pub async fn calendar(
         days_error: None,
         due: None,
         skipped: vec![],
+        unconfirmed: None,
     };
     let mut status = StatusCode::OK;
     if let Some(from) = &q.from {
@@ -548,6 +551,16 @@ pub async fn calendar(
                             ],
                         ));
                         page.skipped = span.explain_skipped(tr.lang);
+                        if !span.unconfirmed_years.is_empty() {
+                            let years = span
+                                .unconfirmed_years
+                                .iter()
+                                .map(i32::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            page.unconfirmed =
+                                Some(tr.with("term-unconfirmed", &[("years", years)]));
+                        }
                     }
                     Err(_) => page.from_error = Some(tr.get("error-bad-date")),
                 }

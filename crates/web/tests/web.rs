@@ -1238,6 +1238,25 @@ async fn gen_03_calendar_calculator_page_and_api() {
         "{}",
         page.text
     );
+    assert!(
+        !page.text.contains("calendar-unconfirmed"),
+        "2026 is confirmed"
+    );
+    // GEN-02: a term in a year whose transfers do not name their acts says so.
+    let page = t
+        .get(
+            "/calendar?from=2021-06-28&working_days=5",
+            "otinish_lang=ru",
+        )
+        .await;
+    assert!(
+        page.text.contains("id=\"calendar-unconfirmed\"")
+            && page
+                .text
+                .contains("Календарь на 2021 год ещё не подтверждён"),
+        "{}",
+        page.text
+    );
     let page = t.get("/calendar?from=garbage&working_days=abc", "").await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.text.contains("aria-invalid=\"true\"") && page.text.contains("Введите дату"));
