@@ -66,6 +66,29 @@ impl FileKind {
         }
     }
 
+    /// The extensions a file of this kind may carry.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Pdf => &["pdf"],
+            FileKind::Png => &["png"],
+            FileKind::Jpeg => &["jpg", "jpeg"],
+            FileKind::Docx => &["docx"],
+            FileKind::Txt => &["txt"],
+        }
+    }
+
+    /// Whether `file_name`'s extension (if it has one) agrees with this kind: a PDF named
+    /// `.hta` would open as something else once downloaded.
+    pub fn agrees_with(self, file_name: &str) -> bool {
+        match file_name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => self
+                .extensions()
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(ext)),
+            _ => true,
+        }
+    }
+
     pub fn mime(self) -> &'static str {
         match self {
             FileKind::Pdf => "application/pdf",
@@ -340,14 +363,26 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Characters that change how text around them is shown without being seen themselves: the
+/// bidirectional overrides, embeddings and isolates, marks and invisible joiners. In a file
+/// name they make `inv\u{202E}fdp.hta` look like `invath.pdf`.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{FEFF}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}')
+}
+
 /// The name an uploaded file is kept under: the last part of what the browser sent (some
-/// send a whole path), without control characters or leading dots, at most 200 characters;
-/// `file` when nothing is left. It never names a folder.
+/// send a whole path), without control characters, bidirectional overrides and other invisible
+/// formatting, or leading dots, at most 200 characters; `file` when nothing is left. It never
+/// names a folder.
 pub fn clean_file_name(sent: &str) -> String {
     let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
     let name: String = last
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
         .collect::<String>()
         .trim_start_matches(['.', ' '])
         .trim_end()
@@ -381,8 +416,10 @@ pub fn check_uploads(
         } else if u.bytes.is_empty() {
             problems.push(problem("file", "appeal-file-empty"));
         } else {
-            match FileKind::sniff(u.bytes, u.file_name) {
-                Some(k) => kinds.push(k),
+            let name = clean_file_name(u.file_name);
+            match FileKind::sniff(u.bytes, &name) {
+                Some(k) if k.agrees_with(&name) => kinds.push(k),
+                Some(_) => problems.push(problem("file", "appeal-file-extension")),
                 None => problems.push(problem("file", "appeal-file-type")),
             }
         }
@@ -528,6 +565,12 @@ mod tests {
         assert_eq!(clean_file_name("C:\\Users\\Асель\\скан.pdf"), "скан.pdf");
         assert_eq!(clean_file_name("..\u{0}.hidden.pdf "), "hidden.pdf");
         assert_eq!(clean_file_name("dir/"), "file");
+        // Bidirectional overrides and invisible marks are gone: what is kept is what is seen.
+        assert_eq!(clean_file_name("inv\u{202E}fdp.hta"), "invfdp.hta");
+        assert_eq!(clean_file_name("a\u{200B}\u{2066}b.pdf\u{2069}"), "ab.pdf");
+        assert!(FileKind::Pdf.agrees_with("скан.PDF") && FileKind::Pdf.agrees_with("scan"));
+        assert!(!FileKind::Pdf.agrees_with("invfdp.hta"));
+        assert!(FileKind::Jpeg.agrees_with("photo.jpg") && FileKind::Jpeg.agrees_with("p.jpeg"));
         assert_eq!(clean_file_name(&"я".repeat(300)).chars().count(), 200);
     }
 

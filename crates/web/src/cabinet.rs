@@ -1486,6 +1486,33 @@ pub async fn file_download(
     serve_attachment(&app, &ctx, id, file_id).await
 }
 
+/// `Content-Disposition` for a download named `name` (RFC 6266): a plain ASCII `filename` for
+/// old clients (other characters become `_`) and the real name, UTF-8 and percent-encoded, in
+/// `filename*`. The name is cleaned again of control and bidirectional characters, so a name
+/// stored before they were refused cannot disguise its extension either.
+pub fn attachment_disposition(name: &str) -> String {
+    let name = otinish_domain::appeal::clean_file_name(name);
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '(' | ')' | ' ') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// Sends an attachment's bytes, if it belongs to card `id`.
 pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Response {
     match app.store.attachment(file_id).await {
@@ -1493,10 +1520,7 @@ pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Re
             Ok(bytes) => (
                 [
                     (CONTENT_TYPE, f.mime.clone()),
-                    (
-                        CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{}\"", f.file_name.replace('"', "")),
-                    ),
+                    (CONTENT_DISPOSITION, attachment_disposition(&f.file_name)),
                 ],
                 bytes,
             )

@@ -12645,3 +12645,83 @@ async fn gen_01_editions_confirmed_over_the_staff_api() {
         1
     );
 }
+
+/// A file's name cannot disguise what it is: `inv\u{202E}fdp.hta` holding a PDF — shown as
+/// "invath.pdf" by the override, saved as `.hta` — is refused on the same form, the override
+/// stripped and the extension compared with the contents; nothing is stored. A Cyrillic name
+/// downloads with a plain ASCII `filename` and the real one in RFC 6266's `filename*`.
+#[tokio::test]
+async fn file_names_cannot_disguise_their_type() {
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let send = |key: &'static str, name: &'static str| {
+        let (t, jar, csrf, mj) = (&t, jar.clone(), csrf.clone(), mj.clone());
+        async move {
+            t.post_multipart(
+                "/cabinet/appeals?lang=ru",
+                &jar,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("idempotency_key", key),
+                    ("recipient", mj.as_str()),
+                    ("kind", "statement"),
+                    ("postal_address", "Астана"),
+                    ("content", "Прошу разъяснить"),
+                    ("demo_sign", "1"),
+                ],
+                &[(name, b"%PDF-1.4 a small scan".as_slice())],
+            )
+            .await
+        }
+    };
+    let disguised = send("bidi-1", "inv\u{202E}fdp.hta").await;
+    assert_eq!(
+        disguised.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        disguised.text
+    );
+    assert!(
+        disguised
+            .text
+            .contains("Расширение в имени файла не соответствует"),
+        "{}",
+        disguised.text
+    );
+    let ok = send("bidi-2", "скан заявления.pdf").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let location = ok
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let card: i64 = location
+        .trim_start_matches("/cabinet/appeals/")
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_else(|_| panic!("a card in {location}"));
+    let files = t.app.store.attachments(card).await.unwrap();
+    assert_eq!(files.len(), 1);
+    let got = t
+        .get(
+            &format!("/cabinet/appeals/{card}/files/{}", files[0].id),
+            &jar,
+        )
+        .await;
+    assert_eq!(got.status, StatusCode::OK);
+    let disposition = got
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"____ _________.pdf\"; \
+         filename*=UTF-8''%D1%81%D0%BA%D0%B0%D0%BD%20%D0%B7%D0%B0%D1%8F%D0%B2%D0%BB%D0%B5%D0%BD%D0%B8%D1%8F.pdf"
+    );
+}

@@ -135,6 +135,7 @@ appeal-too-many-files = You can attach at most 5 files.
 appeal-file-too-large = The file is larger than 10 MB.
 appeal-file-empty = The file is empty.
 appeal-file-type = You can attach PDF, PNG, JPEG, DOCX or TXT files.
+appeal-file-extension = The file’s name does not match its contents (a PDF must end in .pdf, an image in .png or .jpg, a document in .docx or .txt): rename it and attach it again.
 appeal-storage-full = Your personal cabinet is full: delete appeals you no longer need.
 appeal-decision-not-allowed = The rules do not provide for this decision on this appeal.
 id-not-twelve-digits = Exactly 12 digits are needed.

@@ -135,6 +135,7 @@ appeal-too-many-files = 5 файлдан артық тіркеуге болма�
 appeal-file-too-large = Файл 10 МБ-тан үлкен.
 appeal-file-empty = Файл бос.
 appeal-file-type = PDF, PNG, JPEG, DOCX немесе TXT файлдарын тіркеуге болады.
+appeal-file-extension = Файл атауындағы кеңейтім оның мазмұнына сәйкес келмейді: кеңейтім файл түріне сәйкес келетіндей етіп атын өзгертіп, қайта тіркеңіз.
 appeal-storage-full = Жеке кабинеттегі орын таусылды: өзекті емес өтініштерді жойыңыз.
 appeal-decision-not-allowed = Бұл өтініш бойынша мұндай шешім қағидаларда көзделмеген.
 id-not-twelve-digits = Дәл 12 цифр қажет.
