@@ -389,6 +389,15 @@ impl Zone {
     }
 }
 
+/// Years as people list them: "2021, 2022".
+pub fn year_list(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A working-day calendar built from a [`CalendarFile`].
 #[derive(Debug, Clone)]
 pub struct WorkingCalendar {

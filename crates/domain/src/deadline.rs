@@ -494,12 +494,7 @@ impl Deadline {
             });
         }
         if !e.unconfirmed_years.is_empty() {
-            let years = e
-                .unconfirmed_years
-                .iter()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
+            let years = crate::calendar::year_list(&e.unconfirmed_years);
             s.push(' ');
             s.push_str(&match lang {
                 Lang::Kk => format!("{years} жылғы күнтізбе әлі расталмаған."),

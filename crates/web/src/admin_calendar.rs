@@ -167,21 +167,13 @@ async fn page(
             }
         })
         .collect();
-    let unconfirmed_years = app
-        .calendar
-        .read()
-        .await
-        .unconfirmed_years()
-        .iter()
-        .map(i32::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let unconfirmed_years = if unconfirmed_years.is_empty() {
+    let years = app.calendar.read().await.unconfirmed_years();
+    let unconfirmed_years = if years.is_empty() {
         tr.get("calendar-years-all-confirmed")
     } else {
         tr.with(
             "calendar-years-unconfirmed",
-            &[("years", unconfirmed_years)],
+            &[("years", otinish_domain::calendar::year_list(&years))],
         )
     };
     let page = CalendarPage {

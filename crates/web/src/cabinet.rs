@@ -941,12 +941,7 @@ pub fn deadline_lines(
                         line.push_str(&tr.with("term-extended", &[("date", dmy(x))]));
                     }
                     if !e.unconfirmed_years.is_empty() {
-                        let years = e
-                            .unconfirmed_years
-                            .iter()
-                            .map(i32::to_string)
-                            .collect::<Vec<_>>()
-                            .join(", ");
+                        let years = otinish_domain::calendar::year_list(&e.unconfirmed_years);
                         line.push_str(". ");
                         line.push_str(&tr.with("term-unconfirmed", &[("years", years)]));
                     }

@@ -552,12 +552,8 @@ pub async fn calendar(
                         ));
                         page.skipped = span.explain_skipped(tr.lang);
                         if !span.unconfirmed_years.is_empty() {
-                            let years = span
-                                .unconfirmed_years
-                                .iter()
-                                .map(i32::to_string)
-                                .collect::<Vec<_>>()
-                                .join(", ");
+                            let years =
+                                otinish_domain::calendar::year_list(&span.unconfirmed_years);
                             page.unconfirmed =
                                 Some(tr.with("term-unconfirmed", &[("years", years)]));
                         }
