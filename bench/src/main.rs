@@ -644,6 +644,7 @@ fn appeal_row(i: usize, body_id: i64) -> Result<NewAppeal> {
         signed_at: Some(now),
         signature_check: None,
         idempotency_key: format!("row-{i}"),
+        signed_digest: None,
         size_bytes: 2048,
         attachments: vec![],
         deadlines: vec![
@@ -673,7 +674,7 @@ fn appeal_row(i: usize, body_id: i64) -> Result<NewAppeal> {
 async fn insert(database_url: &str, rows: usize, batch: usize) -> Result<()> {
     let dir = std::env::temp_dir().join(format!("otinish-bench-insert-{}", std::process::id()));
     let url = (!database_url.is_empty()).then_some(database_url);
-    let store = otinish_store::open(url, &dir, true)
+    let store = otinish_store::open(url, &dir, true, false)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let body = store

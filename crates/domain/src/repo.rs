@@ -640,6 +640,11 @@ pub struct NewAppeal {
     /// What the signature's check established (none for channels without one).
     pub signature_check: Option<crate::signature::SignatureCheck>,
     pub idempotency_key: String,
+    /// SHA-256 (hex) of what the applicant signed, unique per applicant: the same signed appeal
+    /// sent again, under any idempotency key, is the first appeal and not a second one. None
+    /// where the applicant signed nothing of their own (a booth's recording, a redirect's copy
+    /// of an appeal already stored).
+    pub signed_digest: Option<String>,
     pub size_bytes: i64,
     pub attachments: Vec<NewAttachment>,
     pub deadlines: Vec<StoredDeadline>,
@@ -668,6 +673,8 @@ pub struct AppealRecord {
     pub size_bytes: i64,
     pub hidden_by_applicant: bool,
     pub signature_check: Option<crate::signature::SignatureCheck>,
+    /// The key it was first sent under (a replay under another key is told apart by it).
+    pub idempotency_key: String,
 }
 
 /// A certificate the administrator trusted or withdrew from the console (shared by every
@@ -905,6 +912,13 @@ pub trait AppealRepo: Send + Sync {
     ) -> StoreResult<Page<Card>>;
     /// EA-15: bytes the applicant's appeals and attachments take in their space.
     async fn applicant_storage_used(&self, applicant_id: i64) -> StoreResult<i64>;
+    /// The appeal of the applicant whose signed content has the digest `signed_digest` (see
+    /// [`NewAppeal::signed_digest`]), if any.
+    async fn appeal_with_signed_digest(
+        &self,
+        applicant_id: i64,
+        signed_digest: &str,
+    ) -> StoreResult<Option<i64>>;
     /// The applicant's appeals received since `since`, other than the one with
     /// `idempotency_key`, and whether that one is among them (a retry of it is no new appeal).
     async fn appeals_filed_since(
@@ -1870,6 +1884,11 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Why the store no longer takes writes, once making a commit durable has failed (a failed
+    /// fsync): the process must stop and be restarted. `None` while all is well.
+    fn failed(&self) -> Option<String> {
+        None
+    }
     /// Proves the database answers and can take a write: a write transaction begins and is
     /// rolled back (for /readyz).
     async fn ping(&self) -> StoreResult<()>;

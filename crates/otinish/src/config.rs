@@ -102,6 +102,11 @@ pub struct GlobalArgs {
     /// no limit (load tests) [default: 30].
     #[arg(long, env = "OTINISH_APPEALS_PER_HOUR", global = true)]
     pub appeals_per_hour: Option<u32>,
+    /// Run on a PostgreSQL server with `synchronous_commit = off` or `fsync = off`, which
+    /// acknowledge commits before they are on disk (refused otherwise: an acknowledged appeal
+    /// could be lost in a power cut).
+    #[arg(long, env = "OTINISH_ALLOW_ASYNC_COMMIT", global = true)]
+    pub allow_async_commit: bool,
 }
 
 /// The optional TOML file.
@@ -131,6 +136,7 @@ pub struct FileConfig {
     pub max_in_flight: Option<usize>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub appeals_per_hour: Option<u32>,
+    pub allow_async_commit: Option<bool>,
     /// Staff may sign in with a password (for staff without keys); off unless set, on in demo.
     pub staff_passwords: Option<bool>,
 }
@@ -172,6 +178,8 @@ pub struct Config {
     pub appeals_per_hour: u32,
     /// Staff may sign in with a password besides their key.
     pub staff_passwords: bool,
+    /// Run on a PostgreSQL server that acknowledges commits before flushing them.
+    pub allow_async_commit: bool,
 }
 
 /// Which national PKI's roots the binary trusts besides the trust folder.
@@ -275,6 +283,7 @@ impl Config {
             ncalayer_url: args.ncalayer_url.clone().unwrap_or_default(),
             revocation,
             max_in_flight,
+            allow_async_commit: args.allow_async_commit || file.allow_async_commit == Some(true),
             appeals_per_hour: args
                 .appeals_per_hour
                 .or(file.appeals_per_hour)

@@ -299,9 +299,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let l = lang(&l)?;
-            let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true)
-                .await
-                .ok();
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await
+            .ok();
             let cal = match &store {
                 Some(s) => base_cal.with_edits(
                     s.calendar_edits(base_cal.jurisdiction())
@@ -351,8 +356,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if reason.trim().is_empty() {
                 bail!("--reason must say which order or law made the change");
             }
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             let edit = DayEdit {
                 date,
                 working,
@@ -384,8 +394,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             kk,
             en,
         } => {
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             let new = otinish_app::announce::NewAnnouncement {
                 from: Some(from.with_timezone(&Utc)),
                 to: Some(to.with_timezone(&Utc)),
@@ -439,8 +454,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if format == "xlsx" && out.is_none() {
                 bail!("XLSX is binary: give --out FILE.xlsx");
             }
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             let report = otinish_web::reports::build_one_ol(
                 store.as_ref(),
                 &base_cal,
@@ -489,8 +509,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(dir) => trust_files(dir)?,
                 None => vec![],
             };
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             let req = otinish_app::setup::InitRequest {
                 name_kk,
                 name_ru,
@@ -535,14 +560,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             println!("migrations applied ({})", store.backend());
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { cards, seed } => {
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             otinish_app::setup::check_start(store.as_ref(), true)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -579,8 +614,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Backup { to } => backup(&cfg, &to).await,
         Command::VerifyJournal => {
-            let store =
-                otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+            let store = otinish_store::open(
+                cfg.database_url.as_deref(),
+                &cfg.data_dir,
+                true,
+                cfg.allow_async_commit,
+            )
+            .await?;
             match otinish_store::verify_journal(store.as_ref(), |n| {
                 eprintln!("checked {n} entries…")
             })
@@ -829,6 +869,7 @@ async fn backup(cfg: &Config, to: &Path) -> Result<ExitCode> {
         Some(&format!("sqlite://{}", to.join("otinish.db").display())),
         to,
         false,
+        false,
     )
     .await?;
     let entries = otinish_store::verify_journal(copy.as_ref(), |_| {})
@@ -927,7 +968,13 @@ async fn serve(
     clock: Arc<dyn otinish_web::Clock>,
     demo_cards: usize,
 ) -> Result<ExitCode> {
-    let store = otinish_store::open(cfg.database_url.as_deref(), &cfg.data_dir, true).await?;
+    let store = otinish_store::open(
+        cfg.database_url.as_deref(),
+        &cfg.data_dir,
+        true,
+        cfg.allow_async_commit,
+    )
+    .await?;
     // A real deployment never takes the demo data, nor the demo's database real work.
     let deployment = otinish_app::setup::check_start(store.as_ref(), cfg.demo)
         .await
@@ -1133,6 +1180,21 @@ async fn serve(
             }
         }
     });
+    // A commit that could not be made durable (a failed fsync) stops the store taking writes;
+    // the process then exits for the supervisor to restart it, and recovery starts from what
+    // is really on disk (carrying on could acknowledge commits that a later crash loses).
+    let watched = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            if let Some(why) = watched.failed() {
+                tracing::error!("stopping: {why}");
+                eprintln!("otinish: stopping: {why}");
+                std::process::exit(EXIT_STORE_FAILED);
+            }
+        }
+    });
     // On shutdown the worker stops and gives back what it claimed and has not sent.
     let (stopping, stop) = tokio::sync::watch::channel(false);
     let worker_app = app.clone();
@@ -1179,6 +1241,9 @@ async fn serve(
     tracing::info!("stopped: every request in flight was answered");
     Ok(ExitCode::SUCCESS)
 }
+
+/// The exit status when the store could not make a commit durable (EX_IOERR).
+const EXIT_STORE_FAILED: i32 = 74;
 
 /// SIGTERM (the service manager, the container runtime) or Ctrl+C: stop taking connections and
 /// finish the requests in flight before exiting.

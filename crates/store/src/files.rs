@@ -145,17 +145,50 @@ impl FileStore {
     }
 }
 
+/// A name for a temporary file no other writer uses at the same time, in this process or
+/// another: the same new attachment may arrive in several appeals at once.
+fn temporary_name(sha256: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(".{sha256}.{}.{n}.tmp", std::process::id())
+}
+
+fn sha256_of_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Writes `bytes` under `path` (named by their digest `sha256`) so that the name only ever
+/// holds the whole file: a temporary file of its own, fsynced, read back and hashed, renamed
+/// over the name, then the folder fsynced. A file already under the name is kept only if its
+/// contents hash to the name (a crash of an older version could leave one truncated); otherwise
+/// it is rewritten.
 fn write_local(path: &Path, sha256: &str, bytes: &[u8]) -> Result<(), FileError> {
-    if path.exists() {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if path.exists() && sha256_of_file(path).is_ok_and(|h| h == sha256) {
+        // Another writer may have renamed it a moment ago and not yet synced the folder.
+        std::fs::File::open(dir)?.sync_all()?;
         return Ok(());
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".{}.tmp{}", sha256, std::process::id()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()?;
-    Ok(())
+    let tmp = dir.join(temporary_name(sha256));
+    let written = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        if sha256_of_file(&tmp)? != sha256 {
+            return Err(std::io::Error::other(
+                "the file read back does not match what was written",
+            ));
+        }
+        std::fs::rename(&tmp, path)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    Ok(written?)
 }

@@ -22,15 +22,19 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Opens the store named by `url`: `postgres://…` for PostgreSQL, `sqlite://…` or empty for
-/// the embedded SQLite database in `data_dir`. Runs migrations when `migrate` is set.
+/// the embedded SQLite database in `data_dir`. Runs migrations when `migrate` is set. A
+/// PostgreSQL server that acknowledges commits before flushing them is refused unless
+/// `allow_async_commit` (see [`PgStore::check_durability`]).
 pub async fn open(
     url: Option<&str>,
     data_dir: &Path,
     migrate: bool,
+    allow_async_commit: bool,
 ) -> Result<Arc<dyn Store>, StoreError> {
     match url {
         Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
             let s = PgStore::connect(u, 16).await?;
+            s.check_durability(allow_async_commit).await?;
             if migrate {
                 s.migrate().await?;
             }

@@ -28,6 +28,46 @@ impl PgStore {
         Ok(Self { pool })
     }
 
+    /// Refuses a server that acknowledges commits before they are on disk: with
+    /// `synchronous_commit = off` a commit returns before its log record is flushed, and with
+    /// `fsync = off` nothing is flushed at all, so an appeal the applicant was told is stored
+    /// can vanish in a power cut. `allow` runs anyway (a test bench, or a deliberate choice),
+    /// with a warning in the log.
+    pub async fn check_durability(&self, allow: bool) -> Result<(), StoreError> {
+        let setting = |name: &'static str| async move {
+            sqlx::query_scalar::<_, String>(&format!("SHOW {name}"))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| StoreError::Backend(format!("cannot read {name}: {e}")))
+        };
+        let sync = setting("synchronous_commit").await?;
+        let fsync = setting("fsync").await?;
+        let unsafe_settings: Vec<String> = [
+            (sync == "off").then(|| "synchronous_commit = off".to_owned()),
+            (fsync == "off").then(|| "fsync = off".to_owned()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if unsafe_settings.is_empty() {
+            return Ok(());
+        }
+        let why = format!(
+            "PostgreSQL runs with {}: it acknowledges a commit before the commit is on disk, so \
+             an appeal the applicant was told is stored could be lost in a power cut",
+            unsafe_settings.join(" and ")
+        );
+        if allow {
+            tracing::warn!("{why}; running anyway (--allow-async-commit)");
+            Ok(())
+        } else {
+            Err(StoreError::Backend(format!(
+                "{why}. Turn it on in postgresql.conf (or for this database: ALTER DATABASE … \
+                 SET synchronous_commit = on), or start with --allow-async-commit to accept the risk"
+            )))
+        }
+    }
+
     pub fn from_pool(pool: PgPool) -> Self {
         Self { pool }
     }

@@ -534,6 +534,20 @@ macro_rules! impl_repos {
                     let id: i64 = row.try_get("card_id").map_err(map_err)?;
                     return Ok((id, false));
                 }
+                // The same signed content again under another key (a replay) is the first
+                // appeal; the applicant's row, locked above, orders concurrent replays.
+                if let Some(digest) = &a.signed_digest {
+                    let first = sqlx::query("SELECT card_id FROM appeal WHERE applicant_id = $1 AND signed_digest = $2")
+                        .bind(applicant_id)
+                        .bind(digest)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                    if let Some(row) = first {
+                        let id: i64 = row.try_get("card_id").map_err(map_err)?;
+                        return Ok((id, false));
+                    }
+                }
                 // The limits, on counts taken here: the applicant's row is locked by the upsert
                 // above (PostgreSQL) or the database by this writer (SQLite), so a concurrent
                 // submission of the same applicant counts this one.
@@ -588,8 +602,8 @@ macro_rules! impl_repos {
                 sqlx::query(
                     "INSERT INTO appeal (card_id, applicant_id, content, outgoing_number, outgoing_date, postal_address, \
                      email, phone, lang, signed_document, signature, signer_serial, signed_at, idempotency_key, size_bytes, \
-                     signature_check, revocation_pending) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                     signature_check, revocation_pending, signed_digest) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
                 )
                 .bind(card_id)
                 .bind(applicant_id)
@@ -608,6 +622,7 @@ macro_rules! impl_repos {
                 .bind(a.size_bytes)
                 .bind(a.signature_check.as_ref().map(|c| serde_json::to_string(c)).transpose().map_err(|e| StoreError::Backend(e.to_string()))?)
                 .bind(a.signature_check.as_ref().is_some_and(|c| c.revocation.is_pending()))
+                .bind(&a.signed_digest)
                 .execute(&mut **tx)
                 .await
                 .map_err(map_err)?;
@@ -2203,6 +2218,7 @@ macro_rules! impl_repos {
                 signed_at: signed_at.map(from_micros),
                 size_bytes: r.try_get("size_bytes")?,
                 hidden_by_applicant: r.try_get("hidden_by_applicant")?,
+                idempotency_key: r.try_get("idempotency_key")?,
             })
         }
 
@@ -2592,6 +2608,15 @@ macro_rules! impl_repos {
                 .fetch_all(self.reader())
                 .await
                 .map_err(map_err)
+            }
+
+            async fn appeal_with_signed_digest(&self, applicant_id: i64, signed_digest: &str) -> StoreResult<Option<i64>> {
+                sqlx::query_scalar("SELECT card_id FROM appeal WHERE applicant_id = $1 AND signed_digest = $2")
+                    .bind(applicant_id)
+                    .bind(signed_digest)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(map_err)
             }
 
             async fn appeals_filed_since(&self, applicant_id: i64, since: DateTime<Utc>, idempotency_key: &str) -> StoreResult<(i64, bool)> {

@@ -37,6 +37,13 @@ struct WalFlush {
     running: tokio::sync::Mutex<()>,
     /// Flushes done (for the tests and the metrics).
     flushes: AtomicU64,
+    /// Why a flush failed. After a failed fsync the kernel may have dropped the log's dirty
+    /// pages and marked them clean, so a later flush that succeeds proves nothing about the
+    /// commits before it: from then on no write is taken (the process is meant to exit and be
+    /// restarted, which recovers from what is really on disk).
+    failed: std::sync::OnceLock<String>,
+    /// A test's fault: the next flush fails as if fsync had reported an I/O error.
+    fail_next: std::sync::atomic::AtomicBool,
 }
 
 impl WalFlush {
@@ -50,22 +57,44 @@ impl WalFlush {
         if self.flushed.load(Ordering::SeqCst) >= mine {
             return Ok(()); // the flush before ours began after our commit
         }
+        self.check()?;
         // Every commit counted so far has returned from writing the log; the flush below
         // begins afterwards, so it covers them all.
         let covered = self.committed.load(Ordering::SeqCst);
         let path = self.path.clone();
-        tokio::task::spawn_blocking(move || {
+        let injected = self.fail_next.swap(false, Ordering::SeqCst);
+        let synced = tokio::task::spawn_blocking(move || {
+            if injected {
+                return Err(std::io::Error::other("injected fault: fsync failed"));
+            }
             std::fs::OpenOptions::new()
                 .read(true)
                 .open(&path)
                 .and_then(|f| f.sync_data())
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("log flush stopped: {e}")))?
-        .map_err(|e| StoreError::Backend(format!("cannot flush {}: {e}", self.path.display())))?;
+        .map_err(|e| StoreError::Backend(format!("log flush stopped: {e}")))?;
+        if let Err(e) = synced {
+            let why = format!(
+                "flushing the write-ahead log {} failed ({e}); no more writes are taken, and \
+                 the server stops so that it restarts from what is on disk",
+                self.path.display()
+            );
+            tracing::error!("{why}");
+            let _ = self.failed.set(why);
+            return self.check();
+        }
         self.flushed.fetch_max(covered, Ordering::SeqCst);
         self.flushes.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Refuses once a flush has failed.
+    fn check(&self) -> Result<(), StoreError> {
+        match self.failed.get() {
+            Some(why) => Err(StoreError::Backend(why.clone())),
+            None => Ok(()),
+        }
     }
 }
 
@@ -110,6 +139,8 @@ impl SqliteStore {
                 flushed: AtomicU64::new(0),
                 running: tokio::sync::Mutex::new(()),
                 flushes: AtomicU64::new(0),
+                failed: std::sync::OnceLock::new(),
+                fail_next: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -165,7 +196,17 @@ impl SqliteStore {
         &self.read
     }
 
+    /// A test's fault: the next flush of the log fails as if fsync had reported an I/O error
+    /// (see [`Store::failed`]).
+    #[doc(hidden)]
+    pub fn inject_flush_failure(&self) {
+        self.wal.fail_next.store(true, Ordering::SeqCst);
+    }
+
     async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, sqlx::Error> {
+        if let Some(why) = self.wal.failed.get() {
+            return Err(sqlx::Error::Io(std::io::Error::other(why.clone())));
+        }
         // IMMEDIATE takes the write lock at once, so a transaction never fails half-way
         // upgrading from a read lock.
         self.write.begin_with("BEGIN IMMEDIATE").await
@@ -216,6 +257,10 @@ impl_personal!(SqliteStore);
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn failed(&self) -> Option<String> {
+        self.wal.failed.get().cloned()
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -861,6 +861,7 @@ fn new_appeal(body_id: i64, key: &str) -> NewAppeal {
         signed_at: Some(t("2026-03-02")),
         signature_check: None,
         idempotency_key: key.into(),
+        signed_digest: None,
         size_bytes: 100,
         attachments: vec![NewAttachment {
             file_name: "photo.png".into(),
@@ -1910,6 +1911,87 @@ async fn sqlite_group_commit_flushes_before_acknowledging() {
     assert!(dir.path().join("g.db-wal").metadata().unwrap().len() > 0);
 }
 
+/// PostgreSQL with `synchronous_commit = off` acknowledges commits before they are on disk:
+/// the store refuses to open on it, saying why and how to go on, unless told to allow it.
+#[tokio::test]
+async fn postgres_without_synchronous_commit_is_refused() {
+    let Some(db) = postgres("postgres_without_synchronous_commit_is_refused").await else {
+        return;
+    };
+    let Db::Pg(_, _, name) = &db else {
+        unreachable!()
+    };
+    let url = std::env::var("OTINISH_TEST_POSTGRES_URL").unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let plain = format!("{base}/{name}");
+    let dir = tempfile::tempdir().unwrap();
+    otinish_store::open(Some(&plain), dir.path(), false, false)
+        .await
+        .unwrap();
+    let off = format!("{plain}?options[synchronous_commit]=off");
+    let refused = otinish_store::open(Some(&off), dir.path(), false, false)
+        .await
+        .err()
+        .expect("refused");
+    let why = refused.to_string();
+    assert!(
+        why.contains("synchronous_commit = off")
+            && why.contains("power cut")
+            && why.contains("--allow-async-commit"),
+        "{why}"
+    );
+    otinish_store::open(Some(&off), dir.path(), false, true)
+        .await
+        .unwrap();
+    db.close().await;
+}
+
+/// A failed fsync of the log is fatal: the write waiting for it is not acknowledged, and no
+/// later write is — not even the retry of that appeal, which would otherwise find it committed
+/// (but perhaps not on disk) and answer that it is stored. Reads go on; `failed` says why, for
+/// the server to exit on, and the readiness probe fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_failed_flush_stops_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("f.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    let s: Arc<dyn Store> = Arc::new(store.clone());
+    let body = s
+        .create_body(&new_body("FS", None), j("create_body"))
+        .await
+        .unwrap();
+    assert_eq!(s.failed(), None);
+    let (first, new) = s
+        .submit_appeal(&new_appeal(body.id, "before"), j("submit"))
+        .await
+        .unwrap();
+    assert!(new);
+
+    store.inject_flush_failure();
+    let lost = s
+        .submit_appeal(&new_appeal(body.id, "during"), j("submit"))
+        .await;
+    assert!(
+        matches!(&lost, Err(StoreError::Backend(m)) if m.contains("fsync failed")),
+        "{lost:?}"
+    );
+    let why = s.failed().expect("the store says it failed");
+    assert!(why.contains("no more writes"), "{why}");
+    // The retry of the unacknowledged appeal is refused, not answered from the log.
+    let retry = s
+        .submit_appeal(&new_appeal(body.id, "during"), j("submit"))
+        .await;
+    assert!(matches!(retry, Err(StoreError::Backend(_))), "{retry:?}");
+    // So is any other write, and the readiness probe.
+    assert!(s
+        .create_body(&new_body("FS2", None), j("create_body"))
+        .await
+        .is_err());
+    assert!(s.ping().await.is_err());
+    // What was acknowledged before is still read.
+    assert_eq!(s.card(first).await.unwrap().id, first);
+}
+
 async fn vks_schedules_and_bookings(db: &Db) {
     use chrono::NaiveDateTime;
     use otinish_domain::vks::{Quarter, ScheduleState as S, SlotDraft};
@@ -2560,6 +2642,51 @@ async fn files_on_local_disk_and_object_storage() {
         let missing = format!("00/{}", "0".repeat(64));
         assert!(fs.get(&missing).await.is_err());
     }
+}
+
+/// The same new attachment in twelve appeals at once is stored once, by every one of them
+/// (each writer has a temporary file of its own); and a file left truncated under its final
+/// name (a crash of an older version between write and sync) is found by its hash and
+/// rewritten, not taken as stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_files_at_once_and_a_truncated_file_repaired() {
+    use otinish_store::files::FileStore;
+    let dir = tempfile::tempdir().unwrap();
+    let fs = FileStore::new(dir.path());
+    let pdf: Vec<u8> = b"%PDF-1.7\n"
+        .iter()
+        .copied()
+        .chain((0..2_000_000u32).map(|i| (i % 251) as u8))
+        .collect();
+    let puts: Vec<_> = (0..12)
+        .map(|_| {
+            let fs = fs.clone();
+            let pdf = pdf.clone();
+            tokio::spawn(async move { fs.put(&pdf).await })
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for put in puts {
+        stored.push(put.await.unwrap().unwrap());
+    }
+    assert!(stored.iter().all(|s| s == &stored[0]));
+    assert_eq!(fs.get(&stored[0].key).await.unwrap(), pdf);
+    let folder = dir.path().join(&stored[0].key[..2]);
+    let left: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(
+        left,
+        vec![stored[0].sha256.clone()],
+        "no temporary file left"
+    );
+
+    // Truncated under its final name: the next put of the same bytes repairs it.
+    let path = dir.path().join(&stored[0].key);
+    std::fs::write(&path, &pdf[..4096]).unwrap();
+    assert_eq!(fs.put(&pdf).await.unwrap(), stored[0]);
+    assert_eq!(std::fs::read(&path).unwrap(), pdf);
 }
 
 async fn personal_reception(db: &Db) {

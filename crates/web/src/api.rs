@@ -257,9 +257,13 @@ pub async fn branches(
 #[into_params(parameter_in = Query)]
 pub struct DueQuery {
     /// The day of the event, YYYY-MM-DD.
+    #[param(value_type = String, format = Date)]
     from: String,
     /// Term in working days, 1–400.
+    #[param(value_type = u32, minimum = 1, maximum = 400)]
     working_days: String,
+    /// The language of the reasons: kk, ru or en (otherwise the reader's).
+    #[param(value_type = Option<String>, pattern = "^(kk|ru|en)$")]
     lang: Option<String>,
 }
 

@@ -217,8 +217,12 @@ pub struct NoticeDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppealDto {
     id: i64,
-    /// False when this was a retry of an earlier submission with the same Idempotency-Key.
+    /// False when this was a retry of an earlier submission with the same Idempotency-Key, or
+    /// the same signed content sent again.
     created: bool,
+    /// True when the same signed content had been sent before under another Idempotency-Key:
+    /// this is the first appeal, and no second one was filed.
+    sent_before: bool,
     state: String,
     body_id: i64,
     kind: String,
@@ -240,6 +244,7 @@ async fn appeal_dto(
     Ok(AppealDto {
         id,
         created,
+        sent_before: false,
         state: card.state.to_string(),
         body_id: card.body_id,
         kind: card.kind.to_string(),
@@ -283,12 +288,34 @@ async fn appeal_dto(
     })
 }
 
+/// The `Idempotency-Key` header of a new appeal.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// Unique per appeal and sent again on every retry of it: 1 to 200 visible ASCII
+    /// characters (letters, digits and punctuation; no spaces), a UUID for instance.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(min_length = 1, max_length = 200, pattern = r"^[!-~]{1,200}$")]
+    #[allow(dead_code)] // read from the headers by hand, to answer in the envelope
+    key: String,
+}
+
+/// What an `Idempotency-Key` may be: 1 to 200 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    let key = headers.get("idempotency-key")?.to_str().ok()?.trim();
+    (!key.is_empty() && key.len() <= 200 && key.bytes().all(|b| b.is_ascii_graphic()))
+        .then(|| key.to_owned())
+}
+
 /// Files a signed appeal (EA-02 … EA-08). `Idempotency-Key` is required: a retry with the same
-/// key returns the first appeal (200) instead of creating a second one (201).
+/// key returns the first appeal (200) instead of creating a second one (201). The body may be
+/// at most 96 MB (files in base64 count a third more than their size).
 #[utoipa::path(post, path = "/api/v1/appeals", request_body = NewAppealBody,
-    params(("Idempotency-Key" = String, Header, description = "unique per appeal, reused on retries")),
+    params(IdempotencyKey),
     responses((status = 201, body = AppealDto), (status = 200, body = AppealDto), (status = 400, body = ErrorEnvelope, description = "the body is not JSON"),
-        (status = 401, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"),
+        (status = 401, body = ErrorEnvelope),
+        (status = 413, body = ErrorEnvelope, description = "the body is over 96 MB"),
+        (status = 415, body = ErrorEnvelope, description = "the body is not sent as application/json"),
         (status = 422, body = ErrorEnvelope),
         (status = 429, body = ErrorEnvelope, description = "the applicant filed as many appeals in the past hour as one may"),
         (status = 503, body = ErrorEnvelope, description = "the attached files cannot be stored now")),
@@ -301,15 +328,9 @@ pub async fn submit(
     crate::error::ApiJson(b): crate::error::ApiJson<NewAppealBody>,
 ) -> Result<Response, ApiError> {
     use base64::Engine;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| {
-            ApiError::invalid(ctx.tr, vec![("Idempotency-Key", "appeal-field-required")])
-        })?
-        .to_owned();
+    let key = idempotency_key(&headers).ok_or_else(|| {
+        ApiError::invalid(ctx.tr, vec![("Idempotency-Key", "api-idempotency-key")])
+    })?;
     let mut files = Vec::with_capacity(b.files.len());
     for f in b.files {
         let bytes = base64::engine::general_purpose::STANDARD
@@ -317,13 +338,15 @@ pub async fn submit(
             .map_err(|_| ApiError::invalid(ctx.tr, vec![("files", "appeal-file-type")]))?;
         files.push((f.name, bytes));
     }
-    let (id, created) = app
+    let (id, filing) = app
         .submit_appeal(me.id, b.signature.as_bytes(), files, &key)
         .await
         .map_err(|e| appeal_error(&ctx, e))?;
-    let dto = appeal_dto(&app, id, created)
+    let created = filing.created();
+    let mut dto = appeal_dto(&app, id, created)
         .await
         .map_err(|e| ApiError::from_store(ctx.tr, e))?;
+    dto.sent_before = filing == crate::eappeal::Filing::Replay;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -799,6 +799,9 @@ pub async fn submit(
         sub.idempotency_key.clone()
     };
     match app.submit_appeal(me.id, &signature, sub.files, &key).await {
+        Ok((id, crate::eappeal::Filing::Replay)) => {
+            Redirect::to(&format!("/cabinet/appeals/{id}?sent_before=1")).into_response()
+        }
         Ok((id, _)) => Redirect::to(&format!("/cabinet/appeals/{id}?filed=1")).into_response(),
         Err(AppealError::Invalid(problems)) => {
             form_page(
@@ -1010,6 +1013,8 @@ pub struct AppealQuery {
     done: Option<String>,
     /// Just filed: the page opens with the confirmation.
     filed: Option<String>,
+    /// The same signed appeal was sent again: this is the first one.
+    sent_before: Option<String>,
 }
 
 pub async fn appeal_page(
@@ -1019,8 +1024,12 @@ pub async fn appeal_page(
     Path(id): Path<i64>,
     Query(q): Query<AppealQuery>,
 ) -> Response {
-    let message = q.done.map(|_| (ctx.tr.get("hearing-answer-sent"), false));
-    let filed = q.filed.is_some();
+    let message = match (&q.sent_before, &q.done) {
+        (Some(_), _) => Some((ctx.tr.get("appeal-sent-before"), false)),
+        (None, Some(_)) => Some((ctx.tr.get("hearing-answer-sent"), false)),
+        (None, None) => None,
+    };
+    let filed = q.filed.is_some() && q.sent_before.is_none();
     appeal_view_as(&app, &ctx, &me, id, message, StatusCode::OK, filed).await
 }
 

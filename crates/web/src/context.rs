@@ -5,7 +5,7 @@ use crate::AppState;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use otinish_domain::model::StaffUser;
@@ -150,6 +150,22 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
     });
     app.refresh_announcements().await;
     let mut resp = next.run(req).await;
+    // A request refused before any handler ran (a body over the limit, a query or form the
+    // page does not take) comes back from the framework as plain English text: it is said
+    // again in the reader's language, by the API in its envelope.
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    let rejected = [
+        StatusCode::BAD_REQUEST,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    ];
+    if plain && rejected.contains(&resp.status()) {
+        resp = refused_before_handler(resp.status(), lang, &csrf, &path);
+    }
     let secure = app.config.secure_cookies;
     if let Some(l) = from_query {
         set_cookie(
@@ -166,6 +182,42 @@ pub async fn middleware(State(app): State<AppState>, mut req: Request, next: Nex
     }
     app.metrics.record(method.as_str(), resp.status().as_u16());
     resp
+}
+
+/// What [`middleware`] answers for a request the framework refused before its handler ran.
+fn refused_before_handler(status: StatusCode, lang: Lang, csrf: &str, path: &str) -> Response {
+    let tr = Tr::new(lang);
+    let too_large = status == StatusCode::PAYLOAD_TOO_LARGE;
+    if path.starts_with("/api/") {
+        let e = if too_large {
+            crate::error::ApiError::too_large(tr)
+        } else {
+            crate::error::ApiError {
+                status,
+                body: crate::error::ErrorBody {
+                    code: "bad_request".into(),
+                    message: tr.get("error-bad-request"),
+                    fields: vec![],
+                },
+            }
+        };
+        return axum::response::IntoResponse::into_response(e);
+    }
+    let ctx = Ctx {
+        tr,
+        csrf: csrf.to_owned(),
+        user: None,
+        applicant: None,
+        session_token: None,
+        path: path.to_owned(),
+        store_failed: false,
+    };
+    let key = if too_large {
+        "error-too-large-page"
+    } else {
+        "error-bad-request"
+    };
+    crate::pages::page_error(&ctx, status, key)
 }
 
 /// The context a handler sees: translator, CSRF token, and the staff member if signed in.

@@ -63,6 +63,35 @@ pub struct InboxQuery {
     sort: Option<String>,
 }
 
+/// The inbox's tabs by state.
+const INBOX_STATES: [&str; 5] = [
+    "received",
+    "in_execution",
+    "answered",
+    "redirected",
+    "archived",
+];
+
+impl InboxQuery {
+    /// Whether every value is one the lists offer (or empty): anything else is refused with 400
+    /// before the page is built, never carried into it.
+    fn is_known(&self) -> bool {
+        use otinish_domain::model::{AppealKind, Channel};
+        use otinish_domain::repo::CardSort;
+        let ok = |v: &Option<String>, known: &dyn Fn(&str) -> bool| {
+            v.as_deref().is_none_or(|v| v.is_empty() || known(v))
+        };
+        let number = |v: &str| v.len() <= 12 && v.bytes().all(|b| b.is_ascii_digit());
+        ok(&self.state, &|v| INBOX_STATES.contains(&v))
+            && ok(&self.page, &number)
+            && ok(&self.executor, &number)
+            && ok(&self.kind, &|v| AppealKind::parse(v).is_some())
+            && ok(&self.channel, &|v| Channel::parse(v).is_some())
+            && ok(&self.due, &|v| v == "overdue" || v == "week")
+            && ok(&self.sort, &|v| CardSort::parse(v).is_some())
+    }
+}
+
 /// The inbox's narrowing and order as chosen, each choice a list of (value, label, chosen)
 /// for its select; the first option of each allows all.
 struct ListChoices {
@@ -164,6 +193,9 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
     }) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
+    if !q.is_known() {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    }
     let filters: [(&str, &[CardState]); 5] = [
         ("received", &[CardState::Received, CardState::Registered]),
         (
@@ -395,6 +427,9 @@ pub async fn my_cards(
     let Some(body_id) = user.body_id.filter(|_| user.has_role(Role::Executor)) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
+    if !q.is_known() {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    }
     let tr = ctx.tr;
     let open: Vec<CardState> = CardState::ALL
         .iter()

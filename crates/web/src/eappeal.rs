@@ -25,6 +25,23 @@ use otinish_pki::{SignerIdentity, VerifyError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// How a submission of a signed appeal ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    /// A new appeal was stored.
+    New,
+    /// A retry under the same idempotency key: the appeal it first stored.
+    Retry,
+    /// The same signed content sent again under another key: the first appeal, not a second.
+    Replay,
+}
+
+impl Filing {
+    pub fn created(self) -> bool {
+        self == Filing::New
+    }
+}
+
 /// Why an action was refused. Each variant tells the person what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AppealError {
@@ -285,14 +302,15 @@ impl App {
     /// from the certificate (EA-03, EA-04). The appeal is stored with its files and deadlines
     /// (EA-14), the signed delivery receipt is issued (EA-07.1) and the appeal is registered
     /// automatically with a number and an executor (EA-08, EA-07.3). A retry with the same
-    /// idempotency key returns the first appeal.
+    /// idempotency key returns the first appeal, and so does the same signed content sent again
+    /// under another key (a replay).
     pub async fn submit_appeal(
         &self,
         applicant_id: i64,
         signature: &[u8],
         files: Vec<(String, Vec<u8>)>,
         idempotency_key: &str,
-    ) -> Result<(i64, bool), AppealError> {
+    ) -> Result<(i64, Filing), AppealError> {
         let now = self.clock.now();
         let applicant = self.store.applicant(applicant_id).await?;
         // One applicant's pace: a retry of an appeal already stored is not a new one.
@@ -301,14 +319,11 @@ impl App {
             .store
             .appeals_filed_since(applicant_id, hour_ago, idempotency_key)
             .await?;
-        if !retry
+        let over_the_limit = !retry
             && !otinish_domain::appeal::rate_allows_submission(
                 u64::try_from(recent).unwrap_or(0),
                 &self.limits,
-            )
-        {
-            return Err(AppealError::TooMany(self.limits.appeals_per_hour));
-        }
+            );
         // EA-06: the signature is checked on arrival. A sound signature whose certificate fails
         // (expired, revoked, untrusted…) is received and refused with the reason (EA-07.2,
         // EA-12); anything else is not an appeal at all and is turned away (EA-02).
@@ -334,6 +349,18 @@ impl App {
             serde_json::from_slice(&v.content).map_err(|_| AppealError::NotAnAppeal)?;
         if doc.otinish != "appeal/1" {
             return Err(AppealError::NotAnAppeal);
+        }
+        let signed_digest = hex::encode(Sha256::digest(&v.content));
+        if over_the_limit {
+            // An appeal sent before is answered as such whatever the pace; a new one waits.
+            return match self
+                .store
+                .appeal_with_signed_digest(applicant_id, &signed_digest)
+                .await?
+            {
+                Some(first) => Ok((first, Filing::Replay)),
+                None => Err(AppealError::TooMany(self.limits.appeals_per_hour)),
+            };
         }
         // The files must be exactly those listed in the signed card.
         let mut listed = doc.files.clone();
@@ -450,6 +477,7 @@ impl App {
             signed_at: v.signing_time,
             signature_check: check,
             idempotency_key: idempotency_key.to_owned(),
+            signed_digest: Some(signed_digest),
             size_bytes: i64::try_from(v.content.len()).unwrap_or(i64::MAX),
             attachments,
             deadlines,
@@ -483,7 +511,16 @@ impl App {
             let a = self.store.appeal(card_id).await?;
             self.receipt_for(&a, &body).await?;
             self.register_received(&a).await?;
-            return Ok((card_id, created));
+            return Ok((card_id, Filing::New));
+        }
+        if !created && self.store.appeal(card_id).await?.idempotency_key != idempotency_key {
+            // A replay: the first appeal stands as it is (an intake a crash cut short is
+            // finished by the sweeper, from what was stored then).
+            tracing::info!(
+                card = card_id,
+                "a signed appeal sent again: the first one answered"
+            );
+            return Ok((card_id, Filing::Replay));
         }
         // A retry, or a refusal: completing steps that a crash may have interrupted is safe,
         // as each checks what exists.
@@ -494,7 +531,7 @@ impl App {
                 self.register_automatically(card_id).await?;
             }
         }
-        Ok((card_id, created))
+        Ok((card_id, if created { Filing::New } else { Filing::Retry }))
     }
 
     /// Finishes the intake of appeals that were stored but whose receipt or registration never
@@ -1098,6 +1135,7 @@ impl App {
             signed_at: a.signed_at,
             signature_check: a.signature_check.clone(),
             idempotency_key: format!("redirect:{card_id}"),
+            signed_digest: None,
             size_bytes: 0,
             attachments: files
                 .into_iter()

@@ -78,6 +78,19 @@ impl ApiError {
         }
     }
 
+    /// The body is over the operation's limit (the JSON API takes at most
+    /// [`crate::MAX_BODY`] bytes).
+    pub fn too_large(tr: Tr) -> Self {
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            body: ErrorBody {
+                code: "too_large".into(),
+                message: tr.get("error-too-large"),
+                fields: vec![],
+            },
+        }
+    }
+
     pub fn forbidden(tr: Tr) -> Self {
         Self {
             status: StatusCode::FORBIDDEN,
@@ -190,6 +203,9 @@ where
         let req = axum::extract::Request::from_parts(parts, body);
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large(tr))
+            }
             Err(rejection) => Err(ApiError {
                 status: rejection.status(),
                 body: ErrorBody {

@@ -541,7 +541,7 @@ pub fn table(bench: bool) -> Table {
         &[("GET", Secret), ("POST", Secret)],
         get(api_appeals::list)
             .post(api_appeals::submit)
-            .layer(DefaultBodyLimit::max(96 * 1024 * 1024)),
+            .layer(DefaultBodyLimit::max(crate::MAX_BODY)),
     )
     .add(
         "/api/v1/appeals/{id}",

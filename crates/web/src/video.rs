@@ -787,6 +787,7 @@ impl App {
                 signed_at: None,
                 signature_check: None,
                 idempotency_key: format!("va:{}", stored.sha256),
+                signed_digest: None,
                 size_bytes: 0,
                 attachments: vec![],
                 deadlines,

@@ -341,6 +341,7 @@ impl App {
                     "vks:{}",
                     hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&v.content))
                 ),
+                signed_digest: None,
                 attachments: vec![],
                 deadlines,
                 admission: None,

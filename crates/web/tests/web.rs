@@ -1847,7 +1847,7 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
             ("postal_address", "с. Коктал, ул. Абая 1".to_string()),
             (
                 "content",
-                "Прошу разъяснить порядок получения справки".to_string(),
+                format!("Прошу разъяснить порядок получения справки ({key})"),
             ),
             ("demo_sign", "1".to_string()),
         ]
@@ -3469,6 +3469,43 @@ async fn ea_api_sign_in_submit_idempotent_follow() {
             serde_json::json!(false)
         )
     );
+    assert_eq!(again["sent_before"], false);
+    // A replay: the same signed appeal under a new key is the first appeal, and says so.
+    let (s, replay) = t
+        .json(
+            "POST",
+            "/api/v1/appeals",
+            &[("authorization", &bearer), ("idempotency-key", "a-new-key")],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(
+        (s, replay["id"].clone(), replay["created"].clone()),
+        (
+            StatusCode::OK,
+            first["id"].clone(),
+            serde_json::json!(false)
+        ),
+        "{replay}"
+    );
+    assert_eq!(replay["sent_before"], true);
+    // A key outside its documented alphabet is refused, saying what it may be.
+    let (s, v) = t
+        .json(
+            "POST",
+            "/api/v1/appeals",
+            &[
+                ("authorization", &bearer),
+                ("idempotency-key", "two words"),
+                ("accept-language", "ru"),
+            ],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(v["error"]["fields"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("от 1 до 200")));
     // Files not listed in the signed card are refused.
     let tampered = serde_json::json!({ "signature": b64(&cms), "files": [{ "name": "photo.png", "content_base64": b64(b"\x89PNG\r\n\x1a\nother") }] });
     let (s, v) = t
@@ -3517,6 +3554,78 @@ async fn ea_api_sign_in_submit_idempotent_follow() {
     );
     let doc = t.get("/api/v1/openapi.json", "").await;
     assert!(doc.text.contains("/api/v1/appeals") && doc.text.contains("bearer"));
+}
+
+/// A body over the API's limit (96 MB, files in base64) is refused with 413 before it is read,
+/// in the API's JSON envelope and the reader's language, as the OpenAPI document says.
+#[tokio::test]
+async fn api_bodies_over_the_limit_get_the_envelope() {
+    let t = TestApp::new().await;
+    for (uri, lang, words) in [
+        ("/api/v1/appeals", "ru", "не более 96 МБ"),
+        ("/api/v1/auth/signin", "kk", "ең көбі 96 МБ"),
+    ] {
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .header(header::CONTENT_LENGTH, (96 * 1024 * 1024 + 1).to_string())
+            .body(Body::from("{}"))
+            .unwrap();
+        let r = reply(
+            t.router
+                .clone()
+                .oneshot(req)
+                .await
+                .unwrap_or_else(|e| match e {}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
+        let v: serde_json::Value = serde_json::from_str(&r.text).unwrap_or_else(|e| {
+            panic!("{uri}: not the JSON envelope ({e}): {}", r.text);
+        });
+        assert_eq!(v["error"]["code"], "too_large", "{uri}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(words)),
+            "{uri}: {v}"
+        );
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&t.get("/api/v1/openapi.json", "").await.text).unwrap();
+    let submit = &doc["paths"]["/api/v1/appeals"]["post"];
+    assert!(submit["responses"]["413"].is_object(), "{submit}");
+    let key = submit["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Idempotency-Key")
+        .unwrap();
+    assert_eq!(
+        (key["in"].as_str(), key["required"].as_bool()),
+        (Some("header"), Some(true))
+    );
+    assert_eq!(key["schema"]["maxLength"], 200);
+    assert_eq!(key["schema"]["pattern"], "^[!-~]{1,200}$");
+    let due = &doc["paths"]["/api/v1/calendar/due"]["get"]["parameters"];
+    let param = |name: &str| {
+        due.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["schema"]
+            .clone()
+    };
+    assert_eq!(param("from")["format"], "date");
+    assert_eq!(
+        (
+            param("working_days")["minimum"].as_i64(),
+            param("working_days")["maximum"].as_i64()
+        ),
+        (Some(1), Some(400))
+    );
 }
 
 /// The due list and the search: each staff member sees only the cards they may see (VC-20),
@@ -3679,9 +3788,22 @@ async fn due_list_and_search_are_scoped_and_explain_errors() {
     assert!(week.text.contains("<option value=\"week\" selected>"));
     let none = inbox("&kind=complaint".into()).await;
     assert!(none.text.contains("Под выбранный отбор ничего не подходит"));
+    // A choice the list does not offer is refused before the page is built, saying why.
     let odd = inbox("&kind=%3Cb%3E&executor=999&sort=x&due=soon".into()).await;
-    assert_eq!(odd.status, StatusCode::OK, "unknown choices are ignored");
-    assert!(odd.text.contains("Ремонт дороги") && !odd.text.contains("<b>"));
+    assert_eq!(
+        odd.status,
+        StatusCode::BAD_REQUEST,
+        "unknown choices are refused"
+    );
+    assert!(
+        odd.text
+            .contains("значение, которое эта страница не принимает")
+            && !odd.text.contains("<b>")
+    );
+    // An executor who is not (or no longer) in the body is a known kind of value: ignored.
+    let gone = inbox("&executor=999".into()).await;
+    assert_eq!(gone.status, StatusCode::OK);
+    assert!(gone.text.contains("Ремонт дороги"));
 
     // The executor's own list narrows and orders the same way, with no choice of executor.
     let mine = t.get("/staff/my?sort=term", &executor).await;
@@ -7249,7 +7371,17 @@ async fn an_applicant_files_a_limited_number_of_appeals_an_hour() {
     );
     let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
     async fn file(t: &TestApp, jar: &str, csrf: &str, mj: &str, key: &str) -> Reply {
-        let content = format!("Прошу разъяснить порядок ({key})");
+        file_text(t, jar, csrf, mj, key, key).await
+    }
+    async fn file_text(
+        t: &TestApp,
+        jar: &str,
+        csrf: &str,
+        mj: &str,
+        key: &str,
+        label: &str,
+    ) -> Reply {
+        let content = format!("Прошу разъяснить порядок ({label})");
         let fields = [
             ("csrf", csrf),
             ("idempotency_key", key),
@@ -7294,6 +7426,25 @@ async fn an_applicant_files_a_limited_number_of_appeals_an_hour() {
         "a retry is no new appeal"
     );
     assert_eq!(card_id_of(&retry), first);
+    // A replay: the same appeal signed again and sent under a new key is the first one, and
+    // its page says so; it does not count as a new appeal either.
+    let replay = file_text(&t, &jar, &csrf, &mj, "k0-again", "k0").await;
+    assert_eq!(replay.status, StatusCode::SEE_OTHER, "{}", replay.text);
+    assert_eq!(card_id_of(&replay), first);
+    let location = replay
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(location.ends_with("?sent_before=1"), "{location}");
+    let page = t.get(&location, &jar).await;
+    assert!(
+        page.text
+            .contains("Вы уже отправляли это подписанное обращение: повторно оно не подано."),
+        "{}",
+        page.text
+    );
 
     let later = TestApp::with_clock(t, Utc.with_ymd_and_hms(2026, 3, 19, 7, 0, 1).unwrap());
     let r = file(&later, &jar, &csrf, &mj, "k3").await;
@@ -7720,6 +7871,7 @@ async fn taken_in_with(t: &TestApp, channel: Channel, key: &str, email: Option<&
         signed_at: None,
         signature_check: None,
         idempotency_key: key.into(),
+        signed_digest: None,
         size_bytes: 40,
         attachments: vec![],
         deadlines: vec![],
@@ -8127,6 +8279,7 @@ async fn gen_04_every_view_agrees_on_the_current_term_and_overdue() {
     let recipient = mj.id.to_string();
     let mut portal = Vec::new();
     for key in ["t1", "t2", "t3", "t4"] {
+        let content = format!("Прошу выдать справку ({key})");
         let r = t
             .post_multipart(
                 "/cabinet/appeals",
@@ -8137,7 +8290,7 @@ async fn gen_04_every_view_agrees_on_the_current_term_and_overdue() {
                     ("recipient", &recipient),
                     ("kind", "statement"),
                     ("postal_address", "с. Коктал"),
-                    ("content", "Прошу выдать справку"),
+                    ("content", &content),
                     ("demo_sign", "1"),
                 ],
                 &[],
@@ -9799,7 +9952,7 @@ async fn deactivated_executors_cards_are_handed_over_in_one_action() {
                     ("recipient", mj.id.to_string().as_str()),
                     ("kind", "statement"),
                     ("postal_address", "Астана"),
-                    ("content", "Прошу разъяснить"),
+                    ("content", format!("Прошу разъяснить ({key})").as_str()),
                     ("demo_sign", "1"),
                 ],
                 &[],
@@ -11977,6 +12130,8 @@ async fn console_json_api_for_the_deployment_administrator() {
 async fn file_one(t: &TestApp, jar: &str, csrf: &str, key: &str, pdf: Option<&[u8]>) -> Reply {
     let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
     let files: Vec<(&str, &[u8])> = pdf.map(|p| vec![("scan.pdf", p)]).unwrap_or_default();
+    // Each appeal says something of its own: the same signed text again is the first appeal.
+    let content = format!("Прошу разъяснить ({key})");
     t.post_multipart(
         "/cabinet/appeals?lang=ru",
         jar,
@@ -11986,7 +12141,7 @@ async fn file_one(t: &TestApp, jar: &str, csrf: &str, key: &str, pdf: Option<&[u
             ("recipient", mj.as_str()),
             ("kind", "statement"),
             ("postal_address", "Астана"),
-            ("content", "Прошу разъяснить"),
+            ("content", content.as_str()),
             ("demo_sign", "1"),
         ],
         &files,
@@ -12724,4 +12879,195 @@ async fn file_names_cannot_disguise_their_type() {
         "attachment; filename=\"____ _________.pdf\"; \
          filename*=UTF-8''%D1%81%D0%BA%D0%B0%D0%BD%20%D0%B7%D0%B0%D1%8F%D0%B2%D0%BB%D0%B5%D0%BD%D0%B8%D1%8F.pdf"
     );
+}
+
+/// No page reflects markup from its address: markup in every query parameter any page takes,
+/// sent to every page a person reaches by links (anonymous, the applicant, and staff of each
+/// kind), never comes back unescaped and never breaks the page (no 5xx); the inbox refuses a
+/// value it does not offer with 400, in the reader's language, before building the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_in_the_address_never_comes_back() {
+    let t = TestApp::new().await;
+    let (applicant, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", "markup"),
+        ("recipient", mj.as_str()),
+        ("kind", "complaint"),
+        ("postal_address", "Астана"),
+        ("content", "Прошу проверить начисление платы"),
+        ("demo_sign", "1"),
+    ];
+    let filed = t
+        .post_multipart("/cabinet/appeals", &applicant, &fields, &[])
+        .await;
+    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.text);
+    let mut people = vec![
+        (String::new(), "/".to_owned()),
+        (applicant, "/cabinet".to_owned()),
+    ];
+    for (login, roles) in [
+        ("reg.markup", vec![Role::Registrar, Role::Head]),
+        ("ex.markup", vec![Role::Executor]),
+        ("sec.markup", vec![Role::ReceptionSecretary]),
+        ("op.markup", vec![Role::Operator]),
+        ("adm.markup", vec![Role::Admin]),
+    ] {
+        people.push((t.staff(login, roles, "MJ").await.0, "/staff".to_owned()));
+    }
+    // Every parameter name of every page's query (the union of the pages' query types).
+    const PARAMS: &[&str] = &[
+        "added",
+        "applied",
+        "at",
+        "body",
+        "booked",
+        "branches_page",
+        "card",
+        "centers",
+        "changed",
+        "channel",
+        "closed",
+        "code",
+        "confirmed",
+        "created",
+        "deactivated",
+        "done",
+        "due",
+        "ended",
+        "executor",
+        "filed",
+        "format",
+        "from",
+        "imported",
+        "kind",
+        "limit",
+        "moved",
+        "offset",
+        "page",
+        "percent",
+        "placed",
+        "q",
+        "quarter",
+        "queued",
+        "reopened",
+        "restored",
+        "rollup",
+        "saved",
+        "sent_before",
+        "session",
+        "sort",
+        "source",
+        "staff",
+        "state",
+        "to",
+        "waiting",
+        "withdrawn",
+        "working_days",
+        "year",
+    ];
+    const MARKUP: &str = "\"><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\"><script>alert(1)</script>";
+    let encoded: String = MARKUP
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let skip = [
+        "/static/",
+        "/files/",
+        "/documents/",
+        ".p7s",
+        ".csv",
+        ".pdf",
+        ".xlsx",
+        ".json",
+        "/signout",
+        "/logout",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/export",
+        "/download",
+        "/recording",
+        "/poster",
+    ];
+    let mut pages = 0;
+    let mut requests = 0;
+    for (jar, start) in &people {
+        let mut seen = std::collections::HashSet::new();
+        let mut queue = std::collections::VecDeque::from([start.clone(), "/".to_owned()]);
+        while let Some(path) = queue.pop_front() {
+            if seen.len() >= 60 || !seen.insert(path.clone()) {
+                continue;
+            }
+            let r = t.get(&path, jar).await;
+            if r.status != StatusCode::OK {
+                continue;
+            }
+            pages += 1;
+            let mut rest = r.text.as_str();
+            while let Some(i) = rest.find("href=\"") {
+                rest = &rest[i + 6..];
+                let href = &rest[..rest.find('"').unwrap_or(0)];
+                let href = href.split(['#', '?']).next().unwrap_or_default().to_owned();
+                if href.starts_with('/')
+                    && !href.starts_with("//")
+                    && !skip.iter().any(|s| href.contains(s))
+                {
+                    queue.push_back(href);
+                }
+            }
+            // All at once, then each alone (an early refusal could hide a later parameter).
+            let all: Vec<String> = PARAMS.iter().map(|p| format!("{p}={encoded}")).collect();
+            let mut tries = vec![format!("{path}?{}", all.join("&"))];
+            tries.extend(PARAMS.iter().map(|p| format!("{path}?{p}={encoded}")));
+            for uri in tries {
+                let r = t.get(&uri, jar).await;
+                requests += 1;
+                assert!(!r.status.is_server_error(), "{uri}: {}", r.status);
+                assert!(
+                    !r.text.contains("<meta http-equiv=\"refresh\"")
+                        && !r.text.contains("<script>alert(1)")
+                        && !r.text.contains("\"><meta"),
+                    "{uri} reflects the markup"
+                );
+            }
+        }
+    }
+    assert!(pages > 60, "reached {pages} pages ({requests} requests)");
+    // The inbox refuses what it does not offer, before building the page, in Russian.
+    let reg = people[2].0.clone();
+    for q in [
+        format!("state={encoded}"),
+        "state=archive".to_owned(),
+        "sort=nonsense".to_owned(),
+        "kind=petition".to_owned(),
+        "page=-1".to_owned(),
+    ] {
+        let r = t.get(&format!("/staff/inbox?{q}"), &reg).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}");
+        assert!(
+            r.text
+                .contains("значение, которое эта страница не принимает"),
+            "{q}: {}",
+            r.text
+        );
+    }
+    assert_eq!(
+        t.get("/staff/inbox?state=archived&sort=term", &reg)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // A query the framework cannot read at all is refused in the reader's language too.
+    let r = t.get("/api/v1/calendar/due?from=2026-03-02", "").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["error"]["code"], "bad_request", "{v}");
 }
