@@ -88,6 +88,16 @@ pub struct GlobalArgs {
     /// instead of queueing without bound (health checks are never refused) [default: 512].
     #[arg(long, env = "OTINISH_MAX_IN_FLIGHT", global = true)]
     pub max_in_flight: Option<usize>,
+    /// Requests one client address may have at once (behind a reverse proxy, set
+    /// --trusted-proxies, or all clients count as one); beyond it 429; 0 sets no limit
+    /// [default: 64].
+    #[arg(long, env = "OTINISH_MAX_PER_CLIENT", global = true)]
+    pub max_per_client: Option<usize>,
+    /// Megabytes of request bodies held in memory at once, by all requests together; beyond it
+    /// a request with a body is refused with 503 and Retry-After before its body is read
+    /// [default: 96].
+    #[arg(long, env = "OTINISH_MAX_BODY_MEMORY_MB", global = true)]
+    pub max_body_memory_mb: Option<usize>,
     /// Addresses of reverse proxies in front of the server, comma-separated: from them the
     /// client's address is read from X-Forwarded-For (rate limits count per client); from
     /// anyone else that header is ignored [default: none].
@@ -134,6 +144,8 @@ pub struct FileConfig {
     pub jitsi_secret: Option<String>,
     pub files_url: Option<String>,
     pub max_in_flight: Option<usize>,
+    pub max_per_client: Option<usize>,
+    pub max_body_memory_mb: Option<usize>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub appeals_per_hour: Option<u32>,
     pub allow_async_commit: Option<bool>,
@@ -172,6 +184,10 @@ pub struct Config {
     pub files_url: Option<String>,
     /// Requests worked on at once before the server sheds load with 503.
     pub max_in_flight: usize,
+    /// Requests at once per client address (0: no limit).
+    pub max_per_client: usize,
+    /// Bytes of request bodies held in memory at once.
+    pub max_body_memory: usize,
     /// Reverse proxies whose X-Forwarded-For names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// New appeals per applicant per hour (0: no limit).
@@ -202,6 +218,8 @@ impl Pki {
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+pub const DEFAULT_MAX_PER_CLIENT: usize = 64;
+pub const DEFAULT_MAX_BODY_MEMORY_MB: usize = 96;
 
 impl Config {
     /// Resolves flags/env (`args`, `listen`, `demo`) over the file over defaults.
@@ -283,6 +301,17 @@ impl Config {
             ncalayer_url: args.ncalayer_url.clone().unwrap_or_default(),
             revocation,
             max_in_flight,
+            max_per_client: args
+                .max_per_client
+                .or(file.max_per_client)
+                .unwrap_or(DEFAULT_MAX_PER_CLIENT),
+            max_body_memory: args
+                .max_body_memory_mb
+                .or(file.max_body_memory_mb)
+                .unwrap_or(DEFAULT_MAX_BODY_MEMORY_MB)
+                .max(1)
+                * 1024
+                * 1024,
             allow_async_commit: args.allow_async_commit || file.allow_async_commit == Some(true),
             appeals_per_hour: args
                 .appeals_per_hour

@@ -1062,6 +1062,9 @@ async fn serve(
             public_url: cfg.public_url.clone(),
             bench_endpoints,
             max_in_flight: cfg.max_in_flight,
+            max_per_client: cfg.max_per_client,
+            max_body_memory: cfg.max_body_memory,
+            body_pace: Default::default(),
             trusted_proxies: cfg.trusted_proxies.clone(),
             conference: cfg.conference.clone(),
             e_appeals_token: std::env::var("OTINISH_E_APPEALS_TOKEN")

@@ -98,6 +98,9 @@ pub(crate) fn check(
     trust: Option<&TrustStore>,
     now: DateTime<Utc>,
 ) -> Result<Verified, VerifyError> {
+    if signature.len() > crate::MAX_SIGNATURE_BYTES {
+        return Err(crate::too_large());
+    }
     let (sd, content) = open(signature, detached_content)?;
     let certs = carried_certificates(&sd);
     let total = sd.signer_infos.0.len();

@@ -248,6 +248,10 @@ impl Verified {
 /// Decodes a signature file given as DER, PEM (`-----BEGIN CMS-----` / `PKCS7`) or base64.
 pub fn decode_signature(bytes: &[u8]) -> Result<Vec<u8>, VerifyError> {
     use base64::Engine;
+    // Base64 is a third longer than the DER it carries, and may be wrapped.
+    if bytes.len() > MAX_SIGNATURE_BYTES * 3 / 2 {
+        return Err(too_large());
+    }
     // DER is binary: never trim it (its last byte may well be a "whitespace" byte).
     if bytes.first() == Some(&0x30) {
         return Ok(bytes.to_vec());
@@ -263,6 +267,18 @@ pub fn decode_signature(bytes: &[u8]) -> Result<Vec<u8>, VerifyError> {
     base64::engine::general_purpose::STANDARD
         .decode(body.as_bytes())
         .map_err(|e| VerifyError::NotCms(format!("bad base64: {e}")))
+}
+
+/// The largest signature taken (its DER): an appeal's signed document (at most a few tens of
+/// kilobytes of text and file digests), the chain and a timestamp fit many times over. Anything
+/// larger is refused before it is parsed.
+pub const MAX_SIGNATURE_BYTES: usize = 1 << 20;
+
+pub(crate) fn too_large() -> VerifyError {
+    VerifyError::NotCms(format!(
+        "larger than {} KB, more than any signature",
+        MAX_SIGNATURE_BYTES / 1024
+    ))
 }
 
 pub(crate) fn to_utc(t: &x509_cert::time::Time) -> DateTime<Utc> {

@@ -30,6 +30,25 @@ fn check(name: &str) -> Result<otinish_pki::Verified, VerifyError> {
     verify(&read(name), None, &trust(), now())
 }
 
+/// A signature larger than any real one (a good one with megabytes of junk after it, or as
+/// base64) is refused before it is parsed, saying so.
+#[test]
+fn an_oversized_signature_is_refused_before_parsing() {
+    let mut big = read("good-attached.p7s");
+    assert!(big.len() < otinish_pki::MAX_SIGNATURE_BYTES);
+    big.resize(otinish_pki::MAX_SIGNATURE_BYTES + 1, 0);
+    let refused = verify(&big, None, &trust(), now()).unwrap_err();
+    assert!(
+        matches!(&refused, VerifyError::NotCms(m) if m.contains("1024 KB")),
+        "{refused}"
+    );
+    let text = vec![b'A'; otinish_pki::MAX_SIGNATURE_BYTES * 2];
+    assert!(matches!(
+        otinish_pki::decode_signature(&text),
+        Err(VerifyError::NotCms(m)) if m.contains("1024 KB")
+    ));
+}
+
 /// EA-06: a good attached signature verifies, with the signer's identity from the subject
 /// and the whole chain.
 #[test]

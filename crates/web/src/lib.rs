@@ -103,6 +103,13 @@ pub struct WebConfig {
     pub bench_endpoints: bool,
     /// Requests worked on at once; beyond it the server sheds load with 503 and Retry-After.
     pub max_in_flight: usize,
+    /// Requests at once from one client address (0: no limit); beyond it 429.
+    pub max_per_client: usize,
+    /// Bytes of request bodies held in memory at once, process-wide (0: no limit); beyond it
+    /// a request with a body is refused with 503 before its body is read.
+    pub max_body_memory: usize,
+    /// How slowly a request's body may arrive (see [`shed::BodyPace`]).
+    pub body_pace: shed::BodyPace,
     /// Reverse proxies in front of the server: from them, X-Forwarded-For names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The conference provider of VKS receptions.
@@ -344,7 +351,7 @@ fn state_origin(url: &str) -> String {
 pub fn router(app: Arc<App>) -> Router {
     let bench = app.config.bench_endpoints;
     // Served over TLS (the cookies are marked Secure): browsers are told to keep to HTTPS.
-    let shedder = shed::Shedder::new(app.config.max_in_flight, app.clone());
+    let shedder = shed::Shedder::new(app.clone());
     let hsts = app
         .config
         .secure_cookies

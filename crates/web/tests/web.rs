@@ -471,19 +471,26 @@ async fn health_ready_metrics_and_security_headers() {
     );
 }
 
-/// Overload: with every permit taken by a request still in flight (here, a sign-in whose body
-/// is still arriving), the next request is refused at once with 503 and Retry-After, health
-/// checks still answer, and as soon as the slow request ends the server serves again.
+/// Overload: with every place taken by a request in flight (here a sign-in waiting for the
+/// database, which the test holds locked), the next request is refused at once with 503 and
+/// Retry-After, health checks still answer, and as soon as that request ends the server serves
+/// again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overload_sheds_with_503_and_retry_after_then_recovers() {
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let t = TestApp::rebuild(TestApp::new().await, |a| a.config.max_in_flight = 1);
+    t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let csrf = t
+        .get("/staff/login", "")
+        .await
+        .cookie("otinish_csrf")
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = t.router.clone();
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let exchange = |req: String| async move {
+    let exchange = move |req: String| async move {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
         s.write_all(req.as_bytes()).await.unwrap();
         let mut out = Vec::new();
@@ -493,22 +500,49 @@ async fn overload_sheds_with_503_and_retry_after_then_recovers() {
     let get = |path: &str| exchange(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n"));
     assert!(get("/bodies").await.starts_with("HTTP/1.0 200"));
 
-    // The slow client: it announces 100 bytes and sends 10.
-    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-    slow.write_all(
-        b"POST /staff/login HTTP/1.0\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nlogin=some",
-    )
-    .await
-    .unwrap();
-    // Let the slow request take the permit before anything else asks for it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Someone else holds the database's write lock: a sign-in (which writes its session) waits.
+    let db = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new().filename(t._dir.path().join("t.db")),
+        )
+        .await
+        .unwrap();
+    let mut lock = db.acquire().await.unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let form = format!("csrf={csrf}&login=reg&password=pw");
+    let sign_in = format!(
+        "POST /staff/login HTTP/1.0\r\nHost: x\r\nCookie: otinish_csrf={csrf}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    // Sent again while a page below holds the one place, until it takes the place itself.
+    let waiting = tokio::spawn(async move {
+        loop {
+            let r = exchange(sign_in.clone()).await;
+            if !r.starts_with("HTTP/1.0 503") {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    // Until the sign-in has taken the one place (on a busy machine that may take a while).
     let mut refused = String::new();
-    for _ in 0..100 {
+    for _ in 0..600 {
         refused = get("/bodies").await;
-        if refused.starts_with("HTTP/1.0 503") {
+        if refused.starts_with("HTTP/1.0 503") || waiting.is_finished() {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if waiting.is_finished() {
+        panic!(
+            "the sign-in did not wait for the lock: {}",
+            waiting.await.unwrap()
+        );
     }
     assert!(refused.starts_with("HTTP/1.0 503"), "{refused}");
     assert!(
@@ -520,7 +554,6 @@ async fn overload_sheds_with_503_and_retry_after_then_recovers() {
         "{refused}"
     );
     assert!(get("/healthz").await.starts_with("HTTP/1.0 200"));
-    assert!(get("/readyz").await.starts_with("HTTP/1.0 200"));
     let metrics = get("/metrics").await;
     assert!(
         metrics
@@ -529,17 +562,136 @@ async fn overload_sheds_with_503_and_retry_after_then_recovers() {
         "{metrics}"
     );
 
-    // The slow client goes away: the next request is served at once.
-    drop(slow);
-    let mut back = String::new();
-    for _ in 0..100 {
-        back = get("/bodies").await;
-        if back.starts_with("HTTP/1.0 200") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // The lock is let go: the sign-in finishes, and the next request is served.
+    sqlx::raw_sql("ROLLBACK").execute(&mut *lock).await.unwrap();
+    drop(lock);
+    let signed_in = waiting.await.unwrap();
+    assert!(signed_in.starts_with("HTTP/1.0 303"), "{signed_in}");
+    assert!(get("/bodies").await.starts_with("HTTP/1.0 200"));
+}
+
+/// Bodies that arrive slowly hold nothing but their own connection: thirty clients that
+/// announce 100 KB and send a byte now and then take no place in flight (pages and a sign-in
+/// are served meanwhile, with room for only two requests at once), and are cut off with 408
+/// once the grace is over and their pace is below the minimum. One client address may hold
+/// only so many requests at once (429 beyond, X-Forwarded-For from an untrusted peer
+/// notwithstanding); and bodies held in memory are capped: past the cap a request with a body
+/// is refused with 503 before its body is read, while requests without one go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_hold_nothing_but_their_own_connection() {
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = TestApp::rebuild(TestApp::new().await, |a| {
+        a.config.max_in_flight = 2;
+        a.config.max_per_client = 40;
+        a.config.max_body_memory = 4 << 20;
+        a.config.body_pace = otinish_web::shed::BodyPace {
+            grace: Duration::from_secs(2),
+            min_rate: 1024,
+        };
+    });
+    t.staff("reg", vec![Role::Registrar], "MJ").await;
+    let csrf = t
+        .get("/staff/login", "")
+        .await
+        .cookie("otinish_csrf")
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = t.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    let exchange = |req: String| async move {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        s.read_to_end(&mut out).await.unwrap();
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let get = |path: &str| exchange(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n"));
+    let head = |len: usize| {
+        format!(
+            "POST /staff/login HTTP/1.0\r\nHost: x\r\nX-Forwarded-For: 10.9.8.7\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len}\r\n\r\n"
+        )
+    };
+    // Thirty slow clients: the head, then a byte every 300 ms.
+    let slow: Vec<_> = (0..30)
+        .map(|_| {
+            let head = head(100_000);
+            tokio::spawn(async move {
+                let s = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let (mut r, mut w) = s.into_split();
+                w.write_all(head.as_bytes()).await.unwrap();
+                let trickle = tokio::spawn(async move {
+                    for _ in 0..40 {
+                        if w.write_all(b"x").await.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(300)).await;
+                    }
+                });
+                let mut out = Vec::new();
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(10), r.read_to_end(&mut out)).await;
+                trickle.abort();
+                String::from_utf8_lossy(&out).into_owned()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Meanwhile pages and a whole sign-in are served.
+    for _ in 0..5 {
+        let r = get("/bodies").await;
+        assert!(r.starts_with("HTTP/1.0 200"), "{}", &r[..r.len().min(200)]);
     }
-    assert!(back.starts_with("HTTP/1.0 200"), "{back}");
+    let form = format!("csrf={csrf}&login=reg&password=pw");
+    let signed_in = exchange(format!(
+        "POST /staff/login HTTP/1.0\r\nHost: x\r\nCookie: otinish_csrf={csrf}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    ))
+    .await;
+    assert!(signed_in.starts_with("HTTP/1.0 303"), "{signed_in}");
+    // The slow ones are cut off, told why.
+    for s in slow {
+        let answer = s.await.unwrap();
+        assert!(answer.starts_with("HTTP/1.0 408"), "{answer}");
+        assert!(answer.contains("слишком медленно"), "{answer}");
+    }
+
+    // One address, at most forty at once: the forty-first is refused at once.
+    let mut held = Vec::new();
+    for _ in 0..40 {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(head(1000).as_bytes()).await.unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = get("/bodies").await;
+    assert!(refused.starts_with("HTTP/1.0 429"), "{refused}");
+    assert!(refused.to_ascii_lowercase().contains("retry-after: 1"));
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(get("/bodies").await.starts_with("HTTP/1.0 200"));
+
+    // All but 40 KB of the 4 MB budget held by one body still arriving: a request with a
+    // 100 KB body is refused before it is read, one without a body is served.
+    let mut big = tokio::net::TcpStream::connect(addr).await.unwrap();
+    big.write_all(head(4 << 20).as_bytes()).await.unwrap();
+    big.write_all(&vec![b'x'; (4 << 20) - 40 * 1024])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = exchange(head(100_000)).await;
+    assert!(refused.starts_with("HTTP/1.0 503"), "{refused}");
+    assert!(get("/bodies").await.starts_with("HTTP/1.0 200"));
+    drop(big);
 }
 
 /// Staff sign-in is throttled per login and address: after 5 failures in 15 minutes that pair
