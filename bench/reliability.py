@@ -116,3 +116,36 @@ table(["backend", "capacity /s", "offered /s", "seconds", "sent", "accepted /s",
         f"{r['health_max_ms']:.0f} ({r['health_failed']})",
         f"{r['recovered']} of 20, {r['recovery_ms_per_request']:.0f} ms each"]
        for r in of("overload")], 11)
+
+print("## Attacks: retrying clients, slow bodies, large uploads\n")
+print("On the same server after the overload run. **Flood**: 640 clients (ten times the 64 "
+      "connections at which intake is measured) each file signed appeals one after another and "
+      "retry a refused one at once, with no back-off; the target is at least 70 % of the "
+      "capacity above. A body is read before its request takes a place in flight, and a full "
+      "server refuses before reading anything, so the admitted requests keep moving.\n")
+table(["backend", "clients", "seconds", "capacity /s", "accepted /s", "of capacity",
+       "refused (503/429)", "other", "p99 until accepted ms"],
+      [[r.get("backend", "sqlite"), r["clients"], f"{r['seconds']:.0f}", f"{r['capacity']:.0f}",
+        f"{r['accepted_per_second']:.0f}", f"{r['of_capacity'] * 100:.0f} %", r["refused"],
+        r["other"], f"{r['p99_until_accepted_ms']:.0f}"]
+       for r in of("flood")], 8)
+print("**Slow bodies**: 520 connections announce a 100 KB body and send a byte every two "
+      "seconds, reconnecting whenever they are cut off; meanwhile one client reads the list of "
+      "bodies and asks for a sign-in challenge in turn, every 50 ms. A body must come at 1 KB/s "
+      "on average after ten seconds, and never holds a place in flight while it arrives.\n")
+table(["backend", "attackers", "seconds", "attack connections", "cut off",
+       "legitimate requests", "served", "served p99 ms"],
+      [[r.get("backend", "sqlite"), r["attackers"], r["seconds"], r["attack_connections"],
+        r["attackers_cut_off"], r["legitimate_requests"],
+        f"{r['legitimate_served']} ({r['served_fraction'] * 100:.0f} %)",
+        f"{r['legitimate_p99_ms']:.0f}"]
+       for r in of("slow_bodies")], 7)
+print("**Large uploads**: 32 signed-in requests at once, each a 60 MB JSON body whose signature "
+      "is junk. Bodies held in memory at once are capped (96 MB); past the cap a request is "
+      "refused with 503 before its body is read, and a signature over 1 MB is refused before it "
+      "is parsed.\n")
+table(["backend", "uploads", "MB each", "seconds", "answers", "memory before / peak / after MB"],
+      [[r.get("backend", "sqlite"), r["uploads"], r["megabytes"], f"{r['seconds']:.1f}",
+        ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()),
+        f"{r['rss_before_mb']} / {r['rss_peak_mb']} / {r['rss_after_mb']}"]
+       for r in of("uploads")], 5)

@@ -1,6 +1,8 @@
 //! `otinish-bench`: the load generator and the ceiling measurements behind docs/PERFORMANCE.md.
 //! `bench/run` drives it; each subcommand prints one JSON line of figures.
 
+mod attacks;
+
 use anyhow::{bail, Context, Result};
 use base64::Engine;
 use chrono::Utc;
@@ -108,6 +110,47 @@ enum Cmd {
         #[arg(long, default_value_t = 2)]
         body: i64,
     },
+    /// A flood: CLIENTS clients file appeals and retry a refused one at once; appeals
+    /// accepted per second against CAPACITY (the server's rate at its best concurrency).
+    Flood {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long, default_value_t = 640)]
+        clients: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        #[arg(long)]
+        capacity: f64,
+        #[arg(long, default_value_t = 2)]
+        body: i64,
+    },
+    /// Slow bodies: ATTACKERS connections send a byte every two seconds while a legitimate
+    /// client reads and writes; the share of its requests served.
+    SlowBodies {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 520)]
+        attackers: usize,
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+    },
+    /// Large uploads at once with a junk signature: the server's memory at its peak.
+    Uploads {
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        pid: u32,
+        #[arg(long, default_value_t = 32)]
+        uploads: usize,
+        #[arg(long, default_value_t = 60)]
+        megabytes: usize,
+        #[arg(long, default_value_t = 2)]
+        body: i64,
+    },
     /// Signature verifications per second on one core.
     Verify {
         #[arg(long, default_value_t = 3)]
@@ -150,6 +193,27 @@ async fn main() -> Result<()> {
             rows,
             batch,
         } => insert(&database_url, rows, batch).await,
+        Cmd::Flood {
+            url,
+            data_dir,
+            clients,
+            seconds,
+            capacity,
+            body,
+        } => attacks::flood(&url, &data_dir, clients, seconds, capacity, body).await,
+        Cmd::SlowBodies {
+            url,
+            attackers,
+            seconds,
+        } => attacks::slow_bodies(&url, attackers, seconds).await,
+        Cmd::Uploads {
+            url,
+            data_dir,
+            pid,
+            uploads,
+            megabytes,
+            body,
+        } => attacks::uploads(&url, &data_dir, pid, uploads, megabytes, body).await,
         Cmd::Verify { seconds } => verify_rate(seconds),
         Cmd::GostVerify { seconds, fixtures } => gost_verify_rate(seconds, &fixtures),
         Cmd::Overload {

@@ -98,7 +98,9 @@ pub async fn log(State(app): State<AppState>, ctx: Ctx, Query(q): Query<LogQuery
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     };
-    let page_no = page_number(q.page.as_deref());
+    let Some(page_no) = page_number(q.page.as_deref()) else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
     let page = match app.store.access_log(body_id, &filter, req).await {
         Ok(p) => p,

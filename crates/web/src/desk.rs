@@ -225,7 +225,9 @@ pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQ
         .map(|(k, _)| *k)
         .find(|k| *k == chosen)
         .unwrap_or(filters[0].0);
-    let page_no = page_number(q.page.as_deref());
+    let Some(page_no) = page_number(q.page.as_deref()) else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
     let (filter, sort, choices) = list_choices(&app, tr, body_id, &q, None).await;
     let page = match app
@@ -436,7 +438,9 @@ pub async fn my_cards(
         .copied()
         .filter(|s| !s.is_closed())
         .collect();
-    let page_no = page_number(q.page.as_deref());
+    let Some(page_no) = page_number(q.page.as_deref()) else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
     // The executor's own cards: the same narrowing and order, the executor fixed.
     let (mut filter, sort, choices) = list_choices(&app, tr, body_id, &q, Some(user.id)).await;
@@ -1250,10 +1254,13 @@ pub async fn my_counts(app: &App, user: &StaffUser, tr: Tr) -> Vec<MyCount> {
     out
 }
 
-pub(crate) fn page_number(p: Option<&str>) -> u32 {
-    p.and_then(|p| p.parse::<u32>().ok())
-        .unwrap_or(1)
-        .clamp(1, 10_000)
+/// The page number a list's address asks for (1 when none); `None` for anything the pager
+/// does not write, which the page refuses with 400.
+pub(crate) fn page_number(p: Option<&str>) -> Option<u32> {
+    match p.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Some(1),
+        Some(p) => p.parse::<u32>().ok().map(|n| n.clamp(1, 10_000)),
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -1279,7 +1286,9 @@ pub async fn due(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuer
         // Terms end at the last second of their day.
         (today, zone.end_of_day(today) + chrono::Duration::seconds(1))
     };
-    let page_no = page_number(q.page.as_deref());
+    let Some(page_no) = page_number(q.page.as_deref()) else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
     let page = match app.store.due_cards(scope, until, req).await {
         Ok(p) => p,
@@ -1361,7 +1370,9 @@ pub async fn to_sign(
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
     let tr = ctx.tr;
-    let page_no = page_number(q.page.as_deref());
+    let Some(page_no) = page_number(q.page.as_deref()) else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
     let page = match app.store.to_sign(body_id, signatory.as_str(), req).await {
         Ok(p) => p,
@@ -1430,7 +1441,9 @@ pub async fn search(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
             )
         }
     };
-    let page_no = page_number(q.page.as_deref());
+    let Some(page_no) = page_number(q.page.as_deref()) else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    };
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
     let (found, more) = match app.store.search_cards(scope, &query, req).await {
         Ok(r) => r,

@@ -415,6 +415,11 @@ pub async fn one_ol(
         }
     };
     let rollup = q.rollup.as_deref().is_some_and(|r| r == "1" || r == "on");
+    if !offered(q.format.as_deref(), &["csv", "json", "xlsx"])
+        || !offered(q.rollup.as_deref(), &["1", "on"])
+    {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    }
     let r = match build_one_ol(
         app.store.as_ref(),
         &cal,
@@ -939,6 +944,9 @@ pub async fn statistics(
     ctx: Ctx,
     Query(q): Query<StatisticsQuery>,
 ) -> Response {
+    if !offered(q.format.as_deref(), &["csv", "json"]) {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-bad-request");
+    }
     let cal = app.calendar.read().await.clone();
     let this_year = cal.zone().local_date(app.clock.now()).year();
     let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
@@ -1025,6 +1033,12 @@ pub async fn statistics(
         month_chart,
         channel_chart,
     })
+}
+
+/// Whether a query value is absent, empty, or one of `known` (what the page's links and forms
+/// send); anything else is refused with 400 before the page is built.
+fn offered(v: Option<&str>, known: &[&str]) -> bool {
+    v.is_none_or(|v| v.is_empty() || known.contains(&v))
 }
 
 #[cfg(test)]

@@ -12628,6 +12628,7 @@ async fn markup_in_query_parameters_never_comes_back_as_markup() {
         "channel",
         "closed",
         "code",
+        "confirmed",
         "created",
         "deactivated",
         "done",
@@ -12653,6 +12654,7 @@ async fn markup_in_query_parameters_never_comes_back_as_markup() {
         "restored",
         "rollup",
         "saved",
+        "sent_before",
         "session",
         "sort",
         "source",
@@ -13033,93 +13035,16 @@ async fn file_names_cannot_disguise_their_type() {
     );
 }
 
-/// No page reflects markup from its address: markup in every query parameter any page takes,
-/// sent to every page a person reaches by links (anonymous, the applicant, and staff of each
-/// kind), never comes back unescaped and never breaks the page (no 5xx); the inbox refuses a
-/// value it does not offer with 400, in the reader's language, before building the page.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn markup_in_the_address_never_comes_back() {
+/// A value a page does not offer (a state, a kind, an order, a page number, a format) is
+/// refused with 400 before the page is built, in the reader's language; never carried into it.
+/// (Markup in every parameter of every route: `markup_in_query_parameters_never_comes_back_as_markup`.)
+#[tokio::test]
+async fn query_values_a_page_does_not_offer_are_refused() {
     let t = TestApp::new().await;
-    let (applicant, csrf) = t.applicant("person").await;
-    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
-    let fields = [
-        ("csrf", csrf.as_str()),
-        ("idempotency_key", "markup"),
-        ("recipient", mj.as_str()),
-        ("kind", "complaint"),
-        ("postal_address", "Астана"),
-        ("content", "Прошу проверить начисление платы"),
-        ("demo_sign", "1"),
-    ];
-    let filed = t
-        .post_multipart("/cabinet/appeals", &applicant, &fields, &[])
+    let (reg, _) = t
+        .staff("reg.values", vec![Role::Registrar, Role::Head], "MJ")
         .await;
-    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.text);
-    let mut people = vec![
-        (String::new(), "/".to_owned()),
-        (applicant, "/cabinet".to_owned()),
-    ];
-    for (login, roles) in [
-        ("reg.markup", vec![Role::Registrar, Role::Head]),
-        ("ex.markup", vec![Role::Executor]),
-        ("sec.markup", vec![Role::ReceptionSecretary]),
-        ("op.markup", vec![Role::Operator]),
-        ("adm.markup", vec![Role::Admin]),
-    ] {
-        people.push((t.staff(login, roles, "MJ").await.0, "/staff".to_owned()));
-    }
-    // Every parameter name of every page's query (the union of the pages' query types).
-    const PARAMS: &[&str] = &[
-        "added",
-        "applied",
-        "at",
-        "body",
-        "booked",
-        "branches_page",
-        "card",
-        "centers",
-        "changed",
-        "channel",
-        "closed",
-        "code",
-        "confirmed",
-        "created",
-        "deactivated",
-        "done",
-        "due",
-        "ended",
-        "executor",
-        "filed",
-        "format",
-        "from",
-        "imported",
-        "kind",
-        "limit",
-        "moved",
-        "offset",
-        "page",
-        "percent",
-        "placed",
-        "q",
-        "quarter",
-        "queued",
-        "reopened",
-        "restored",
-        "rollup",
-        "saved",
-        "sent_before",
-        "session",
-        "sort",
-        "source",
-        "staff",
-        "state",
-        "to",
-        "waiting",
-        "withdrawn",
-        "working_days",
-        "year",
-    ];
-    const MARKUP: &str = "\"><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\"><script>alert(1)</script>";
+    const MARKUP: &str = "\"><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">";
     let encoded: String = MARKUP
         .bytes()
         .map(|b| {
@@ -13130,71 +13055,7 @@ async fn markup_in_the_address_never_comes_back() {
             }
         })
         .collect();
-    let skip = [
-        "/static/",
-        "/files/",
-        "/documents/",
-        ".p7s",
-        ".csv",
-        ".pdf",
-        ".xlsx",
-        ".json",
-        "/signout",
-        "/logout",
-        "/metrics",
-        "/healthz",
-        "/readyz",
-        "/export",
-        "/download",
-        "/recording",
-        "/poster",
-    ];
-    let mut pages = 0;
-    let mut requests = 0;
-    for (jar, start) in &people {
-        let mut seen = std::collections::HashSet::new();
-        let mut queue = std::collections::VecDeque::from([start.clone(), "/".to_owned()]);
-        while let Some(path) = queue.pop_front() {
-            if seen.len() >= 60 || !seen.insert(path.clone()) {
-                continue;
-            }
-            let r = t.get(&path, jar).await;
-            if r.status != StatusCode::OK {
-                continue;
-            }
-            pages += 1;
-            let mut rest = r.text.as_str();
-            while let Some(i) = rest.find("href=\"") {
-                rest = &rest[i + 6..];
-                let href = &rest[..rest.find('"').unwrap_or(0)];
-                let href = href.split(['#', '?']).next().unwrap_or_default().to_owned();
-                if href.starts_with('/')
-                    && !href.starts_with("//")
-                    && !skip.iter().any(|s| href.contains(s))
-                {
-                    queue.push_back(href);
-                }
-            }
-            // All at once, then each alone (an early refusal could hide a later parameter).
-            let all: Vec<String> = PARAMS.iter().map(|p| format!("{p}={encoded}")).collect();
-            let mut tries = vec![format!("{path}?{}", all.join("&"))];
-            tries.extend(PARAMS.iter().map(|p| format!("{path}?{p}={encoded}")));
-            for uri in tries {
-                let r = t.get(&uri, jar).await;
-                requests += 1;
-                assert!(!r.status.is_server_error(), "{uri}: {}", r.status);
-                assert!(
-                    !r.text.contains("<meta http-equiv=\"refresh\"")
-                        && !r.text.contains("<script>alert(1)")
-                        && !r.text.contains("\"><meta"),
-                    "{uri} reflects the markup"
-                );
-            }
-        }
-    }
-    assert!(pages > 60, "reached {pages} pages ({requests} requests)");
     // The inbox refuses what it does not offer, before building the page, in Russian.
-    let reg = people[2].0.clone();
     for q in [
         format!("state={encoded}"),
         "state=archive".to_owned(),
@@ -13215,6 +13076,20 @@ async fn markup_in_the_address_never_comes_back() {
         t.get("/staff/inbox?state=archived&sort=term", &reg)
             .await
             .status,
+        StatusCode::OK
+    );
+    // So do the other lists and the reports, for their pages and formats.
+    for (uri, jar) in [
+        ("/staff/due?page=2x", reg.as_str()),
+        ("/staff/reports/1-ol?format=exe", reg.as_str()),
+        ("/statistics?format=exe", ""),
+        ("/statistics?format=%3Cb%3E", ""),
+    ] {
+        let r = t.get(uri, jar).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}");
+    }
+    assert_eq!(
+        t.get("/statistics?format=csv", "").await.status,
         StatusCode::OK
     );
     // A query the framework cannot read at all is refused in the reader's language too.
