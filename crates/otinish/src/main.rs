@@ -299,14 +299,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let l = lang(&l)?;
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await
-            .ok();
+            let store = open_store(&cfg).await.ok();
             let cal = match &store {
                 Some(s) => base_cal.with_edits(
                     s.calendar_edits(base_cal.jurisdiction())
@@ -356,13 +349,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if reason.trim().is_empty() {
                 bail!("--reason must say which order or law made the change");
             }
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             let edit = DayEdit {
                 date,
                 working,
@@ -394,13 +381,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             kk,
             en,
         } => {
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             let new = otinish_app::announce::NewAnnouncement {
                 from: Some(from.with_timezone(&Utc)),
                 to: Some(to.with_timezone(&Utc)),
@@ -454,13 +435,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if format == "xlsx" && out.is_none() {
                 bail!("XLSX is binary: give --out FILE.xlsx");
             }
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             let report = otinish_web::reports::build_one_ol(
                 store.as_ref(),
                 &base_cal,
@@ -509,13 +484,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(dir) => trust_files(dir)?,
                 None => vec![],
             };
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             let req = otinish_app::setup::InitRequest {
                 name_kk,
                 name_ru,
@@ -560,24 +529,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             println!("migrations applied ({})", store.backend());
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { cards, seed } => {
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             otinish_app::setup::check_start(store.as_ref(), true)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -614,13 +571,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Backup { to } => backup(&cfg, &to).await,
         Command::VerifyJournal => {
-            let store = otinish_store::open(
-                cfg.database_url.as_deref(),
-                &cfg.data_dir,
-                true,
-                cfg.allow_async_commit,
-            )
-            .await?;
+            let store = open_store(&cfg).await?;
             match otinish_store::verify_journal(store.as_ref(), |n| {
                 eprintln!("checked {n} entries…")
             })
@@ -968,13 +919,7 @@ async fn serve(
     clock: Arc<dyn otinish_web::Clock>,
     demo_cards: usize,
 ) -> Result<ExitCode> {
-    let store = otinish_store::open(
-        cfg.database_url.as_deref(),
-        &cfg.data_dir,
-        true,
-        cfg.allow_async_commit,
-    )
-    .await?;
+    let store = open_store(&cfg).await?;
     // A real deployment never takes the demo data, nor the demo's database real work.
     let deployment = otinish_app::setup::check_start(store.as_ref(), cfg.demo)
         .await
@@ -1243,6 +1188,20 @@ async fn serve(
     }
     tracing::info!("stopped: every request in flight was answered");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The configured store, migrated (a PostgreSQL server that acknowledges commits before
+/// flushing them is refused unless `--allow-async-commit`).
+async fn open_store(
+    cfg: &Config,
+) -> Result<std::sync::Arc<dyn otinish_domain::repo::Store>, otinish_domain::repo::StoreError> {
+    otinish_store::open(
+        cfg.database_url.as_deref(),
+        &cfg.data_dir,
+        true,
+        cfg.allow_async_commit,
+    )
+    .await
 }
 
 /// The exit status when the store could not make a commit durable (EX_IOERR).
