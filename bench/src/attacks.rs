@@ -182,7 +182,7 @@ pub async fn slow_bodies(url: &str, attackers: usize, seconds: u64) -> Result<()
     while started.elapsed() < Duration::from_secs(seconds) {
         i += 1;
         let t = Instant::now();
-        let answer = if i % 2 == 0 {
+        let answer = if i.is_multiple_of(2) {
             tokio::time::timeout(
                 Duration::from_secs(10),
                 crate::get(&c, &format!("{url}/api/v1/bodies"), ""),
