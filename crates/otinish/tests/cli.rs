@@ -5177,6 +5177,8 @@ mod crash {
                 &format!("127.0.0.1:{port}"),
             ])
             .args(["--appeals-per-hour", "0"])
+            // The 256 connections stand for as many people but come from one address.
+            .args(["--max-per-client", "0"])
             .env_remove("OTINISH_CONFIG")
             .env_remove("OTINISH_DATABASE_URL")
             .env("OTINISH_LOG", "warn")
