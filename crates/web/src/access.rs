@@ -3,7 +3,8 @@
 //! The record holds ids only; names, IINs and appeal texts never enter it.
 
 use crate::context::Ctx;
-use crate::desk::{page_number, to_login};
+use crate::desk::page_number;
+use crate::extract::Staff;
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout, Pager};
 use crate::{App, AppState};
@@ -78,10 +79,12 @@ fn id_filter(v: Option<&str>) -> Result<Option<i64>, ()> {
 
 /// VC-20: the body's record of accesses to personal data, newest first, for its security
 /// officer; filtered by staff member or card.
-pub async fn log(State(app): State<AppState>, ctx: Ctx, Query(q): Query<LogQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn log(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<LogQuery>,
+) -> Response {
     let Some(body_id) = user
         .body_id
         .filter(|_| user.active && user.has_role(Role::SecurityOfficer))

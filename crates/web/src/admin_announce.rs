@@ -2,9 +2,9 @@
 //! outages and the like), made and withdrawn here as `otinish announce` does. The use case is
 //! `otinish_app::announce`.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff, TokenOnly};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -12,7 +12,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use otinish_app::announce::{self, NewAnnouncement};
 use otinish_app::Error;
@@ -20,8 +19,6 @@ use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct AnnounceIn {
-    #[serde(default)]
-    csrf: String,
     /// Local time, as a datetime-local field sends it.
     #[serde(default)]
     from: String,
@@ -40,12 +37,6 @@ pub struct AnnounceQuery {
     /// `added` or `withdrawn`.
     #[serde(default)]
     done: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct WithdrawIn {
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Template)]
@@ -103,11 +94,9 @@ async fn page(
 pub async fn show(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<AnnounceQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     if let Err(e) = announce::announcer(&user) {
         return fail(&ctx, e);
     }
@@ -127,13 +116,12 @@ pub async fn show(
     .await
 }
 
-pub async fn add(State(app): State<AppState>, ctx: Ctx, Form(f): Form<AnnounceIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn add(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<AnnounceIn>,
+) -> Response {
     let actor = match announce::announcer(&user) {
         Ok(a) => a,
         Err(e) => return fail(&ctx, e),
@@ -180,15 +168,10 @@ pub async fn add(State(app): State<AppState>, ctx: Ctx, Form(f): Form<AnnounceIn
 pub async fn withdraw(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<WithdrawIn>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let actor = match announce::announcer(&user) {
         Ok(a) => a,
         Err(e) => return fail(&ctx, e),

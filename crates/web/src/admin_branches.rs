@@ -1,9 +1,9 @@
 //! Branches in the administration console: the list (searched), a new branch, and a branch's
 //! edit form. The use case is `otinish_app::branches`.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -11,15 +11,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_app::branches::{self, BranchForm};
 use otinish_app::Error;
+use otinish_domain::model::StaffUser;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct BranchIn {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -63,7 +61,6 @@ impl BranchIn {
 
     fn of(f: &BranchForm) -> Self {
         Self {
-            csrf: String::new(),
             code: f.code.clone(),
             name_kk: f.name_kk.clone(),
             name_ru: f.name_ru.clone(),
@@ -136,6 +133,7 @@ fn problems(tr: Tr, e: Error) -> Result<Vec<String>, Error> {
 async fn page(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     q: &BranchQuery,
     typed: BranchIn,
     problems: Vec<String>,
@@ -143,10 +141,7 @@ async fn page(
     message: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Err(e) = branches::keeper(&user) {
+    if let Err(e) = branches::keeper(user) {
         return fail(ctx, e);
     }
     let tr = ctx.tr;
@@ -211,7 +206,12 @@ async fn page(
     (status, render(view)).into_response()
 }
 
-pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<BranchQuery>) -> Response {
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<BranchQuery>,
+) -> Response {
     let message = q
         .created
         .as_ref()
@@ -226,6 +226,7 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<BranchQ
     page(
         &app,
         &ctx,
+        &user,
         &q,
         BranchIn::default(),
         vec![],
@@ -236,13 +237,12 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<BranchQ
     .await
 }
 
-pub async fn create(State(app): State<AppState>, ctx: Ctx, Form(f): Form<BranchIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn create(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<BranchIn>,
+) -> Response {
     match branches::create(app.store.as_ref(), &user, &f.form(), app.clock.now()).await {
         Ok(b) => Redirect::to(&format!("/staff/admin/branches?created={}", b.code)).into_response(),
         Err(e) => match problems(ctx.tr, e) {
@@ -250,6 +250,7 @@ pub async fn create(State(app): State<AppState>, ctx: Ctx, Form(f): Form<BranchI
                 page(
                     &app,
                     &ctx,
+                    &user,
                     &BranchQuery::default(),
                     f,
                     p,
@@ -267,12 +268,10 @@ pub async fn create(State(app): State<AppState>, ctx: Ctx, Form(f): Form<BranchI
 pub async fn one(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(code): Path<String>,
     Query(q): Query<BranchQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let b = match branches::by_code(app.store.as_ref(), &user, &code).await {
         Ok(b) => b,
         Err(e) => return fail(&ctx, e),
@@ -287,6 +286,7 @@ pub async fn one(
     page(
         &app,
         &ctx,
+        &user,
         &BranchQuery::default(),
         BranchIn::of(&branches::form_of(&b)),
         vec![],
@@ -300,15 +300,10 @@ pub async fn one(
 pub async fn edit(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(code): Path<String>,
-    Form(f): Form<BranchIn>,
+    CsrfForm(f): CsrfForm<BranchIn>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match branches::edit(app.store.as_ref(), &user, &code, &f.form(), app.clock.now()).await {
         Ok(b) => Redirect::to(&format!("/staff/admin/branches/{}?saved=1", b.code)).into_response(),
         Err(e) => match problems(ctx.tr, e) {
@@ -316,6 +311,7 @@ pub async fn edit(
                 page(
                     &app,
                     &ctx,
+                    &user,
                     &BranchQuery::default(),
                     f,
                     p,
@@ -334,45 +330,42 @@ pub async fn edit(
 pub async fn close(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(code): Path<String>,
-    Form(f): Form<crate::admin_pages::ConfirmIn>,
+    CsrfForm(f): CsrfForm<crate::admin_pages::ConfirmIn>,
 ) -> Response {
-    open_or_close(&app, &ctx, &code, f, true).await
+    open_or_close(&app, &ctx, &user, &code, f, true).await
 }
 
 /// Opens a closed branch again.
 pub async fn reopen(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(code): Path<String>,
-    Form(f): Form<crate::admin_pages::ConfirmIn>,
+    CsrfForm(f): CsrfForm<crate::admin_pages::ConfirmIn>,
 ) -> Response {
-    open_or_close(&app, &ctx, &code, f, false).await
+    open_or_close(&app, &ctx, &user, &code, f, false).await
 }
 
 async fn open_or_close(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     code: &str,
     f: crate::admin_pages::ConfirmIn,
     close: bool,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(ctx, &f.csrf) {
-        return r;
-    }
     let now = app.clock.now();
     let done = if !close {
-        branches::reopen(app.store.as_ref(), &user, code, now).await
+        branches::reopen(app.store.as_ref(), user, code, now).await
     } else if !f.confirmed() {
         Err(Error::Refused {
             key: "admin-close-confirm-required",
             detail: "closing was not confirmed".into(),
         })
     } else {
-        branches::close(app.store.as_ref(), &user, code, now).await
+        branches::close(app.store.as_ref(), user, code, now).await
     };
     match done {
         Ok(b) => {
@@ -380,13 +373,14 @@ async fn open_or_close(
             Redirect::to(&format!("/staff/admin/branches/{}?{what}=1", b.code)).into_response()
         }
         Err(Error::Refused { key, .. }) => {
-            let b = match branches::by_code(app.store.as_ref(), &user, code).await {
+            let b = match branches::by_code(app.store.as_ref(), user, code).await {
                 Ok(b) => b,
                 Err(e) => return fail(ctx, e),
             };
             page(
                 app,
                 ctx,
+                user,
                 &BranchQuery::default(),
                 BranchIn::of(&branches::form_of(&b)),
                 vec![ctx.tr.get(key)],

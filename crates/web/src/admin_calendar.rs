@@ -3,9 +3,9 @@
 //! calendar) shown with the open cards whose terms it moves before it is applied. The use
 //! case is `otinish_app::calendar`.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff, TokenOnly};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::NaiveDate;
 use otinish_app::calendar::{self, DayChange};
 use otinish_app::Error;
@@ -24,8 +23,6 @@ const PREVIEW_ROWS: usize = 200;
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct ChangeIn {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     date: String,
     /// `off`, `working` or `shipped` (remove the day's edit).
@@ -193,11 +190,9 @@ async fn page(
 pub async fn show(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<CalendarQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     if let Err(e) = calendar::editor(&user) {
         return fail(&ctx, e);
     }
@@ -231,13 +226,12 @@ pub async fn show(
 }
 
 /// Previews the change typed, or applies it when confirmed.
-pub async fn change(State(app): State<AppState>, ctx: Ctx, Form(f): Form<ChangeIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn change(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<ChangeIn>,
+) -> Response {
     let actor = match calendar::editor(&user) {
         Ok(a) => a,
         Err(e) => return fail(&ctx, e),
@@ -362,26 +356,15 @@ pub async fn change(State(app): State<AppState>, ctx: Ctx, Form(f): Form<ChangeI
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct CsrfIn {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// GEN-01: the administrator confirms an edition marked "to be confirmed"; this node takes it
 /// at once, the others at their next reload.
 pub async fn confirm_edition(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(id): axum::extract::Path<String>,
-    Form(f): Form<CsrfIn>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let now = app.clock.now();
     match otinish_app::editions::confirm(app.store.as_ref(), &app.rulebooks, &user, &id, now).await
     {

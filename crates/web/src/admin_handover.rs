@@ -2,9 +2,9 @@
 //! they are deactivated (or at any time, for someone away), and moved in one action. The use
 //! case is `otinish_app::admin::{handover, reassign}`.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -12,9 +12,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_app::admin;
 use otinish_app::Error;
+use otinish_domain::model::StaffUser;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default)]
@@ -29,8 +29,6 @@ pub struct HandoverQuery {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct HandoverIn {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     executor: String,
 }
@@ -54,16 +52,14 @@ struct HandoverPage {
 async fn page(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     id: i64,
     message: Option<String>,
     problems: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let tr = ctx.tr;
-    let h = match admin::handover(app.store.as_ref(), &user, id).await {
+    let h = match admin::handover(app.store.as_ref(), user, id).await {
         Ok(h) => h,
         Err(e) => return fail(ctx, e),
     };
@@ -107,6 +103,7 @@ async fn page(
 pub async fn show(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
     Query(q): Query<HandoverQuery>,
 ) -> Response {
@@ -119,21 +116,16 @@ pub async fn show(
             .and_then(|n| n.parse::<usize>().ok())
             .map(|n| tr.with("handover-moved", &[("count", n.to_string())]))
     };
-    page(&app, &ctx, id, message, vec![], StatusCode::OK).await
+    page(&app, &ctx, &user, id, message, vec![], StatusCode::OK).await
 }
 
 pub async fn reassign(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<HandoverIn>,
+    CsrfForm(f): CsrfForm<HandoverIn>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let to = f.executor.trim().parse::<i64>().unwrap_or(0);
     match admin::reassign(app.store.as_ref(), &user, id, to, app.clock.now()).await {
         Ok(n) => {
@@ -160,6 +152,7 @@ pub async fn reassign(
             page(
                 &app,
                 &ctx,
+                &user,
                 id,
                 None,
                 problems,

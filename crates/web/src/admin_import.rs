@@ -3,14 +3,14 @@
 //! apply are the application layer's (`otinish_app::import`); the confirmation carries the
 //! file's text back, and it is planned again before anything is written.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfMultipart, Part, Staff};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use otinish_app::import::{self, LineProblem, Plan};
@@ -47,25 +47,21 @@ impl Kind {
 /// The upload or the confirmation, as sent.
 #[derive(Default)]
 struct Upload {
-    csrf: String,
     bytes: Vec<u8>,
     apply: bool,
 }
 
-async fn read_upload(mut mp: Multipart) -> Result<Upload, ()> {
+fn read_upload(parts: Vec<Part>) -> Upload {
     let mut u = Upload::default();
-    while let Some(field) = mp.next_field().await.map_err(|_| ())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|_| ())?;
-        match name.as_str() {
-            "csrf" => u.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+    for p in parts {
+        match p.name.as_str() {
             // The file chosen, or the text the preview carried back.
-            "file" | "csv" if !bytes.is_empty() => u.bytes = bytes.to_vec(),
+            "file" | "csv" if !p.bytes.is_empty() => u.bytes = p.bytes.to_vec(),
             "apply" => u.apply = true,
             _ => {}
         }
     }
-    Ok(u)
+    u
 }
 
 /// A preview row: its line and up to four cells.
@@ -253,25 +249,26 @@ async fn show_plan(
     }
 }
 
-async fn upload(app: AppState, ctx: Ctx, kind: Kind, mp: Multipart) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    let Ok(up) = read_upload(mp).await else {
+async fn upload(
+    app: AppState,
+    ctx: Ctx,
+    user: &StaffUser,
+    kind: Kind,
+    form: Result<Vec<Part>, String>,
+) -> Response {
+    let Ok(parts) = form else {
         return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable");
     };
-    if let Some(r) = check_csrf(&ctx, &up.csrf) {
-        return r;
-    }
+    let up = read_upload(parts);
     if !up.apply {
-        return show_plan(&app, &ctx, &user, kind, &up.bytes).await;
+        return show_plan(&app, &ctx, user, kind, &up.bytes).await;
     }
     let store = app.store.as_ref();
     let now = app.clock.now();
     let done = match kind {
-        Kind::Bodies => import::import_bodies(store, &user, &up.bytes, now).await,
-        Kind::Staff => import::import_staff(store, &user, &up.bytes, now).await,
-        Kind::Branches => import::import_branches(store, &user, &up.bytes, now).await,
+        Kind::Bodies => import::import_bodies(store, user, &up.bytes, now).await,
+        Kind::Staff => import::import_staff(store, user, &up.bytes, now).await,
+        Kind::Branches => import::import_branches(store, user, &up.bytes, now).await,
     };
     match done {
         Ok(n) => {
@@ -279,21 +276,36 @@ async fn upload(app: AppState, ctx: Ctx, kind: Kind, mp: Multipart) -> Response 
             Redirect::to(&format!("{}?imported={n}", kind.path())).into_response()
         }
         // The file or the database changed since the preview: show the preview again.
-        Err(Error::Refused { .. }) => show_plan(&app, &ctx, &user, kind, &up.bytes).await,
+        Err(Error::Refused { .. }) => show_plan(&app, &ctx, user, kind, &up.bytes).await,
         Err(e) => fail(&ctx, e),
     }
 }
 
-pub async fn bodies(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
-    upload(app, ctx, Kind::Bodies, mp).await
+pub async fn bodies(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfMultipart(form): CsrfMultipart,
+) -> Response {
+    upload(app, ctx, &user, Kind::Bodies, form).await
 }
 
-pub async fn staff(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
-    upload(app, ctx, Kind::Staff, mp).await
+pub async fn staff(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfMultipart(form): CsrfMultipart,
+) -> Response {
+    upload(app, ctx, &user, Kind::Staff, form).await
 }
 
-pub async fn branches(State(app): State<AppState>, ctx: Ctx, mp: Multipart) -> Response {
-    upload(app, ctx, Kind::Branches, mp).await
+pub async fn branches(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfMultipart(form): CsrfMultipart,
+) -> Response {
+    upload(app, ctx, &user, Kind::Branches, form).await
 }
 
 pub async fn branches_template(ctx: Ctx) -> Response {

@@ -3,9 +3,9 @@
 //! address or a phone number they give — sent at once, the server's or gateway's answer shown
 //! (the notice worker would only retry and log it). Each test is journaled.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use otinish_app::notices;
 use otinish_domain::ids::Email;
 use otinish_domain::journal::JournalDraft;
@@ -34,8 +33,6 @@ pub fn without_credentials(url: &str) -> String {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct TestIn {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     to: String,
 }
@@ -108,23 +105,19 @@ fn full_page(
     (status, render(view)).into_response()
 }
 
-pub async fn show(State(app): State<AppState>, ctx: Ctx) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn show(State(app): State<AppState>, ctx: Ctx, Staff(user): Staff) -> Response {
     if let Err(e) = notices::keeper(&user) {
         return fail(&ctx, e);
     }
     page(&app, &ctx, None, None, String::new(), StatusCode::OK)
 }
 
-pub async fn test(State(app): State<AppState>, ctx: Ctx, Form(f): Form<TestIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn test(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<TestIn>,
+) -> Response {
     let actor = match notices::keeper(&user) {
         Ok(a) => a,
         Err(e) => return fail(&ctx, e),
@@ -185,20 +178,17 @@ pub async fn test(State(app): State<AppState>, ctx: Ctx, Form(f): Form<TestIn>) 
 #[derive(Debug, Deserialize, Default)]
 pub struct SmsTestIn {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     phone: String,
 }
 
 /// Sends a test text message through the SMS gateway to the number given, and shows the
 /// gateway's answer.
-pub async fn sms_test(State(app): State<AppState>, ctx: Ctx, Form(f): Form<SmsTestIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn sms_test(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<SmsTestIn>,
+) -> Response {
     let actor = match notices::keeper(&user) {
         Ok(a) => a,
         Err(e) => return fail(&ctx, e),

@@ -1,9 +1,9 @@
 //! Notices given up for good, for the deployment's administrator: listed (addresses masked),
 //! sent again or dismissed. The use case is `otinish_app::notices`.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -11,8 +11,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_app::notices;
+use otinish_domain::model::StaffUser;
 use otinish_domain::repo::PageRequest;
 use serde::Deserialize;
 
@@ -28,10 +28,7 @@ pub struct NoticesQuery {
 }
 
 #[derive(Debug, Deserialize, Default)]
-pub struct ActIn {
-    #[serde(default)]
-    csrf: String,
-}
+pub struct ActIn {}
 
 /// (id, created, subject, channel, to, tries, reason)
 type Row = (i64, String, String, String, String, String, String);
@@ -51,11 +48,9 @@ struct NoticesPage {
 pub async fn show(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<NoticesQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let tr = ctx.tr;
     let page_no: u32 = q
         .page
@@ -108,18 +103,12 @@ pub async fn show(
     (StatusCode::OK, render(view)).into_response()
 }
 
-async fn act(app: AppState, ctx: Ctx, id: i64, f: ActIn, retry: bool) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+async fn act(app: AppState, ctx: Ctx, user: &StaffUser, id: i64, retry: bool) -> Response {
     let now = app.clock.now();
     let done = if retry {
-        notices::retry(app.store.as_ref(), &user, id, now).await
+        notices::retry(app.store.as_ref(), user, id, now).await
     } else {
-        notices::dismiss(app.store.as_ref(), &user, id, now).await
+        notices::dismiss(app.store.as_ref(), user, id, now).await
     };
     match done {
         Ok(()) => {
@@ -134,17 +123,19 @@ async fn act(app: AppState, ctx: Ctx, id: i64, f: ActIn, retry: bool) -> Respons
 pub async fn retry(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<ActIn>,
+    CsrfForm(_): CsrfForm<ActIn>,
 ) -> Response {
-    act(app, ctx, id, f, true).await
+    act(app, ctx, &user, id, true).await
 }
 
 pub async fn dismiss(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<ActIn>,
+    CsrfForm(_): CsrfForm<ActIn>,
 ) -> Response {
-    act(app, ctx, id, f, false).await
+    act(app, ctx, &user, id, false).await
 }

@@ -2,8 +2,8 @@
 //! are the application layer's (`otinish_app::admin`); these pages read the form, show the
 //! lists and put a refused form back with its reasons and what was typed.
 
-use crate::auth::check_csrf;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout};
 use crate::AppState;
@@ -11,7 +11,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_app::admin::{self, BodyForm, StaffForm};
 use otinish_app::Error;
 use otinish_domain::model::{Role, StaffUser};
@@ -19,10 +18,6 @@ use serde::Deserialize;
 
 /// Rows per page of the administration lists.
 const PAGE: usize = 50;
-
-pub(crate) fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
-}
 
 /// `s` as a query value: unreserved characters kept, every other byte percent-encoded.
 fn query_value(s: &str) -> String {
@@ -144,8 +139,6 @@ fn columns(cols: &[otinish_app::import::Column], tr: Tr) -> Vec<(&'static str, b
 
 #[derive(Debug, Deserialize, Default)]
 pub struct BodyIn {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     code: String,
     #[serde(default)]
@@ -311,10 +304,12 @@ async fn bodies_page(
     (status, render(page)).into_response()
 }
 
-pub async fn bodies(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn bodies(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     bodies_page(
         &app,
         &ctx,
@@ -327,13 +322,12 @@ pub async fn bodies(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQ
     .await
 }
 
-pub async fn create_body(State(app): State<AppState>, ctx: Ctx, Form(f): Form<BodyIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn create_body(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<BodyIn>,
+) -> Response {
     match admin::create_body(app.store.as_ref(), &user, &f.form(), app.clock.now()).await {
         Ok(b) => {
             tracing::info!(body = b.id, staff = user.id, "body created");
@@ -361,7 +355,6 @@ pub async fn create_body(State(app): State<AppState>, ctx: Ctx, Form(f): Form<Bo
 fn body_in(f: &BodyForm) -> BodyIn {
     let on = |v: bool| v.then(|| "on".to_owned());
     BodyIn {
-        csrf: String::new(),
         code: f.code.clone(),
         name_kk: f.name_kk.clone(),
         name_ru: f.name_ru.clone(),
@@ -408,20 +401,19 @@ pub struct SavedQuery {
     reopened: Option<String>,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn body_edit_page(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     code: &str,
     typed: Option<BodyIn>,
     problems: Vec<String>,
     message: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let tr = ctx.tr;
-    let e = match admin::body_edit(app.store.as_ref(), &user, code).await {
+    let e = match admin::body_edit(app.store.as_ref(), user, code).await {
         Ok(e) => e,
         Err(e) => return fail(ctx, e),
     };
@@ -433,7 +425,7 @@ async fn body_edit_page(
     parents.sort();
     let mut blockers = Vec::new();
     if e.body.is_open() && !e.own {
-        match admin::closing(app.store.as_ref(), &user, code).await {
+        match admin::closing(app.store.as_ref(), user, code).await {
             Ok((_, c)) => {
                 if c.open_cards > 0 {
                     blockers.push(tr.with(
@@ -485,6 +477,7 @@ async fn body_edit_page(
 pub async fn body(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(code): axum::extract::Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Response {
@@ -495,14 +488,22 @@ pub async fn body(
     } else {
         q.saved.map(|_| ctx.tr.get("admin-body-saved"))
     };
-    body_edit_page(&app, &ctx, &code, None, vec![], message, StatusCode::OK).await
+    body_edit_page(
+        &app,
+        &ctx,
+        &user,
+        &code,
+        None,
+        vec![],
+        message,
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The confirmation a closing or reopening form sends, with its CSRF token.
 #[derive(Debug, Deserialize, Default)]
 pub struct ConfirmIn {
-    #[serde(default)]
-    pub(crate) csrf: String,
     /// The box "I understand" (closing only).
     #[serde(default)]
     confirm: Option<String>,
@@ -519,44 +520,41 @@ impl ConfirmIn {
 pub async fn close_body(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Form(f): Form<ConfirmIn>,
+    CsrfForm(f): CsrfForm<ConfirmIn>,
 ) -> Response {
-    body_open_or_close(&app, &ctx, &code, f, true).await
+    body_open_or_close(&app, &ctx, &user, &code, f, true).await
 }
 
 /// Opens a closed body again (POST from its page).
 pub async fn reopen_body(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Form(f): Form<ConfirmIn>,
+    CsrfForm(f): CsrfForm<ConfirmIn>,
 ) -> Response {
-    body_open_or_close(&app, &ctx, &code, f, false).await
+    body_open_or_close(&app, &ctx, &user, &code, f, false).await
 }
 
 async fn body_open_or_close(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     code: &str,
     f: ConfirmIn,
     close: bool,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(ctx, &f.csrf) {
-        return r;
-    }
     let done = if !close {
-        admin::reopen_body(app.store.as_ref(), &user, code, app.clock.now()).await
+        admin::reopen_body(app.store.as_ref(), user, code, app.clock.now()).await
     } else if !f.confirmed() {
         Err(Error::Refused {
             key: "admin-close-confirm-required",
             detail: "closing was not confirmed".into(),
         })
     } else {
-        admin::close_body(app.store.as_ref(), &user, code, app.clock.now()).await
+        admin::close_body(app.store.as_ref(), user, code, app.clock.now()).await
     };
     match done {
         Ok(b) => {
@@ -571,7 +569,17 @@ async fn body_open_or_close(
         }
         Err(e) => match refusal(ctx, e) {
             Refused::Form(problems) => {
-                body_edit_page(app, ctx, code, None, problems, None, StatusCode::CONFLICT).await
+                body_edit_page(
+                    app,
+                    ctx,
+                    user,
+                    code,
+                    None,
+                    problems,
+                    None,
+                    StatusCode::CONFLICT,
+                )
+                .await
             }
             Refused::Page(r) => r,
         },
@@ -581,15 +589,10 @@ async fn body_open_or_close(
 pub async fn edit_body(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(code): axum::extract::Path<String>,
-    Form(f): Form<BodyIn>,
+    CsrfForm(f): CsrfForm<BodyIn>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match admin::edit_body(app.store.as_ref(), &user, &code, &f.form(), app.clock.now()).await {
         Ok(b) => {
             tracing::info!(body = b.id, staff = user.id, "body edited");
@@ -600,6 +603,7 @@ pub async fn edit_body(
                 body_edit_page(
                     &app,
                     &ctx,
+                    &user,
                     &code,
                     Some(f),
                     problems,
@@ -617,8 +621,6 @@ pub async fn edit_body(
 
 #[derive(Debug, Deserialize, Default)]
 pub struct StaffIn {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     iin: String,
     #[serde(default)]
@@ -802,10 +804,12 @@ async fn staff_page(
     (status, render(page)).into_response()
 }
 
-pub async fn staff(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn staff(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     staff_page(
         &app,
         &ctx,
@@ -818,13 +822,12 @@ pub async fn staff(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQu
     .await
 }
 
-pub async fn add_staff(State(app): State<AppState>, ctx: Ctx, Form(f): Form<StaffIn>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn add_staff(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<StaffIn>,
+) -> Response {
     match admin::add_staff(app.store.as_ref(), &user, &f.form(), app.clock.now()).await {
         Ok(s) => {
             tracing::info!(added = s.id, staff = user.id, "staff member added");
@@ -879,7 +882,6 @@ fn branch_options(b: &[otinish_domain::model::Branch], tr: Tr) -> Vec<(String, S
 /// A staff member's fields as the form shows them.
 fn staff_in(f: &StaffForm) -> StaffIn {
     StaffIn {
-        csrf: String::new(),
         iin: f.iin.clone(),
         full_name: f.full_name.clone(),
         position: f.position.clone(),
@@ -896,20 +898,19 @@ fn staff_in(f: &StaffForm) -> StaffIn {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn staff_edit_page(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     id: i64,
     typed: Option<StaffIn>,
     problems: Vec<String>,
     message: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let tr = ctx.tr;
-    let e = match admin::staff_edit(app.store.as_ref(), &user, id).await {
+    let e = match admin::staff_edit(app.store.as_ref(), user, id).await {
         Ok(e) => e,
         Err(e) => return fail(ctx, e),
     };
@@ -954,25 +955,21 @@ async fn staff_edit_page(
 pub async fn staff_member(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(id): axum::extract::Path<i64>,
     Query(q): Query<SavedQuery>,
 ) -> Response {
     let message = q.saved.map(|_| ctx.tr.get("admin-staff-saved"));
-    staff_edit_page(&app, &ctx, id, None, vec![], message, StatusCode::OK).await
+    staff_edit_page(&app, &ctx, &user, id, None, vec![], message, StatusCode::OK).await
 }
 
 pub async fn edit_staff(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(id): axum::extract::Path<i64>,
-    Form(f): Form<StaffIn>,
+    CsrfForm(f): CsrfForm<StaffIn>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match admin::edit_staff(app.store.as_ref(), &user, id, &f.form(), app.clock.now()).await {
         Ok(s) => {
             tracing::info!(edited = s.id, staff = user.id, "staff member edited");
@@ -983,6 +980,7 @@ pub async fn edit_staff(
                 staff_edit_page(
                     &app,
                     &ctx,
+                    &user,
                     id,
                     Some(f),
                     problems,
@@ -998,8 +996,6 @@ pub async fn edit_staff(
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ActiveIn {
-    #[serde(default)]
-    csrf: String,
     /// `1` reactivates, anything else deactivates.
     #[serde(default)]
     active: String,
@@ -1009,15 +1005,10 @@ pub struct ActiveIn {
 pub async fn set_active(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     axum::extract::Path(id): axum::extract::Path<i64>,
-    Form(f): Form<ActiveIn>,
+    CsrfForm(f): CsrfForm<ActiveIn>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let active = f.active == "1";
     match admin::set_active(app.store.as_ref(), &user, id, active, app.clock.now()).await {
         Ok(s) => {

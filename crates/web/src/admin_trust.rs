@@ -6,20 +6,20 @@
 //! signature), or trusts a withdrawn one again; this node takes the change at once, the others
 //! at their next reload (five minutes).
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, CsrfMultipart, Staff, TokenOnly};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout};
 use crate::revocation::{Mode, OnUnreachable};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_app::trust::{self, Validity};
 use otinish_app::Error;
+use otinish_domain::model::StaffUser;
 use serde::Deserialize;
 
 /// (kind, subject, serial, valid from, valid to, state, fingerprint grouped, is valid,
@@ -78,7 +78,12 @@ fn grouped(hex: &str) -> String {
         .join(" ")
 }
 
-pub async fn show(State(app): State<AppState>, ctx: Ctx, Query(q): Query<TrustQuery>) -> Response {
+pub async fn show(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<TrustQuery>,
+) -> Response {
     let tr = ctx.tr;
     let message = if let Some(n) = q.added {
         Some(tr.with("trust-added", &[("count", n.to_string())]))
@@ -89,20 +94,18 @@ pub async fn show(State(app): State<AppState>, ctx: Ctx, Query(q): Query<TrustQu
     } else {
         None
     };
-    page(&app, &ctx, message, vec![], StatusCode::OK).await
+    page(&app, &ctx, &user, message, vec![], StatusCode::OK).await
 }
 
 async fn page(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     message: Option<String>,
     problems: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Err(e) = trust::viewer(&user) {
+    if let Err(e) = trust::viewer(user) {
         return fail(ctx, e);
     }
     let tr = ctx.tr;
@@ -220,47 +223,51 @@ async fn page(
 }
 
 /// The page again with the reason a change was refused, or the error page.
-async fn refused(app: &crate::App, ctx: &Ctx, e: Error) -> Response {
+async fn refused(app: &crate::App, ctx: &Ctx, user: &StaffUser, e: Error) -> Response {
     let tr = ctx.tr;
     match e {
         Error::Invalid(p) => {
             let problems = p.iter().map(|p| tr.get(p.key)).collect();
-            page(app, ctx, None, problems, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(
+                app,
+                ctx,
+                user,
+                None,
+                problems,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Error::Refused { key, .. } => {
-            page(app, ctx, None, vec![tr.get(key)], StatusCode::CONFLICT).await
+            page(
+                app,
+                ctx,
+                user,
+                None,
+                vec![tr.get(key)],
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         other => fail(ctx, other),
     }
 }
 
 /// Trusts the certificates of an uploaded file (multipart: `csrf`, `file`).
-pub async fn add(State(app): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
+pub async fn add(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfMultipart(form): CsrfMultipart,
+) -> Response {
+    let Ok(parts) = form else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable");
     };
-    let mut csrf = String::new();
-    let mut bytes = Vec::new();
-    loop {
-        match mp.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or_default().to_owned();
-                let Ok(b) = field.bytes().await else {
-                    return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable");
-                };
-                match name.as_str() {
-                    "csrf" => csrf = String::from_utf8_lossy(&b).into_owned(),
-                    "file" => bytes = b.to_vec(),
-                    _ => {}
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return page_error(&ctx, StatusCode::BAD_REQUEST, "admin-import-unreadable"),
-        }
-    }
-    if let Some(r) = check_csrf(&ctx, &csrf) {
-        return r;
-    }
+    let bytes = parts
+        .into_iter()
+        .find(|p| p.name == "file")
+        .map(|p| p.bytes.to_vec())
+        .unwrap_or_default();
     match trust::add(app.store.as_ref(), &user, &bytes, app.clock.now()).await {
         Ok(added) => {
             for c in &added {
@@ -271,29 +278,18 @@ pub async fn add(State(app): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Re
             }
             Redirect::to(&format!("/staff/admin/trust?added={}", added.len())).into_response()
         }
-        Err(e) => refused(&app, &ctx, e).await,
+        Err(e) => refused(&app, &ctx, &user, e).await,
     }
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CsrfIn {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Withdraws a certificate in force: it vouches for no signature from now on.
 pub async fn withdraw(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(fingerprint): Path<String>,
-    Form(f): Form<CsrfIn>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let current = app.pki.trust.get();
     match trust::withdraw(
         app.store.as_ref(),
@@ -311,7 +307,7 @@ pub async fn withdraw(
             }
             Redirect::to("/staff/admin/trust?withdrawn=1").into_response()
         }
-        Err(e) => refused(&app, &ctx, e).await,
+        Err(e) => refused(&app, &ctx, &user, e).await,
     }
 }
 
@@ -319,15 +315,10 @@ pub async fn withdraw(
 pub async fn restore(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(fingerprint): Path<String>,
-    Form(f): Form<CsrfIn>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match trust::restore(app.store.as_ref(), &user, &fingerprint, app.clock.now()).await {
         Ok(()) => {
             tracing::info!(staff = user.id, %fingerprint, "certificate trusted again");
@@ -336,6 +327,6 @@ pub async fn restore(
             }
             Redirect::to("/staff/admin/trust?restored=1").into_response()
         }
-        Err(e) => refused(&app, &ctx, e).await,
+        Err(e) => refused(&app, &ctx, &user, e).await,
     }
 }

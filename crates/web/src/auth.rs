@@ -2,7 +2,8 @@
 //! with a password (argon2id) where the deployment allows it; sessions kept in the database,
 //! CSRF checks. Citizens sign in with an electronic signature (the e-appeals capability).
 
-use crate::context::{same_token, set_cookie, token_hash, Ctx, SESSION_COOKIE};
+use crate::context::{set_cookie, token_hash, Ctx, SESSION_COOKIE};
+use crate::extract::CsrfForm;
 use crate::pages::{page_error, render, Layout};
 use crate::AppState;
 use argon2::password_hash::{
@@ -13,7 +14,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_domain::repo::SessionRecord;
 use serde::Deserialize;
 
@@ -43,13 +43,6 @@ fn verify_password(password: &str, hash: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
-}
-
-/// Checks the form's CSRF token against the visitor's cookie token; on a mismatch returns the
-/// page that explains the refusal.
-pub fn check_csrf(ctx: &Ctx, submitted: &str) -> Option<Response> {
-    (!same_token(&ctx.csrf, submitted))
-        .then(|| page_error(ctx, StatusCode::FORBIDDEN, "error-csrf"))
 }
 
 #[derive(Template)]
@@ -103,8 +96,6 @@ pub async fn login_form(State(app): State<AppState>, ctx: Ctx) -> Response {
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     login: String,
     #[serde(default)]
@@ -174,12 +165,9 @@ pub async fn login(
     ctx: Ctx,
     crate::video::ClientIp(client): crate::video::ClientIp,
     headers: axum::http::HeaderMap,
-    Form(f): Form<LoginForm>,
+    CsrfForm(f): CsrfForm<LoginForm>,
 ) -> Response {
     let agent = user_agent(&headers);
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let login = f.login.trim().to_owned();
     if !app.config.staff_passwords {
         return login_page(
@@ -238,8 +226,6 @@ pub async fn login(
 #[derive(Debug, Deserialize)]
 pub struct KeyLoginForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     challenge: String,
     /// The CMS over the challenge (base64), from NCALayer or eGov mobile.
     #[serde(default)]
@@ -256,12 +242,9 @@ pub async fn login_key(
     ctx: Ctx,
     crate::video::ClientIp(client): crate::video::ClientIp,
     headers: axum::http::HeaderMap,
-    Form(f): Form<KeyLoginForm>,
+    CsrfForm(f): CsrfForm<KeyLoginForm>,
 ) -> Response {
     let agent = user_agent(&headers);
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     if let Some(r) = throttled(&app, &ctx, &client, "").await {
         return r;
     }
@@ -425,17 +408,16 @@ async fn open_session(
 
 #[derive(Debug, Deserialize)]
 pub struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
     /// `1`: end every session of this staff member (a lost laptop, a shared computer).
     #[serde(default)]
     everywhere: String,
 }
 
-pub async fn logout(State(app): State<AppState>, ctx: Ctx, Form(f): Form<LogoutForm>) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn logout(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<LogoutForm>,
+) -> Response {
     let ended = match (&ctx.user, f.everywhere.as_str()) {
         (Some(user), "1") => app.store.delete_sessions_of(user.id).await.map(|n| {
             tracing::info!(staff = user.id, sessions = n, "signed out everywhere");

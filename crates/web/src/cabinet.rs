@@ -1,19 +1,18 @@
 //! The applicant's side: sign-in by electronic signature, the personal cabinet, the appeal
 //! form (EA-03, EA-04), receipts and answers, and the public verification page.
 
-use crate::auth::check_csrf;
 use crate::context::{cookie, set_cookie, token_hash, Ctx};
 use crate::eappeal::AppealError;
+use crate::extract::{CsrfForm, CsrfMultipart, Part};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout, Pager};
 use crate::{App, AppState};
 use askama::Template;
-use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_domain::appeal::{storage_allows_submission, FieldProblem};
 use otinish_domain::model::{AppealKind, Applicant, CardState};
 use otinish_domain::repo::PageRequest;
@@ -129,8 +128,6 @@ pub async fn signin_form(State(app): State<AppState>, ctx: Ctx) -> Response {
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     challenge: String,
     #[serde(default)]
     signature: String,
@@ -158,10 +155,11 @@ fn signed_in(app: &App, token: &str) -> Response {
     resp
 }
 
-pub async fn signin(State(app): State<AppState>, ctx: Ctx, Form(f): Form<SignInForm>) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn signin(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<SignInForm>,
+) -> Response {
     match app
         .sign_in(&f.challenge, f.signature.as_bytes(), ctx.tr.lang)
         .await
@@ -179,8 +177,6 @@ pub async fn signin(State(app): State<AppState>, ctx: Ctx, Form(f): Form<SignInF
 #[derive(Debug, Deserialize)]
 pub struct DemoSignInForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     signer: String,
 }
 
@@ -188,11 +184,8 @@ pub struct DemoSignInForm {
 pub async fn signin_demo(
     State(app): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<DemoSignInForm>,
+    CsrfForm(f): CsrfForm<DemoSignInForm>,
 ) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     if !app.config.demo {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
@@ -221,13 +214,9 @@ pub async fn signin_demo(
 
 pub async fn signout(
     State(app): State<AppState>,
-    ctx: Ctx,
     parts: axum::http::HeaderMap,
-    Form(f): Form<DemoSignInForm>,
+    CsrfForm(_): CsrfForm<crate::extract::TokenOnly>,
 ) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     if let Some(t) = cookie(&parts, APPLICANT_COOKIE) {
         let _ = app.store.delete_applicant_session(&token_hash(t)).await;
     }
@@ -676,7 +665,6 @@ pub async fn appeal_form(State(app): State<AppState>, ctx: Ctx, me: ApplicantCtx
 /// What a submission carries.
 #[derive(Default)]
 struct Submission {
-    csrf: String,
     signature: String,
     idempotency_key: String,
     demo_sign: bool,
@@ -684,34 +672,32 @@ struct Submission {
     files: Vec<(String, Vec<u8>)>,
 }
 
-async fn read_submission(mut mp: Multipart) -> Result<Submission, String> {
+fn read_submission(parts: Vec<Part>) -> Submission {
     let mut s = Submission::default();
-    while let Some(field) = mp.next_field().await.map_err(|e| e.to_string())? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(|e| e.to_string())?;
-            if !file_name.is_empty() || !bytes.is_empty() {
-                s.files.push((file_name, bytes.to_vec()));
+    for p in parts {
+        if p.name == "file" {
+            let file_name = p.file_name.unwrap_or_default();
+            if !file_name.is_empty() || !p.bytes.is_empty() {
+                s.files.push((file_name, p.bytes.to_vec()));
             }
             continue;
         }
-        let text = field.text().await.map_err(|e| e.to_string())?;
-        match name.as_str() {
-            "csrf" => s.csrf = text,
+        let text = p.text();
+        match p.name.as_str() {
             "signature" => s.signature = text,
             "idempotency_key" => s.idempotency_key = text,
             "demo_sign" => s.demo_sign = text == "1",
             "collective" => {
                 s.fields
-                    .insert(name, serde_json::Value::Bool(text == "true"));
+                    .insert(p.name, serde_json::Value::Bool(text == "true"));
             }
+            "csrf" => {}
             _ => {
-                s.fields.insert(name, serde_json::Value::String(text));
+                s.fields.insert(p.name, serde_json::Value::String(text));
             }
         }
     }
-    Ok(s)
+    s
 }
 
 /// EA-02: an appeal is sent only signed — by NCALayer on the applicant's machine, or in demo
@@ -720,10 +706,10 @@ pub async fn submit(
     State(app): State<AppState>,
     ctx: Ctx,
     me: ApplicantCtx,
-    mp: Multipart,
+    CsrfMultipart(form): CsrfMultipart,
 ) -> Response {
-    let sub = match read_submission(mp).await {
-        Ok(s) => s,
+    let sub = match form {
+        Ok(parts) => read_submission(parts),
         Err(e) => {
             tracing::info!(error = %e, "unreadable submission");
             return form_page(
@@ -738,9 +724,6 @@ pub async fn submit(
             .await;
         }
     };
-    if let Some(r) = check_csrf(&ctx, &sub.csrf) {
-        return r;
-    }
     if !storage_allows_submission(
         u64::try_from(app.store.applicant_storage_used(me.id).await.unwrap_or(0)).unwrap_or(0),
         &app.limits,
@@ -1545,8 +1528,6 @@ pub async fn serve_attachment(app: &App, ctx: &Ctx, id: i64, file_id: i64) -> Re
 #[derive(Debug, Deserialize, Default)]
 pub struct HearingAnswerForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     position: String,
     /// The applicant's CMS (base64) over the position document.
     #[serde(default)]
@@ -1563,11 +1544,8 @@ pub async fn hearing_answer(
     ctx: Ctx,
     me: ApplicantCtx,
     Path((id, hearing)): Path<(i64, i64)>,
-    Form(f): Form<HearingAnswerForm>,
+    CsrfForm(f): CsrfForm<HearingAnswerForm>,
 ) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     if owned_appeal(&app, &me, id).await.is_none() {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     }
@@ -1628,8 +1606,6 @@ pub async fn hearing_answer(
 
 #[derive(Debug, Deserialize, Default)]
 pub struct DeleteForm {
-    #[serde(default)]
-    csrf: String,
     /// The applicant confirmed, having read what removal does and does not do.
     #[serde(default)]
     confirm: String,
@@ -1642,11 +1618,8 @@ pub async fn delete(
     ctx: Ctx,
     me: ApplicantCtx,
     Path(id): Path<i64>,
-    Form(f): Form<DeleteForm>,
+    CsrfForm(f): CsrfForm<DeleteForm>,
 ) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     if f.confirm != "1" {
         return appeal_view(
             &app,

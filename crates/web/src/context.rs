@@ -221,6 +221,8 @@ fn refused_before_handler(status: StatusCode, lang: Lang, csrf: &str, path: &str
 }
 
 /// The context a handler sees: translator, CSRF token, and the staff member if signed in.
+/// Looked up once per request: the route's guard and every extractor share it.
+#[derive(Clone)]
 pub struct Ctx {
     pub tr: Tr,
     pub csrf: String,
@@ -234,11 +236,6 @@ pub struct Ctx {
     pub store_failed: bool,
 }
 
-/// The staff member a route's guard has already resolved from the session (or none), so the
-/// handler's context does not look the session up again.
-#[derive(Clone)]
-pub struct ResolvedStaff(pub Option<StaffUser>);
-
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
@@ -246,6 +243,9 @@ impl FromRequestParts<AppState> for Ctx {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(known) = parts.extensions.get::<Ctx>() {
+            return Ok(known.clone());
+        }
         let rc = parts
             .extensions
             .get::<RequestCtx>()
@@ -258,9 +258,7 @@ impl FromRequestParts<AppState> for Ctx {
             });
         let mut user = None;
         let mut store_failed = false;
-        if let Some(ResolvedStaff(resolved)) = parts.extensions.get::<ResolvedStaff>() {
-            user = resolved.clone();
-        } else if let Some(token) = &rc.session_token {
+        if let Some(token) = &rc.session_token {
             use otinish_domain::repo::StoreError;
             match app.store.session(&token_hash(token), app.clock.now()).await {
                 Ok(s) => match app.store.staff(s.staff_id).await {
@@ -288,7 +286,7 @@ impl FromRequestParts<AppState> for Ctx {
                 applicant = app.store.applicant(id).await.ok().map(|a| a.display_name());
             }
         }
-        Ok(Ctx {
+        let ctx = Ctx {
             tr: Tr::new(rc.lang),
             csrf: rc.csrf,
             user,
@@ -296,7 +294,9 @@ impl FromRequestParts<AppState> for Ctx {
             session_token: rc.session_token,
             path: rc.path,
             store_failed,
-        })
+        };
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
     }
 }
 

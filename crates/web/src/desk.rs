@@ -2,10 +2,10 @@
 //! with the actions each role may take on it. Every page checks the user's role and body;
 //! opening a card with personal data is logged (VC-20).
 
-use crate::auth::check_csrf;
 use crate::cabinet::{deadline_lines, error_text, local, serve_attachment, state_text};
 use crate::context::Ctx;
 use crate::eappeal::AppealError;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout, Pager};
 use crate::{App, AppState};
@@ -13,7 +13,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_domain::model::{
     AccessKind, Applicant, Card, CardState, OutOfScopeGround, Role, StaffUser,
 };
@@ -137,10 +136,6 @@ fn may_see(user: &StaffUser, card: &Card) -> bool {
                 && card.channel == otinish_domain::model::Channel::Vks))
 }
 
-pub(crate) fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
-}
-
 async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
     let now = app.clock.now();
     let mut out = Vec::with_capacity(cards.len());
@@ -181,10 +176,12 @@ async fn rows(app: &App, tr: Tr, cards: &[Card]) -> Vec<CardRow> {
 }
 
 /// The registrar's inbox ("Received", EA-06/EA-08) and the body's other queues.
-pub async fn inbox(State(app): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn inbox(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<InboxQuery>,
+) -> Response {
     let tr = ctx.tr;
     let Some(body_id) = user.body_id.filter(|_| {
         [Role::Registrar, Role::Head]
@@ -421,11 +418,9 @@ struct ListForm {
 pub async fn my_cards(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<InboxQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let Some(body_id) = user.body_id.filter(|_| user.has_role(Role::Executor)) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -929,12 +924,10 @@ async fn journal_line(
 pub async fn card(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
     Query(q): Query<CardQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let msg = q.done.is_some().then(|| (ctx.tr.get("staff-done"), false));
     card_page(
         &app,
@@ -951,11 +944,9 @@ pub async fn card(
 pub async fn card_file(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, file_id)): Path<(i64, i64)>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     match app.store.card(id).await {
         Ok(c) if may_see(&user, &c) => {
             if let Err(e) = app.log_access(&user, &c, AccessKind::FileDownloaded).await {
@@ -970,8 +961,6 @@ pub async fn card_file(
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ActionForm {
-    #[serde(default)]
-    csrf: String,
     executor: Option<String>,
     to_body: Option<String>,
     reason: Option<String>,
@@ -992,15 +981,10 @@ pub struct ActionForm {
 pub async fn action(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): Form<ActionForm>,
+    CsrfForm(f): CsrfForm<ActionForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let num = |s: &Option<String>| s.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
     let result: Result<(), AppealError> = match action.as_str() {
         "send" => app.send_for_execution(&user, id, num(&f.executor)).await,
@@ -1271,10 +1255,12 @@ pub struct ListQuery {
 
 /// Answers due by the end of today, overdue first: the executor's own, or the whole body's for
 /// its registrars and heads.
-pub async fn due(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn due(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let Some(scope) = list_scope(&user) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -1355,12 +1341,10 @@ async fn signing_status(app: &App, tr: Tr, names: &mut StaffNames, card_id: i64)
 pub async fn to_sign(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<ListQuery>,
 ) -> Response {
     use otinish_domain::signature::Signatory;
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let signatory = if user.has_role(Role::Head) {
         Signatory::Head
     } else {
@@ -1398,10 +1382,12 @@ pub async fn to_sign(
 }
 
 /// Full-text search over the summaries of the cards the user may see.
-pub async fn search(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn search(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let Some(scope) = list_scope(&user) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };

@@ -23,6 +23,7 @@ pub mod context;
 pub mod desk;
 pub mod eappeal;
 pub mod error;
+pub mod extract;
 pub mod hearing;
 pub mod i18n;
 pub mod metrics;

@@ -8,11 +8,12 @@
 //! the exchange lives in the database.
 
 use crate::context::{random_token, token_hash, Ctx};
+use crate::extract::{CsrfForm, FormRefused};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Form, Json};
+use axum::Json;
 use base64::Engine;
 use otinish_domain::repo::{MobileSigning, StoreError};
 use serde::{Deserialize, Serialize};
@@ -28,8 +29,6 @@ fn b64() -> base64::engine::GeneralPurpose {
 
 #[derive(Debug, Deserialize)]
 pub struct StartForm {
-    #[serde(default)]
-    csrf: String,
     /// What is signed, base64.
     document: String,
     /// `signin`, `appeal`, `reception` or `answer`: says on the phone what is being signed.
@@ -61,11 +60,15 @@ pub async fn start(
     State(app): State<AppState>,
     ctx: Ctx,
     crate::video::ClientIp(client): crate::video::ClientIp,
-    Form(f): Form<StartForm>,
+    form: Result<CsrfForm<StartForm>, FormRefused>,
 ) -> Response {
-    if !crate::context::same_token(&ctx.csrf, &f.csrf) {
-        return problem(StatusCode::FORBIDDEN, &ctx.tr.get("error-csrf"));
-    }
+    let f = match form {
+        Ok(CsrfForm(f)) => f,
+        Err(FormRefused::Forged(_)) => {
+            return problem(StatusCode::FORBIDDEN, &ctx.tr.get("error-csrf"))
+        }
+        Err(FormRefused::Unreadable(r)) => return r,
+    };
     let now = app.clock.now();
     let key = format!("mgov:{client}");
     match app

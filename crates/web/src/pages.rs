@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
 use otinish_domain::repo::PageRequest;
 use serde::Deserialize;
@@ -587,10 +587,11 @@ struct StaffPage {
     counts: Vec<crate::desk::MyCount>,
 }
 
-pub async fn staff_home(State(app): State<AppState>, ctx: Ctx) -> Response {
-    let Some(user) = &ctx.user else {
-        return Redirect::to("/staff/login").into_response();
-    };
+pub async fn staff_home(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    crate::extract::Staff(user): crate::extract::Staff,
+) -> Response {
     let body = match user.body_id {
         Some(id) => app
             .store
@@ -610,7 +611,7 @@ pub async fn staff_home(State(app): State<AppState>, ctx: Ctx) -> Response {
             .map(|r| r.title(ctx.tr.lang).to_owned())
             .collect(),
         body,
-        counts: crate::desk::my_counts(&app, user, ctx.tr).await,
+        counts: crate::desk::my_counts(&app, &user, ctx.tr).await,
     })
 }
 

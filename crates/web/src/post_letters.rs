@@ -3,9 +3,8 @@
 //! each (in the applicant's language; the opening is recorded, VC-20), posts it and marks it
 //! sent, which delivers it and journals it on the card.
 
-use crate::admin_pages::to_login;
-use crate::auth::check_csrf;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff, TokenOnly};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout, Pager};
 use crate::AppState;
@@ -13,7 +12,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::model::{AccessKind, Role, StaffUser};
 use otinish_domain::notice::{Notice, NoticeChannel, NoticeStatus};
@@ -26,12 +24,6 @@ const PER_PAGE: u32 = 50;
 pub struct ListQuery {
     page: Option<String>,
     done: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-pub struct CsrfIn {
-    #[serde(default)]
-    csrf: String,
 }
 
 struct Row {
@@ -91,10 +83,12 @@ fn failed(ctx: &Ctx, e: &StoreError) -> Response {
     }
 }
 
-pub async fn queue(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn queue(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let Some(body_id) = clerk(&user) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -140,10 +134,12 @@ async fn letter_of(app: &crate::App, id: i64) -> Result<Notice, StoreError> {
     Ok(n)
 }
 
-pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn letter(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Path(id): Path<i64>,
+) -> Response {
     let Some(body_id) = clerk(&user) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -206,15 +202,10 @@ pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) 
 pub async fn mark_sent(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfIn>,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let Some(body_id) = clerk(&user) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };

@@ -4,17 +4,17 @@
 //! poster, the survey, the quarterly report and the "E-appeals" import. They show what the
 //! services in [`crate::pr`] decide.
 
-use crate::auth::check_csrf;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, CsrfMultipart, Staff, TokenOnly};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout, Pager};
 use crate::pr::{place_when, visibility, PrError};
 use crate::{App, AppState};
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::{Datelike, NaiveDate};
 use otinish_domain::model::{Role, StaffUser};
 use otinish_domain::personal::{
@@ -23,10 +23,6 @@ use otinish_domain::personal::{
 use otinish_domain::repo::{PageRequest, PrSlot, Signup, SignupFilter};
 use otinish_domain::Lang;
 use serde::Deserialize;
-
-fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
-}
 
 /// The largest paper scan accepted.
 const MAX_SCAN_BYTES: usize = 20 * 1024 * 1024;
@@ -153,11 +149,9 @@ async fn take_page(
 pub async fn take_form(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<TakeQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let Some(source) = staff_source(&user, q.source.as_deref()) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -191,42 +185,36 @@ pub async fn take_form(
 }
 
 /// Takes a staff sign-up (multipart: the paper scan travels with it).
-pub async fn take(State(app): State<AppState>, ctx: Ctx, mut mp: Multipart) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
+pub async fn take(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfMultipart(form): CsrfMultipart,
+) -> Response {
+    let Ok(parts) = form else {
+        return page_error(&ctx, StatusCode::BAD_REQUEST, "error-invalid");
     };
     let mut fields = std::collections::HashMap::<String, String>::new();
     let mut scan: Option<Vec<u8>> = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => return page_error(&ctx, StatusCode::BAD_REQUEST, "error-invalid"),
-        };
-        let name = field.name().unwrap_or_default().to_owned();
+    for p in parts {
         // The file part is the paper sign-up's scan.
-        if field.file_name().is_some() {
-            let has_name = field.file_name().is_some_and(|n| !n.is_empty());
-            match field.bytes().await {
-                Ok(b) if b.len() > MAX_SCAN_BYTES => {
-                    return page_error_text(
-                        &ctx,
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        &ctx.tr.get("pr-scan-too-large"),
-                    )
-                }
-                Ok(b) if has_name && !b.is_empty() => scan = Some(b.to_vec()),
-                Ok(_) => {}
-                Err(_) => return page_error(&ctx, StatusCode::BAD_REQUEST, "error-invalid"),
+        match &p.file_name {
+            Some(_) if p.bytes.len() > MAX_SCAN_BYTES => {
+                return page_error_text(
+                    &ctx,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &ctx.tr.get("pr-scan-too-large"),
+                )
             }
-        } else if let Ok(v) = field.text().await {
-            fields.insert(name, v);
+            Some(n) if !n.is_empty() && !p.bytes.is_empty() => scan = Some(p.bytes.to_vec()),
+            Some(_) => {}
+            None => {
+                let text = p.text();
+                fields.insert(p.name, text);
+            }
         }
     }
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    if let Some(r) = check_csrf(&ctx, &get("csrf")) {
-        return r;
-    }
     let Some(source) = staff_source(&user, Some(get("source").as_str())) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -360,10 +348,12 @@ const TABS: &[(&str, &[SignupState])] = &[
 /// The body's sign-ups by stage (PR-08 … PR-11), with the distribution, the phone-survey
 /// work list (PR-13), the user's material requests (PR-12) and reception-day participants
 /// (PR-07).
-pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn list(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<ListQuery>,
+) -> Response {
     let tr = ctx.tr;
     let tasks: Vec<_> = {
         let cal = app.calendar.read().await.clone();
@@ -577,24 +567,13 @@ pub async fn list(State(app): State<AppState>, ctx: Ctx, Query(q): Query<ListQue
     render(page).into_response()
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// PR-10, PR-11: distributes the waiting list into the schedule.
 pub async fn distribute(
     State(app): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<CsrfForm>,
+    Staff(user): Staff,
+    CsrfForm(_): CsrfForm<TokenOnly>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let Some(body_id) = user.body_id else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -609,8 +588,6 @@ pub async fn distribute(
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ParticipantForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     day: String,
     #[serde(default)]
@@ -627,14 +604,9 @@ pub struct ParticipantForm {
 pub async fn participant(
     State(app): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<ParticipantForm>,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<ParticipantForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match app
         .pr_add_participant(&user, &f.day, &f.kind, &f.name, &f.organisation, &f.card)
         .await
@@ -647,8 +619,6 @@ pub async fn participant(
 #[derive(Debug, Deserialize, Default)]
 pub struct TaskForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     answer: String,
 }
 
@@ -656,15 +626,10 @@ pub struct TaskForm {
 pub async fn answer_task(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<TaskForm>,
+    CsrfForm(f): CsrfForm<TaskForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match app.pr_answer_task(&user, id, &f.answer).await {
         Ok(()) => Redirect::to("/staff/pr?done=1#tasks").into_response(),
         Err(e) => fail(&app, &ctx, e, "task"),
@@ -749,12 +714,10 @@ impl From<&StepForm> for Typed {
 pub async fn signup(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let message = q.done.map(|_| (ctx.tr.get("staff-done"), false));
     signup_view(
         &app,
@@ -983,8 +946,6 @@ async fn signup_view(
 #[derive(Debug, Deserialize, Default)]
 pub struct StepForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     responsible: String,
     #[serde(default)]
     note: String,
@@ -1017,15 +978,10 @@ pub struct StepForm {
 pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): Form<StepForm>,
+    CsrfForm(f): CsrfForm<StepForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let result = match action.as_str() {
         // Who is responsible is a choice the registrar makes, never a default.
         "register" => match f.responsible.trim().parse().ok() {
@@ -1096,10 +1052,12 @@ pub async fn step(
 }
 
 /// The paper sign-up's scan, to those who may open the sign-up.
-pub async fn scan(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn scan(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Path(id): Path<i64>,
+) -> Response {
     let s = match app.pr_open(&user, id).await {
         Ok(s) => s,
         Err(e) => return fail(&app, &ctx, e, "scan"),
@@ -1154,11 +1112,9 @@ fn schedule_state(tr: Tr, s: &str) -> String {
 pub async fn schedules(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<SchedulesQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let centers =
         user.has_role(Role::GovernmentOffice) || q.centers.is_some() && user.body_id.is_none();
     let owner = if centers { None } else { user.body_id };
@@ -1198,8 +1154,6 @@ pub async fn schedules(
 #[derive(Debug, Deserialize, Default)]
 pub struct NewScheduleForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     month: String,
     #[serde(default)]
     centers: String,
@@ -1208,14 +1162,9 @@ pub struct NewScheduleForm {
 pub async fn new_schedule(
     State(app): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<NewScheduleForm>,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<NewScheduleForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match app.pr_new_schedule(&user, f.centers == "1", &f.month).await {
         Ok(id) => Redirect::to(&format!("/staff/pr/schedules/{id}")).into_response(),
         Err(e) => fail(&app, &ctx, e, "schedule"),
@@ -1319,12 +1268,10 @@ fn schedule_rows(
 pub async fn schedule(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let tr = ctx.tr;
     let Ok(sched) = app.store.pr_schedule(id).await else {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
@@ -1399,8 +1346,6 @@ pub async fn schedule(
 #[derive(Debug, Deserialize, Default)]
 pub struct RowForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     official: String,
     #[serde(default)]
     starts: String,
@@ -1422,15 +1367,10 @@ pub struct RowForm {
 pub async fn schedule_step(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): Form<RowForm>,
+    CsrfForm(f): CsrfForm<RowForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let result = match action.as_str() {
         "rows" => {
             app.pr_add_row(
@@ -1586,8 +1526,6 @@ pub async fn survey_form(
 #[derive(Debug, Deserialize, Default)]
 pub struct SurveyForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     rating: String,
     #[serde(default)]
     comment: String,
@@ -1598,11 +1536,8 @@ pub async fn survey(
     State(app): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-    Form(f): Form<SurveyForm>,
+    CsrfForm(f): CsrfForm<SurveyForm>,
 ) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let (status, message, is_error, done) = match app.pr_survey(&token, &f.rating, &f.comment).await
     {
         Ok(()) => (StatusCode::OK, ctx.tr.get("pr-survey-thanks"), false, true),
@@ -1662,11 +1597,9 @@ fn rating(l: &otinish_domain::personal::ReportLine) -> String {
 pub async fn report(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let cal = app.calendar.read().await.clone();
     let today = cal.zone().local_date(app.clock.now());
     let year = q.year.unwrap_or(today.year());
@@ -2051,7 +1984,7 @@ pub async fn portal_submit(
     State(app): State<AppState>,
     ctx: Ctx,
     me: crate::cabinet::ApplicantCtx,
-    Form(fields): Form<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
     let get = |name: &str| {
         fields
@@ -2060,9 +1993,6 @@ pub async fn portal_submit(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Some(r) = check_csrf(&ctx, &get("csrf")) {
-        return r;
-    }
     let tr = ctx.tr;
     let typed = (
         get("body"),

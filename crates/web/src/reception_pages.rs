@@ -2,9 +2,9 @@
 //! operator), the VKS desk (timetables, equipment checks, the branch's day, messages) and the
 //! public monthly timetable. They show what the services in [`crate::reception`] decide.
 
-use crate::auth::check_csrf;
 use crate::conference::Participant;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout};
 use crate::reception::{standing, when, ReceptionError, Standing};
@@ -13,15 +13,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_domain::model::{Applicant, Role, StaffUser};
 use otinish_domain::reception::{ReceptionRecord, ReceptionState};
 use otinish_domain::repo::{Booking, ReceptionFilter};
 use serde::Deserialize;
-
-fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
-}
 
 fn state_text(tr: Tr, s: ReceptionState) -> String {
     tr.get(&format!("vks-reception-{}", s.as_str().replace('_', "-")))
@@ -65,8 +60,6 @@ struct ReceptionPage {
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct RecordForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     pub introduction: String,
     #[serde(default)]
@@ -402,12 +395,10 @@ pub struct DoneQuery {
 pub async fn reception(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
     Query(q): Query<DoneQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let msg = q.done.is_some().then(|| (ctx.tr.get("staff-done"), false));
     reception_page(
         &app,
@@ -425,15 +416,10 @@ pub async fn reception(
 pub async fn action(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path((id, action)): Path<(i64, String)>,
-    Form(f): Form<RecordForm>,
+    CsrfForm(f): CsrfForm<RecordForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let result = match action.as_str() {
         "register" => app.vks_register(&user, id).await,
         step if step.starts_with("hearing-") => match f.hearing.step(step) {
@@ -504,10 +490,12 @@ pub struct DeskQuery {
 
 /// The VKS desk: the secretary sends the month's timetable; the operator publishes
 /// timetables and checks equipment; the branch sees its receptions; each sees its messages.
-pub async fn desk(State(app): State<AppState>, ctx: Ctx, Query(q): Query<DeskQuery>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn desk(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Query(q): Query<DeskQuery>,
+) -> Response {
     let msg = q.done.is_some().then(|| ctx.tr.get("staff-done"));
     desk_page(&app, &ctx, &user, msg, StatusCode::OK).await
 }
@@ -662,8 +650,6 @@ async fn equipment_cell(app: &App, tr: Tr, b: &Booking) -> String {
 #[derive(Debug, Deserialize, Default)]
 pub struct TimetableForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     month: String,
 }
 
@@ -671,14 +657,9 @@ pub struct TimetableForm {
 pub async fn send_timetable(
     State(app): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<TimetableForm>,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<TimetableForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match app.vks_send_timetable(&user, &f.month).await {
         Ok(_) => Redirect::to("/staff/vks?done=1").into_response(),
         Err(ReceptionError::Forbidden) => {
@@ -706,15 +687,10 @@ pub async fn send_timetable(
 pub async fn publish_timetable(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<TimetableForm>,
+    CsrfForm(_): CsrfForm<TimetableForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match app.vks_publish_timetable(&user, id).await {
         Ok(()) => Redirect::to("/staff/vks?done=1").into_response(),
         Err(ReceptionError::Forbidden) => {

@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use otinish_domain::calendar::WorkingCalendar;
 use otinish_domain::lang::Lang;
@@ -333,11 +333,9 @@ fn readable(user: &StaffUser, bodies: &[Body]) -> Vec<i64> {
 async fn report_scope(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     asked: Option<&str>,
 ) -> Result<(Vec<Body>, usize, Vec<i64>), Response> {
-    let Some(user) = ctx.user.as_ref() else {
-        return Err(Redirect::to("/staff/login").into_response());
-    };
     let bodies = all_bodies(app.store.as_ref())
         .await
         .map_err(|e| internal(ctx, &e))?;
@@ -374,9 +372,10 @@ fn parse_day(s: Option<&str>) -> Option<NaiveDate> {
 pub async fn one_ol(
     State(app): State<AppState>,
     ctx: Ctx,
+    crate::extract::Staff(user): crate::extract::Staff,
     Query(q): Query<ReportQuery>,
 ) -> Response {
-    let (bodies, at, allowed) = match report_scope(&app, &ctx, q.body.as_deref()).await {
+    let (bodies, at, allowed) = match report_scope(&app, &ctx, &user, q.body.as_deref()).await {
         Ok(scope) => scope,
         Err(page) => return page,
     };
@@ -654,9 +653,10 @@ pub struct DashboardQuery {
 pub async fn dashboard(
     State(app): State<AppState>,
     ctx: Ctx,
+    crate::extract::Staff(user): crate::extract::Staff,
     Query(q): Query<DashboardQuery>,
 ) -> Response {
-    let (bodies, at, allowed) = match report_scope(&app, &ctx, q.body.as_deref()).await {
+    let (bodies, at, allowed) = match report_scope(&app, &ctx, &user, q.body.as_deref()).await {
         Ok(scope) => scope,
         Err(page) => return page,
     };

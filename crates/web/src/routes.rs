@@ -15,7 +15,7 @@ use crate::{
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 use otinish_domain::model::Role;
@@ -172,24 +172,11 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
         _ => return next.run(req).await,
     };
     let (mut parts, body) = req.into_parts();
+    // The context is kept with the request: the handler and its extractors see this one.
     let Ok(ctx) = Ctx::from_request_parts(&mut parts, &g.app).await;
     let api = crate::context::is_staff_api(parts.uri.path());
     let Some(user) = &ctx.user else {
-        // A database that does not answer is an outage, never "sign in again".
-        if ctx.store_failed {
-            if api {
-                return crate::error::ApiError::from_store(
-                    ctx.tr,
-                    otinish_domain::repo::StoreError::Unavailable,
-                )
-                .into_response();
-            }
-            return pages::page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal");
-        }
-        if api {
-            return crate::error::ApiError::unauthorized(ctx.tr).into_response();
-        }
-        return Redirect::to("/staff/login").into_response();
+        return crate::extract::not_signed_in(&ctx, api);
     };
     if roles.is_some_and(|roles| !roles.iter().any(|r| user.has_role(*r))) {
         if api {
@@ -197,9 +184,6 @@ async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
         }
         return pages::page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
-    parts
-        .extensions
-        .insert(crate::context::ResolvedStaff(ctx.user.clone()));
     next.run(Request::from_parts(parts, body)).await
 }
 

@@ -2,9 +2,9 @@
 //! and ending one or all of them; an administrator sees and ends those of the staff within
 //! their scope. The use case (and who may) is `otinish_app::sessions`.
 
-use crate::admin_pages::{fail, to_login};
-use crate::auth::check_csrf;
+use crate::admin_pages::fail;
 use crate::context::{token_hash, Ctx};
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{render, Layout};
 use crate::AppState;
@@ -12,8 +12,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use otinish_app::sessions::{self, End};
+use otinish_domain::model::StaffUser;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, Default)]
@@ -25,8 +25,6 @@ pub struct SessionsQuery {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct EndIn {
-    #[serde(default)]
-    csrf: String,
     /// The session to end (its token's hash).
     #[serde(default)]
     session: String,
@@ -84,16 +82,14 @@ fn browser_of(tr: Tr, ua: &str) -> String {
 async fn show(
     app: &crate::App,
     ctx: &Ctx,
+    user: &StaffUser,
     staff_id: i64,
     action: String,
     q: &SessionsQuery,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let tr = ctx.tr;
     let (target, list) =
-        match sessions::list(app.store.as_ref(), &user, staff_id, app.clock.now()).await {
+        match sessions::list(app.store.as_ref(), user, staff_id, app.clock.now()).await {
             Ok(l) => l,
             Err(e) => return fail(ctx, e),
         };
@@ -136,13 +132,14 @@ async fn show(
     (StatusCode::OK, render(page)).into_response()
 }
 
-async fn end(app: &crate::App, ctx: &Ctx, staff_id: i64, back: &str, f: &EndIn) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(ctx, &f.csrf) {
-        return r;
-    }
+async fn end(
+    app: &crate::App,
+    ctx: &Ctx,
+    user: &StaffUser,
+    staff_id: i64,
+    back: &str,
+    f: &EndIn,
+) -> Response {
     let which = if f.all == "1" {
         End::All
     } else {
@@ -154,7 +151,7 @@ async fn end(app: &crate::App, ctx: &Ctx, staff_id: i64, back: &str, f: &EndIn) 
             End::All => true,
             End::One(h) => current.as_deref() == Some(*h),
         };
-    match sessions::end(app.store.as_ref(), &user, staff_id, which, app.clock.now()).await {
+    match sessions::end(app.store.as_ref(), user, staff_id, which, app.clock.now()).await {
         Ok(n) => {
             tracing::info!(staff = user.id, of = staff_id, ended = n, "sessions ended");
             if ends_mine {
@@ -172,31 +169,33 @@ async fn end(app: &crate::App, ctx: &Ctx, staff_id: i64, back: &str, f: &EndIn) 
 pub async fn mine(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<SessionsQuery>,
 ) -> Response {
-    let Some(id) = ctx.user.as_ref().map(|u| u.id) else {
-        return to_login();
-    };
-    show(&app, &ctx, id, "/staff/sessions".into(), &q).await
+    show(&app, &ctx, &user, user.id, "/staff/sessions".into(), &q).await
 }
 
-pub async fn end_mine(State(app): State<AppState>, ctx: Ctx, Form(f): Form<EndIn>) -> Response {
-    let Some(id) = ctx.user.as_ref().map(|u| u.id) else {
-        return to_login();
-    };
-    end(&app, &ctx, id, "/staff/sessions", &f).await
+pub async fn end_mine(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<EndIn>,
+) -> Response {
+    end(&app, &ctx, &user, user.id, "/staff/sessions", &f).await
 }
 
 /// A staff member's sessions, for an administrator.
 pub async fn of_staff(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
     Query(q): Query<SessionsQuery>,
 ) -> Response {
     show(
         &app,
         &ctx,
+        &user,
         id,
         format!("/staff/admin/staff/{id}/sessions"),
         &q,
@@ -207,11 +206,12 @@ pub async fn of_staff(
 pub async fn end_of_staff(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<EndIn>,
+    CsrfForm(f): CsrfForm<EndIn>,
 ) -> Response {
     let back = format!("/staff/admin/staff/{id}/sessions");
-    end(&app, &ctx, id, &back, &f).await
+    end(&app, &ctx, &user, id, &back, &f).await
 }
 
 #[cfg(test)]

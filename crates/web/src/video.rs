@@ -3,16 +3,16 @@
 //! secret code. The checks are the domain's (`otinish_domain::video`); this module sequences
 //! them with the file store and the database.
 
-use crate::auth::check_csrf;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, CsrfMultipart, Forged, Staff};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout};
 use crate::{App, AppState};
 use askama::Template;
-use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use otinish_domain::appeal::FieldProblem;
 use otinish_domain::deadline::CaseFacts;
@@ -35,10 +35,6 @@ pub const MAX_RECORDING_BYTES: usize = 60 * 1024 * 1024;
 
 fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
-}
-
-fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
 }
 
 /// VA-01, VA-02: the branch operator of a branch offering the service (it has booths).
@@ -176,11 +172,9 @@ async fn journal_page(
 pub async fn journal(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<JournalQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     journal_page(
         &app,
         &ctx,
@@ -277,14 +271,9 @@ impl App {
 pub async fn add_entry(
     State(app): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<EntryForm>,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<EntryForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     match app.open_booth_session(&user, &f).await {
         Ok(token) => Redirect::to(&format!("/staff/va?session={token}")).into_response(),
         Err(p) if p.iter().any(|x| x.key == "error-forbidden") => {
@@ -320,11 +309,9 @@ pub async fn add_entry(
 pub async fn journal_csv(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<JournalQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let Some(branch) = operator_branch(&app, &user).await else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -460,7 +447,7 @@ pub async fn send(
     State(app): State<AppState>,
     ctx: Ctx,
     Path(token): Path<String>,
-    mut mp: Multipart,
+    form: Result<CsrfMultipart, Forged>,
 ) -> Response {
     let tr = ctx.tr;
     let problem = |field: &str, message: String| Problem {
@@ -473,62 +460,36 @@ pub async fn send(
             vec![problem("", tr.get("va-session-expired"))],
         );
     };
+    let parts = match form {
+        Ok(CsrfMultipart(Ok(parts))) => parts,
+        Ok(CsrfMultipart(Err(_))) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                vec![problem("recording", tr.get("va-media-damaged"))],
+            )
+        }
+        Err(Forged(_)) => {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                vec![problem("", tr.get("error-csrf"))],
+            )
+        }
+    };
     let mut fields = serde_json::Map::new();
-    let mut csrf = String::new();
     let mut recording: Option<Vec<u8>> = None;
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(_) => {
+    for p in parts {
+        if p.name == "recording" {
+            if p.bytes.len() > MAX_RECORDING_BYTES {
                 return refuse(
-                    StatusCode::BAD_REQUEST,
-                    vec![problem("recording", tr.get("va-media-damaged"))],
-                )
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    vec![problem("recording", tr.get("va-media-too-big"))],
+                );
             }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "recording" {
-            // Read in chunks, refusing as soon as the limit is passed.
-            let mut buf = Vec::new();
-            let mut field = field;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(c)) => {
-                        if buf.len() + c.len() > MAX_RECORDING_BYTES {
-                            return refuse(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                vec![problem("recording", tr.get("va-media-too-big"))],
-                            );
-                        }
-                        buf.extend_from_slice(&c);
-                    }
-                    Ok(None) => break,
-                    Err(_) => {
-                        return refuse(
-                            StatusCode::BAD_REQUEST,
-                            vec![problem("recording", tr.get("va-media-damaged"))],
-                        )
-                    }
-                }
-            }
-            recording = Some(buf);
-            continue;
+            recording = Some(p.bytes.to_vec());
+        } else if p.name != "csrf" {
+            let text = p.text();
+            fields.insert(p.name, serde_json::Value::String(text));
         }
-        let Ok(text) = field.text().await else {
-            continue;
-        };
-        if name == "csrf" {
-            csrf = text;
-        } else {
-            fields.insert(name, serde_json::Value::String(text));
-        }
-    }
-    if check_csrf(&ctx, &csrf).is_some() {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            vec![problem("", tr.get("error-csrf"))],
-        );
     }
     let form: VideoForm =
         serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default();
@@ -900,8 +861,6 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
 #[derive(Debug, Deserialize, Default)]
 pub struct AnswerForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     code: String,
 }
 
@@ -924,11 +883,8 @@ pub async fn answer(
     State(app): State<AppState>,
     ctx: Ctx,
     ClientIp(client): ClientIp,
-    Form(f): Form<AnswerForm>,
+    CsrfForm(f): CsrfForm<AnswerForm>,
 ) -> Response {
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let tr = ctx.tr;
     let typed = f.code.clone();
     let page = |message: Option<String>, facts, answer, status: StatusCode| {
@@ -1019,10 +975,12 @@ pub async fn answer(
 }
 
 /// The recording of a video appeal, for the staff who may open its card (VA-09).
-pub async fn recording(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn recording(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Path(id): Path<i64>,
+) -> Response {
     let Ok(card) = app.store.card(id).await else {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     };
@@ -1088,10 +1046,12 @@ struct LetterPage {
 
 /// VA-13, EA-09: the signed answer as a printable letter to the applicant's postal address,
 /// with the verification code of the signed original.
-pub async fn letter(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn letter(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Path(id): Path<i64>,
+) -> Response {
     let tr = ctx.tr;
     let Ok(card) = app.store.card(id).await else {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");

@@ -5,8 +5,8 @@
 //! a head of the body approves it; the authorized body (operator) agrees it, which records its
 //! receipt against the VC-06 term, publishes it, or returns it for corrections.
 
-use crate::auth::check_csrf;
 use crate::context::Ctx;
+use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
 use crate::pages::{page_error, render, Layout};
 use crate::{App, AppState};
@@ -14,7 +14,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::model::{Role, StaffUser};
@@ -384,10 +383,6 @@ fn state_text(tr: Tr, s: ScheduleState) -> String {
     tr.get(&format!("vks-state-{}", s.as_str()))
 }
 
-fn to_login() -> Response {
-    Redirect::to("/staff/login").into_response()
-}
-
 struct ScheduleRow {
     id: i64,
     body: String,
@@ -481,28 +476,22 @@ async fn schedules_page(
 }
 
 /// The body's schedules, or the authorized body's queue.
-pub async fn schedules(State(app): State<AppState>, ctx: Ctx) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn schedules(State(app): State<AppState>, ctx: Ctx, Staff(user): Staff) -> Response {
     schedules_page(&app, &ctx, &user, None, StatusCode::OK).await
 }
 
 #[derive(Debug, serde::Deserialize, Default)]
 pub struct StartForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     quarter: String,
 }
 
-pub async fn start(State(app): State<AppState>, ctx: Ctx, Form(f): Form<StartForm>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
+pub async fn start(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    CsrfForm(f): CsrfForm<StartForm>,
+) -> Response {
     match app.start_schedule(&user, &f.quarter).await {
         Ok(id) => Redirect::to(&format!("/staff/schedules/{id}")).into_response(),
         Err(VksError::Forbidden) => page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden"),
@@ -677,10 +666,12 @@ async fn schedule_page(
     r
 }
 
-pub async fn schedule(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
+pub async fn schedule(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Staff(user): Staff,
+    Path(id): Path<i64>,
+) -> Response {
     schedule_page(&app, &ctx, &user, id, None, None, StatusCode::OK).await
 }
 
@@ -751,20 +742,10 @@ fn read_rows(fields: &[(String, String)]) -> (Vec<SlotRow>, Vec<SlotDraft>, Vec<
 pub async fn save(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    if let Some(r) = check_csrf(&ctx, csrf) {
-        return r;
-    }
     let tr = ctx.tr;
     let (mut typed, drafts, unreadable) = read_rows(&fields);
     let result = if unreadable.is_empty() {
@@ -817,23 +798,16 @@ pub async fn save(
 #[derive(Debug, serde::Deserialize, Default)]
 pub struct StepForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     action: String,
 }
 
 pub async fn step(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<StepForm>,
+    CsrfForm(f): CsrfForm<StepForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let Some(action) = ScheduleAction::parse(&f.action) else {
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     };
@@ -1181,7 +1155,7 @@ pub async fn book(
     State(app): State<AppState>,
     ctx: Ctx,
     me: ApplicantCtx,
-    Form(fields): Form<Vec<(String, String)>>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Response {
     let get = |name: &str| {
         fields
@@ -1190,9 +1164,6 @@ pub async fn book(
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    if let Some(r) = check_csrf(&ctx, &get("csrf")) {
-        return r;
-    }
     let tr = ctx.tr;
     let body_code = get("body");
     let signature: Vec<u8> = if get("demo_sign") == "1" {
@@ -1389,11 +1360,9 @@ pub struct InboxQuery {
 pub async fn reception_inbox(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Query(q): Query<InboxQuery>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
     let Some(body_id) = user.body_id.filter(|b| may_draft(&user, *b)) else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     };
@@ -1431,8 +1400,6 @@ pub async fn reception_inbox(
 
 #[derive(Debug, serde::Deserialize, Default)]
 pub struct AbsenceForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     official: String,
     #[serde(default)]
@@ -1479,15 +1446,10 @@ impl App {
 pub async fn absence(
     State(app): State<AppState>,
     ctx: Ctx,
+    Staff(user): Staff,
     Path(id): Path<i64>,
-    Form(f): Form<AbsenceForm>,
+    CsrfForm(f): CsrfForm<AbsenceForm>,
 ) -> Response {
-    let Some(user) = ctx.user.clone() else {
-        return to_login();
-    };
-    if let Some(r) = check_csrf(&ctx, &f.csrf) {
-        return r;
-    }
     let day = |v: &str| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok();
     let checked = otinish_domain::vks::check_absence(
         day(&f.absence_from),
