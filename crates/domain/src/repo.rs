@@ -653,6 +653,39 @@ pub struct NewAppeal {
     pub admission: Option<crate::appeal::Admission>,
 }
 
+/// What an appeal's arrival writes with it, in the transaction that stores it (EA-07, EA-08):
+/// the delivery receipt, the outcome — registered with a number and an executor, or refused —
+/// their notices and journal entries. Everything is decided and signed before the transaction;
+/// the store only writes it, so the appeal is filed whole or not at all.
+pub struct Arrival<'a> {
+    /// EA-07.1: the delivery receipt, signed before the transaction (its `card_id` is not
+    /// read: the card's id is known only once stored), and its journal entry.
+    pub receipt: Option<(NewSignedDocument, JournalDraft)>,
+    pub outcome: ArrivalOutcome,
+    /// The notices to the applicant, given the card's id and, once registered, its number.
+    pub notices: &'a (dyn for<'r> Fn(i64, Option<&'r RegNumber>) -> Vec<NewNotice> + Sync),
+}
+
+/// How an arriving appeal's card is stored.
+pub enum ArrivalOutcome {
+    /// EA-08: registered on arrival with the body's next number of `year`; the card's
+    /// deadlines are then the ones from registration.
+    Register {
+        year: i32,
+        /// The body's code, for the number (`MJ-2026-000012`).
+        body_code: String,
+        executor_id: Option<i64>,
+        journal: JournalDraft,
+    },
+    /// EA-07.2: registration refused, with the decision recorded on the card.
+    Refuse {
+        /// The state refusal leads to, as the card's state machine gives it.
+        to: CardState,
+        decision: String,
+        journal: JournalDraft,
+    },
+}
+
 /// A stored portal appeal.
 #[derive(Debug, Clone)]
 pub struct AppealRecord {
@@ -893,10 +926,16 @@ pub trait AppealRepo: Send + Sync {
     /// idempotency key, returns that card's id and `false` and stores nothing.
     async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft)
         -> StoreResult<(i64, bool)>;
-    /// Appeals of the portal received before `before` and still in state Received: their
-    /// intake was cut short after they were stored (the process died before the receipt or
-    /// the registration). At most `limit`, oldest first.
-    async fn interrupted_intake(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>>;
+    /// Files an appeal whole: what [`submit_appeal`](Self::submit_appeal) stores, and its
+    /// `arrival` (receipt, registration or refusal, notices, journal), in one transaction.
+    /// Returns `(card id, false)` and writes nothing if the appeal is already there (the same
+    /// idempotency key, or the same signed content): that one was filed whole already.
+    async fn file_appeal(
+        &self,
+        a: &NewAppeal,
+        journal: JournalDraft,
+        arrival: &Arrival<'_>,
+    ) -> StoreResult<(i64, bool)>;
     /// Stores several appeals in one transaction (one durable commit for all): the same rows
     /// as [`submit_appeal`](Self::submit_appeal) each, with the same idempotency rule.
     async fn submit_appeals(
@@ -1884,6 +1923,9 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+    /// Write transactions this handle has committed since it was opened (for the metrics, and
+    /// for the tests that prove a use case is one transaction).
+    fn commits(&self) -> u64;
     /// Why the store no longer takes writes, once making a commit durable has failed (a failed
     /// fsync): the process must stop and be restarted. `None` while all is well.
     fn failed(&self) -> Option<String> {

@@ -1075,28 +1075,6 @@ async fn serve(
             }
         }
     });
-    // Intake cut short by a crash (stored, but no receipt or registration yet): finished
-    // before serving, then every 30 seconds.
-    loop {
-        match app.complete_interrupted_intake().await {
-            Ok(0) => break,
-            Ok(_) => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "completing interrupted intake");
-                break;
-            }
-        }
-    }
-    let intake_app = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            tick.tick().await;
-            if let Err(e) = intake_app.complete_interrupted_intake().await {
-                tracing::warn!(error = %e, "completing interrupted intake");
-            }
-        }
-    });
     // Revocation: lists other nodes fetched are loaded and lists near their next update are
     // fetched again; certificates trusted or withdrawn on another node are taken; signatures
     // accepted while revocation could not be checked are checked again. Every five minutes.

@@ -4064,7 +4064,7 @@ mod crash {
 
     /// What a whole store satisfies however it was stopped or copied: every appeal has its
     /// card, receipt, journal entry and deadlines; registration numbers have no gap.
-    const WHOLE: [(&str, &str); 6] = [
+    const WHOLE: [(&str, &str); 7] = [
         (
             "appeals of the portal left unregistered",
             "SELECT COUNT(*) FROM card c WHERE c.channel = 'portal' AND c.state = 'received'",
@@ -4078,6 +4078,11 @@ mod crash {
             "appeals without their signed receipt",
             "SELECT COUNT(*) FROM appeal a WHERE NOT EXISTS \
              (SELECT 1 FROM signed_document d WHERE d.card_id = a.card_id AND d.kind = 'receipt')",
+        ),
+        (
+            "appeals of the portal without the notice of their receipt",
+            "SELECT COUNT(*) FROM card c WHERE c.channel = 'portal' AND NOT EXISTS \
+             (SELECT 1 FROM notice n WHERE n.card_id = c.id AND n.kind = 'receipt')",
         ),
         (
             "appeals without their journal entry",

@@ -12,6 +12,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Write transactions committed through this handle.
+    commits: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl PgStore {
@@ -25,7 +27,7 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(|e| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self::from_pool(pool))
     }
 
     /// Refuses a server that acknowledges commits before they are on disk: with
@@ -69,7 +71,10 @@ impl PgStore {
     }
 
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            commits: std::sync::Arc::default(),
+        }
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
@@ -91,7 +96,10 @@ impl PgStore {
     /// Commits a write transaction; PostgreSQL flushes its log at commit and groups
     /// concurrent commits itself.
     async fn commit(&self, tx: sqlx::Transaction<'_, sqlx::Postgres>) -> Result<(), StoreError> {
-        tx.commit().await.map_err(crate::map_err)
+        tx.commit().await.map_err(crate::map_err)?;
+        self.commits
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -143,6 +151,10 @@ impl_personal!(PgStore);
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn commits(&self) -> u64 {
+        self.commits.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     async fn ping(&self) -> StoreResult<()> {

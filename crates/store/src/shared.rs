@@ -507,7 +507,12 @@ macro_rules! impl_repos {
             }
 
             /// One appeal inside a transaction; see `AppealRepo::submit_appeal`.
-            async fn submit_in(tx: &mut Tx<'_>, a: &NewAppeal, journal: &JournalDraft) -> StoreResult<(i64, bool)> {
+            async fn submit_in(
+                tx: &mut Tx<'_>,
+                a: &NewAppeal,
+                journal: &JournalDraft,
+                arrival: Option<&Arrival<'_>>,
+            ) -> StoreResult<(i64, bool)> {
                 let data = serde_json::to_string(&a.applicant).map_err(|e| StoreError::Backend(e.to_string()))?;
                 let kind = match a.applicant {
                     Applicant::Individual { .. } => "individual",
@@ -581,20 +586,57 @@ macro_rules! impl_repos {
                         .map_err(StoreError::NotAdmitted)?;
                 }
                 let c = &a.card;
+                // The card is written once, in the state its arrival leaves it in: registered
+                // (the body's next number taken first; the counter row stays locked until
+                // commit, and a rollback gives the number back), refused, or received.
+                let mut state = CardState::Received;
+                let mut number = None;
+                let mut registered = None;
+                let mut decision = None;
+                match arrival.map(|r| &r.outcome) {
+                    Some(ArrivalOutcome::Register { year, body_code, executor_id, journal }) => {
+                        let seq: i64 = sqlx::query(
+                            "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
+                             ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + 1 RETURNING last_seq",
+                        )
+                        .bind(c.body_id)
+                        .bind(i64::from(*year))
+                        .fetch_one(&mut **tx)
+                        .await
+                        .and_then(|r| r.try_get("last_seq"))
+                        .map_err(map_err)?;
+                        state = CardState::Registered;
+                        number = Some(RegNumber { body_code: body_code.clone(), year: *year, seq });
+                        registered = Some((journal.at, *executor_id));
+                    }
+                    Some(ArrivalOutcome::Refuse { to, decision: d, .. }) => {
+                        state = *to;
+                        decision = Some(d.clone());
+                    }
+                    None => {}
+                }
+                let closed_at = (state.is_closed()).then(|| micros(journal.at));
                 let card_id: i64 = sqlx::query(
                     "INSERT INTO card (body_id, channel, kind, state, applicant_id, addressee, summary, received_at, \
-                     rulebook_id, collective) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                     rulebook_id, collective, registered_at, reg_year, reg_seq, executor_id, decision, closed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
                 )
                 .bind(c.body_id)
                 .bind(c.channel.as_str())
                 .bind(c.kind.as_str())
-                .bind(CardState::Received.as_str())
+                .bind(state.as_str())
                 .bind(applicant_id)
                 .bind(&c.addressee)
                 .bind(&c.summary)
                 .bind(micros(c.received_at))
                 .bind(&c.rulebook_id)
                 .bind(c.collective)
+                .bind(registered.map(|(at, _)| micros(at)))
+                .bind(number.as_ref().map(|n| i64::from(n.year)))
+                .bind(number.as_ref().map(|n| n.seq))
+                .bind(registered.and_then(|(_, e)| e))
+                .bind(&decision)
+                .bind(closed_at)
                 .fetch_one(&mut **tx)
                 .await
                 .and_then(|r| r.try_get("id"))
@@ -645,6 +687,43 @@ macro_rules! impl_repos {
                 let mut j = journal.clone();
                 j.subject = format!("card:{card_id}");
                 j.to_state = Some(CardState::Received.as_str().into());
+                Self::journal_in(tx, &j).await.map_err(map_err)?;
+                let Some(arrival) = arrival else {
+                    return Ok((card_id, true));
+                };
+                // The journal tells the arrival step by step, as it happened: received, the
+                // receipt issued, then registered or refused.
+                if let Some((d, journal)) = &arrival.receipt {
+                    sqlx::query(
+                        "INSERT INTO signed_document (card_id, kind, code, document, signature, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(card_id)
+                    .bind(&d.kind)
+                    .bind(&d.code)
+                    .bind(&d.document)
+                    .bind(&d.signature)
+                    .bind(micros(d.at))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                    let mut j = journal.clone();
+                    j.subject = format!("card:{card_id}");
+                    Self::journal_in(tx, &j).await.map_err(map_err)?;
+                }
+                let notices = (arrival.notices)(card_id, number.as_ref());
+                Self::insert_notices(tx, &notices, journal.at).await.map_err(map_err)?;
+                let mut j = match &arrival.outcome {
+                    ArrivalOutcome::Register { journal, .. } | ArrivalOutcome::Refuse { journal, .. } => journal.clone(),
+                };
+                j.subject = format!("card:{card_id}");
+                j.from_state = Some(CardState::Received.as_str().into());
+                j.to_state = Some(state.as_str().into());
+                if let Some(n) = &number {
+                    if j.details == "{}" {
+                        j.details = format!("{{\"reg_number\":\"{n}\"}}");
+                    }
+                }
                 Self::journal_in(tx, &j).await.map_err(map_err)?;
                 Ok((card_id, true))
             }
@@ -2548,7 +2627,7 @@ macro_rules! impl_repos {
         impl AppealRepo for $store {
             async fn submit_appeal(&self, a: &NewAppeal, journal: JournalDraft) -> StoreResult<(i64, bool)> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let out = Self::submit_in(&mut tx, a, &journal).await?;
+                let out = Self::submit_in(&mut tx, a, &journal, None).await?;
                 self.commit(tx).await?;
                 Ok(out)
             }
@@ -2557,7 +2636,7 @@ macro_rules! impl_repos {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 let mut out = Vec::with_capacity(items.len());
                 for (a, j) in items {
-                    out.push(Self::submit_in(&mut tx, a, j).await?);
+                    out.push(Self::submit_in(&mut tx, a, j, None).await?);
                 }
                 self.commit(tx).await?;
                 Ok(out)
@@ -2597,17 +2676,11 @@ macro_rules! impl_repos {
                 Ok(Page { items, total, request: page })
             }
 
-            async fn interrupted_intake(&self, before: DateTime<Utc>, limit: i64) -> StoreResult<Vec<i64>> {
-                sqlx::query_scalar(
-                    "SELECT c.id FROM card c JOIN appeal a ON a.card_id = c.id \
-                     WHERE c.state = 'received' AND c.channel = 'portal' AND c.received_at < $1 \
-                     ORDER BY c.id LIMIT $2",
-                )
-                .bind(micros(before))
-                .bind(limit)
-                .fetch_all(self.reader())
-                .await
-                .map_err(map_err)
+            async fn file_appeal(&self, a: &NewAppeal, journal: JournalDraft, arrival: &Arrival<'_>) -> StoreResult<(i64, bool)> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let out = Self::submit_in(&mut tx, a, &journal, Some(arrival)).await?;
+                self.commit(tx).await?;
+                Ok(out)
             }
 
             async fn appeal_with_signed_digest(&self, applicant_id: i64, signed_digest: &str) -> StoreResult<Option<i64>> {
@@ -3660,7 +3733,7 @@ macro_rules! impl_repos {
 
             async fn book_slot(&self, b: &NewBooking, journal: JournalDraft) -> StoreResult<i64> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let (card_id, fresh) = Self::submit_in(&mut tx, &b.appeal, &journal).await?;
+                let (card_id, fresh) = Self::submit_in(&mut tx, &b.appeal, &journal, None).await?;
                 if !fresh {
                     // The same signed request again: the first booking stands.
                     return Ok(card_id);
@@ -4002,7 +4075,7 @@ macro_rules! impl_repos {
 
             async fn submit_video_appeal(&self, v: &NewVideoAppeal, journal: JournalDraft) -> StoreResult<(i64, bool)> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                let (card_id, fresh) = Self::submit_in(&mut tx, &v.appeal, &journal).await?;
+                let (card_id, fresh) = Self::submit_in(&mut tx, &v.appeal, &journal, None).await?;
                 if !fresh {
                     return Ok((card_id, false));
                 }

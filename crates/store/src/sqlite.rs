@@ -259,6 +259,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn commits(&self) -> u64 {
+        self.wal.committed.load(Ordering::SeqCst)
+    }
+
     fn failed(&self) -> Option<String> {
         self.wal.failed.get().cloned()
     }

@@ -113,7 +113,8 @@ pub struct PageQuery {
     /// Items to skip, at most 1 000 000.
     #[param(minimum = 0, maximum = 1_000_000)]
     offset: Option<u32>,
-    /// Language of names: kk, ru or en.
+    /// Language of names: kk, ru or en (otherwise the reader's).
+    #[param(value_type = Option<String>, pattern = "^(kk|ru|en)$")]
     lang: Option<String>,
 }
 
@@ -156,8 +157,16 @@ pub(crate) fn page_of(q: &PageQuery, tr: crate::i18n::Tr) -> Result<PageRequest,
     }
 }
 
-fn lang_of(q: &Option<String>, ctx: &Ctx) -> Lang {
-    q.as_deref().and_then(Lang::parse).unwrap_or(ctx.tr.lang)
+/// The language a request asks for (`kk`, `ru` or `en`, as documented), or the reader's; any
+/// other value is refused, in the reader's language.
+fn lang_of(q: &Option<String>, ctx: &Ctx) -> Result<Lang, ApiError> {
+    match q.as_deref() {
+        None => Ok(ctx.tr.lang),
+        Some(code) => Lang::ALL
+            .into_iter()
+            .find(|l| l.code() == code)
+            .ok_or_else(|| ApiError::invalid(ctx.tr, vec![("lang", "error-lang")])),
+    }
 }
 
 /// The state bodies that take appeals (public); closed ones are not listed.
@@ -168,7 +177,7 @@ pub async fn bodies(
     ctx: Ctx,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<BodyList>, ApiError> {
-    let lang = lang_of(&q.lang, &ctx);
+    let lang = lang_of(&q.lang, &ctx)?;
     let req = page_of(&q, ctx.tr)?;
     let page = app
         .store
@@ -226,7 +235,7 @@ pub async fn branches(
     ctx: Ctx,
     Query(q): Query<PageQuery>,
 ) -> Result<Json<BranchList>, ApiError> {
-    let lang = lang_of(&q.lang, &ctx);
+    let lang = lang_of(&q.lang, &ctx)?;
     let req = page_of(&q, ctx.tr)?;
     let page = app
         .store
@@ -294,7 +303,7 @@ pub async fn calendar_due(
     ctx: Ctx,
     Query(q): Query<DueQuery>,
 ) -> Result<Json<DueDto>, ApiError> {
-    let lang = lang_of(&q.lang, &ctx);
+    let lang = lang_of(&q.lang, &ctx)?;
     let tr = crate::i18n::Tr::new(lang);
     let (from, n) =
         parse_due_input(&q.from, &q.working_days).map_err(|errs| ApiError::invalid(tr, errs))?;

@@ -16,8 +16,8 @@ use otinish_domain::model::{
 };
 use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
 use otinish_domain::repo::{
-    AppealRecord, CardUpdate, NewAppeal, NewAttachment, NewSignedDocument, StoreError,
-    StoredDeadline,
+    AppealRecord, Arrival, ArrivalOutcome, CardUpdate, NewAppeal, NewAttachment, NewSignedDocument,
+    StoreError, StoredDeadline,
 };
 use otinish_domain::signature::{RevocationCheck, SignatureCheck};
 use otinish_domain::Lang;
@@ -39,6 +39,25 @@ pub enum Filing {
 impl Filing {
     pub fn created(self) -> bool {
         self == Filing::New
+    }
+}
+
+/// Whom an appeal's notices go to: the applicant in the cabinet, and by email or post.
+pub(crate) struct NoticeTo<'a> {
+    pub applicant_id: i64,
+    pub email: Option<&'a str>,
+    pub postal: &'a str,
+    pub lang: Lang,
+}
+
+impl<'a> NoticeTo<'a> {
+    pub fn of(a: &'a AppealRecord) -> Self {
+        NoticeTo {
+            applicant_id: a.applicant_id,
+            email: a.email.as_deref(),
+            postal: &a.postal_address,
+            lang: a.applicant.lang(),
+        }
     }
 }
 
@@ -417,11 +436,12 @@ impl App {
             .rulebooks
             .governing(Channel::Portal, received_on)
             .map_err(|e| AppealError::Internal(e.to_string()))?;
+        // Registered on arrival unless refused: the terms run from registration then.
         let facts = CaseFacts {
             channel: Channel::Portal,
             kind: draft.kind,
             received_at: now,
-            registered_at: None,
+            registered_at: refusal.is_none().then_some(now),
             events: vec![],
         };
         let deadlines = self.stored_deadlines(&facts, &cal)?;
@@ -486,11 +506,93 @@ impl App {
             admission: Some(otinish_domain::appeal::Admission::new(&self.limits, now)),
         };
         let actor = format!("applicant:{}", applicant.tax_id());
+        // Everything the arrival writes is decided and signed here, and stored with the appeal
+        // in one transaction (EA-07, EA-08): the receipt, registration or refusal, notices.
+        let to = NoticeTo {
+            applicant_id,
+            email: new.email.as_deref(),
+            postal: &new.postal_address,
+            lang: draft.applicant.lang(),
+        };
+        let (receipt, code) = self.sign_receipt(&new, &body, now)?;
+        let outcome = match &refusal {
+            None => {
+                let executor = self.least_loaded_executor(body.id).await?;
+                (
+                    ArrivalOutcome::Register {
+                        year: chrono::Datelike::year(&cal.zone().local_date(now)),
+                        body_code: body.code.clone(),
+                        executor_id: executor.as_ref().map(|e| e.id),
+                        journal: JournalDraft::new(now, "system", "", "register"),
+                    },
+                    executor.map(|e| e.full_name).unwrap_or_default(),
+                )
+            }
+            Some(reason) => (
+                ArrivalOutcome::Refuse {
+                    to: CardState::Received
+                        .apply(CardAction::Refuse)
+                        .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?,
+                    decision: format!("signature:{}", reason.code()),
+                    journal: JournalDraft::new(now, "system", "", "refuse_registration").details(
+                        serde_json::json!({ "reason": reason.code(), "detail": reason.to_string() })
+                            .to_string(),
+                    ),
+                },
+                String::new(),
+            ),
+        };
+        let (outcome, executor_name) = outcome;
+        let body_name = body.name.get(lang).to_owned();
+        let refusal_text = refusal
+            .as_ref()
+            .map(|r| Tr::new(to.lang).get(&format!("sig-{}", r.code().replace('_', "-"))));
+        let notices = |card_id: i64, number: Option<&RegNumber>| {
+            let mut out = Self::notices_to(
+                &to,
+                card_id,
+                NoticeKind::Receipt,
+                &[
+                    ("appeal", card_id.to_string()),
+                    ("body", body_name.clone()),
+                    ("code", code.clone()),
+                ],
+            );
+            match (number, &refusal_text) {
+                (Some(n), _) => out.extend(Self::notices_to(
+                    &to,
+                    card_id,
+                    NoticeKind::Registered,
+                    &[
+                        ("appeal", card_id.to_string()),
+                        ("number", n.to_string()),
+                        ("executor", executor_name.clone()),
+                    ],
+                )),
+                (None, Some(reason)) => out.extend(Self::notices_to(
+                    &to,
+                    card_id,
+                    NoticeKind::Refused,
+                    &[("appeal", card_id.to_string()), ("reason", reason.clone())],
+                )),
+                (None, None) => {}
+            }
+            out
+        };
+        let arrival = Arrival {
+            receipt: Some((
+                receipt,
+                JournalDraft::new(now, "system", "", "receipt_issued"),
+            )),
+            outcome,
+            notices: &notices,
+        };
         let (card_id, created) = self
             .store
-            .submit_appeal(
+            .file_appeal(
                 &new,
                 JournalDraft::new(now, &actor, "", "receive").details("{\"channel\":\"portal\"}"),
+                &arrival,
             )
             .await
             .map_err(|e| match e {
@@ -505,62 +607,29 @@ impl App {
                 }
                 other => other.into(),
             })?;
-        if created && refusal.is_none() {
-            // A new appeal: receipt and registration from what was just stored, without
-            // reading it back.
-            let a = self.store.appeal(card_id).await?;
-            self.receipt_for(&a, &body).await?;
-            self.register_received(&a).await?;
+        if created {
             return Ok((card_id, Filing::New));
         }
-        if !created && self.store.appeal(card_id).await?.idempotency_key != idempotency_key {
-            // A replay: the first appeal stands as it is (an intake a crash cut short is
-            // finished by the sweeper, from what was stored then).
+        // Filed before, whole: under this key (a retry), or under another (a replay).
+        if self.store.appeal(card_id).await?.idempotency_key != idempotency_key {
             tracing::info!(
                 card = card_id,
                 "a signed appeal sent again: the first one answered"
             );
             return Ok((card_id, Filing::Replay));
         }
-        // A retry, or a refusal: completing steps that a crash may have interrupted is safe,
-        // as each checks what exists.
-        self.issue_receipt(card_id).await?;
-        match refusal {
-            Some(reason) => self.refuse_on_arrival(card_id, &reason).await?,
-            None => {
-                self.register_automatically(card_id).await?;
-            }
-        }
-        Ok((card_id, if created { Filing::New } else { Filing::Retry }))
+        Ok((card_id, Filing::Retry))
     }
 
-    /// Finishes the intake of appeals that were stored but whose receipt or registration never
-    /// followed (the process was killed in between, and the applicant did not retry): each
-    /// gets its receipt, and is registered, or refused if its signature's certificate failed
-    /// the check as of the moment it was received. Runs at start-up and then periodically;
-    /// every step checks what exists, so two nodes doing it at once do no harm. Returns the
-    /// number of appeals completed.
-    pub async fn complete_interrupted_intake(&self) -> Result<usize, AppealError> {
-        // Older than any intake still running (requests time out after 30 seconds).
-        let before = self.clock.now() - chrono::Duration::seconds(60);
-        let cards = self.store.interrupted_intake(before, 100).await?;
-        for &card_id in &cards {
-            let a = self.store.appeal(card_id).await?;
-            self.issue_receipt(card_id).await?;
-            match otinish_pki::verify(
-                &a.signature,
-                None,
-                &self.pki.trust.get(),
-                a.card.received_at,
-            ) {
-                Err(e) if e.is_certificate_problem() => self.refuse_on_arrival(card_id, &e).await?,
-                _ => {
-                    self.register_automatically(card_id).await?;
-                }
-            }
-            tracing::warn!(card = card_id, "completed an intake cut short");
-        }
-        Ok(cards.len())
+    /// EA-08: the body's active executor with the fewest open cards (the lowest id among
+    /// equals), if it has any.
+    async fn least_loaded_executor(&self, body_id: i64) -> Result<Option<StaffUser>, AppealError> {
+        let loads = self.store.executor_loads(body_id).await?;
+        Ok(loads
+            .into_iter()
+            .filter(|(u, _)| u.has_role(Role::Executor))
+            .min_by_key(|(u, n)| (*n, u.id))
+            .map(|(u, _)| u))
     }
 
     /// Signatures accepted while their revocation could not be checked (the deployment's
@@ -622,50 +691,6 @@ impl App {
         Ok(settled)
     }
 
-    /// EA-07.2, EA-12: registration is refused because the signature check failed; the
-    /// applicant is told the reason in their language.
-    pub async fn refuse_on_arrival(
-        &self,
-        card_id: i64,
-        reason: &VerifyError,
-    ) -> Result<(), AppealError> {
-        let card = self.store.card(card_id).await?;
-        if card.state != CardState::Received {
-            return Ok(());
-        }
-        let to = card
-            .state
-            .apply(CardAction::Refuse)
-            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
-        let a = self.store.appeal(card_id).await?;
-        let tr = Tr::new(a.lang);
-        let text = tr.get(&format!("sig-{}", reason.code().replace('_', "-")));
-        let notices = self.notices_for(
-            &a,
-            card_id,
-            NoticeKind::Refused,
-            &[("appeal", card_id.to_string()), ("reason", text)],
-        );
-        let now = self.clock.now();
-        self.store
-            .transition_card(
-                card_id,
-                card.state,
-                to,
-                &CardUpdate {
-                    decision: Some(format!("signature:{}", reason.code())),
-                    ..CardUpdate::default()
-                },
-                &notices,
-                JournalDraft::new(now, "system", "", "refuse_registration").details(
-                    serde_json::json!({ "reason": reason.code(), "detail": reason.to_string() })
-                        .to_string(),
-                ),
-            )
-            .await?;
-        Ok(())
-    }
-
     /// The notices of `kind` about `card_id` to the applicant of appeal `a`: in the cabinet,
     /// and by email or, with no email, by post (GEN-07).
     pub(crate) fn notices_for(
@@ -675,10 +700,20 @@ impl App {
         kind: NoticeKind,
         args: &[(&str, String)],
     ) -> Vec<NewNotice> {
-        let applicant_id = a.applicant_id;
-        let email = a.email.as_deref();
-        let postal = Some(a.postal_address.as_str());
-        let lang = a.applicant.lang();
+        Self::notices_to(&NoticeTo::of(a), card_id, kind, args)
+    }
+
+    /// The notices of `kind` about `card_id` to `to`, as [`notices_for`](Self::notices_for).
+    fn notices_to(
+        to: &NoticeTo<'_>,
+        card_id: i64,
+        kind: NoticeKind,
+        args: &[(&str, String)],
+    ) -> Vec<NewNotice> {
+        let applicant_id = to.applicant_id;
+        let email = to.email;
+        let postal = Some(to.postal);
+        let lang = to.lang;
         let tr = Tr::new(lang);
         let subject = tr.with(
             &format!("notice-{}-subject", kind.as_str().replace('_', "-")),
@@ -722,31 +757,19 @@ impl App {
         out
     }
 
-    /// EA-07.1: the delivery receipt, an electronic document signed by the server's key, with
-    /// a public verification code. Issued once per appeal.
-    pub async fn issue_receipt(&self, card_id: i64) -> Result<(), AppealError> {
-        let docs = self.store.signed_documents(card_id).await?;
-        if docs.iter().any(|d| d.kind == "receipt") {
-            return Ok(());
-        }
-        let a = self.store.appeal(card_id).await?;
-        let body = self.store.body(a.card.body_id).await?;
-        self.receipt_for(&a, &body).await
-    }
-
-    /// Issues the receipt of an appeal that has none (`a` and its `body` as just read or
-    /// stored).
-    async fn receipt_for(
+    /// EA-07.1: the delivery receipt of an appeal about to be stored, an electronic document
+    /// signed by the server's key with a public verification code (returned beside it). It
+    /// names the appeal by what was signed, the signature, the applicant, the body and the
+    /// moment of receipt; the card's number is on the card the code leads to.
+    fn sign_receipt(
         &self,
-        a: &AppealRecord,
+        a: &NewAppeal,
         body: &otinish_domain::model::Body,
-    ) -> Result<(), AppealError> {
-        let card_id = a.card.id;
-        let now = self.clock.now();
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(NewSignedDocument, String), AppealError> {
         let code = verification_code();
         let receipt = serde_json::json!({
-            "otinish": "receipt/1",
-            "appeal": card_id,
+            "otinish": "receipt/2",
             "received_at": a.card.received_at.to_rfc3339(),
             "body": body.code,
             "body_name": body.name.ru,
@@ -761,28 +784,18 @@ impl App {
             .server_key
             .sign_cms(receipt.as_bytes(), true, now)
             .map_err(|e| AppealError::Internal(e.to_string()))?;
-        let args = [
-            ("appeal", card_id.to_string()),
-            ("body", body.name.get(a.lang).to_owned()),
-            ("code", code.clone()),
-        ];
-        let notices = self.notices_for(a, card_id, NoticeKind::Receipt, &args);
-        self.store
-            .add_signed_document(
-                &NewSignedDocument {
-                    card_id,
-                    kind: "receipt".into(),
-                    code,
-                    document: receipt,
-                    signature,
-                    at: now,
-                    outgoing: None,
-                },
-                &notices,
-                JournalDraft::new(now, "system", "", "receipt_issued"),
-            )
-            .await?;
-        Ok(())
+        Ok((
+            NewSignedDocument {
+                card_id: 0,
+                kind: "receipt".into(),
+                code: code.clone(),
+                document: receipt,
+                signature,
+                at: now,
+                outgoing: None,
+            },
+            code,
+        ))
     }
 
     /// EA-08: registration happens automatically where the signature check passed on arrival:
@@ -813,12 +826,7 @@ impl App {
             .apply(CardAction::Register)
             .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
         let now = self.clock.now();
-        let loads = self.store.executor_loads(card.body_id).await?;
-        let executor = loads
-            .iter()
-            .filter(|(u, _)| u.has_role(Role::Executor))
-            .min_by_key(|(u, n)| (*n, u.id))
-            .map(|(u, _)| u.clone());
+        let executor = self.least_loaded_executor(card.body_id).await?;
         let cal = self.calendar.read().await.clone();
         let facts = CaseFacts {
             channel: card.channel,

@@ -68,5 +68,11 @@ pub async fn render(State(app): State<AppState>) -> impl IntoResponse {
         env!("CARGO_PKG_VERSION"),
         app.store.backend()
     );
+    let _ = writeln!(
+        out,
+        "# HELP otinish_store_commits_total Write transactions committed by this node."
+    );
+    let _ = writeln!(out, "# TYPE otinish_store_commits_total counter");
+    let _ = writeln!(out, "otinish_store_commits_total {}", app.store.commits());
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

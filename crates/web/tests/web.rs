@@ -1378,6 +1378,19 @@ async fn gen_03_calendar_calculator_page_and_api() {
         "Күнді ЖЖЖЖ-АА-КК пішімінде енгізіңіз."
     );
     assert_eq!(v["error"]["fields"][1]["field"], "working_days");
+    // A language outside the documented three is refused, not silently replaced.
+    for lang in ["xx", "%09ru", "RU"] {
+        let bad = t
+            .get(
+                &format!("/api/v1/calendar/due?from=2026-03-19&working_days=3&lang={lang}"),
+                "otinish_lang=ru",
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{lang}");
+        let v: serde_json::Value = serde_json::from_str(&bad.text).unwrap_or_default();
+        assert_eq!(v["error"]["fields"][0]["field"], "lang");
+        assert_eq!(v["error"]["fields"][0]["message"], "Язык: kk, ru или en.");
+    }
 
     let page = t
         .get(
@@ -2087,7 +2100,16 @@ async fn ea_01_to_ea_11_appeal_end_to_end() {
     assert_eq!(p7s.status, StatusCode::OK);
     let v = otinish_pki::verify(&bytes, None, &t.app.pki.trust.get(), Utc::now()).unwrap();
     let receipt: serde_json::Value = serde_json::from_slice(&v.content).unwrap();
-    assert_eq!(receipt["appeal"], id);
+    // It names the appeal by what the applicant signed, and the code leads to the card.
+    let stored = t.app.store.appeal(id).await.unwrap();
+    assert_eq!(receipt["otinish"], "receipt/2");
+    assert_eq!(
+        receipt["document_sha256"],
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            stored.signed_document.as_bytes()
+        ))
+        .as_str()
+    );
     assert_eq!(receipt["verification_code"], code.as_str());
 
     // The receipt as a PDF to keep: read back by poppler's pdftotext (not ours), in Russian
@@ -13097,4 +13119,85 @@ async fn query_values_a_page_does_not_offer_are_refused() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let v: serde_json::Value = serde_json::from_str(&r.text).unwrap();
     assert_eq!(v["error"]["code"], "bad_request", "{v}");
+}
+
+/// EA-07, EA-08: an e-appeal is filed in one transaction — the appeal, its card registered with
+/// its number and executor, the terms, the signed receipt, the notices and the journal entries
+/// are one commit, so a crash at any moment leaves all of them or none. A retry of it files
+/// nothing more.
+async fn intake_in_one_transaction(t: TestApp) {
+    t.staff("exec", vec![Role::Executor], "MJ").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap();
+    let (jar, csrf) = t.applicant("person").await;
+    let recipient = mj.id.to_string();
+    let form = |key: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("idempotency_key", key.to_owned()),
+            ("recipient", recipient.clone()),
+            ("kind", "statement".to_owned()),
+            ("postal_address", "с. Коктал, ул. Абая 1".to_owned()),
+            ("content", "Прошу выдать справку о составе семьи".to_owned()),
+            ("demo_sign", "1".to_owned()),
+        ]
+    };
+    let send = |key: &'static str| {
+        let fields = form(key);
+        let jar = jar.clone();
+        let t = &t;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.post_multipart("/cabinet/appeals", &jar, &fields, &[])
+                .await
+        }
+    };
+    let before = t.app.store.commits();
+    let r = send("one-tx").await;
+    let id = card_id_of(&r);
+    assert_eq!(
+        t.app.store.commits() - before,
+        1,
+        "filing an appeal is one commit ({})",
+        t.app.store.backend()
+    );
+    let card = t.app.store.card(id).await.unwrap();
+    assert_eq!(card.state, CardState::Registered);
+    assert!(card.reg_number.is_some() && card.executor_id.is_some());
+    assert!(!t.app.store.deadlines(id).await.unwrap().is_empty());
+    let docs = t.app.store.signed_documents(id).await.unwrap();
+    assert_eq!(docs.iter().filter(|d| d.kind == "receipt").count(), 1);
+    let journal = t
+        .app
+        .store
+        .journal_for(&format!("card:{id}"))
+        .await
+        .unwrap();
+    let steps: Vec<&str> = journal.iter().map(|e| e.draft.action.as_str()).collect();
+    assert_eq!(steps, ["receive", "receipt_issued", "register"]);
+    assert!(
+        journal.windows(2).all(|w| w[1].seq == w[0].seq + 1),
+        "the three entries were written together"
+    );
+
+    // A retry files nothing more (it waits for the first filing to be on disk, as a commit).
+    let head = t.app.store.journal_head().await.unwrap();
+    assert_eq!(card_id_of(&send("one-tx").await), id);
+    assert_eq!(
+        t.app.store.journal_head().await.unwrap(),
+        head,
+        "a retry files nothing"
+    );
+}
+
+#[tokio::test]
+async fn intake_is_one_transaction_sqlite() {
+    intake_in_one_transaction(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn intake_is_one_transaction_postgres() {
+    if let Some((t, db)) = TestApp::on_postgres("intake_is_one_transaction").await {
+        intake_in_one_transaction(t).await;
+        db.drop_it().await;
+    }
 }

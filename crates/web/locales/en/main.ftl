@@ -66,6 +66,7 @@ error-forbidden = You do not have access to this page.
 error-internal = The server could not complete the request. It has been logged; please try again later.
 error-limit-range = Items per page: from 1 to 500.
 error-offset-range = Items to skip: at most 1 000 000.
+error-lang = Language: kk, ru or en.
 error-too-large = The request body is larger than this operation takes (the API takes at most 96 MB).
 api-idempotency-key = Send the header Idempotency-Key: 1 to 200 visible ASCII characters (letters, digits, punctuation; no spaces), the same on every retry of this appeal.
 appeal-sent-before = You had already sent this signed appeal: it was not filed a second time. This is the appeal you sent first.
