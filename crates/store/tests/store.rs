@@ -4352,3 +4352,192 @@ on_both!(
     trust_anchors_from_the_console,
     trust_anchor_records
 );
+
+/// EA-08's loads (how many open cards each executor holds) are kept by the database as cards
+/// move, so choosing an executor costs the same however many cards are open; after a random
+/// mix of every kind of move they equal a recount from the cards themselves.
+async fn executor_loads_follow_every_move(db: &Db) {
+    let s = db.store();
+    let body = s
+        .create_body(&new_body("LD", None), j("create_body"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut executors = Vec::new();
+    for i in 0..3 {
+        let u = s
+            .create_staff(
+                &NewStaff {
+                    position: String::new(),
+                    login: format!("exec{i}"),
+                    full_name: format!("Executor {i}"),
+                    email: None,
+                    body_id: Some(body.id),
+                    branch_id: None,
+                    roles: vec![Role::Executor],
+                    password_hash: "$argon2id$fake".into(),
+                    lang: Lang::Ru,
+                },
+                j("create_staff"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        executors.push(u.id);
+    }
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
+        | 1;
+    let mut x = seed;
+    let mut below = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let recount = || async {
+        let cards = s
+            .cards_of_body(body.id, PageRequest::new(Some(500), Some(0)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .items;
+        executors
+            .iter()
+            .map(|e| {
+                let n = cards
+                    .iter()
+                    .filter(|c| c.executor_id == Some(*e) && !c.state.is_closed())
+                    .count();
+                (*e, n as i64)
+            })
+            .collect::<Vec<_>>()
+    };
+    let loads = || async {
+        s.executor_loads(body.id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|(u, n)| (u.id, n))
+            .collect::<Vec<_>>()
+    };
+    let mut filed = 0;
+    for step in 0..240 {
+        let cards = s
+            .cards_of_body(body.id, PageRequest::new(Some(500), Some(0)))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .items;
+        let pick = |r: u64| -> Option<&Card> {
+            (!cards.is_empty()).then(|| &cards[r as usize % cards.len()])
+        };
+        let exec = executors[below(3) as usize];
+        let r = below(1_000_000);
+        let moved = match below(7) {
+            0 => s
+                .create_card(&new_card(body.id, "2026-03-02"), &[], j("receive"))
+                .await
+                .map(|_| ()),
+            1 => {
+                // Filed whole, registered to an executor on arrival.
+                filed += 1;
+                let notices = |_: i64, _: Option<&RegNumber>| Vec::new();
+                s.file_appeal(
+                    &new_appeal(body.id, &format!("load-{filed}")),
+                    j("receive"),
+                    &Arrival {
+                        receipt: None,
+                        outcome: ArrivalOutcome::Register {
+                            year: 2026,
+                            body_code: "LD".into(),
+                            executor_id: Some(exec),
+                            journal: j("register"),
+                        },
+                        notices: &notices,
+                    },
+                )
+                .await
+                .map(|_| ())
+            }
+            2 => match pick(r).filter(|c| c.state == CardState::Received) {
+                Some(c) => s
+                    .register_card(
+                        c.id,
+                        CardState::Received,
+                        2026,
+                        t("2026-03-03"),
+                        (r % 2 == 0).then_some(exec),
+                        &[deadline("answer", "2026-03-20")],
+                        &no_notices,
+                        j("register"),
+                    )
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            3 => {
+                let moves = [
+                    (CardState::Received, CardState::Refused),
+                    (CardState::Registered, CardState::InExecution),
+                    (CardState::Registered, CardState::Redirected),
+                    (CardState::InExecution, CardState::Decided),
+                    (CardState::InExecution, CardState::Attached),
+                    (CardState::Decided, CardState::Answered),
+                    (CardState::Answered, CardState::Archived),
+                ];
+                match pick(r).and_then(|c| {
+                    moves
+                        .iter()
+                        .find(|(from, _)| *from == c.state)
+                        .map(|m| (c, *m))
+                }) {
+                    Some((c, (from, to))) => {
+                        s.transition_card(
+                            c.id,
+                            from,
+                            to,
+                            &CardUpdate {
+                                executor_id: (to == CardState::InExecution).then_some(exec),
+                                ..CardUpdate::default()
+                            },
+                            &[],
+                            j("move"),
+                        )
+                        .await
+                    }
+                    None => Ok(()),
+                }
+            }
+            _ => {
+                // A handover of some of one executor's open cards to another.
+                let from = executors[below(3) as usize];
+                let ids: Vec<i64> = cards
+                    .iter()
+                    .filter(|c| c.executor_id == Some(from) && r % 3 != 0)
+                    .map(|c| c.id)
+                    .collect();
+                let open: Vec<CardState> = CardState::ALL
+                    .iter()
+                    .copied()
+                    .filter(|s| !s.is_closed())
+                    .collect();
+                s.reassign_cards(from, exec, &ids, &open, j("handover"))
+                    .await
+                    .map(|_| ())
+            }
+        };
+        moved.unwrap_or_else(|e| panic!("step {step} (seed {seed}): {e}"));
+        if step % 40 == 39 {
+            assert_eq!(loads().await, recount().await, "step {step}, seed {seed}");
+        }
+    }
+    let total: i64 = loads().await.iter().map(|(_, n)| n).sum();
+    assert!(
+        total > 0,
+        "the mix left open cards with executors (seed {seed})"
+    );
+}
+
+on_both!(
+    /// EA-08: the executors' loads equal a recount after a random mix of moves.
+    executor_loads,
+    executor_loads_follow_every_move
+);
