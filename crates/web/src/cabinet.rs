@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use otinish_domain::appeal::{storage_allows_submission, FieldProblem};
 use otinish_domain::model::{AppealKind, Applicant, CardState};
-use otinish_domain::repo::PageRequest;
+use otinish_domain::repo::{PageRequest, StoreError};
 use serde::Deserialize;
 
 pub const APPLICANT_COOKIE: &str = "otinish_applicant";
@@ -33,21 +33,34 @@ impl FromRequestParts<AppState> for ApplicantCtx {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers, APPLICANT_COOKIE).map(str::to_owned);
-        let id = match token {
-            Some(t) => app
-                .store
-                .applicant_session(&token_hash(&t), app.clock.now())
-                .await
-                .ok(),
-            None => None,
-        };
-        let Some(id) = id else {
+        // No session (or an ended one) is "sign in"; a database that did not answer is an
+        // outage (503), never "sign in again".
+        async fn outage(parts: &mut Parts, app: &AppState) -> Response {
+            let Ok(ctx) = Ctx::from_request_parts(parts, app).await;
+            page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal")
+        }
+        let Some(token) = cookie(&parts.headers, APPLICANT_COOKIE).map(str::to_owned) else {
             return Err(Redirect::to("/signin").into_response());
+        };
+        let id = match app
+            .store
+            .applicant_session(&token_hash(&token), app.clock.now())
+            .await
+        {
+            Ok(id) => id,
+            Err(StoreError::NotFound(_)) => return Err(Redirect::to("/signin").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "applicant session not looked up");
+                return Err(outage(parts, app).await);
+            }
         };
         match app.store.applicant(id).await {
             Ok(applicant) => Ok(Self { id, applicant }),
-            Err(_) => Err(Redirect::to("/signin").into_response()),
+            Err(StoreError::NotFound(_)) => Err(Redirect::to("/signin").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "applicant not read");
+                Err(outage(parts, app).await)
+            }
         }
     }
 }

@@ -12438,7 +12438,7 @@ async fn appeal_limits_hold_under_concurrency_postgres() {
 }
 
 /// A database that does not answer is an outage (503), never a 4xx: a signed-in staff member
-/// is not sent to the sign-in page, and a bearer token of the applicant's or the staff's API
+/// or applicant is not sent to the sign-in page, and a bearer token of the applicant's or the staff's API
 /// is not called unknown.
 #[tokio::test]
 async fn a_database_outage_is_never_answered_as_the_callers_fault() {
@@ -12482,17 +12482,21 @@ async fn a_database_outage_is_never_answered_as_the_callers_fault() {
         .await;
     assert_eq!(r, StatusCode::OK, "{s}");
     let applicant_bearer = format!("Bearer {}", s["token"].as_str().unwrap());
+    let (cabinet, _) = t.applicant("person").await;
     assert_eq!(t.get("/staff/inbox", &staff).await.status, StatusCode::OK);
+    assert_eq!(t.get("/cabinet", &cabinet).await.status, StatusCode::OK);
 
     // The database goes away.
     db.store.pool().close().await;
-    let page = t.get("/staff/inbox", &staff).await;
-    assert_eq!(
-        page.status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "{:?}",
-        page.headers
-    );
+    for (uri, jar) in [("/staff/inbox", &staff), ("/cabinet", &cabinet)] {
+        let page = t.get(uri, jar).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{uri}: {:?}",
+            page.headers
+        );
+    }
     let (r, e) = t
         .json(
             "GET",
