@@ -4,12 +4,15 @@
 //! transaction (GEN-06).
 //!
 //! Both backends share query texts (`$1` placeholders work on both) through the
-//! [`impl_repos!`] macro; schemas are kept per backend under `migrations/`.
+//! [`impl_repos!`] macro (`shared.rs`: rows, transactions and the journal, written once) and one
+//! file per repository under `repos/`; schemas are kept per backend under `migrations/`.
 
 use otinish_domain::repo::{Store, StoreError};
 use std::path::Path;
 use std::sync::Arc;
 
+#[macro_use]
+mod repos;
 #[macro_use]
 mod shared;
 #[macro_use]
