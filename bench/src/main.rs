@@ -77,6 +77,19 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         batch: usize,
     },
+    /// Open cards loaded straight into a deployment's store (the server stopped): CARDS cards
+    /// in execution at BODY, shared among its executors, to measure intake as they accumulate.
+    Preload {
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Empty for the deployment's SQLite database, or postgres://…
+        #[arg(long, default_value = "")]
+        database_url: String,
+        #[arg(long)]
+        cards: usize,
+        #[arg(long, default_value_t = 2)]
+        body: i64,
+    },
     /// Staff pages on a loaded database: inbox, due list, card, search, 1-OL; p50/p99 each.
     Reads {
         #[arg(long)]
@@ -224,6 +237,12 @@ async fn main() -> Result<()> {
             pid,
             body,
         } => overload(&url, &data_dir, rate, seconds, pid, body).await,
+        Cmd::Preload {
+            data_dir,
+            database_url,
+            cards,
+            body,
+        } => preload(&data_dir, &database_url, cards, body).await,
         Cmd::Reads {
             url,
             requests,
@@ -733,6 +752,61 @@ fn appeal_row(i: usize, body_id: i64) -> Result<NewAppeal> {
         ],
         admission: None,
     })
+}
+
+async fn preload(data_dir: &Path, database_url: &str, cards: usize, body: i64) -> Result<()> {
+    use otinish_domain::model::CardState;
+    use otinish_domain::repo::ImportCard;
+    let url = (!database_url.is_empty()).then_some(database_url);
+    let store = otinish_store::open(url, data_dir, true, false)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let executors: Vec<i64> = store
+        .executor_loads(body)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_iter()
+        .filter(|(u, _)| u.has_role(otinish_domain::model::Role::Executor))
+        .map(|(u, _)| u.id)
+        .collect();
+    if executors.is_empty() {
+        bail!("body {body} has no executor");
+    }
+    let now = Utc::now();
+    let started = Instant::now();
+    let mut batch = Vec::with_capacity(5_000);
+    for i in 0..cards {
+        batch.push(ImportCard {
+            body_id: body,
+            channel: Channel::Paper,
+            kind: AppealKind::Statement,
+            state: CardState::InExecution,
+            applicant_id: None,
+            summary: format!("Обращение {i}"),
+            received_at: now,
+            registered_at: Some(now),
+            reg_year: Some(chrono::Datelike::year(&now)),
+            executor_id: Some(executors[i % executors.len()]),
+            rulebook_id: "APPC-2021".into(),
+            decision: None,
+            closed_at: None,
+            archived_at: None,
+            collective: false,
+            deadlines: vec![],
+        });
+        if batch.len() == 5_000 || i + 1 == cards {
+            store
+                .import_cards(&batch, JournalDraft::new(now, "bench", "", "preload"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            batch.clear();
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({"figure": "preload", "cards": cards, "seconds": started.elapsed().as_secs_f64()})
+    );
+    Ok(())
 }
 
 async fn insert(database_url: &str, rows: usize, batch: usize) -> Result<()> {
