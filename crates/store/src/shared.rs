@@ -585,6 +585,10 @@ macro_rules! impl_repos {
                         .admits(count("recent")?, count("content")? + count("files")?, incoming)
                         .map_err(StoreError::NotAdmitted)?;
                 }
+                // A redirected appeal: the card it comes from moves in the same transaction.
+                if let Some(r) = arrival.and_then(|r| r.redirected_from.as_ref()) {
+                    Self::transition_in(tx, r.card_id, r.from, r.to, &r.update, &r.notices, r.journal.clone()).await?;
+                }
                 let c = &a.card;
                 // The card is written once, in the state its arrival leaves it in: registered
                 // (the body's next number taken first; the counter row stays locked until
@@ -691,6 +695,24 @@ macro_rules! impl_repos {
                 let Some(arrival) = arrival else {
                     return Ok((card_id, true));
                 };
+                if let Some(journal) = arrival.redirected_from.as_ref().and_then(|r| r.video.as_ref()) {
+                    // EA-11, VA-10: a video appeal goes with its new card — its recording, its
+                    // branch and the applicant's secret code — so the applicant follows it and is
+                    // answered the same way. Journaled on the new card.
+                    let from_card = arrival.redirected_from.as_ref().map_or(0, |r| r.card_id);
+                    let done = sqlx::query("UPDATE video_appeal SET card_id = $1 WHERE card_id = $2")
+                        .bind(card_id)
+                        .bind(from_card)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("video appeal {from_card}")));
+                    }
+                    let mut j = journal.clone();
+                    j.subject = format!("card:{card_id}");
+                    Self::journal_in(tx, &j).await.map_err(map_err)?;
+                }
                 // The journal tells the arrival step by step, as it happened: received, the
                 // receipt issued, then registered or refused.
                 if let Some((d, journal)) = &arrival.receipt {
@@ -726,6 +748,45 @@ macro_rules! impl_repos {
                 }
                 Self::journal_in(tx, &j).await.map_err(map_err)?;
                 Ok((card_id, true))
+            }
+
+            /// Moves a card inside `tx` (see [`CardRepo::transition_card`]).
+            async fn transition_in(
+                tx: &mut Tx<'_>,
+                card_id: i64,
+                from: CardState,
+                to: CardState,
+                update: &CardUpdate,
+                notices: &[NewNotice],
+                journal: JournalDraft,
+            ) -> StoreResult<()> {
+                Self::card_state_check(tx, card_id, from).await?;
+                sqlx::query(
+                    "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
+                     decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
+                     redirected_to_body_id = COALESCE($5, redirected_to_body_id), \
+                     main_card_id = COALESCE($6, main_card_id), archived_at = COALESCE($7, archived_at), \
+                     closed_at = COALESCE(closed_at, $9) WHERE id = $8",
+                )
+                .bind(to.as_str())
+                .bind(update.executor_id)
+                .bind(&update.decision)
+                .bind(&update.answer)
+                .bind(update.redirected_to_body_id)
+                .bind(update.main_card_id)
+                .bind(update.archived_at.map(micros))
+                .bind(card_id)
+                .bind(to.is_closed().then(|| micros(journal.at)))
+                .execute(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Self::insert_notices(tx, notices, journal.at).await.map_err(map_err)?;
+                let mut j = journal;
+                j.subject = format!("card:{card_id}");
+                j.from_state = Some(from.as_str().into());
+                j.to_state = Some(to.as_str().into());
+                Self::journal_in(tx, &j).await.map_err(map_err)?;
+                Ok(())
             }
 
             /// Writes notices: the cabinet's are delivered at once, the others wait for a worker.

@@ -4451,6 +4451,7 @@ async fn executor_loads_follow_every_move(db: &Db) {
                             executor_id: Some(exec),
                             journal: j("register"),
                         },
+                        redirected_from: None,
                         notices: &notices,
                     },
                 )

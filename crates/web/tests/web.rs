@@ -13191,6 +13191,30 @@ async fn intake_in_one_transaction(t: TestApp) {
         head,
         "a retry files nothing"
     );
+
+    // EA-11: a redirect is one commit too — the card leaves, and the competent body has it
+    // registered — so the appeal is never between the two.
+    let ast = t.second_body().await;
+    t.staff("exec.ast", vec![Role::Executor], "AST").await;
+    let exec = t.app.store.staff_credentials("exec").await.unwrap().0;
+    let before = t.app.store.commits();
+    let moved = t
+        .app
+        .redirect(&exec, id, ast, "housing is the akimat's")
+        .await
+        .unwrap();
+    assert_eq!(
+        t.app.store.commits() - before,
+        1,
+        "a redirect is one commit"
+    );
+    assert_eq!(
+        t.app.store.card(id).await.unwrap().state,
+        CardState::Redirected
+    );
+    let there = t.app.store.card(moved).await.unwrap();
+    assert_eq!((there.body_id, there.state), (ast, CardState::Registered));
+    assert!(there.executor_id.is_some() && there.reg_number.is_some());
 }
 
 #[tokio::test]

@@ -67,8 +67,23 @@ pub struct Arrival<'a> {
     /// read: the card's id is known only once stored), and its journal entry.
     pub receipt: Option<(NewSignedDocument, JournalDraft)>,
     pub outcome: ArrivalOutcome,
+    /// EA-11, VA-10: the card this appeal is redirected from, moved in the same transaction.
+    pub redirected_from: Option<RedirectedFrom>,
     /// The notices to the applicant, given the card's id and, once registered, its number.
     pub notices: &'a (dyn for<'r> Fn(i64, Option<&'r RegNumber>) -> Vec<NewNotice> + Sync),
+}
+
+/// The card a redirected appeal leaves (EA-11): its move (the domain allowed it), the notices
+/// and the journal entry of the move, and for a video appeal the entry of its recording's
+/// transfer to the new card (VA-10).
+pub struct RedirectedFrom {
+    pub card_id: i64,
+    pub from: CardState,
+    pub to: CardState,
+    pub update: CardUpdate,
+    pub notices: Vec<NewNotice>,
+    pub journal: JournalDraft,
+    pub video: Option<JournalDraft>,
 }
 
 /// How an arriving appeal's card is stored.

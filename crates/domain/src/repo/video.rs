@@ -85,15 +85,6 @@ pub trait VideoRepo: Send + Sync {
     ) -> StoreResult<(i64, bool)>;
     async fn video_appeal(&self, card_id: i64) -> StoreResult<VideoAppeal>;
     async fn video_appeal_by_code(&self, code_hash: &str) -> StoreResult<VideoAppeal>;
-    /// EA-11, VA-10: a video appeal redirected to the competent body goes with its new card —
-    /// its recording, its branch and the applicant's secret code — so the applicant follows it
-    /// and is answered the same way. Journaled on the new card.
-    async fn transfer_video_appeal(
-        &self,
-        from_card_id: i64,
-        to_card_id: i64,
-        journal: JournalDraft,
-    ) -> StoreResult<()>;
     /// Counts a failed attempt under `key`, which names what failed and for whom: a code
     /// look-up from an address (VA-13, `va-lookup:10.0.0.7`), a staff sign-in of a login from
     /// an address (`signin:login|10.0.0.7`), any sign-in from an address (`signin:10.0.0.7`).

@@ -77,32 +77,7 @@ macro_rules! impl_card_repo {
                 journal: JournalDraft,
             ) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                Self::card_state_check(&mut tx, card_id, from).await?;
-                sqlx::query(
-                    "UPDATE card SET state = $1, executor_id = COALESCE($2, executor_id), \
-                     decision = COALESCE($3, decision), answer = COALESCE($4, answer), \
-                     redirected_to_body_id = COALESCE($5, redirected_to_body_id), \
-                     main_card_id = COALESCE($6, main_card_id), archived_at = COALESCE($7, archived_at), \
-                     closed_at = COALESCE(closed_at, $9) WHERE id = $8",
-                )
-                .bind(to.as_str())
-                .bind(update.executor_id)
-                .bind(&update.decision)
-                .bind(&update.answer)
-                .bind(update.redirected_to_body_id)
-                .bind(update.main_card_id)
-                .bind(update.archived_at.map(micros))
-                .bind(card_id)
-                .bind(to.is_closed().then(|| micros(journal.at)))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                Self::insert_notices(&mut tx, notices, journal.at).await.map_err(map_err)?;
-                let mut j = journal;
-                j.subject = format!("card:{card_id}");
-                j.from_state = Some(from.as_str().into());
-                j.to_state = Some(to.as_str().into());
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                Self::transition_in(&mut tx, card_id, from, to, update, notices, journal).await?;
                 self.commit(tx).await
             }
 

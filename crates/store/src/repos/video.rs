@@ -177,23 +177,6 @@ macro_rules! impl_video_repo {
                     .ok_or_else(|| StoreError::NotFound("video appeal by code".into()))
             }
 
-            async fn transfer_video_appeal(&self, from_card_id: i64, to_card_id: i64, journal: JournalDraft) -> StoreResult<()> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                let done = sqlx::query("UPDATE video_appeal SET card_id = $1 WHERE card_id = $2")
-                    .bind(to_card_id)
-                    .bind(from_card_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound(format!("video appeal {from_card_id}")));
-                }
-                let mut j = journal;
-                j.subject = format!("card:{to_card_id}");
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                self.commit(tx).await
-            }
-
             async fn note_failed_attempt(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 // The table of VA-13's look-ups holds every kind of failed attempt, by key.

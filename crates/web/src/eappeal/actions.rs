@@ -222,24 +222,38 @@ impl App {
         let target = recipient(self.store.as_ref(), to_body_id).await?;
         let a = self.store.appeal(card_id).await?;
         let now = self.clock.now();
-        self.move_card(
-            user,
-            &card,
-            CardAction::Redirect,
-            CardUpdate {
+        let to = card
+            .state
+            .apply(CardAction::Redirect)
+            .map_err(|_| AppealError::NotAllowed("err-step-not-allowed"))?;
+        let staff = format!("staff:{}", user.id);
+        // The move, the new card registered at the competent body and, for a video appeal, its
+        // recording's transfer are one transaction: the appeal is never between the two.
+        let redirected_from = RedirectedFrom {
+            card_id,
+            from: card.state,
+            to,
+            update: CardUpdate {
                 redirected_to_body_id: Some(target.id),
                 ..CardUpdate::default()
             },
-            Some((
+            notices: self.notices_for(
+                &a,
+                card_id,
                 NoticeKind::Redirected,
-                vec![
+                &[
                     ("appeal", card.reference()),
                     ("body", target.name.get(a.lang).to_owned()),
                 ],
-            )),
-            serde_json::json!({ "to_body": target.code, "reason": reason }).to_string(),
-        )
-        .await?;
+            ),
+            journal: JournalDraft::new(now, &staff, "", CardAction::Redirect.as_str()).details(
+                serde_json::json!({ "to_body": target.code, "reason": reason }).to_string(),
+            ),
+            video: (card.channel == Channel::VideoAppeal).then(|| {
+                JournalDraft::new(now, &staff, "", "video_appeal_moved")
+                    .details(format!("{{\"from_card\":{card_id}}}"))
+            }),
+        };
         // The competent body receives it as a new appeal, with the same signed original, on
         // the channel it came by (EA-11, VA-10): a video appeal stays one, answered the same way.
         let cal = self.calendar.read().await.clone();
@@ -247,7 +261,7 @@ impl App {
             channel: card.channel,
             kind: card.kind,
             received_at: now,
-            registered_at: None,
+            registered_at: Some(now),
             events: vec![],
         };
         let deadlines = self.stored_deadlines(&facts, &cal)?;
@@ -293,25 +307,45 @@ impl App {
             deadlines,
             admission: None,
         };
+        let executor = self.least_loaded_executor(target.id).await?;
+        let executor_name = executor
+            .as_ref()
+            .map(|e| e.full_name.clone())
+            .unwrap_or_default();
+        let to_applicant = NoticeTo::of(&a);
+        let notices = |new_id: i64, number: Option<&RegNumber>| match number {
+            Some(n) => Self::notices_to(
+                &to_applicant,
+                new_id,
+                NoticeKind::Registered,
+                &[
+                    ("appeal", new_id.to_string()),
+                    ("number", n.to_string()),
+                    ("executor", executor_name.clone()),
+                ],
+            ),
+            None => Vec::new(),
+        };
+        let arrival = Arrival {
+            receipt: None,
+            outcome: ArrivalOutcome::Register {
+                year: chrono::Datelike::year(&cal.zone().local_date(now)),
+                body_code: target.code.clone(),
+                executor_id: executor.as_ref().map(|e| e.id),
+                journal: JournalDraft::new(now, "system", "", "register"),
+            },
+            redirected_from: Some(redirected_from),
+            notices: &notices,
+        };
         let (new_id, _) = self
             .store
-            .submit_appeal(
+            .file_appeal(
                 &new,
-                JournalDraft::new(now, format!("staff:{}", user.id), "", "receive_redirected")
+                JournalDraft::new(now, &staff, "", "receive_redirected")
                     .details(format!("{{\"from_card\":{card_id}}}")),
+                &arrival,
             )
             .await?;
-        if card.channel == Channel::VideoAppeal {
-            self.store
-                .transfer_video_appeal(
-                    card_id,
-                    new_id,
-                    JournalDraft::new(now, format!("staff:{}", user.id), "", "video_appeal_moved")
-                        .details(format!("{{\"from_card\":{card_id}}}")),
-                )
-                .await?;
-        }
-        self.register_automatically(new_id).await?;
         Ok(new_id)
     }
 

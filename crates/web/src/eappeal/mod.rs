@@ -18,7 +18,7 @@ use otinish_domain::model::{
 use otinish_domain::notice::{NewNotice, NoticeChannel, NoticeKind};
 use otinish_domain::repo::{
     AppealRecord, Arrival, ArrivalOutcome, CardUpdate, NewAppeal, NewAttachment, NewSignedDocument,
-    StoreError, StoredDeadline,
+    RedirectedFrom, StoreError, StoredDeadline,
 };
 use otinish_domain::signature::{RevocationCheck, SignatureCheck};
 use otinish_domain::Lang;
@@ -586,6 +586,7 @@ impl App {
                 JournalDraft::new(now, "system", "", "receipt_issued"),
             )),
             outcome,
+            redirected_from: None,
             notices: &notices,
         };
         let (card_id, created) = self
@@ -624,7 +625,10 @@ impl App {
 
     /// EA-08: the body's active executor with the fewest open cards (the lowest id among
     /// equals), if it has any.
-    async fn least_loaded_executor(&self, body_id: i64) -> Result<Option<StaffUser>, AppealError> {
+    pub(crate) async fn least_loaded_executor(
+        &self,
+        body_id: i64,
+    ) -> Result<Option<StaffUser>, AppealError> {
         let loads = self.store.executor_loads(body_id).await?;
         Ok(loads
             .into_iter()
@@ -705,7 +709,7 @@ impl App {
     }
 
     /// The notices of `kind` about `card_id` to `to`, as [`notices_for`](Self::notices_for).
-    fn notices_to(
+    pub(crate) fn notices_to(
         to: &NoticeTo<'_>,
         card_id: i64,
         kind: NoticeKind,
