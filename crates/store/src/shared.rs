@@ -599,16 +599,7 @@ macro_rules! impl_repos {
                 let mut decision = None;
                 match arrival.map(|r| &r.outcome) {
                     Some(ArrivalOutcome::Register { year, body_code, executor_id, journal }) => {
-                        let seq: i64 = sqlx::query(
-                            "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
-                             ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + 1 RETURNING last_seq",
-                        )
-                        .bind(c.body_id)
-                        .bind(i64::from(*year))
-                        .fetch_one(&mut **tx)
-                        .await
-                        .and_then(|r| r.try_get("last_seq"))
-                        .map_err(map_err)?;
+                        let seq = Self::next_reg_seq(tx, c.body_id, *year).await?;
                         state = CardState::Registered;
                         number = Some(RegNumber { body_code: body_code.clone(), year: *year, seq });
                         registered = Some((journal.at, *executor_id));
@@ -854,6 +845,22 @@ macro_rules! impl_repos {
                 .try_get("id")
             }
 
+            /// The body's next registration number of `year`. The counter row is locked until
+            /// commit: concurrent registrations in the same body and year queue here, and a
+            /// rollback gives the number back (gap-free).
+            async fn next_reg_seq(tx: &mut Tx<'_>, body_id: i64, year: i32) -> StoreResult<i64> {
+                sqlx::query(
+                    "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
+                     ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + 1 RETURNING last_seq",
+                )
+                .bind(body_id)
+                .bind(i64::from(year))
+                .fetch_one(&mut **tx)
+                .await
+                .and_then(|r| r.try_get("last_seq"))
+                .map_err(map_err)
+            }
+
             /// Registers a card inside `tx` (see [`CardRepo::register_card`]).
             #[allow(clippy::too_many_arguments)]
             async fn register_in(
@@ -875,18 +882,7 @@ macro_rules! impl_repos {
                     .map_err(map_err)?;
                 let body_id: i64 = row.try_get("body_id").map_err(map_err)?;
                 let body_code: String = row.try_get("code").map_err(map_err)?;
-                // The counter row is locked until commit: concurrent registrations in the same
-                // body and year queue here, and a rollback gives the number back.
-                let seq: i64 = sqlx::query(
-                    "INSERT INTO reg_counter (body_id, year, last_seq) VALUES ($1, $2, 1) \
-                     ON CONFLICT (body_id, year) DO UPDATE SET last_seq = reg_counter.last_seq + 1 RETURNING last_seq",
-                )
-                .bind(body_id)
-                .bind(i64::from(year))
-                .fetch_one(&mut **tx)
-                .await
-                .and_then(|r| r.try_get("last_seq"))
-                .map_err(map_err)?;
+                let seq = Self::next_reg_seq(tx, body_id, year).await?;
                 sqlx::query(
                     "UPDATE card SET state = $1, registered_at = $2, reg_year = $3, reg_seq = $4, \
                      executor_id = COALESCE($5, executor_id) WHERE id = $6",

@@ -314,16 +314,7 @@ impl App {
             .unwrap_or_default();
         let to_applicant = NoticeTo::of(&a);
         let notices = |new_id: i64, number: Option<&RegNumber>| match number {
-            Some(n) => Self::notices_to(
-                &to_applicant,
-                new_id,
-                NoticeKind::Registered,
-                &[
-                    ("appeal", new_id.to_string()),
-                    ("number", n.to_string()),
-                    ("executor", executor_name.clone()),
-                ],
-            ),
+            Some(n) => Self::registered_notices(&to_applicant, new_id, n, &executor_name),
             None => Vec::new(),
         };
         let arrival = Arrival {

@@ -560,16 +560,9 @@ impl App {
                 ],
             );
             match (number, &refusal_text) {
-                (Some(n), _) => out.extend(Self::notices_to(
-                    &to,
-                    card_id,
-                    NoticeKind::Registered,
-                    &[
-                        ("appeal", card_id.to_string()),
-                        ("number", n.to_string()),
-                        ("executor", executor_name.clone()),
-                    ],
-                )),
+                (Some(n), _) => {
+                    out.extend(Self::registered_notices(&to, card_id, n, &executor_name))
+                }
                 (None, Some(reason)) => out.extend(Self::notices_to(
                     &to,
                     card_id,
@@ -706,6 +699,25 @@ impl App {
         args: &[(&str, String)],
     ) -> Vec<NewNotice> {
         Self::notices_to(&NoticeTo::of(a), card_id, kind, args)
+    }
+
+    /// EA-07.3: the notices that `card_id` is registered under `number`, with its executor.
+    pub(crate) fn registered_notices(
+        to: &NoticeTo<'_>,
+        card_id: i64,
+        number: &RegNumber,
+        executor_name: &str,
+    ) -> Vec<NewNotice> {
+        Self::notices_to(
+            to,
+            card_id,
+            NoticeKind::Registered,
+            &[
+                ("appeal", card_id.to_string()),
+                ("number", number.to_string()),
+                ("executor", executor_name.to_owned()),
+            ],
+        )
     }
 
     /// The notices of `kind` about `card_id` to `to`, as [`notices_for`](Self::notices_for).
@@ -846,18 +858,8 @@ impl App {
             .as_ref()
             .map(|e| e.full_name.clone())
             .unwrap_or_default();
-        let make = |n: &RegNumber| {
-            self.notices_for(
-                a,
-                card_id,
-                NoticeKind::Registered,
-                &[
-                    ("appeal", card_id.to_string()),
-                    ("number", n.to_string()),
-                    ("executor", executor_name.clone()),
-                ],
-            )
-        };
+        let applicant = NoticeTo::of(a);
+        let make = |n: &RegNumber| Self::registered_notices(&applicant, card_id, n, &executor_name);
         let number = self
             .store
             .register_card(
