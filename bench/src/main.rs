@@ -490,6 +490,8 @@ async fn signed_appeals(
         let v: serde_json::Value = serde_json::from_slice(&v)?;
         tokens.push(format!("Bearer {}", v["token"].as_str().context("token")?));
     }
+    // Each run signs its own content: the same signed appeal again would be a replay,
+    // answered with the first one (not 201).
     let run = Utc::now().timestamp_micros();
     let mut requests = Vec::with_capacity(pool);
     for i in 0..pool {
@@ -497,7 +499,7 @@ async fn signed_appeals(
         let doc = serde_json::json!({
             "otinish": "appeal/1",
             "applicant_type": "individual",
-            "form": { "recipient": body.to_string(), "kind": "statement", "postal_address": "Астана, ул. Бенч 1", "content": content(i) },
+            "form": { "recipient": body.to_string(), "kind": "statement", "postal_address": "Астана, ул. Бенч 1", "content": format!("{run}: {}", content(i)) },
             "files": []
         })
         .to_string();
