@@ -16,6 +16,8 @@
 //! * [`video`] — video appeals: the recording's real container and duration, the secret code,
 //!   the receipt's Code 128 barcode (VA).
 //! * [`signature`] — what was established about an applicant's signature (EA-06).
+//! * [`job`] — background jobs: enqueued with the change that causes them, leased, retried,
+//!   dead after their maximum.
 //! * [`repo`] — the repository traits the store implements.
 
 #[macro_use]
@@ -25,6 +27,7 @@ pub mod calendar;
 pub mod deadline;
 pub mod hearing;
 pub mod ids;
+pub mod job;
 pub mod journal;
 pub mod lang;
 pub mod model;

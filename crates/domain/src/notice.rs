@@ -1,9 +1,9 @@
 //! Notices to applicants (EA-07, GEN-07) and their delivery policy: every notice is written
 //! in the same transaction as the change that causes it, shown in the personal cabinet, and
-//! delivered by workers with retries; the delivery log is what the cabinet shows, so the
+//! delivered by a background job (see [`crate::job`]) with retries; the delivery log is what the cabinet shows, so the
 //! portal, email and SMS never disagree silently.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -47,7 +47,6 @@ string_enum!(
     /// Where a notice is in its delivery.
     NoticeStatus {
         Pending = "pending",
-        Sending = "sending",
         Delivered = "delivered",
         Failed = "failed",
         Dead = "dead",
@@ -86,19 +85,6 @@ pub struct Notice {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-/// Retries: exponential backoff from 30 s, capped at 1 h; after `MAX_ATTEMPTS` a notice is dead
-/// (shown as undelivered in the cabinet and on the staff side).
-pub const MAX_ATTEMPTS: i64 = 8;
-
-/// When to try again after `attempts` failed tries, or `None` when the notice is dead.
-pub fn next_attempt(attempts: i64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    if attempts >= MAX_ATTEMPTS {
-        return None;
-    }
-    let secs = 30i64.saturating_mul(1 << attempts.clamp(0, 20)).min(3600);
-    Some(now + Duration::seconds(secs))
-}
-
 impl fmt::Display for Notice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -114,12 +100,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_and_stops() {
-        let now = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
-        assert_eq!(next_attempt(0, now), Some(now + Duration::seconds(30)));
-        assert_eq!(next_attempt(3, now), Some(now + Duration::seconds(240)));
-        assert_eq!(next_attempt(7, now), Some(now + Duration::seconds(3600)));
-        assert_eq!(next_attempt(MAX_ATTEMPTS, now), None);
+    fn kinds_parse() {
         assert_eq!(NoticeKind::parse("result"), Some(NoticeKind::Result));
     }
 }

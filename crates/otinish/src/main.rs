@@ -729,13 +729,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo_cards,
             ..
         } => {
-            let clock: Arc<dyn otinish_web::Clock> = match demo_now {
+            let clock: Arc<dyn otinish_app::clock::Clock> = match demo_now {
                 // A staging deployment on NCA's TEST PKI may run at a past moment: the TEST
                 // keys NCA published have all expired. Production never moves its clock.
                 Some(_) if !cfg.demo && cfg.pki != config::Pki::Test => {
                     anyhow::bail!("--demo-now works with --demo or --pki test only")
                 }
-                Some(t) => Arc::new(otinish_web::ShiftedClock {
+                Some(t) => Arc::new(otinish_app::clock::ShiftedClock {
                     offset: t.with_timezone(&Utc) - Utc::now(),
                 }),
                 None => Arc::new(SystemClock),
@@ -833,7 +833,7 @@ async fn serve(
     books: otinish_domain::rulebook::RulebookSet,
     base_cal: otinish_domain::calendar::WorkingCalendar,
     bench_endpoints: bool,
-    clock: Arc<dyn otinish_web::Clock>,
+    clock: Arc<dyn otinish_app::clock::Clock>,
     demo_cards: usize,
 ) -> Result<ExitCode> {
     let store = open_store(&cfg).await?;
@@ -884,9 +884,9 @@ async fn serve(
         tracing::info!(cards = done.cards, "demo cards generated");
     }
     // Notices: delivered by a worker with leases and retries (EA-07, GEN-07).
-    let mailer: Option<Arc<dyn otinish_web::notify::Mailer>> = match &cfg.smtp_url {
+    let mailer: Option<Arc<dyn otinish_app::notify::Mailer>> = match &cfg.smtp_url {
         Some(url) => Some(Arc::new(
-            otinish_web::notify::SmtpMailer::new(url, &cfg.mail_from)
+            otinish_app::notify::SmtpMailer::new(url, &cfg.mail_from)
                 .map_err(anyhow::Error::msg)?,
         )),
         None => {
@@ -896,9 +896,9 @@ async fn serve(
             None
         }
     };
-    let sms: Option<Arc<dyn otinish_web::notify::SmsGateway>> = match &cfg.sms_url {
+    let sms: Option<Arc<dyn otinish_app::notify::SmsGateway>> = match &cfg.sms_url {
         Some(url) => Some(Arc::new(
-            otinish_web::notify::HttpSmsGateway::new(url, cfg.sms_token.clone())
+            otinish_app::notify::HttpSmsGateway::new(url, cfg.sms_token.clone())
                 .map_err(anyhow::Error::msg)?,
         )),
         None => None,
@@ -1038,23 +1038,22 @@ async fn serve(
             }
         }
     });
-    // On shutdown the worker stops and gives back what it claimed and has not sent.
+    // Background jobs (notices today): on shutdown the worker stops and gives back what it
+    // claimed and has not finished.
     let (stopping, stop) = tokio::sync::watch::channel(false);
-    let worker_app = app.clone();
+    let jobs =
+        otinish_app::jobs::Worker::new(store.clone(), app.clock.clone(), mailer, app.sms.clone());
     let worker = tokio::spawn(async move {
         let mut idle = stop.clone();
         while !*stop.borrow() {
-            let round =
-                otinish_web::notify::deliver_due_until(&worker_app, mailer.as_deref(), 50, &stop)
-                    .await;
-            let pause = match round {
-                Ok(r) if r.delivered + r.failed > 0 => {
-                    tracing::info!(delivered = r.delivered, failed = r.failed, "notices");
+            let pause = match jobs.run_due_until(50, &stop).await {
+                Ok(r) if r.done + r.failed + r.lost > 0 => {
+                    tracing::info!(done = r.done, failed = r.failed, dead = r.dead, "jobs");
                     continue;
                 }
                 Ok(_) => 2,
                 Err(e) => {
-                    tracing::warn!(error = %e, "notice worker");
+                    tracing::warn!(error = %e, "job worker");
                     5
                 }
             };

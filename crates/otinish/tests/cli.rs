@@ -3639,8 +3639,7 @@ mod two_nodes {
                 .await
                 .unwrap();
         }
-        let stuck_sql =
-            "SELECT COUNT(*) FROM notice WHERE channel = 'email' AND status = 'sending'";
+        let stuck_sql = "SELECT COUNT(*) FROM job WHERE kind = 'notice' AND state = 'running'";
         let mut stuck = 0;
         for _ in 0..100 {
             stuck = counts(&db_url, &[stuck_sql]).await[0];
@@ -4444,7 +4443,7 @@ mod crash {
         let mut server = start();
         wait_ready(port, &mut server).await;
         let applicant = Applicant::sign_in(port).await;
-        let sending = "SELECT COUNT(*) FROM notice WHERE status = 'sending'";
+        let sending = "SELECT COUNT(*) FROM job WHERE state = 'running'";
         let acknowledged = Arc::new(Mutex::new(Vec::<Acknowledged>::new()));
         let tally = Arc::new(Mutex::new([0usize; 3])); // answered in flight, refused, unread
         let (mut held, mut exit_ms) = (0, Vec::new());

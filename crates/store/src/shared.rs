@@ -780,14 +780,15 @@ macro_rules! impl_repos {
                 Ok(())
             }
 
-            /// Writes notices: the cabinet's are delivered at once, the others wait for a worker.
+            /// Writes notices: the cabinet's are delivered at once, letters wait for the
+            /// registrar, and email and SMS enqueue the job that delivers them.
             async fn insert_notices(tx: &mut Tx<'_>, notices: &[NewNotice], now: DateTime<Utc>) -> Result<(), sqlx::Error> {
                 for n in notices {
                     let cabinet = n.channel == NoticeChannel::Cabinet;
-                    sqlx::query(
+                    let id: i64 = sqlx::query_scalar(
                         "INSERT INTO notice (card_id, applicant_id, kind, channel, address, lang, subject, body, status, \
                          attempts, next_attempt_at, created_at, delivered_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $11)",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $10, $11) RETURNING id",
                     )
                     .bind(n.card_id)
                     .bind(n.applicant_id)
@@ -800,8 +801,16 @@ macro_rules! impl_repos {
                     .bind(if cabinet { "delivered" } else { "pending" })
                     .bind(micros(now))
                     .bind(cabinet.then(|| micros(now)))
-                    .execute(&mut **tx)
+                    .fetch_one(&mut **tx)
                     .await?;
+                    if matches!(n.channel, NoticeChannel::Email | NoticeChannel::Sms) {
+                        let job = Self::enqueue_in(tx, &otinish_domain::job::NewJob::notice(id, now), now).await?;
+                        sqlx::query("UPDATE notice SET job_id = $1 WHERE id = $2")
+                            .bind(job)
+                            .bind(id)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
                 }
                 Ok(())
             }
@@ -961,6 +970,7 @@ macro_rules! impl_repos {
         impl_revocation_repo!($store, $db);
         impl_appeal_repo!($store, $db);
         impl_notice_repo!($store, $db);
+        impl_job_repo!($store, $db);
         impl_applicant_auth_repo!($store, $db);
         impl_access_repo!($store, $db);
         impl_deployment_repo!($store, $db);

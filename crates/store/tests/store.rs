@@ -1003,56 +1003,81 @@ async fn appeals(db: &Db) {
         vec![NoticeStatus::Delivered, NoticeStatus::Pending]
     );
 
-    // Workers claim with a lease: a claimed notice is not handed out twice until the lease ends.
+    // The email notice's delivery is a job: workers claim it with a lease, and a claimed job
+    // is not handed out twice until the lease ends.
+    let email = list[1].id;
+    let kinds = otinish_domain::job::JobKind::ALL;
     let claimed = s
-        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .claim_jobs(kinds, "w1", t("2026-03-02"), t("2026-03-03"), 10)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1);
-    assert_eq!(claimed[0].channel, NoticeChannel::Email);
+    assert_eq!(
+        otinish_domain::job::notice_of(&claimed[0].payload),
+        Some(email)
+    );
+    assert_eq!(claimed[0].attempts, 1);
+    let job = claimed[0].id;
     assert!(s
-        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .claim_jobs(kinds, "w2", t("2026-03-02"), t("2026-03-03"), 10)
         .await
         .unwrap()
         .is_empty());
-    // A stopping worker gives its claims back: due again at once, before the lease ends;
-    // a notice no longer being sent is left alone.
-    assert_eq!(s.release_notices(&[claimed[0].id]).await.unwrap(), 1);
-    assert_eq!(s.release_notices(&[claimed[0].id]).await.unwrap(), 0);
+    // A stopping worker gives its claims back: due again at once, before the lease ends, the
+    // try not counted; only the holder can give a job back, and only once.
+    assert_eq!(s.release_jobs(&[job], "w2").await.unwrap(), 0);
+    assert_eq!(s.release_jobs(&[job], "w1").await.unwrap(), 1);
+    assert_eq!(s.release_jobs(&[job], "w1").await.unwrap(), 0);
     let back = s
-        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .claim_jobs(kinds, "w1", t("2026-03-02"), t("2026-03-03"), 10)
         .await
         .unwrap();
     assert_eq!(back.len(), 1, "released before the lease ended");
-    assert_eq!((back[0].id, back[0].attempts), (claimed[0].id, 0));
+    assert_eq!((back[0].id, back[0].attempts), (job, 1));
+    // w1 dies holding it: when the lease has ended w2 claims it, and w1's late word is void.
+    let taken = s
+        .claim_jobs(kinds, "w2", t("2026-03-04"), t("2026-03-05"), 10)
+        .await
+        .unwrap();
     assert_eq!(
-        s.claim_notices(t("2026-03-04"), t("2026-03-05"), 10)
-            .await
-            .unwrap()
-            .len(),
-        1,
+        (
+            taken.len(),
+            taken[0].attempts,
+            taken[0].leased_by.as_deref()
+        ),
+        (1, 2, Some("w2")),
         "lease expired"
     );
-    s.notice_failed(claimed[0].id, "connection refused", Some(t("2026-03-06")))
+    assert!(!s.job_done(job, "w1").await.unwrap(), "w1 lost its lease");
+    assert!(!s.job_failed(job, "w1", "late", None).await.unwrap());
+    assert!(s
+        .job_failed(job, "w2", "connection refused", Some(t("2026-03-06")))
+        .await
+        .unwrap());
+    s.notice_failed(email, "connection refused", Some(t("2026-03-06")))
         .await
         .unwrap();
     assert!(s
-        .claim_notices(t("2026-03-05"), t("2026-03-05"), 10)
+        .claim_jobs(kinds, "w2", t("2026-03-05"), t("2026-03-05"), 10)
         .await
         .unwrap()
         .is_empty());
     let again = s
-        .claim_notices(t("2026-03-06"), t("2026-03-07"), 10)
+        .claim_jobs(kinds, "w2", t("2026-03-06"), t("2026-03-07"), 10)
         .await
         .unwrap();
-    s.notice_delivered(again[0].id, t("2026-03-06"))
-        .await
-        .unwrap();
+    assert_eq!(again[0].last_error.as_deref(), Some("connection refused"));
+    s.notice_delivered(email, t("2026-03-06")).await.unwrap();
+    assert!(s.job_done(job, "w2").await.unwrap());
+    assert!(
+        matches!(s.job(job).await, Err(StoreError::NotFound(_))),
+        "a done job is gone"
+    );
     let delivered = s.notices_of_card(id).await.unwrap();
     assert_eq!(delivered[1].status, NoticeStatus::Delivered);
     assert_eq!(
         delivered[1].attempts, 2,
-        "a try whose lease ran out is not counted"
+        "the notice counts the outcomes recorded, not a try whose lease ran out"
     );
     assert_eq!(
         delivered[1].last_error.as_deref(),
@@ -4022,11 +4047,15 @@ async fn dead_notices(db: &Db) {
     )
     .await
     .unwrap();
+    let kinds = otinish_domain::job::JobKind::ALL;
     let claimed = s
-        .claim_notices(t("2026-03-02"), t("2026-03-03"), 10)
+        .claim_jobs(kinds, "w", t("2026-03-02"), t("2026-03-03"), 10)
         .await
         .unwrap();
-    let nid = claimed[0].id;
+    let (job, nid) = (
+        claimed[0].id,
+        otinish_domain::job::notice_of(&claimed[0].payload).unwrap(),
+    );
     assert!(s
         .dead_notices(PageRequest::default())
         .await
@@ -4037,6 +4066,10 @@ async fn dead_notices(db: &Db) {
     s.notice_failed(nid, "550 no such user", None)
         .await
         .unwrap();
+    assert!(s
+        .job_failed(job, "w", "550 no such user", None)
+        .await
+        .unwrap());
     let dead = s.dead_notices(PageRequest::default()).await.unwrap();
     assert_eq!((dead.total, dead.items[0].id), (1, nid));
     assert!(s
@@ -4049,15 +4082,24 @@ async fn dead_notices(db: &Db) {
             .unwrap(),
         "no longer dead"
     );
+    assert_eq!(
+        s.notices_of_card(id).await.unwrap()[0].status,
+        otinish_domain::notice::NoticeStatus::Pending,
+        "shown as pending again"
+    );
     let again = s
-        .claim_notices(t("2026-03-04"), t("2026-03-05"), 10)
+        .claim_jobs(kinds, "w", t("2026-03-04"), t("2026-03-05"), 10)
         .await
         .unwrap();
-    assert_eq!((again.len(), again[0].attempts), (1, 0));
+    assert_eq!((again.len(), again[0].attempts), (1, 1), "tries afresh");
     // Dead again, then dismissed: off the list, still undelivered on the card.
     s.notice_failed(nid, "550 no such user", None)
         .await
         .unwrap();
+    assert!(s
+        .job_failed(job, "w", "550 no such user", None)
+        .await
+        .unwrap());
     assert!(s
         .dismiss_notice(nid, t("2026-03-05"), j("dismiss_notice"))
         .await
@@ -4095,6 +4137,146 @@ on_both!(
     /// dismissed (journaled).
     gen_07_dead_notices_retried_or_dismissed,
     dead_notices
+);
+
+async fn jobs(db: &Db) {
+    use otinish_domain::job::{JobKind, JobState, NewJob};
+    let s = Arc::new(db.store());
+    let kinds = JobKind::ALL;
+    let at = t("2026-03-02");
+    // Forty jobs claimed by eight workers at once: each is handed to exactly one.
+    for i in 0..40 {
+        s.enqueue_job(&NewJob::notice(1000 + i, at), at)
+            .await
+            .unwrap();
+    }
+    let claims: Vec<_> = (0..8)
+        .map(|w| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let got = s
+                        .claim_jobs(kinds, &format!("w{w}"), at, t("2026-03-03"), 3)
+                        .await
+                        .unwrap();
+                    if got.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(got.into_iter().map(|j| j.id));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for c in claims {
+        all.extend(c.await.unwrap());
+    }
+    all.sort_unstable();
+    let n = all.len();
+    all.dedup();
+    assert_eq!((n, all.len()), (40, 40), "every job claimed once");
+    let counts = s.job_counts().await.unwrap();
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| (c.kind, c.state, c.count))
+            .collect::<Vec<_>>(),
+        [(JobKind::Notice, JobState::Running, 40)]
+    );
+
+    // A job that keeps failing is tried again after a growing pause and is dead after its
+    // maximum of tries.
+    let mut job = NewJob::notice(7, at);
+    job.max_attempts = 3;
+    let id = s.enqueue_job(&job, at).await.unwrap();
+    let mut now = t("2026-03-10");
+    let mut pauses = Vec::new();
+    loop {
+        let claimed = s
+            .claim_jobs(kinds, "w", now, now + chrono::Duration::minutes(2), 100)
+            .await
+            .unwrap();
+        let mine = claimed.iter().find(|j| j.id == id).unwrap();
+        for other in claimed.iter().filter(|j| j.id != id) {
+            assert!(s.job_done(other.id, "w").await.unwrap());
+        }
+        let retry = mine.retry_at(now);
+        assert!(s
+            .job_failed(id, "w", &format!("try {}", mine.attempts), retry)
+            .await
+            .unwrap());
+        match retry {
+            Some(r) => {
+                pauses.push((r - now).num_seconds());
+                assert!(
+                    s.claim_jobs(kinds, "w", r - chrono::Duration::seconds(1), r, 100)
+                        .await
+                        .unwrap()
+                        .is_empty(),
+                    "not before its time"
+                );
+                now = r;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pauses, [30, 60]);
+    let dead = s.job(id).await.unwrap();
+    assert_eq!(
+        (dead.state, dead.attempts, dead.last_error.as_deref()),
+        (JobState::Dead, 3, Some("try 3"))
+    );
+    assert!(
+        s.claim_jobs(kinds, "w", t("2027-01-01"), t("2027-01-02"), 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a dead job is not claimed"
+    );
+    let listed = s.dead_jobs(PageRequest::default()).await.unwrap();
+    assert_eq!((listed.total, listed.items[0].id), (1, id));
+    assert!(s
+        .job_counts()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.state == JobState::Dead && c.count == 1));
+    // Sent again: ready from now with its tries afresh; then dead again and dismissed.
+    assert!(s.retry_job(id, now, j("retry_job")).await.unwrap());
+    assert!(
+        !s.retry_job(id, now, j("retry_job")).await.unwrap(),
+        "no longer dead"
+    );
+    let back = s
+        .claim_jobs(kinds, "w", now, now + chrono::Duration::minutes(2), 10)
+        .await
+        .unwrap();
+    assert_eq!((back.len(), back[0].attempts), (1, 1));
+    assert!(s.job_failed(id, "w", "again", None).await.unwrap());
+    assert!(s.dismiss_job(id, now, j("dismiss_job")).await.unwrap());
+    assert!(!s.dismiss_job(id, now, j("dismiss_job")).await.unwrap());
+    assert!(
+        !s.retry_job(id, now, j("retry_job")).await.unwrap(),
+        "dismissed stays"
+    );
+    assert_eq!(s.dead_jobs(PageRequest::default()).await.unwrap().total, 0);
+    assert_eq!(
+        s.journal_for(&format!("job:{id}"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.draft.action.as_str())
+            .collect::<Vec<_>>(),
+        ["retry_job", "dismiss_job"]
+    );
+}
+
+on_both!(
+    /// Background jobs: claimed once under concurrent workers, leased, retried with a growing
+    /// pause, dead after their maximum, sent again or dismissed by the administrator.
+    jobs_are_claimed_once_retried_and_die_at_their_maximum,
+    jobs
 );
 
 async fn closing_bodies_and_branches(db: &Db) {

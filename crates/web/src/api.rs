@@ -61,7 +61,10 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
         crate::api_admin::trust_restore,
         crate::api_admin::dead_notices,
         crate::api_admin::retry_notice,
-        crate::api_admin::dismiss_notice
+        crate::api_admin::dismiss_notice,
+        crate::api_admin::jobs,
+        crate::api_admin::retry_job,
+        crate::api_admin::dismiss_job
     ),
     components(schemas(BodyDto, BranchDto, BodyList, BranchList, DueDto, SkippedDto, ErrorEnvelope)),
     modifiers(&BearerAuth)

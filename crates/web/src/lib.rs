@@ -9,6 +9,7 @@ pub mod admin_branches;
 pub mod admin_calendar;
 pub mod admin_handover;
 pub mod admin_import;
+pub mod admin_jobs;
 pub mod admin_mail;
 pub mod admin_notices;
 pub mod admin_pages;
@@ -28,7 +29,7 @@ pub mod hearing;
 pub mod i18n;
 pub mod metrics;
 pub mod mgov;
-pub mod notify;
+pub use otinish_app::notify;
 pub mod pages;
 pub mod pdf;
 pub mod post_letters;
@@ -55,33 +56,7 @@ use std::sync::Arc;
 use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// The source of "now". Logic never reads the system clock directly, so tests can set time.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The real clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// The real clock moved by a fixed offset: a demo set at another moment (training on the day
-/// of a reception, the browser test). Only `serve --demo --demo-now` uses it.
-#[derive(Debug, Clone, Copy)]
-pub struct ShiftedClock {
-    pub offset: chrono::Duration,
-}
-
-impl Clock for ShiftedClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now() + self.offset
-    }
-}
+pub use otinish_app::clock::{Clock, ShiftedClock, SystemClock};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]

@@ -159,6 +159,7 @@ impl Layout {
                     staff_links.push(("/staff/admin/announcements", ctx.tr.get("announce-title")));
                     staff_links.push(("/staff/admin/trust", ctx.tr.get("trust-title")));
                     staff_links.push(("/staff/admin/notices", ctx.tr.get("notices-title")));
+                    staff_links.push(("/staff/admin/jobs", ctx.tr.get("jobs-title")));
                     staff_links.push(("/staff/admin/mail", ctx.tr.get("mail-title")));
                 }
             }

@@ -8,8 +8,8 @@
 use crate::context::Ctx;
 use crate::{
     access, admin_announce, admin_branches, admin_calendar, admin_handover, admin_import,
-    admin_mail, admin_notices, admin_pages, admin_trust, api, api_admin, api_appeals, auth,
-    cabinet, desk, metrics, mgov, pages, post_letters, pr_pages, reception_pages, reports,
+    admin_jobs, admin_mail, admin_notices, admin_pages, admin_trust, api, api_admin, api_appeals,
+    auth, cabinet, desk, metrics, mgov, pages, post_letters, pr_pages, reception_pages, reports,
     sessions_pages, video, vks, AppState,
 };
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
@@ -432,6 +432,21 @@ pub fn table(bench: bool) -> Table {
         post(api_admin::dismiss_notice),
     )
     .add(
+        "/api/v1/admin/jobs",
+        &[("GET", Staff(ADMIN))],
+        get(api_admin::jobs),
+    )
+    .add(
+        "/api/v1/admin/jobs/{id}/retry",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::retry_job),
+    )
+    .add(
+        "/api/v1/admin/jobs/{id}/dismiss",
+        &[("POST", Staff(ADMIN))],
+        post(api_admin::dismiss_job),
+    )
+    .add(
         "/api/v1/auth/challenge",
         &[("POST", Session)],
         post(api_appeals::challenge),
@@ -708,6 +723,21 @@ pub fn table(bench: bool) -> Table {
         "/staff/admin/notices/{id}/dismiss",
         &[("POST", Staff(ADMIN))],
         post(admin_notices::dismiss),
+    )
+    .add(
+        "/staff/admin/jobs",
+        &[("GET", Staff(ADMIN))],
+        get(admin_jobs::show),
+    )
+    .add(
+        "/staff/admin/jobs/{id}/retry",
+        &[("POST", Staff(ADMIN))],
+        post(admin_jobs::retry),
+    )
+    .add(
+        "/staff/admin/jobs/{id}/dismiss",
+        &[("POST", Staff(ADMIN))],
+        post(admin_jobs::dismiss),
     )
     .add(
         "/staff/admin/trust",

@@ -3219,11 +3219,63 @@ async fn smtp_server() -> (String, Arc<tokio::sync::Mutex<Vec<String>>>) {
     (format!("smtp://{addr}"), got)
 }
 
+/// One round of the job worker over the test app, with `mailer` for email.
+async fn run_jobs(
+    app: &Arc<App>,
+    mailer: Option<Arc<dyn otinish_app::notify::Mailer>>,
+    limit: u32,
+) -> otinish_app::jobs::Round {
+    otinish_app::jobs::Worker::new(
+        app.store.clone(),
+        app.clock.clone(),
+        mailer,
+        app.sms.clone(),
+    )
+    .run_due(limit)
+    .await
+    .unwrap()
+}
+
+/// Claims the notice jobs due at `at` and gives up the one delivering to `address` as after
+/// its last try (its job dead, the notice dead with `reason`); returns that notice.
+async fn give_up_notice(
+    app: &App,
+    at: DateTime<Utc>,
+    address: &str,
+    reason: &str,
+) -> otinish_domain::notice::Notice {
+    let jobs = app
+        .store
+        .claim_jobs(
+            otinish_domain::job::JobKind::ALL,
+            "test-worker",
+            at,
+            at + chrono::Duration::minutes(5),
+            50,
+        )
+        .await
+        .unwrap();
+    for job in &jobs {
+        let id = otinish_domain::job::notice_of(&job.payload).unwrap();
+        let notice = app.store.notice(id).await.unwrap();
+        if notice.address.as_deref() == Some(address) {
+            app.store.notice_failed(id, reason, None).await.unwrap();
+            assert!(app
+                .store
+                .job_failed(job.id, "test-worker", reason, None)
+                .await
+                .unwrap());
+            return notice;
+        }
+    }
+    panic!("no notice job for {address}: {jobs:?}")
+}
+
 /// EA-07, GEN-07: email notices leave through a real SMTP conversation; a failed delivery is
 /// retried later and shows in the delivery log meanwhile.
 #[tokio::test]
 async fn ea_07_notices_are_emailed_over_smtp() {
-    use otinish_web::notify::{deliver_due, SmtpMailer};
+    use otinish_web::notify::SmtpMailer;
     let t = TestApp::new().await;
     let (jar, csrf) = t.applicant("person").await;
     let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
@@ -3241,8 +3293,8 @@ async fn ea_07_notices_are_emailed_over_smtp() {
             .await,
     );
     // No mailer: the notices fail with a reason and wait for a retry.
-    let round = deliver_due(&t.app, None, 10).await.unwrap();
-    assert_eq!((round.delivered, round.failed), (0, 2));
+    let round = run_jobs(&t.app, None, 10).await;
+    assert_eq!((round.done, round.failed), (0, 2));
     // The applicant sees that delivery is retried, in their language; the staff see why.
     let page = t.get(&format!("/cabinet/appeals/{id}"), &jar).await;
     assert!(page.text.contains("не доставлено, повтор"), "{}", page.text);
@@ -3262,8 +3314,8 @@ async fn ea_07_notices_are_emailed_over_smtp() {
     let (url, got) = smtp_server().await;
     let mailer = SmtpMailer::new(&url, "Otinish <noreply@otinish.test>").unwrap();
     let later = TestApp::with_clock(t, Utc.with_ymd_and_hms(2026, 3, 19, 7, 0, 0).unwrap());
-    let round = deliver_due(&later.app, Some(&mailer), 10).await.unwrap();
-    assert_eq!((round.delivered, round.failed), (2, 0));
+    let round = run_jobs(&later.app, Some(Arc::new(mailer)), 10).await;
+    assert_eq!((round.done, round.failed), (2, 0));
     let mails = got.lock().await.clone();
     assert_eq!(mails.len(), 2);
     assert!(mails.iter().all(|m| m.contains("akhmetov@demo.example.kz")));
@@ -10607,6 +10659,222 @@ async fn admin_sees_trust_anchors_and_stale_revocation_lists() {
     );
 }
 
+/// Background jobs: a worker killed while it holds leases (its task aborted mid-send, so it
+/// gives nothing back) leaves its jobs running until the leases end; then another worker
+/// claims and finishes them, each notice sent once. A job that keeps failing is tried with a
+/// growing pause, is dead after its maximum of tries, and shows on the administrator's page
+/// (the address in its reason masked), where it is sent again.
+#[tokio::test]
+async fn jobs_survive_a_killed_worker_and_dead_ones_show_to_the_administrator() {
+    use otinish_app::notify::Mailer;
+    use otinish_domain::job::JobState;
+    /// A mail server that takes the message and never answers.
+    struct Hangs;
+    #[async_trait::async_trait]
+    impl Mailer for Hangs {
+        async fn send(&self, _: &str, _: &str, _: &str, _: &str) -> Result<(), String> {
+            std::future::pending().await
+        }
+    }
+    /// A mail server that takes everything and remembers it.
+    #[derive(Default)]
+    struct Takes(std::sync::Mutex<Vec<String>>);
+    #[async_trait::async_trait]
+    impl Mailer for Takes {
+        async fn send(&self, key: &str, _: &str, _: &str, _: &str) -> Result<(), String> {
+            self.0.lock().unwrap().push(key.to_owned());
+            Ok(())
+        }
+    }
+    /// A mail server that refuses the address.
+    struct Refuses;
+    #[async_trait::async_trait]
+    impl Mailer for Refuses {
+        async fn send(&self, _: &str, to: &str, _: &str, _: &str) -> Result<(), String> {
+            Err(format!("550 <{to}>: no such user"))
+        }
+    }
+    let t = TestApp::new().await;
+    let (jar, csrf) = t.applicant("person").await;
+    let mj = t.app.store.body_by_code("MJ").await.unwrap().id.to_string();
+    for i in 0..3 {
+        let key = format!("kill-{i}");
+        let content = format!("Прошу разъяснить {i}");
+        let r = t
+            .post_multipart(
+                "/cabinet/appeals",
+                &jar,
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("idempotency_key", key.as_str()),
+                    ("recipient", mj.as_str()),
+                    ("kind", "statement"),
+                    ("postal_address", "Астана"),
+                    ("content", content.as_str()),
+                    ("demo_sign", "1"),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    }
+    let store = t.app.store.clone();
+    let running = || async {
+        store
+            .job_counts()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.state == JobState::Running)
+            .map(|c| c.count)
+            .sum::<i64>()
+    };
+    let waiting = store.job_counts().await.unwrap()[0].count;
+    assert!(
+        waiting >= 3,
+        "each appeal's email notices are jobs: {waiting}"
+    );
+    let doomed = otinish_app::jobs::Worker::new(
+        store.clone(),
+        t.app.clock.clone(),
+        Some(Arc::new(Hangs)),
+        None,
+    );
+    let task = tokio::spawn(async move { doomed.run_due(100).await });
+    for _ in 0..200 {
+        if running().await == waiting {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(running().await, waiting, "the worker holds every lease");
+    task.abort(); // killed: nothing given back, nothing recorded
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_eq!(running().await, waiting, "still leased to the dead worker");
+    let takes = Arc::new(Takes::default());
+    let mailer: Arc<dyn Mailer> = takes.clone();
+    let early = run_jobs(&t.app, Some(mailer.clone()), 100).await;
+    assert_eq!(early.done, 0, "no one takes a job while its lease lasts");
+    let start = t.app.clock.now();
+    t.clock.set(start + chrono::Duration::minutes(3));
+    let round = run_jobs(&t.app, Some(mailer.clone()), 100).await;
+    assert_eq!(round.done as i64, waiting, "{round:?}");
+    let mut sent = takes.0.lock().unwrap().clone();
+    sent.sort();
+    let n = sent.len();
+    sent.dedup();
+    assert_eq!(
+        (n, sent.len() as i64),
+        (sent.len(), waiting),
+        "each sent once"
+    );
+    assert!(
+        store.job_counts().await.unwrap().is_empty(),
+        "done jobs are gone"
+    );
+
+    // One more appeal, its email refused every time: dead after eight tries.
+    t.clock.set(start + chrono::Duration::minutes(10));
+    let r = t
+        .post_multipart(
+            "/cabinet/appeals",
+            &jar,
+            &[
+                ("csrf", csrf.as_str()),
+                ("idempotency_key", "refused"),
+                ("recipient", mj.as_str()),
+                ("kind", "statement"),
+                ("postal_address", "Астана"),
+                ("email", "aigerim@example.kz"),
+                ("content", "Прошу ответить письмом"),
+                ("demo_sign", "1"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let refuses: Arc<dyn Mailer> = Arc::new(Refuses);
+    let mut tries = 0;
+    let mut dead = 0;
+    while dead == 0 {
+        let round = run_jobs(&t.app, Some(refuses.clone()), 100).await;
+        tries += 1;
+        dead = round.dead;
+        assert!(tries <= 8, "never dead: {round:?}");
+        t.clock.set(t.app.clock.now() + chrono::Duration::hours(1));
+    }
+    assert_eq!(tries, 8, "dead after its maximum");
+    let (root, root_csrf) = t.staff_of_no_body("root.jobs", vec![Role::Admin]).await;
+    let page = t.get("/staff/admin/jobs?lang=ru", &root).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("Доставка уведомления")
+            && page
+                .text
+                .contains("550 &#60;a***@example.kz&#62;: no such user")
+            && page.text.contains("попыток: 8")
+            && !page.text.contains("aigerim@"),
+        "{}",
+        page.text
+    );
+    let dead_jobs = store
+        .dead_jobs(otinish_domain::repo::PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(dead_jobs.total, 2, "its receipt and registration notices");
+    let (id, other) = (dead_jobs.items[0].id, dead_jobs.items[1].id);
+    assert!(page.text.contains(&format!("id=\"job-{id}\"")));
+    assert!(page.text.contains(&format!("id=\"job-{other}\"")));
+    let (mj_admin, mj_csrf) = t.staff("mj.jobs", vec![Role::Admin], "MJ").await;
+    assert_eq!(
+        t.get("/staff/admin/jobs", &mj_admin).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.post_form(
+            &format!("/staff/admin/jobs/{id}/retry"),
+            &mj_admin,
+            &format!("csrf={mj_csrf}")
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.get("/staff/admin/jobs?done=%3Cb%3E", &root).await.status,
+        StatusCode::BAD_REQUEST,
+        "an unknown value is refused"
+    );
+    let r = t
+        .post_form(
+            &format!("/staff/admin/jobs/{id}/retry"),
+            &root,
+            &format!("csrf={root_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post_form(
+            &format!("/staff/admin/jobs/{other}/dismiss"),
+            &root,
+            &format!("csrf={root_csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = t.get("/staff/admin/jobs?done=retried&lang=kk", &root).await;
+    assert!(
+        page.text.contains("Тапсырма қазір қайта орындалады")
+            && page.text.contains("Тоқтатылған тапсырма жоқ"),
+        "{}",
+        page.text
+    );
+    let round = run_jobs(&t.app, Some(mailer), 100).await;
+    assert_eq!(round.done, 1, "sent again once the cause is gone");
+    let journal = store.journal_for(&format!("job:{id}")).await.unwrap();
+    assert_eq!(journal.len(), 1);
+    assert_eq!(journal[0].draft.action, "retry_job");
+}
+
 /// GEN-07: the deployment's administrator sees notices given up for good — the address and
 /// any copy of it in the reason masked — and sends one again or dismisses it; no one else can.
 #[tokio::test]
@@ -10632,25 +10900,15 @@ async fn admin_sends_dead_notices_again_or_dismisses_them() {
             &[],
         )
         .await;
-        t.app
-            .store
-            .claim_notices(
-                now + chrono::Duration::minutes(1),
-                now + chrono::Duration::minutes(5),
-                50,
-            )
-            .await
-            .unwrap()
-    };
-    let email = claimed
-        .iter()
-        .find(|n| n.address.as_deref() == Some("aigerim@example.kz"))
-        .unwrap_or_else(|| panic!("an email notice: {claimed:?}"));
-    t.app
-        .store
-        .notice_failed(email.id, "550 <aigerim@example.kz>: no such user", None)
+        give_up_notice(
+            &t.app,
+            now + chrono::Duration::minutes(1),
+            "aigerim@example.kz",
+            "550 <aigerim@example.kz>: no such user",
+        )
         .await
-        .unwrap();
+    };
+    let email = &claimed;
     let (root, csrf) = t.staff_of_no_body("root.notices", vec![Role::Admin]).await;
     let page = t.get("/staff/admin/notices?lang=ru", &root).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -11962,10 +12220,8 @@ async fn gen_07_text_notices_go_out_through_the_sms_gateway() {
         )
         .await
         .unwrap();
-    let round = otinish_web::notify::deliver_due(&t.app, None, 10)
-        .await
-        .unwrap();
-    assert_eq!(round.delivered, 1, "{round:?}");
+    let round = run_jobs(&t.app, None, 10).await;
+    assert_eq!(round.done, 1, "{round:?}");
     {
         let got = seen.lock().unwrap();
         assert_eq!(got.len(), 2);
@@ -12235,31 +12491,36 @@ async fn console_json_api_for_the_deployment_administrator() {
     assert!(r.text.contains("В файле нет сертификата"), "{}", r.text);
 
     // A notice given up for good: listed masked, sent again.
-    let claimed = t
-        .app
-        .store
-        .claim_notices(
-            now + chrono::Duration::minutes(1),
-            now + chrono::Duration::minutes(5),
-            50,
-        )
-        .await
-        .unwrap();
-    let email = claimed
-        .iter()
-        .find(|n| n.address.as_deref() == Some("aigerim@example.kz"))
-        .unwrap();
-    t.app
-        .store
-        .notice_failed(email.id, "550 <aigerim@example.kz>: no such user", None)
-        .await
-        .unwrap();
+    let email = give_up_notice(
+        &t.app,
+        now + chrono::Duration::minutes(1),
+        "aigerim@example.kz",
+        "550 <aigerim@example.kz>: no such user",
+    )
+    .await;
     let (r, d) = t
         .json("GET", "/api/v1/admin/notices/dead", &auth, json!(null))
         .await;
     assert_eq!(r, StatusCode::OK);
     assert_eq!(d["items"][0]["address"], "a***@example.kz");
     assert!(!d.to_string().contains("aigerim@"), "{d}");
+    // The same, as a background job: counted, listed dead with its notice, reason masked.
+    let (r, jobs) = t
+        .json("GET", "/api/v1/admin/jobs", &auth, json!(null))
+        .await;
+    assert_eq!(r, StatusCode::OK);
+    assert_eq!(jobs["dead_total"], 1, "{jobs}");
+    assert_eq!(jobs["dead"][0]["kind"], "notice");
+    assert_eq!(jobs["dead"][0]["notice_id"], d["items"][0]["id"]);
+    assert_eq!(
+        jobs["dead"][0]["reason"],
+        "550 <a***@example.kz>: no such user"
+    );
+    assert!(jobs["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["state"] == "dead" && c["count"] == 1));
     let (r, _) = t
         .json(
             "POST",
@@ -12784,10 +13045,24 @@ async fn gen_07_notices_without_email_become_letters_to_post() {
     // No delivery worker takes a letter: the registrar posts it.
     let now = t.app.clock.now();
     let claimed = store
-        .claim_notices(now, now + chrono::Duration::minutes(5), 100)
+        .claim_jobs(
+            otinish_domain::job::JobKind::ALL,
+            "test-worker",
+            now,
+            now + chrono::Duration::minutes(5),
+            100,
+        )
         .await
         .unwrap();
-    assert!(claimed.iter().all(|n| n.channel != NoticeChannel::Post));
+    assert!(claimed
+        .iter()
+        .all(|j| otinish_domain::job::notice_of(&j.payload) != Some(letter)));
+    let letter_row = store.notice(letter).await.unwrap();
+    assert_eq!(
+        letter_row.status,
+        NoticeStatus::Pending,
+        "no job touched it"
+    );
 
     let (reg, reg_csrf) = t.staff("reg.post", vec![Role::Registrar], "MJ").await;
     let queue = t.get("/staff/post", &reg).await;

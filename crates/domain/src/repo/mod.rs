@@ -5,6 +5,7 @@
 
 use crate::calendar::DayEdit;
 use crate::deadline::{Deadline, TermEvent};
+use crate::job::{Job, JobCount, NewJob};
 use crate::journal::{JournalDraft, JournalEntry};
 use crate::lang::{Lang, Names};
 use crate::model::{
@@ -608,6 +609,62 @@ pub struct CardUpdate {
     pub archived_at: Option<DateTime<Utc>>,
 }
 
+/// Background jobs (see [`crate::job`]). Jobs are enqueued inside the transaction of the change
+/// that causes them (notices enqueue their delivery); [`JobRepo::enqueue_job`] is for work
+/// caused by nothing stored.
+#[async_trait]
+pub trait JobRepo: Send + Sync {
+    async fn enqueue_job(&self, job: &NewJob, now: DateTime<Utc>) -> StoreResult<i64>;
+    /// Leases up to `limit` jobs of `kinds` to `worker` until `lease_until`: those ready and
+    /// due at `now`, and those whose lease ended before `now` (their worker died). Each claim
+    /// counts a try. On PostgreSQL concurrent claimers skip each other's rows; SQLite has one
+    /// writer.
+    async fn claim_jobs(
+        &self,
+        kinds: &[crate::job::JobKind],
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>>;
+    /// The job is done: it is deleted. `Ok(false)` when `worker` no longer holds its lease
+    /// (it ended and another worker claimed the job).
+    async fn job_done(&self, id: i64, worker: &str) -> StoreResult<bool>;
+    /// The try failed: the job is ready again at `retry_at`, or dead when that is `None`.
+    /// `Ok(false)` when `worker` no longer holds its lease.
+    async fn job_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+    /// Gives leased jobs back untried (the worker is stopping): due at once for any worker,
+    /// their try not counted. Returns how many were given back.
+    async fn release_jobs(&self, ids: &[i64], worker: &str) -> StoreResult<u64>;
+    /// How many jobs of each kind are in each state (done jobs are gone).
+    async fn job_counts(&self) -> StoreResult<Vec<JobCount>>;
+    /// Dead jobs not dismissed, newest first.
+    async fn dead_jobs(&self, page: PageRequest) -> StoreResult<Page<Job>>;
+    async fn job(&self, id: i64) -> StoreResult<Job>;
+    /// Sends a dead job again from `now` with its tries counted afresh (a notice's delivery
+    /// shows as pending again), journaled. `Ok(false)` when it is not dead or was dismissed.
+    async fn retry_job(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
+    /// Dismisses a dead job from the administrator's list (a notice stays undelivered),
+    /// journaled. `Ok(false)` when it is not dead or was dismissed already.
+    async fn dismiss_job(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        journal: JournalDraft,
+    ) -> StoreResult<bool>;
+}
+
 #[async_trait]
 pub trait NoticeRepo: Send + Sync {
     /// Notices still in the applicant's space, newest first.
@@ -617,20 +674,7 @@ pub trait NoticeRepo: Send + Sync {
         page: PageRequest,
     ) -> StoreResult<Page<Notice>>;
     async fn notices_of_card(&self, card_id: i64) -> StoreResult<Vec<Notice>>;
-    /// Claims up to `limit` notices due for delivery (not the cabinet's, nor letters, which the
-    /// registrar posts), leasing them until
-    /// `lease_until` so no other worker takes them meanwhile.
-    async fn claim_notices(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<Vec<Notice>>;
     async fn notice_delivered(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Gives claimed notices back before their lease ends (the worker is stopping): they are
-    /// due again at once, for any worker. Only notices still being sent are touched; returns
-    /// how many were given back.
-    async fn release_notices(&self, ids: &[i64]) -> StoreResult<u64>;
     /// Notices given up for good and not dismissed, newest first.
     async fn dead_notices(&self, page: PageRequest) -> StoreResult<Page<Notice>>;
     /// Sends a dead notice again from now (its tries counted afresh), journaled; `Ok(false)`
@@ -861,6 +905,7 @@ pub trait Store:
     + MobileSigningRepo
     + HearingRepo
     + NoticeRepo
+    + JobRepo
     + ApplicantAuthRepo
     + AnnouncementRepo
     + DeploymentRepo

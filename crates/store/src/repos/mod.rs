@@ -26,6 +26,8 @@ mod appeal;
 #[macro_use]
 mod notice;
 #[macro_use]
+mod job;
+#[macro_use]
 mod applicant_auth;
 #[macro_use]
 mod access;

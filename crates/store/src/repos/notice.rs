@@ -34,61 +34,15 @@ macro_rules! impl_notice_repo {
                 rows.iter().map(notice_row).collect::<Result<_, _>>().map_err(map_err)
             }
 
-            async fn claim_notices(&self, now: DateTime<Utc>, lease_until: DateTime<Utc>, limit: u32) -> StoreResult<Vec<Notice>> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                let rows = sqlx::query(&format!(
-                    "SELECT id FROM notice WHERE channel NOT IN ('cabinet', 'post') AND \
-                     ((status IN ('pending', 'failed') AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until < $1)) \
-                     ORDER BY next_attempt_at, id LIMIT $2{}",
-                    Self::SKIP_LOCKED
-                ))
-                .bind(micros(now))
-                .bind(i64::from(limit))
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                let mut out = Vec::with_capacity(rows.len());
-                for r in &rows {
-                    let id: i64 = r.try_get("id").map_err(map_err)?;
-                    let row = sqlx::query("UPDATE notice SET status = 'sending', lease_until = $1 WHERE id = $2 RETURNING *")
-                        .bind(micros(lease_until))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                    out.push(notice_row(&row).map_err(map_err)?);
-                }
-                self.commit(tx).await?;
-                Ok(out)
-            }
-
             async fn notice_delivered(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
-                sqlx::query("UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, lease_until = NULL WHERE id = $2")
+                sqlx::query("UPDATE notice SET status = 'delivered', delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
                     .bind(micros(at))
                     .bind(id)
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
                 self.commit(tx).await
-            }
-
-            async fn release_notices(&self, ids: &[i64]) -> StoreResult<u64> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                let mut released = 0;
-                for &id in ids {
-                    released += sqlx::query(
-                        "UPDATE notice SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END, \
-                         lease_until = NULL WHERE id = $1 AND status = 'sending'",
-                    )
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?
-                    .rows_affected();
-                }
-                self.commit(tx).await?;
-                Ok(released)
             }
 
             async fn letters_to_post(&self, body_id: i64, page: PageRequest) -> StoreResult<Page<Notice>> {
@@ -154,60 +108,56 @@ macro_rules! impl_notice_repo {
             }
 
             async fn retry_notice(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                let done = sqlx::query(
-                    "UPDATE notice SET status = 'pending', attempts = 0, next_attempt_at = $1, lease_until = NULL \
-                     WHERE id = $2 AND status = 'dead' AND dismissed_at IS NULL",
-                )
-                .bind(micros(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                let mut j = journal;
-                j.subject = format!("notice:{id}");
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                self.commit(tx).await?;
-                Ok(true)
+                self.notice_job(id, now, journal, true).await
             }
 
             async fn dismiss_notice(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                let done = sqlx::query(
-                    "UPDATE notice SET dismissed_at = $1 WHERE id = $2 AND status = 'dead' AND dismissed_at IS NULL",
-                )
-                .bind(micros(now))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
-                if done.rows_affected() == 0 {
-                    return Ok(false);
-                }
-                let mut j = journal;
-                j.subject = format!("notice:{id}");
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                self.commit(tx).await?;
-                Ok(true)
+                self.notice_job(id, now, journal, false).await
             }
 
             async fn notice_failed(&self, id: i64, error: &str, retry_at: Option<DateTime<Utc>>) -> StoreResult<()> {
                 let mut tx = self.begin_write().await.map_err(map_err)?;
                 sqlx::query(
-                    "UPDATE notice SET status = $1, attempts = attempts + 1, last_error = $2, \
-                     next_attempt_at = COALESCE($3, next_attempt_at), lease_until = NULL WHERE id = $4",
+                    "UPDATE notice SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3",
                 )
                 .bind(if retry_at.is_some() { "failed" } else { "dead" })
                 .bind(error)
-                .bind(retry_at.map(micros))
                 .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
                 self.commit(tx).await
+            }
+        }
+
+        impl $store {
+            /// Sends a dead notice's delivery again (`retry`) or dismisses it, through its job.
+            async fn notice_job(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft, retry: bool) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let job: Option<Option<i64>> = sqlx::query_scalar(
+                    "SELECT job_id FROM notice WHERE id = $1 AND status = 'dead' AND dismissed_at IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let Some(Some(job)) = job else {
+                    return Ok(false);
+                };
+                let done = if retry {
+                    Self::retry_job_in(&mut tx, job, now).await
+                } else {
+                    Self::dismiss_job_in(&mut tx, job, now).await
+                }
+                .map_err(map_err)?;
+                if !done {
+                    return Ok(false);
+                }
+                let mut j = journal;
+                j.subject = format!("notice:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
             }
         }
     };

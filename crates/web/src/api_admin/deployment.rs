@@ -555,6 +555,120 @@ pub async fn dismiss_notice(
     notice_step(&app, &ctx, id, false).await
 }
 
+/// How many jobs of a kind are in a state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobCountDto {
+    /// `notice`.
+    kind: String,
+    /// `ready` (waiting), `running` (leased by a worker) or `dead` (given up).
+    state: String,
+    count: i64,
+}
+
+/// A job given up after its last try.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeadJobDto {
+    id: i64,
+    kind: String,
+    attempts: i64,
+    max_attempts: i64,
+    /// The last try's reason, any address in it masked.
+    reason: Option<String>,
+    /// The notice it delivers, for a notice job.
+    notice_id: Option<i64>,
+    created_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobsDto {
+    counts: Vec<JobCountDto>,
+    dead: Vec<DeadJobDto>,
+    /// How many dead jobs there are in all (the page holds `dead`).
+    dead_total: i64,
+}
+
+/// Background jobs: counts by kind and state, and the dead ones, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", params(crate::api::PageQuery),
+    responses((status = 200, body = JobsDto), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn jobs(
+    State(app): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<crate::api::PageQuery>,
+) -> ApiResult<JobsDto> {
+    let user = caller(&ctx)?;
+    let req = crate::api::page_of(&q, ctx.tr)?;
+    let store = app.store.as_ref();
+    let counts = otinish_app::jobs::counts(store, &user)
+        .await
+        .map_err(app_err(&ctx))?;
+    let page = otinish_app::jobs::dead(store, &user, req)
+        .await
+        .map_err(app_err(&ctx))?;
+    Ok(Json(JobsDto {
+        counts: counts
+            .into_iter()
+            .map(|c| JobCountDto {
+                kind: c.kind.to_string(),
+                state: c.state.to_string(),
+                count: c.count,
+            })
+            .collect(),
+        dead_total: page.total,
+        dead: page
+            .items
+            .into_iter()
+            .map(|d| DeadJobDto {
+                id: d.job.id,
+                kind: d.job.kind.to_string(),
+                attempts: d.job.attempts,
+                max_attempts: d.job.max_attempts,
+                reason: d.reason,
+                notice_id: d.notice,
+                created_at: d.job.created_at.to_rfc3339(),
+            })
+            .collect(),
+    }))
+}
+
+async fn job_step(app: &crate::App, ctx: &Ctx, id: i64, retry: bool) -> Response {
+    let user = match caller(ctx) {
+        Ok(u) => u,
+        Err(e) => return e.into_response(),
+    };
+    let now = app.clock.now();
+    let done = if retry {
+        otinish_app::jobs::retry(app.store.as_ref(), &user, id, now).await
+    } else {
+        otinish_app::jobs::dismiss(app.store.as_ref(), &user, id, now).await
+    };
+    match done {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError::from_app(ctx.tr, e).into_response(),
+    }
+}
+
+/// Runs a dead job again (from now, with its tries counted anew).
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin",
+    params(("id" = i64, Path, description = "the job's id")),
+    responses((status = 204, description = "queued again"), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn retry_job(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    job_step(&app, &ctx, id, true).await
+}
+
+/// Dismisses a dead job: it leaves the list (a notice stays undelivered).
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/dismiss", tag = "admin",
+    params(("id" = i64, Path, description = "the job's id")),
+    responses((status = 204, description = "dismissed"), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn dismiss_job(State(app): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    job_step(&app, &ctx, id, false).await
+}
+
 /// One edition of the rules (GEN-01).
 #[derive(Serialize, ToSchema)]
 pub struct EditionDto {
