@@ -94,6 +94,11 @@ insp = pick("insert_postgres")
 if insp:
     p(f"| durable insert, PostgreSQL, one per transaction | {fmt([r['single_per_second'] for r in insp])} rows/s |")
     p(f"| durable insert, PostgreSQL, {insp[0]['batch']} per transaction | {fmt([r['batched_per_second'] for r in insp])} rows/s |")
+for backend, name in (("sqlite", "SQLite (WAL, full sync)"), ("postgres", "PostgreSQL (synchronous commit)")):
+    pl = pick("plain_insert", backend=backend)
+    if pl:
+        p(f"| durable insert, plain {pl[0]['row_bytes'] // 1024} KB row with five indexes, {name}, one per transaction | {fmt([r['single_per_second'] for r in pl])} rows/s |")
+        p(f"| durable insert, plain {pl[0]['row_bytes'] // 1024} KB row with five indexes, {name}, {pl[0]['batch']} per transaction | {fmt([r['batched_per_second'] for r in pl])} rows/s |")
 ver = pick("verify")
 if ver:
     p(f"| signature verification, one core ({ver[0]['algorithm']}) | {fmt([r['per_second_one_core'] for r in ver])} /s |")

@@ -77,6 +77,18 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         batch: usize,
     },
+    /// The plain durable-insert ceiling: 2 KB rows with five indexes written with sqlx alone
+    /// (no store, no journal, no triggers), WAL with full sync on SQLite, synchronous commit
+    /// on PostgreSQL; one row per transaction, then BATCH per transaction.
+    Plain {
+        /// Empty for a fresh SQLite database in a temporary folder, or postgres://…
+        #[arg(long, default_value = "")]
+        database_url: String,
+        #[arg(long, default_value_t = 3000)]
+        rows: usize,
+        #[arg(long, default_value_t = 256)]
+        batch: usize,
+    },
     /// Open cards loaded straight into a deployment's store (the server stopped): CARDS cards
     /// in execution at BODY, shared among its executors, to measure intake as they accumulate.
     Preload {
@@ -206,6 +218,11 @@ async fn main() -> Result<()> {
             rows,
             batch,
         } => insert(&database_url, rows, batch).await,
+        Cmd::Plain {
+            database_url,
+            rows,
+            batch,
+        } => plain(&database_url, rows, batch).await,
         Cmd::Flood {
             url,
             data_dir,
@@ -860,6 +877,122 @@ async fn insert(database_url: &str, rows: usize, batch: usize) -> Result<()> {
         serde_json::json!({ "figure": "insert", "backend": store.backend(), "single_per_second": single, "batched_per_second": batched, "batch": batch })
     );
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// One plain row: five indexed columns and a 2 KB payload.
+fn plain_row(i: usize) -> (i64, i64, String, String, i64, String) {
+    let i = i as i64;
+    (
+        i % 97,
+        i * 7919 % 100_003,
+        format!("reg-{i:08}"),
+        format!("{:016x}", (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        i / 10,
+        format!("{i:08}").repeat(256),
+    )
+}
+
+async fn plain(database_url: &str, rows: usize, batch: usize) -> Result<()> {
+    use sqlx::Connection;
+    const TABLE: &str = "CREATE TABLE bench_plain (id BIGINT PRIMARY KEY, a BIGINT NOT NULL, \
+        b BIGINT NOT NULL, c TEXT NOT NULL, d TEXT NOT NULL, e BIGINT NOT NULL, payload TEXT NOT NULL)";
+    const INDEXES: [&str; 5] = [
+        "CREATE INDEX bench_plain_a ON bench_plain(a)",
+        "CREATE INDEX bench_plain_b ON bench_plain(b)",
+        "CREATE INDEX bench_plain_c ON bench_plain(c)",
+        "CREATE INDEX bench_plain_d ON bench_plain(d)",
+        "CREATE INDEX bench_plain_e ON bench_plain(e)",
+    ];
+    const INSERT: &str =
+        "INSERT INTO bench_plain (id, a, b, c, d, e, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    macro_rules! measure {
+        ($conn:expr) => {{
+            let conn = $conn;
+            let started = Instant::now();
+            for i in 0..rows {
+                let r = plain_row(i);
+                let mut tx = conn.begin().await?;
+                sqlx::query(INSERT)
+                    .bind(i as i64)
+                    .bind(r.0)
+                    .bind(r.1)
+                    .bind(&r.2)
+                    .bind(&r.3)
+                    .bind(r.4)
+                    .bind(&r.5)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            let single = rows as f64 / started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            let mut i = rows;
+            while i < rows * 5 {
+                let mut tx = conn.begin().await?;
+                for k in i..i + batch {
+                    let r = plain_row(k);
+                    sqlx::query(INSERT)
+                        .bind(k as i64)
+                        .bind(r.0)
+                        .bind(r.1)
+                        .bind(&r.2)
+                        .bind(&r.3)
+                        .bind(r.4)
+                        .bind(&r.5)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                i += batch;
+            }
+            let batched = (i - rows) as f64 / started.elapsed().as_secs_f64();
+            (single, batched)
+        }};
+    }
+    let (backend, single, batched) = if database_url.is_empty() {
+        let dir = std::env::temp_dir().join(format!("otinish-bench-plain-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let opts = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.join("plain.db"))
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
+        let mut conn = sqlx::SqliteConnection::connect_with(&opts).await?;
+        sqlx::query(TABLE).execute(&mut conn).await?;
+        for ix in INDEXES {
+            sqlx::query(ix).execute(&mut conn).await?;
+        }
+        let (single, batched) = measure!(&mut conn);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+        ("sqlite", single, batched)
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database_url).await?;
+        let on: String = sqlx::query_scalar("SHOW synchronous_commit")
+            .fetch_one(&mut conn)
+            .await?;
+        anyhow::ensure!(
+            on != "off",
+            "synchronous_commit is off: not a durable ceiling"
+        );
+        sqlx::query("DROP TABLE IF EXISTS bench_plain")
+            .execute(&mut conn)
+            .await?;
+        sqlx::query(TABLE).execute(&mut conn).await?;
+        for ix in INDEXES {
+            sqlx::query(ix).execute(&mut conn).await?;
+        }
+        let (single, batched) = measure!(&mut conn);
+        sqlx::query("DROP TABLE bench_plain")
+            .execute(&mut conn)
+            .await?;
+        ("postgres", single, batched)
+    };
+    println!(
+        "{}",
+        serde_json::json!({ "figure": "plain_insert", "backend": backend, "single_per_second": single, "batched_per_second": batched, "batch": batch, "row_bytes": plain_row(0).5.len() })
+    );
     Ok(())
 }
 
