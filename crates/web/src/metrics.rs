@@ -74,5 +74,25 @@ pub async fn render(State(app): State<AppState>) -> impl IntoResponse {
     );
     let _ = writeln!(out, "# TYPE otinish_store_commits_total counter");
     let _ = writeln!(out, "otinish_store_commits_total {}", app.store.commits());
+    // The queue of background jobs (shared by every node); left out when the database does not
+    // answer, so the rest still does.
+    if let Ok(counts) = app.store.job_counts().await {
+        use otinish_domain::job::{JobKind, JobState};
+        let _ = writeln!(
+            out,
+            "# HELP otinish_jobs Background jobs by kind and state (ready, running, dead)."
+        );
+        let _ = writeln!(out, "# TYPE otinish_jobs gauge");
+        for kind in JobKind::ALL {
+            for state in JobState::ALL {
+                let n: i64 = counts
+                    .iter()
+                    .filter(|c| c.kind == *kind && c.state == *state)
+                    .map(|c| c.count)
+                    .sum();
+                let _ = writeln!(out, "otinish_jobs{{kind=\"{kind}\",state=\"{state}\"}} {n}");
+            }
+        }
+    }
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

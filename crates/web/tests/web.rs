@@ -449,6 +449,12 @@ async fn health_ready_metrics_and_security_headers() {
     let m = t.get("/metrics", "").await;
     assert!(
         m.text
+            .contains("otinish_jobs{kind=\"notice\",state=\"dead\"} 0"),
+        "{}",
+        m.text
+    );
+    assert!(
+        m.text
             .contains("otinish_http_requests_total{method=\"GET\",status=\"2xx\"}"),
         "{}",
         m.text

@@ -279,7 +279,6 @@ channel-email = email
 channel-sms = SMS
 channel-post = post
 status-pending = waiting to be sent
-status-sending = being sent
 status-delivered = delivered
 status-failed = not delivered, will retry
 status-dead = not delivered

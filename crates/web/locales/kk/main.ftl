@@ -279,7 +279,6 @@ channel-email = email
 channel-sms = SMS
 channel-post = пошта
 status-pending = жіберуді күтуде
-status-sending = жіберілуде
 status-delivered = жеткізілді
 status-failed = жеткізілмеді, қайталанады
 status-dead = жеткізілмеді

@@ -279,7 +279,6 @@ channel-email = email
 channel-sms = SMS
 channel-post = почта
 status-pending = ожидает отправки
-status-sending = отправляется
 status-delivered = доставлено
 status-failed = не доставлено, повтор
 status-dead = не доставлено
