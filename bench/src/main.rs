@@ -906,48 +906,35 @@ async fn plain(database_url: &str, rows: usize, batch: usize) -> Result<()> {
     ];
     const INSERT: &str =
         "INSERT INTO bench_plain (id, a, b, c, d, e, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    // One row per transaction, then `batch` per transaction; rows/s of each.
     macro_rules! measure {
         ($conn:expr) => {{
             let conn = $conn;
-            let started = Instant::now();
-            for i in 0..rows {
-                let r = plain_row(i);
-                let mut tx = conn.begin().await?;
-                sqlx::query(INSERT)
-                    .bind(i as i64)
-                    .bind(r.0)
-                    .bind(r.1)
-                    .bind(&r.2)
-                    .bind(&r.3)
-                    .bind(r.4)
-                    .bind(&r.5)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-            let single = rows as f64 / started.elapsed().as_secs_f64();
-            let started = Instant::now();
-            let mut i = rows;
-            while i < rows * 5 {
-                let mut tx = conn.begin().await?;
-                for k in i..i + batch {
-                    let r = plain_row(k);
-                    sqlx::query(INSERT)
-                        .bind(k as i64)
-                        .bind(r.0)
-                        .bind(r.1)
-                        .bind(&r.2)
-                        .bind(&r.3)
-                        .bind(r.4)
-                        .bind(&r.5)
-                        .execute(&mut *tx)
-                        .await?;
+            let mut rates = [0f64; 2];
+            let mut next = 0usize;
+            for (rate, (per_tx, total)) in rates.iter_mut().zip([(1, rows), (batch, rows * 4)]) {
+                let (first, started) = (next, Instant::now());
+                while next < first + total {
+                    let mut tx = conn.begin().await?;
+                    for k in next..next + per_tx {
+                        let r = plain_row(k);
+                        sqlx::query(INSERT)
+                            .bind(k as i64)
+                            .bind(r.0)
+                            .bind(r.1)
+                            .bind(&r.2)
+                            .bind(&r.3)
+                            .bind(r.4)
+                            .bind(&r.5)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    next += per_tx;
                 }
-                tx.commit().await?;
-                i += batch;
+                *rate = (next - first) as f64 / started.elapsed().as_secs_f64();
             }
-            let batched = (i - rows) as f64 / started.elapsed().as_secs_f64();
-            (single, batched)
+            (rates[0], rates[1])
         }};
     }
     let (backend, single, batched) = if database_url.is_empty() {
