@@ -132,7 +132,7 @@ impl Worker {
             (false, _) => Ran::Lost,
             (true, Ok(())) => Ran::Done,
             (true, Err(_)) => Ran::Failed {
-                dead: job.attempts >= job.max_attempts,
+                dead: job.last_try(),
             },
         })
     }
@@ -143,14 +143,13 @@ impl Worker {
             JobKind::Notice => {
                 let id = notice_of(&job.payload)
                     .ok_or_else(|| format!("a notice job without a notice: {}", job.payload))?;
-                let clock = self.clock.clone();
                 crate::notify::deliver(
                     self.store.as_ref(),
                     self.mailer.as_deref(),
                     self.sms.as_deref(),
                     id,
-                    job.attempts >= job.max_attempts,
-                    move || clock.now(),
+                    job.last_try(),
+                    self.clock.as_ref(),
                 )
                 .await
             }

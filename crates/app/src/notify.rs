@@ -165,7 +165,7 @@ pub(crate) async fn deliver(
     sms: Option<&dyn SmsGateway>,
     id: i64,
     last_try: bool,
-    now: impl Fn() -> chrono::DateTime<chrono::Utc>,
+    clock: &dyn crate::clock::Clock,
 ) -> Result<(), String> {
     let n = match store.notice(id).await {
         Ok(n) => n,
@@ -196,11 +196,11 @@ pub(crate) async fn deliver(
     // record, the fewer notices a crash makes go out twice.
     match sent {
         Ok(()) => store
-            .notice_delivered(n.id, now())
+            .notice_delivered(n.id, clock.now())
             .await
             .map_err(|e| format!("sent, but not recorded: {e}")),
         Err(e) => {
-            let retry = (!last_try).then(&now);
+            let retry = (!last_try).then(|| clock.now());
             if let Err(st) = store.notice_failed(n.id, &e, retry).await {
                 tracing::warn!(notice = n.id, error = %st, "a failed delivery not recorded");
             }

@@ -104,10 +104,15 @@ pub struct Job {
 }
 
 impl Job {
+    /// Whether the try under way is the last: if it fails, the job is dead.
+    pub fn last_try(&self) -> bool {
+        self.attempts >= self.max_attempts
+    }
+
     /// When to try again after the try under way failed, or `None` when that was the last:
     /// 30 s doubled after each failed try, at most an hour.
     pub fn retry_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if self.attempts >= self.max_attempts {
+        if self.last_try() {
             return None;
         }
         let failed = (self.attempts - 1).clamp(0, 20);

@@ -184,31 +184,34 @@ macro_rules! impl_job_repo {
             }
 
             async fn retry_job(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                if !Self::retry_job_in(&mut tx, id, now).await.map_err(map_err)? {
-                    return Ok(false);
-                }
-                let mut j = journal;
-                j.subject = format!("job:{id}");
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                self.commit(tx).await?;
-                Ok(true)
+                self.dead_job_step(id, now, journal, true).await
             }
 
             async fn dismiss_job(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft) -> StoreResult<bool> {
-                let mut tx = self.begin_write().await.map_err(map_err)?;
-                if !Self::dismiss_job_in(&mut tx, id, now).await.map_err(map_err)? {
-                    return Ok(false);
-                }
-                let mut j = journal;
-                j.subject = format!("job:{id}");
-                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
-                self.commit(tx).await?;
-                Ok(true)
+                self.dead_job_step(id, now, journal, false).await
             }
         }
 
         impl $store {
+            /// Sends a dead job again (`retry`) or dismisses it, journaled on the job.
+            async fn dead_job_step(&self, id: i64, now: DateTime<Utc>, journal: JournalDraft, retry: bool) -> StoreResult<bool> {
+                let mut tx = self.begin_write().await.map_err(map_err)?;
+                let done = if retry {
+                    Self::retry_job_in(&mut tx, id, now).await
+                } else {
+                    Self::dismiss_job_in(&mut tx, id, now).await
+                }
+                .map_err(map_err)?;
+                if !done {
+                    return Ok(false);
+                }
+                let mut j = journal;
+                j.subject = format!("job:{id}");
+                Self::journal_in(&mut tx, &j).await.map_err(map_err)?;
+                self.commit(tx).await?;
+                Ok(true)
+            }
+
             /// A dead job made ready from `now` with its tries counted afresh; a notice it
             /// delivers shows as pending again. `false` when it is not dead or was dismissed.
             async fn retry_job_in(tx: &mut Tx<'_>, id: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
