@@ -102,7 +102,8 @@ enum Cmd {
         #[arg(long, default_value_t = 2)]
         body: i64,
     },
-    /// Staff pages on a loaded database: inbox, due list, card, search, 1-OL; p50/p99 each.
+    /// Pages on a loaded database: inbox, due list, card, search, the dashboard, the public
+    /// statistics, 1-OL; p50/p99 each.
     Reads {
         #[arg(long)]
         url: String,
@@ -1208,6 +1209,7 @@ async fn reads(url: &str, n: usize, conns: usize, cards: usize) -> Result<()> {
     let c = client(conns);
     let registrar = staff_session(&c, url, "registrar.mj").await?;
     let executor = staff_session(&c, url, "executor.mj").await?;
+    let anonymous = String::new();
     // Cards to open: those the registrar's lists link to.
     let mut ids = Vec::new();
     for path in [
@@ -1255,6 +1257,23 @@ async fn reads(url: &str, n: usize, conns: usize, cards: usize) -> Result<()> {
                 .map(|q| format!("{url}/staff/search?q={q}"))
                 .collect(),
             &registrar,
+        ),
+        (
+            "dashboard",
+            vec![format!("{url}/staff/dashboard")],
+            &registrar,
+        ),
+        // Public: anyone may ask for it, so it must cost the same for a million cards.
+        (
+            "statistics",
+            vec![
+                format!("{url}/statistics"),
+                format!(
+                    "{url}/statistics?year={}",
+                    chrono::Datelike::year(&Utc::now()) - 1
+                ),
+            ],
+            &anonymous,
         ),
         (
             "one_ol",

@@ -293,3 +293,21 @@ pub async fn recompute_open_deadlines(
     }
     Ok(report)
 }
+
+/// Gives the store the deployment's time zone, by whose local months the statistics' tally
+/// counts cards (`TallyRepo`); when the zone is new or changed the tally is counted afresh
+/// from the cards, once. Every command that opens the store calls it first.
+pub async fn keep_tally_zone(
+    store: &dyn Store,
+    zone: &otinish_domain::calendar::Zone,
+) -> Result<(), otinish_domain::repo::StoreError> {
+    let started = std::time::Instant::now();
+    if store.sync_tally_zone(&zone.offsets()).await? {
+        tracing::info!(
+            zone = zone.name(),
+            seconds = started.elapsed().as_secs_f64(),
+            "the statistics' tally counted afresh in the deployment's time zone"
+        );
+    }
+    Ok(())
+}

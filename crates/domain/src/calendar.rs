@@ -374,6 +374,48 @@ impl Zone {
         }
     }
 
+    /// The zone's offsets from 1970 to 2100, as the tz database gives them: each change as
+    /// (the moment it takes effect, seconds east of UTC), the first from 1970. What the store
+    /// needs to count cards by local month without the tz database.
+    pub fn offsets(&self) -> Vec<(chrono::DateTime<Utc>, i32)> {
+        use chrono::Offset;
+        let off = |secs: i64| {
+            chrono::DateTime::from_timestamp(secs, 0).map_or(0, |t| {
+                self.tz
+                    .offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+            })
+        };
+        let at = |secs: i64| chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+        // 2100-01-01T00:00:00Z; no zone changes twice within twelve hours.
+        const END: i64 = 4_102_444_800;
+        const STEP: i64 = 12 * 3600;
+        let mut current = off(0);
+        let mut out = vec![(at(0), current)];
+        let mut t = 0;
+        while t < END {
+            let next = t + STEP;
+            let o = off(next);
+            if o != current {
+                // The first second with the new offset.
+                let (mut lo, mut hi) = (t, next);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if off(mid) == current {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                current = off(hi);
+                out.push((at(hi), current));
+            }
+            t = next;
+        }
+        out
+    }
+
     /// The last moment of a local day (23:59:59), in UTC: GEN-03, a term "ends at the end of
     /// its last working day".
     pub fn end_of_day(&self, day: NaiveDate) -> chrono::DateTime<Utc> {

@@ -492,6 +492,25 @@ fn gen_01_gen_03_astana_was_utc_plus_6_until_march_2024() {
         zone.utc(d("2024-02-29").and_hms_opt(23, 30, 0).unwrap()),
         Utc.with_ymd_and_hms(2024, 2, 29, 17, 30, 0).unwrap()
     );
+    // The offsets the store counts local months by: the change of 2024 to the second, and
+    // every moment's local date the same through them as through the tz database.
+    let offsets = zone.offsets();
+    assert!(offsets.contains(&(
+        Utc.with_ymd_and_hms(2024, 2, 29, 18, 0, 0).unwrap(),
+        5 * 3600
+    )));
+    assert!(offsets
+        .windows(2)
+        .all(|w| w[0].0 < w[1].0 && w[0].1 != w[1].1));
+    for secs in (0..4_000_000_000i64).step_by(7_777_777) {
+        let at = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+        let off = offsets.iter().rev().find(|o| o.0 <= at).map_or(0, |o| o.1);
+        assert_eq!(
+            (at + chrono::Duration::seconds(i64::from(off))).date_naive(),
+            zone.local_date(at),
+            "{at}"
+        );
+    }
     assert_eq!(zone.name(), "Asia/Almaty");
     assert!(WorkingCalendar::from_toml(&KZ.replace("Asia/Almaty", "Asia/Nowhere")).is_err());
 }

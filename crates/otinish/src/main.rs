@@ -300,7 +300,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 },
         } => {
             let l = lang(&l)?;
-            let store = open_store(&cfg).await.ok();
+            let store = open_store(&cfg, base_cal.zone()).await.ok();
             let cal = match &store {
                 Some(s) => base_cal.with_edits(
                     s.calendar_edits(base_cal.jurisdiction())
@@ -350,7 +350,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if reason.trim().is_empty() {
                 bail!("--reason must say which order or law made the change");
             }
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             let edit = DayEdit {
                 date,
                 working,
@@ -382,7 +382,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             kk,
             en,
         } => {
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             let new = otinish_app::announce::NewAnnouncement {
                 from: Some(from.with_timezone(&Utc)),
                 to: Some(to.with_timezone(&Utc)),
@@ -436,7 +436,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if format == "xlsx" && out.is_none() {
                 bail!("XLSX is binary: give --out FILE.xlsx");
             }
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             let report = otinish_web::reports::build_one_ol(
                 store.as_ref(),
                 &base_cal,
@@ -485,7 +485,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 Some(dir) => trust_files(dir)?,
                 None => vec![],
             };
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             let req = otinish_app::setup::InitRequest {
                 name_kk,
                 name_ru,
@@ -530,12 +530,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             println!("migrations applied ({})", store.backend());
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { cards, seed } => {
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             otinish_app::setup::check_start(store.as_ref(), true)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -572,7 +572,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Backup { to } => backup::backup(&cfg, &to).await,
         Command::VerifyJournal => {
-            let store = open_store(&cfg).await?;
+            let store = open_store(&cfg, base_cal.zone()).await?;
             match otinish_store::verify_journal(store.as_ref(), |n| {
                 eprintln!("checked {n} entries…")
             })
@@ -836,7 +836,7 @@ async fn serve(
     clock: Arc<dyn otinish_app::clock::Clock>,
     demo_cards: usize,
 ) -> Result<ExitCode> {
-    let store = open_store(&cfg).await?;
+    let store = open_store(&cfg, base_cal.zone()).await?;
     // A real deployment never takes the demo data, nor the demo's database real work.
     let deployment = otinish_app::setup::check_start(store.as_ref(), cfg.demo)
         .await
@@ -1086,16 +1086,21 @@ async fn serve(
 
 /// The configured store, migrated (a PostgreSQL server that acknowledges commits before
 /// flushing them is refused unless `--allow-async-commit`).
+/// Opens the deployment's store (migrating it) and gives it the time zone its statistics count
+/// months in.
 async fn open_store(
     cfg: &Config,
+    zone: &otinish_domain::calendar::Zone,
 ) -> Result<std::sync::Arc<dyn otinish_domain::repo::Store>, otinish_domain::repo::StoreError> {
-    otinish_store::open(
+    let store = otinish_store::open(
         cfg.database_url.as_deref(),
         &cfg.data_dir,
         true,
         cfg.allow_async_commit,
     )
-    .await
+    .await?;
+    otinish_app::calendar::keep_tally_zone(store.as_ref(), zone).await?;
+    Ok(store)
 }
 
 /// The exit status when the store could not make a commit durable (EX_IOERR).

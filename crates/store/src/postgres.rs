@@ -110,6 +110,9 @@ impl PgStore {
 impl PgStore {
     /// Row locking for claiming jobs: concurrent workers skip the rows another has claimed.
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
+    /// The local month (`YYYY-MM`) of the moment `{at}` (microseconds), by the zone's offsets
+    /// (the function of migration 0030).
+    const TALLY_MONTH: &'static str = "tally_month({at})";
     /// A full-text search's FROM and WHERE; `$1` is [`Self::search_expression`], matched
     /// against the card's generated `search` column (GIN index).
     const SEARCH_FROM: &'static str = "card c JOIN body b ON b.id = c.body_id \

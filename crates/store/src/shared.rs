@@ -971,6 +971,7 @@ macro_rules! impl_repos {
         impl_appeal_repo!($store, $db);
         impl_notice_repo!($store, $db);
         impl_job_repo!($store, $db);
+        impl_tally_repo!($store, $db);
         impl_applicant_auth_repo!($store, $db);
         impl_access_repo!($store, $db);
         impl_deployment_repo!($store, $db);

@@ -221,6 +221,10 @@ impl SqliteStore {
 impl SqliteStore {
     /// Row locking for claiming jobs: SQLite has one writer, so none is needed.
     const SKIP_LOCKED: &'static str = "";
+    /// The local month (`YYYY-MM`) of the moment `{at}` (microseconds), by the zone's offsets.
+    const TALLY_MONTH: &'static str =
+        "strftime('%Y-%m', {at} / 1000000 + COALESCE((SELECT z.offset_s \
+         FROM tally_zone z WHERE z.since <= {at} ORDER BY z.since DESC LIMIT 1), 0), 'unixepoch')";
     /// A full-text search's FROM and WHERE; `$1` is [`Self::search_expression`]. The FTS5 index
     /// is walked newest first and stops at the page's end.
     const SEARCH_FROM: &'static str = "card_fts JOIN card c ON c.id = card_fts.rowid \

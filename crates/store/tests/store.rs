@@ -4724,3 +4724,294 @@ on_both!(
     executor_loads,
     executor_loads_follow_every_move
 );
+
+/// The public statistics and the dashboard read a tally the database keeps as cards move
+/// (migration 0030): after a random mix of every kind of change — cards received on either
+/// side of local month ends and of Astana's change from UTC+6 to UTC+5, registered with a
+/// term, moved, redirected, attached, decided, answered late or in term, terms moved — the
+/// tally gives exactly what a recount from the cards gives, for every year, month and moment
+/// of judgement; and after a change of zone it is counted afresh.
+async fn tally_follows_every_change(db: &Db) {
+    use otinish_domain::calendar::Zone;
+    let store = db.store();
+    let s = store.as_ref();
+    let zone = Zone::almaty();
+    assert!(s.sync_tally_zone(&zone.offsets()).await.unwrap());
+    assert!(
+        !s.sync_tally_zone(&zone.offsets()).await.unwrap(),
+        "the same zone again changes nothing"
+    );
+    let a = s
+        .create_body(&new_body("TA", None), j("create_body"))
+        .await
+        .unwrap();
+    let b = s
+        .create_body(&new_body("TB", Some("TA")), j("create_body"))
+        .await
+        .unwrap();
+    let company = s
+        .upsert_applicant(&Applicant::LegalEntity {
+            bin: otinish_domain::ids::Bin::parse("940140000385").unwrap(),
+            org_name: "ТОО Дала".into(),
+            signer_surname: "Ахметов".into(),
+            signer_name: "Бауыржан".into(),
+            email: None,
+            phone: None,
+            address: "Астана".into(),
+            lang: Lang::Ru,
+        })
+        .await
+        .unwrap();
+    let person = s.upsert_applicant(&individual()).await.unwrap();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64)
+        | 1;
+    let mut x = seed;
+    let mut below = move |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    // Moments near the ends of local months (UTC+6 until 29 Feb 2024 18:00 UTC, +5 after).
+    let month_ends = [
+        Utc.with_ymd_and_hms(2023, 12, 31, 18, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 1, 31, 18, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 2, 29, 18, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 3, 31, 19, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2024, 12, 31, 19, 0, 0).unwrap(),
+    ];
+    let bodies = [a.id, b.id];
+    let check = |label: String| async move {
+        let zone = Zone::almaty();
+        let start = |y: i32, m: u32| {
+            zone.utc(
+                NaiveDate::from_ymd_opt(y, m, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 0, 0)
+                    .unwrap(),
+            )
+        };
+        let sorted = |mut g: Vec<otinish_domain::report::ReportGroup>| {
+            g.sort_by_key(|g| format!("{g:?}"));
+            g
+        };
+        for now in [
+            Utc.with_ymd_and_hms(2024, 2, 20, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2025, 6, 1, 0, 0, 0).unwrap(),
+        ] {
+            for year in 2023..=2025 {
+                let from = NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+                let to = NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap();
+                let tally = s.tally_groups(&bodies, from, to, now).await.unwrap();
+                let recount = s
+                    .report_groups(&bodies, start(year, 1), start(year + 1, 1), now)
+                    .await
+                    .unwrap();
+                assert_eq!(sorted(tally), sorted(recount), "{label}, {year}, {now}");
+            }
+        }
+        let from = NaiveDate::from_ymd_opt(2023, 11, 1).unwrap();
+        let to = NaiveDate::from_ymd_opt(2025, 2, 1).unwrap();
+        let months = s.tally_months(&bodies, from, to).await.unwrap();
+        let bounds: Vec<DateTime<Utc>> = months
+            .iter()
+            .map(|m| start(m.0.year(), m.0.month()))
+            .chain([start(2025, 2)])
+            .collect();
+        let counts = s.received_counts(&bodies, &bounds).await.unwrap();
+        assert_eq!(
+            months.iter().map(|m| m.1).collect::<Vec<_>>(),
+            counts,
+            "{label}: per month"
+        );
+        counts.iter().sum::<i64>()
+    };
+    use chrono::Datelike;
+    for step in 0..200 {
+        let cards = s
+            .cards_of_body(a.id, PageRequest::new(Some(500), Some(0)))
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .chain(
+                s.cards_of_body(b.id, PageRequest::new(Some(500), Some(0)))
+                    .await
+                    .unwrap()
+                    .items,
+            )
+            .collect::<Vec<_>>();
+        let r = below(1_000_000);
+        let pick = (!cards.is_empty()).then(|| cards[r as usize % cards.len()].clone());
+        // Now and then closed at the very second its 15-day term ends: still in term.
+        let late = if below(4) == 0 {
+            chrono::Duration::days(15)
+        } else {
+            chrono::Duration::hours(below(24 * 40) as i64)
+        };
+        let at = |c: &Card| c.received_at + late;
+        let mv = |c: &Card, to: CardState, u: CardUpdate| {
+            let c = c.clone();
+            let when = at(&c);
+            async move {
+                s.transition_card(
+                    c.id,
+                    c.state,
+                    to,
+                    &u,
+                    &[],
+                    JournalDraft::new(when, "test", "", "move"),
+                )
+                .await
+            }
+        };
+        let due = |c: &Card, days: i64| StoredDeadline {
+            due_at: c.received_at + chrono::Duration::days(days),
+            ..deadline("answer", "2024-01-01")
+        };
+        let done = match below(8) {
+            0 | 1 => {
+                let near = month_ends[below(month_ends.len() as u64) as usize]
+                    + chrono::Duration::minutes(below(240) as i64 - 120);
+                let mut c = new_card(bodies[below(2) as usize], "2024-01-01");
+                c.received_at = near;
+                c.kind = [AppealKind::Statement, AppealKind::Complaint][below(2) as usize];
+                c.channel = [Channel::Portal, Channel::Paper][below(2) as usize];
+                c.collective = below(5) == 0;
+                c.applicant_id = [None, Some(person), Some(company)][below(3) as usize];
+                let terms = if below(2) == 0 {
+                    vec![StoredDeadline {
+                        due_at: near + chrono::Duration::days(15),
+                        ..deadline("answer", "2024-01-01")
+                    }]
+                } else {
+                    Vec::new()
+                };
+                s.create_card(&c, &terms, j("receive")).await.map(|_| ())
+            }
+            2 => match pick.filter(|c| c.state == CardState::Received) {
+                Some(c) => s
+                    .register_card(
+                        c.id,
+                        CardState::Received,
+                        2024,
+                        c.received_at,
+                        None,
+                        &[due(&c, 15)],
+                        &no_notices,
+                        j("register"),
+                    )
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            },
+            3 => match pick.filter(|c| !c.state.is_closed()) {
+                // A term moved (an extension, a calendar edit) or set anew.
+                Some(c) => {
+                    s.replace_deadlines(c.id, &[due(&c, below(40) as i64 + 1)], j("recompute"))
+                        .await
+                }
+                None => Ok(()),
+            },
+            4 => match pick {
+                Some(c) if c.state == CardState::Registered => {
+                    mv(
+                        &c,
+                        CardState::Redirected,
+                        CardUpdate {
+                            redirected_to_body_id: Some(if c.body_id == a.id {
+                                b.id
+                            } else {
+                                a.id
+                            }),
+                            ..CardUpdate::default()
+                        },
+                    )
+                    .await
+                }
+                Some(c) if c.state == CardState::InExecution => {
+                    let main = cards.iter().find(|m| m.id != c.id).map(|m| m.id);
+                    mv(
+                        &c,
+                        CardState::Attached,
+                        CardUpdate {
+                            main_card_id: main,
+                            ..CardUpdate::default()
+                        },
+                    )
+                    .await
+                }
+                _ => Ok(()),
+            },
+            _ => {
+                let moves = [
+                    (CardState::Received, CardState::Refused),
+                    (CardState::Registered, CardState::InExecution),
+                    (CardState::InExecution, CardState::Decided),
+                    (CardState::Decided, CardState::Answered),
+                    (CardState::Answered, CardState::Archived),
+                ];
+                match pick.and_then(|c| {
+                    moves
+                        .iter()
+                        .find(|(from, _)| *from == c.state)
+                        .map(|m| (c, m.1))
+                }) {
+                    Some((c, to)) => {
+                        let decision = (to == CardState::Decided).then(|| {
+                            ["satisfied", "refused", "explained"][below(3) as usize].to_owned()
+                        });
+                        mv(
+                            &c,
+                            to,
+                            CardUpdate {
+                                decision,
+                                ..CardUpdate::default()
+                            },
+                        )
+                        .await
+                    }
+                    None => Ok(()),
+                }
+            }
+        };
+        done.unwrap_or_else(|e| panic!("step {step} (seed {seed}): {e}"));
+        if step % 50 == 49 {
+            check(format!("step {step}, seed {seed}")).await;
+        }
+    }
+    let total = check(format!("the end, seed {seed}")).await;
+    assert!(total > 30, "the mix received cards (seed {seed}): {total}");
+    // Another zone: every card counted afresh into its UTC month, and back again.
+    let utc = Zone::parse("UTC").unwrap();
+    assert!(s.sync_tally_zone(&utc.offsets()).await.unwrap());
+    let early = s
+        .tally_months(
+            &bodies,
+            NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+        )
+        .await
+        .unwrap();
+    let in_utc = s
+        .received_counts(
+            &bodies,
+            &[
+                Utc.with_ymd_and_hms(2024, 2, 1, 0, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap(),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(early[0].1, in_utc[0], "February in UTC (seed {seed})");
+    assert!(s.sync_tally_zone(&zone.offsets()).await.unwrap());
+    assert_eq!(check(format!("rebuilt, seed {seed}")).await, total);
+}
+
+on_both!(
+    /// The statistics' tally equals a recount after a random mix of changes.
+    tally,
+    tally_follows_every_change
+);

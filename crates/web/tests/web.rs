@@ -316,15 +316,17 @@ impl TestApp {
             ..WebConfig::default()
         };
         config(&mut web_config);
+        let calendar = WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}"));
+        otinish_app::calendar::keep_tally_zone(store.as_ref(), calendar.zone())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let app = Arc::new(App {
             store,
             files: otinish_store::files::FileStore::new(dir.path().join("files")),
             pki,
             limits: Default::default(),
             rulebooks: books(),
-            calendar: tokio::sync::RwLock::new(Arc::new(
-                WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}")),
-            )),
+            calendar: tokio::sync::RwLock::new(Arc::new(calendar)),
             clock: clock.clone(),
             config: web_config,
             metrics: Default::default(),

@@ -665,6 +665,34 @@ pub trait JobRepo: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// The figures kept as cards move (the public statistics and the dashboard): counts per body,
+/// local month of receipt and every property of [`crate::report::ReportGroup`], updated by the
+/// database in the transaction that moves a card, so reading a year costs the same with a
+/// thousand cards or a million.
+#[async_trait]
+pub trait TallyRepo: Send + Sync {
+    /// Gives the deployment's time zone as its offsets (from each moment, seconds east of UTC,
+    /// in order): months are local. When they differ from those stored, the tally is counted
+    /// afresh from the cards, in one transaction; returns whether it was.
+    async fn sync_tally_zone(&self, offsets: &[(DateTime<Utc>, i32)]) -> StoreResult<bool>;
+    /// What [`CardRepo::report_groups`] gives for the cards received in the local months
+    /// `[from, to)` (first days of months), read from the tally.
+    async fn tally_groups(
+        &self,
+        body_ids: &[i64],
+        from: NaiveDate,
+        to: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<crate::report::ReportGroup>>;
+    /// Cards of the bodies received in each local month of `[from, to)`, in order.
+    async fn tally_months(
+        &self,
+        body_ids: &[i64],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(NaiveDate, i64)>>;
+}
+
 #[async_trait]
 pub trait NoticeRepo: Send + Sync {
     /// Notices still in the applicant's space, newest first.
@@ -906,6 +934,7 @@ pub trait Store:
     + HearingRepo
     + NoticeRepo
     + JobRepo
+    + TallyRepo
     + ApplicantAuthRepo
     + AnnouncementRepo
     + DeploymentRepo

@@ -3,6 +3,36 @@
 
 macro_rules! impl_card_repo {
     ($store:ty, $db:ty) => {
+        /// One row of a 1-OL count (the cards' own query or the tally's).
+        fn report_group_row(r: &DbRow) -> Result<otinish_domain::report::ReportGroup, sqlx::Error> {
+            use otinish_domain::report::{ApplicantType, ReportGroup, TermOutcome};
+            let kind: String = r.try_get("kind")?;
+            let channel: String = r.try_get("channel")?;
+            let applicant: String = r.try_get("applicant")?;
+            let state: String = r.try_get("state")?;
+            let decision: String = r.try_get("decision")?;
+            let int = |name: &str| r.try_get::<i32, _>(name).map(i64::from).or_else(|_| r.try_get::<i64, _>(name));
+            let term = int("term")?;
+            let redirected_to = int("redirected_to")?;
+            Ok(ReportGroup {
+                body_id: r.try_get("body_id")?,
+                kind: AppealKind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?,
+                channel: Channel::parse(&channel).ok_or_else(|| decode_err("channel", &channel))?,
+                applicant: ApplicantType::parse(&applicant).ok_or_else(|| decode_err("applicant", &applicant))?,
+                state: CardState::parse(&state).ok_or_else(|| decode_err("state", &state))?,
+                decision: (!decision.is_empty()).then_some(decision),
+                collective: r.try_get("collective")?,
+                repeated: int("repeated")? == 1,
+                redirected_to: (redirected_to != 0).then_some(redirected_to),
+                term: match term {
+                    0 => TermOutcome::NoTerm,
+                    1 => TermOutcome::Kept,
+                    _ => TermOutcome::Broken,
+                },
+                count: r.try_get("n")?,
+            })
+        }
+
         #[async_trait]
         impl CardRepo for $store {
             async fn create_card(&self, c: &NewCard, deadlines: &[StoredDeadline], journal: JournalDraft) -> StoreResult<Card> {
@@ -264,7 +294,6 @@ macro_rules! impl_card_repo {
                 to: DateTime<Utc>,
                 now: DateTime<Utc>,
             ) -> StoreResult<Vec<otinish_domain::report::ReportGroup>> {
-                use otinish_domain::report::{ApplicantType, ReportGroup, TermOutcome};
                 if body_ids.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -291,33 +320,7 @@ macro_rules! impl_card_repo {
                 .await
                 .map_err(map_err)?;
                 rows.iter()
-                    .map(|r| {
-                        let kind: String = r.try_get("kind")?;
-                        let channel: String = r.try_get("channel")?;
-                        let applicant: String = r.try_get("applicant")?;
-                        let state: String = r.try_get("state")?;
-                        let decision: String = r.try_get("decision")?;
-                        let int = |name: &str| r.try_get::<i32, _>(name).map(i64::from).or_else(|_| r.try_get::<i64, _>(name));
-                        let term = int("term")?;
-                        let redirected_to = int("redirected_to")?;
-                        Ok(ReportGroup {
-                            body_id: r.try_get("body_id")?,
-                            kind: AppealKind::parse(&kind).ok_or_else(|| decode_err("kind", &kind))?,
-                            channel: Channel::parse(&channel).ok_or_else(|| decode_err("channel", &channel))?,
-                            applicant: ApplicantType::parse(&applicant).ok_or_else(|| decode_err("applicant", &applicant))?,
-                            state: CardState::parse(&state).ok_or_else(|| decode_err("state", &state))?,
-                            decision: (!decision.is_empty()).then_some(decision),
-                            collective: r.try_get("collective")?,
-                            repeated: int("repeated")? == 1,
-                            redirected_to: (redirected_to != 0).then_some(redirected_to),
-                            term: match term {
-                                0 => TermOutcome::NoTerm,
-                                1 => TermOutcome::Kept,
-                                _ => TermOutcome::Broken,
-                            },
-                            count: r.try_get("n")?,
-                        })
-                    })
+                    .map(report_group_row)
                     .collect::<Result<_, sqlx::Error>>()
                     .map_err(map_err)
             }

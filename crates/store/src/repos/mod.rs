@@ -28,6 +28,8 @@ mod notice;
 #[macro_use]
 mod job;
 #[macro_use]
+mod tally;
+#[macro_use]
 mod applicant_auth;
 #[macro_use]
 mod access;
