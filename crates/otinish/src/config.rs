@@ -93,6 +93,11 @@ pub struct GlobalArgs {
     /// [default: 64].
     #[arg(long, env = "OTINISH_MAX_PER_CLIENT", global = true)]
     pub max_per_client: Option<usize>,
+    /// Connections one client address may hold open at once, idle or not (trusted proxies are
+    /// not counted); a connection beyond it is answered 429 and closed before anything is read
+    /// from it; 0 sets no limit [default: 256].
+    #[arg(long, env = "OTINISH_MAX_CONNECTIONS_PER_CLIENT", global = true)]
+    pub max_connections_per_client: Option<usize>,
     /// Megabytes of request bodies held in memory at once, by all requests together; beyond it
     /// a request with a body is refused with 503 and Retry-After before its body is read
     /// [default: 96].
@@ -145,6 +150,7 @@ pub struct FileConfig {
     pub files_url: Option<String>,
     pub max_in_flight: Option<usize>,
     pub max_per_client: Option<usize>,
+    pub max_connections_per_client: Option<usize>,
     pub max_body_memory_mb: Option<usize>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub appeals_per_hour: Option<u32>,
@@ -186,6 +192,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Requests at once per client address (0: no limit).
     pub max_per_client: usize,
+    /// Connections open at once per client address (0: no limit).
+    pub max_connections_per_client: usize,
     /// Bytes of request bodies held in memory at once.
     pub max_body_memory: usize,
     /// Reverse proxies whose X-Forwarded-For names the client.
@@ -219,6 +227,9 @@ impl Pki {
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
 pub const DEFAULT_MAX_PER_CLIENT: usize = 64;
+/// Connections one client address may hold open: a browser opens about six, a public service
+/// center's hall behind one address a few dozen people's worth.
+pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 256;
 pub const DEFAULT_MAX_BODY_MEMORY_MB: usize = 96;
 
 impl Config {
@@ -305,6 +316,10 @@ impl Config {
                 .max_per_client
                 .or(file.max_per_client)
                 .unwrap_or(DEFAULT_MAX_PER_CLIENT),
+            max_connections_per_client: args
+                .max_connections_per_client
+                .or(file.max_connections_per_client)
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS_PER_CLIENT),
             max_body_memory: args
                 .max_body_memory_mb
                 .or(file.max_body_memory_mb)

@@ -1068,7 +1068,11 @@ async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), demo = cfg.demo, "serving");
     println!("Otinish is serving on http://{addr}/ ({})", store.backend());
-    server::serve(listener, otinish_web::router(app), async move {
+    let cap = server::ConnectionCap {
+        per_client: cfg.max_connections_per_client,
+        exempt: cfg.trusted_proxies.clone(),
+    };
+    server::serve(listener, otinish_web::router(app), cap, async move {
         shutdown_signal().await;
         let _ = stopping.send(true);
     })

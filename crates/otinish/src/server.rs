@@ -3,6 +3,9 @@
 //! * A client must send a request's headers within [`HEADER_TIMEOUT`]; one that trickles them
 //!   byte by byte to hold a connection open (slowloris) is cut off.
 //! * Each request knows the client's address (rate limits per address).
+//! * One client address holds at most [`ConnectionCap::per_client`] connections, idle or not:
+//!   one more is answered 429 and closed before anything is read from it, so a single
+//!   machine cannot hold every socket open (the requests they carry are capped in web's shed).
 //! * On shutdown the listener closes at once and the requests in flight are finished.
 //! * A request runs to its end even when its client hangs up.
 
@@ -12,15 +15,69 @@ use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// How long a client may take to send a request's headers.
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many connections one client address may hold open at once.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionCap {
+    /// 0: no limit.
+    pub per_client: usize,
+    /// Reverse proxies: every client behind them shares their address, so they are not counted.
+    pub exempt: Vec<IpAddr>,
+}
+
+/// The answer to a connection over the cap, written without reading anything.
+const TOO_MANY: &[u8] = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 5\r\n\
+    Content-Type: text/plain; charset=utf-8\r\nContent-Length: 34\r\nConnection: close\r\n\r\n\
+    too many connections from this IP\n";
+
+/// Open connections per client address.
+#[derive(Clone, Default)]
+struct Open(Arc<Mutex<HashMap<IpAddr, usize>>>);
+
+/// One counted connection; uncounted when the connection ends.
+struct Held(Open, IpAddr);
+
+impl Open {
+    fn take(&self, ip: IpAddr, cap: usize) -> Option<Held> {
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(Held(self.clone(), ip))
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut open = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.1);
+            }
+        }
+    }
+}
+
 /// Serves `router` until `shutdown` resolves, then waits for the requests in flight.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    cap: ConnectionCap,
+    shutdown: impl Future<Output = ()>,
+) {
+    let open = Open::default();
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -35,6 +92,20 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
                 }
             },
             () = &mut shutdown => break,
+        };
+        let ip = addr.ip().to_canonical();
+        let held = if cap.per_client == 0 || cap.exempt.contains(&ip) {
+            None
+        } else {
+            match open.take(ip, cap.per_client) {
+                Some(h) => Some(h),
+                None => {
+                    // Never waits on the client: what the socket takes at once, then closed.
+                    let _ = stream.try_write(TOO_MANY);
+                    tracing::debug!(%addr, "connection over the per-client cap refused");
+                    continue;
+                }
+            }
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
@@ -65,6 +136,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, %addr, "connection ended");
             }
+            drop(held);
         });
     }
     drop(listener);

@@ -3949,6 +3949,67 @@ mod crash {
         )
     }
 
+    /// One machine cannot hold every socket: with a cap of three connections per address, three
+    /// idle connections from 127.0.0.2 (they send nothing, as an attacker's would) leave a
+    /// fourth from the same address answered 429 and closed at once, while another address
+    /// is served; when one of the three closes, the address is served again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_address_cannot_hold_every_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut server = serve_with(
+            dir.path(),
+            port,
+            None,
+            &["--max-connections-per-client", "3"],
+        );
+        wait_ready(port, &mut server).await;
+        let from = |ip: &'static str| async move {
+            let s = tokio::net::TcpSocket::new_v4()?;
+            s.bind(format!("{ip}:0").parse().map_err(std::io::Error::other)?)?;
+            s.connect(([127, 0, 0, 1], port).into()).await
+        };
+        let mut idle = Vec::new();
+        for _ in 0..3 {
+            idle.push(from("127.0.0.2").await.unwrap());
+        }
+        // Accepted in order: the three are counted before the fourth arrives.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut fourth = from("127.0.0.2").await.unwrap();
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), fourth.read_to_end(&mut answer))
+            .await
+            .expect("the connection over the cap was left open")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
+        // Another address is served meanwhile.
+        let (status, _) = get(port, "/healthz", "").await.unwrap();
+        assert_eq!(status, 200);
+        // One of the three goes: the address is served again.
+        drop(idle.pop());
+        let mut served = false;
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mut s = from("127.0.0.2").await.unwrap();
+            s.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                .await
+                .unwrap();
+            let mut out = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
+            if String::from_utf8_lossy(&out).split_whitespace().nth(1) == Some("200") {
+                served = true;
+                break;
+            }
+        }
+        assert!(
+            served,
+            "the address was not served after one connection closed"
+        );
+        drop(idle);
+        drop(server);
+    }
+
     /// `otinish verify-journal` on the data in `dir` (or `database_url`) succeeds.
     fn verify_journal(dir: &Path, database_url: Option<&str>) {
         let mut verify = Command::new(env!("CARGO_BIN_EXE_otinish"));
@@ -5182,7 +5243,7 @@ mod crash {
             ])
             .args(["--appeals-per-hour", "0"])
             // The 256 connections stand for as many people but come from one address.
-            .args(["--max-per-client", "0"])
+            .args(["--max-per-client", "0", "--max-connections-per-client", "0"])
             .env_remove("OTINISH_CONFIG")
             .env_remove("OTINISH_DATABASE_URL")
             .env("OTINISH_LOG", "warn")
