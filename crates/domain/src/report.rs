@@ -106,6 +106,20 @@ pub struct ReportGroup {
     pub count: i64,
 }
 
+/// What a read of the tally keeps apart ([`crate::repo::TallyRepo::tally_groups`]). The body
+/// and the body a card was forwarded to are always kept (they decide where a card counts);
+/// a property a cut merges over reads as the first value of its kind and must not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TallyCut {
+    /// Every property: what 1-OL counts.
+    Full,
+    /// How cards ended: state, decision, attachment and term (kind, channel, applicant and
+    /// collectiveness merged).
+    Outcomes,
+    /// What cards were and how they came: kind and channel (the rest merged).
+    Origins,
+}
+
 /// The 1-OL figures for one body, or a set of bodies, and one period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct OneOl {

@@ -17,7 +17,7 @@ use otinish_domain::calendar::WorkingCalendar;
 use otinish_domain::lang::Lang;
 use otinish_domain::model::{Body, Role, StaffUser};
 use otinish_domain::repo::{CardScope, PageRequest, Store, StoreError};
-use otinish_domain::report::{self, BodyNode, OneOl};
+use otinish_domain::report::{self, BodyNode, OneOl, TallyCut};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -719,11 +719,10 @@ async fn dashboard_page(
         &loads.iter().map(|l| Some(l.1)).collect::<Vec<_>>(),
     );
     let ids = [chosen.id];
-    let hours = app
+    let (answered_90, hours) = app
         .store
-        .answer_hours(&ids, now - chrono::Duration::days(90), now)
+        .answer_hours_middle(&ids, now - chrono::Duration::days(90), now)
         .await?;
-    let answered_90 = hours.len();
     let median = match report::median(hours) {
         Some(h) => tr.with(
             "dash-median-value",
@@ -862,12 +861,31 @@ pub async fn open_stats(
     let ids: Vec<i64> = bodies.iter().map(|b| b.id).collect();
     // Read from the tally the database keeps as cards move: the same cost for a thousand
     // cards or a million, on a page anyone may ask for.
-    let groups = store.tally_groups(&ids, from, end, now).await?;
+    // Each body's outcomes, and the kinds and channels of all: two small cuts, not every
+    // combination of the two.
+    let groups = store
+        .tally_groups(&ids, year, now, TallyCut::Outcomes)
+        .await?;
     let all: BTreeSet<i64> = ids.iter().copied().collect();
-    let total = OneOl::from_groups(&groups, &all);
+    let total = OneOl::from_groups(
+        &store
+            .tally_groups(&ids, year, now, TallyCut::Origins)
+            .await?,
+        &all,
+    );
+    // Each body's line from its own groups: the cost grows with the groups, not with the
+    // bodies times the groups.
+    let mut per_body: std::collections::HashMap<i64, Vec<report::ReportGroup>> =
+        std::collections::HashMap::new();
+    for g in &groups {
+        per_body.entry(g.body_id).or_default().push(g.clone());
+    }
     let mut lines = Vec::new();
     for b in &bodies {
-        let f = OneOl::from_groups(&groups, &BTreeSet::from([b.id]));
+        let Some(own) = per_body.get(&b.id) else {
+            continue;
+        };
+        let f = OneOl::from_groups(own, &BTreeSet::from([b.id]));
         if f.received == 0 {
             continue;
         }

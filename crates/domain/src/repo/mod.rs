@@ -445,14 +445,16 @@ pub trait CardRepo: Send + Sync {
         body_ids: &[i64],
         bounds: &[DateTime<Utc>],
     ) -> StoreResult<Vec<i64>>;
-    /// Hours from receipt to closing of the bodies' cards closed with an answer in
-    /// `[from, to)` (received at most a year and a half before `from`).
-    async fn answer_hours(
+    /// How many of the bodies' cards were closed with an answer in `[from, to)`, and the
+    /// middle of their hours from receipt to closing, in order: the middle one of an odd
+    /// number, the middle two of an even one — what [`crate::report::median`] needs, without
+    /// reading every card's hours out of the database.
+    async fn answer_hours_middle(
         &self,
         body_ids: &[i64],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>>;
+    ) -> StoreResult<(i64, Vec<i64>)>;
     /// PR-13: how many survey answers about the bodies' receptions in `[from, to)` gave each
     /// rating from 1 to 5.
     async fn survey_ratings(
@@ -666,23 +668,23 @@ pub trait JobRepo: Send + Sync {
 }
 
 /// The figures kept as cards move (the public statistics and the dashboard): counts per body,
-/// local month of receipt and every property of [`crate::report::ReportGroup`], updated by the
-/// database in the transaction that moves a card, so reading a year costs the same with a
-/// thousand cards or a million.
+/// local year of receipt and every property of [`crate::report::ReportGroup`], and per body
+/// and local month of receipt, updated by the database in the transaction that moves a card,
+/// so reading a year costs the same with a thousand cards or a million.
 #[async_trait]
 pub trait TallyRepo: Send + Sync {
     /// Gives the deployment's time zone as its offsets (from each moment, seconds east of UTC,
     /// in order): months are local. When they differ from those stored, the tally is counted
     /// afresh from the cards, in one transaction; returns whether it was.
     async fn sync_tally_zone(&self, offsets: &[(DateTime<Utc>, i32)]) -> StoreResult<bool>;
-    /// What [`CardRepo::report_groups`] gives for the cards received in the local months
-    /// `[from, to)` (first days of months), read from the tally.
+    /// What [`CardRepo::report_groups`] gives for the cards received in the local `year`,
+    /// read from the tally, with the properties `cut` merges over merged.
     async fn tally_groups(
         &self,
         body_ids: &[i64],
-        from: NaiveDate,
-        to: NaiveDate,
+        year: i32,
         now: DateTime<Utc>,
+        cut: crate::report::TallyCut,
     ) -> StoreResult<Vec<crate::report::ReportGroup>>;
     /// Cards of the bodies received in each local month of `[from, to)`, in order.
     async fn tally_months(

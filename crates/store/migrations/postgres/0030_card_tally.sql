@@ -1,9 +1,10 @@
 -- The figures of the public statistics page and the dashboard, kept by the database in the
 -- transaction that moves a card instead of counted again from a million cards per request.
--- One row per (body, local month of receipt, and every property 1-OL counts by); `term` is
--- 0 without an answer term, 1 kept, 2 broken, 3 still open with its term `open_due` (judged
--- against the moment of the report when read). A store test compares it with a recount
--- after a random mix of every kind of change.
+-- `card_tally` has one row per (body, local year of receipt, and every property 1-OL counts
+-- by); `term` is 0 without an answer term, 1 kept, 2 broken, 3 still open with its term
+-- `open_due` (judged against the moment of the report when read). `card_month` counts the
+-- cards received per body and local month. A store test compares both with a recount after a
+-- random mix of every kind of change.
 --
 -- The local month needs the deployment's time zone: `tally_zone` holds its offsets (from
 -- `since`, in microseconds, the offset in seconds), written by the application at start from
@@ -15,7 +16,7 @@ CREATE TABLE tally_zone (
 
 CREATE TABLE card_tally (
     body_id BIGINT NOT NULL,
-    month TEXT NOT NULL,
+    year TEXT NOT NULL,
     kind TEXT NOT NULL,
     channel TEXT NOT NULL,
     applicant TEXT NOT NULL,
@@ -27,8 +28,15 @@ CREATE TABLE card_tally (
     term INTEGER NOT NULL,
     open_due BIGINT NOT NULL,
     n BIGINT NOT NULL,
-    PRIMARY KEY (body_id, month, kind, channel, applicant, state, decision, collective,
+    PRIMARY KEY (body_id, year, kind, channel, applicant, state, decision, collective,
                  repeated, redirected_to, term, open_due)
+);
+
+CREATE TABLE card_month (
+    body_id BIGINT NOT NULL,
+    month TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (body_id, month)
 );
 
 -- The local month ('YYYY-MM') of a moment in microseconds.
@@ -41,10 +49,14 @@ $$;
 -- One card counted in (delta 1) or out (delta -1) of its row, with its answer term `due`.
 CREATE FUNCTION card_tally_add(c card, due BIGINT, delta INTEGER) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    m TEXT := tally_month(c.received_at);
 BEGIN
-    INSERT INTO card_tally (body_id, month, kind, channel, applicant, state, decision, collective,
+    INSERT INTO card_month (body_id, month, n) VALUES (c.body_id, m, delta)
+    ON CONFLICT (body_id, month) DO UPDATE SET n = card_month.n + excluded.n;
+    INSERT INTO card_tally (body_id, year, kind, channel, applicant, state, decision, collective,
                             repeated, redirected_to, term, open_due, n)
-    VALUES (c.body_id, tally_month(c.received_at), c.kind, c.channel,
+    VALUES (c.body_id, substr(m, 1, 4), c.kind, c.channel,
             COALESCE((SELECT a.kind FROM applicant a WHERE a.id = c.applicant_id), 'individual'),
             c.state, COALESCE(c.decision, ''), c.collective,
             CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END,
@@ -53,7 +65,7 @@ BEGIN
                  WHEN c.closed_at <= due THEN 1 ELSE 2 END,
             CASE WHEN due IS NOT NULL AND c.closed_at IS NULL THEN due ELSE 0 END,
             delta)
-    ON CONFLICT (body_id, month, kind, channel, applicant, state, decision, collective,
+    ON CONFLICT (body_id, year, kind, channel, applicant, state, decision, collective,
                  repeated, redirected_to, term, open_due)
     DO UPDATE SET n = card_tally.n + excluded.n;
 END
@@ -123,10 +135,12 @@ WHEN (NEW.due_at IS DISTINCT FROM OLD.due_at OR NEW.key IS DISTINCT FROM OLD.key
 EXECUTE FUNCTION card_tally_term();
 
 -- The cards already there, counted in UTC months until the application gives the zone.
-INSERT INTO card_tally (body_id, month, kind, channel, applicant, state, decision, collective,
+INSERT INTO card_month (body_id, month, n)
+SELECT body_id, tally_month(received_at), COUNT(*) FROM card GROUP BY 1, 2;
+INSERT INTO card_tally (body_id, year, kind, channel, applicant, state, decision, collective,
                         repeated, redirected_to, term, open_due, n)
-SELECT c.body_id, tally_month(c.received_at), c.kind, c.channel, COALESCE(a.kind, 'individual'),
-       c.state, COALESCE(c.decision, ''), c.collective,
+SELECT c.body_id, substr(tally_month(c.received_at), 1, 4), c.kind, c.channel,
+       COALESCE(a.kind, 'individual'), c.state, COALESCE(c.decision, ''), c.collective,
        CASE WHEN c.main_card_id IS NULL THEN 0 ELSE 1 END, COALESCE(c.redirected_to_body_id, 0),
        CASE WHEN d.due_at IS NULL THEN 0 WHEN c.closed_at IS NULL THEN 3
             WHEN c.closed_at <= d.due_at THEN 1 ELSE 2 END,

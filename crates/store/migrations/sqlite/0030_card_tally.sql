@@ -1,9 +1,10 @@
 -- The figures of the public statistics page and the dashboard, kept by the database in the
 -- transaction that moves a card instead of counted again from a million cards per request.
--- One row per (body, local month of receipt, and every property 1-OL counts by); `term` is
--- 0 without an answer term, 1 kept, 2 broken, 3 still open with its term `open_due` (judged
--- against the moment of the report when read). A store test compares it with a recount
--- after a random mix of every kind of change.
+-- `card_tally` has one row per (body, local year of receipt, and every property 1-OL counts
+-- by); `term` is 0 without an answer term, 1 kept, 2 broken, 3 still open with its term
+-- `open_due` (judged against the moment of the report when read). `card_month` counts the
+-- cards received per body and local month. A store test compares both with a recount after a
+-- random mix of every kind of change.
 --
 -- The local month needs the deployment's time zone: `tally_zone` holds its offsets (from
 -- `since`, in microseconds, the offset in seconds), written by the application at start from
@@ -15,7 +16,7 @@ CREATE TABLE tally_zone (
 
 CREATE TABLE card_tally (
     body_id INTEGER NOT NULL,
-    month TEXT NOT NULL,
+    year TEXT NOT NULL,
     kind TEXT NOT NULL,
     channel TEXT NOT NULL,
     applicant TEXT NOT NULL,
@@ -27,8 +28,15 @@ CREATE TABLE card_tally (
     term INTEGER NOT NULL,
     open_due INTEGER NOT NULL,
     n INTEGER NOT NULL,
-    PRIMARY KEY (body_id, month, kind, channel, applicant, state, decision, collective,
+    PRIMARY KEY (body_id, year, kind, channel, applicant, state, decision, collective,
                  repeated, redirected_to, term, open_due)
+) WITHOUT ROWID;
+
+CREATE TABLE card_month (
+    body_id INTEGER NOT NULL,
+    month TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (body_id, month)
 ) WITHOUT ROWID;
 
 -- One card counted in (n = 1) or out (n = -1) of its row: the triggers below write here and
@@ -41,10 +49,18 @@ WHERE 0;
 
 CREATE TRIGGER card_tally_delta_add INSTEAD OF INSERT ON card_tally_delta
 BEGIN
-    INSERT INTO card_tally (body_id, month, kind, channel, applicant, state, decision, collective,
-                            repeated, redirected_to, term, open_due, n)
+    INSERT INTO card_month (body_id, month, n)
     SELECT NEW.body_id,
            strftime('%Y-%m', NEW.received_at / 1000000
+               + COALESCE((SELECT z.offset_s FROM tally_zone z WHERE z.since <= NEW.received_at
+                           ORDER BY z.since DESC LIMIT 1), 0), 'unixepoch'),
+           NEW.n
+    WHERE 1
+    ON CONFLICT (body_id, month) DO UPDATE SET n = n + excluded.n;
+    INSERT INTO card_tally (body_id, year, kind, channel, applicant, state, decision, collective,
+                            repeated, redirected_to, term, open_due, n)
+    SELECT NEW.body_id,
+           strftime('%Y', NEW.received_at / 1000000
                + COALESCE((SELECT z.offset_s FROM tally_zone z WHERE z.since <= NEW.received_at
                            ORDER BY z.since DESC LIMIT 1), 0), 'unixepoch'),
            NEW.kind, NEW.channel,
@@ -57,7 +73,7 @@ BEGIN
            CASE WHEN NEW.due IS NOT NULL AND NEW.closed_at IS NULL THEN NEW.due ELSE 0 END,
            NEW.n
     WHERE 1
-    ON CONFLICT (body_id, month, kind, channel, applicant, state, decision, collective,
+    ON CONFLICT (body_id, year, kind, channel, applicant, state, decision, collective,
                  repeated, redirected_to, term, open_due)
     DO UPDATE SET n = n + excluded.n;
 END;
