@@ -4866,6 +4866,28 @@ async fn tally_follows_every_change(db: &Db) {
             counts,
             "{label}: per month"
         );
+        // The dashboard's one reading of the due lists agrees with the lists.
+        for b in bodies {
+            let scope = CardScope {
+                body_id: b,
+                executor_id: None,
+            };
+            let (x, y) = (start(2024, 2), start(2024, 3));
+            let sum = s.due_summary(scope, x, y, 3).await.unwrap();
+            let over = s
+                .due_cards(scope, x, PageRequest::new(Some(3), None))
+                .await
+                .unwrap();
+            let through = s
+                .due_cards(scope, y, PageRequest::new(Some(1), None))
+                .await
+                .unwrap();
+            assert_eq!(
+                (sum.overdue, sum.due, sum.first_overdue),
+                (over.total, through.total, over.items),
+                "{label}: due"
+            );
+        }
         // The median time to answer from the middle the store picks, against every card's.
         let (from, to) = (start(2023, 11), start(2025, 6));
         let mut all = Vec::new();

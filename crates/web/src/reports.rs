@@ -679,21 +679,18 @@ async fn dashboard_page(
     let now = app.clock.now();
     let today = cal.zone().local_date(now);
     let start_today = day_start(&cal, today);
-    let end_today = cal.zone().end_of_day(today);
+    // Terms end at the last second of their day: due today is before the next day begins.
+    let end_today = cal.zone().end_of_day(today) + chrono::Duration::seconds(1);
     let scope = CardScope {
         body_id: chosen.id,
         executor_id: None,
     };
-    let overdue_page = app
+    let due = app
         .store
-        .due_cards(scope, start_today, PageRequest::new(Some(10), None))
+        .due_summary(scope, start_today, end_today, 10)
         .await?;
-    let through_today = app
-        .store
-        .due_cards(scope, end_today, PageRequest::new(Some(1), None))
-        .await?;
-    let overdue_cards = overdue_page
-        .items
+    let overdue_cards = due
+        .first_overdue
         .iter()
         .map(|(c, due)| {
             (
@@ -791,8 +788,8 @@ async fn dashboard_page(
                 )
             })
             .collect(),
-        due_today: through_today.total - overdue_page.total,
-        overdue: overdue_page.total,
+        due_today: due.due - due.overdue,
+        overdue: due.overdue,
         overdue_cards,
         loads,
         load_chart,

@@ -8695,6 +8695,25 @@ async fn gen_04_every_view_agrees_on_the_current_term_and_overdue() {
         .text;
     assert!(card.contains("просрочен"), "{card}");
 
+    // Tuesday 14 April, the answer term's last day: the four open cards are due today, on the
+    // dashboard as on the staff home page (a term ends at the last second of its day).
+    t.clock
+        .set(Utc.with_ymd_and_hms(2026, 4, 14, 5, 0, 0).unwrap());
+    let (reg, _) = t.login("reg").await;
+    let dash = t.get("/staff/dashboard", &reg).await.text;
+    let tile = |id: &str| -> i64 {
+        between(&dash, &format!("id=\"{id}\">"), "<")
+            .trim()
+            .parse()
+            .unwrap_or(-1)
+    };
+    assert_eq!((tile("due-today"), tile("overdue")), (4, 0), "{dash}");
+    let home = t.get("/staff", &reg).await.text;
+    assert!(
+        home.contains("id=\"count-due-today\"><span class=\"tile-n\">4<"),
+        "{home}"
+    );
+
     // Wednesday 15 April: the answer term has passed. Every view counts the same four open
     // cards overdue, and not the one answered in its term.
     t.clock

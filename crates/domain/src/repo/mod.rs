@@ -493,6 +493,16 @@ pub trait CardRepo: Send + Sync {
         until: DateTime<Utc>,
         page: PageRequest,
     ) -> StoreResult<Page<(Card, DateTime<Utc>)>>;
+    /// The dashboard's view of [`CardRepo::due_cards`] in one reading: how many open cards in
+    /// `scope` are overdue (term before `overdue_before`), how many are due before
+    /// `due_before` (overdue included), and the first `limit` overdue ones, soonest first.
+    async fn due_summary(
+        &self,
+        scope: CardScope,
+        overdue_before: DateTime<Utc>,
+        due_before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<DueSummary>;
     /// Cards in `scope` whose summary matches every term of `query` (as a word prefix), newest
     /// first. Returns the page and whether more follow (matches are not counted: a common word
     /// may match a large share of the cards).
@@ -665,6 +675,15 @@ pub trait JobRepo: Send + Sync {
         now: DateTime<Utc>,
         journal: JournalDraft,
     ) -> StoreResult<bool>;
+}
+
+/// What [`CardRepo::due_summary`] gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueSummary {
+    pub overdue: i64,
+    pub due: i64,
+    /// The first overdue cards, each with its term.
+    pub first_overdue: Vec<(Card, DateTime<Utc>)>,
 }
 
 /// The figures kept as cards move (the public statistics and the dashboard): counts per body,

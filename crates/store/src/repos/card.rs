@@ -522,6 +522,49 @@ macro_rules! impl_card_repo {
                 Ok(Page { items, total, request: page })
             }
 
+            async fn due_summary(
+                &self,
+                scope: CardScope,
+                overdue_before: DateTime<Utc>,
+                due_before: DateTime<Utc>,
+                limit: u32,
+            ) -> StoreResult<DueSummary> {
+                let open = state_list(&CardState::ALL.iter().copied().filter(|s| !s.is_closed()).collect::<Vec<_>>());
+                let executor = if scope.executor_id.is_some() { "AND c.executor_id = $4" } else { "AND $4 IS NULL" };
+                // One scan of the scope's open cards: the counts are window sums over every
+                // match, computed before the limit takes the soonest rows (overdue ones first).
+                let rows = sqlx::query(&format!(
+                    "SELECT c.*, b.code AS body_code, d.due_at AS term_due_at, \
+                     COUNT(*) OVER () AS due_n, \
+                     SUM(CASE WHEN d.due_at < $2 THEN 1 ELSE 0 END) OVER () AS overdue_n \
+                     FROM card c CROSS JOIN card_deadline d JOIN body b ON b.id = c.body_id \
+                     WHERE c.body_id = $1 {executor} AND c.state IN ({open}) \
+                     AND d.card_id = c.id AND d.key = 'answer' AND NOT d.paused AND d.due_at < $3 \
+                     ORDER BY d.due_at, c.id LIMIT $5"
+                ))
+                .bind(scope.body_id)
+                .bind(micros(overdue_before))
+                .bind(micros(due_before.max(overdue_before)))
+                .bind(scope.executor_id)
+                .bind(i64::from(limit.max(1)))
+                .fetch_all(self.reader())
+                .await
+                .map_err(map_err)?;
+                let mut out = DueSummary { overdue: 0, due: 0, first_overdue: Vec::new() };
+                for r in &rows {
+                    out.due = r.try_get("due_n").map_err(map_err)?;
+                    out.overdue = r
+                        .try_get::<Option<i64>, _>("overdue_n")
+                        .map_err(map_err)?
+                        .unwrap_or(0);
+                    let due = from_micros(r.try_get("term_due_at").map_err(map_err)?);
+                    if due < overdue_before && out.first_overdue.len() < limit as usize {
+                        out.first_overdue.push((card_row(r).map_err(map_err)?, due));
+                    }
+                }
+                Ok(out)
+            }
+
             async fn search_cards(
                 &self,
                 scope: CardScope,
