@@ -831,6 +831,19 @@ on_both!(
     sessions
 );
 
+fn legal_entity() -> Applicant {
+    Applicant::LegalEntity {
+        bin: otinish_domain::ids::Bin::parse("940140000385").unwrap(),
+        org_name: "ТОО Дала".into(),
+        signer_surname: "Ахметов".into(),
+        signer_name: "Бауыржан".into(),
+        email: None,
+        phone: None,
+        address: "Астана".into(),
+        lang: Lang::Ru,
+    }
+}
+
 fn individual() -> Applicant {
     Applicant::Individual {
         iin: otinish_domain::ids::Iin::parse("791028302728").unwrap(),
@@ -1169,19 +1182,7 @@ async fn report(db: &Db) {
         .create_body(&new_body("RC", Some("R")), j("create_body"))
         .await
         .unwrap();
-    let company = s
-        .upsert_applicant(&Applicant::LegalEntity {
-            bin: otinish_domain::ids::Bin::parse("940140000385").unwrap(),
-            org_name: "ТОО Дала".into(),
-            signer_surname: "Ахметов".into(),
-            signer_name: "Бауыржан".into(),
-            email: None,
-            phone: None,
-            address: "Астана".into(),
-            lang: Lang::Ru,
-        })
-        .await
-        .unwrap();
+    let company = s.upsert_applicant(&legal_entity()).await.unwrap();
     let person = s.upsert_applicant(&individual()).await.unwrap();
     let card = |body: i64, day: &str, due: &str, applicant: i64| {
         let mut c = new_card(body, day);
@@ -4782,19 +4783,7 @@ async fn tally_follows_every_change(db: &Db) {
         .create_body(&new_body("TB", Some("TA")), j("create_body"))
         .await
         .unwrap();
-    let company = s
-        .upsert_applicant(&Applicant::LegalEntity {
-            bin: otinish_domain::ids::Bin::parse("940140000385").unwrap(),
-            org_name: "ТОО Дала".into(),
-            signer_surname: "Ахметов".into(),
-            signer_name: "Бауыржан".into(),
-            email: None,
-            phone: None,
-            address: "Астана".into(),
-            lang: Lang::Ru,
-        })
-        .await
-        .unwrap();
+    let company = s.upsert_applicant(&legal_entity()).await.unwrap();
     let person = s.upsert_applicant(&individual()).await.unwrap();
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -827,6 +827,7 @@ report-bad-period = The period is wrong: "to" must not be before "from", years 2
 dash-title = Head's dashboard
 dash-due-today = due today
 dash-overdue = overdue
+dash-overdue-list = Overdue cards
 dash-due = Due
 dash-median = median time to answer
 dash-median-value = { $days } d { $hours } h

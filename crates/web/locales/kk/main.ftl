@@ -827,6 +827,7 @@ report-bad-period = Кезең қате: «дейін» күні «бастап�
 dash-title = Басшы панелі
 dash-due-today = мерзімі бүгін
 dash-overdue = мерзімі өткен
+dash-overdue-list = Мерзімі өткен карточкалар
 dash-due = Мерзімі
 dash-median = жауап мерзімінің медианасы
 dash-median-value = { $days } күн { $hours } сағ

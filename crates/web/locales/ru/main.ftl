@@ -827,6 +827,7 @@ report-bad-period = Период указан неверно: дата «по» 
 dash-title = Панель руководителя
 dash-due-today = срок сегодня
 dash-overdue = просрочено
+dash-overdue-list = Просроченные карточки
 dash-due = Срок
 dash-median = медиана срока ответа
 dash-median-value = { $days } дн. { $hours } ч
