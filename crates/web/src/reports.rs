@@ -857,9 +857,8 @@ pub async fn open_stats(
     };
     let ids: Vec<i64> = bodies.iter().map(|b| b.id).collect();
     // Read from the tally the database keeps as cards move: the same cost for a thousand
-    // cards or a million, on a page anyone may ask for.
-    // Each body's outcomes, and the kinds and channels of all: two small cuts, not every
-    // combination of the two.
+    // cards or a million, on a page anyone may ask for. Two small cuts (each body's outcomes;
+    // the kinds and channels of all), not every combination of the two.
     let groups = store
         .tally_groups(&ids, year, now, TallyCut::Outcomes)
         .await?;

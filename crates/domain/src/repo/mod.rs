@@ -678,7 +678,7 @@ pub trait JobRepo: Send + Sync {
 }
 
 /// What [`CardRepo::due_summary`] gives.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DueSummary {
     pub overdue: i64,
     pub due: i64,

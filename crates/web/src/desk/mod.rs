@@ -541,22 +541,17 @@ pub async fn my_counts(app: &App, user: &StaffUser, tr: Tr) -> Vec<MyCount> {
         let start = cal.zone().end_of_day(today) - chrono::Duration::days(1)
             + chrono::Duration::microseconds(1);
         let end = cal.zone().end_of_day(today) + chrono::Duration::seconds(1);
-        let overdue = app
+        // Both counts from one reading of the open cards, as on the dashboard.
+        let due = app
             .store
-            .due_cards(scope, start, one)
+            .due_summary(scope, start, end, 1)
             .await
-            .map(|p| p.total)
             .unwrap_or_default();
-        let through = app
-            .store
-            .due_cards(scope, end, one)
-            .await
-            .map(|p| p.total)
-            .unwrap_or_default();
+        let overdue = due.overdue;
         push(
             "count-due-today",
             "dash-due-today",
-            through - overdue,
+            due.due - overdue,
             "/staff/due",
             false,
         );
