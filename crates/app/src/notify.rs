@@ -209,6 +209,19 @@ pub(crate) async fn deliver(
     }
 }
 
+/// A URL (SMTP or the SMS gateway's) without the user and password it may carry, nor its
+/// query (where a gateway's key may be).
+pub fn without_credentials(url: &str) -> String {
+    let url = url.split('?').next().unwrap_or_default();
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            format!("{scheme}://{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod sms_tests {
     use super::*;

@@ -4,10 +4,15 @@
 
 use crate::admin::scope;
 use crate::Error;
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::model::{Role, StaffUser};
 use otinish_domain::repo::{SessionRecord, Store};
+use sha2::{Digest, Sha256};
 
 /// Whether `user` may see and end the sessions of `target`: their own, or, for an
 /// administrator, those of staff within their scope.
@@ -70,4 +75,35 @@ pub async fn end(
             JournalDraft::new(now, format!("staff:{}", user.id), "", action),
         )
         .await?)
+}
+
+/// A random token, URL-safe (a session's, a sign-in challenge's).
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut b);
+    hex::encode(b)
+}
+
+/// What the database keeps of a token: its SHA-256, never the token.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Hashes a password for storage (argon2id, random salt).
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Whether `password` is the one `hash` was made from (false for a malformed hash).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }

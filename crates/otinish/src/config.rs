@@ -171,7 +171,7 @@ pub struct Config {
     pub pki: Pki,
     /// Where the pages reach NCALayer (empty: its usual address).
     pub ncalayer_url: String,
-    pub revocation: otinish_web::revocation::Policy,
+    pub revocation: otinish_app::revocation::Policy,
     pub log_format: String,
     pub listen: SocketAddr,
     /// The address people reach the portal at (QR codes, links in emails).
@@ -185,7 +185,7 @@ pub struct Config {
     pub demo: bool,
     pub secure_cookies: bool,
     /// The conference provider of VKS receptions.
-    pub conference: otinish_web::conference::Conference,
+    pub conference: otinish_app::conference::Conference,
     /// Object storage for files (`s3://bucket`); none keeps them on the local disk.
     pub files_url: Option<String>,
     /// Requests worked on at once before the server sheds load with 503.
@@ -257,7 +257,7 @@ impl Config {
                 let secret = args.jitsi_secret.clone().or(file.jitsi_secret);
                 match (app_id, secret) {
                     (Some(app_id), Some(secret)) if !secret.is_empty() => {
-                        otinish_web::conference::Conference::Jitsi {
+                        otinish_app::conference::Conference::Jitsi {
                             url: url.trim().to_owned(),
                             app_id,
                             secret,
@@ -268,7 +268,7 @@ impl Config {
                     ),
                 }
             }
-            _ => otinish_web::conference::Conference::None,
+            _ => otinish_app::conference::Conference::None,
         };
         let max_in_flight = args
             .max_in_flight
@@ -283,7 +283,7 @@ impl Config {
             Some("none") => Pki::None,
             Some(other) => anyhow::bail!("pki must be production, test or none, not {other}"),
         };
-        use otinish_web::revocation::{Mode, OnUnreachable, Policy};
+        use otinish_app::revocation::{Mode, OnUnreachable, Policy};
         let revocation = Policy {
             mode: match args.revocation.clone().or(file.revocation).as_deref() {
                 None | Some("both") => Mode::Both,

@@ -482,7 +482,7 @@ pub async fn load(
             .await
             .with_context(|| format!("demo branch {}", b.code))?;
     }
-    let hash = otinish_web::auth::hash_password(DEMO_PASSWORD)
+    let hash = otinish_app::sessions::hash_password(DEMO_PASSWORD)
         .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     let branches = store
         .branches(otinish_domain::repo::PageRequest::new(Some(500), None))
@@ -826,7 +826,7 @@ async fn sign_in_as(app: &otinish_web::App, signer: &otinish_web::DemoSigner) ->
 /// keys, through the same intake) and taken through the desk's own steps, so that the cabinet,
 /// the inbox and the "to sign" queues show each stage from the first start.
 pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
-    use otinish_web::eappeal::AppealError;
+    use otinish_app::eappeal::AppealError;
     let staff = |login: &'static str| async move {
         app.store
             .staff_credentials(login)
@@ -856,7 +856,7 @@ pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
         ] {
             form.insert(k.into(), serde_json::Value::String(v));
         }
-        let doc = otinish_web::App::appeal_document(&applicant, form, &[]);
+        let doc = otinish_app::Service::appeal_document(&applicant, form, &[]);
         let signature = signer.key.sign_cms(doc.as_bytes(), true, now)?;
         let (id, _) = app
             .submit_appeal(

@@ -237,7 +237,7 @@ async fn add_executors(
     let per_body_day = n / bodies.len().max(1) / working_days;
     let wanted = per_body_day.div_ceil(CARDS_PER_EXECUTOR_DAY).clamp(3, 200);
     let staff = all_staff(store).await?;
-    let hash = otinish_web::auth::hash_password(crate::demo::DEMO_PASSWORD)
+    let hash = otinish_app::sessions::hash_password(crate::demo::DEMO_PASSWORD)
         .map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
     for b in bodies {
         let have = staff

@@ -437,7 +437,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("XLSX is binary: give --out FILE.xlsx");
             }
             let store = open_store(&cfg, base_cal.zone()).await?;
-            let report = otinish_web::reports::build_one_ol(
+            let report = otinish_app::reports::build_one_ol(
                 store.as_ref(),
                 &base_cal,
                 &body,
@@ -448,9 +448,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             )
             .await?;
             let bytes = match format.as_str() {
-                "xlsx" => otinish_web::reports::one_ol_xlsx(&report)?,
-                "json" => otinish_web::reports::one_ol_json(&report),
-                _ => otinish_web::reports::one_ol_csv(&report).into_bytes(),
+                "xlsx" => otinish_app::reports::one_ol_xlsx(&report)?,
+                "json" => otinish_app::reports::one_ol_json(&report),
+                _ => otinish_app::reports::one_ol_csv(&report).into_bytes(),
             };
             match out {
                 Some(path) => {
@@ -632,7 +632,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 None => None,
             };
             let at = at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-            let revocation = otinish_web::revocation::Revocation::new(cfg.revocation, None);
+            let revocation = otinish_app::revocation::Revocation::new(cfg.revocation, None);
             let checked = match otinish_pki::verify(&sig, content.as_deref(), &trust, at) {
                 Ok(v) => {
                     let mut how = Vec::new();
@@ -786,7 +786,7 @@ fn trust_store(cfg: &Config, dir: &Path) -> Result<otinish_pki::TrustStore> {
 fn signatures(
     cfg: &Config,
     store: Option<Arc<dyn otinish_domain::repo::Store>>,
-) -> Result<otinish_web::Pki> {
+) -> Result<otinish_app::service::Pki> {
     let keys = cfg.data_dir.join("keys");
     let now = Utc::now();
     let server_key = otinish_pki::sign::ensure_server_key(&keys, &cfg.trust_dir, now)
@@ -807,7 +807,7 @@ fn signatures(
         let keys = otinish_pki::sign::ensure_demo_signers(&keys, &cfg.trust_dir, &subjects, now)
             .map_err(|e| anyhow::anyhow!("demo signers: {e}"))?;
         for ((slug, key), (_, label, subject)) in keys.into_iter().zip(profiles) {
-            demo_signers.push(otinish_web::DemoSigner {
+            demo_signers.push(otinish_app::service::DemoSigner {
                 slug,
                 tax_id: subject.bin.clone().unwrap_or(subject.iin.clone()),
                 label,
@@ -817,11 +817,11 @@ fn signatures(
     }
     let trust = trust_store(cfg, &cfg.trust_dir)?;
     tracing::info!(anchors = trust.anchors(), dir = %cfg.trust_dir.display(), pki = ?cfg.pki, "trust anchors loaded");
-    Ok(otinish_web::Pki {
-        trust: otinish_web::Trust::new(trust),
+    Ok(otinish_app::service::Pki {
+        trust: otinish_app::service::Trust::new(trust),
         server_key,
         demo_signers,
-        revocation: otinish_web::revocation::Revocation::new(cfg.revocation, store),
+        revocation: otinish_app::revocation::Revocation::new(cfg.revocation, store),
         demo_keys: cfg
             .demo
             .then(|| (cfg.data_dir.join("keys"), cfg.trust_dir.clone())),
@@ -905,59 +905,63 @@ async fn serve(
     };
     let pki = signatures(&cfg, Some(store.clone()))?;
     let app = Arc::new(App {
-        store: store.clone(),
-        files,
-        pki,
-        limits: otinish_domain::appeal::AppealLimits {
-            appeals_per_hour: cfg.appeals_per_hour,
-            ..Default::default()
+        service: otinish_app::Service {
+            store: store.clone(),
+            files: Arc::new(files),
+            pki,
+            limits: otinish_domain::appeal::AppealLimits {
+                appeals_per_hour: cfg.appeals_per_hour,
+                ..Default::default()
+            },
+            rulebooks: books,
+            calendar: tokio::sync::RwLock::new(std::sync::Arc::new(cal)),
+            clock,
+            settings: otinish_app::Settings {
+                demo: cfg.demo,
+                public_url: cfg.public_url.clone(),
+                conference: cfg.conference.clone(),
+                operator: deployment
+                    .filter(|d| !d.demo)
+                    .map(|d| otinish_app::service::Operator {
+                        name: d.name,
+                        bin: d.bin.unwrap_or_default(),
+                    })
+                    .unwrap_or_default(),
+            },
+            started_at: Utc::now(),
+            announcements: Default::default(),
+            mailer: mailer.clone(),
+            mail_route: cfg.smtp_url.as_deref().map(|u| {
+                (
+                    otinish_app::notify::without_credentials(u),
+                    cfg.mail_from.clone(),
+                )
+            }),
+            sms,
+            sms_route: cfg
+                .sms_url
+                .as_deref()
+                .map(otinish_app::notify::without_credentials),
+            editions_confirmed: Default::default(),
         },
-        rulebooks: books,
-        calendar: tokio::sync::RwLock::new(std::sync::Arc::new(cal)),
-        clock,
         config: WebConfig {
-            demo: cfg.demo,
             staff_passwords: cfg.staff_passwords,
             secure_cookies: cfg.secure_cookies,
             demo_logins: if cfg.demo { demo::demo_staff() } else { vec![] },
             demo_password: demo::DEMO_PASSWORD.into(),
-            public_url: cfg.public_url.clone(),
             bench_endpoints,
             max_in_flight: cfg.max_in_flight,
             max_per_client: cfg.max_per_client,
             max_body_memory: cfg.max_body_memory,
             body_pace: Default::default(),
             trusted_proxies: cfg.trusted_proxies.clone(),
-            conference: cfg.conference.clone(),
             e_appeals_token: std::env::var("OTINISH_E_APPEALS_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty())
                 .or_else(|| cfg.demo.then(|| demo::E_APPEALS_TOKEN.to_owned())),
             ncalayer_url: cfg.ncalayer_url.clone(),
-            operator: deployment
-                .filter(|d| !d.demo)
-                .map(|d| otinish_web::Operator {
-                    name: d.name,
-                    bin: d.bin.unwrap_or_default(),
-                })
-                .unwrap_or_default(),
         },
         metrics: Default::default(),
-        started_at: Utc::now(),
-        announcements: Default::default(),
-        mailer: mailer.clone(),
-        mail_route: cfg.smtp_url.as_deref().map(|u| {
-            (
-                otinish_web::admin_mail::without_credentials(u),
-                cfg.mail_from.clone(),
-            )
-        }),
-        sms,
-        sms_route: cfg
-            .sms_url
-            .as_deref()
-            .map(otinish_web::admin_mail::without_credentials),
-        editions_confirmed: Default::default(),
     });
     // The certificates trusted or withdrawn from the console, before the first request.
     let anchors = app

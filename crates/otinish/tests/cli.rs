@@ -877,8 +877,9 @@ fn ea_16_announce_command() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("would never show"));
 }
 
-/// EA-13: `otinish report 1-ol` on generated cards: JSON, CSV and XLSX agree; a body that
-/// does not exist and a period backwards are refused with the reason.
+/// EA-13: `otinish report 1-ol` on generated cards: JSON, CSV and XLSX agree; a whole year
+/// (read from the tally) equals its two halves (read from the cards); a body that does not
+/// exist and a period backwards are refused with the reason.
 #[test]
 fn ea_13_report_command_writes_one_ol_in_three_formats() {
     let dir = tempfile::tempdir().unwrap();
@@ -921,6 +922,52 @@ fn ea_13_report_command_writes_one_ol_in_three_formats() {
         .filter_map(|n| n.as_i64())
         .sum();
     assert_eq!(resolved, received, "every appeal has one resolution");
+    // A whole year is read from the tally; the same year as two halves from the cards. Every
+    // figure of every column, and of the total, adds up the same.
+    let half = |from: &str, to: &str| -> serde_json::Value {
+        let o = otinish(
+            dir.path(),
+            &[
+                "report", "1-ol", "--body", "MJ", "--from", from, "--to", to, "--format", "json",
+            ],
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    fn add(a: &serde_json::Value, b: &serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                Value::from(x.as_i64().unwrap() + y.as_i64().unwrap())
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                let mut out = x.clone();
+                for (k, v) in y {
+                    let sum = match x.get(k) {
+                        Some(w) => add(w, v),
+                        None => v.clone(),
+                    };
+                    out.insert(k.clone(), sum);
+                }
+                Value::Object(out)
+            }
+            (x, _) => x.clone(),
+        }
+    }
+    let (h1, h2) = (
+        half(&from, &format!("{year}-06-30")),
+        half(&format!("{year}-07-01"), &to),
+    );
+    assert_eq!(add(&h1["total"], &h2["total"]), v["total"]);
+    let columns = v["columns"].as_array().unwrap();
+    for (i, c) in columns.iter().enumerate() {
+        assert_eq!(
+            add(&h1["columns"][i]["figures"], &h2["columns"][i]["figures"]),
+            c["figures"],
+            "{}",
+            c["code"]
+        );
+    }
     let csv = stdout(&run(&[]));
     let line = csv
         .lines()

@@ -33,12 +33,7 @@ pub enum FileError {
     BadKey,
 }
 
-/// A stored file: its key and digest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredFile {
-    pub key: String,
-    pub sha256: String,
-}
+pub use otinish_domain::repo::StoredFile;
 
 /// Keys are "<2 hex>/<64 hex>"; anything else could escape the folder or the bucket prefix.
 fn check_key(key: &str) -> Result<(), FileError> {
@@ -191,4 +186,19 @@ fn write_local(path: &Path, sha256: &str, bytes: &[u8]) -> Result<(), FileError>
         let _ = std::fs::remove_file(&tmp);
     }
     Ok(written?)
+}
+
+#[async_trait::async_trait]
+impl otinish_domain::repo::Files for FileStore {
+    async fn put(&self, bytes: &[u8]) -> Result<StoredFile, otinish_domain::repo::FilesError> {
+        FileStore::put(self, bytes)
+            .await
+            .map_err(|e| otinish_domain::repo::FilesError(e.to_string()))
+    }
+
+    async fn get(&self, key: &str) -> Result<Vec<u8>, otinish_domain::repo::FilesError> {
+        FileStore::get(self, key)
+            .await
+            .map_err(|e| otinish_domain::repo::FilesError(e.to_string()))
+    }
 }

@@ -6,10 +6,6 @@ use crate::context::{set_cookie, token_hash, Ctx, SESSION_COOKIE};
 use crate::extract::CsrfForm;
 use crate::pages::{page_error, render, Layout};
 use crate::AppState;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,23 +23,8 @@ pub const SIGNIN_LIMIT_PER_LOGIN: i64 = 5;
 /// Failed sign-ins from one address, whatever the login (guessing across many logins).
 pub const SIGNIN_LIMIT_PER_ADDRESS: i64 = 100;
 
-/// Hashes a password for storage (argon2id, random salt).
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
+pub use otinish_app::sessions::hash_password;
+use otinish_app::sessions::verify_password;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -82,7 +63,7 @@ async fn login_page(
         login,
         challenge,
         passwords: app.config.staff_passwords,
-        demo: app.config.demo,
+        demo: app.settings.demo,
     };
     (status, render(page)).into_response()
 }
@@ -252,7 +233,7 @@ pub async fn login_key(
     let result = if demo_login.is_empty() {
         app.staff_sign_in(&f.challenge, f.signature.trim().as_bytes())
             .await
-    } else if app.config.demo {
+    } else if app.settings.demo {
         app.demo_staff_sign_in(demo_login).await
     } else {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");

@@ -10,7 +10,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 use otinish_domain::model::StaffUser;
 use otinish_domain::Lang;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub const LANG_COOKIE: &str = "otinish_lang";
@@ -37,16 +36,7 @@ pub fn cookie<'a>(parts_headers: &'a axum::http::HeaderMap, name: &str) -> Optio
         .map(|(_, v)| v)
 }
 
-/// A random token, URL-safe.
-pub fn random_token() -> String {
-    let mut b = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut b);
-    hex::encode(b)
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use otinish_app::sessions::{random_token, token_hash};
 
 /// The CSRF token of a session, derived from its secret token: a sibling site can set a
 /// cookie in the browser but cannot read the session's, so it cannot plant a token that

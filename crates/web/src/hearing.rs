@@ -16,7 +16,7 @@ use otinish_domain::appeal::FieldProblem;
 use otinish_domain::hearing::{self, DecisionError, HearingError, PositionKind};
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::lang::Lang;
-use otinish_domain::model::{Card, Channel, Role, StaffUser};
+use otinish_domain::model::{Card, Channel, StaffUser};
 use otinish_domain::notice::{NewNotice, NoticeKind};
 use otinish_domain::repo::{HearingPosition, HearingRecord, NewHearing, StoreError};
 
@@ -159,49 +159,6 @@ fn invalid(field: &'static str, key: &'static str) -> AppealError {
 }
 
 impl App {
-    /// GEN-09: who hears the applicant: the body's head, the executor the card is assigned to,
-    /// and for VKS requests and personal reception the body's reception secretaries.
-    pub fn may_hear(user: &StaffUser, card: &Card) -> bool {
-        user.active
-            && user.body_id == Some(card.body_id)
-            && (user.has_role(Role::Head)
-                || (user.has_role(Role::Executor) && card.executor_id == Some(user.id))
-                || (user.has_role(Role::ReceptionSecretary)
-                    && matches!(card.channel, Channel::Vks | Channel::PersonalReception)))
-    }
-
-    /// A card is open to a hearing until it is decided or closed.
-    fn hearing_open(card: &Card) -> bool {
-        !card.state.is_closed() && card.decision.is_none()
-    }
-
-    async fn hearings_of(&self, card_id: i64) -> Result<Vec<HearingRecord>, AppealError> {
-        Ok(self.store.hearings(card_id).await?)
-    }
-
-    /// GEN-09, VC-09, VC-10: whether `decision` may be taken on the card today under the rules
-    /// of its day of receipt, given its hearings. Every channel's decision passes here.
-    pub async fn check_adverse_decision(
-        &self,
-        card: &Card,
-        decision: &str,
-    ) -> Result<(), AppealError> {
-        let cal = self.calendar.read().await.clone();
-        let gov = self
-            .rulebooks
-            .governing(card.channel, cal.zone().local_date(card.received_at))
-            .map_err(internal)?;
-        let today = cal.zone().local_date(self.clock.now());
-        let hearings: Vec<_> = self
-            .hearings_of(card.id)
-            .await?
-            .iter()
-            .map(HearingRecord::hearing)
-            .collect();
-        hearing::check_decision(&gov, card.kind, decision, &hearings, today, &cal)
-            .map_err(AppealError::Decision)
-    }
-
     /// The hearings of a card and what `user` may do about them, for a staff page.
     pub async fn hearing_panel(&self, user: &StaffUser, card: &Card, tr: Tr) -> HearingPanel {
         let cal = self.calendar.read().await.clone();
@@ -229,7 +186,8 @@ impl App {
         HearingPanel {
             card_id: card.id,
             hearings,
-            can_act: Self::may_hear(user, card) && Self::hearing_open(card),
+            can_act: otinish_app::Service::may_hear(user, card)
+                && otinish_app::Service::hearing_open(card),
             intended,
             respond_by: plan.map(|p| p.respond_by.to_string()).unwrap_or_default(),
             respond_min: today.succ_opt().unwrap_or(today).to_string(),
@@ -247,7 +205,7 @@ impl App {
         else {
             return vec![];
         };
-        let open = Self::hearing_open(card);
+        let open = otinish_app::Service::hearing_open(card);
         self.store
             .hearings(card.id)
             .await
@@ -370,10 +328,10 @@ impl App {
         respond_by: &str,
     ) -> Result<(), AppealError> {
         let card = self.store.card(card_id).await?;
-        if !Self::may_hear(user, &card) {
+        if !otinish_app::Service::may_hear(user, &card) {
             return Err(AppealError::Forbidden);
         }
-        if !Self::hearing_open(&card) {
+        if !otinish_app::Service::hearing_open(&card) {
             return Err(AppealError::Hearing(HearingError::NotRequired));
         }
         let respond_by = match respond_by.trim() {
@@ -523,7 +481,7 @@ impl App {
         text: Option<&str>,
     ) -> Result<(), AppealError> {
         let card = self.store.card(card_id).await?;
-        if !Self::may_hear(user, &card) {
+        if !otinish_app::Service::may_hear(user, &card) {
             return Err(AppealError::Forbidden);
         }
         let kind = if text.is_some() {

@@ -19,14 +19,14 @@ pub mod api_admin;
 pub mod api_appeals;
 pub mod auth;
 pub mod cabinet;
-pub mod conference;
+pub use otinish_app::conference;
 pub mod context;
 pub mod desk;
-pub mod eappeal;
+pub use otinish_app::eappeal;
 pub mod error;
 pub mod extract;
 pub mod hearing;
-pub mod i18n;
+pub use otinish_app::i18n;
 pub mod metrics;
 pub mod mgov;
 pub use otinish_app::notify;
@@ -38,7 +38,7 @@ pub mod pr_pages;
 pub mod reception;
 pub mod reception_pages;
 pub mod reports;
-pub mod revocation;
+pub use otinish_app::revocation;
 pub mod routes;
 pub mod services;
 pub mod sessions_pages;
@@ -48,21 +48,17 @@ pub mod vks;
 
 use axum::http::{header, HeaderValue};
 use axum::Router;
-use chrono::{DateTime, Utc};
-use otinish_domain::calendar::WorkingCalendar;
-use otinish_domain::repo::Store;
-use otinish_domain::rulebook::RulebookSet;
 use std::sync::Arc;
-use tokio::sync::RwLock;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use otinish_app::clock::{Clock, ShiftedClock, SystemClock};
+pub use otinish_app::service::{
+    AnnouncementCache, DemoSigner, Operator, Pki, Service, Settings, Trust,
+};
 
 /// Settings of the web layer.
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Demo mode: shows the demo banner with the demo logins.
-    pub demo: bool,
     /// Staff may sign in with a password (a deployment switches it on for staff without
     /// keys); otherwise only with their own key.
     pub staff_passwords: bool,
@@ -72,8 +68,6 @@ pub struct WebConfig {
     /// Demo only: each login and its roles, named on the demo banner.
     pub demo_logins: Vec<(String, Vec<otinish_domain::model::Role>)>,
     pub demo_password: String,
-    /// The address people reach the portal at (for QR codes and links in emails).
-    pub public_url: String,
     /// Adds `POST /api/v1/echo` (returns the body): the HTTP ceiling the benchmarks compare
     /// intake against. Off unless `serve --bench-endpoints`.
     pub bench_endpoints: bool,
@@ -88,31 +82,10 @@ pub struct WebConfig {
     pub body_pace: shed::BodyPace,
     /// Reverse proxies in front of the server: from them, X-Forwarded-For names the client.
     pub trusted_proxies: Vec<std::net::IpAddr>,
-    /// The conference provider of VKS receptions.
-    pub conference: conference::Conference,
     /// PR-02: the bearer token of the "E-appeals" import endpoint; none closes it.
     pub e_appeals_token: Option<String>,
     /// Where the pages reach NCALayer: `wss://127.0.0.1:13579/` (tests point it at a mock).
     pub ncalayer_url: String,
-    /// Who runs the deployment, as the eGov mobile app shows it when asked to sign.
-    pub operator: Operator,
-}
-
-/// The organisation that runs the deployment.
-#[derive(Debug, Clone)]
-pub struct Operator {
-    pub name: otinish_domain::Names,
-    /// Its BIN (empty when not set).
-    pub bin: String,
-}
-
-impl Default for Operator {
-    fn default() -> Self {
-        Self {
-            name: otinish_domain::Names::new("Otinish", "Otinish", "Otinish"),
-            bin: String::new(),
-        }
-    }
 }
 
 /// Where NCALayer listens on a person's machine.
@@ -134,175 +107,24 @@ impl WebConfig {
     }
 }
 
-/// The trust store in force and what it is built from: the national PKI's anchors and the
-/// trust folder's (`base`, read at start) with the certificates the administrator trusted or
-/// withdrew from the console (kept in the database). Replaced whole when those change — on
-/// this node at once, on the others at their next reload — so a verification in flight keeps
-/// the store it began with.
-pub struct Trust {
-    base: otinish_pki::TrustStore,
-    current: std::sync::RwLock<Arc<otinish_pki::TrustStore>>,
-}
-
-impl Trust {
-    pub fn new(base: otinish_pki::TrustStore) -> Self {
-        Self {
-            current: std::sync::RwLock::new(Arc::new(base.clone())),
-            base,
-        }
-    }
-
-    /// The store in force now.
-    pub fn get(&self) -> Arc<otinish_pki::TrustStore> {
-        self.current
-            .read()
-            .map(|c| Arc::clone(&c))
-            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
-    }
-
-    /// The national PKI's anchors and the trust folder's, before the console's changes.
-    pub fn base(&self) -> &otinish_pki::TrustStore {
-        &self.base
-    }
-
-    /// Rebuilds the store in force from the base and the console's records.
-    pub fn apply(&self, records: &[otinish_domain::repo::TrustAnchorRecord]) {
-        let next = Arc::new(otinish_app::trust::effective(&self.base, records));
-        match self.current.write() {
-            Ok(mut c) => *c = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
-        }
-    }
-
-    /// Adds a certificate to the base (tests and start-up only).
-    pub fn add_certificate(&mut self, c: x509_cert::Certificate) {
-        self.base.add_certificate(c);
-        self.current = std::sync::RwLock::new(Arc::new(self.base.clone()));
-    }
-}
-
-/// Signatures: what the deployment trusts, the server's own key, and (demo mode only) the
-/// demo signers that sign on the server for a newcomer.
-pub struct Pki {
-    pub trust: Trust,
-    pub server_key: otinish_pki::sign::SigningKey,
-    pub demo_signers: Vec<DemoSigner>,
-    /// Revocation of signers' certificates beyond the trust folder's lists (CRLs fetched from
-    /// distribution points, OCSP).
-    pub revocation: revocation::Revocation,
-    /// Demo mode only: where demo keys are kept and the trust folder their CA's root goes
-    /// to, so a demo staff member's key can be issued when first needed.
-    pub demo_keys: Option<(std::path::PathBuf, std::path::PathBuf)>,
-}
-
-/// A demo applicant whose key the server holds (demo mode only).
-pub struct DemoSigner {
-    pub slug: String,
-    /// IIN or BIN of the certificate: the applicant this key signs for.
-    pub tax_id: String,
-    pub label: String,
-    pub key: otinish_pki::sign::SigningKey,
-}
-
-/// Everything a request handler may use.
+/// Everything a request handler may use: the application service (reached through `Deref`,
+/// so `app.store` is the service's store) and what only HTTP needs.
 pub struct App {
-    pub store: Arc<dyn Store>,
-    pub files: otinish_store::files::FileStore,
-    pub pki: Pki,
-    pub limits: otinish_domain::appeal::AppealLimits,
-    pub rulebooks: RulebookSet,
-    /// The editions marked "to be confirmed" that the administrator has confirmed (GEN-01);
-    /// replaced whole at each reload, like the calendar.
-    pub editions_confirmed: std::sync::RwLock<Arc<otinish_domain::rulebook::Confirmed>>,
-    /// The calendar with the admin's edits applied; replaced when an admin edits a day.
-    /// The calendar in force; replaced whole (never edited in place) so readers take a cheap
-    /// `Arc` clone instead of copying its tables.
-    pub calendar: RwLock<Arc<WorkingCalendar>>,
-    pub clock: Arc<dyn Clock>,
+    pub service: Service,
     pub config: WebConfig,
     pub metrics: metrics::Metrics,
-    pub started_at: DateTime<Utc>,
-    /// EA-16: announcements, cached for a short while (the database is the source).
-    pub announcements: RwLock<AnnouncementCache>,
-    /// Email out (none: no SMTP server configured); the notice worker and the console's test
-    /// message use it.
-    pub mailer: Option<Arc<dyn notify::Mailer>>,
-    /// Where email goes out through, for the console: the server's address without its
-    /// credentials, and the sender.
-    pub mail_route: Option<(String, String)>,
-    /// The SMS gateway text notices go out through, if one is configured.
-    pub sms: Option<Arc<dyn notify::SmsGateway>>,
-    /// Its address as the console shows it (no credentials, no query).
-    pub sms_route: Option<String>,
 }
 
-/// Announcements as last read, and when.
-#[derive(Debug, Default)]
-pub struct AnnouncementCache {
-    pub fetched_at: Option<DateTime<Utc>>,
-    pub items: Vec<otinish_domain::repo::Announcement>,
+impl std::ops::Deref for App {
+    type Target = Service;
+    fn deref(&self) -> &Service {
+        &self.service
+    }
 }
 
-impl App {
-    /// Re-reads announcements when the cached copy is older than 30 seconds.
-    pub async fn refresh_announcements(&self) {
-        let now = self.clock.now();
-        let stale = self
-            .announcements
-            .read()
-            .await
-            .fetched_at
-            .is_none_or(|t| now - t > chrono::Duration::seconds(30) || now < t);
-        if stale {
-            match self
-                .store
-                .current_announcements(now, chrono::Duration::days(7))
-                .await
-            {
-                Ok(items) => {
-                    *self.announcements.write().await = AnnouncementCache {
-                        fetched_at: Some(now),
-                        items,
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "announcements not refreshed"),
-            }
-        }
-    }
-
-    /// Drops this process's copy of the announcements (one was just made or withdrawn here),
-    /// so the next page reads them again.
-    pub async fn forget_announcements(&self) {
-        self.announcements.write().await.fetched_at = None;
-    }
-
-    /// The editions confirmed so far (a cheap `Arc` clone).
-    pub fn confirmed_editions(&self) -> Arc<otinish_domain::rulebook::Confirmed> {
-        match self.editions_confirmed.read() {
-            Ok(c) => c.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Re-reads the editions the administrator has confirmed (at start, after a confirmation
-    /// here, and every few minutes for confirmations made on other nodes).
-    pub async fn reload_editions(&self) -> Result<usize, otinish_app::Error> {
-        let confirmed = otinish_app::editions::confirmed(self.store.as_ref()).await?;
-        let n = confirmed.len();
-        match self.editions_confirmed.write() {
-            Ok(mut c) => *c = Arc::new(confirmed),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(confirmed),
-        }
-        Ok(n)
-    }
-
-    /// Rebuilds the trust store in force from the certificates trusted or withdrawn from the
-    /// console (at start, after a change here, and every few minutes for changes made on other
-    /// nodes). Returns how many certificates it holds.
-    pub async fn reload_trust(&self) -> Result<usize, otinish_domain::repo::StoreError> {
-        let records = self.store.trust_anchors().await?;
-        self.pki.trust.apply(&records);
-        Ok(self.pki.trust.get().certificates().len())
+impl std::ops::DerefMut for App {
+    fn deref_mut(&mut self) -> &mut Service {
+        &mut self.service
     }
 }
 

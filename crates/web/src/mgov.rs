@@ -134,7 +134,7 @@ pub async fn start(
     }
     let qr = format!(
         "mobileSign:{}/mgov/{id}",
-        app.config.public_url.trim_end_matches('/')
+        app.settings.public_url.trim_end_matches('/')
     );
     Json(Started {
         qr_svg: crate::cabinet::qr_svg(&qr),
@@ -216,13 +216,13 @@ pub async fn link(State(app): State<AppState>, Path(id): Path<String>) -> Respon
         "description": m.description,
         "expiry_date": expiry,
         "organisation": Organisation {
-            name_ru: app.config.operator.name.ru.clone(),
-            name_kz: app.config.operator.name.kk.clone(),
-            name_en: app.config.operator.name.en.clone(),
-            bin: app.config.operator.bin.clone(),
+            name_ru: app.settings.operator.name.ru.clone(),
+            name_kz: app.settings.operator.name.kk.clone(),
+            name_en: app.settings.operator.name.en.clone(),
+            bin: app.settings.operator.bin.clone(),
         },
         "document": {
-            "uri": format!("{}/mgov/{id}/documents", app.config.public_url.trim_end_matches('/')),
+            "uri": format!("{}/mgov/{id}/documents", app.settings.public_url.trim_end_matches('/')),
             "auth_type": "Token",
             "auth_token": auth,
         },

@@ -47,7 +47,7 @@ impl Layout {
 
     pub fn new(app: &App, ctx: &Ctx) -> Self {
         // The demo note: a short line, and the logins with their roles folded beneath it.
-        let demo_banner = app.config.demo.then(|| {
+        let demo_banner = app.settings.demo.then(|| {
             let logins = app
                 .config
                 .demo_logins

@@ -773,7 +773,7 @@ impl App {
     pub fn join_link(&self, b: &Booking, who: Participant, name: &str) -> Option<String> {
         let room = b.room.as_deref()?;
         let until = self.clock.now() + chrono::Duration::days(60);
-        self.config.conference.join_link(room, who, name, until)
+        self.settings.conference.join_link(room, who, name, until)
     }
 
     /// VC-15: the day the equipment check for `b` is due.

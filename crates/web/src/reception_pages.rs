@@ -214,7 +214,7 @@ async fn reception_page(
     if let Some(room) = &b.room {
         facts.push((
             tr.get("vks-room"),
-            format!("{room} ({})", app.config.conference.name()),
+            format!("{room} ({})", app.settings.conference.name()),
         ));
     }
     // VC-20: the operator sees times, places and equipment; the applicant's data only the
@@ -338,7 +338,7 @@ async fn reception_page(
         id,
         appoint_document,
         refuse_document,
-        demo: app.config.demo,
+        demo: app.settings.demo,
         card_id: b.card.id,
         message: message.as_ref().map(|(m, _)| m.clone()),
         is_error: message.as_ref().is_some_and(|(_, e)| *e),

@@ -1078,7 +1078,7 @@ pub async fn letter(
     };
     let verify_url = format!(
         "{}/verify/{}",
-        app.config.public_url.trim_end_matches('/'),
+        app.settings.public_url.trim_end_matches('/'),
         answer_doc.code
     );
     if let Err(e) = app

@@ -202,10 +202,11 @@ impl TestApp {
         Self::configured(adjust, |_| {}).await
     }
 
-    /// A test app whose signatures and web settings `adjust` and `config` change first.
+    /// A test app whose signatures `adjust` changes first and whose settings `config` changes
+    /// before it serves.
     async fn configured(
         adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path),
-        config: impl FnOnce(&mut WebConfig),
+        config: impl FnOnce(&mut App),
     ) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let s = SqliteStore::open(&dir.path().join("t.db"))
@@ -264,7 +265,7 @@ impl TestApp {
         store: Arc<dyn Store>,
         dir: tempfile::TempDir,
         adjust: impl FnOnce(&mut otinish_web::Pki, &std::path::Path),
-        config: impl FnOnce(&mut WebConfig),
+        config: impl FnOnce(&mut App),
     ) -> Self {
         let now = Utc.with_ymd_and_hms(2026, 3, 19, 6, 0, 0).unwrap();
         let j = || JournalDraft::new(now, "test", "", "seed");
@@ -309,35 +310,44 @@ impl TestApp {
         let mut pki = test_pki(dir.path(), now);
         adjust(&mut pki, dir.path());
         let clock = Arc::new(FixedClock::new(now));
-        let mut web_config = WebConfig {
-            demo: true,
+        let web_config = WebConfig {
             staff_passwords: true,
-            public_url: "http://otinish.test".into(),
             ..WebConfig::default()
         };
-        config(&mut web_config);
         let calendar = WorkingCalendar::from_toml(KZ).unwrap_or_else(|e| panic!("{e}"));
         otinish_app::calendar::keep_tally_zone(store.as_ref(), calendar.zone())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let app = Arc::new(App {
-            store,
-            files: otinish_store::files::FileStore::new(dir.path().join("files")),
-            pki,
-            limits: Default::default(),
-            rulebooks: books(),
-            calendar: tokio::sync::RwLock::new(Arc::new(calendar)),
-            clock: clock.clone(),
+        let settings = otinish_app::Settings {
+            demo: true,
+            public_url: "http://otinish.test".into(),
+            ..Default::default()
+        };
+        let mut app = App {
+            service: otinish_app::Service {
+                store,
+                files: Arc::new(otinish_store::files::FileStore::new(
+                    dir.path().join("files"),
+                )),
+                pki,
+                limits: Default::default(),
+                rulebooks: books(),
+                calendar: tokio::sync::RwLock::new(Arc::new(calendar)),
+                clock: clock.clone(),
+                settings,
+                started_at: now,
+                announcements: Default::default(),
+                mailer: None,
+                mail_route: None,
+                sms: None,
+                sms_route: None,
+                editions_confirmed: Default::default(),
+            },
             config: web_config,
             metrics: Default::default(),
-            started_at: now,
-            announcements: Default::default(),
-            mailer: None,
-            mail_route: None,
-            sms: None,
-            sms_route: None,
-            editions_confirmed: Default::default(),
-        });
+        };
+        config(&mut app);
+        let app = Arc::new(app);
         Self {
             router: otinish_web::router(app.clone()),
             app,
@@ -1709,7 +1719,7 @@ impl TestApp {
     }
 
     fn without_demo(t: TestApp) -> TestApp {
-        Self::rebuild(t, |a| a.config.demo = false)
+        Self::rebuild(t, |a| a.settings.demo = false)
     }
 
     async fn post_multipart(
@@ -3405,7 +3415,7 @@ async fn ea_12_refusal_with_reason_when_the_certificate_fails() {
     ] {
         form.insert(k.into(), serde_json::Value::String(v));
     }
-    let doc = App::appeal_document(&applicant, form, &[]);
+    let doc = otinish_app::Service::appeal_document(&applicant, form, &[]);
     let cms = key
         .sign_cms(doc.as_bytes(), true, t.app.clock.now())
         .unwrap();
@@ -3489,7 +3499,7 @@ async fn ea_12_refusal_with_reason_when_the_certificate_fails() {
         .key;
     let cms = org_key
         .sign_cms(
-            App::appeal_document(&other, serde_json::Map::new(), &[]).as_bytes(),
+            otinish_app::Service::appeal_document(&other, serde_json::Map::new(), &[]).as_bytes(),
             true,
             t.app.clock.now(),
         )
@@ -3648,7 +3658,11 @@ async fn ea_api_sign_in_submit_idempotent_follow() {
         form.insert(k.into(), serde_json::Value::String(v));
     }
     let png = b"\x89PNG\r\n\x1a\n....".to_vec();
-    let doc = App::appeal_document(&applicant, form, &[("photo.png".into(), png.clone())]);
+    let doc = otinish_app::Service::appeal_document(
+        &applicant,
+        form,
+        &[("photo.png".into(), png.clone())],
+    );
     let cms = key.sign_cms(doc.as_bytes(), true, now).unwrap();
     let body = serde_json::json!({ "signature": b64(&cms), "files": [{ "name": "photo.png", "content_base64": b64(&png) }] });
 
@@ -5954,7 +5968,7 @@ async fn va_04_recording_in_object_storage() {
         return;
     };
     let files = otinish_store::files::FileStore::s3(&url).unwrap();
-    let t = TestApp::rebuild(TestApp::new().await, |a| a.files = files.clone());
+    let t = TestApp::rebuild(TestApp::new().await, |a| a.files = Arc::new(files.clone()));
     let store = &t.app.store;
     let now = t.app.clock.now();
     let j = |a: &str| JournalDraft::new(now, "test", "", a);
@@ -6981,7 +6995,9 @@ async fn pr_01_to_pr_15_personal_reception() {
     // PR-14: with the file store unusable, the call center still takes sign-ups; a paper scan
     // is refused with a clear message.
     let t = TestApp::rebuild(t, |a| {
-        a.files = otinish_store::files::FileStore::new("/proc/otinish-no-files")
+        a.files = Arc::new(otinish_store::files::FileStore::new(
+            "/proc/otinish-no-files",
+        ))
     });
     let (cc, cc_csrf) = t.login("cc").await;
     let (reg, reg_csrf) = t.login("reg2").await;
@@ -7511,7 +7527,7 @@ async fn object_storage_down_text_intake_goes_on_and_uploads_fail_clearly() {
             .with_secret_access_key("test"),
     )
     .unwrap();
-    let t = TestApp::rebuild(t, |a| a.files = down);
+    let t = TestApp::rebuild(t, |a| a.files = Arc::new(down));
     let cards = |t: &TestApp| {
         let store = t.app.store.clone();
         async move {
@@ -7749,7 +7765,7 @@ async fn ea_06_unreachable_revocation_accepted_with_a_mark_then_checked_again() 
         ] {
             form.insert(k.into(), serde_json::Value::String(v));
         }
-        let doc = App::appeal_document(&applicant, form, &[]);
+        let doc = otinish_app::Service::appeal_document(&applicant, form, &[]);
         use base64::Engine;
         base64::engine::general_purpose::STANDARD
             .encode(key.sign_cms(doc.as_bytes(), true, now).unwrap())
@@ -9019,7 +9035,7 @@ fn leaks(text: &str, lang: &str, keys: &std::collections::HashSet<String>) -> Ve
 #[tokio::test]
 async fn every_reachable_page_speaks_the_readers_language() {
     let t = TestApp::new().await;
-    let keys: std::collections::HashSet<String> = include_str!("../locales/en/main.ftl")
+    let keys: std::collections::HashSet<String> = include_str!("../../app/locales/en/main.ftl")
         .lines()
         .filter_map(|l| l.split_once(" = ").map(|(k, _)| k.trim()))
         .filter(|k| k.contains('-') && !k.starts_with('#') && !k.contains(' '))
@@ -9441,7 +9457,7 @@ async fn staff_sign_in_with_their_own_key() {
     assert!(r.text.contains("role=\"alert\""), "{}", r.text);
 
     // A deployment without passwords: the form is gone and a password does not sign in.
-    let t = TestApp::configured(|_, _| {}, |c| c.staff_passwords = false).await;
+    let t = TestApp::configured(|_, _| {}, |a| a.config.staff_passwords = false).await;
     let page = t.get("/staff/login?lang=ru", "").await;
     assert!(!page.text.contains("type=\"password\""), "{}", page.text);
     let csrf = page.cookie("otinish_csrf").unwrap();

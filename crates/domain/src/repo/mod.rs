@@ -975,3 +975,26 @@ pub trait Store:
     /// rolled back (for /readyz).
     async fn ping(&self) -> StoreResult<()>;
 }
+
+/// A file kept under its SHA-256: its key in the file store and its digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub key: String,
+    pub sha256: String,
+}
+
+/// Why the file store did not keep or give back a file (its own words, for the log).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FilesError(pub String);
+
+/// Attachment and recording bytes addressed by their SHA-256, written durably before the row
+/// that names them is committed (the store crate's file store: a local folder or object
+/// storage).
+#[async_trait]
+pub trait Files: Send + Sync {
+    /// Keeps `bytes` (idempotent: the same bytes have the same key).
+    async fn put(&self, bytes: &[u8]) -> Result<StoredFile, FilesError>;
+    /// The bytes under `key`.
+    async fn get(&self, key: &str) -> Result<Vec<u8>, FilesError>;
+}

@@ -260,7 +260,7 @@ async fn appeal_view_as(
     } else {
         tr.with("appeal-title", &[("number", number.clone())])
     };
-    let base = format!("{}/verify/", app.config.public_url.trim_end_matches('/'));
+    let base = format!("{}/verify/", app.settings.public_url.trim_end_matches('/'));
     let mut documents = Vec::new();
     for d in app.store.signed_documents(id).await.unwrap_or_default() {
         let letter = if d.kind == "answer" {
@@ -332,7 +332,7 @@ async fn appeal_view_as(
         filed_body: tr.with("appeal-filed-body", &[("body", body.clone())]),
         message: message.as_ref().map(|(m, _)| m.clone()),
         is_error: message.as_ref().is_some_and(|(_, e)| *e),
-        demo: app.config.demo,
+        demo: app.settings.demo,
         state: state_text(tr, a.card.state),
         number,
         body,
@@ -422,7 +422,7 @@ async fn document_pdf(app: &App, ctx: &Ctx, me: &ApplicantCtx, id: i64, kind: &s
     let number = a.card.reg_number.as_ref().map(|n| n.to_string());
     let verify_url = format!(
         "{}/verify/{}",
-        app.config.public_url.trim_end_matches('/'),
+        app.settings.public_url.trim_end_matches('/'),
         doc.code
     );
     let mut blocks = vec![

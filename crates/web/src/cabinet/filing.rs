@@ -266,7 +266,7 @@ async fn form_page(
         fields,
         file_error: err("file"),
         error,
-        demo: app.config.demo,
+        demo: app.settings.demo,
     };
     (status, render(page)).into_response()
 }
@@ -362,7 +362,8 @@ pub async fn submit(
         .await;
     }
     let signature: Vec<u8> = if sub.demo_sign {
-        let doc = App::appeal_document(&me.applicant, sub.fields.clone(), &sub.files);
+        let doc =
+            otinish_app::Service::appeal_document(&me.applicant, sub.fields.clone(), &sub.files);
         match demo_signature(&app, &me.applicant, doc.as_bytes()) {
             DemoSignature::Signed(s) => s,
             DemoSignature::NotDemo => {

@@ -114,7 +114,7 @@ async fn signin_page(app: &App, ctx: &Ctx, error: Option<String>, status: Status
             return page_error(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error-internal");
         }
     };
-    let demo_signers = if app.config.demo {
+    let demo_signers = if app.settings.demo {
         app.pki
             .demo_signers
             .iter()
@@ -203,7 +203,7 @@ pub async fn signin_demo(
     ctx: Ctx,
     CsrfForm(f): CsrfForm<DemoSignInForm>,
 ) -> Response {
-    if !app.config.demo {
+    if !app.settings.demo {
         return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
     }
     let Some(signer) = app.pki.demo_signers.iter().find(|s| s.slug == f.signer) else {
@@ -412,7 +412,7 @@ pub enum DemoSignature {
 /// Signs `doc` with the applicant's demo key, as the "sign with the demo key" buttons of the
 /// appeal, the VKS request and the personal-reception sign-up do (demo deployments only).
 pub fn demo_signature(app: &App, applicant: &Applicant, doc: &[u8]) -> DemoSignature {
-    if !app.config.demo {
+    if !app.settings.demo {
         return DemoSignature::NotDemo;
     }
     let Some(signer) = app
@@ -585,7 +585,7 @@ pub async fn hearing_answer(
         return page_error(&ctx, StatusCode::NOT_FOUND, "error-not-found");
     }
     let signature: Vec<u8> = if f.demo_sign == "1" {
-        if !app.config.demo {
+        if !app.settings.demo {
             return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
         }
         let signer = app

@@ -352,7 +352,7 @@ async fn card_page(
             && card.executor_id == Some(user.id),
         can_sign,
         answer_document,
-        demo: app.config.demo,
+        demo: app.settings.demo,
         can_archive: matches!(
             card.state,
             CardState::Answered

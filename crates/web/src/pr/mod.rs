@@ -786,7 +786,7 @@ impl App {
                 let token = crate::context::random_token();
                 let link = format!(
                     "{}/survey/{token}",
-                    self.config.public_url.trim_end_matches('/')
+                    self.settings.public_url.trim_end_matches('/')
                 );
                 let n = self.pr_notices(
                     &s,

@@ -370,7 +370,7 @@ async fn portal_page(
         typed,
         is_error: message.as_ref().is_some_and(|(_, e)| *e),
         message: message.map(|(m, _)| m),
-        demo: app.config.demo,
+        demo: app.settings.demo,
     };
     (status, render(page)).into_response()
 }

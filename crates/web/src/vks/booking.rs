@@ -77,7 +77,7 @@ async fn booking_page(
         .map(|b| (b.code.clone(), b.name.get(tr.lang).to_owned()))
         .collect();
     let chosen = body_code.and_then(|c| all.iter().find(|b| b.code == c && b.vks_connected));
-    let demo = app.config.demo;
+    let demo = app.settings.demo;
     let Some(body) = chosen else {
         let mut r = render(BookingPage {
             t: tr,

@@ -1,4 +1,5 @@
-//! Translations (Fluent): every page in Kazakh, Russian and English.
+//! Translations (Fluent) in Kazakh, Russian and English: the texts of notices and letters the
+//! use cases write, and of every page the web crate renders (it reads them from here).
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{static_loader, Loader};

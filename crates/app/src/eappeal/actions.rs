@@ -4,7 +4,7 @@
 
 use super::*;
 
-impl App {
+impl Service {
     /// Checks that `user` works in the card's body with one of `roles`; an executor acts only on
     /// the cards assigned to them (registrars and heads on every card of their body).
     pub fn authorize(user: &StaffUser, card: &Card, roles: &[Role]) -> Result<(), AppealError> {
@@ -488,7 +488,7 @@ impl App {
             .pki
             .demo_keys
             .as_ref()
-            .filter(|_| self.config.demo)
+            .filter(|_| self.settings.demo)
             .ok_or(AppealError::OwnKeyNeeded)?;
         let iin = user.iin.clone().ok_or(AppealError::StaffSignature(
             StaffSignatureProblem::NoIinRegistered,

@@ -67,7 +67,7 @@ struct Entry {
 
 type HttpClient = hyper_util::client::legacy::Client<
     hyper_util::client::legacy::connect::HttpConnector,
-    http_body_util::Full<axum::body::Bytes>,
+    http_body_util::Full<hyper::body::Bytes>,
 >;
 
 /// The revocation service of one node.
@@ -111,11 +111,11 @@ impl Revocation {
         let req = match &body {
             Some(b) => hyper::Request::post(url)
                 .header("content-type", "application/ocsp-request")
-                .body(http_body_util::Full::new(axum::body::Bytes::from(
+                .body(http_body_util::Full::new(hyper::body::Bytes::from(
                     b.clone(),
                 ))),
             None => {
-                hyper::Request::get(url).body(http_body_util::Full::new(axum::body::Bytes::new()))
+                hyper::Request::get(url).body(http_body_util::Full::new(hyper::body::Bytes::new()))
             }
         }
         .map_err(|e| unreachable(e.to_string()))?;

@@ -4,7 +4,7 @@
 
 mod actions;
 use crate::i18n::Tr;
-use crate::App;
+use crate::Service;
 use otinish_domain::appeal::{
     check_individual, check_legal_entity, check_uploads, FieldProblem, IndividualForm,
     LegalEntityForm, SignerFacts, Upload,
@@ -44,7 +44,7 @@ impl Filing {
 }
 
 /// Whom an appeal's notices go to: the applicant in the cabinet, and by email or post.
-pub(crate) struct NoticeTo<'a> {
+pub struct NoticeTo<'a> {
     pub applicant_id: i64,
     pub email: Option<&'a str>,
     pub postal: &'a str,
@@ -113,7 +113,7 @@ pub enum AppealError {
 
 /// The tax number a signature speaks for: the organisation's BIN for a legal entity's key,
 /// else the person's IIN.
-pub(crate) fn signer_tax_id(v: &otinish_pki::Verified) -> Option<String> {
+pub fn signer_tax_id(v: &otinish_pki::Verified) -> Option<String> {
     v.signer
         .bin
         .as_ref()
@@ -193,10 +193,10 @@ fn applicant_from_signer(
     }
 }
 
-impl App {
+impl Service {
     /// GEN-04: the case's deadlines as the rules in force on its day of receipt set them, on
     /// calendar `cal`, ready to store.
-    pub(crate) fn stored_deadlines(
+    pub fn stored_deadlines(
         &self,
         facts: &CaseFacts,
         cal: &otinish_domain::calendar::WorkingCalendar,
@@ -230,7 +230,7 @@ impl App {
 
     /// A one-time challenge for signing in.
     pub async fn sign_in_challenge(&self) -> Result<String, AppealError> {
-        let nonce = format!("otinish-sign-in:{}", crate::context::random_token());
+        let nonce = format!("otinish-sign-in:{}", crate::sessions::random_token());
         self.store.create_nonce(&nonce, self.clock.now()).await?;
         Ok(nonce)
     }
@@ -279,10 +279,10 @@ impl App {
             "no IIN in the certificate".into(),
         )))?;
         let id = self.store.upsert_applicant(&applicant).await?;
-        let token = crate::context::random_token();
+        let token = crate::sessions::random_token();
         self.store
             .create_applicant_session(
-                &crate::context::token_hash(&token),
+                &crate::sessions::token_hash(&token),
                 id,
                 now,
                 now + chrono::Duration::hours(8),
@@ -618,7 +618,7 @@ impl App {
 
     /// EA-08: the body's active executor with the fewest open cards (the lowest id among
     /// equals), if it has any.
-    pub(crate) async fn least_loaded_executor(
+    pub async fn least_loaded_executor(
         &self,
         body_id: i64,
     ) -> Result<Option<StaffUser>, AppealError> {
@@ -691,7 +691,7 @@ impl App {
 
     /// The notices of `kind` about `card_id` to the applicant of appeal `a`: in the cabinet,
     /// and by email or, with no email, by post (GEN-07).
-    pub(crate) fn notices_for(
+    pub fn notices_for(
         &self,
         a: &AppealRecord,
         card_id: i64,
@@ -702,7 +702,7 @@ impl App {
     }
 
     /// EA-07.3: the notices that `card_id` is registered under `number`, with its executor.
-    pub(crate) fn registered_notices(
+    pub fn registered_notices(
         to: &NoticeTo<'_>,
         card_id: i64,
         number: &RegNumber,
@@ -721,7 +721,7 @@ impl App {
     }
 
     /// The notices of `kind` about `card_id` to `to`, as [`notices_for`](Self::notices_for).
-    pub(crate) fn notices_to(
+    pub fn notices_to(
         to: &NoticeTo<'_>,
         card_id: i64,
         kind: NoticeKind,
@@ -832,10 +832,7 @@ impl App {
 
     /// Registers an appeal whose card was in state Received when `a` was read; the store
     /// refuses if it has moved since.
-    pub(crate) async fn register_received(
-        &self,
-        a: &AppealRecord,
-    ) -> Result<RegNumber, AppealError> {
+    pub async fn register_received(&self, a: &AppealRecord) -> Result<RegNumber, AppealError> {
         let card = &a.card;
         let card_id = card.id;
         let to = card
@@ -910,15 +907,15 @@ pub fn signature_check(v: &otinish_pki::Verified, revocation: RevocationCheck) -
 
 /// The body an appeal is addressed (or redirected) to, if it takes appeals: unknown and
 /// closed bodies are the person's error; a database that does not answer is not.
-pub(crate) async fn recipient(
+pub async fn recipient(
     store: &dyn otinish_domain::repo::Store,
     body_id: i64,
 ) -> Result<otinish_domain::model::Body, AppealError> {
-    match otinish_app::directory::recipient(store, body_id).await {
+    match crate::directory::recipient(store, body_id).await {
         Ok(b) => Ok(b),
-        Err(otinish_app::Error::NotFound(_)) => Err(AppealError::UnknownBody),
-        Err(otinish_app::Error::Refused { .. }) => Err(AppealError::BodyClosed),
-        Err(otinish_app::Error::Unavailable(e)) => Err(AppealError::Store(e)),
+        Err(crate::Error::NotFound(_)) => Err(AppealError::UnknownBody),
+        Err(crate::Error::Refused { .. }) => Err(AppealError::BodyClosed),
+        Err(crate::Error::Unavailable(e)) => Err(AppealError::Store(e)),
         Err(e) => Err(AppealError::Internal(e.to_string())),
     }
 }
