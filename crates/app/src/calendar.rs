@@ -311,3 +311,26 @@ pub async fn keep_tally_zone(
     }
     Ok(())
 }
+
+impl crate::Service {
+    /// Applies an admin's calendar change and swaps in the new calendar for this process.
+    pub async fn change_calendar_day(
+        &self,
+        base: &WorkingCalendar,
+        change: &DayChange,
+        actor: &str,
+    ) -> Result<RecomputeReport, crate::Error> {
+        let (cal, report) = apply(
+            self.store.as_ref(),
+            &self.rulebooks,
+            base,
+            change,
+            actor,
+            self.clock.now(),
+            |_| {},
+        )
+        .await?;
+        *self.calendar.write().await = std::sync::Arc::new(cal);
+        Ok(report)
+    }
+}

@@ -26,12 +26,16 @@ pub mod import;
 pub mod jobs;
 pub mod notices;
 pub mod notify;
+pub mod pr;
+pub mod reception;
 pub mod reports;
 pub mod revocation;
 pub mod service;
 pub mod sessions;
 pub mod setup;
 pub mod trust;
+pub mod video;
+pub mod vks;
 
 pub use error::Error;
 pub use service::{Service, Settings};

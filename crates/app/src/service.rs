@@ -213,3 +213,35 @@ impl Service {
         Ok(self.pki.trust.get().certificates().len())
     }
 }
+
+/// A moment in the deployment's time zone, as people write it.
+pub fn local(app: &Service, at: chrono::DateTime<chrono::Utc>) -> String {
+    match app.calendar.try_read() {
+        Ok(c) => at
+            .with_timezone(&c.zone().tz)
+            .format("%d.%m.%Y %H:%M")
+            .to_string(),
+        Err(_) => at.format("%d.%m.%Y %H:%M UTC").to_string(),
+    }
+}
+
+impl Service {
+    /// Records that `user` is about to see the personal data of `card`. Callers show the data
+    /// only when this succeeds.
+    pub async fn log_access(
+        &self,
+        user: &otinish_domain::model::StaffUser,
+        card: &otinish_domain::model::Card,
+        kind: otinish_domain::model::AccessKind,
+    ) -> Result<(), otinish_domain::repo::StoreError> {
+        self.store
+            .record_access(&otinish_domain::repo::NewAccess {
+                at: self.clock.now(),
+                staff_id: user.id,
+                body_id: card.body_id,
+                card_id: card.id,
+                kind,
+            })
+            .await
+    }
+}

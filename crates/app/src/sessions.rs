@@ -107,3 +107,78 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         })
         .unwrap_or(false)
 }
+
+impl crate::Service {
+    /// Staff sign-in by key: the CMS over a fresh challenge verifies (chain, revocation, time),
+    /// the challenge is used once, the certificate's IIN is an active staff member's, and for
+    /// a body's employee the certificate carries that body's BIN. The role comes from the
+    /// product, not the certificate. Returns the staff member.
+    pub async fn staff_sign_in(
+        &self,
+        challenge: &str,
+        signature: &[u8],
+    ) -> Result<otinish_domain::model::StaffUser, crate::eappeal::AppealError> {
+        use crate::eappeal::AppealError;
+        use otinish_domain::signature::{staff_sign_in_fits, StaffSignatureProblem};
+        if challenge.is_empty() || signature.is_empty() {
+            return Err(AppealError::BadChallenge);
+        }
+        let cms = otinish_pki::decode_signature(signature).map_err(AppealError::Signature)?;
+        let v = self.signed_challenge(challenge, &cms).await?;
+        if v.signers.len() != 1 {
+            return Err(AppealError::StaffSignature(StaffSignatureProblem::NotAlone));
+        }
+        let cert_iin = v.signer.iin.as_ref().map(|i| i.as_str().to_owned());
+        let user = match &cert_iin {
+            Some(iin) => match self.store.staff_by_iin(iin).await {
+                Ok(u) if u.active => u,
+                Ok(_) | Err(otinish_domain::repo::StoreError::NotFound(_)) => {
+                    return Err(AppealError::StaffSignature(StaffSignatureProblem::NotStaff))
+                }
+                Err(e) => return Err(e.into()),
+            },
+            None => return Err(AppealError::StaffSignature(StaffSignatureProblem::NotStaff)),
+        };
+        let body_bin = match user.body_id {
+            Some(b) => Some(self.store.body(b).await?.bin.map(|b| b.as_str().to_owned())),
+            None => None,
+        };
+        staff_sign_in_fits(
+            user.iin.as_deref(),
+            body_bin.as_ref().map(|b| b.as_deref()),
+            cert_iin.as_deref(),
+            v.signer.bin.as_ref().map(|b| b.as_str()),
+        )
+        .map_err(AppealError::StaffSignature)?;
+        tracing::info!(staff = user.id, "signed in by key");
+        Ok(user)
+    }
+
+    /// Demo mode: the demo staff member `login` signs a fresh challenge with their demo key on
+    /// the server, and signs in as [`Self::staff_sign_in`] does.
+    pub async fn demo_staff_sign_in(
+        &self,
+        login: &str,
+    ) -> Result<otinish_domain::model::StaffUser, crate::eappeal::AppealError> {
+        use crate::eappeal::AppealError;
+        let user = match self.store.staff_credentials(login).await {
+            Ok((u, _)) => u,
+            Err(otinish_domain::repo::StoreError::NotFound(_)) => {
+                return Err(AppealError::StaffSignature(
+                    otinish_domain::signature::StaffSignatureProblem::NotStaff,
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let body = match user.body_id {
+            Some(b) => Some(self.store.body(b).await?),
+            None => None,
+        };
+        let key = self.demo_person_key(&user, body.as_ref())?;
+        let challenge = self.sign_in_challenge().await?;
+        let cms = key
+            .sign_cms(challenge.as_bytes(), true, self.clock.now())
+            .map_err(|e| AppealError::Internal(e.to_string()))?;
+        self.staff_sign_in(&challenge, &cms).await
+    }
+}

@@ -409,3 +409,42 @@ pub fn check_absence(
         _ => Err(problems),
     }
 }
+
+// ---------------------------------------------------------------- who may act on schedules
+
+/// Drafting is for the body's reception secretary or head.
+pub fn may_draft(user: &crate::model::StaffUser, body_id: i64) -> bool {
+    user.active
+        && user.body_id == Some(body_id)
+        && (user.has_role(crate::model::Role::ReceptionSecretary)
+            || user.has_role(crate::model::Role::Head))
+}
+
+/// Whether `user` may take `action` on a schedule of `body_id`.
+pub fn may_step(user: &crate::model::StaffUser, body_id: i64, action: ScheduleAction) -> bool {
+    let role = action.role();
+    user.active
+        && user.has_role(role)
+        && (role != crate::model::Role::Head || user.body_id == Some(body_id))
+}
+
+/// Who may open a schedule: the body's drafters and heads, and the authorized body.
+pub fn may_see(user: &crate::model::StaffUser, body_id: i64) -> bool {
+    may_draft(user, body_id) || (user.active && user.has_role(crate::model::Role::Operator))
+}
+
+/// VC-06: whether a schedule reached the authorized body after its day, or has not reached it
+/// and the day has passed.
+pub fn schedule_late(
+    s: &crate::repo::Schedule,
+    zone: &crate::calendar::Zone,
+    today: NaiveDate,
+) -> bool {
+    let Some(due) = s.due_on else {
+        return false;
+    };
+    match s.sent_at {
+        Some(at) => zone.local_date(at) > due,
+        None => today > due,
+    }
+}

@@ -807,7 +807,10 @@ const PORTAL_APPEALS: &[(&str, &str, &str, &str, u8)] = &[
 
 /// Signs the demo applicant in as the portal does (a challenge signed with their key) and
 /// returns their id.
-async fn sign_in_as(app: &otinish_web::App, signer: &otinish_web::DemoSigner) -> Result<i64> {
+async fn sign_in_as(
+    app: &otinish_app::Service,
+    signer: &otinish_app::service::DemoSigner,
+) -> Result<i64> {
     let challenge = app
         .sign_in_challenge()
         .await
@@ -825,7 +828,7 @@ async fn sign_in_as(app: &otinish_web::App, signer: &otinish_web::DemoSigner) ->
 /// A few portal appeals filed the way a citizen files them (signed with the demo applicants'
 /// keys, through the same intake) and taken through the desk's own steps, so that the cabinet,
 /// the inbox and the "to sign" queues show each stage from the first start.
-pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
+pub async fn portal_appeals(app: &otinish_app::Service) -> Result<usize> {
     use otinish_app::eappeal::AppealError;
     let staff = |login: &'static str| async move {
         app.store
@@ -934,7 +937,7 @@ pub async fn portal_appeals(app: &otinish_web::App) -> Result<usize> {
             ] {
                 form.insert(k.into(), serde_json::Value::String(v));
             }
-            let doc = otinish_web::vks::request_document(&form);
+            let doc = otinish_app::vks::request_document(&form);
             let signature = signer.key.sign_cms(doc.as_bytes(), true, now)?;
             let card_id = app
                 .book_reception(applicant_id, &signature)
@@ -1004,7 +1007,7 @@ const BOOTH_APPEALS: &[BoothAppeal] = &[
 /// Video appeals reopen in 2026 under VC-2026, an edition to be confirmed (GEN-01): when the
 /// demo data is loaded, the demo's administrator confirms every such edition (journaled), as a
 /// real deployment's does on the console, so the booth can be tried.
-pub async fn confirm_editions(app: &otinish_web::App) -> Result<()> {
+pub async fn confirm_editions(app: &otinish_app::Service) -> Result<()> {
     let admin = app.store.staff_credentials("admin").await?.0;
     let waiting: Vec<String> = app
         .rulebooks
@@ -1030,10 +1033,10 @@ pub async fn confirm_editions(app: &otinish_web::App) -> Result<()> {
     Ok(())
 }
 
-async fn booth_appeals(app: &otinish_web::App) -> Result<usize> {
+async fn booth_appeals(app: &otinish_app::Service) -> Result<usize> {
     let operator = app.store.staff_credentials("operator.con").await?.0;
     let registrar = app.store.staff_credentials("registrar.mj").await?.0;
-    let tr = otinish_web::i18n::Tr::new(Lang::Ru);
+    let tr = otinish_app::i18n::Tr::new(Lang::Ru);
     let mut filed = 0;
     for (i, (document, person, fields, recording, stage)) in BOOTH_APPEALS.iter().enumerate() {
         // Born in the 1990s, a woman or a man of the 20th century (4 or 3).
@@ -1046,7 +1049,7 @@ async fn booth_appeals(app: &otinish_web::App) -> Result<usize> {
             otinish_domain::ids::Iin::parse(s).is_ok()
         })
         .ok_or_else(|| anyhow::anyhow!("no demo IIN for a booth applicant"))?;
-        let entry = otinish_web::video::EntryForm {
+        let entry = otinish_app::video::EntryForm {
             document_kind: (*document).to_owned(),
             document_number: format!("0{}4{}7{}1{}", i, i + 2, i + 5, i + 8),
             iin,
@@ -1074,7 +1077,7 @@ async fn booth_appeals(app: &otinish_web::App) -> Result<usize> {
         {
             Ok(r) => r,
             // Filed before (the recording is the same): nothing more to do.
-            Err(e) if e.kind == otinish_web::video::Refusal::Conflict => continue,
+            Err(e) if e.kind == otinish_app::video::Refusal::Conflict => continue,
             Err(e) => anyhow::bail!("demo video appeal: {:?}", e.problems),
         };
         filed += 1;

@@ -3,39 +3,18 @@
 //! The record holds ids only; names, IINs and appeal texts never enter it.
 
 use crate::context::Ctx;
-use crate::desk::page_number;
 use crate::extract::Staff;
 use crate::i18n::Tr;
+use crate::pages::page_number;
 use crate::pages::{page_error, render, Layout, Pager};
-use crate::{App, AppState};
+use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use otinish_domain::model::{AccessKind, Card, Role, StaffUser};
-use otinish_domain::repo::{AccessFilter, NewAccess, PageRequest, StoreError};
+use otinish_domain::model::Role;
+use otinish_domain::repo::{AccessFilter, PageRequest, StoreError};
 use serde::Deserialize;
-
-impl App {
-    /// Records that `user` is about to see the personal data of `card`. Callers show the data
-    /// only when this succeeds.
-    pub async fn log_access(
-        &self,
-        user: &StaffUser,
-        card: &Card,
-        kind: AccessKind,
-    ) -> Result<(), StoreError> {
-        self.store
-            .record_access(&NewAccess {
-                at: self.clock.now(),
-                staff_id: user.id,
-                body_id: card.body_id,
-                card_id: card.id,
-                kind,
-            })
-            .await
-    }
-}
 
 /// The page shown instead of personal data when the access could not be recorded.
 pub fn not_recorded(ctx: &Ctx, e: &StoreError) -> Response {

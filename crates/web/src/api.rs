@@ -2,6 +2,7 @@
 //! annotations below.
 
 use crate::context::Ctx;
+use crate::error::{page_of, PageQuery};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::pages::parse_due_input;
 use crate::AppState;
@@ -9,7 +10,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use otinish_domain::repo::PageRequest;
 use otinish_domain::Lang;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -107,20 +107,6 @@ pub async fn readyz(State(app): State<AppState>) -> Response {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// Items to skip, at most 1 000 000.
-    #[param(minimum = 0, maximum = 1_000_000)]
-    offset: Option<u32>,
-    /// Language of names: kk, ru or en (otherwise the reader's).
-    #[param(value_type = Option<String>, pattern = "^(kk|ru|en)$")]
-    lang: Option<String>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BodyDto {
     id: i64,
@@ -142,22 +128,6 @@ pub struct BodyList {
     total: i64,
     limit: u32,
     offset: u32,
-}
-
-/// The page asked for, refused with the reason when outside the documented bounds.
-pub(crate) fn page_of(q: &PageQuery, tr: crate::i18n::Tr) -> Result<PageRequest, ApiError> {
-    let mut bad = Vec::new();
-    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
-        bad.push(("limit", "error-limit-range"));
-    }
-    if q.offset.is_some_and(|o| o > 1_000_000) {
-        bad.push(("offset", "error-offset-range"));
-    }
-    if bad.is_empty() {
-        Ok(PageRequest::new(q.limit, q.offset))
-    } else {
-        Err(ApiError::invalid(tr, bad))
-    }
 }
 
 /// The language a request asks for (`kk`, `ru` or `en`, as documented), or the reader's; any

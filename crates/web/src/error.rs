@@ -217,3 +217,37 @@ where
         }
     }
 }
+
+/// The paging every list of the API takes.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// Items to skip, at most 1 000 000.
+    #[param(minimum = 0, maximum = 1_000_000)]
+    pub offset: Option<u32>,
+    /// Language of names: kk, ru or en (otherwise the reader's).
+    #[param(value_type = Option<String>, pattern = "^(kk|ru|en)$")]
+    pub lang: Option<String>,
+}
+
+/// The page asked for, refused with the reason when outside the documented bounds.
+pub fn page_of(
+    q: &PageQuery,
+    tr: crate::i18n::Tr,
+) -> Result<otinish_domain::repo::PageRequest, ApiError> {
+    let mut bad = Vec::new();
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        bad.push(("limit", "error-limit-range"));
+    }
+    if q.offset.is_some_and(|o| o > 1_000_000) {
+        bad.push(("offset", "error-offset-range"));
+    }
+    if bad.is_empty() {
+        Ok(otinish_domain::repo::PageRequest::new(q.limit, q.offset))
+    } else {
+        Err(ApiError::invalid(tr, bad))
+    }
+}

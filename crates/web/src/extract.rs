@@ -1,10 +1,9 @@
 //! What a handler needs, stated in its signature: the signed-in staff member ([`Staff`]), a
 //! form whose CSRF token has been checked ([`CsrfForm`]) or a multipart form likewise
 //! ([`CsrfMultipart`]). The checks are made here, once, before the handler runs; a handler
-//! never checks a session or a token by hand. (The signed-in applicant is
-//! [`crate::cabinet::ApplicantCtx`].)
+//! never checks a session or a token by hand. The signed-in applicant is [`ApplicantCtx`].
 
-use crate::context::{same_token, Ctx};
+use crate::context::{cookie, same_token, token_hash, Ctx, APPLICANT_COOKIE};
 use crate::pages::page_error;
 use crate::AppState;
 use axum::body::{Body, Bytes};
@@ -12,7 +11,8 @@ use axum::extract::{Form, FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use otinish_domain::model::StaffUser;
+use otinish_domain::model::{Applicant, StaffUser};
+use otinish_domain::repo::StoreError;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -178,4 +178,49 @@ async fn read_parts(mut mp: Multipart) -> Result<Vec<Part>, String> {
         });
     }
     Ok(out)
+}
+
+/// The signed-in applicant, or a redirect to the sign-in page.
+pub struct ApplicantCtx {
+    pub id: i64,
+    pub applicant: Applicant,
+}
+
+impl FromRequestParts<AppState> for ApplicantCtx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        // No session (or an ended one) is "sign in"; a database that did not answer is an
+        // outage (503), never "sign in again".
+        async fn outage(parts: &mut Parts, app: &AppState) -> Response {
+            let Ok(ctx) = Ctx::from_request_parts(parts, app).await;
+            page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal")
+        }
+        let Some(token) = cookie(&parts.headers, APPLICANT_COOKIE).map(str::to_owned) else {
+            return Err(Redirect::to("/signin").into_response());
+        };
+        let id = match app
+            .store
+            .applicant_session(&token_hash(&token), app.clock.now())
+            .await
+        {
+            Ok(id) => id,
+            Err(StoreError::NotFound(_)) => return Err(Redirect::to("/signin").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "applicant session not looked up");
+                return Err(outage(parts, app).await);
+            }
+        };
+        match app.store.applicant(id).await {
+            Ok(applicant) => Ok(Self { id, applicant }),
+            Err(StoreError::NotFound(_)) => Err(Redirect::to("/signin").into_response()),
+            Err(e) => {
+                tracing::error!(error = %e, "applicant not read");
+                Err(outage(parts, app).await)
+            }
+        }
+    }
 }

@@ -25,7 +25,7 @@ pub mod desk;
 pub use otinish_app::eappeal;
 pub mod error;
 pub mod extract;
-pub mod hearing;
+pub use otinish_app::hearing;
 pub use otinish_app::i18n;
 pub mod metrics;
 pub mod mgov;
@@ -33,14 +33,14 @@ pub use otinish_app::notify;
 pub mod pages;
 pub mod pdf;
 pub mod post_letters;
-pub mod pr;
+pub use otinish_app::pr;
 pub mod pr_pages;
-pub mod reception;
+pub use otinish_app::reception;
 pub mod reception_pages;
 pub mod reports;
+pub mod request;
 pub use otinish_app::revocation;
 pub mod routes;
-pub mod services;
 pub mod sessions_pages;
 pub mod shed;
 pub mod video;
@@ -170,7 +170,7 @@ pub fn router(app: Arc<App>) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            context::middleware,
+            request::middleware,
         ))
         .layer(axum::middleware::from_fn(shed::deadline))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -576,46 +576,6 @@ pub async fn calendar(
     (status, render(page)).into_response()
 }
 
-#[derive(Template)]
-#[template(path = "staff.html")]
-struct StaffPage {
-    t: Tr,
-    layout: Layout,
-    full_name: String,
-    roles: Vec<String>,
-    body: String,
-    /// The user's own counts, each a link to its list.
-    counts: Vec<crate::desk::MyCount>,
-}
-
-pub async fn staff_home(
-    State(app): State<AppState>,
-    ctx: Ctx,
-    crate::extract::Staff(user): crate::extract::Staff,
-) -> Response {
-    let body = match user.body_id {
-        Some(id) => app
-            .store
-            .body(id)
-            .await
-            .map(|b| b.name.get(ctx.tr.lang).to_owned())
-            .unwrap_or_default(),
-        None => ctx.tr.get("staff-none"),
-    };
-    render(StaffPage {
-        t: ctx.tr,
-        layout: Layout::new(&app, &ctx),
-        full_name: user.full_name.clone(),
-        roles: user
-            .roles
-            .iter()
-            .map(|r| r.title(ctx.tr.lang).to_owned())
-            .collect(),
-        body,
-        counts: crate::desk::my_counts(&app, &user, ctx.tr).await,
-    })
-}
-
 /// `s` percent-encoded for a URL's query (everything but unreserved characters).
 pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
@@ -627,6 +587,15 @@ pub fn query_escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The page number a list's address asks for (1 when none); `None` for anything the pager
+/// does not write, which the page refuses with 400.
+pub fn page_number(p: Option<&str>) -> Option<u32> {
+    match p.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Some(1),
+        Some(p) => p.parse::<u32>().ok().map(|n| n.clamp(1, 10_000)),
+    }
 }
 
 #[cfg(test)]

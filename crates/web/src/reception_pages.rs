@@ -322,8 +322,8 @@ async fn reception_page(
         .await
         .map(|body| body.code)
         .unwrap_or_default();
-    let appoint_document = App::vks_decision_document(&b, &code, true);
-    let refuse_document = App::vks_decision_document(&b, &code, false);
+    let appoint_document = otinish_app::Service::vks_decision_document(&b, &code, true);
+    let refuse_document = otinish_app::Service::vks_decision_document(&b, &code, false);
     // GEN-09: the hearing panel is the body's; a request that is no longer waiting for the
     // head's decision takes no new step.
     let mut hearing = if body_side {

@@ -548,7 +548,7 @@ pub fn table(bench: bool) -> Table {
         get(api_appeals::get_one),
     )
     // Staff: cards and work lists.
-    .add("/staff", &[("GET", AnyStaff)], get(pages::staff_home))
+    .add("/staff", &[("GET", AnyStaff)], get(desk::staff_home))
     .add(
         "/staff/sessions",
         &[("GET", AnyStaff), ("POST", AnyStaff)],

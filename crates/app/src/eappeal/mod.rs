@@ -919,3 +919,30 @@ pub async fn recipient(
         Err(e) => Err(AppealError::Internal(e.to_string())),
     }
 }
+
+/// The reason for an error, in the reader's language.
+pub fn error_text(tr: Tr, e: &AppealError) -> String {
+    match e {
+        AppealError::Signature(v) => tr.get(&format!("sig-{}", v.code().replace('_', "-"))),
+        AppealError::NotYourSignature => tr.get("err-not-your-signature"),
+        AppealError::NotAnAppeal => tr.get("err-not-an-appeal"),
+        AppealError::FilesMismatch => tr.get("err-files-mismatch"),
+        AppealError::UnknownBody => tr.get("err-unknown-body"),
+        AppealError::BodyClosed => tr.get("err-body-closed"),
+        AppealError::FilesUnavailable(_) => tr.get("err-files-unavailable"),
+        AppealError::TooMany(n) => tr.with("err-too-many-appeals", &[("limit", n.to_string())]),
+        AppealError::Forbidden => tr.get("err-forbidden"),
+        AppealError::BadChallenge => tr.get("err-bad-challenge"),
+        AppealError::Invalid(p) => p
+            .iter()
+            .map(|p| tr.get(p.key))
+            .collect::<Vec<_>>()
+            .join(" "),
+        AppealError::NotAllowed(k) => tr.get(k),
+        AppealError::StaffSignature(p) => tr.get(p.key()),
+        AppealError::OwnKeyNeeded => tr.get("staff-sig-own-key"),
+        AppealError::Hearing(h) => crate::hearing::hearing_error_text(tr, h),
+        AppealError::Decision(d) => crate::hearing::decision_error_text(tr, d),
+        AppealError::Store(_) | AppealError::Internal(_) => tr.get("error-internal"),
+    }
+}

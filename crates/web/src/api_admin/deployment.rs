@@ -478,17 +478,17 @@ pub struct DeadNoticeList {
 }
 
 /// GEN-07: the notices given up for good, newest first (addresses masked).
-#[utoipa::path(get, path = "/api/v1/admin/notices/dead", tag = "admin", params(crate::api::PageQuery),
+#[utoipa::path(get, path = "/api/v1/admin/notices/dead", tag = "admin", params(crate::error::PageQuery),
     responses((status = 200, body = DeadNoticeList), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn dead_notices(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<crate::api::PageQuery>,
+    Query(q): Query<crate::error::PageQuery>,
 ) -> ApiResult<DeadNoticeList> {
     let user = caller(&ctx)?;
-    let req = crate::api::page_of(&q, ctx.tr)?;
+    let req = crate::error::page_of(&q, ctx.tr)?;
     let page = otinish_app::notices::dead(app.store.as_ref(), &user, req)
         .await
         .map_err(app_err(&ctx))?;
@@ -588,17 +588,17 @@ pub struct JobsDto {
 }
 
 /// Background jobs: counts by kind and state, and the dead ones, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", params(crate::api::PageQuery),
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", params(crate::error::PageQuery),
     responses((status = 200, body = JobsDto), (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
         (status = 400, description = "a parameter is not a number"), (status = 422, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn jobs(
     State(app): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<crate::api::PageQuery>,
+    Query(q): Query<crate::error::PageQuery>,
 ) -> ApiResult<JobsDto> {
     let user = caller(&ctx)?;
-    let req = crate::api::page_of(&q, ctx.tr)?;
+    let req = crate::error::page_of(&q, ctx.tr)?;
     let store = app.store.as_ref();
     let counts = otinish_app::jobs::counts(store, &user)
         .await

@@ -12,89 +12,20 @@ use crate::pages::{page_error, render, Layout, Pager};
 use crate::{App, AppState};
 pub use appeal::*;
 use askama::Template;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use otinish_domain::appeal::{storage_allows_submission, FieldProblem};
 use otinish_domain::model::{AppealKind, Applicant, CardState};
-use otinish_domain::repo::{PageRequest, StoreError};
+use otinish_domain::repo::PageRequest;
 use serde::Deserialize;
 
-pub const APPLICANT_COOKIE: &str = "otinish_applicant";
+pub use crate::context::APPLICANT_COOKIE;
 
-/// The signed-in applicant, or a redirect to the sign-in page.
-pub struct ApplicantCtx {
-    pub id: i64,
-    pub applicant: Applicant,
-}
+pub use crate::extract::ApplicantCtx;
 
-impl FromRequestParts<AppState> for ApplicantCtx {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        app: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        // No session (or an ended one) is "sign in"; a database that did not answer is an
-        // outage (503), never "sign in again".
-        async fn outage(parts: &mut Parts, app: &AppState) -> Response {
-            let Ok(ctx) = Ctx::from_request_parts(parts, app).await;
-            page_error(&ctx, StatusCode::SERVICE_UNAVAILABLE, "error-internal")
-        }
-        let Some(token) = cookie(&parts.headers, APPLICANT_COOKIE).map(str::to_owned) else {
-            return Err(Redirect::to("/signin").into_response());
-        };
-        let id = match app
-            .store
-            .applicant_session(&token_hash(&token), app.clock.now())
-            .await
-        {
-            Ok(id) => id,
-            Err(StoreError::NotFound(_)) => return Err(Redirect::to("/signin").into_response()),
-            Err(e) => {
-                tracing::error!(error = %e, "applicant session not looked up");
-                return Err(outage(parts, app).await);
-            }
-        };
-        match app.store.applicant(id).await {
-            Ok(applicant) => Ok(Self { id, applicant }),
-            Err(StoreError::NotFound(_)) => Err(Redirect::to("/signin").into_response()),
-            Err(e) => {
-                tracing::error!(error = %e, "applicant not read");
-                Err(outage(parts, app).await)
-            }
-        }
-    }
-}
-
-/// The reason for an error, in the reader's language.
-pub fn error_text(tr: Tr, e: &AppealError) -> String {
-    match e {
-        AppealError::Signature(v) => tr.get(&format!("sig-{}", v.code().replace('_', "-"))),
-        AppealError::NotYourSignature => tr.get("err-not-your-signature"),
-        AppealError::NotAnAppeal => tr.get("err-not-an-appeal"),
-        AppealError::FilesMismatch => tr.get("err-files-mismatch"),
-        AppealError::UnknownBody => tr.get("err-unknown-body"),
-        AppealError::BodyClosed => tr.get("err-body-closed"),
-        AppealError::FilesUnavailable(_) => tr.get("err-files-unavailable"),
-        AppealError::TooMany(n) => tr.with("err-too-many-appeals", &[("limit", n.to_string())]),
-        AppealError::Forbidden => tr.get("err-forbidden"),
-        AppealError::BadChallenge => tr.get("err-bad-challenge"),
-        AppealError::Invalid(p) => p
-            .iter()
-            .map(|p| tr.get(p.key))
-            .collect::<Vec<_>>()
-            .join(" "),
-        AppealError::NotAllowed(k) => tr.get(k),
-        AppealError::StaffSignature(p) => tr.get(p.key()),
-        AppealError::OwnKeyNeeded => tr.get("staff-sig-own-key"),
-        AppealError::Hearing(h) => crate::hearing::hearing_error_text(tr, h),
-        AppealError::Decision(d) => crate::hearing::decision_error_text(tr, d),
-        AppealError::Store(_) | AppealError::Internal(_) => tr.get("error-internal"),
-    }
-}
+pub use otinish_app::eappeal::error_text;
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -294,16 +225,7 @@ pub fn state_text(tr: Tr, s: CardState) -> String {
     tr.get(&format!("state-{}", s.as_str().replace('_', "-")))
 }
 
-/// A moment in the deployment's time zone, as people write it.
-pub fn local(app: &App, at: chrono::DateTime<chrono::Utc>) -> String {
-    match app.calendar.try_read() {
-        Ok(c) => at
-            .with_timezone(&c.zone().tz)
-            .format("%d.%m.%Y %H:%M")
-            .to_string(),
-        Err(_) => at.format("%d.%m.%Y %H:%M UTC").to_string(),
-    }
-}
+pub use otinish_app::service::local;
 
 #[derive(Debug, Deserialize, Default)]
 pub struct PageQuery {
@@ -593,7 +515,7 @@ pub async fn hearing_answer(
             .demo_signers
             .iter()
             .find(|s| s.tax_id == me.applicant.tax_id());
-        let doc = App::hearing_document(id, hearing, f.position.trim());
+        let doc = otinish_app::Service::hearing_document(id, hearing, f.position.trim());
         match signer.map(|s| s.key.sign_cms(doc.as_bytes(), true, app.clock.now())) {
             Some(Ok(s)) => s,
             Some(Err(e)) => {

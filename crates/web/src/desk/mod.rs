@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::eappeal::AppealError;
 use crate::extract::{CsrfForm, Staff};
 use crate::i18n::Tr;
-use crate::pages::{page_error, render, Layout, Pager};
+use crate::pages::{page_error, page_number, render, Layout, Pager};
 use crate::{App, AppState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -620,15 +620,6 @@ pub async fn my_counts(app: &App, user: &StaffUser, tr: Tr) -> Vec<MyCount> {
     out
 }
 
-/// The page number a list's address asks for (1 when none); `None` for anything the pager
-/// does not write, which the page refuses with 400.
-pub(crate) fn page_number(p: Option<&str>) -> Option<u32> {
-    match p.map(str::trim).filter(|p| !p.is_empty()) {
-        None => Some(1),
-        Some(p) => p.parse::<u32>().ok().map(|n| n.clamp(1, 10_000)),
-    }
-}
-
 #[derive(Debug, Deserialize, Default)]
 pub struct ListQuery {
     q: Option<String>,
@@ -965,4 +956,40 @@ impl StaffNames {
         self.0.insert(id, n.clone());
         n
     }
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffPage {
+    t: Tr,
+    layout: Layout,
+    full_name: String,
+    roles: Vec<String>,
+    body: String,
+    /// The user's own counts, each a link to its list.
+    counts: Vec<MyCount>,
+}
+
+pub async fn staff_home(State(app): State<AppState>, ctx: Ctx, Staff(user): Staff) -> Response {
+    let body = match user.body_id {
+        Some(id) => app
+            .store
+            .body(id)
+            .await
+            .map(|b| b.name.get(ctx.tr.lang).to_owned())
+            .unwrap_or_default(),
+        None => ctx.tr.get("staff-none"),
+    };
+    render(StaffPage {
+        t: ctx.tr,
+        layout: Layout::new(&app, &ctx),
+        full_name: user.full_name.clone(),
+        roles: user
+            .roles
+            .iter()
+            .map(|r| r.title(ctx.tr.lang).to_owned())
+            .collect(),
+        body,
+        counts: my_counts(&app, &user, ctx.tr).await,
+    })
 }

@@ -5,7 +5,7 @@
 mod followup;
 mod schedules;
 use crate::i18n::Tr;
-use crate::App;
+use crate::Service;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use otinish_domain::appeal::FieldProblem;
 use otinish_domain::deadline::CaseFacts;
@@ -76,7 +76,7 @@ impl PrError {
                 .collect::<Vec<_>>()
                 .join("; "),
             PrError::NotAllowed(k) => tr.get(k),
-            PrError::Hearing(e) => crate::cabinet::error_text(tr, e),
+            PrError::Hearing(e) => crate::eappeal::error_text(tr, e),
             PrError::Store(_) => tr.get("error-internal"),
         }
     }
@@ -109,7 +109,7 @@ pub fn place_when(s: &NewPrSlot) -> String {
     s.starts.format("%d.%m.%Y %H:%M").to_string()
 }
 
-impl App {
+impl Service {
     /// PR-02: the hours sign-up is taken.
     pub fn pr_hours(&self) -> WorkingHours {
         WorkingHours::default()
@@ -783,7 +783,7 @@ impl App {
         let lang = self.pr_applicant_lang(&s).await;
         let (token, notices, decision) = match outcome {
             Some(o) => {
-                let token = crate::context::random_token();
+                let token = crate::sessions::random_token();
                 let link = format!(
                     "{}/survey/{token}",
                     self.settings.public_url.trim_end_matches('/')

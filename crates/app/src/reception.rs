@@ -7,7 +7,7 @@
 //! is allowed, and writes it with its notices and messages in one store call.
 
 use crate::conference::Participant;
-use crate::App;
+use crate::Service;
 use chrono::{NaiveDate, NaiveDateTime};
 use otinish_domain::appeal::FieldProblem;
 use otinish_domain::hearing::DecisionError;
@@ -60,11 +60,11 @@ impl ReceptionError {
     pub fn text(&self, tr: crate::i18n::Tr) -> String {
         let d = |d: NaiveDate| d.format("%d.%m.%Y").to_string();
         match self {
-            ReceptionError::Signature(e) => crate::cabinet::error_text(tr, e),
+            ReceptionError::Signature(e) => crate::eappeal::error_text(tr, e),
             ReceptionError::Forbidden => tr.get("error-forbidden"),
             ReceptionError::NotFound => tr.get("error-not-found"),
             ReceptionError::NotAllowed(key) => tr.get(key),
-            ReceptionError::Hearing(e) => crate::cabinet::error_text(tr, e),
+            ReceptionError::Hearing(e) => crate::eappeal::error_text(tr, e),
             ReceptionError::Decision(e) => crate::hearing::decision_error_text(tr, e),
             ReceptionError::Change(ChangeError::TooLate { latest }) => {
                 tr.with("vks-change-too-late", &[("date", d(*latest))])
@@ -150,7 +150,7 @@ pub fn when(b: &Booking) -> String {
     b.slot.starts.format("%d.%m.%Y %H:%M").to_string()
 }
 
-impl App {
+impl Service {
     fn local_now(&self, cal: &otinish_domain::calendar::WorkingCalendar) -> NaiveDateTime {
         self.clock.now().with_timezone(&cal.zone().tz).naive_local()
     }

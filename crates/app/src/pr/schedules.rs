@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl App {
+impl Service {
     /// Who may edit a schedule: the government office its centers' schedule (PR-03), the
     /// body's reception secretaries their office's (PR-01).
     fn pr_may_edit(user: &StaffUser, owner: Option<i64>) -> bool {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl App {
+impl Service {
     /// PR-12: the responsible worker asks a unit of the body for materials, due on a working
     /// day; the request is a task of the named staff member of that unit.
     pub async fn pr_request(
