@@ -5,13 +5,15 @@
 //! (`otinish_domain::video`); the pages are the web crate's `video` module.
 
 use crate::i18n::Tr;
-use crate::Service;
+use crate::{Error, Service};
 use chrono::{DateTime, Utc};
 use otinish_domain::appeal::FieldProblem;
 use otinish_domain::deadline::CaseFacts;
 use otinish_domain::journal::JournalDraft;
 use otinish_domain::model::{Applicant, Channel, NewCard, Role, StaffUser};
-use otinish_domain::repo::{NewAppeal, NewVaEntry, NewVideoAppeal, PageRequest, VaEntry};
+use otinish_domain::repo::{
+    NewAppeal, NewVaEntry, NewVideoAppeal, PageRequest, StoreError, VaEntry,
+};
 use otinish_domain::video::{
     check_video_form, inspect_recording, MediaError, SecretCode, VideoForm,
 };
@@ -30,22 +32,25 @@ pub fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
-/// VA-01, VA-02: the branch operator of a branch offering the service (it has booths).
+/// VA-01, VA-02: the branch of a branch operator, when it offers the service (it has booths);
+/// anyone else is refused. A database that does not answer is unavailable, never "forbidden".
 pub async fn operator_branch(
     app: &Service,
     user: &StaffUser,
-) -> Option<otinish_domain::model::Branch> {
-    if !(user.active && user.has_role(Role::BranchOperator)) {
-        return None;
-    }
-    let id = user.branch_id?;
+) -> Result<otinish_domain::model::Branch, Error> {
+    let Some(id) = user
+        .branch_id
+        .filter(|_| user.active && user.has_role(Role::BranchOperator))
+    else {
+        return Err(Error::Forbidden);
+    };
     app.store
         .branches(PageRequest::new(Some(500), None))
-        .await
-        .ok()?
+        .await?
         .items
         .into_iter()
         .find(|b| b.id == id && b.booths > 0)
+        .ok_or(Error::Forbidden)
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -71,13 +76,8 @@ impl Service {
         &self,
         user: &StaffUser,
         f: &EntryForm,
-    ) -> Result<String, Vec<FieldProblem>> {
-        let Some(branch) = operator_branch(self, user).await else {
-            return Err(vec![FieldProblem {
-                field: "branch",
-                key: "error-forbidden",
-            }]);
-        };
+    ) -> Result<String, Error> {
+        let branch = operator_branch(self, user).await?;
         let mut p = Vec::new();
         if !DOCUMENT_KINDS.contains(&f.document_kind.as_str()) {
             p.push(FieldProblem {
@@ -106,7 +106,7 @@ impl Service {
             });
         }
         if !p.is_empty() {
-            return Err(p);
+            return Err(Error::Invalid(p));
         }
         let token = crate::sessions::random_token();
         let now = self.clock.now();
@@ -124,24 +124,22 @@ impl Service {
                 },
                 JournalDraft::new(now, format!("staff:{}", user.id), "", "va_identified"),
             )
-            .await
-            .map_err(|_| {
-                vec![FieldProblem {
-                    field: "branch",
-                    key: "error-internal",
-                }]
-            })?;
+            .await?;
         Ok(token)
     }
 
-    /// The journal entry of a live booth session.
-    pub async fn booth_session(&self, token: &str) -> Option<VaEntry> {
-        let e = self
+    /// The journal entry of a live booth session (none for an unknown or ended one).
+    pub async fn booth_session(&self, token: &str) -> Result<Option<VaEntry>, Error> {
+        let e = match self
             .store
             .va_entry_by_session(&sha256_hex(token.as_bytes()))
             .await
-            .ok()?;
-        (self.clock.now() < e.created_at + chrono::Duration::hours(SESSION_HOURS)).then_some(e)
+        {
+            Ok(e) => e,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        Ok((self.clock.now() < e.created_at + chrono::Duration::hours(SESSION_HOURS)).then_some(e))
     }
 }
 
@@ -401,10 +399,12 @@ impl Service {
             Ok(x) => x,
             Err(e) => {
                 tracing::error!(error = %e, "video appeal not stored");
-                return refused(
-                    Refusal::Internal,
-                    vec![problem("", tr.get("error-internal"))],
-                );
+                // The database not answering is "try again", not a fault of ours or theirs.
+                let kind = match e {
+                    StoreError::Unavailable | StoreError::Backend(_) => Refusal::Unavailable,
+                    _ => Refusal::Internal,
+                };
+                return refused(kind, vec![problem("", tr.get("error-internal"))]);
             }
         };
         if !fresh {

@@ -1059,10 +1059,11 @@ async fn booth_appeals(app: &otinish_app::Service) -> Result<usize> {
         let token = app
             .open_booth_session(&operator, &entry)
             .await
-            .map_err(|p| anyhow::anyhow!("demo booth session: {p:?}"))?;
+            .map_err(|e| anyhow::anyhow!("demo booth session: {e}"))?;
         let session = app
             .booth_session(&token)
             .await
+            .map_err(|e| anyhow::anyhow!("demo booth session: {e}"))?
             .ok_or_else(|| anyhow::anyhow!("demo booth session not found"))?;
         let form: otinish_domain::video::VideoForm = serde_json::from_value(
             fields

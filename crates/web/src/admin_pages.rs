@@ -86,38 +86,10 @@ impl ListQuery {
     }
 }
 
-/// What a refused use case shows: the form's problems with their fields' labels, or a page.
-enum Refused {
-    Form(Vec<String>),
-    Page(Response),
-}
+use crate::pages::Refused;
 
 fn refusal(ctx: &Ctx, e: Error) -> Refused {
-    let label = |field: &str| ctx.tr.get(&format!("admin-f-{}", field.replace('_', "-")));
-    match e {
-        Error::Invalid(p) => Refused::Form(
-            p.iter()
-                .map(|p| format!("{}: {}", label(p.field), ctx.tr.get(p.key)))
-                .collect(),
-        ),
-        Error::Forbidden => {
-            Refused::Page(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"))
-        }
-        Error::NotFound(_) => {
-            Refused::Page(page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"))
-        }
-        // A reason the administrator can act on, shown on the same form.
-        Error::Refused { key, .. } => Refused::Form(vec![ctx.tr.get(key)]),
-        Error::Conflict(_) => Refused::Form(vec![ctx.tr.get("admin-changed-meanwhile")]),
-        e => {
-            tracing::error!(error = %e, "administration failed");
-            Refused::Page(page_error(
-                ctx,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "error-internal",
-            ))
-        }
-    }
+    crate::pages::refused(ctx, e, "admin-f-", "administration failed")
 }
 
 /// A list page that cannot be shown: the error page for `e`.

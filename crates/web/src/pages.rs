@@ -205,6 +205,56 @@ pub fn page_error(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     page_error_message(ctx, status, ctx.tr.get(key))
 }
 
+/// How a page answers app's error — the one mapping of [`otinish_app::Error`] for pages: what
+/// the person can put right is said on the same form (each field labelled by the key
+/// `{field_prefix}{field}`), the rest is an error page. A database that does not answer is 503,
+/// never the person's fault; `what` names the failure in the log.
+pub enum Refused {
+    Form(Vec<String>),
+    Page(Response),
+}
+
+pub fn refused(ctx: &Ctx, e: otinish_app::Error, field_prefix: &str, what: &str) -> Refused {
+    use otinish_app::Error;
+    let label = |field: &str| {
+        ctx.tr
+            .get(&format!("{field_prefix}{}", field.replace('_', "-")))
+    };
+    match e {
+        Error::Invalid(p) => Refused::Form(
+            p.iter()
+                .map(|p| format!("{}: {}", label(p.field), ctx.tr.get(p.key)))
+                .collect(),
+        ),
+        Error::Forbidden => {
+            Refused::Page(page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden"))
+        }
+        Error::NotFound(_) => {
+            Refused::Page(page_error(ctx, StatusCode::NOT_FOUND, "error-not-found"))
+        }
+        Error::Refused { key, .. } => Refused::Form(vec![ctx.tr.get(key)]),
+        Error::Conflict(_) => Refused::Form(vec![ctx.tr.get("admin-changed-meanwhile")]),
+        e => {
+            tracing::error!(error = %e, "{what}");
+            Refused::Page(page_error(
+                ctx,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-internal",
+            ))
+        }
+    }
+}
+
+/// A page that cannot be shown at all: the error page for app's error `e`.
+pub fn error_page(ctx: &Ctx, e: otinish_app::Error, what: &str) -> Response {
+    match refused(ctx, e, "", what) {
+        Refused::Page(r) => r,
+        Refused::Form(problems) => {
+            page_error_message(ctx, StatusCode::UNPROCESSABLE_ENTITY, problems.join(" "))
+        }
+    }
+}
+
 /// An error page with a specific message (already in the user's language).
 pub fn page_error_message(ctx: &Ctx, status: StatusCode, message: String) -> Response {
     let page = ErrorPage {

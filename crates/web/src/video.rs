@@ -58,8 +58,9 @@ async fn journal_page(
     status: StatusCode,
 ) -> Response {
     let tr = ctx.tr;
-    let Some(branch) = operator_branch(app, user).await else {
-        return page_error(ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    let branch = match operator_branch(app, user).await {
+        Ok(b) => b,
+        Err(e) => return crate::pages::error_page(ctx, e, "booth journal not shown"),
     };
     let page_no = q
         .page
@@ -68,15 +69,14 @@ async fn journal_page(
         .unwrap_or(1)
         .clamp(1, 10_000);
     let req = PageRequest::new(Some(50), Some((page_no - 1) * 50));
-    let page = app
+    let page = match app
         .store
         .va_journal(Some(branch.id), q.q.as_deref(), req)
         .await
-        .unwrap_or_else(|_| otinish_domain::repo::Page {
-            items: vec![],
-            total: 0,
-            request: req,
-        });
+    {
+        Ok(page) => page,
+        Err(e) => return crate::pages::error_page(ctx, e.into(), "booth journal not read"),
+    };
     let rows = page
         .items
         .iter()
@@ -147,32 +147,21 @@ pub async fn add_entry(
 ) -> Response {
     match app.open_booth_session(&user, &f).await {
         Ok(token) => Redirect::to(&format!("/staff/va?session={token}")).into_response(),
-        Err(p) if p.iter().any(|x| x.key == "error-forbidden") => {
-            page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden")
-        }
-        Err(p) => {
-            let problems = p
-                .iter()
-                .map(|x| {
-                    format!(
-                        "{}: {}",
-                        ctx.tr
-                            .get(&format!("va-field-{}", x.field.replace('_', "-"))),
-                        ctx.tr.get(x.key)
-                    )
-                })
-                .collect();
-            journal_page(
-                &app,
-                &ctx,
-                &user,
-                JournalQuery::default(),
-                f,
-                problems,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => match crate::pages::refused(&ctx, e, "va-field-", "booth session not opened") {
+            crate::pages::Refused::Page(r) => r,
+            crate::pages::Refused::Form(problems) => {
+                journal_page(
+                    &app,
+                    &ctx,
+                    &user,
+                    JournalQuery::default(),
+                    f,
+                    problems,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+        },
     }
 }
 
@@ -183,8 +172,9 @@ pub async fn journal_csv(
     Staff(user): Staff,
     Query(q): Query<JournalQuery>,
 ) -> Response {
-    let Some(branch) = operator_branch(&app, &user).await else {
-        return page_error(&ctx, StatusCode::FORBIDDEN, "error-forbidden");
+    let branch = match operator_branch(&app, &user).await {
+        Ok(b) => b,
+        Err(e) => return crate::pages::error_page(&ctx, e, "booth journal not exported"),
     };
     let mut out =
         String::from("\u{feff}id;date;document_kind;document_number;iin;full_name;appeals\r\n");
@@ -251,8 +241,10 @@ struct BoothPage {
 
 /// The booth (kiosk page) of a live session: the form of VA-03/VA-06 and the recorder.
 pub async fn booth(State(app): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Response {
-    let Some(entry) = app.booth_session(&token).await else {
-        return page_error(&ctx, StatusCode::GONE, "va-session-expired");
+    let entry = match app.booth_session(&token).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return page_error(&ctx, StatusCode::GONE, "va-session-expired"),
+        Err(e) => return crate::pages::error_page(&ctx, e, "booth session not read"),
     };
     let tr = ctx.tr;
     let bodies: Vec<_> = otinish_app::directory::open_bodies(app.store.as_ref())
@@ -317,11 +309,21 @@ pub async fn send(
         field: field.to_owned(),
         message,
     };
-    let Some(entry) = app.booth_session(&token).await else {
-        return refuse(
-            StatusCode::GONE,
-            vec![problem("", tr.get("va-session-expired"))],
-        );
+    let entry = match app.booth_session(&token).await {
+        Ok(Some(entry)) => entry,
+        Ok(None) => {
+            return refuse(
+                StatusCode::GONE,
+                vec![problem("", tr.get("va-session-expired"))],
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "booth session not read");
+            return refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![problem("", tr.get("error-internal"))],
+            );
+        }
     };
     let parts = match form {
         Ok(CsrfMultipart(Ok(parts))) => parts,

@@ -12743,7 +12743,7 @@ async fn appeal_limits_hold_under_concurrency_postgres() {
 
 /// A database that does not answer is an outage (503), never a 4xx: a signed-in staff member
 /// or applicant is not sent to the sign-in page, and a bearer token of the applicant's or the staff's API
-/// is not called unknown.
+/// is not called unknown, and a booth link is not called ended.
 #[tokio::test]
 async fn a_database_outage_is_never_answered_as_the_callers_fault() {
     use base64::Engine;
@@ -12789,10 +12789,17 @@ async fn a_database_outage_is_never_answered_as_the_callers_fault() {
     let (cabinet, _) = t.applicant("person").await;
     assert_eq!(t.get("/staff/inbox", &staff).await.status, StatusCode::OK);
     assert_eq!(t.get("/cabinet", &cabinet).await.status, StatusCode::OK);
+    // A booth link nobody opened is an ended session while the database answers.
+    let booth = format!("/booth/{}", "ab".repeat(32));
+    assert_eq!(t.get(&booth, "").await.status, StatusCode::GONE);
 
     // The database goes away.
     db.store.pool().close().await;
-    for (uri, jar) in [("/staff/inbox", &staff), ("/cabinet", &cabinet)] {
+    for (uri, jar) in [
+        ("/staff/inbox", &staff),
+        ("/cabinet", &cabinet),
+        (booth.as_str(), &String::new()),
+    ] {
         let page = t.get(uri, jar).await;
         assert_eq!(
             page.status,
