@@ -93,6 +93,11 @@ pub struct GlobalArgs {
     /// [default: 64].
     #[arg(long, env = "OTINISH_MAX_PER_CLIENT", global = true)]
     pub max_per_client: Option<usize>,
+    /// Milliseconds a 503 for a full server is held before it is sent: a client that retries
+    /// at once then retries at most this often, and the cores go to the requests already
+    /// admitted; 0 answers at once [default: 250].
+    #[arg(long, env = "OTINISH_SHED_PAUSE_MS", global = true)]
+    pub shed_pause_ms: Option<u64>,
     /// Connections one client address may hold open at once, idle or not (trusted proxies are
     /// not counted); a connection beyond it is answered 429 and closed before anything is read
     /// from it; 0 sets no limit [default: 256].
@@ -150,6 +155,7 @@ pub struct FileConfig {
     pub files_url: Option<String>,
     pub max_in_flight: Option<usize>,
     pub max_per_client: Option<usize>,
+    pub shed_pause_ms: Option<u64>,
     pub max_connections_per_client: Option<usize>,
     pub max_body_memory_mb: Option<usize>,
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
@@ -192,6 +198,8 @@ pub struct Config {
     pub max_in_flight: usize,
     /// Requests at once per client address (0: no limit).
     pub max_per_client: usize,
+    /// How long a 503 for a full server is held before it is sent.
+    pub shed_pause: std::time::Duration,
     /// Connections open at once per client address (0: no limit).
     pub max_connections_per_client: usize,
     /// Bytes of request bodies held in memory at once.
@@ -227,6 +235,9 @@ impl Pki {
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
 pub const DEFAULT_MAX_PER_CLIENT: usize = 64;
+/// A quarter of a second: a person does not notice it, a client retrying in a loop is held to
+/// four tries a second per connection.
+pub const DEFAULT_SHED_PAUSE_MS: u64 = 250;
 /// Connections one client address may hold open: a browser opens about six, a public service
 /// center's hall behind one address a few dozen people's worth.
 pub const DEFAULT_MAX_CONNECTIONS_PER_CLIENT: usize = 256;
@@ -316,6 +327,12 @@ impl Config {
                 .max_per_client
                 .or(file.max_per_client)
                 .unwrap_or(DEFAULT_MAX_PER_CLIENT),
+            shed_pause: std::time::Duration::from_millis(
+                args.shed_pause_ms
+                    .or(file.shed_pause_ms)
+                    .unwrap_or(DEFAULT_SHED_PAUSE_MS)
+                    .min(10_000),
+            ),
             max_connections_per_client: args
                 .max_connections_per_client
                 .or(file.max_connections_per_client)

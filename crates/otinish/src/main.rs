@@ -953,6 +953,7 @@ async fn serve(
             bench_endpoints,
             max_in_flight: cfg.max_in_flight,
             max_per_client: cfg.max_per_client,
+            shed_pause: cfg.shed_pause,
             max_body_memory: cfg.max_body_memory,
             body_pace: Default::default(),
             trusted_proxies: cfg.trusted_proxies.clone(),

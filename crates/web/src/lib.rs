@@ -75,6 +75,9 @@ pub struct WebConfig {
     pub max_in_flight: usize,
     /// Requests at once from one client address (0: no limit); beyond it 429.
     pub max_per_client: usize,
+    /// How long a 503 for a full server is held before it is sent (zero: at once), so a client
+    /// that retries at once cannot spend the cores the admitted requests need.
+    pub shed_pause: std::time::Duration,
     /// Bytes of request bodies held in memory at once, process-wide (0: no limit); beyond it
     /// a request with a body is refused with 503 before its body is read.
     pub max_body_memory: usize,

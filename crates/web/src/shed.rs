@@ -3,7 +3,8 @@
 //! A request is admitted in steps, each refusing at once rather than queueing:
 //!
 //! 1. When every place for requests in flight is taken, the answer is 503 with `Retry-After`
-//!    before anything else is read (shedding early keeps the admitted requests moving).
+//!    before anything else is read (shedding early keeps the admitted requests moving), sent
+//!    after a short pause (`shed_pause`) so clients retrying in a loop are slowed down.
 //! 2. One client address may have at most `max_per_client` requests at once (429 beyond).
 //! 3. The body is read in full **before** the request takes a place in flight, so a client
 //!    sending its body slowly holds only its own connection: after a grace period a body must
@@ -178,8 +179,15 @@ fn refusal(status: StatusCode, retry_after: bool, text: &'static str) -> Respons
     r
 }
 
-fn shed(s: &Shedder) -> Response {
+/// 503 for a full server, held for the configured pause first: it holds no place in flight
+/// and reads nothing, but a client that retries the moment it is refused is slowed to the
+/// pause, and the cores go to the requests already admitted.
+async fn shed(s: &Shedder) -> Response {
     s.app.metrics.shed.fetch_add(1, Ordering::Relaxed);
+    let pause = s.app.config.shed_pause;
+    if !pause.is_zero() {
+        tokio::time::sleep(pause).await;
+    }
     refusal(
         StatusCode::SERVICE_UNAVAILABLE,
         true,
@@ -235,7 +243,7 @@ async fn receive(s: &Shedder, req: Request) -> Result<(Request, HeldBytes), Resp
                 .as_ref()
                 .is_some_and(|b| b.available_permits() < n) =>
         {
-            return Err(shed(s))
+            return Err(shed(s).await)
         }
         _ => {}
     }
@@ -268,7 +276,7 @@ async fn receive(s: &Shedder, req: Request) -> Result<(Request, HeldBytes), Resp
                     ));
                 }
                 if !held.take(chunk.len()) {
-                    return Err(shed(s));
+                    return Err(shed(s).await);
                 }
                 buf.extend_from_slice(&chunk);
             }
@@ -289,7 +297,7 @@ pub async fn middleware(State(s): State<Shedder>, req: Request, next: Next) -> R
     }
     // Full already: refused before anything else is read.
     if s.permits.available_permits() == 0 {
-        return shed(&s);
+        return shed(&s).await;
     }
     let client = client_of(&s, &req);
     let Some(_slot) = (client == "local")
@@ -316,7 +324,7 @@ pub async fn middleware(State(s): State<Shedder>, req: Request, next: Next) -> R
             drop(permit);
             response
         }
-        Err(_) => shed(&s),
+        Err(_) => shed(&s).await,
     }
 }
 

@@ -490,14 +490,17 @@ async fn health_ready_metrics_and_security_headers() {
 }
 
 /// Overload: with every place taken by a request in flight (here a sign-in waiting for the
-/// database, which the test holds locked), the next request is refused at once with 503 and
-/// Retry-After, health checks still answer, and as soon as that request ends the server serves
-/// again.
+/// database, which the test holds locked), the next request is refused with 503 and
+/// Retry-After without being admitted, after the configured pause; health checks still answer,
+/// and as soon as that request ends the server serves again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overload_sheds_with_503_and_retry_after_then_recovers() {
     use std::time::Duration;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let t = TestApp::rebuild(TestApp::new().await, |a| a.config.max_in_flight = 1);
+    let t = TestApp::rebuild(TestApp::new().await, |a| {
+        a.config.max_in_flight = 1;
+        a.config.shed_pause = Duration::from_millis(300);
+    });
     t.staff("reg", vec![Role::Registrar], "MJ").await;
     let csrf = t
         .get("/staff/login", "")
@@ -571,6 +574,12 @@ async fn overload_sheds_with_503_and_retry_after_then_recovers() {
         refused.contains("повторите через несколько секунд"),
         "{refused}"
     );
+    // The refusal is held for the pause before it is sent (a client retrying in a loop is
+    // slowed to it); it holds no place meanwhile.
+    let asked = std::time::Instant::now();
+    let again = get("/bodies").await;
+    assert!(again.starts_with("HTTP/1.0 503"), "{again}");
+    assert!(asked.elapsed() >= Duration::from_millis(300));
     assert!(get("/healthz").await.starts_with("HTTP/1.0 200"));
     let metrics = get("/metrics").await;
     assert!(
