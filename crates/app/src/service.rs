@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use otinish_domain::calendar::WorkingCalendar;
-use otinish_domain::repo::{Files, Store};
+use otinish_domain::model::{AccessKind, Card, StaffUser};
+use otinish_domain::repo::{Files, NewAccess, Store, StoreError};
 use otinish_domain::rulebook::RulebookSet;
 use std::sync::Arc;
 use tokio::sync::RwLock;
@@ -230,12 +231,12 @@ impl Service {
     /// only when this succeeds.
     pub async fn log_access(
         &self,
-        user: &otinish_domain::model::StaffUser,
-        card: &otinish_domain::model::Card,
-        kind: otinish_domain::model::AccessKind,
-    ) -> Result<(), otinish_domain::repo::StoreError> {
+        user: &StaffUser,
+        card: &Card,
+        kind: AccessKind,
+    ) -> Result<(), StoreError> {
         self.store
-            .record_access(&otinish_domain::repo::NewAccess {
+            .record_access(&NewAccess {
                 at: self.clock.now(),
                 staff_id: user.id,
                 body_id: card.body_id,

@@ -247,6 +247,11 @@ pub fn refused(ctx: &Ctx, e: otinish_app::Error, field_prefix: &str, what: &str)
 
 /// A page that cannot be shown at all: the error page for app's error `e`.
 pub fn error_page(ctx: &Ctx, e: otinish_app::Error, what: &str) -> Response {
+    // No form to label the fields by: the problems alone.
+    if let otinish_app::Error::Invalid(p) = &e {
+        let text: Vec<String> = p.iter().map(|p| ctx.tr.get(p.key)).collect();
+        return page_error_message(ctx, StatusCode::UNPROCESSABLE_ENTITY, text.join(" "));
+    }
     match refused(ctx, e, "", what) {
         Refused::Page(r) => r,
         Refused::Form(problems) => {
